@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` (set up + main job on the bundled data) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: run test setup snapshots lock clean-cache
+
+# Create the virtual environment, install the pinned dependencies, then the project itself (editable).
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Set up, then run the estimate flow on the bundled snapshot(s); prints where the results are.
+run: $(STAMP)
+	$(BIN)/inference-trends run $(ARGS)
+
+## Set up, then run the test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(ARGS)
+
+## Rebuild the bundled snapshots from the raw public files in ../shared/data.
+snapshots: $(STAMP)
+	$(BIN)/inference-trends snapshot --input ../shared/data/futuretech-2025-07/art_analysis_inf_data.csv --name futuretech-2025-07
+
+## Re-resolve requirements.lock from pyproject.toml in a throwaway environment.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet ".[test]"
+	( echo "# Exact versions of every dependency (direct and transitive), tested together on Python 3.11."; \
+	  echo "# Used by \`make run\` and \`make test\`; regenerate with \`make lock\` after changing pyproject.toml."; \
+	  .lock-venv/bin/python -m pip freeze --exclude inference-trends ) > requirements.lock
+	rm -rf .lock-venv
+
+## Delete cached intermediates and Prefect results (the next run recomputes everything).
+clean-cache:
+	rm -rf data/cache
