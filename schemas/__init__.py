@@ -1,0 +1,1 @@
+"""pandera models for every table that crosses a stage boundary (validated where it is produced)."""

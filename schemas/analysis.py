@@ -1,0 +1,209 @@
+"""Derived tables: the analysis table, the quarantine, and the output contract (``trends.csv``, ``points.csv``).
+
+The trends and points columns are a frozen contract (issue "Step 1 of 7"): later steps fill more of them; no column
+is ever renamed or dropped.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.canonical import BENCHMARK_UNITS
+
+SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
+
+METHODS = ["frontier", "hedonic", "threshold", "monthly_cheapest", "frontier_geomean"]
+SUBSETS = ["open", "all"]
+QUANTITIES = ["price", "active_params", "total_params", "price_per_active_param", "price_per_total_param"]
+PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
+PRICE_SOURCES = ["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
+ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
+CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
+STATUSES = ["ok", "insufficient", "skipped"]
+
+TREND_COLUMNS = [
+    "trend_id", "snapshot", "preset", "method", "subset", "quality_measure", "band_low", "band_high",
+    "threshold_model", "quantity", "price_type", "price_source", "controls", "variant", "estimator", "ci_method",
+    "factor_per_year", "ci_low", "ci_high", "ci_level", "slope_per_day", "slope_se", "log_base", "halving_months",
+    "n", "n_candidates", "r_squared", "adj_r_squared", "first_date", "last_date", "tie_order_min_factor",
+    "tie_order_max_factor", "tie_order_exact", "loo_min_factor", "loo_max_factor", "null_median_factor",
+    "null_p_value", "hardware_adjusted_factor", "status", "note",
+]
+TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
+POINT_COLUMNS = ["trend_id", "model_id", "name", "release_date", "value", "is_record", "in_fit"]
+
+
+class AnalysisTable(pa.DataFrameModel):
+    """One row per model and price observation (a model without any usable price has one row, price columns
+    empty). Every value here passed cleaning: positive prices and parameter counts, fractions within 0..1."""
+
+    model_id: Series[str]
+    name: Series[str]
+    creator: Series[str] = pa.Field(nullable=True)
+    release_date: Series[pa.DateTime]
+    open_weights: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    reasoning: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    license: Series[str] = pa.Field(nullable=True)
+    total_params_b: Series[float] = pa.Field(nullable=True, gt=0)
+    active_params_b: Series[float] = pa.Field(nullable=True, gt=0)
+    active_params_known: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    price_source: Series[str] = pa.Field(nullable=True)
+    observed_on: Series[pa.DateTime] = pa.Field(nullable=True)
+    input_usd_per_mtok: Series[float] = pa.Field(nullable=True, gt=0)
+    output_usd_per_mtok: Series[float] = pa.Field(nullable=True, gt=0)
+    blended_usd_per_mtok: Series[float] = pa.Field(nullable=True, gt=0)
+    blended_computed: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    source: Series[str]
+    score_: Series[float] = pa.Field(nullable=True, regex=True, alias=r"^score_[a-z0-9_]+$")
+
+    class Config:
+        strict = False  # score_* columns are matched by the regex field; no other extra column is produced
+        coerce = True
+        unique = ["model_id", "price_source", "observed_on"]
+
+    @pa.dataframe_check(error="fraction benchmarks must lie within 0..1")
+    def fractions_in_range(cls, df: pd.DataFrame) -> Series[bool]:
+        ok = pd.Series(True, index=df.index)
+        for benchmark, unit in BENCHMARK_UNITS.items():
+            column = f"score_{benchmark}"
+            if unit == "fraction" and column in df:
+                ok &= df[column].isna() | df[column].between(0, 1)
+        return ok
+
+
+class Quarantine(pa.DataFrameModel):
+    """Every rejected unit and why: a raw value or record (stage ``ingest``), a model, score, price
+    observation or single value (stage ``clean``)."""
+
+    stage: Series[str] = pa.Field(isin=["ingest", "clean"])
+    table: Series[str]
+    unit: Series[str] = pa.Field(isin=["record", "model", "score", "price", "value"])
+    model_id: Series[str] = pa.Field(nullable=True)
+    name: Series[str] = pa.Field(nullable=True)
+    field: Series[str] = pa.Field(nullable=True)
+    value: Series[str] = pa.Field(nullable=True)
+    rule: Series[str]
+    source: Series[str] = pa.Field(nullable=True)
+    file: Series[str] = pa.Field(nullable=True)
+    record: Series[pd.Int64Dtype] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+
+class QuarantineSummary(pa.DataFrameModel):
+    """Per table: rows in = rows used + rows quarantined."""
+
+    table: Series[str]
+    unit: Series[str]
+    rows_in: Series[int] = pa.Field(ge=0)
+    rows_used: Series[int] = pa.Field(ge=0)
+    rows_quarantined: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+    @pa.dataframe_check(error="rows in must equal rows used + rows quarantined")
+    def balanced(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["rows_in"] == df["rows_used"] + df["rows_quarantined"]
+
+
+class CorrectionsLog(pa.DataFrameModel):
+    model_id: Series[str]
+    field: Series[str]
+    old: Series[str] = pa.Field(nullable=True)
+    new: Series[str] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=["applied", "already_correct", "value_differs", "model_absent", "disabled"])
+    found: Series[str] = pa.Field(nullable=True)
+    reason: Series[str]
+    source: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+
+class Trends(pa.DataFrameModel):
+    """``trends.csv``: one row per (trend, estimator, interval method)."""
+
+    trend_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_.+\-]+$")
+    snapshot: Series[str]
+    preset: Series[str]
+    method: Series[str] = pa.Field(isin=METHODS)
+    subset: Series[str] = pa.Field(isin=SUBSETS)
+    quality_measure: Series[str] = pa.Field(nullable=True)
+    band_low: Series[float] = pa.Field(nullable=True)
+    band_high: Series[float] = pa.Field(nullable=True)
+    threshold_model: Series[str] = pa.Field(nullable=True)
+    quantity: Series[str] = pa.Field(isin=QUANTITIES)
+    price_type: Series[str] = pa.Field(nullable=True, isin=PRICE_TYPES)
+    price_source: Series[str] = pa.Field(nullable=True, isin=PRICE_SOURCES)
+    controls: Series[str] = pa.Field(nullable=True)
+    variant: Series[str] = pa.Field(nullable=True)
+    estimator: Series[str] = pa.Field(isin=ESTIMATORS)
+    ci_method: Series[str] = pa.Field(isin=CI_METHODS)
+    factor_per_year: Series[float] = pa.Field(nullable=True, gt=0)
+    ci_low: Series[float] = pa.Field(nullable=True, ge=0)
+    ci_high: Series[float] = pa.Field(nullable=True, ge=0)
+    ci_level: Series[float] = pa.Field(nullable=True, gt=0, lt=1)
+    slope_per_day: Series[float] = pa.Field(nullable=True)
+    slope_se: Series[float] = pa.Field(nullable=True, ge=0)
+    log_base: Series[str] = pa.Field(nullable=True, isin=["10", "e"])
+    halving_months: Series[float] = pa.Field(nullable=True)
+    n: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    n_candidates: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
+    r_squared: Series[float] = pa.Field(nullable=True)
+    adj_r_squared: Series[float] = pa.Field(nullable=True)
+    first_date: Series[pa.DateTime] = pa.Field(nullable=True)
+    last_date: Series[pa.DateTime] = pa.Field(nullable=True)
+    tie_order_min_factor: Series[float] = pa.Field(nullable=True)
+    tie_order_max_factor: Series[float] = pa.Field(nullable=True)
+    tie_order_exact: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    loo_min_factor: Series[float] = pa.Field(nullable=True)
+    loo_max_factor: Series[float] = pa.Field(nullable=True)
+    null_median_factor: Series[float] = pa.Field(nullable=True)
+    null_p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
+    hardware_adjusted_factor: Series[float] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=STATUSES)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["trend_id", "estimator", "ci_method"]
+
+    @pa.dataframe_check(error="an ok row carries a factor inside its interval; other rows carry no estimate")
+    def estimate_matches_status(cls, df: pd.DataFrame) -> Series[bool]:
+        ok = df["status"] == "ok"
+        inside = (df["ci_low"] <= df["factor_per_year"] * (1 + 1e-12)) & (
+            df["factor_per_year"] <= df["ci_high"] * (1 + 1e-12)
+        )
+        interval_missing = df["ci_low"].isna() & df["ci_high"].isna()
+        return (ok & df["factor_per_year"].notna() & (inside | interval_missing)) | (
+            ~ok & df["factor_per_year"].isna()
+        )
+
+
+class Points(pa.DataFrameModel):
+    """``points.csv``: the points behind every trend (candidates, records, the ones in the fit)."""
+
+    trend_id: Series[str]
+    model_id: Series[str]
+    name: Series[str]
+    release_date: Series[pa.DateTime]
+    value: Series[float] = pa.Field(gt=0)
+    is_record: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    in_fit: Series[pd.BooleanDtype]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True

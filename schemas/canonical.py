@@ -1,0 +1,130 @@
+"""Canonical, source-independent tables (DESIGN.md, "Canonical data model").
+
+Every ingest adapter produces these; every bundled snapshot stores them as CSV. The schemas check structure
+(types, keys, units in names). Semantic validity (a positive price, a fraction within 0..1, a usable release date)
+is judged later, by the cleaning stage, which quarantines the smallest bad unit with its reason instead of
+failing the whole run.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+SLUG = r"^[a-z0-9][a-z0-9.\-_]*$"
+
+# Benchmarks the project knows, with their unit: "fraction" (0..1 inside the pipeline, percent in bands and
+# reports) or "points" (kept as reported: Elo ratings, index points).
+BENCHMARK_UNITS: dict[str, str] = {
+    "mmlu_pro": "fraction",
+    "gpqa_diamond": "fraction",
+    "hle": "fraction",
+    "livecodebench": "fraction",
+    "scicode": "fraction",
+    "humaneval": "fraction",
+    "math_500": "fraction",
+    "aime_2024": "fraction",
+    "aime_2025": "fraction",
+    "math_level_5": "fraction",
+    "mmlu": "fraction",
+    "aa_multilingual_index": "fraction",
+    "aa_intelligence_index": "points",
+    "arena_elo": "points",
+}
+
+PRICE_TYPES = ("input", "output", "blended")
+# Named aggregates a source may give instead of one provider's price.
+AGGREGATE_PROVIDERS = {
+    "lowest_reported": "lowest price across providers, as the source reports it",
+    "aa_headline": "Artificial Analysis' headline (list) price",
+    "source_price": "the price the source gives, provider unspecified",
+}
+
+
+class Models(pa.DataFrameModel):
+    """One row per model of one source."""
+
+    model_id: Series[str] = pa.Field(unique=True, str_matches=SLUG)
+    name: Series[str] = pa.Field(str_length={"min_value": 1})
+    creator: Series[str] = pa.Field(nullable=True)
+    release_date: Series[pa.DateTime] = pa.Field(nullable=True)
+    open_weights: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    license: Series[str] = pa.Field(nullable=True)
+    reasoning: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    total_params_b: Series[float] = pa.Field(nullable=True)
+    active_params_b: Series[float] = pa.Field(nullable=True)
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+
+class Benchmarks(pa.DataFrameModel):
+    """One row per (model, benchmark): fractions 0..1 for percentage benchmarks, Elo and index points as is."""
+
+    model_id: Series[str] = pa.Field(str_matches=SLUG)
+    benchmark: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    score: Series[float]
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "benchmark", "source"]
+
+
+class Prices(pa.DataFrameModel):
+    """One row per (model, provider or named aggregate, observation date), USD per million tokens."""
+
+    model_id: Series[str] = pa.Field(str_matches=SLUG)
+    provider: Series[str] = pa.Field(str_length={"min_value": 1})
+    input_usd_per_mtok: Series[float] = pa.Field(nullable=True)
+    output_usd_per_mtok: Series[float] = pa.Field(nullable=True)
+    blended_usd_per_mtok: Series[float] = pa.Field(nullable=True)
+    observed_on: Series[pa.DateTime]
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "provider", "observed_on", "source"]
+
+    @pa.dataframe_check(error="a price row must carry at least one of input, output, blended")
+    def has_a_price(cls, df: pd.DataFrame) -> Series[bool]:
+        return df[["input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok"]].notna().any(axis=1)
+
+
+class IngestIssues(pa.DataFrameModel):
+    """What an adapter could not take as it was: rejected values and records (quarantined), and warnings."""
+
+    source: Series[str]
+    file: Series[str]
+    record: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    model_name: Series[str] = pa.Field(nullable=True)
+    column: Series[str] = pa.Field(nullable=True)
+    value: Series[str] = pa.Field(nullable=True)
+    rule: Series[str]
+    action: Series[str] = pa.Field(isin=["rejected_value", "rejected_record", "warning"])
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+
+CANONICAL_TABLES = {
+    "models": Models,
+    "benchmarks": Benchmarks,
+    "prices": Prices,
+    "ingest_issues": IngestIssues,
+}
+
+
+def empty(model: type[pa.DataFrameModel]) -> pd.DataFrame:
+    """An empty frame with ``model``'s columns and dtypes."""
+    return model.validate(pd.DataFrame({name: [] for name in model.to_schema().columns}))

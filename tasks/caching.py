@@ -1,0 +1,208 @@
+"""Content-keyed caching for Prefect tasks: a cached number is never stale.
+
+A task's cache key is the sha256 of
+- the task's name;
+- the *code* it runs: the source of the task's module and of every project module it imports, transitively
+  (``tasks``, ``schemas``; parsed with ``ast`` so comments and blank lines do not count), plus the versions of the
+  numerical libraries. Prefect's ``TASK_SOURCE`` hashes only the task function's own lines, so a change inside a
+  helper it calls would go unnoticed; here, editing ``tasks/stats.py`` invalidates exactly the tasks whose modules
+  import it, and nothing else;
+- its *inputs by content*: a ``Path`` argument counts by the sha256 of the file (or of every file of a folder), a
+  pydantic model by its JSON, anything else by its JSON form.
+
+Results are persisted to Prefect's result storage (``data/cache/prefect-results`` by default, see
+``tasks.settings``); tasks return paths of content-addressed Parquet files written under ``data/cache``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import enum
+import functools
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import CachePolicy
+
+PROJECT_PACKAGES = ("tasks", "schemas")
+# Library versions that can change numbers; part of every code hash.
+NUMERIC_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels", "pandera", "matplotlib")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_tree(path: Path, pattern: str = "*") -> str:
+    """Hash of a file, or of a folder's files matching ``pattern`` (relative names and contents, sorted).
+
+    Hidden files and ``__pycache__`` folders are ignored.
+    """
+    path = Path(path)
+    if path.is_file():
+        return sha256_file(path)
+    if not path.is_dir():
+        raise FileNotFoundError(f"cannot hash {path}: no such file or folder")
+    digest = hashlib.sha256()
+    items = (p for p in path.rglob(pattern) if p.is_file())
+    for item in sorted(p for p in items if not _ignored(p.relative_to(path))):
+        digest.update(item.relative_to(path).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(sha256_file(item).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _ignored(relative: Path) -> bool:
+    return any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+
+
+def _module_file(module: str) -> Path | None:
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # "pkg.module.Name": an attribute, not a module
+        return None
+    if spec is None or spec.origin in (None, "built-in", "frozen"):
+        return None
+    return Path(spec.origin)
+
+
+def _imported_project_modules(module: str, source: str) -> set[str]:
+    """Project modules that ``module`` imports (absolute and relative imports)."""
+    found: set[str] = set()
+    package = module if _is_package(module) else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join(parts + ([base] if base else []))
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        for name in names:
+            if name.split(".")[0] in PROJECT_PACKAGES and _module_file(name) is not None:
+                found.add(name)
+    return found
+
+
+def _is_package(module: str) -> bool:
+    path = _module_file(module)
+    return path is not None and path.name == "__init__.py"
+
+
+def _normalised_source(path: Path) -> str:
+    return ast.dump(ast.parse(path.read_text(encoding="utf-8")), include_attributes=False)
+
+
+@functools.cache
+def module_closure(module: str) -> tuple[str, ...]:
+    """``module`` and every project module it imports, transitively (with their parent packages), sorted."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_file(name)
+        if path is None:
+            continue
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        todo.extend(_imported_project_modules(name, path.read_text(encoding="utf-8")))
+    return tuple(sorted(seen))
+
+
+_CODE_HASH_LOCK = threading.Lock()  # ast.parse is not safe under concurrent first use (CPython SystemError)
+
+
+def code_hash(module: str) -> str:
+    """sha256 of the normalised source of ``module``'s closure and of the numerical libraries' versions."""
+    with _CODE_HASH_LOCK:
+        return _code_hash(module)
+
+
+@functools.cache
+def _code_hash(module: str) -> str:
+    digest = hashlib.sha256()
+    for name in module_closure(module):
+        path = _module_file(name)
+        if path is None:
+            continue
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(sha256_bytes(_normalised_source(path).encode()).encode())
+        digest.update(b"\n")
+    for library in NUMERIC_LIBRARIES:
+        try:
+            version = importlib.metadata.version(library)
+        except importlib.metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{library}=={version}\n".encode())
+    return digest.hexdigest()
+
+
+def stable_form(value: Any) -> Any:
+    """A JSON-serialisable form of ``value`` in which files count by content, not by name."""
+    from pydantic import BaseModel
+
+    if isinstance(value, Path):
+        return {"sha256": sha256_tree(value)}
+    if isinstance(value, BaseModel):
+        return stable_form(value.model_dump(mode="json"))
+    if isinstance(value, dict):
+        return {str(key): stable_form(value[key]) for key in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [stable_form(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((stable_form(item) for item in value), key=json.dumps)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(
+        f"cannot build a content cache key from a {type(value).__name__}; pass a Path, a pydantic model or "
+        "plain values"
+    )
+
+
+def content_key(task_name: str, module: str, inputs: dict[str, Any]) -> str:
+    payload = {"task": task_name, "code": code_hash(module), "inputs": stable_form(inputs)}
+    return sha256_bytes(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode())
+
+
+@dataclass
+class ContentPolicy(CachePolicy):
+    """Cache key = task name + code closure hash + inputs by content (see the module docstring)."""
+
+    def compute_key(self, task_ctx, inputs, flow_parameters, **kwargs) -> str:  # noqa: D102
+        fn = task_ctx.task.fn
+        return content_key(task_ctx.task.name, fn.__module__, inputs)
+
+
+def cached_task(**options: Any):
+    """``@task`` with the project's content cache: results persisted, keyed by code and input content."""
+    options.setdefault("cache_policy", ContentPolicy())
+    options.setdefault("persist_result", True)
+    return task(**options)

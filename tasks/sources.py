@@ -1,0 +1,20 @@
+"""Attribution for every source the pipeline reads (terms of use require it on every output built on them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# source prefix (the adapter's format, the part of a ``source`` value before '/') -> attribution line
+ATTRIBUTION: dict[str, str] = {
+    "futuretech": "Data: Artificial Analysis (via the MIT FutureTech July 2025 dataset, Gundlach et al.)",
+}
+
+
+def attributions(sources: Iterable[str]) -> list[str]:
+    """Attribution lines for the ``source`` values present in a table (unknown sources are named as they are)."""
+    lines = []
+    for prefix in sorted({str(s).split("/", 1)[0] for s in sources if s}):
+        line = ATTRIBUTION.get(prefix, f"Data: {prefix}")
+        if line not in lines:
+            lines.append(line)
+    return lines

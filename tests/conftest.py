@@ -1,0 +1,57 @@
+"""Test isolation: every path the pipeline writes to points into one temporary folder per session.
+
+Set before anything imports Prefect (it reads its settings at import time): Prefect's home and result storage, the
+project's cache and run folders. A session-scoped Prefect test harness (a throwaway API on SQLite) serves the
+end-to-end tests; unit tests call the pure functions directly and need no Prefect at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="inference-trends-tests-"))
+os.environ["PREFECT_HOME"] = str(_SESSION_DIR / "prefect-home")
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(_SESSION_DIR / "cache" / "prefect-results")
+os.environ["INFERENCE_TRENDS_CACHE_DIR"] = str(_SESSION_DIR / "cache")
+os.environ["INFERENCE_TRENDS_RUNS_DIR"] = str(_SESSION_DIR / "runs")
+os.environ["DO_NOT_TRACK"] = "1"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.pop("PREFECT_API_URL", None)
+
+import pytest  # noqa: E402
+
+from tasks.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FUTURETECH_CSV = shared_data_dir() / "futuretech-2025-07" / "art_analysis_inf_data.csv"
+BUNDLED_SNAPSHOT = PROJECT_ROOT / "data" / "snapshots" / "futuretech-2025-07"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_dir() -> Path:
+    return _SESSION_DIR
+
+
+@pytest.fixture(scope="session")
+def futuretech_csv() -> Path:
+    """The study's real file; tests that need it skip cleanly when ../shared/data is absent."""
+    if not FUTURETECH_CSV.exists():
+        pytest.skip(f"shared data not available ({FUTURETECH_CSV})")
+    return FUTURETECH_CSV
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One throwaway Prefect API for the whole session (about 10 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
