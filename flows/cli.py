@@ -1,0 +1,96 @@
+"""``inference-trends``: the command line (also ``python -m flows``)."""
+
+from __future__ import annotations
+
+import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Measure how fast LLM inference gets cheaper at constant quality (Prefect flows; no server needed).",
+)
+
+
+@app.command()
+def run(
+    input: Optional[Path] = typer.Option(
+        None, "--input", "-i",
+        help="A raw source file or a folder of raw files (format detected from content). Default: every bundled "
+        "snapshot in data/snapshots.",
+    ),
+    preset: str = typer.Option("futuretech-2025", "--preset", "-p",
+                               help="A bundled preset (presets/*.toml) by name, or the path of a preset TOML file."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o",
+        help="Run folder (default data/runs/<run id>/). An existing folder is replaced only if the run succeeds.",
+    ),
+    as_published: bool = typer.Option(
+        False, "--as-published",
+        help="Turn off the project's documented data corrections (data/corrections.csv); nothing else changes.",
+    ),
+    input_format: Optional[str] = typer.Option(
+        None, "--format", help="Force the input format (snapshot, futuretech) instead of detecting it."),
+    snapshot_name: Optional[str] = typer.Option(
+        None, "--snapshot-name", help="Name for the input's snapshot in the outputs (default: the input's name)."),
+    corrections: Optional[Path] = typer.Option(
+        None, "--corrections", help="Corrections file (default data/corrections.csv)."),
+    refresh_cache: bool = typer.Option(False, "--refresh-cache", help="Recompute every task (ignore the cache)."),
+) -> None:
+    """Run the estimate flow and print where the results are."""
+    from flows.config import EstimateConfig
+    from flows.estimate import estimate
+
+    config = EstimateConfig(
+        preset=preset, input=str(input) if input else None, input_format=input_format, snapshot_name=snapshot_name,
+        out=str(out) if out else None, as_published=as_published,
+        corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
+    )
+    summary = _guarded(lambda: estimate(config))
+    cached = sum(1 for t in summary["tasks"] if t["state"] == "Cached")
+    typer.echo("")
+    typer.echo(f"Run {summary['run_id']}: {len(summary['tasks'])} task runs, {cached} served from cache.")
+    typer.echo(f"Results:  {summary['run_dir']}")
+    typer.echo(f"  trends: {summary['trends']}")
+    typer.echo(f"  report: {summary['report']}")
+
+
+@app.command()
+def snapshot(
+    input: Path = typer.Option(..., "--input", "-i", help="The raw source file or folder."),
+    name: str = typer.Option(..., "--name", "-n", help="Snapshot name, e.g. futuretech-2025-07."),
+    input_format: Optional[str] = typer.Option(None, "--format", help="Force the input format."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Parent folder (default data/snapshots)."),
+) -> None:
+    """Build a bundled snapshot (canonical CSVs with their source) from raw files."""
+    from flows.config import SnapshotConfig
+    from flows.snapshot import build_snapshot
+
+    config = SnapshotConfig(input=str(input), name=name, input_format=input_format,
+                            out_dir=str(out_dir) if out_dir else None)
+    folder = _guarded(lambda: build_snapshot(config))
+    typer.echo(f"Snapshot written to {folder}")
+
+
+def _guarded(call):
+    """Run a flow; on a data or configuration error print it plainly (no traceback) and exit 1."""
+    from tasks.validation import DataValidationError
+
+    try:
+        return call()
+    except (DataValidationError, ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="inference-trends")
+
+
+if __name__ == "__main__":
+    main()

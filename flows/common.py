@@ -1,0 +1,88 @@
+"""What the flows share: running a stage with progress and bookkeeping, and the run's provenance."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefect import get_run_logger
+from prefect.futures import PrefectFuture, wait
+from prefect.states import State
+
+from tasks.caching import sha256_tree
+from tasks.settings import PROJECT_ROOT
+
+REPORTED_PACKAGES = ("prefect", "pandera", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
+                     "pydantic", "typer")
+
+
+@dataclass
+class StageTracker:
+    """Runs tasks, logs one progress line per task run, and records (name, task run id, state) for the manifest."""
+
+    refresh_cache: bool = False
+    records: list[dict] = field(default_factory=list)
+
+    def _options(self, task):
+        return task.with_options(refresh_cache=True) if self.refresh_cache else task
+
+    def _record(self, stage: str, label: str, state: State) -> Any:
+        task_run_id = state.state_details.task_run_id
+        self.records.append({"stage": stage, "task": label, "task_run_id": str(task_run_id) if task_run_id else None,
+                             "state": state.name})
+        return state.result()  # raises the task's exception if it failed
+
+    def run(self, stage: str, task, *args, **kwargs) -> Any:
+        logger = get_run_logger()
+        state = self._options(task)(*args, return_state=True, **kwargs)
+        result = self._record(stage, task.name, state)
+        logger.info("stage %-8s %-28s %s", stage, task.name, _served(state))
+        return result
+
+    def map(self, stage: str, submissions: list[tuple[str, Any, tuple]]) -> list[Any]:
+        """Submit (label, task, args) concurrently, wait for all, and return the results in order."""
+        logger = get_run_logger()
+        futures: list[PrefectFuture] = [self._options(task).submit(*args) for _, task, args in submissions]
+        wait(futures)
+        results, served = [], {}
+        for (label, _, _), future in zip(submissions, futures):
+            results.append(self._record(stage, label, future.state))
+            served[_served(future.state)] = served.get(_served(future.state), 0) + 1
+        logger.info("stage %-8s %d task runs: %s", stage, len(futures),
+                    ", ".join(f"{v} {k}" for k, v in sorted(served.items())))
+        return results
+
+
+def _served(state: State) -> str:
+    return "served from cache" if state.name == "Cached" else f"computed ({state.name.lower()})"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def code_version() -> dict[str, Any]:
+    """Git commit (and whether the tree has uncommitted changes) plus a hash of the project's source."""
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True,
+                                 timeout=10, check=True)
+            return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", "flows", "tasks", "schemas", "presets",
+                 "data/corrections.csv")
+    source = {package: sha256_tree(PROJECT_ROOT / package, "*.py") for package in ("flows", "tasks", "schemas")}
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None,
+            "source_sha256": source}

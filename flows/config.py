@@ -1,0 +1,45 @@
+"""The one typed parameter of each flow (its fields become the Prefect UI's run form)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EstimateConfig(BaseModel):
+    """What to estimate, on which data, and where to write the run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preset: str = Field(
+        "futuretech-2025",
+        description="A bundled preset's name (presets/*.toml) or the path of your own preset TOML file.",
+    )
+    input: str | None = Field(
+        None,
+        description="A raw source file or folder (format detected from its content). Empty: every bundled "
+        "snapshot in data/snapshots.",
+    )
+    input_format: str | None = Field(None, description="Force the input format instead of detecting it.")
+    snapshot_name: str | None = Field(
+        None, description="Name of the snapshot in the outputs when --input is given (default: the input's name)."
+    )
+    out: str | None = Field(
+        None, description="Run folder (default data/runs/<run id>); an existing folder is replaced only when the "
+        "new run succeeds."
+    )
+    as_published: bool = Field(
+        False, description="Turn off the project's documented data corrections (data/corrections.csv)."
+    )
+    corrections: str | None = Field(None, description="Corrections file (default data/corrections.csv).")
+    refresh_cache: bool = Field(False, description="Recompute every task instead of serving cached results.")
+
+
+class SnapshotConfig(BaseModel):
+    """Build a bundled snapshot (canonical CSVs) from raw source files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: str = Field(description="The raw source file or folder.")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", description="Snapshot name, e.g. futuretech-2025-07.")
+    input_format: str | None = Field(None, description="Force the input format instead of detecting it.")
+    out_dir: str | None = Field(None, description="Parent folder (default data/snapshots).")
