@@ -1,0 +1,113 @@
+"""Presets: a published method's choices, as data (``presets/*.toml``), and the trend plan they imply.
+
+A preset names the method(s), bands, subsets, price definitions, minimum points and interval level. ``--preset``
+takes a bundled preset's name or the path of a user's own TOML file with the same fields; unknown fields are
+errors (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from schemas.canonical import BENCHMARK_UNITS
+from tasks.settings import presets_dir
+
+Subset = Literal["open", "all"]
+PriceType = Literal["blended", "input", "output", "mean_in_out"]
+PriceSource = Literal["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
+LogBase = Literal["10", "e"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FrontierPreset(_Strict):
+    """Record-low frontier per quality band (the FutureTech "Method 1")."""
+
+    quality_measure: str = "mmlu_pro"
+    bands: list[tuple[float, float | None]]
+    band_edges: Literal["closed", "half_open"] = "closed"
+    min_release_date: dt.date | None = None
+    subsets: list[Subset] = ["open", "all"]
+    price_types: list[PriceType] = ["blended"]
+    price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+    log_base: LogBase = "10"
+
+    @field_validator("quality_measure")
+    @classmethod
+    def _known_benchmark(cls, value: str) -> str:
+        if value not in BENCHMARK_UNITS:
+            raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
+        return value
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered_bands(cls, bands):
+        for low, high in bands:
+            if high is not None and high <= low:
+                raise ValueError(f"band [{low}, {high}] is empty")
+        return bands
+
+
+class HedonicPreset(_Strict):
+    """ln(price) ~ release day + quality controls over every model in a score range (the FutureTech "Method 2")."""
+
+    quality_measure: str = "mmlu_pro"
+    score_range: tuple[float, float]
+    subsets: list[Subset] = ["open"]
+    control_sets: list[list[str]] = [["mmlu_pro"]]
+    price_types: list[PriceType] = ["input", "output", "blended"]
+    price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+    ci_methods: list[Literal["ols", "hc3"]] = ["ols", "hc3"]
+    log_base: LogBase = "e"
+
+    @model_validator(mode="after")
+    def _known_controls(self):
+        for controls in self.control_sets:
+            for control in controls:
+                if control not in BENCHMARK_UNITS:
+                    raise ValueError(f"unknown control benchmark {control!r}")
+        return self
+
+
+class Preset(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    title: str
+    reference: str = ""
+    min_points: int = Field(4, ge=2)
+    ci_level: float = Field(0.9, gt=0, lt=1)
+    frontier: FrontierPreset | None = None
+    hedonic: HedonicPreset | None = None
+
+
+def bundled_presets() -> dict[str, Path]:
+    return {path.stem: path for path in sorted(presets_dir().glob("*.toml"))}
+
+
+def load_preset(name_or_path: str) -> Preset:
+    """A bundled preset by name, or a TOML file by path."""
+    candidate = Path(name_or_path)
+    presets = bundled_presets()
+    if candidate.suffix == ".toml" or candidate.exists():
+        path = candidate
+    elif name_or_path in presets:
+        path = presets[name_or_path]
+    else:
+        raise ValueError(f"unknown preset {name_or_path!r}; bundled presets: {', '.join(presets)} "
+                         "(or pass the path of a .toml file)")
+    if not path.exists():
+        raise FileNotFoundError(f"preset file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    try:
+        return Preset.model_validate(data)
+    except Exception as err:
+        raise ValueError(f"{path}: invalid preset:\n{err}") from None

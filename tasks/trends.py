@@ -1,0 +1,167 @@
+"""Trend specifications, their stable ids, result rows in the frozen output contract, and the output files.
+
+A ``TrendSpec`` says what one trend is (the identifying columns of ``trends.csv``, snapshot .. variant) and how to
+fit it (minimum points, interval level, ...). Its ``trend_id`` is readable and deterministic: the method, subset,
+band, quantity, price type and source, controls and variant, then 8 hex digits of a hash of every identifying
+column, so the same trend keeps the same id across runs and two trends never share one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS, TREND_ID_COLUMNS, Points, Trends
+from tasks.io import csv_text, write_cached_parquet
+from tasks.stats import SlopeFit, halving_months
+from tasks.validation import validate
+
+FLOAT_DIGITS = 10
+
+
+class TrendSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # identifying columns (snapshot .. variant)
+    snapshot: str
+    preset: str
+    method: str
+    subset: str
+    quality_measure: str | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    threshold_model: str | None = None
+    quantity: str = "price"
+    price_type: str | None = None
+    price_source: str | None = None
+    controls: tuple[str, ...] = ()
+    variant: str = ""
+    # how to fit (not part of the id; recorded in the manifest's config)
+    band_edges: str = "closed"
+    min_release_date: dt.date | None = None
+    min_points: int = 4
+    ci_level: float = 0.9
+    ci_methods: tuple[str, ...] = ("ols",)
+    log_base: str = "10"
+
+    def identity(self) -> dict:
+        values = self.model_dump(mode="json")
+        values["controls"] = "+".join(self.controls) or None
+        values["variant"] = self.variant or None
+        return {column: values[column] for column in TREND_ID_COLUMNS}
+
+    @property
+    def trend_id(self) -> str:
+        digest = hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:8]
+        parts = [self.method, self.subset]
+        if self.quality_measure:
+            band = "_".join(_number(v) for v in (self.band_low, self.band_high) if v is not None)
+            parts.append(f"{self.quality_measure}_{band}" if band else self.quality_measure)
+        if self.threshold_model:
+            parts.append(self.threshold_model)
+        parts.append(self.quantity)
+        parts.extend(p for p in (self.price_type, self.price_source) if p)
+        if self.controls:
+            parts.append("ctrl_" + "+".join(self.controls))
+        if self.variant:
+            parts.append(self.variant)
+        parts.append(digest)
+        return "-".join(parts)
+
+    @property
+    def label(self) -> str:
+        """Short human label for task names and logs."""
+        return self.trend_id.rsplit("-", 1)[0]
+
+
+def _number(value: float) -> str:
+    return format(value, "g").replace(".", "p")
+
+
+@dataclass
+class TrendResult:
+    """What fitting one trend produces: its rows (one per estimator and interval method) and its points."""
+
+    rows: pd.DataFrame
+    points: pd.DataFrame
+    details: dict = field(default_factory=dict)
+
+
+def trend_row(spec: TrendSpec, *, estimator: str, ci_method: str, fit: SlopeFit | None, n: int | None,
+              n_candidates: int | None, first_date, last_date, status: str, note: str | None = None,
+              **extra) -> dict:
+    """One row of ``trends.csv`` from a fit (or from no fit, for insufficient or skipped trends)."""
+    row = {column: None for column in TREND_COLUMNS}
+    row.update(spec.identity())
+    row.update(trend_id=spec.trend_id, estimator=estimator, ci_method=ci_method, n=n, n_candidates=n_candidates,
+               first_date=first_date, last_date=last_date, status=status, note=note, ci_level=spec.ci_level)
+    if fit is not None and status == "ok":
+        factor = fit.factor(spec.log_base)
+        low, high = fit.factor_interval(spec.log_base)
+        row.update(factor_per_year=factor, ci_low=low, ci_high=high, slope_per_day=fit.slope, slope_se=fit.se,
+                   log_base=spec.log_base, halving_months=halving_months(factor), r_squared=fit.r_squared,
+                   adj_r_squared=fit.adj_r_squared, ci_level=fit.ci_level)
+    row.update(extra)
+    return row
+
+
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
+    frame = points.assign(trend_id=trend_id)
+    return frame[POINT_COLUMNS]
+
+
+def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, Path]:
+    """Cache one trend's rows and points as Parquet; return their paths."""
+    lineage = {"task": stage, "trend_id": spec.trend_id}
+    return {
+        "rows": write_cached_parquet(result.rows, f"trends/{stage}", spec.trend_id, lineage),
+        "points": write_cached_parquet(result.points, f"trends/{stage}", f"{spec.trend_id}.points", lineage),
+    }
+
+
+# --- final outputs -----------------------------------------------------------------------------------------------
+def finalise_trends(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    frame = frame.reindex(columns=TREND_COLUMNS)
+    frame = frame.sort_values(["trend_id", "estimator", "ci_method"], kind="mergesort").reset_index(drop=True)
+    return validate(Trends, frame, "trends table")
+
+
+def finalise_points(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    frame = frame.reindex(columns=POINT_COLUMNS)
+    frame = frame.sort_values(["trend_id", "release_date", "model_id"], kind="mergesort").reset_index(drop=True)
+    return validate(Points, frame, "points table")
+
+
+def trends_csv(frame: pd.DataFrame) -> str:
+    """``trends.csv`` text: floats with 10 significant digits, ISO dates, ``true``/``false``, empty = n/a."""
+    return csv_text(frame, float_digits=FLOAT_DIGITS)
+
+
+def points_csv(frame: pd.DataFrame) -> str:
+    return csv_text(frame, float_digits=FLOAT_DIGITS)
+
+
+def read_trends_csv(path: Path) -> pd.DataFrame:
+    """Read ``trends.csv`` back with the contract's types."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+    frame["tie_order_exact"] = frame["tie_order_exact"].map({"true": True, "false": False, None: None})
+    return validate(Trends, frame, str(path))
+
+
+def nan_to_none(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value

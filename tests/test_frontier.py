@@ -1,0 +1,133 @@
+"""The record-low rule and the frontier fit, on toy cases with hand-computed answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from schemas.analysis import SCORE_COLUMNS
+from tasks.frontier import fit_frontier
+from tasks.trends import TrendSpec
+
+
+def analysis(rows) -> pd.DataFrame:
+    """rows: (model_id, release_date, blended price, mmlu_pro fraction, open)."""
+    frame = pd.DataFrame(rows, columns=["model_id", "release_date", "blended_usd_per_mtok", "score_mmlu_pro",
+                                        "open_weights"])
+    frame["name"] = frame["model_id"].str.upper()
+    frame["release_date"] = pd.to_datetime(frame["release_date"])
+    frame["price_source"] = "lowest_reported"
+    frame["observed_on"] = pd.Timestamp("2025-07-01")
+    for column in SCORE_COLUMNS:
+        if column not in frame:
+            frame[column] = np.nan
+    return frame
+
+
+def spec(**overrides) -> TrendSpec:
+    values = dict(snapshot="toy", preset="test", method="frontier", subset="all", quality_measure="mmlu_pro",
+                  band_low=30, band_high=50, quantity="price", price_type="blended", price_source="lowest_reported",
+                  min_points=2, ci_level=0.9, log_base="10")
+    values.update(overrides)
+    return TrendSpec(**values)
+
+
+def records(result) -> list[str]:
+    points = result.points
+    return list(points[points.is_record.astype(bool)].sort_values(["release_date", "value", "model_id"]).model_id)
+
+
+def test_same_day_ties_cheapest_first():
+    # d2 holds two releases: cheapest first means only the cheaper one is a record
+    result = fit_frontier(analysis([
+        ("a", "2024-01-01", 4.0, 0.4, True),
+        ("b", "2024-02-01", 3.0, 0.4, True),
+        ("c", "2024-02-01", 2.0, 0.4, True),
+        ("d", "2024-03-01", 1.0, 0.4, True),
+    ]), spec())
+    assert records(result) == ["a", "c", "d"]
+
+
+def test_equal_prices_count_as_records():
+    result = fit_frontier(analysis([
+        ("a", "2024-01-01", 2.0, 0.4, True),
+        ("b", "2024-02-01", 2.0, 0.4, True),   # equal to the running minimum: a record
+        ("c", "2024-02-01", 2.0, 0.4, True),   # same day, same price: also a record (then by model id)
+        ("d", "2024-03-01", 2.5, 0.4, True),   # above: not a record
+        ("e", "2024-04-01", 1.0, 0.4, True),
+    ]), spec())
+    assert records(result) == ["a", "b", "c", "e"]
+
+
+def test_input_row_order_does_not_matter():
+    rows = [("m%d" % i, f"2024-0{1 + i // 3}-01", float(p), 0.4, True)
+            for i, p in enumerate([5, 3, 4, 2, 2.5, 1, 0.9, 0.9, 1.5])]
+    first = fit_frontier(analysis(rows), spec())
+    for seed in range(5):
+        shuffled = list(np.random.default_rng(seed).permutation(len(rows)))
+        again = fit_frontier(analysis([rows[i] for i in shuffled]), spec())
+        pd.testing.assert_frame_equal(first.rows, again.rows)
+        pd.testing.assert_frame_equal(first.points.reset_index(drop=True), again.points.reset_index(drop=True))
+
+
+def test_band_edges_and_start_date():
+    frame = analysis([
+        ("edge50", "2024-01-01", 1.0, 0.5, True),         # exactly 50.0%: in [30, 50] and in [50, 70]
+        ("edge30", "2024-01-01", 1.0, 0.3, True),
+        ("below", "2024-01-01", 1.0, 0.2999, True),
+        ("early", "2023-11-30", 1.0, 0.4, True),           # before the start date
+        ("start", "2023-12-01", 1.0, 0.4, True),
+    ])
+    low = fit_frontier(frame, spec(min_release_date="2023-12-01"))
+    high = fit_frontier(frame, spec(band_low=50, band_high=70, min_release_date="2023-12-01"))
+    assert sorted(low.points.model_id) == ["edge30", "edge50", "start"]
+    assert sorted(high.points.model_id) == ["edge50"]
+    half_open = fit_frontier(frame, spec(band_edges="half_open", variant="half_open_bands",
+                                         min_release_date="2023-12-01"))
+    assert sorted(half_open.points.model_id) == ["edge30", "start"]
+
+
+def test_subset_open_only():
+    frame = analysis([("open1", "2024-01-01", 1.0, 0.4, True), ("closed", "2024-01-01", 0.5, 0.4, False),
+                      ("unknown", "2024-01-01", 0.5, 0.4, None)])
+    assert sorted(fit_frontier(frame, spec(subset="open")).points.model_id) == ["open1"]
+    assert len(fit_frontier(frame, spec(subset="all")).points) == 3
+
+
+def test_fit_hand_computed():
+    # records halve every 365.25 days exactly: factor 2, R^2 1, zero-width interval
+    rows = [(f"m{i}", str((pd.Timestamp("2024-01-01") + pd.Timedelta(days=365.25 * i / 4)).date()), 8 * 2 ** (-i / 4),
+             0.4, True) for i in range(5)]
+    # dates are rounded to whole days, so compute the expected factor from the actual dates by hand
+    days = np.array([(pd.Timestamp(r[1]) - pd.Timestamp("2024-01-01")).days for r in rows], dtype=float)
+    y = np.log10([r[2] for r in rows])
+    slope = np.sum((days - days.mean()) * (y - y.mean())) / np.sum((days - days.mean()) ** 2)
+    result = fit_frontier(analysis(rows), spec(min_points=4))
+    row = result.rows.iloc[0]
+    assert row.status == "ok" and row.n == 5 and row.n_candidates == 5
+    assert row.factor_per_year == pytest.approx(10 ** (-slope * 365.25), rel=1e-12)
+    assert row.factor_per_year == pytest.approx(2.0, rel=2e-3)
+    assert row.halving_months == pytest.approx(12 * math.log(2) / math.log(row.factor_per_year))
+    assert row.first_date == pd.Timestamp("2024-01-01") and row.log_base == "10"
+    assert row.ci_low <= row.factor_per_year <= row.ci_high
+
+
+def test_insufficient_records_give_no_numbers():
+    result = fit_frontier(analysis([
+        ("a", "2024-01-01", 3.0, 0.4, True), ("b", "2024-02-01", 2.0, 0.4, True),
+        ("c", "2024-03-01", 1.0, 0.4, True), ("d", "2024-04-01", 5.0, 0.4, True),
+    ]), spec(min_points=4))
+    row = result.rows.iloc[0]
+    assert row.status == "insufficient" and "3 record(s)" in row.note
+    assert pd.isna(row.factor_per_year) and pd.isna(row.ci_low) and pd.isna(row.r_squared)
+    assert (row.n, row.n_candidates) == (3, 4)
+    assert not result.points.in_fit.any() and result.points.is_record.sum() == 3
+
+
+def test_records_on_one_day_cannot_be_fitted():
+    result = fit_frontier(analysis([(c, "2024-01-01", 1.0, 0.4, True) for c in "abcd"]), spec(min_points=4))
+    row = result.rows.iloc[0]
+    assert row.status == "insufficient" and "one date" in row.note

@@ -1,0 +1,103 @@
+"""The output contract (ids, formatting, ordering, schema) and the cache-key ingredients."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from schemas.analysis import TREND_COLUMNS
+from tasks.caching import _normalised_source, module_closure, stable_form
+from tasks.plan import plan_trends
+from tasks.presets import load_preset
+from tasks.trends import TrendSpec, finalise_trends, rows_frame, trend_row, trends_csv
+from tasks.validation import DataValidationError
+from tests.test_frontier import spec
+
+
+def test_trend_ids_are_stable_unique_and_readable():
+    preset = load_preset("futuretech-2025")
+    specs = plan_trends(preset, "futuretech-2025-07", {"lowest_reported"})
+    ids = [s.trend_id for s in specs]
+    assert len(ids) == len(set(ids)) == 3 * 3 * 2 + 3 * 2
+    again = [s.trend_id for s in plan_trends(preset, "futuretech-2025-07", {"lowest_reported"})]
+    assert ids == again
+    assert any(i.startswith("frontier-open-mmlu_pro_30_50-price-blended-lowest_reported-") for i in ids)
+    # the id says what the trend is: another snapshot is another trend; a fitting option is not
+    one = spec()
+    assert spec(snapshot="other").trend_id != one.trend_id
+    assert spec(min_points=9, ci_level=0.95).trend_id == one.trend_id
+    assert spec(variant="half_open_bands").trend_id != one.trend_id
+
+
+def test_plan_uses_only_available_price_sources():
+    preset = load_preset("futuretech-2025")
+    assert plan_trends(preset, "x", set()) == []
+    both = plan_trends(preset, "x", {"lowest_reported", "lowest_provider"})
+    assert len(both) == 2 * 24
+
+
+def row(trend: TrendSpec, **values):
+    base = dict(estimator="ols", ci_method="ols", fit=None, n=5, n_candidates=9, first_date=pd.Timestamp("2024-01-01"),
+                last_date=pd.Timestamp("2025-01-01"), status="ok")
+    base.update(values)
+    return trend_row(trend, **base)
+
+
+def test_trends_csv_format_and_order():
+    a, b = spec(band_low=50, band_high=70), spec()
+    rows = [row(a, factor_per_year=28.4812345678901, ci_low=0.1234567890123, ci_high=1885.0, tie_order_exact=True),
+            row(b, status="insufficient", note="3 record(s), fewer than the minimum of 4")]
+    frame = finalise_trends([rows_frame(rows)])
+    assert list(frame.trend_id) == sorted([a.trend_id, b.trend_id])
+    text = trends_csv(frame)
+    header, *lines = text.splitlines()
+    assert header.split(",") == TREND_COLUMNS
+    values = {r.split(",")[0]: dict(zip(TREND_COLUMNS, r.split(","))) for r in lines}
+    ok = values[a.trend_id]
+    assert ok["factor_per_year"] == "28.48123457"      # 10 significant digits
+    assert ok["ci_low"] == "0.123456789" and ok["ci_high"] == "1885"
+    assert ok["first_date"] == "2024-01-01" and ok["tie_order_exact"] == "true"
+    assert ok["band_low"] == "50" and ok["threshold_model"] == "" and ok["variant"] == ""
+    insufficient = values[b.trend_id]
+    assert insufficient["factor_per_year"] == "" and insufficient["status"] == "insufficient"
+    assert text.endswith("\n") and "\r" not in text
+
+
+def test_trends_schema_rejects_a_factor_outside_its_interval():
+    bad = row(spec(), factor_per_year=50.0, ci_low=1.0, ci_high=10.0)
+    with pytest.raises(DataValidationError, match="estimate_matches_status|interval"):
+        finalise_trends([rows_frame([bad])])
+    no_number = row(spec(), status="insufficient", factor_per_year=3.0)
+    with pytest.raises(DataValidationError):
+        finalise_trends([rows_frame([no_number])])
+
+
+def test_code_closure_follows_imports_exactly():
+    frontier = module_closure("tasks.frontier")
+    assert {"tasks.frontier", "tasks.stats", "tasks.bands", "tasks.trends", "tasks.quantities"} <= set(frontier)
+    assert "tasks.hedonic" not in frontier and "tasks.clean" not in frontier
+    hedonic = module_closure("tasks.hedonic")
+    assert "tasks.stats" in hedonic and "tasks.frontier" not in hedonic
+    clean = module_closure("tasks.clean")
+    assert "tasks.stats" not in clean and "tasks.providers" in clean and "schemas.canonical" in clean
+    futuretech = module_closure("tasks.ingest.futuretech")
+    assert "tasks.ingest.base" in futuretech and "tasks.ingest.snapshot" not in futuretech
+
+
+def test_source_hash_ignores_comments_but_not_code(tmp_path):
+    one, two, three = (tmp_path / n for n in ("a.py", "b.py", "c.py"))
+    one.write_text("x = 1\n")
+    two.write_text("# a comment\nx = 1  # another\n\n")
+    three.write_text("x = 2\n")
+    assert _normalised_source(one) == _normalised_source(two) != _normalised_source(three)
+
+
+def test_files_count_by_content_not_by_name(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("1,2\n")
+    b.write_text("1,2\n")
+    assert stable_form(a) == stable_form(b)
+    b.write_text("1,3\n")
+    assert stable_form(a) != stable_form(b)
+    with pytest.raises(TypeError):
+        stable_form(object())
