@@ -1,0 +1,210 @@
+"""The main flow, ``estimate``: ingest -> clean -> plan -> one task per trend -> trends/points -> report -> run folder.
+
+Run it with ``inference-trends run`` (see ``--help``), ``python -m flows.estimate``, or the ``estimate`` deployment
+of ``prefect.yaml``. It needs no Prefect server: without ``PREFECT_API_URL`` Prefect starts a temporary local API.
+"""
+
+from __future__ import annotations
+
+import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
+
+import datetime as dt
+import os
+import shutil
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.common import StageTracker, code_version, package_versions
+from flows.config import EstimateConfig
+from tasks.caching import sha256_file, sha256_tree
+from tasks.canonical import SNAPSHOT_META
+from tasks.clean import clean_task, read_clean
+from tasks.frontier import frontier_task
+from tasks.hedonic import hedonic_task
+from tasks.ingest import adapter, detect_format
+from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
+from tasks.outputs import collect_task
+from tasks.plan import plan_task
+from tasks.presets import bundled_presets, load_preset
+from tasks.report import report_task
+from tasks.settings import PROJECT_ROOT, corrections_file, runs_dir, snapshots_dir
+from tasks.sources import attributions
+
+MANIFEST_SCHEMA_VERSION = "1.0"
+FIT_TASKS = {"frontier": frontier_task, "hedonic": hedonic_task}
+
+
+@dataclass(frozen=True)
+class RunInput:
+    name: str  # the snapshot name used in the outputs
+    path: Path
+    format: str
+
+
+def display_path(path: Path) -> str:
+    """Paths inside the project are shown relative to it (stable across clones); others as given."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_inputs(config: EstimateConfig) -> list[RunInput]:
+    if config.input:
+        path = Path(config.input).expanduser().resolve()
+        fmt = config.input_format or detect_format(path)
+        adapter(fmt)  # an unknown forced format fails here, before any work
+        name = config.snapshot_name or (path.name if fmt == "snapshot" else path.stem)
+        return [RunInput(name, path, fmt)]
+    folders = sorted(p for p in snapshots_dir().iterdir() if p.is_dir() and (p / "models.csv").exists())
+    if not folders:
+        raise FileNotFoundError(f"no bundled snapshot in {snapshots_dir()}; pass --input or run `make snapshots`")
+    return [RunInput(p.name, p, "snapshot") for p in folders]
+
+
+def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) -> list[dict]:
+    records = []
+    for item in inputs:
+        files = sorted(p for p in item.path.rglob("*") if p.is_file()) if item.path.is_dir() else [item.path]
+        for file in files:
+            records.append({"path": display_path(file), "role": f"{item.format} input ({item.name})",
+                            "sha256": sha256_file(file)})
+    records.append({"path": display_path(corrections), "role": "data corrections", "sha256": sha256_file(corrections)})
+    preset_path = Path(preset_ref) if Path(preset_ref).exists() else bundled_presets().get(preset_ref)
+    if preset_path is not None:
+        records.append({"path": display_path(preset_path), "role": "preset", "sha256": sha256_file(preset_path)})
+    return records
+
+
+def new_run_id() -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run = flow_run.get_id()
+    return f"{stamp}-{(run or uuid.uuid4().hex)[:8]}"
+
+
+@task(name="publish-run", task_run_name="publish-run-folder", cache_policy=NO_CACHE)
+def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+    """Assemble the run folder in a staging folder beside it, then swap it in: all or nothing."""
+    out = Path(out)
+    staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        for name, source in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        for name, frame in tables.items():
+            target = staging / name
+            if name.endswith(".parquet"):
+                write_parquet(frame, target)
+            else:
+                target.write_text(csv_text(frame))
+        (staging / "ATTRIBUTION.txt").write_text("\n".join(manifest["attribution"]) + "\n")
+        manifest["outputs"] = [
+            {"path": p.relative_to(staging).as_posix(), "sha256": sha256_file(p)}
+            for p in sorted(staging.rglob("*")) if p.is_file()
+        ]
+        write_json(staging / "manifest.json", manifest)
+        replace_dir(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def _combined(cleans: dict[str, object], attribute: str) -> pd.DataFrame:
+    frames = [getattr(clean, attribute).assign(snapshot=name) for name, clean in cleans.items()]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["snapshot", *[c for c in frame.columns if c != "snapshot"]]]
+
+
+@flow(name="estimate", log_prints=True)
+def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
+    """Estimate how fast inference gets cheaper at constant quality, per the chosen preset, on bundled or given
+    data; write trends.csv, points.csv, report.md and manifest.json to the run folder."""
+    logger = get_run_logger()
+    preset = load_preset(config.preset)
+    inputs = resolve_inputs(config)
+    corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
+    tracker = StageTracker(refresh_cache=config.refresh_cache)
+    logger.info("preset %s on %s%s", preset.name, ", ".join(i.name for i in inputs),
+                " (as published: corrections off)" if config.as_published else "")
+
+    clean_paths: dict[str, dict[str, Path]] = {}
+    submissions = []
+    for item in inputs:
+        canonical = tracker.run("ingest", adapter(item.format).ingest_task, item.path)
+        clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
+                                             not config.as_published)
+        specs = tracker.run("plan", plan_task, preset, item.name, clean_paths[item.name]["analysis"])
+        submissions += [(spec.trend_id, FIT_TASKS[spec.method], (spec, clean_paths[item.name]["analysis"]))
+                        for spec in specs]
+    results = tracker.map("fit", submissions)
+    outputs = tracker.run("collect", collect_task, results)
+
+    cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
+    sources = pd.concat([c.analysis["source"] for c in cleans.values()]).unique()
+    records = input_records(inputs, corrections, config.preset)
+    meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
+            "attribution": attributions(sources), "inputs": records}
+    report = tracker.run("report", report_task, outputs["trends"], clean_paths, meta)
+
+    run_id = new_run_id()
+    out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
+    files = {"trends.csv": outputs["trends"], "points.csv": outputs["points"], "report.md": report}
+    for name, paths in clean_paths.items():
+        files[f"analysis/{name}.parquet"] = paths["analysis"]
+    tables = {
+        "quarantine.parquet": _combined(cleans, "quarantine"),
+        "quarantine.csv": _combined(cleans, "quarantine"),
+        "quarantine_summary.csv": _combined(cleans, "summary"),
+        "corrections_log.csv": _combined(cleans, "corrections"),
+    }
+    manifest = {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "run_id": run_id,
+        "flow_run_id": str(flow_run.get_id()),
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "config": config.model_dump(mode="json"),
+        "preset": meta["preset"],
+        "snapshots": [{"name": i.name, "path": display_path(i.path), "format": i.format,
+                       "sha256": sha256_tree(i.path)} for i in inputs],
+        "inputs": records,
+        "packages": package_versions(),
+        "code": code_version(),
+        "tasks": tracker.records,
+        "attribution": meta["attribution"],
+    }
+    publish_task(out, files, tables, manifest)
+    if not config.out:
+        _point_latest(out)
+    summary = {"run_dir": str(out), "run_id": run_id, "trends": str(out / "trends.csv"),
+               "report": str(out / "report.md"), "tasks": tracker.records}
+    logger.info("results in %s", out)
+    return summary
+
+
+def _point_latest(out: Path) -> None:
+    """``data/runs/latest`` -> the newest default run folder (a convenience; ignored where links are not allowed)."""
+    link = out.parent / "latest"
+    try:
+        tmp = out.parent / f".latest-{uuid.uuid4().hex[:8]}"
+        os.symlink(out.name, tmp)
+        os.replace(tmp, link)
+    except OSError:
+        pass
+
+
+if __name__ == "__main__":
+    from flows.cli import main
+
+    main(["run", *sys.argv[1:]])

@@ -1,0 +1,73 @@
+"""The command line, the deployment entrypoints, and what a failed run leaves behind (nothing)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tasks.settings import PROJECT_ROOT
+
+runner = CliRunner()
+
+
+def test_help_documents_every_option():
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0 and "run" in top.output and "snapshot" in top.output
+    run_help = runner.invoke(app, ["run", "--help"], terminal_width=200)
+    assert run_help.exit_code == 0
+    for option in ("--input", "--preset", "--out", "--as-published", "--format", "--snapshot-name",
+                   "--corrections", "--refresh-cache"):
+        assert option in run_help.output, option
+    assert "futuretech-2025" in run_help.output
+
+
+def test_deployment_entrypoints_are_the_flows():
+    from prefect.flows import load_flow_from_entrypoint
+
+    from flows.estimate import estimate
+    from flows.snapshot import build_snapshot
+
+    config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
+    entrypoints = {d["name"]: d["entrypoint"] for d in config["deployments"]}
+    loaded = load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["estimate"]))
+    assert loaded.name == estimate.name == "estimate"
+    assert loaded.fn.__code__.co_code == estimate.fn.__code__.co_code
+    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["build-snapshot"])).name == build_snapshot.name
+
+
+@pytest.mark.e2e
+def test_unrecognised_input_is_a_clear_error(prefect_harness, tmp_path):
+    junk = tmp_path / "junk.txt"
+    junk.write_text("not a dataset\n")
+    result = runner.invoke(app, ["run", "--input", str(junk), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "junk.txt" in result.output and "no adapter recognises" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.e2e
+def test_failed_run_leaves_the_previous_run_folder_untouched(prefect_harness, tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "trends.csv").write_text("previous results\n")
+    bad_preset = tmp_path / "bad.toml"
+    bad_preset.write_text('name = "bad"\ntitle = "x"\nmin_points = 1\n')  # min_points must be >= 2
+    result = runner.invoke(app, ["run", "--preset", str(bad_preset), "--out", str(out)])
+    assert result.exit_code == 1 and "bad.toml" in result.output and "min_points" in result.output
+    assert (out / "trends.csv").read_text() == "previous results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml", "run"]  # no staging folder left behind
+
+
+def test_preset_typo_is_an_error(tmp_path):
+    from tasks.presets import load_preset
+
+    text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text().replace("min_points", "min_pints")
+    path = tmp_path / "typo.toml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match="min_pints"):
+        load_preset(str(path))
+    with pytest.raises(ValueError, match="unknown preset"):
+        load_preset("no-such-preset")
+    assert load_preset("futuretech-2025").frontier.bands == [(30, 50), (50, 70), (70, 90)]
