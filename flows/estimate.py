@@ -167,6 +167,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "quarantine.csv": _combined(cleans, "quarantine"),
         "quarantine_summary.csv": _combined(cleans, "summary"),
         "corrections_log.csv": _combined(cleans, "corrections"),
+        "warnings.csv": _combined(cleans, "warnings"),
     }
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,

@@ -55,6 +55,9 @@ class CleanResult:
     quarantine: pd.DataFrame
     summary: pd.DataFrame
     corrections: pd.DataFrame
+    warnings: pd.DataFrame  # what the adapters took but flagged (e.g. duplicate names given distinct ids)
+
+    TABLES = ("analysis", "quarantine", "summary", "corrections", "warnings")
 
 
 # --- corrections ---------------------------------------------------------------------------------------------
@@ -247,7 +250,8 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
     quarantine_frame = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
     quarantine_frame = validate(Quarantine, quarantine_frame, "quarantine")
     summary = _summary(tables, quarantine_frame, long_prices=len(long), scores=len(scores))
-    return CleanResult(analysis, quarantine_frame, summary, corrections_log)
+    warnings = tables.ingest_issues[tables.ingest_issues["action"] == "warning"].reset_index(drop=True)
+    return CleanResult(analysis, quarantine_frame, summary, corrections_log, warnings)
 
 
 def _price_observations(long: pd.DataFrame) -> pd.DataFrame:
@@ -317,12 +321,14 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
     }
     paths = {
         name: write_cached_parquet(getattr(result, name), "clean", name, {**lineage, "table": name})
-        for name in ("analysis", "quarantine", "summary", "corrections")
+        for name in CleanResult.TABLES
     }
     logger = get_run_logger()
     for row in result.summary.itertuples(index=False):
         logger.info("clean %s: %d in = %d used + %d quarantined", row.table, row.rows_in, row.rows_used,
                     row.rows_quarantined)
+    for warning in result.warnings.itertuples(index=False):
+        logger.warning("%s, record %s (%s): %s", warning.file, warning.record, warning.model_name, warning.rule)
     applied = int((result.corrections["status"] == "applied").sum())
     logger.info("corrections: %d applied of %d (%s)", applied, len(result.corrections),
                 "enabled" if apply_fixes else "disabled by --as-published")

@@ -136,11 +136,16 @@ def hedonic_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
     return out
 
 
-def quarantine_section(summary: pd.DataFrame, quarantine: pd.DataFrame) -> list[str]:
+def quarantine_section(summary: pd.DataFrame, quarantine: pd.DataFrame, warnings: pd.DataFrame) -> list[str]:
     out = ["## Data quality: what was used and what was quarantined", "",
            md_table(["table", "unit", "rows in", "used", "quarantined"],
                     [[r.table, r.unit, r.rows_in, r.rows_used, r.rows_quarantined]
                      for r in summary.itertuples(index=False)], "llrrr"), ""]
+    if not warnings.empty:
+        out += ["Warnings (kept, but worth knowing):", "",
+                md_table(["file", "record", "model", "rule"],
+                         [[w.file, fmt_int(w.record), w.model_name or "-", w.rule]
+                          for w in warnings.itertuples(index=False)]), ""]
     if quarantine.empty:
         return out + ["Nothing was quarantined.", ""]
     reasons = (quarantine.groupby(["stage", "table", "unit", "rule"], sort=True).size()
@@ -183,7 +188,7 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
         section = []
         section += frontier_section(trends, snapshot)
         section += hedonic_section(trends, snapshot)
-        section += quarantine_section(clean.summary, clean.quarantine)
+        section += quarantine_section(clean.summary, clean.quarantine, clean.warnings)
         section += corrections_section(clean.corrections, meta["as_published"])
         if many:
             section = [f"# Snapshot `{snapshot}`", ""] + [("#" + line if line.startswith("#") else line)

@@ -13,6 +13,7 @@ Conventions (DESIGN.md, "Statistics conventions"):
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,11 +103,14 @@ def ols_fits(y: np.ndarray, x: np.ndarray, controls: np.ndarray | None = None, c
     fits = {}
     for method in ci_methods:
         cov_type = {"ols": "nonrobust", "hc3": "HC3"}[method]
-        result = sm.OLS(y, design).fit(cov_type=cov_type, use_t=True)
+        with warnings.catch_warnings():  # a constant y has no R^2 (0/0): reported as missing, not warned about
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = sm.OLS(y, design).fit(cov_type=cov_type, use_t=True)
+            r_squared, adj_r_squared = float(result.rsquared), float(result.rsquared_adj)
         low, high = result.conf_int(alpha=1 - ci_level)[1]
         fits[method] = SlopeFit(
             slope=float(result.params[1]), se=float(result.bse[1]), ci_low=float(low), ci_high=float(high),
-            ci_level=ci_level, n=int(n), r_squared=float(result.rsquared), adj_r_squared=float(result.rsquared_adj),
+            ci_level=ci_level, n=int(n), r_squared=r_squared, adj_r_squared=adj_r_squared,
             ci_method=method,
         )
     return fits

@@ -122,7 +122,9 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
 
 
 def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, Path]:
-    """Cache one trend's rows and points as Parquet; return their paths."""
+    """Validate one trend's rows and points, cache them as Parquet, return their paths."""
+    validate(Trends, result.rows, f"rows of trend {spec.trend_id}")
+    validate(Points, result.points, f"points of trend {spec.trend_id}")
     lineage = {"task": stage, "trend_id": spec.trend_id}
     return {
         "rows": write_cached_parquet(result.rows, f"trends/{stage}", spec.trend_id, lineage),
