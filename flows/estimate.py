@@ -23,9 +23,11 @@ from prefect.runtime import flow_run
 
 from flows.common import StageTracker, code_version, package_versions
 from flows.config import EstimateConfig
+from tasks.artifacts import artifacts_task
 from tasks.caching import sha256_file, sha256_tree
-from tasks.canonical import SNAPSHOT_META
+from tasks.canonical import read_snapshot_meta
 from tasks.clean import clean_task, read_clean
+from tasks.figures import figures_task
 from tasks.frontier import frontier_task
 from tasks.hedonic import hedonic_task
 from tasks.ingest import adapter, detect_format
@@ -84,6 +86,14 @@ def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) ->
     return records
 
 
+def snapshot_sources(item: RunInput) -> list[dict]:
+    """The raw files a snapshot was built from (its snapshot.json), or the raw input itself."""
+    if item.format == "snapshot":
+        return read_snapshot_meta(item.path).get("sources", [])
+    files = sorted(p for p in item.path.rglob("*") if p.is_file()) if item.path.is_dir() else [item.path]
+    return [{"file": p.name, "origin": display_path(p), "sha256": sha256_file(p)} for p in files]
+
+
 def new_run_id() -> str:
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     run = flow_run.get_id()
@@ -139,27 +149,36 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
                 " (as published: corrections off)" if config.as_published else "")
 
     clean_paths: dict[str, dict[str, Path]] = {}
-    submissions = []
+    submissions, all_specs = [], []
     for item in inputs:
         canonical = tracker.run("ingest", adapter(item.format).ingest_task, item.path)
         clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
                                              not config.as_published)
-        specs = tracker.run("plan", plan_task, preset, item.name, clean_paths[item.name]["analysis"])
-        submissions += [(spec.trend_id, FIT_TASKS[spec.method], (spec, clean_paths[item.name]["analysis"]))
+        analysis = {"": clean_paths[item.name]["analysis"]}
+        if not config.as_published and any(p.snapshot == item.name for p in preset.published):
+            # the data as published, for the published-vs-reproduced comparison of the report
+            analysis["as_published"] = tracker.run("clean", clean_task, canonical, corrections, False)["analysis"]
+        specs = tracker.run("plan", plan_task, preset, item.name, analysis[""], analysis.get("as_published"))
+        all_specs += specs
+        # a trend is fitted on the table its variant names (as_published), else on the cleaned one
+        submissions += [(spec.trend_id, FIT_TASKS[spec.method], (spec, analysis.get(spec.variant, analysis[""])))
                         for spec in specs]
     results = tracker.map("fit", submissions)
     outputs = tracker.run("collect", collect_task, results)
+    analysis_paths = {name: paths["analysis"] for name, paths in clean_paths.items()}
+    figures = tracker.run("figures", figures_task, outputs["trends"], outputs["points"], analysis_paths, all_specs)
 
     cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
     sources = pd.concat([c.analysis["source"] for c in cleans.values()]).unique()
     records = input_records(inputs, corrections, config.preset)
     meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
-            "attribution": attributions(sources), "inputs": records}
-    report = tracker.run("report", report_task, outputs["trends"], clean_paths, meta)
+            "attribution": attributions(sources), "inputs": records,
+            "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
+    report = tracker.run("report", report_task, outputs["trends"], clean_paths, figures, meta)
 
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
-    files = {"trends.csv": outputs["trends"], "points.csv": outputs["points"], "report.md": report}
+    files = {"trends.csv": outputs["trends"], "points.csv": outputs["points"], **report, **figures}
     for name, paths in clean_paths.items():
         files[f"analysis/{name}.parquet"] = paths["analysis"]
     tables = {
@@ -186,10 +205,11 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "attribution": meta["attribution"],
     }
     publish_task(out, files, tables, manifest)
+    artifacts_task(out)
     if not config.out:
         _point_latest(out)
     summary = {"run_dir": str(out), "run_id": run_id, "trends": str(out / "trends.csv"),
-               "report": str(out / "report.md"), "tasks": tracker.records}
+               "report": str(out / "report.md"), "report_html": str(out / "report.html"), "tasks": tracker.records}
     logger.info("results in %s", out)
     return summary
 

@@ -22,6 +22,7 @@ from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.quantities import model_values
 from tasks.stats import FitError, log_values, ols_fits, release_day
+from tasks.tieorder import tie_order_range
 from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, trend_row, write_result
 
 def frontier_order(frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,10 +68,20 @@ def fit_frontier(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
         except FitError as err:
             status, note = "insufficient", str(err)
     candidates["in_fit"] = candidates["is_record"] & (status == "ok")
+    extra = {}
+    if status == "ok":
+        ties = tie_order_range(candidates, spec.min_points, spec.log_base, seed=_seed(spec))
+        extra = dict(tie_order_min_factor=ties.min_factor, tie_order_max_factor=ties.max_factor,
+                     tie_order_exact=ties.exact)
     row = trend_row(spec, estimator="ols", ci_method="ols", fit=fit, n=n, n_candidates=n_candidates,
-                    first_date=first, last_date=last, status=status, note=note)
+                    first_date=first, last_date=last, status=status, note=note, **extra)
     points = points_frame(candidates, spec.trend_id)
     return TrendResult(rows=rows_frame([row]), points=points)
+
+
+def _seed(spec: TrendSpec) -> int:
+    """A per-trend seed for sampled orders: reproducible, and different across trends."""
+    return int(spec.trend_id.rsplit("-", 1)[1], 16)
 
 
 def _run_name(parameters: dict) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tasks.bands import in_band
@@ -63,3 +64,15 @@ def _run_name(parameters: dict) -> str:
 def hedonic_task(spec: TrendSpec, analysis_path: Path) -> dict[str, Path]:
     result = fit_hedonic(read_parquet(analysis_path), spec)
     return write_result(result, spec, "hedonic")
+
+
+def hedonic_coefficients(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The fit's sample and every coefficient (const, day, one per control), for figures that adjust for quality."""
+    import statsmodels.api as sm
+
+    sample, _ = hedonic_sample(analysis, spec)
+    controls = [f"score_{c}" for c in spec.controls]
+    design = sm.add_constant(np.column_stack([release_day(sample["release_date"]), sample[controls].to_numpy()]),
+                             has_constant="add")
+    params = sm.OLS(log_values(sample["value"], spec.log_base), design).fit().params
+    return sample, dict(zip(["const", "day", *controls], map(float, params)))

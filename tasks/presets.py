@@ -76,6 +76,68 @@ class HedonicPreset(_Strict):
         return self
 
 
+class DecompositionPreset(_Strict):
+    """The frontier method (the preset's bands, start date, edges, rule and minimum points) applied to parameter
+    counts and to price per parameter: what is causing the price trend."""
+
+    quantities: list[Literal["active_params", "total_params", "price_per_active_param", "price_per_total_param"]] = [
+        "active_params", "total_params", "price_per_active_param", "price_per_total_param"]
+    subsets: list[Subset] = ["open"]
+    price_type: PriceType = "blended"
+    price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+
+
+class PublishedValue(_Strict):
+    """A number the preset's authors published, set beside ours on their data in the report.
+
+    It selects our trend(s) by method, subset, quantity, price type and source, band (or hedonic score range) and
+    controls; ``aggregate`` compares a statement across the subset's bands ("7-28x", "geometric mean 11.8x").
+    """
+
+    label: str
+    snapshot: str
+    method: Literal["frontier", "hedonic"] = "frontier"
+    subset: Subset
+    quantity: str = "price"
+    price_type: PriceType | None = None
+    price_source: PriceSource | None = None
+    band: tuple[float, float | None] | None = None
+    controls: list[str] = []
+    aggregate: Literal["range", "geomean"] | None = None
+    value: float | None = None
+    value_range: tuple[float, float] | None = None
+    rounded_to: float | None = None  # the source rounds: "4x" means anything that rounds to 4
+    ci: tuple[float, float] | None = None
+    n: int | None = None
+    r_squared: float | None = None
+    adj_r_squared: float | None = None
+    kind: Literal["published", "reconstructed"] = "published"
+    source: str
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_value(self):
+        if (self.value is None) == (self.value_range is None):
+            raise ValueError(f"published value {self.label!r}: give exactly one of value, value_range")
+        if self.aggregate is not None and self.band is not None:
+            raise ValueError(f"published value {self.label!r}: an aggregate spans bands; do not give a band")
+        return self
+
+    def matches(self, method, subset, quantity, price_type, price_source, band_low, band_high, controls) -> bool:
+        """Does a trend (its identifying fields) fall under this published value?"""
+        if (method, subset, quantity) != (self.method, self.subset, self.quantity):
+            return False
+        if self.price_type is not None and price_type != self.price_type:
+            return False
+        if self.price_source is not None and price_source != self.price_source:
+            return False
+        if self.band is not None and (band_low, band_high) != tuple(self.band):
+            return False
+        if self.method == "hedonic" and "+".join(self.controls) != (controls or ""):
+            return False
+        return True
+
+
 class Preset(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     title: str
@@ -84,6 +146,14 @@ class Preset(_Strict):
     ci_level: float = Field(0.9, gt=0, lt=1)
     frontier: FrontierPreset | None = None
     hedonic: HedonicPreset | None = None
+    decomposition: DecompositionPreset | None = None
+    published: list[PublishedValue] = []
+
+    @model_validator(mode="after")
+    def _decomposition_needs_frontier(self):
+        if self.decomposition is not None and self.frontier is None:
+            raise ValueError("a [decomposition] section needs the [frontier] section (bands, start date, edges)")
+        return self
 
 
 def bundled_presets() -> dict[str, Path]:

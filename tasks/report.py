@@ -1,24 +1,43 @@
-"""``report.md``: what was run on what data, the trends with n and R^2, and the data-quality accounting.
+"""The report: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network needed).
+
+Contents: what was run on what data (sources, snapshot, sha256, config); the trends (factor, interval, n, R^2,
+adjusted R^2, the range over orders of same-day releases); the figures; the decomposition; published vs
+reproduced, with the reason for each difference; the data-quality accounting and the corrections.
 
 The report is a pure function of its inputs (no timestamps or run ids: those are in ``manifest.json``), so an
-unchanged rerun serves it from the cache and produces identical bytes.
+unchanged rerun serves it from the cache with identical bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import re
 from pathlib import Path
 
+import markdown
 import pandas as pd
 
 from tasks.caching import cached_task, sha256_bytes
 from tasks.clean import CleanResult, read_clean
 from tasks.io import atomic_write_text
+from tasks.presets import PublishedValue
 from tasks.settings import cache_dir
 from tasks.stats import geometric_mean
 from tasks.trends import read_trends_csv
 
+PRICE_SOURCES = ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
+QUANTITY_LABELS = {
+    "price": "lowest blended price",
+    "active_params": "fewest active parameters",
+    "total_params": "fewest total parameters",
+    "price_per_active_param": "price per active parameter",
+    "price_per_total_param": "price per total parameter",
+}
 
+
+# --- formatting ----------------------------------------------------------------------------------------------
 def fmt_factor(value) -> str:
     if value is None or pd.isna(value):
         return "-"
@@ -41,9 +60,7 @@ def fmt_interval(low, high) -> str:
 
 
 def fmt_number(value, digits: int = 2) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    return f"{float(value):.{digits}f}"
+    return "-" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
 
 
 def fmt_int(value) -> str:
@@ -59,8 +76,12 @@ def fmt_band(row) -> str:
         return "-"
     low = f"{row['band_low']:g}"
     high = "" if pd.isna(row["band_high"]) else f"{row['band_high']:g}"
-    closing = "]" if (row.get("variant") or "") != "half_open_bands" else ")"
+    closing = ")" if (row.get("variant") or "") == "half_open_bands" else "]"
     return f"[{low}, {high}{closing}" if high else f">= {low}"
+
+
+def fmt_status(row) -> str:
+    return "ok" if row["status"] == "ok" else f"{row['status']}: {row['note']}"
 
 
 def md_table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
@@ -71,58 +92,97 @@ def md_table(header: list[str], rows: list[list[str]], align: str | None = None)
     return "\n".join(lines)
 
 
+def figure(figures: dict[str, Path], snapshot: str, name: str, caption: str) -> list[str]:
+    key = f"figures/{snapshot}/{name}.png"
+    if key not in figures:
+        return []
+    return [f"![{caption}]({key})", "", f"*{caption} (also as [SVG](figures/{snapshot}/{name}.svg))*", ""]
+
+
 def headline_source(trends: pd.DataFrame) -> str | None:
-    frontier = trends[(trends["method"] == "frontier") & (trends["quantity"] == "price")]
-    for source in ("lowest_provider", "lowest_reported", "aa_headline", "source_price"):
-        if (frontier["price_source"] == source).any():
+    for source in PRICE_SOURCES:
+        if (trends["price_source"] == source).any():
             return source
     return None
 
 
-def frontier_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
-    frontier = trends[(trends["method"] == "frontier") & (trends["quantity"] == "price")
-                      & (trends["snapshot"] == snapshot) & trends["variant"].isna()]
+def _main(trends: pd.DataFrame, snapshot: str) -> pd.DataFrame:
+    """The snapshot's main rows: no variant, OLS estimator."""
+    return trends[(trends["snapshot"] == snapshot) & trends["variant"].isna() & (trends["estimator"] == "ols")]
+
+
+# --- sections ------------------------------------------------------------------------------------------------
+def frontier_rows(part: pd.DataFrame, label_column: str | None = None) -> list[list[str]]:
+    rows = []
+    for _, row in part.sort_values("band_low").iterrows():
+        lead = [row[label_column]] if label_column else []
+        rows.append(lead + [fmt_band(row), fmt_factor(row["factor_per_year"]),
+                            fmt_interval(row["ci_low"], row["ci_high"]),
+                            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
+                            fmt_int(row["n"]), fmt_int(row["n_candidates"]), fmt_number(row["r_squared"]),
+                            fmt_number(row["adj_r_squared"]),
+                            f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}", fmt_status(row)])
+    return rows
+
+
+FRONTIER_HEADER = ["MMLU-Pro band (%)", "x / year", "90% CI", "any same-day order", "n (records)", "candidates",
+                   "R^2", "adj. R^2", "records from / to", "status"]
+
+
+def geomean_line(part: pd.DataFrame) -> str:
+    ok = part[part["status"] == "ok"]
+    if len(ok) < 2 or len(ok) != len(part):
+        return ""
+    return (f"Geometric mean across the bands (mean of the log slopes): **{fmt_factor(geometric_mean(list(ok['factor_per_year'])))}x"
+            " per year** (no interval here: the bands share models, so the bands' intervals cannot be combined as if "
+            "independent).")
+
+
+def frontier_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
+    main = _main(trends, snapshot)
+    frontier = main[(main["method"] == "frontier") & (main["quantity"] == "price")]
     if frontier.empty:
         return []
-    out = ["## Record-low frontier by quality band", "",
-           "Price of the models that set a new record low in each band, regressed (log10) on release date. "
-           "Factor = times cheaper per year; interval: classical OLS on the record points (descriptive: it ignores "
-           "that the points were selected as record lows).", ""]
     source = headline_source(frontier)
-    for price_type in ("blended", "input", "output"):
-        part = frontier[(frontier["price_type"] == price_type) & (frontier["price_source"] == source)]
+    out = ["## Record-low frontier by quality band", "",
+           "In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
+           "model released before them; same-day releases cheapest first), regressed (log10) on release date. "
+           f"Price: `{source}`. *x / year*: times cheaper per year. *90% CI*: classical OLS on the record points; it "
+           "ignores that the points were selected as record lows, so read it as descriptive. *any same-day order*: "
+           "the smallest and largest factor over every order of releases that share a day.", ""]
+    for subset, who in (("open", "Open-weights models"), ("all", "All models (open and proprietary)")):
+        part = frontier[(frontier["subset"] == subset) & (frontier["price_type"] == "blended")
+                        & (frontier["price_source"] == source)]
         if part.empty:
             continue
-        out += [f"### {price_type.capitalize()} price ({source})", ""]
+        out += [f"### {who}, blended price", "", md_table(FRONTIER_HEADER, frontier_rows(part), "lrrrrrrrll"), ""]
+        line = geomean_line(part)
+        if line:
+            out += [line, ""]
+        out += figure(figures, snapshot, f"frontier_{subset}",
+                      f"Figure: record-low blended price by MMLU-Pro band, {who.lower()}")
+    other = frontier[(frontier["price_type"] != "blended") & (frontier["price_source"] == source)]
+    if not other.empty:
+        out += ["### Input and output prices", ""]
         rows = []
-        for subset in ("open", "all"):
-            for _, row in part[part["subset"] == subset].sort_values("band_low").iterrows():
-                rows.append([subset, fmt_band(row), fmt_factor(row["factor_per_year"]),
-                             fmt_interval(row["ci_low"], row["ci_high"]), fmt_int(row["n"]),
-                             fmt_int(row["n_candidates"]), fmt_number(row["r_squared"]),
-                             f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}",
-                             row["status"] if row["status"] == "ok" else f"{row['status']}: {row['note']}"])
-            ok = part[(part["subset"] == subset) & (part["status"] == "ok")]
-            if len(ok) >= 2 and len(ok) == (part["subset"] == subset).sum():
-                rows.append([subset, "geometric mean", fmt_factor(geometric_mean(list(ok["factor_per_year"]))),
-                             "-", "", "", "", "", "mean of the band slopes (no interval: bands share models)"])
-        level = part["ci_level"].dropna()
-        ci_header = f"{level.iloc[0]:.0%} CI" if len(level) else "CI"
-        out += [md_table(["subset", "MMLU-Pro band (%)", "x / year", ci_header, "n (records)", "candidates", "R^2",
-                          "records from / to", "status"], rows, "llrrrrrll"), ""]
+        for (subset, price_type), part in other.groupby(["subset", "price_type"], sort=True):
+            rows += [[subset, price_type] + r for r in frontier_rows(part)]
+        out += [md_table(["subset", "price"] + FRONTIER_HEADER, rows, "llrrrrrrrrll"), ""]
     return out
 
 
-def hedonic_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
-    hedonic = trends[(trends["method"] == "hedonic") & (trends["snapshot"] == snapshot) & trends["variant"].isna()]
+def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
+    hedonic = _main(trends, snapshot)
+    hedonic = hedonic[hedonic["method"] == "hedonic"]
     if hedonic.empty:
         return []
     out = ["## Hedonic regression", "",
-           "ln(price) on release day and quality scores over every model of the subset in the score range: the "
-           "quality-adjusted rate at which prices fall.", ""]
+           "ln(price) on release day and quality scores, over every model of the subset in the score range: the "
+           "quality-adjusted rate at which prices fall. Extra controls drop models that lack the score: compare fits "
+           "by adjusted R^2.", ""]
     rows = []
     for (source, price_type, subset, controls), group in hedonic.groupby(
-            ["price_source", "price_type", "subset", "controls"], sort=False):
+            ["price_source", "price_type", "subset", "controls"], sort=True):
         by = {row["ci_method"]: row for _, row in group.iterrows()}
         first = next(iter(by.values()))
         rows.append([price_type, source, subset, fmt_band(first), controls.replace("+", " + "),
@@ -130,13 +190,168 @@ def hedonic_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
                      fmt_interval(by["ols"]["ci_low"], by["ols"]["ci_high"]) if "ols" in by else "-",
                      fmt_interval(by["hc3"]["ci_low"], by["hc3"]["ci_high"]) if "hc3" in by else "-",
                      fmt_int(first["n"]), fmt_number(first["r_squared"]), fmt_number(first["adj_r_squared"]),
-                     first["status"] if first["status"] == "ok" else f"{first['status']}: {first['note']}"])
-    out += [md_table(["price", "source", "subset", "MMLU-Pro range (%)", "controls", "x / year", "OLS CI", "HC3 CI",
-                      "n", "R^2", "adj. R^2", "status"], rows, "lllllrrrrrrl"), ""]
+                     fmt_status(first)])
+    out += [md_table(["price", "source", "subset", "MMLU-Pro range (%)", "controls", "x / year", "90% CI (OLS)",
+                      "90% CI (HC3)", "n", "R^2", "adj. R^2", "status"], rows, "lllllrrrrrrl"), ""]
+    ok = hedonic[(hedonic["status"] == "ok") & (hedonic["ci_method"] == "ols") & (hedonic["controls"] == "mmlu_pro")]
+    by_type = {row["price_type"]: row["factor_per_year"] for _, row in ok.iterrows()}
+    if "input" in by_type and "output" in by_type and by_type["output"] > 1:
+        import math
+
+        ratio = math.log(by_type["input"]) / math.log(by_type["output"])
+        out += [f"Input prices fall {fmt_factor(by_type['input'])}x per year and output prices "
+                f"{fmt_factor(by_type['output'])}x: in log terms input falls {ratio:.2f} times as fast as output.", ""]
+    out += figure(figures, snapshot, "hedonic", "Figure: price adjusted to the mean MMLU-Pro vs release date, with the "
+                                                "fitted trend")
     return out
 
 
-def quarantine_section(summary: pd.DataFrame, quarantine: pd.DataFrame, warnings: pd.DataFrame) -> list[str]:
+def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
+    main = _main(trends, snapshot)
+    frontier = main[(main["method"] == "frontier") & (main["subset"] == "open")]
+    decomposition = frontier[frontier["quantity"] != "price"]
+    if decomposition.empty:
+        return []
+    source = headline_source(frontier[frontier["quantity"] == "price"])
+    out = ["## What is causing the trend: parameters and price per parameter", "",
+           "The same record-low method (bands, rule, minimum points) applied to the fewest parameters needed at each "
+           "quality level and to the lowest blended price per parameter, open-weights models. The study's text "
+           "divides the price by total parameters, its code by active parameters (known active, else total): both "
+           "are shown. Each quantity selects its own record lows, so the factors need not multiply to the price "
+           "factor.", ""]
+    order = ["price", "active_params", "price_per_active_param", "total_params", "price_per_total_param"]
+    rows = []
+    for quantity in order:
+        part = frontier[frontier["quantity"] == quantity]
+        if quantity == "price":
+            part = part[(part["price_type"] == "blended") & (part["price_source"] == source)]
+        elif quantity.startswith("price_per"):
+            part = part[part["price_source"] == source]
+        for _, row in part.sort_values("band_low").iterrows():
+            rows.append([QUANTITY_LABELS[quantity], fmt_band(row), fmt_factor(row["factor_per_year"]),
+                         fmt_interval(row["ci_low"], row["ci_high"]),
+                         fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
+                         fmt_int(row["n"]), fmt_number(row["r_squared"]), fmt_status(row)])
+    out += [md_table(["quantity", "MMLU-Pro band (%)", "x / year", "90% CI", "any same-day order", "n", "R^2",
+                      "status"], rows, "llrrrrrl"), ""]
+    out += figure(figures, snapshot, "active_params", "Figure: fewest active parameters per MMLU-Pro band")
+    out += figure(figures, snapshot, "price_per_active_param",
+                  "Figure: lowest blended price per active parameter per MMLU-Pro band")
+    return out
+
+
+def _published_ours(rows: pd.DataFrame, entry: PublishedValue):
+    """Our number(s) for a published value: a row, or a (low, high) range / geometric mean across bands."""
+    if rows.empty:
+        return None, None
+    if entry.aggregate is None:
+        return rows.iloc[0], rows.iloc[0]["factor_per_year"]
+    ok = rows[rows["status"] == "ok"]["factor_per_year"]
+    if len(ok) != len(rows):
+        return None, None
+    if entry.aggregate == "range":
+        return None, (ok.min(), ok.max())
+    return None, geometric_mean(list(ok))
+
+
+def _fmt_value(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return f"{fmt_factor(value[0])}-{fmt_factor(value[1])}"
+    return fmt_factor(value)
+
+
+def _close(ours, published, rounded_to: float | None) -> bool:
+    """Equal up to the published precision (rounded text), else within 0.5% (365 vs 365.25 days, printing)."""
+    if ours is None or published is None:
+        return False
+    if isinstance(ours, tuple):
+        return all(_close(x, y, rounded_to) for x, y in zip(ours, published))
+    if rounded_to:
+        return abs(ours - published) <= rounded_to / 2
+    return abs(ours / published - 1) <= 0.005
+
+
+def published_section(trends: pd.DataFrame, snapshot: str, published: list[PublishedValue],
+                      corrections: pd.DataFrame, as_published_run: bool) -> list[str]:
+    entries = [p for p in published if p.snapshot == snapshot]
+    if not entries:
+        return []
+    snap = trends[(trends["snapshot"] == snapshot) & (trends["estimator"] == "ols") & (trends["ci_method"] == "ols")]
+    applied = corrections[corrections["status"] == "applied"]
+    fixes = "; ".join(f"{r.model_id} {r.field} {r.old} -> {r.new}" for r in applied.itertuples()) or "none"
+    out = ["## Published vs reproduced", "",
+           "Each number the study published (or that its code gives on its file, marked *reconstructed*), next to "
+           "ours on its data: with this project's documented corrections"
+           + (" (this run is `--as-published`: none applied)" if as_published_run else f" ({fixes})")
+           + ", and on the data exactly as published. Our factors use 365.25-day years (the study: 365), which "
+           "moves a factor F to F^(365.25/365): under 0.3% here.", ""]
+    rows = []
+    for entry in entries:
+        def select(variant: str | None) -> pd.DataFrame:
+            part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
+            mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
+                                  r.band_high, r.controls) for r in part.itertuples()]
+            return part[mask] if len(part) else part
+
+        main_row, ours = _published_ours(select(None), entry)
+        if as_published_run:
+            pub_row, ours_published = main_row, ours
+        else:
+            pub_row, ours_published = _published_ours(select("as_published"), entry)
+            if ours_published is None:  # the corrections changed nothing here
+                pub_row, ours_published = main_row, ours
+        published_value = entry.value if entry.value is not None else tuple(entry.value_range)
+        reasons = []
+        rounding = f" (the source rounds to the nearest {entry.rounded_to:g})" if entry.rounded_to else ""
+        if _close(ours, published_value, entry.rounded_to) and _close(ours_published, published_value,
+                                                                        entry.rounded_to):
+            reasons.append("reproduced" + rounding)
+        elif _close(ours_published, published_value, entry.rounded_to):
+            reasons.append("reproduced on the data as published" + rounding
+                           + "; the difference is the documented correction(s)")
+        elif _close(ours, published_value, entry.rounded_to):
+            reasons.append("reproduced with the documented correction(s)" + rounding + ", not on the data as "
+                           "published")
+        elif pub_row is not None and entry.method == "frontier" and pd.notna(pub_row["tie_order_min_factor"]) and (
+                pub_row["tie_order_min_factor"] * 0.995 <= published_value <= pub_row["tie_order_max_factor"] * 1.005):
+            reasons.append(f"the order of same-day releases: every order gives "
+                           f"{fmt_interval(pub_row['tie_order_min_factor'], pub_row['tie_order_max_factor'])}x, the "
+                           "published value among them; we take the cheapest first, the study's code left them in "
+                           "its file's row order")
+        elif entry.aggregate is not None:
+            reasons.append("follows from the per-band differences below")
+        if entry.note:
+            reasons.append(entry.note)
+        if entry.rounded_to:  # show what the source says, not false precision
+            published_text = (f"{published_value[0]:g}-{published_value[1]:g}" if isinstance(published_value, tuple)
+                              else f"{published_value:g}")
+        else:
+            published_text = _fmt_value(published_value)
+        if entry.ci:
+            published_text += f" [{fmt_interval(*entry.ci)}]"
+        ours_text = _fmt_value(ours)
+        if main_row is not None and pd.notna(main_row["ci_low"]):
+            ours_text += f" [{fmt_interval(main_row['ci_low'], main_row['ci_high'])}]"
+        details = []
+        if entry.n is not None:
+            details.append(f"n {entry.n} vs {fmt_int(main_row['n']) if main_row is not None else '-'}")
+        if entry.adj_r_squared is not None and main_row is not None:
+            details.append(f"adj. R^2 {entry.adj_r_squared:.2f} vs {fmt_number(main_row['adj_r_squared'])}")
+        elif entry.r_squared is not None and main_row is not None:
+            details.append(f"R^2 {entry.r_squared:.2f} vs {fmt_number(main_row['r_squared'])}")
+        rows.append([entry.label + (" *(reconstructed)*" if entry.kind == "reconstructed" else ""), published_text,
+                     ours_text, _fmt_value(ours_published), "; ".join(details) or "-",
+                     ". ".join(r[0].upper() + r[1:] for r in reasons) or "-", entry.source])
+    out += [md_table(["what", "published", "ours", "ours, data as published", "n, fit (published vs ours)",
+                      "why they differ",
+                      "published in"], rows, "lrrrlll"), ""]
+    return out
+
+
+def quarantine_section(clean: CleanResult) -> list[str]:
+    summary, quarantine, warnings = clean.summary, clean.quarantine, clean.warnings
     out = ["## Data quality: what was used and what was quarantined", "",
            md_table(["table", "unit", "rows in", "used", "quarantined"],
                     [[r.table, r.unit, r.rows_in, r.rows_used, r.rows_quarantined]
@@ -148,23 +363,17 @@ def quarantine_section(summary: pd.DataFrame, quarantine: pd.DataFrame, warnings
                           for w in warnings.itertuples(index=False)]), ""]
     if quarantine.empty:
         return out + ["Nothing was quarantined.", ""]
-    reasons = (quarantine.groupby(["stage", "table", "unit", "rule"], sort=True).size()
-               .reset_index(name="count"))
-    out += ["Reasons:", "", md_table(["stage", "table", "unit", "rule", "count"],
-                                     [list(map(str, r)) for r in reasons.itertuples(index=False)], "llllr"), ""]
-    listed = quarantine.head(60)
-    out += [f"Quarantined units ({len(quarantine)}; all of them in `quarantine.csv`):", "",
-            md_table(["stage", "table", "model", "field", "value", "rule"],
-                     [[r.stage, r.table, r.model_id or r.name or "-", r.field or "-",
-                       "-" if r.value is None or pd.isna(r.value) else r.value, r.rule]
-                      for r in listed.itertuples(index=False)]), ""]
+    reasons = quarantine.groupby(["stage", "table", "unit", "rule"], sort=True).size().reset_index(name="count")
+    out += ["Quarantined, by reason (every unit with its model, field and value is in `quarantine.csv`):", "",
+            md_table(["stage", "table", "unit", "rule", "count"],
+                     [list(map(str, r)) for r in reasons.itertuples(index=False)], "llllr"), ""]
     return out
 
 
 def corrections_section(corrections: pd.DataFrame, as_published: bool) -> list[str]:
     head = ["## Data corrections", ""]
     if as_published:
-        head += ["Run with `--as-published`: the documented corrections below were **not** applied.", ""]
+        head += ["This run is `--as-published`: the documented corrections below were **not** applied.", ""]
     if corrections.empty:
         return head + ["No corrections are listed in `data/corrections.csv`.", ""]
     rows = [[r.model_id, r.field, r.old or "", r.new or "", r.status, r.reason, r.source]
@@ -172,9 +381,30 @@ def corrections_section(corrections: pd.DataFrame, as_published: bool) -> list[s
     return head + [md_table(["model", "field", "old", "new", "status", "reason", "source"], rows), ""]
 
 
-def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict) -> str:
-    """The whole report; ``cleans`` maps each snapshot to its cleaning result."""
+def inputs_section(meta: dict) -> list[str]:
+    out = ["## What was run, on what data", "",
+           md_table(["input", "role", "sha256"],
+                    [[f"`{i['path']}`", i["role"], f"`{i['sha256']}`"] for i in meta["inputs"]]), ""]
+    for snapshot in meta.get("snapshots", []):
+        sources = snapshot.get("sources") or []
+        if sources:
+            out += [f"Snapshot `{snapshot['name']}` was built from:", "",
+                    md_table(["raw file", "origin", "sha256"],
+                             [[s["file"], s.get("origin", ""), f"`{s['sha256']}`"] for s in sources]), ""]
+    out += ["Configuration (the preset as run):", "", "```json",
+            json.dumps({k: v for k, v in meta["preset"].items() if k != "published"}, indent=2, sort_keys=True,
+                       default=str), "```", "",
+            "Every row of every trend is in `trends.csv`, the points behind each trend in `points.csv`, the hashes of "
+            "every input and output, the package versions and the code version in `manifest.json`.", ""]
+    return out
+
+
+def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
+                  figures: dict[str, Path] | None = None) -> str:
+    """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
+    figures = figures or {}
     status = trends.drop_duplicates("trend_id")["status"].value_counts().sort_index()
+    published = [PublishedValue.model_validate(p) for p in meta["preset"].get("published", [])]
     lines = [f"# Inference price trends: {meta['preset']['title']}", "",
              " · ".join(meta["attribution"]), "",
              f"- Preset: `{meta['preset']['name']}`"
@@ -186,28 +416,65 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
     many = len(cleans) > 1
     for snapshot, clean in cleans.items():
         section = []
-        section += frontier_section(trends, snapshot)
-        section += hedonic_section(trends, snapshot)
-        section += quarantine_section(clean.summary, clean.quarantine, clean.warnings)
+        section += frontier_section(trends, snapshot, figures)
+        section += hedonic_section(trends, snapshot, figures)
+        section += decomposition_section(trends, snapshot, figures)
+        section += published_section(trends, snapshot, published, clean.corrections, meta["as_published"])
+        if f"figures/{snapshot}/summary.png" in figures:
+            section += ["## Every trend at a glance", ""] + figure(
+                figures, snapshot, "summary", "Figure: every trend with its interval and same-day-order range")
+        section += quarantine_section(clean)
         section += corrections_section(clean.corrections, meta["as_published"])
         if many:
             section = [f"# Snapshot `{snapshot}`", ""] + [("#" + line if line.startswith("#") else line)
                                                           for line in section]
         lines += section
-    lines += ["## Inputs and configuration", "",
-              md_table(["input", "role", "sha256"],
-                       [[f"`{i['path']}`", i["role"], f"`{i['sha256']}`"] for i in meta["inputs"]]), "",
-              "Configuration (the preset as run):", "", "```json",
-              json.dumps(meta["preset"], indent=2, sort_keys=True, default=str), "```", "",
-              "Every row of every trend is in `trends.csv`; the points behind each trend in `points.csv`; "
-              "input and output hashes, package versions and the code version in `manifest.json`.", ""]
+    lines += inputs_section(meta)
     return "\n".join(lines)
 
 
-@cached_task(name="report", task_run_name="write-report")
-def report_task(trends_path: Path, clean_paths: dict[str, dict[str, Path]], meta: dict) -> Path:
-    cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
-    text = render_report(read_trends_csv(trends_path), cleans, meta)
-    data = text.encode()
-    return atomic_write_text(cache_dir() / "report" / f"report-{sha256_bytes(data)[:16]}.md", text)
+# --- HTML ----------------------------------------------------------------------------------------------------
+CSS = """
+body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d1d1f;
+  max-width:1180px;margin:0 auto;padding:24px 28px 60px;line-height:1.5;font-size:15px}
+h1{font-size:26px;margin:0 0 8px;line-height:1.25} h2{font-size:20px;margin-top:36px;border-bottom:1px solid #ddd;
+  padding-bottom:4px} h3{font-size:16px;margin-top:24px}
+table{border-collapse:collapse;margin:10px 0 16px;font-size:13px;display:block;overflow-x:auto;max-width:100%}
+th,td{border:1px solid #d9d9de;padding:4px 8px;vertical-align:top} th{background:#f3f4f6;text-align:left}
+td{white-space:normal} tr:nth-child(even) td{background:#fafafa}
+img{max-width:100%;height:auto;border:1px solid #eee;margin:8px 0 2px} code{font-size:12.5px;background:#f3f4f6;
+  padding:1px 4px;border-radius:3px} pre{background:#f6f8fa;padding:10px;overflow-x:auto;font-size:12px}
+p.caption{color:#555;font-size:13px;font-style:italic;margin:0 0 22px} a{color:#1b6ca8}
+"""
 
+
+def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
+    """Self-contained HTML: every PNG embedded as a data URI, SVG links pointing at the run folder's files."""
+    body = markdown.markdown(markdown_text, extensions=["tables", "fenced_code"], output_format="html")
+
+    def embed(match: re.Match) -> str:
+        key = html.unescape(match.group(1))
+        if key in figures:
+            data = base64.b64encode(Path(figures[key]).read_bytes()).decode()
+            return f'src="data:image/png;base64,{data}"'
+        return match.group(0)
+
+    body = re.sub(r'src="([^"]+\.png)"', embed, body)
+    body = body.replace("<p><em>Figure: ", '<p class="caption"><em>Figure: ')
+    title = next((line[2:] for line in markdown_text.splitlines() if line.startswith("# ")), "Report")
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+@cached_task(name="report", task_run_name="write-report")
+def report_task(trends_path: Path, clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
+                meta: dict) -> dict[str, Path]:
+    cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
+    text = render_report(read_trends_csv(trends_path), cleans, meta, figures)
+    page = render_html(text, figures)
+    folder = cache_dir() / "report"
+    return {
+        "report.md": atomic_write_text(folder / f"report-{sha256_bytes(text.encode())[:16]}.md", text),
+        "report.html": atomic_write_text(folder / f"report-{sha256_bytes(page.encode())[:16]}.html", page),
+    }

@@ -122,9 +122,7 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
 
 
 def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, Path]:
-    """Validate one trend's rows and points, cache them as Parquet, return their paths."""
-    validate(Trends, result.rows, f"rows of trend {spec.trend_id}")
-    validate(Points, result.points, f"points of trend {spec.trend_id}")
+    """Cache one trend's rows and points as Parquet and return their paths (``collect`` validates them all)."""
     lineage = {"task": stage, "trend_id": spec.trend_id}
     return {
         "rows": write_cached_parquet(result.rows, f"trends/{stage}", spec.trend_id, lineage),

@@ -56,9 +56,9 @@ def first(prefect_harness, work):
 
 def test_run_folder_contents(first):
     folder = Path(first["run_dir"])
-    for name in ("trends.csv", "points.csv", "report.md", "manifest.json", "quarantine.parquet", "quarantine.csv",
-                 "quarantine_summary.csv", "corrections_log.csv", "ATTRIBUTION.txt",
-                 "analysis/futuretech-2025-07.parquet"):
+    for name in ("trends.csv", "points.csv", "report.md", "report.html", "manifest.json", "quarantine.parquet",
+                 "quarantine.csv", "quarantine_summary.csv", "corrections_log.csv", "warnings.csv",
+                 "ATTRIBUTION.txt", "analysis/futuretech-2025-07.parquet"):
         assert (folder / name).is_file() and (folder / name).stat().st_size > 0, name
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["schema_version"] == "1.0"
@@ -112,6 +112,72 @@ def independent_frontier(raw_csv: Path, open_only: bool, low: float, high: float
     return 10 ** (-slope * (365 if study_order else 365.25)), len(records)
 
 
+FIGURES = ("frontier_all", "frontier_open", "active_params", "price_per_active_param", "hedonic", "summary")
+
+
+def test_every_figure_is_drawn(first):
+    import xml.etree.ElementTree as ElementTree
+
+    folder = Path(first["run_dir"]) / "figures" / "futuretech-2025-07"
+    for name in FIGURES:
+        png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000, name
+        root = ElementTree.parse(svg).getroot()
+        assert root.tag.endswith("svg") and "Data: Artificial Analysis" in svg.read_text(), name
+
+
+def test_report_is_complete_and_self_contained(first):
+    folder = Path(first["run_dir"])
+    text = (folder / "report.md").read_text()
+    for heading in ("## Record-low frontier by quality band", "## Hedonic regression",
+                    "## What is causing the trend", "## Published vs reproduced", "## Data quality",
+                    "## Data corrections", "## What was run, on what data"):
+        assert heading in text, heading
+    for name in FIGURES:
+        assert f"(figures/futuretech-2025-07/{name}.png)" in text
+    page = (folder / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(FIGURES)
+    assert "http://" not in page and "https://" not in page  # nothing to fetch: opens offline
+    assert 'src="figures/' not in page
+
+
+def test_published_values_are_reproduced_on_the_data_as_published(first):
+    """The study's printed hedonic numbers, on its data as published, within the 365 vs 365.25-day difference."""
+    trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
+    hedonic = trends[(trends.method == "hedonic") & (trends.variant == "as_published") & (trends.ci_method == "ols")]
+    output = hedonic[(hedonic.price_type == "output") & (hedonic.controls == "mmlu_pro")].iloc[0]
+    assert output.factor_per_year == pytest.approx(2.704 ** (365.25 / 365), rel=2e-3)
+    assert (output.ci_low, output.ci_high) == (pytest.approx(0.898 ** (365.25 / 365), rel=3e-3),
+                                               pytest.approx(8.142 ** (365.25 / 365), rel=3e-3))
+    assert output.n == 38
+    scicode = hedonic[(hedonic.price_type == "blended") & (hedonic.controls == "mmlu_pro+scicode")].iloc[0]
+    assert scicode.factor_per_year == pytest.approx(3.161 ** (365.25 / 365), rel=2e-3)
+    assert scicode.n == 37 and round(scicode.adj_r_squared, 3) == pytest.approx(0.204, abs=1e-3)
+    # every frontier estimate lies inside its own range over orders of same-day releases
+    ok = trends[(trends.method == "frontier") & (trends.status == "ok")]
+    assert ((ok.tie_order_min_factor <= ok.factor_per_year * (1 + 1e-9))
+            & (ok.factor_per_year <= ok.tie_order_max_factor * (1 + 1e-9))).all()
+    assert ok.tie_order_exact.all()
+    # the published 50-70 % open value (the study's row order) is the steepest of the orders: in the study's
+    # 365-day years the top of our range is its 28.48
+    band = ok[(ok.subset == "open") & (ok.band_low == 50) & (ok.price_type == "blended") & (ok.quantity == "price")
+              & ok.variant.isna()].iloc[0]
+    assert round(band.tie_order_max_factor ** (365 / 365.25), 2) == 28.48
+
+
+def test_artifacts_are_published(first):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["estimate-report", "estimate-trends",
+                                                                          "estimate-quarantine"])))}
+    assert set(found) == {"estimate-report", "estimate-trends", "estimate-quarantine"}
+    assert "Published vs reproduced" in found["estimate-report"].data
+    assert found["estimate-report"].type == "markdown" and found["estimate-trends"].type == "table"
+
+
 def test_headline_matches_an_independent_computation(first, futuretech_csv):
     trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
     blended = trends[(trends.method == "frontier") & (trends.price_type == "blended")]
@@ -149,8 +215,20 @@ def test_changed_parameter_recomputes_only_what_depends_on_it(first, work):
     changed = pd.read_csv(Path(summary["run_dir"]) / "trends.csv")
     assert (changed[changed.method == "hedonic"].band_low == 45).all()
     # --as-published changes the cleaning stage: ingestion stays cached
-    published = states(run(work, "published", as_published=True))
-    assert published["ingest"] == {"Cached"} and published["clean"] == {"Completed"}
+    # --as-published: the uncorrected table was already cleaned (for the report's comparison): served from cache
+    published = run(work, "published", as_published=True)
+    assert states(published)["ingest"] == states(published)["clean"] == {"Cached"}
+    output = {}
+    for name, summary in (("corrected", first_run_summary(work)), ("published", published)):
+        trends = pd.read_csv(Path(summary["run_dir"]) / "trends.csv")
+        hit = trends[(trends.method == "hedonic") & (trends.price_type == "output") & (trends.controls == "mmlu_pro")
+                     & trends.variant.isna() & (trends.ci_method == "ols")]
+        output[name] = hit.factor_per_year.iloc[0]
+    assert output["published"] != output["corrected"]
+
+
+def first_run_summary(work: Path) -> dict:
+    return {"run_dir": str(work / "first")}
 
 
 def test_changed_input_file_recomputes_its_dependents(first, work):

@@ -131,3 +131,29 @@ def test_records_on_one_day_cannot_be_fitted():
     result = fit_frontier(analysis([(c, "2024-01-01", 1.0, 0.4, True) for c in "abcd"]), spec(min_points=4))
     row = result.rows.iloc[0]
     assert row.status == "insufficient" and "one date" in row.note
+
+
+def test_decomposition_quantities():
+    frame = analysis([
+        ("a", "2024-01-01", 2.0, 0.4, True),
+        ("b", "2024-03-01", 1.5, 0.4, True),
+        ("c", "2024-06-01", 1.0, 0.4, True),
+        ("d", "2024-09-01", 0.9, 0.4, True),
+    ])
+    frame["total_params_b"] = [70.0, 8.0, 100.0, 12.0]
+    frame["active_params_b"] = [70.0, 8.0, 10.0, 12.0]      # c is a mixture of experts: 10B of 100B active
+    active = fit_frontier(frame, spec(quantity="active_params", price_type=None, price_source=None))
+    assert records(active) == ["a", "b"]                     # 70 -> 8; 10 and 12 are not below 8
+    assert list(active.points.sort_values("release_date").value) == [70.0, 8.0, 10.0, 12.0]
+    total = fit_frontier(frame, spec(quantity="total_params", price_type=None, price_source=None))
+    assert records(total) == ["a", "b"]
+    per_active = fit_frontier(frame, spec(quantity="price_per_active_param"))
+    values = dict(zip(per_active.points.model_id, per_active.points.value))
+    assert values == {"a": 2 / 70, "b": 1.5 / 8, "c": 1.0 / 10, "d": 0.9 / 12}
+    assert records(per_active) == ["a"]                      # 0.029 stays the lowest
+    per_total = fit_frontier(frame, spec(quantity="price_per_total_param"))
+    assert dict(zip(per_total.points.model_id, per_total.points.value))["c"] == 1.0 / 100
+    assert records(per_total) == ["a", "c"]
+    row = per_total.rows.iloc[0]
+    assert row.quantity == "price_per_total_param" and row.price_type == "blended"
+    assert active.rows.iloc[0].price_type is None and active.rows.iloc[0].price_source is None

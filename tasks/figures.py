@@ -1,0 +1,357 @@
+"""Figures for a paper: PNG (200 dpi) and SVG, sized for a two-column page width, log value axes, units, the data
+source on every figure.
+
+1. ``frontier_all``: price vs release date per band, all models faint, records highlighted and joined, the fit
+   labelled "N x / year [low-high]".
+2. ``frontier_open``: the same for open-weights models.
+3. ``active_params``: fewest active parameters per band over time (records and fit).
+4. ``price_per_active_param``: price per active parameter per band over time.
+5. ``hedonic``: price adjusted for MMLU-Pro vs release date, one panel per price type, with the fit.
+6. ``summary``: every trend's factor with its interval on a log axis, grouped, the tie-order range beside it.
+
+Files are deterministic (no creation dates, fixed SVG ids), so unchanged inputs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+
+from tasks.caching import cached_task, sha256_bytes  # noqa: E402
+from tasks.hedonic import hedonic_coefficients  # noqa: E402
+from tasks.io import atomic_write_bytes, read_parquet  # noqa: E402
+from tasks.quantities import UNITS  # noqa: E402
+from tasks.settings import cache_dir  # noqa: E402
+from tasks.sources import attributions  # noqa: E402
+from tasks.stats import release_day  # noqa: E402
+from tasks.trends import TrendSpec, read_trends_csv  # noqa: E402
+
+WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
+BAND_COLOURS = ["#1b6ca8", "#d1495b", "#2a9d3f", "#8e5ea2", "#e08e0b"]
+RC = {
+    "font.size": 7, "axes.titlesize": 7.5, "axes.labelsize": 7, "xtick.labelsize": 6.5, "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5, "figure.titlesize": 8.5, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.alpha": 0.25, "grid.linewidth": 0.5, "svg.hashsalt": "inference-trends",
+    "svg.fonttype": "none", "font.family": "DejaVu Sans",
+}
+PRICE_LABELS = {"blended": "blended 3:1", "input": "input", "output": "output", "mean_in_out": "mean of input and output"}
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+def fmt_factor(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}" if value < 20 else f"{value:.0f}"
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
+
+
+def factor_label(row) -> str:
+    text = f"{fmt_factor(row.factor_per_year)}x / year [{fmt_factor(row.ci_low)}-{fmt_factor(row.ci_high)}]"
+    return text
+
+
+def _log_axis(ax, axis: str = "y") -> None:
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if 1e-3 <= v <= 1e5 else f"{v:.0e}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def _footer(fig: Figure, attribution: list[str], note: str) -> None:
+    fig.text(0.005, 0.005, " · ".join(attribution), fontsize=5.5, color="0.35", ha="left", va="bottom")
+    if note:
+        fig.text(0.995, 0.005, note, fontsize=5.5, color="0.35", ha="right", va="bottom")
+
+
+def _fit_line(points: pd.DataFrame, slope: float, base: str):
+    """The fitted line over the fit's date span (intercept from the fit's own points; slope from the row)."""
+    fit = points[points["in_fit"].astype(bool)]
+    x = release_day(fit["release_date"])
+    logs = np.log10(fit["value"].to_numpy()) if base == "10" else np.log(fit["value"].to_numpy())
+    intercept = logs.mean() - slope * x.mean()
+    span = np.array([x.min(), x.max()])
+    values = 10 ** (intercept + slope * span) if base == "10" else np.exp(intercept + slope * span)
+    return pd.to_datetime(span, unit="D"), values
+
+
+def _band_title(row) -> str:
+    high = "" if pd.isna(row.band_high) else f"{row.band_high:g}"
+    closing = ")" if (row.variant or "") == "half_open_bands" else "]"
+    return f"MMLU-Pro [{row.band_low:g}, {high}{closing} %" if high else f"MMLU-Pro >= {row.band_low:g} %"
+
+
+# --- figures 1-4: frontier panels --------------------------------------------------------------------------------
+def _header(fig: Figure, title: str, subtitle: str) -> None:
+    fig.text(0.005, 0.985, title, fontsize=8.5, fontweight="bold", ha="left", va="top")
+    if subtitle:
+        fig.text(0.005, 0.94, subtitle, fontsize=6.5, color="0.3", ha="left", va="top")
+
+
+def _info_box(ax, lines: list[str]) -> None:
+    ax.text(0.03, 0.03, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=5.9,
+            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.8", lw=0.4, alpha=0.92), zorder=6)
+
+
+def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, subtitle: str, ylabel: str,
+                    attribution: list[str]) -> Figure:
+    """One panel per band: candidates faint, records joined, fit labelled; ``trends`` holds one row per band."""
+    rows = trends.sort_values("band_low").reset_index(drop=True)
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(1, max(len(rows), 1), figsize=(WIDTH, 3.3), sharey=True, sharex=True,
+                                 squeeze=False)
+        axes = axes[0]
+        for i, row in rows.iterrows():
+            ax, colour = axes[i], BAND_COLOURS[i % len(BAND_COLOURS)]
+            pts = points[points["trend_id"] == row.trend_id].sort_values(["release_date", "value"])
+            records = pts[pts["is_record"].fillna(False).astype(bool)]
+            others = pts[~pts["is_record"].fillna(False).astype(bool)]
+            ax.scatter(others["release_date"], others["value"], s=7, color="0.72", linewidths=0, zorder=2,
+                       label="other models in the band")
+            ax.plot(records["release_date"], records["value"], color=colour, lw=0.7, alpha=0.6, zorder=3)
+            ax.scatter(records["release_date"], records["value"], s=16, color=colour, edgecolor="white",
+                       linewidths=0.4, zorder=4, label="record lows (joined)")
+            if row.status == "ok":
+                dates, values = _fit_line(pts, row.slope_per_day, row.log_base)
+                ax.plot(dates, values, color="black", lw=1.1, ls="--", zorder=5, label="OLS fit on the record lows")
+                lines = [factor_label(row), f"n = {int(row.n)} records of {int(row.n_candidates)} · "
+                                            f"R² = {row.r_squared:.2f}"]
+                if pd.notna(row.tie_order_min_factor):
+                    lines.append(f"any same-day order: {fmt_factor(row.tie_order_min_factor)}-"
+                                 f"{fmt_factor(row.tie_order_max_factor)}x / year")
+            else:
+                lines = [f"{row.status}: {row.note}" if row.note else row.status, "", ""]
+            ax.set_title(_band_title(row), fontweight="bold", pad=31)
+            ax.text(0.5, 1.015, "\n".join(lines), transform=ax.transAxes, ha="center", va="bottom", fontsize=6,
+                    linespacing=1.25)
+            _date_axis(ax)
+            if pts.empty:
+                ax.text(0.5, 0.5, "no models in this band", transform=ax.transAxes, ha="center", color="0.4")
+        _log_axis(axes[0])
+        axes[0].set_ylabel(ylabel)
+        handles, labels = axes[0].get_legend_handles_labels()
+        unique = dict(zip(labels, handles))
+        fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False,
+                   bbox_to_anchor=(0.5, 0.03), handletextpad=0.3, columnspacing=1.5)
+        _header(fig, title, subtitle)
+        _footer(fig, attribution, "Record: at most the lowest value of every earlier model; same-day releases "
+                                  "cheapest first.")
+        # fixed margins (tight_layout would measure every tick: most of the drawing time)
+        fig.subplots_adjust(left=0.075, right=0.99, bottom=0.2, top=0.72, wspace=0.12)
+    return fig
+
+
+# --- figure 5: hedonic -------------------------------------------------------------------------------------------
+def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[TrendSpec],
+                   attribution: list[str]) -> Figure:
+    """One panel per price type: price adjusted to the sample's mean MMLU-Pro, and the fitted trend."""
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(1, max(len(specs), 1), figsize=(WIDTH, 2.9), sharey=True, sharex=True,
+                                 squeeze=False)
+        axes = axes[0]
+        for ax, spec, colour in zip(axes, specs, BAND_COLOURS):
+            row = trends[(trends["trend_id"] == spec.trend_id) & (trends["ci_method"] == "ols")].iloc[0]
+            ax.set_title(f"{PRICE_LABELS.get(spec.price_type, spec.price_type)} price", fontweight="bold", pad=22)
+            _date_axis(ax)
+            if row.status != "ok":
+                ax.text(0.5, 0.5, f"{row.status}: {row.note}", transform=ax.transAxes, ha="center", wrap=True)
+                continue
+            sample, coef = hedonic_coefficients(analysis, spec)
+            score = sample[f"score_{spec.quality_measure}"]
+            shift = coef[f"score_{spec.quality_measure}"] * (score - score.mean())
+            adjusted = np.exp(np.log(sample["value"]) - shift) if spec.log_base == "e" else 10 ** (
+                np.log10(sample["value"]) - shift)
+            ax.scatter(sample["release_date"], adjusted, s=10, color=colour, alpha=0.75, linewidths=0,
+                       label="open models (quality-adjusted)")
+            x = release_day(sample["release_date"])
+            span = np.array([x.min(), x.max()])
+            level = coef["const"] + coef[f"score_{spec.quality_measure}"] * score.mean()
+            for control in spec.controls[1:]:
+                level += coef[f"score_{control}"] * sample[f"score_{control}"].mean()
+            fitted = level + coef["day"] * span
+            ax.plot(pd.to_datetime(span, unit="D"), np.exp(fitted) if spec.log_base == "e" else 10 ** fitted,
+                    color="black", ls="--", lw=1.1, label="fit")
+            ax.text(0.5, 1.015, f"{factor_label(row)}\nn = {int(row.n)} · adj. R² = {row.adj_r_squared:.2f}",
+                    transform=ax.transAxes, ha="center", va="bottom", fontsize=6, linespacing=1.25)
+        _log_axis(axes[0])
+        axes[0].set_ylabel("USD per 1M tokens at mean MMLU-Pro (log)")
+        spec = specs[0] if specs else None
+        scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, all release dates · "
+                 f"price: {spec.price_source} · snapshot {spec.snapshot}" if spec else "")
+        _header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
+        _footer(fig, attribution, "ln(price) = a·day + b·MMLU-Pro + c; each point shifted to the sample's mean "
+                                  "MMLU-Pro.")
+        fig.subplots_adjust(left=0.075, right=0.99, bottom=0.17, top=0.74, wspace=0.12)
+    return fig
+
+
+# --- figure 6: summary ---------------------------------------------------------------------------------------------
+SUMMARY_GROUPS = [
+    ("Frontier, open models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "open")),
+    ("Frontier, all models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "all")),
+    ("Decomposition (frontier, open models)", lambda t: (t.method == "frontier") & (t.quantity != "price")),
+    ("Hedonic regression (open models)", lambda t: t.method == "hedonic"),
+]
+X_MIN, X_MAX = 0.1, 1e4
+
+
+def _summary_label(row) -> str:
+    if row.method == "hedonic":
+        return f"{row.price_type} · {row.controls.replace('+', ' + ')}"
+    what = row.price_type if row.quantity == "price" else row.quantity.replace("_", " ")
+    return f"{what} · {row.band_low:g}-{row.band_high:g} %"
+
+
+def summary_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
+    main = trends[(trends["ci_method"] == "ols") & trends["variant"].isna()]
+    lines = []  # (kind, text, row)
+    for title, select in SUMMARY_GROUPS:
+        part = main[select(main)]
+        if part.empty:
+            continue
+        lines.append(("group", title, None))
+        order = {"blended": 0, "input": 1, "output": 2}
+        part = part.assign(_p=part["price_type"].map(order).fillna(3),
+                           _q=part["quantity"].map({"active_params": 0, "total_params": 1,
+                                                    "price_per_active_param": 2, "price_per_total_param": 3}))
+        for _, row in part.sort_values(["_q", "_p", "band_low", "controls"], na_position="first").iterrows():
+            lines.append(("trend", _summary_label(row), row))
+    with plt.rc_context(RC):
+        height = 1.0 + 0.15 * len(lines)
+        fig = plt.figure(figsize=(WIDTH, height))
+        ax = fig.add_axes((0.27, 0.55 / height, 0.58, 1 - 0.95 / height))
+        for y, (kind, text, row) in enumerate(lines):
+            if kind == "group":
+                ax.text(X_MIN * 1.05, y, text, fontweight="bold", va="center", ha="left", fontsize=6.8)
+                continue
+            ax.text(X_MIN * 0.9, y, text, va="center", ha="right", fontsize=6.2)
+            if row.status != "ok":
+                ax.text(1, y, f"{row.status} ({int(row.n) if pd.notna(row.n) else 0} points)", va="center",
+                        ha="center", fontsize=5.8, color="0.45")
+                continue
+            low, high = max(row.ci_low, X_MIN), min(row.ci_high, X_MAX)
+            ax.plot([low, high], [y, y], color="#1b6ca8", lw=1.1, solid_capstyle="butt")
+            for end, clipped in ((row.ci_low, row.ci_low < X_MIN), (row.ci_high, row.ci_high > X_MAX)):
+                if clipped:
+                    ax.plot([X_MIN if end < X_MIN else X_MAX], [y], marker="<" if end < X_MIN else ">",
+                            color="#1b6ca8", ms=3)
+            if pd.notna(row.tie_order_min_factor):
+                ax.plot([row.tie_order_min_factor, row.tie_order_max_factor], [y - 0.28, y - 0.28],
+                        color="#e08e0b", lw=2.2, alpha=0.8, solid_capstyle="butt")
+            ax.plot([row.factor_per_year], [y], "o", color="black", ms=3, zorder=5)
+            ax.text(X_MAX * 1.15, y, f"{fmt_factor(row.factor_per_year)}x (n={int(row.n)})", va="center",
+                    ha="left", fontsize=5.8)
+        ax.set_xscale("log")
+        ax.set_xlim(X_MIN, X_MAX)
+        ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.axvline(1, color="0.5", lw=0.6)
+        ax.set_ylim(len(lines) - 0.4, -0.8)
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel("times cheaper per year (log scale)")
+        ax.grid(axis="y", visible=False)
+        _header(fig, "Every trend with its interval and its sensitivity to same-day order", "")
+        fig.text(0.005, 1 - 0.3 / height, "black dot: estimate · blue line: 90% interval (OLS; arrow: beyond the "
+                 "axis) · orange bar: range over every order of same-day releases", fontsize=6.2, color="0.3",
+                 ha="left", va="top")
+        _footer(fig, attribution, "")
+    return fig
+
+
+# --- writing -------------------------------------------------------------------------------------------------
+def figure_bytes(fig: Figure) -> dict[str, bytes]:
+    out = {}
+    for fmt, options in (("png", {"dpi": 200, "metadata": {"Software": None}}),
+                         ("svg", {"metadata": {"Date": None, "Creator": None}})):
+        buffer = io.BytesIO()
+        with plt.rc_context(RC):
+            fig.savefig(buffer, format=fmt, facecolor="white", **options)
+        out[fmt] = buffer.getvalue()
+    plt.close(fig)
+    return out
+
+
+def snapshot_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
+                     hedonic_specs: list[TrendSpec]) -> dict[str, Figure]:
+    """Every figure for one snapshot (pure: frames in, matplotlib figures out)."""
+    attribution = attributions(analysis["source"].unique())
+    trends = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna()]
+    frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
+    source = next((s for s in ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
+                   if ((frontier["quantity"] == "price") & (frontier["price_source"] == s)).any()), None)
+    figures: dict[str, Figure] = {}
+    price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
+                     & (frontier["price_source"] == source)]
+    names = {"all": ("frontier_all", "all models (open and proprietary)"),
+             "open": ("frontier_open", "open-weights models")}
+    for subset, (name, who) in names.items():
+        rows = price[price["subset"] == subset]
+        if not rows.empty:
+            figures[name] = frontier_figure(
+                rows, points, attribution=attribution, ylabel="USD per 1M tokens, blended 3:1 (log)",
+                title=f"Lowest price at constant quality: {who}",
+                subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot {snapshot}")
+    per_quantity = {
+        "active_params": ("Fewest active parameters at each quality level (open-weights models)",
+                          f"{UNITS['active_params']} (log)"),
+        "price_per_active_param": ("Lowest blended price per active parameter (open-weights models)",
+                                   "USD per 1M tokens per B active params (log)"),
+    }
+    for quantity, (title, ylabel) in per_quantity.items():
+        rows = frontier[(frontier["quantity"] == quantity) & (frontier["subset"] == "open")]
+        if quantity.startswith("price_per_"):
+            rows = rows[rows["price_source"] == source]
+        if not rows.empty:
+            figures[quantity] = frontier_figure(
+                rows, points, attribution=attribution, ylabel=ylabel, title=title,
+                subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · snapshot {snapshot}")
+    specs = [s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
+             and len(s.controls) == 1 and s.subset == "open" and not s.variant]
+    specs.sort(key=lambda s: ["input", "output", "blended"].index(s.price_type))
+    if specs:
+        figures["hedonic"] = hedonic_figure(analysis, trends, specs, attribution)
+    if not trends.empty:
+        figures["summary"] = summary_figure(trends, attribution)
+    return figures
+
+
+@cached_task(name="figures", task_run_name="draw-figures")
+def figures_task(trends_path: Path, points_path: Path, analysis_paths: dict[str, Path],
+                 specs: list[TrendSpec]) -> dict[str, Path]:
+    """Draw every figure of every snapshot; return ``figures/<snapshot>/<name>.<png|svg>`` -> cached file."""
+    trends = read_trends_csv(trends_path)
+    points = pd.read_csv(points_path, parse_dates=["release_date"])
+    points["is_record"] = points["is_record"].map({True: True, False: False, "true": True, "false": False})
+    points["in_fit"] = points["in_fit"].map({True: True, False: False, "true": True, "false": False})
+    out: dict[str, Path] = {}
+    for snapshot, path in analysis_paths.items():
+        hedonic = [s for s in specs if s.method == "hedonic"]
+        for name, fig in snapshot_figures(trends, points, read_parquet(path), snapshot, hedonic).items():
+            for fmt, data in figure_bytes(fig).items():
+                target = cache_dir() / "figures" / f"{name}-{sha256_bytes(data)[:16]}.{fmt}"
+                atomic_write_bytes(target, data)
+                out[f"figures/{snapshot}/{name}.{fmt}"] = target
+    return out
+
