@@ -139,8 +139,9 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                 if pd.notna(row.tie_order_min_factor):
                     lines.append(f"any same-day order: {fmt_factor(row.tie_order_min_factor)}-"
                                  f"{fmt_factor(row.tie_order_max_factor)}x / year")
-            else:
-                lines = [f"{row.status}: {row.note}" if row.note else row.status, "", ""]
+            else:  # the note, wrapped to the panel's width
+                lines = [row.status] + (str(row.note).split(", ") if row.note else []) + ["", ""]
+                lines = lines[:3]
             ax.set_title(_band_title(row), fontweight="bold", pad=31)
             ax.text(0.5, 1.015, "\n".join(lines), transform=ax.transAxes, ha="center", va="bottom", fontsize=6,
                     linespacing=1.25)
@@ -157,7 +158,7 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
         _footer(fig, attribution, "Record: at most the lowest value of every earlier model; same-day releases "
                                   "cheapest first.")
         # fixed margins (tight_layout would measure every tick: most of the drawing time)
-        fig.subplots_adjust(left=0.075, right=0.99, bottom=0.2, top=0.72, wspace=0.12)
+        fig.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.72, wspace=0.12)
     return fig
 
 
@@ -317,7 +318,7 @@ def snapshot_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.Da
         "active_params": ("Fewest active parameters at each quality level (open-weights models)",
                           f"{UNITS['active_params']} (log)"),
         "price_per_active_param": ("Lowest blended price per active parameter (open-weights models)",
-                                   "USD per 1M tokens per B active params (log)"),
+                                   "USD per 1M tokens per\nbillion active parameters (log)"),
     }
     for quantity, (title, ylabel) in per_quantity.items():
         rows = frontier[(frontier["quantity"] == quantity) & (frontier["subset"] == "open")]
