@@ -41,6 +41,15 @@ def run(
     corrections: Optional[Path] = typer.Option(
         None, "--corrections", help="Corrections file (default data/corrections.csv)."),
     refresh_cache: bool = typer.Option(False, "--refresh-cache", help="Recompute every task (ignore the cache)."),
+    task_runner: str = typer.Option(
+        "threads", "--task-runner", help="Run the one-task-per-trend fan-out on 'threads' (default) or 'dask' "
+        "(prefect-dask: a local cluster, or --dask-address)."),
+    dask_address: Optional[str] = typer.Option(
+        None, "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --task-runner "
+        "dask)."),
+    bootstrap: Optional[int] = typer.Option(
+        None, "--bootstrap", help="Bootstrap resamples per frontier trend (preset default 2,000; 0: off)."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (default) or skip them."),
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
@@ -50,6 +59,8 @@ def run(
         preset=preset, input=str(input) if input else None, input_format=input_format, snapshot_name=snapshot_name,
         out=str(out) if out else None, as_published=as_published,
         corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
+        task_runner="dask" if dask_address else task_runner, dask_address=dask_address,
+        bootstrap_resamples=bootstrap, figures=figures,
     )
     summary = _guarded(lambda: estimate(config))
     cached = sum(1 for t in summary["tasks"] if t["state"] == "Cached")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -32,6 +34,14 @@ class EstimateConfig(BaseModel):
     )
     corrections: str | None = Field(None, description="Corrections file (default data/corrections.csv).")
     refresh_cache: bool = Field(False, description="Recompute every task instead of serving cached results.")
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads", description="Where the one-task-per-trend fan-out runs: threads in this process (default), or "
+        "Dask through prefect-dask (a local cluster, or an existing one with dask_address).")
+    dask_address: str | None = Field(None, description="Address of an existing Dask scheduler, e.g. "
+                                     "tcp://10.0.0.5:8786 (with task_runner = dask).")
+    bootstrap_resamples: int | None = Field(None, ge=0, description="Override the preset's bootstrap resamples "
+                                            "(default 2,000; 0 turns the bootstrap off).")
+    figures: bool = Field(True, description="Draw the figures (about 10 s); off for quick what-if reruns.")
 
 
 class SnapshotConfig(BaseModel):

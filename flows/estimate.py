@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.runtime import flow_run
 
 from flows.common import StageTracker, code_version, package_versions
@@ -27,14 +28,16 @@ from tasks.artifacts import artifacts_task
 from tasks.caching import sha256_file, sha256_tree
 from tasks.canonical import read_snapshot_meta
 from tasks.clean import clean_task, read_clean
-from tasks.figures import figures_task
+from tasks.figures import draw_figure_task, figure_jobs_task
 from tasks.frontier import frontier_task
 from tasks.hedonic import hedonic_task
 from tasks.ingest import adapter, detect_format
 from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
 from tasks.outputs import collect_task
-from tasks.plan import plan_task
+from tasks.geomean import geomean_task
+from tasks.plan import plan_geomeans, plan_task
 from tasks.presets import bundled_presets, load_preset
+from tasks.trends import TrendSpec
 from tasks.report import report_task
 from tasks.settings import PROJECT_ROOT, corrections_file, runs_dir, snapshots_dir
 from tasks.sources import attributions
@@ -136,12 +139,46 @@ def _combined(cleans: dict[str, object], attribute: str) -> pd.DataFrame:
     return frame[["snapshot", *[c for c in frame.columns if c != "snapshot"]]]
 
 
+def fan_out_runner(config: EstimateConfig):
+    """Threads by default (numpy releases the GIL in the vectorised resampling, so both cores work); Dask through
+    prefect-dask on request: a local cluster of one process per core, or an existing cluster's address."""
+    if config.task_runner == "dask":
+        from prefect.client.orchestration import get_client
+        from prefect_dask import DaskTaskRunner
+
+        # Dask workers are other processes: without an API address each would start a temporary API of its own.
+        # Point them at this run's API (the temporary one included); they inherit the environment at start.
+        with get_client(sync_client=True) as client:
+            os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+        if config.dask_address:
+            return DaskTaskRunner(address=config.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "threads_per_worker": 1,
+                                              "dashboard_address": None, "processes": True})
+    return ThreadPoolTaskRunner(max_workers=max(2, (os.cpu_count() or 2) * 2))
+
+
+@flow(name="fit-trends", log_prints=True)
+def fit_trends(submissions: list[tuple[TrendSpec, Path]], refresh_cache: bool = False
+               ) -> tuple[list[dict[str, Path]], list[dict]]:
+    """The fan-out: one task per trend (named after it), then one per geometric mean across bands."""
+    tracker = StageTracker(refresh_cache=refresh_cache)
+    results = tracker.map("fit", [(spec.trend_id, FIT_TASKS[spec.method], (spec, path)) for spec, path in submissions])
+    by_id = {spec.trend_id: result for (spec, _), result in zip(submissions, results)}
+    geomeans = plan_geomeans([spec for spec, _ in submissions])
+    results += tracker.map("geomean", [(g.trend_id, geomean_task, (g, [by_id[m] for m in g.members]))
+                                       for g in geomeans])
+    return results, tracker.records
+
+
 @flow(name="estimate", log_prints=True)
 def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     """Estimate how fast inference gets cheaper at constant quality, per the chosen preset, on bundled or given
     data; write trends.csv, points.csv, report.md and manifest.json to the run folder."""
     logger = get_run_logger()
     preset = load_preset(config.preset)
+    if config.bootstrap_resamples is not None:
+        preset = preset.model_copy(update={"uncertainty": preset.uncertainty.model_copy(
+            update={"bootstrap_resamples": config.bootstrap_resamples})})
     inputs = resolve_inputs(config)
     corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
     tracker = StageTracker(refresh_cache=config.refresh_cache)
@@ -149,7 +186,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
                 " (as published: corrections off)" if config.as_published else "")
 
     clean_paths: dict[str, dict[str, Path]] = {}
-    submissions, all_specs = [], []
+    submissions, all_specs = [], []  # (spec, analysis table) per trend
     for item in inputs:
         canonical = tracker.run("ingest", adapter(item.format).ingest_task, item.path)
         clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
@@ -161,12 +198,19 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         specs = tracker.run("plan", plan_task, preset, item.name, analysis[""], analysis.get("as_published"))
         all_specs += specs
         # a trend is fitted on the table its variant names (as_published), else on the cleaned one
-        submissions += [(spec.trend_id, FIT_TASKS[spec.method], (spec, analysis.get(spec.variant, analysis[""])))
-                        for spec in specs]
-    results = tracker.map("fit", submissions)
+        submissions += [(spec, analysis.get(spec.variant, analysis[""])) for spec in specs]
+    runner = fan_out_runner(config)
+    results, records = fit_trends.with_options(task_runner=runner, name="fit-trends")(
+        submissions, config.refresh_cache)
+    tracker.records += records
     outputs = tracker.run("collect", collect_task, results)
     analysis_paths = {name: paths["analysis"] for name, paths in clean_paths.items()}
-    figures = tracker.run("figures", figures_task, outputs["trends"], outputs["points"], analysis_paths, all_specs)
+    figures = {}
+    if config.figures:
+        jobs = tracker.run("figures", figure_jobs_task, outputs["trends.csv"], outputs["points.csv"],
+                           outputs["replicates.parquet"], analysis_paths, all_specs)
+        for drawn in tracker.map("figures", [(f"figure-{job.name}", draw_figure_task, (job,)) for job in jobs]):
+            figures.update(drawn)
 
     cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
     sources = pd.concat([c.analysis["source"] for c in cleans.values()]).unique()
@@ -174,11 +218,12 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
             "attribution": attributions(sources), "inputs": records,
             "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
-    report = tracker.run("report", report_task, outputs["trends"], clean_paths, figures, meta)
+    report = tracker.run("report", report_task, outputs["trends.csv"], outputs["diagnostics.csv"], clean_paths,
+                         figures, meta)
 
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
-    files = {"trends.csv": outputs["trends"], "points.csv": outputs["points"], **report, **figures}
+    files = {**outputs, **report, **figures}
     for name, paths in clean_paths.items():
         files[f"analysis/{name}.parquet"] = paths["analysis"]
     tables = {

@@ -180,14 +180,17 @@ class Trends(pa.DataFrameModel):
         ordered = True
         unique = ["trend_id", "estimator", "ci_method"]
 
-    @pa.dataframe_check(error="an ok row carries a factor inside its interval; other rows carry no estimate")
+    @pa.dataframe_check(error="an ok row carries a factor (inside its interval, unless the interval is a "
+                              "bootstrap's, which selection can push away from the estimate); other rows none")
     def estimate_matches_status(cls, df: pd.DataFrame) -> Series[bool]:
         ok = df["status"] == "ok"
         inside = (df["ci_low"] <= df["factor_per_year"] * (1 + 1e-12)) & (
             df["factor_per_year"] <= df["ci_high"] * (1 + 1e-12)
         )
+        ordered = df["ci_low"] <= df["ci_high"]
         interval_missing = df["ci_low"].isna() & df["ci_high"].isna()
-        return (ok & df["factor_per_year"].notna() & (inside | interval_missing)) | (
+        bootstrap = df["ci_method"] == "bootstrap"
+        return (ok & df["factor_per_year"].notna() & (inside | interval_missing | (bootstrap & ordered))) | (
             ~ok & df["factor_per_year"].isna()
         )
 

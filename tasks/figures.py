@@ -15,6 +15,8 @@ Files are deterministic (no creation dates, fixed SVG ids), so unchanged inputs 
 from __future__ import annotations
 
 import io
+import textwrap
+import threading
 from pathlib import Path
 
 import matplotlib
@@ -26,15 +28,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+from pydantic import BaseModel, ConfigDict  # noqa: E402
 
 from tasks.caching import cached_task, sha256_bytes  # noqa: E402
 from tasks.hedonic import hedonic_coefficients  # noqa: E402
-from tasks.io import atomic_write_bytes, read_parquet  # noqa: E402
+from tasks.io import atomic_write_bytes, read_parquet, write_cached_parquet  # noqa: E402
 from tasks.quantities import UNITS  # noqa: E402
 from tasks.settings import cache_dir  # noqa: E402
 from tasks.sources import attributions  # noqa: E402
 from tasks.stats import release_day  # noqa: E402
 from tasks.trends import TrendSpec, read_trends_csv  # noqa: E402
+from tasks.uncertainty import factors  # noqa: E402
 
 WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
 BAND_COLOURS = ["#1b6ca8", "#d1495b", "#2a9d3f", "#8e5ea2", "#e08e0b"]
@@ -103,9 +107,12 @@ def _band_title(row) -> str:
 
 # --- figures 1-4: frontier panels --------------------------------------------------------------------------------
 def _header(fig: Figure, title: str, subtitle: str) -> None:
-    fig.text(0.005, 0.985, title, fontsize=8.5, fontweight="bold", ha="left", va="top")
+    """Title and a subtitle wrapped to the page width, in inches from the top (so any figure height works)."""
+    height = fig.get_figheight()
+    fig.text(0.005, 1 - 0.05 / height, title, fontsize=8.5, fontweight="bold", ha="left", va="top")
     if subtitle:
-        fig.text(0.005, 0.94, subtitle, fontsize=6.5, color="0.3", ha="left", va="top")
+        fig.text(0.005, 1 - 0.22 / height, textwrap.fill(subtitle, 150), fontsize=6.5, color="0.3", ha="left",
+                 va="top", linespacing=1.3)
 
 
 def _info_box(ax, lines: list[str]) -> None:
@@ -208,6 +215,7 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
 
 # --- figure 6: summary ---------------------------------------------------------------------------------------------
 SUMMARY_GROUPS = [
+    ("Geometric mean across bands (bootstrap interval)", lambda t: t.method == "frontier_geomean"),
     ("Frontier, open models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "open")),
     ("Frontier, all models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "all")),
     ("Decomposition (frontier, open models)", lambda t: (t.method == "frontier") & (t.quantity != "price")),
@@ -217,6 +225,9 @@ X_MIN, X_MAX = 0.1, 1e4
 
 
 def _summary_label(row) -> str:
+    if row.method == "frontier_geomean":
+        what = row.price_type if row.quantity == "price" else row.quantity.replace("_", " ")
+        return f"{row.subset} · {what}"
     if row.method == "hedonic":
         return f"{row.price_type} · {row.controls.replace('+', ' + ')}"
     what = row.price_type if row.quantity == "price" else row.quantity.replace("_", " ")
@@ -224,7 +235,9 @@ def _summary_label(row) -> str:
 
 
 def summary_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
-    main = trends[(trends["ci_method"] == "ols") & trends["variant"].isna()]
+    main = trends[((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))
+                  & trends["variant"].isna()]
+    boot = trends[(trends["ci_method"] == "bootstrap") & (trends["method"] == "frontier")].set_index("trend_id")
     lines = []  # (kind, text, row)
     for title, select in SUMMARY_GROUPS:
         part = main[select(main)]
@@ -238,24 +251,33 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         for _, row in part.sort_values(["_q", "_p", "band_low", "controls"], na_position="first").iterrows():
             lines.append(("trend", _summary_label(row), row))
     with plt.rc_context(RC):
-        height = 1.0 + 0.15 * len(lines)
+        height = 1.2 + 0.15 * len(lines)
         fig = plt.figure(figsize=(WIDTH, height))
-        ax = fig.add_axes((0.27, 0.55 / height, 0.58, 1 - 0.95 / height))
+        ax = fig.add_axes((0.27, 0.55 / height, 0.58, 1 - 1.15 / height))
         for y, (kind, text, row) in enumerate(lines):
             if kind == "group":
                 ax.text(X_MIN * 1.05, y, text, fontweight="bold", va="center", ha="left", fontsize=6.8)
                 continue
             ax.text(X_MIN * 0.9, y, text, va="center", ha="right", fontsize=6.2)
             if row.status != "ok":
-                ax.text(1, y, f"{row.status} ({int(row.n) if pd.notna(row.n) else 0} points)", va="center",
-                        ha="center", fontsize=5.8, color="0.45")
+                text = ("no estimate: a band is insufficient" if row.method == "frontier_geomean"
+                        else f"{row.status} ({int(row.n) if pd.notna(row.n) else 0} points)")
+                ax.text(1, y, text, va="center", ha="center", fontsize=5.8, color="0.45")
                 continue
-            low, high = max(row.ci_low, X_MIN), min(row.ci_high, X_MAX)
-            ax.plot([low, high], [y, y], color="#1b6ca8", lw=1.1, solid_capstyle="butt")
-            for end, clipped in ((row.ci_low, row.ci_low < X_MIN), (row.ci_high, row.ci_high > X_MAX)):
-                if clipped:
-                    ax.plot([X_MIN if end < X_MIN else X_MAX], [y], marker="<" if end < X_MIN else ">",
-                            color="#1b6ca8", ms=3)
+            colour = "#2a9d3f" if row.method == "frontier_geomean" else "#1b6ca8"
+            intervals = [(row.ci_low, row.ci_high, y, colour)]
+            if row.trend_id in boot.index and pd.notna(boot.loc[row.trend_id, "ci_low"]):
+                intervals.append((boot.loc[row.trend_id, "ci_low"], boot.loc[row.trend_id, "ci_high"], y + 0.28,
+                                  "#2a9d3f"))
+            for low_end, high_end, level, colour in intervals:
+                if pd.isna(low_end):
+                    continue
+                ax.plot([max(low_end, X_MIN), min(high_end, X_MAX)], [level, level], color=colour, lw=1.1,
+                        solid_capstyle="butt")
+                for end in (low_end, high_end):
+                    if end < X_MIN or end > X_MAX:
+                        ax.plot([X_MIN if end < X_MIN else X_MAX], [level], marker="<" if end < X_MIN else ">",
+                                color=colour, ms=3)
             if pd.notna(row.tie_order_min_factor):
                 ax.plot([row.tie_order_min_factor, row.tie_order_max_factor], [y - 0.28, y - 0.28],
                         color="#e08e0b", lw=2.2, alpha=0.8, solid_capstyle="butt")
@@ -273,11 +295,61 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
         ax.grid(axis="y", visible=False)
-        _header(fig, "Every trend with its interval and its sensitivity to same-day order", "")
-        fig.text(0.005, 1 - 0.3 / height, "black dot: estimate · blue line: 90% interval (OLS; arrow: beyond the "
-                 "axis) · orange bar: range over every order of same-day releases", fontsize=6.2, color="0.3",
-                 ha="left", va="top")
+        _header(fig, "Every trend with its interval and its sensitivity to same-day order",
+                "black dot: estimate · blue: 90% OLS interval · green: 90% bootstrap interval (selection redone) · "
+                "orange: range over every order of same-day releases · arrow: beyond the axis")
         _footer(fig, attribution, "")
+    return fig
+
+
+# --- figure 7: the permutation null ------------------------------------------------------------------------------
+def null_figure(trends: pd.DataFrame, replicates: pd.DataFrame, attribution: list[str], title: str,
+                subtitle: str) -> Figure:
+    """Per band (columns) and subset (rows): the factors a trendless market gives, and the observed one."""
+    rows = trends.sort_values(["subset", "band_low"], ascending=[False, True])
+    subsets = list(dict.fromkeys(rows["subset"]))
+    bands = sorted(rows["band_low"].unique())
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(len(subsets), len(bands), figsize=(WIDTH, 1.2 + 1.75 * len(subsets)),
+                                 squeeze=False, sharex=True)
+        bins = np.logspace(np.log10(0.5), 5, 53)  # record lows never rise: null factors are at least 1
+        for i, subset in enumerate(subsets):
+            for j, band in enumerate(bands):
+                ax = axes[i][j]
+                match = rows[(rows["subset"] == subset) & (rows["band_low"] == band)]
+                if match.empty:
+                    ax.set_visible(False)
+                    continue
+                row = match.iloc[0]
+                null = replicates[(replicates["trend_id"] == row.trend_id) & (replicates["kind"] == "null")]
+                values = np.array([])
+                if row.status == "ok":  # insufficient trends have no null (and no log base)
+                    values = factors(null["slope_per_day"].to_numpy(), row.log_base)
+                    values = np.clip(values[np.isfinite(values)], bins[0], bins[-1])
+                ax.hist(values, bins=bins, color="0.7", edgecolor="white", linewidth=0.3)
+                ax.set_xscale("log")
+                ax.xaxis.set_major_locator(FixedLocator([1, 10, 100, 1000, 10000, 100000]))
+                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v < 1e5 else ">=1e5"))
+                ax.xaxis.set_minor_formatter(NullFormatter())
+                ax.set_yticks([])
+                ax.spines["left"].set_visible(False)
+                ax.grid(False)
+                title_text = f"{'open' if subset == 'open' else 'all'} · {_band_title(row)}"
+                if row.status == "ok" and len(values):
+                    ax.axvline(row.factor_per_year, color="#d1495b", lw=1.4)
+                    ax.axvline(row.null_median_factor, color="black", lw=0.8, ls=":")
+                    title_text += (f"\nobserved {fmt_factor(row.factor_per_year)}x · null median "
+                                   f"{fmt_factor(row.null_median_factor)}x · p = {row.null_p_value:.2f}")
+                else:
+                    title_text += f"\n{row.status}"
+                ax.set_title(title_text, fontsize=6.3)
+            axes[i][0].set_ylabel("permutations", fontsize=6.5)
+        for ax in axes[-1]:
+            ax.set_xlabel("x / year (log)")
+        _header(fig, title, subtitle)
+        _footer(fig, attribution, "")
+        fig.subplots_adjust(left=0.05, right=0.99, bottom=0.14 if len(subsets) > 1 else 0.22,
+                            top=0.8 if len(subsets) > 1 else 0.66, wspace=0.08, hspace=0.75)
     return fig
 
 
@@ -294,15 +366,40 @@ def figure_bytes(fig: Figure) -> dict[str, bytes]:
     return out
 
 
-def snapshot_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
-                     hedonic_specs: list[TrendSpec]) -> dict[str, Figure]:
-    """Every figure for one snapshot (pure: frames in, matplotlib figures out)."""
+class FigureJob(BaseModel):
+    """One figure to draw, with exactly the data it needs (sliced into its own files, so a figure is redrawn
+    only when its own data change: a new hedonic control does not redraw the frontier figures)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    snapshot: str
+    name: str  # frontier_all, frontier_open, active_params, price_per_active_param, hedonic, summary, null
+    title: str = ""
+    subtitle: str = ""
+    ylabel: str = ""
+    attribution: list[str]
+    trends: Path
+    points: Path | None = None
+    replicates: Path | None = None
+    analysis: Path | None = None
+    hedonic_specs: list[TrendSpec] = []
+
+
+def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
+                 hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
+    """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out."""
     attribution = attributions(analysis["source"].unique())
-    trends = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna()]
+    everything = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna()]
+    trends = everything[everything["method"] != "frontier_geomean"]
     frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
     source = next((s for s in ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
                    if ((frontier["quantity"] == "price") & (frontier["price_source"] == s)).any()), None)
-    figures: dict[str, Figure] = {}
+    jobs: list[tuple[dict, dict]] = []
+    common = dict(snapshot=snapshot, attribution=attribution)
+
+    def with_points(rows: pd.DataFrame) -> dict:
+        return {"trends": rows, "points": points[points["trend_id"].isin(rows["trend_id"])]}
+
     price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
                      & (frontier["price_source"] == source)]
     names = {"all": ("frontier_all", "all models (open and proprietary)"),
@@ -310,10 +407,10 @@ def snapshot_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.Da
     for subset, (name, who) in names.items():
         rows = price[price["subset"] == subset]
         if not rows.empty:
-            figures[name] = frontier_figure(
-                rows, points, attribution=attribution, ylabel="USD per 1M tokens, blended 3:1 (log)",
-                title=f"Lowest price at constant quality: {who}",
-                subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot {snapshot}")
+            jobs.append((dict(common, name=name, ylabel="USD per 1M tokens, blended 3:1 (log)",
+                              title=f"Lowest price at constant quality: {who}",
+                              subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot "
+                                       f"{snapshot}"), with_points(rows)))
     per_quantity = {
         "active_params": ("Fewest active parameters at each quality level (open-weights models)",
                           f"{UNITS['active_params']} (log)"),
@@ -325,34 +422,87 @@ def snapshot_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.Da
         if quantity.startswith("price_per_"):
             rows = rows[rows["price_source"] == source]
         if not rows.empty:
-            figures[quantity] = frontier_figure(
-                rows, points, attribution=attribution, ylabel=ylabel, title=title,
-                subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · snapshot {snapshot}")
-    specs = [s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
-             and len(s.controls) == 1 and s.subset == "open" and not s.variant]
-    specs.sort(key=lambda s: ["input", "output", "blended"].index(s.price_type))
+            jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
+                              subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
+                                       f"snapshot {snapshot}"), with_points(rows)))
+    specs = sorted((s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
+                    and len(s.controls) == 1 and s.subset == "open" and not s.variant),
+                   key=lambda s: ["input", "output", "blended"].index(s.price_type))
     if specs:
-        figures["hedonic"] = hedonic_figure(analysis, trends, specs, attribution)
+        rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
+        jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
     if not trends.empty:
-        figures["summary"] = summary_figure(trends, attribution)
-    return figures
+        jobs.append((dict(common, name="summary"), {"trends": everything}))
+    if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
+        null = replicates[(replicates["kind"] == "null") & replicates["trend_id"].isin(price["trend_id"])]
+        jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
+                          subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
+                                   f"models (no trend); red: observed; dotted: null median · blended price, {source}"
+                                   f" · {snapshot}"),
+                     {"trends": price, "replicates": null}))
+    return jobs
 
 
-@cached_task(name="figures", task_run_name="draw-figures")
-def figures_task(trends_path: Path, points_path: Path, analysis_paths: dict[str, Path],
-                 specs: list[TrendSpec]) -> dict[str, Path]:
-    """Draw every figure of every snapshot; return ``figures/<snapshot>/<name>.<png|svg>`` -> cached file."""
-    trends = read_trends_csv(trends_path)
+def draw(job: FigureJob) -> Figure:
+    """The matplotlib figure of a job (reads the job's slices)."""
+    trends = pd.read_parquet(job.trends)
+    points = pd.read_parquet(job.points) if job.points else None
+    if job.name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):
+        return frontier_figure(trends, points, title=job.title, subtitle=job.subtitle, ylabel=job.ylabel,
+                               attribution=job.attribution)
+    if job.name == "hedonic":
+        return hedonic_figure(read_parquet(job.analysis), trends, job.hedonic_specs, job.attribution)
+    if job.name == "summary":
+        return summary_figure(trends, job.attribution)
+    if job.name == "null":
+        return null_figure(trends, pd.read_parquet(job.replicates), job.attribution, job.title, job.subtitle)
+    raise ValueError(f"unknown figure {job.name!r}")
+
+
+def _read_points(points_path: Path) -> pd.DataFrame:
     points = pd.read_csv(points_path, parse_dates=["release_date"])
-    points["is_record"] = points["is_record"].map({True: True, False: False, "true": True, "false": False})
-    points["in_fit"] = points["in_fit"].map({True: True, False: False, "true": True, "false": False})
-    out: dict[str, Path] = {}
-    for snapshot, path in analysis_paths.items():
-        hedonic = [s for s in specs if s.method == "hedonic"]
-        for name, fig in snapshot_figures(trends, points, read_parquet(path), snapshot, hedonic).items():
-            for fmt, data in figure_bytes(fig).items():
-                target = cache_dir() / "figures" / f"{name}-{sha256_bytes(data)[:16]}.{fmt}"
-                atomic_write_bytes(target, data)
-                out[f"figures/{snapshot}/{name}.{fmt}"] = target
-    return out
+    for column in ("is_record", "in_fit"):
+        points[column] = points[column].map({True: True, False: False, "true": True, "false": False})
+    return points
 
+
+@cached_task(name="figure-jobs", task_run_name="slice-figure-data")
+def figure_jobs_task(trends_path: Path, points_path: Path, replicates_path: Path, analysis_paths: dict[str, Path],
+                     specs: list[TrendSpec]) -> list[FigureJob]:
+    """Slice the run's tables into one small set of files per figure."""
+    trends = read_trends_csv(trends_path)
+    points = _read_points(points_path)
+    replicates = read_parquet(replicates_path)
+    hedonic = [s for s in specs if s.method == "hedonic"]
+    jobs = []
+    for snapshot, path in analysis_paths.items():
+        for fields, frames in plan_figures(trends, points, read_parquet(path), snapshot, hedonic, replicates):
+            files = {}
+            for key, frame in frames.items():
+                if key == "analysis":
+                    files[key] = Path(path)
+                else:
+                    files[key] = write_cached_parquet(frame.reset_index(drop=True), "figures/data",
+                                                      f"{fields['name']}-{key}")
+            jobs.append(FigureJob(**fields, **files))
+    return jobs
+
+
+def _figure_run_name(parameters: dict) -> str:
+    return f"figure-{parameters['job'].name}"
+
+
+_PYPLOT = threading.Lock()  # pyplot and rcParams are process-global: one figure at a time, whatever the runner
+
+
+@cached_task(name="figure", task_run_name=_figure_run_name)
+def draw_figure_task(job: FigureJob) -> dict[str, Path]:
+    """Draw one figure (PNG and SVG); return ``figures/<snapshot>/<name>.<png|svg>`` -> its cached file."""
+    out = {}
+    with _PYPLOT:
+        rendered = figure_bytes(draw(job))
+    for fmt, data in rendered.items():
+        target = cache_dir() / "figures" / f"{job.name}-{sha256_bytes(data)[:16]}.{fmt}"
+        atomic_write_bytes(target, data)
+        out[f"figures/{job.snapshot}/{job.name}.{fmt}"] = target
+    return out

@@ -9,7 +9,59 @@ import pandas as pd
 from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.presets import Preset
-from tasks.trends import TrendSpec
+from tasks.trends import AS_PUBLISHED, COMMON_SAMPLE, HALF_OPEN, TrendSpec
+
+
+def _frontier_specs(preset: Preset, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+    f, u = preset.frontier, preset.uncertainty
+    options = dict(method="frontier", quality_measure=f.quality_measure, band_edges=f.band_edges,
+                   min_release_date=f.min_release_date, ci_methods=("ols",), log_base=f.log_base,
+                   variant="" if f.band_edges == "closed" else HALF_OPEN,
+                   bootstrap_resamples=u.bootstrap_resamples, permutations=u.permutations, seed=u.seed,
+                   coverage_simulations=u.coverage_simulations, coverage_resamples=u.coverage_resamples)
+    specs = []
+    for source in [s for s in f.price_sources if s in price_sources]:
+        for price_type in f.price_types:
+            for subset in f.subsets:
+                for low, high in f.bands:
+                    specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                                           quantity="price", price_type=price_type, price_source=source))
+    d = preset.decomposition
+    if d is not None:
+        for quantity in d.quantities:
+            per_price = quantity.startswith("price_per_")
+            sources = [s for s in d.price_sources if s in price_sources] if per_price else [None]
+            for source in sources:
+                for subset in d.subsets:
+                    for low, high in f.bands:
+                        specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                                               quantity=quantity, price_type=d.price_type if per_price else None,
+                                               price_source=source))
+        if u.common_sample and f.band_edges == "closed":
+            # ln price = ln active params + ln price per active param, on each band's price-frontier models
+            for source in [s for s in d.price_sources if s in price_sources]:
+                for subset in d.subsets:
+                    for low, high in f.bands:
+                        for quantity in ("price", "active_params", "price_per_active_param"):
+                            specs.append(TrendSpec(
+                                **common, **{**options, "variant": COMMON_SAMPLE, "bootstrap_resamples": 0,
+                                             "permutations": 0, "coverage_simulations": 0},
+                                subset=subset, band_low=low, band_high=high, quantity=quantity,
+                                price_type=d.price_type, price_source=source))
+    if u.edge_variant and f.band_edges == "closed":
+        specs += [s.model_copy(update={"band_edges": "half_open", "variant": HALF_OPEN, "coverage_simulations": 0})
+                  for s in specs if not s.variant]
+    return specs
+
+
+def _hedonic_specs(preset: Preset, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+    h = preset.hedonic
+    low, high = h.score_range
+    return [TrendSpec(**common, method="hedonic", subset=subset, quality_measure=h.quality_measure, band_low=low,
+                      band_high=high, quantity="price", price_type=price_type, price_source=source,
+                      controls=tuple(controls), ci_methods=tuple(h.ci_methods), log_base=h.log_base)
+            for source in [s for s in h.price_sources if s in price_sources]
+            for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
 
 
 def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_published: bool = False
@@ -20,62 +72,42 @@ def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_publi
     counterpart is fitted a second time on the data as published (``variant`` = ``as_published``), to tell
     correction effects from method effects in the published-vs-reproduced comparison.
     """
-    specs: list[TrendSpec] = []
     common = dict(snapshot=snapshot, preset=preset.name, min_points=preset.min_points, ci_level=preset.ci_level)
+    specs: list[TrendSpec] = []
     if preset.frontier is not None:
-        f = preset.frontier
-        sources = [s for s in f.price_sources if s in price_sources]
-        for source in sources:
-            for price_type in f.price_types:
-                for subset in f.subsets:
-                    for low, high in f.bands:
-                        specs.append(TrendSpec(
-                            **common, method="frontier", subset=subset, quality_measure=f.quality_measure,
-                            band_low=low, band_high=high, quantity="price", price_type=price_type,
-                            price_source=source, band_edges=f.band_edges, min_release_date=f.min_release_date,
-                            ci_methods=("ols",), log_base=f.log_base,
-                            variant="" if f.band_edges == "closed" else "half_open_bands",
-                        ))
-    if preset.decomposition is not None:
-        f, d = preset.frontier, preset.decomposition
-        frontier_options = dict(band_edges=f.band_edges, min_release_date=f.min_release_date, ci_methods=("ols",),
-                                log_base=f.log_base, variant="" if f.band_edges == "closed" else "half_open_bands")
-        for quantity in d.quantities:
-            per_price = quantity.startswith("price_per_")
-            sources = [s for s in d.price_sources if s in price_sources] if per_price else [None]
-            for source in sources:
-                for subset in d.subsets:
-                    for low, high in f.bands:
-                        specs.append(TrendSpec(
-                            **common, method="frontier", subset=subset, quality_measure=f.quality_measure,
-                            band_low=low, band_high=high, quantity=quantity,
-                            price_type=d.price_type if per_price else None, price_source=source,
-                            **frontier_options,
-                        ))
+        specs += _frontier_specs(preset, common, price_sources)
     if preset.hedonic is not None:
-        h = preset.hedonic
-        sources = [s for s in h.price_sources if s in price_sources]
-        low, high = h.score_range
-        for source in sources:
-            for price_type in h.price_types:
-                for subset in h.subsets:
-                    for controls in h.control_sets:
-                        specs.append(TrendSpec(
-                            **common, method="hedonic", subset=subset, quality_measure=h.quality_measure,
-                            band_low=low, band_high=high, quantity="price", price_type=price_type,
-                            price_source=source, controls=tuple(controls), ci_methods=tuple(h.ci_methods),
-                            log_base=h.log_base,
-                        ))
+        specs += _hedonic_specs(preset, common, price_sources)
     if as_published:
         published = [p for p in preset.published if p.snapshot == snapshot]
-        specs += [spec.model_copy(update={"variant": "as_published"}) for spec in specs if not spec.variant and any(
-            p.matches(spec.method, spec.subset, spec.quantity, spec.price_type, spec.price_source, spec.band_low,
-                      spec.band_high, "+".join(spec.controls)) for p in published)]
+        specs += [spec.model_copy(update={"variant": AS_PUBLISHED, "coverage_simulations": 0}) for spec in specs
+                  if not spec.variant and any(
+                      p.matches(spec.method, spec.subset, spec.quantity, spec.price_type, spec.price_source,
+                                spec.band_low, spec.band_high, "+".join(spec.controls)) for p in published)]
     ids = [spec.trend_id for spec in specs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ValueError(f"preset {preset.name} plans the same trend twice: {', '.join(duplicates)}")
     return specs
+
+
+def plan_geomeans(specs: list[TrendSpec]) -> list[TrendSpec]:
+    """One ``frontier_geomean`` trend per group of frontier trends that differ only by band (two bands or more),
+    when the bootstrap is on (its interval is the point of the row)."""
+    groups: dict[tuple, list[TrendSpec]] = {}
+    for spec in specs:
+        if spec.method == "frontier" and spec.variant != COMMON_SAMPLE and spec.bootstrap_resamples:
+            key = (spec.snapshot, spec.subset, spec.quantity, spec.price_type, spec.price_source, spec.variant)
+            groups.setdefault(key, []).append(spec)
+    out = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        first = members[0]
+        out.append(first.model_copy(update={
+            "method": "frontier_geomean", "band_low": None, "band_high": None, "coverage_simulations": 0,
+            "members": tuple(m.trend_id for m in sorted(members, key=lambda m: m.band_low))}))
+    return out
 
 
 def available_price_sources(analysis: pd.DataFrame) -> set[str]:

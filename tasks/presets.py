@@ -138,6 +138,18 @@ class PublishedValue(_Strict):
         return True
 
 
+class UncertaintyPreset(_Strict):
+    """How hard to test each frontier trend (tasks/uncertainty.py, tasks/coverage.py)."""
+
+    bootstrap_resamples: int = Field(2000, ge=0)  # 0: no bootstrap rows
+    permutations: int = Field(1000, ge=0)  # 0: no permutation null
+    seed: int = 20250713
+    coverage_simulations: int = Field(200, ge=0)  # 0: no coverage simulation
+    coverage_resamples: int = Field(200, ge=10)
+    edge_variant: bool = True  # also fit half-open [lo, hi) bands (variant half_open_bands)
+    common_sample: bool = True  # decomposition on the price frontier's own models (variant price_frontier_sample)
+
+
 class Preset(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     title: str
@@ -147,6 +159,7 @@ class Preset(_Strict):
     frontier: FrontierPreset | None = None
     hedonic: HedonicPreset | None = None
     decomposition: DecompositionPreset | None = None
+    uncertainty: UncertaintyPreset = UncertaintyPreset()
     published: list[PublishedValue] = []
 
     @model_validator(mode="after")

@@ -112,62 +112,144 @@ def _main(trends: pd.DataFrame, snapshot: str) -> pd.DataFrame:
 
 
 # --- sections ------------------------------------------------------------------------------------------------
-def frontier_rows(part: pd.DataFrame, label_column: str | None = None) -> list[list[str]]:
-    rows = []
-    for _, row in part.sort_values("band_low").iterrows():
-        lead = [row[label_column]] if label_column else []
-        rows.append(lead + [fmt_band(row), fmt_factor(row["factor_per_year"]),
-                            fmt_interval(row["ci_low"], row["ci_high"]),
-                            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-                            fmt_int(row["n"]), fmt_int(row["n_candidates"]), fmt_number(row["r_squared"]),
-                            fmt_number(row["adj_r_squared"]),
-                            f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}", fmt_status(row)])
-    return rows
+def _percent(value) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):.0%}"
 
 
-FRONTIER_HEADER = ["MMLU-Pro band (%)", "x / year", "90% CI", "any same-day order", "n (records)", "candidates",
-                   "R^2", "adj. R^2", "records from / to", "status"]
+def verdict(row, boot, diagnostics, half_open) -> str:
+    """A plain-language reading of one frontier estimate, generated from its numbers."""
+    if row["status"] != "ok":
+        return f"No estimate: {row['note']}."
+    parts = []
+    p = row["null_p_value"]
+    if pd.notna(p):
+        if p > 0.10:
+            parts.append(f"Not distinguishable from selection alone at the 10% level: with release dates shuffled "
+                         f"(no trend at all), record lows fall at least this fast {p:.0%} of the time")
+        else:
+            parts.append(f"Steeper than selection alone produces (p = {p:.2f}; shuffled dates give a median of "
+                         f"{fmt_factor(row['null_median_factor'])}x)")
+    if boot is not None and pd.notna(boot["ci_low"]) and boot["ci_low"] <= 1:
+        parts.append("the bootstrap interval includes no decline at all")
+    if pd.notna(row["loo_min_factor"]) and row["loo_max_factor"] / row["loo_min_factor"] > 5:
+        parts.append(f"fragile: removing a single model moves it between {fmt_factor(row['loo_min_factor'])}x and "
+                     f"{fmt_factor(row['loo_max_factor'])}x")
+    if pd.notna(row["tie_order_min_factor"]) and row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
+        parts.append(f"the order of same-day releases alone spans {fmt_interval(row['tie_order_min_factor'], row['tie_order_max_factor'])}x")
+    if half_open is not None and pd.notna(half_open["factor_per_year"]):
+        ratio = half_open["factor_per_year"] / row["factor_per_year"]
+        if ratio > 1.25 or ratio < 0.8:
+            parts.append(f"half-open bands give {fmt_factor(half_open['factor_per_year'])}x")
+    elif half_open is not None:
+        parts.append("half-open bands leave too few records for an estimate")
+    if diagnostics is not None and pd.notna(diagnostics.get("coverage_ols")):
+        parts.append(f"in simulated bands like this one the 90% OLS interval covered the true trend "
+                     f"{_percent(diagnostics['coverage_ols'])} of the time")
+    if not parts:
+        return "-"
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
-def geomean_line(part: pd.DataFrame) -> str:
-    ok = part[part["status"] == "ok"]
-    if len(ok) < 2 or len(ok) != len(part):
+def frontier_tables(part: pd.DataFrame, trends: pd.DataFrame, diagnostics: pd.DataFrame,
+                    lead: list[str] | None = None) -> list[str]:
+    """Two tables for a set of frontier trends: the estimates, then how much of each is trend."""
+    lead = lead or []
+    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
+    half = trends[(trends["variant"] == "half_open_bands") & (trends["ci_method"] == "ols")]
+    diag = diagnostics.set_index("trend_id") if not diagnostics.empty else pd.DataFrame()
+    estimates, checks = [], []
+    for _, row in part.sort_values([*lead, "band_low"]).iterrows():
+        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
+        twin = half[(half["subset"] == row["subset"]) & (half["quantity"] == row["quantity"])
+                    & (half["band_low"] == row["band_low"]) & (half["price_type"].fillna("") == (row["price_type"] or ""))
+                    & (half["price_source"].fillna("") == (row["price_source"] or ""))]
+        h = twin.iloc[0] if len(twin) else None
+        d = diag.loc[row["trend_id"]] if row["trend_id"] in diag.index else None
+        first = [row[c] for c in lead] + [fmt_band(row)]
+        estimates.append(first + [fmt_factor(row["factor_per_year"]), fmt_interval(row["ci_low"], row["ci_high"]),
+                                  fmt_interval(b["ci_low"], b["ci_high"]) if b is not None else "-",
+                                  fmt_int(row["n"]), fmt_int(row["n_candidates"]), fmt_number(row["r_squared"]),
+                                  fmt_number(row["adj_r_squared"]),
+                                  f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}"])
+        coverage = "-"
+        if d is not None and pd.notna(d.get("coverage_ols")):
+            coverage = f"{_percent(d['coverage_ols'])} / {_percent(d['coverage_bootstrap'])}"
+        checks.append(first + [
+            fmt_factor(row["null_median_factor"]),
+            "-" if pd.isna(row["null_p_value"]) else f"{row['null_p_value']:.2f}",
+            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
+            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
+            fmt_factor(h["factor_per_year"]) if h is not None and h["status"] == "ok" else (
+                "insufficient" if h is not None else "-"),
+            coverage, verdict(row, b, d, h)])
+    head = [c.replace("_", " ") for c in lead] + ["band (%)"]
+    return [md_table(head + ["x / year", "90% CI (OLS)", "90% CI (bootstrap)", "n (records)", "candidates", "R^2",
+                             "adj. R^2", "records from / to"], estimates, "l" * len(head) + "rrrrrrrl"), "",
+            md_table(head + ["null median", "p (null)", "leave-one-out", "any same-day order", "half-open band",
+                             "coverage OLS / boot.", "reading"], checks, "l" * len(head) + "rrrrrrl"), ""]
+
+
+FRONTIER_EXPLAINED = (
+    "*x / year*: times cheaper per year. *90% CI (OLS)*: classical, on the record points; it ignores that they were "
+    "selected as record lows. *90% CI (bootstrap)*: models resampled with replacement (jointly across bands), record "
+    "lows reselected and refitted in each of the resamples. *null median*, *p (null)*: with release dates shuffled "
+    "among the band's models (no trend at all), the median factor and the share of shuffles giving at least the "
+    "observed factor: how much a record-low regression reports from selection alone. *leave-one-out*: the range "
+    "when any single model is removed. *any same-day order*: the range over every order of releases that share a "
+    "day. *half-open band*: the factor with [lo, hi) bands. *coverage*: in simulations that keep the band's release "
+    "dates and price scatter with a known trend, how often the 90% OLS / bootstrap intervals contained it.")
+
+
+def geomean_line(trends: pd.DataFrame, subset: str, quantity: str, price_type: str | None, source: str | None) -> str:
+    rows = trends[(trends["method"] == "frontier_geomean") & (trends["subset"] == subset)
+                  & (trends["quantity"] == quantity) & (trends["price_type"].fillna("") == (price_type or ""))
+                  & (trends["price_source"].fillna("") == (source or ""))]
+    if rows.empty:
         return ""
-    return (f"Geometric mean across the bands (mean of the log slopes): **{fmt_factor(geometric_mean(list(ok['factor_per_year'])))}x"
-            " per year** (no interval here: the bands share models, so the bands' intervals cannot be combined as if "
-            "independent).")
+    row = rows.iloc[0]
+    if row["status"] != "ok":
+        return f"Geometric mean across the bands: {row['note']}."
+    return (f"Geometric mean across the bands (mean of the log slopes): **{fmt_factor(row['factor_per_year'])}x per "
+            f"year**, 90% bootstrap interval {fmt_interval(row['ci_low'], row['ci_high'])}x (the bands are resampled "
+            "together, so the interval accounts for the models they share).")
 
 
-def frontier_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
+def frontier_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path],
+                     diagnostics: pd.DataFrame) -> list[str]:
+    everything = trends[trends["snapshot"] == snapshot]
     main = _main(trends, snapshot)
-    frontier = main[(main["method"] == "frontier") & (main["quantity"] == "price")]
+    frontier = main[(main["method"] == "frontier") & (main["quantity"] == "price") & (main["ci_method"] == "ols")]
     if frontier.empty:
         return []
     source = headline_source(frontier)
     out = ["## Record-low frontier by quality band", "",
            "In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
-           "model released before them; same-day releases cheapest first), regressed (log10) on release date. "
-           f"Price: `{source}`. *x / year*: times cheaper per year. *90% CI*: classical OLS on the record points; it "
-           "ignores that the points were selected as record lows, so read it as descriptive. *any same-day order*: "
-           "the smallest and largest factor over every order of releases that share a day.", ""]
+           f"model released before them; same-day releases cheapest first), regressed (log10) on release date. "
+           f"Price: `{source}`.", "", FRONTIER_EXPLAINED, ""]
     for subset, who in (("open", "Open-weights models"), ("all", "All models (open and proprietary)")):
         part = frontier[(frontier["subset"] == subset) & (frontier["price_type"] == "blended")
                         & (frontier["price_source"] == source)]
         if part.empty:
             continue
-        out += [f"### {who}, blended price", "", md_table(FRONTIER_HEADER, frontier_rows(part), "lrrrrrrrll"), ""]
-        line = geomean_line(part)
+        out += [f"### {who}, blended price", ""] + frontier_tables(part, everything, diagnostics)
+        line = geomean_line(main, subset, "price", "blended", source)
         if line:
             out += [line, ""]
         out += figure(figures, snapshot, f"frontier_{subset}",
                       f"Figure: record-low blended price by MMLU-Pro band, {who.lower()}")
+    out += figure(figures, snapshot, "null", "Figure: the observed factor against its permutation null (release dates "
+                                             "shuffled among each band's models)")
     other = frontier[(frontier["price_type"] != "blended") & (frontier["price_source"] == source)]
     if not other.empty:
         out += ["### Input and output prices", ""]
-        rows = []
-        for (subset, price_type), part in other.groupby(["subset", "price_type"], sort=True):
-            rows += [[subset, price_type] + r for r in frontier_rows(part)]
-        out += [md_table(["subset", "price"] + FRONTIER_HEADER, rows, "llrrrrrrrrll"), ""]
+        out += frontier_tables(other, everything, diagnostics, lead=["subset", "price_type"])
+        for subset in ("open", "all"):
+            for price_type in ("input", "output"):
+                line = geomean_line(main, subset, "price", price_type, source)
+                if line:
+                    out += [f"- {subset}, {price_type}: " + line[0].lower() + line[1:]]
+        out += [""]
     return out
 
 
@@ -206,9 +288,11 @@ def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path
     return out
 
 
-def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
+def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path],
+                          diagnostics: pd.DataFrame) -> list[str]:
+    everything = trends[trends["snapshot"] == snapshot]
     main = _main(trends, snapshot)
-    frontier = main[(main["method"] == "frontier") & (main["subset"] == "open")]
+    frontier = main[(main["method"] == "frontier") & (main["subset"] == "open") & (main["ci_method"] == "ols")]
     decomposition = frontier[frontier["quantity"] != "price"]
     if decomposition.empty:
         return []
@@ -217,23 +301,35 @@ def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str
            "The same record-low method (bands, rule, minimum points) applied to the fewest parameters needed at each "
            "quality level and to the lowest blended price per parameter, open-weights models. The study's text "
            "divides the price by total parameters, its code by active parameters (known active, else total): both "
-           "are shown. Each quantity selects its own record lows, so the factors need not multiply to the price "
-           "factor.", ""]
-    order = ["price", "active_params", "price_per_active_param", "total_params", "price_per_total_param"]
-    rows = []
-    for quantity in order:
-        part = frontier[frontier["quantity"] == quantity]
-        if quantity == "price":
-            part = part[(part["price_type"] == "blended") & (part["price_source"] == source)]
-        elif quantity.startswith("price_per"):
-            part = part[part["price_source"] == source]
-        for _, row in part.sort_values("band_low").iterrows():
-            rows.append([QUANTITY_LABELS[quantity], fmt_band(row), fmt_factor(row["factor_per_year"]),
-                         fmt_interval(row["ci_low"], row["ci_high"]),
-                         fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-                         fmt_int(row["n"]), fmt_number(row["r_squared"]), fmt_status(row)])
-    out += [md_table(["quantity", "MMLU-Pro band (%)", "x / year", "90% CI", "any same-day order", "n", "R^2",
-                      "status"], rows, "llrrrrrl"), ""]
+           "are shown. Each quantity selects its own record lows, so these factors need not multiply to the price "
+           "factor; the common-sample table below does add up.", ""]
+    order = {"active_params": 0, "price_per_active_param": 1, "total_params": 2, "price_per_total_param": 3}
+    part = decomposition[decomposition["price_source"].isna() | (decomposition["price_source"] == source)]
+    part = part.assign(quantity_label=part["quantity"].map(QUANTITY_LABELS), _o=part["quantity"].map(order))
+    part = part.sort_values(["_o", "band_low"])
+    out += frontier_tables(part, everything, diagnostics, lead=["quantity_label"])
+    common = everything[(everything["variant"] == "price_frontier_sample") & (everything["price_source"] == source)
+                        & (everything["subset"] == "open")]
+    if not common.empty:
+        out += ["### On a common sample: the models of each band's price frontier", "",
+                "On the record-low price models of each band (those with a parameter count), log price = log active "
+                "parameters + log price per active parameter, so the three OLS slopes on release date add up "
+                "exactly: the shares say how much of the price trend came from needing fewer active parameters and "
+                "how much from a lower price per parameter.", ""]
+        rows = []
+        for band, group in common.groupby("band_low", sort=True):
+            by = {r["quantity"]: r for _, r in group.iterrows()}
+            price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
+            if price is None or price["status"] != "ok" or active is None or per is None:
+                reason = next((r["note"] for r in (price, active, per) if r is not None and r["status"] != "ok"), "-")
+                rows.append([fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"]), reason])
+                continue
+            share_active = active["slope_per_day"] / price["slope_per_day"]
+            rows.append([fmt_band(price), fmt_factor(price["factor_per_year"]), fmt_factor(active["factor_per_year"]),
+                         fmt_factor(per["factor_per_year"]), f"{share_active:.0%} / {1 - share_active:.0%}",
+                         fmt_int(price["n"]), price["note"] or "-"])
+        out += [md_table(["band (%)", "price x / year", "active params x / year", "price per active param x / year",
+                          "shares: params / price per param", "n", "note"], rows, "lrrrrrl"), ""]
     out += figure(figures, snapshot, "active_params", "Figure: fewest active parameters per MMLU-Pro band")
     out += figure(figures, snapshot, "price_per_active_param",
                   "Figure: lowest blended price per active parameter per MMLU-Pro band")
@@ -400,9 +496,10 @@ def inputs_section(meta: dict) -> list[str]:
 
 
 def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
-                  figures: dict[str, Path] | None = None) -> str:
+                  figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None) -> str:
     """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
     figures = figures or {}
+    diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
     status = trends.drop_duplicates("trend_id")["status"].value_counts().sort_index()
     published = [PublishedValue.model_validate(p) for p in meta["preset"].get("published", [])]
     lines = [f"# Inference price trends: {meta['preset']['title']}", "",
@@ -416,9 +513,9 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
     many = len(cleans) > 1
     for snapshot, clean in cleans.items():
         section = []
-        section += frontier_section(trends, snapshot, figures)
+        section += frontier_section(trends, snapshot, figures, diagnostics)
         section += hedonic_section(trends, snapshot, figures)
-        section += decomposition_section(trends, snapshot, figures)
+        section += decomposition_section(trends, snapshot, figures, diagnostics)
         section += published_section(trends, snapshot, published, clean.corrections, meta["as_published"])
         if f"figures/{snapshot}/summary.png" in figures:
             section += ["## Every trend at a glance", ""] + figure(
@@ -468,10 +565,11 @@ def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
 
 
 @cached_task(name="report", task_run_name="write-report")
-def report_task(trends_path: Path, clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
-                meta: dict) -> dict[str, Path]:
+def report_task(trends_path: Path, diagnostics_path: Path, clean_paths: dict[str, dict[str, Path]],
+                figures: dict[str, Path], meta: dict) -> dict[str, Path]:
     cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
-    text = render_report(read_trends_csv(trends_path), cleans, meta, figures)
+    diagnostics = pd.read_csv(diagnostics_path)
+    text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics)
     page = render_html(text, figures)
     folder = cache_dir() / "report"
     return {

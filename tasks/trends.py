@@ -24,6 +24,10 @@ from tasks.stats import SlopeFit, halving_months
 from tasks.validation import validate
 
 FLOAT_DIGITS = 10
+# variants: sensitivity versions of a preset's main trends (empty variant)
+HALF_OPEN = "half_open_bands"  # [lo, hi) instead of the study's closed bands
+COMMON_SAMPLE = "price_frontier_sample"  # decomposition on the models of the band's price frontier
+AS_PUBLISHED = "as_published"  # on the data without the project's documented corrections
 
 
 class TrendSpec(BaseModel):
@@ -50,6 +54,13 @@ class TrendSpec(BaseModel):
     ci_level: float = 0.9
     ci_methods: tuple[str, ...] = ("ols",)
     log_base: str = "10"
+    # uncertainty (frontier trends; see tasks/uncertainty.py)
+    bootstrap_resamples: int = 0
+    permutations: int = 0
+    seed: int = 0
+    coverage_simulations: int = 0
+    coverage_resamples: int = 200
+    members: tuple[str, ...] = ()  # frontier_geomean: the trend ids it averages
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
@@ -85,13 +96,21 @@ def _number(value: float) -> str:
     return format(value, "g").replace(".", "p")
 
 
+DIAGNOSTIC_COLUMNS = ["trend_id", "bootstrap_valid", "bootstrap_total", "null_valid", "null_total", "loo_valid",
+                      "coverage_ols", "coverage_bootstrap", "coverage_simulations", "coverage_true_factor",
+                      "coverage_sigma", "common_sample_share"]
+REPLICATE_COLUMNS = ["trend_id", "kind", "replicate", "slope_per_day"]
+
+
 @dataclass
 class TrendResult:
-    """What fitting one trend produces: its rows (one per estimator and interval method) and its points."""
+    """What fitting one trend produces: its rows (one per estimator and interval method), its points, and for
+    frontier trends the diagnostics (replicate counts, simulated coverage) and the replicate slopes."""
 
     rows: pd.DataFrame
     points: pd.DataFrame
-    details: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)
+    replicates: pd.DataFrame | None = None
 
 
 def trend_row(spec: TrendSpec, *, estimator: str, ci_method: str, fit: SlopeFit | None, n: int | None,
@@ -122,12 +141,14 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
 
 
 def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, Path]:
-    """Cache one trend's rows and points as Parquet and return their paths (``collect`` validates them all)."""
+    """Cache one trend's tables as Parquet and return their paths (``collect`` validates them all)."""
     lineage = {"task": stage, "trend_id": spec.trend_id}
-    return {
-        "rows": write_cached_parquet(result.rows, f"trends/{stage}", spec.trend_id, lineage),
-        "points": write_cached_parquet(result.points, f"trends/{stage}", f"{spec.trend_id}.points", lineage),
-    }
+    diagnostics = pd.DataFrame([{"trend_id": spec.trend_id, **result.diagnostics}], columns=DIAGNOSTIC_COLUMNS)
+    replicates = result.replicates if result.replicates is not None else pd.DataFrame(columns=REPLICATE_COLUMNS)
+    tables = {"rows": result.rows, "points": result.points, "diagnostics": diagnostics,
+              "replicates": replicates.astype({"replicate": "int64", "slope_per_day": "float64"})}
+    return {name: write_cached_parquet(frame, f"trends/{stage}", f"{spec.trend_id}.{name}", lineage)
+            for name, frame in tables.items()}
 
 
 # --- final outputs -----------------------------------------------------------------------------------------------

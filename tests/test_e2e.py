@@ -58,6 +58,7 @@ def test_run_folder_contents(first):
     folder = Path(first["run_dir"])
     for name in ("trends.csv", "points.csv", "report.md", "report.html", "manifest.json", "quarantine.parquet",
                  "quarantine.csv", "quarantine_summary.csv", "corrections_log.csv", "warnings.csv",
+                 "diagnostics.csv", "replicates.parquet",
                  "ATTRIBUTION.txt", "analysis/futuretech-2025-07.parquet"):
         assert (folder / name).is_file() and (folder / name).stat().st_size > 0, name
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -112,7 +113,7 @@ def independent_frontier(raw_csv: Path, open_only: bool, low: float, high: float
     return 10 ** (-slope * (365 if study_order else 365.25)), len(records)
 
 
-FIGURES = ("frontier_all", "frontier_open", "active_params", "price_per_active_param", "hedonic", "summary")
+FIGURES = ("frontier_all", "frontier_open", "active_params", "price_per_active_param", "hedonic", "summary", "null")
 
 
 def test_every_figure_is_drawn(first):
@@ -154,7 +155,8 @@ def test_published_values_are_reproduced_on_the_data_as_published(first):
     assert scicode.factor_per_year == pytest.approx(3.161 ** (365.25 / 365), rel=2e-3)
     assert scicode.n == 37 and round(scicode.adj_r_squared, 3) == pytest.approx(0.204, abs=1e-3)
     # every frontier estimate lies inside its own range over orders of same-day releases
-    ok = trends[(trends.method == "frontier") & (trends.status == "ok")]
+    ok = trends[(trends.method == "frontier") & (trends.status == "ok")
+                & (trends.variant != "price_frontier_sample")]
     assert ((ok.tie_order_min_factor <= ok.factor_per_year * (1 + 1e-9))
             & (ok.factor_per_year <= ok.tie_order_max_factor * (1 + 1e-9))).all()
     assert ok.tie_order_exact.all()
@@ -163,6 +165,51 @@ def test_published_values_are_reproduced_on_the_data_as_published(first):
     band = ok[(ok.subset == "open") & (ok.band_low == 50) & (ok.price_type == "blended") & (ok.quantity == "price")
               & ok.variant.isna()].iloc[0]
     assert round(band.tie_order_max_factor ** (365 / 365.25), 2) == 28.48
+
+
+def test_every_frontier_trend_carries_its_uncertainty(first):
+    folder = Path(first["run_dir"])
+    trends = pd.read_csv(folder / "trends.csv")
+    frontier = trends[(trends.method == "frontier") & (trends.variant != "price_frontier_sample")]
+    by_method = frontier.groupby("trend_id").ci_method.apply(set)
+    assert (by_method == {"ols", "bootstrap"}).all()
+    ok = frontier[(frontier.status == "ok") & (frontier.ci_method == "ols")]
+    for column in ("null_median_factor", "null_p_value", "loo_min_factor", "loo_max_factor", "tie_order_min_factor"):
+        assert ok[column].notna().all(), column
+    assert ((ok.loo_min_factor <= ok.factor_per_year * (1 + 1e-9))
+            & (ok.factor_per_year <= ok.loo_max_factor * (1 + 1e-9))).all()
+    boot = frontier[(frontier.status == "ok") & (frontier.ci_method == "bootstrap")]
+    assert (boot.ci_low < boot.ci_high).all()
+    # half-open bands: a sensitivity row for every main frontier trend
+    main_ids = frontier[frontier.variant.isna()].drop_duplicates("trend_id")
+    assert len(frontier[frontier.variant == "half_open_bands"].drop_duplicates("trend_id")) == len(main_ids)
+    # one geometric mean per subset and price type (and per decomposition quantity), bootstrap interval
+    geo = trends[(trends.method == "frontier_geomean") & trends.variant.isna()]
+    assert set(geo.ci_method) == {"bootstrap"}
+    open_blended = geo[(geo.subset == "open") & (geo.quantity == "price") & (geo.price_type == "blended")].iloc[0]
+    bands = ok[(ok.subset == "open") & (ok.quantity == "price") & (ok.price_type == "blended") & ok.variant.isna()]
+    assert open_blended.factor_per_year == pytest.approx(np.exp(np.log(bands.factor_per_year).mean()), rel=1e-9)
+    assert open_blended.ci_low < open_blended.factor_per_year < open_blended.ci_high
+    diagnostics = pd.read_csv(folder / "diagnostics.csv")
+    covered = diagnostics.dropna(subset=["coverage_ols"])
+    assert len(covered) == len(ok[ok.variant.isna()]) and covered.coverage_ols.between(0, 1).all()
+    replicates = pd.read_parquet(folder / "replicates.parquet")
+    assert (replicates[replicates.kind == "bootstrap"].groupby("trend_id").size() == 2000).all()
+    assert (replicates[replicates.kind == "null"].groupby("trend_id").size() == 1000).all()
+
+
+def test_decomposition_identity_on_the_real_data(first):
+    trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
+    common = trends[(trends.variant == "price_frontier_sample") & (trends.status == "ok")]
+    checked = 0
+    for band, group in common.groupby("band_low"):
+        slope = group.set_index("quantity").slope_per_day
+        if {"price", "active_params", "price_per_active_param"} <= set(slope.index):
+            # trends.csv keeps 10 significant digits: the identity holds to that precision
+            assert slope["price"] == pytest.approx(slope["active_params"] + slope["price_per_active_param"],
+                                                   rel=1e-8, abs=1e-12)
+            checked += 1
+    assert checked >= 2
 
 
 def test_artifacts_are_published(first):
@@ -180,7 +227,8 @@ def test_artifacts_are_published(first):
 
 def test_headline_matches_an_independent_computation(first, futuretech_csv):
     trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
-    blended = trends[(trends.method == "frontier") & (trends.price_type == "blended")]
+    blended = trends[(trends.method == "frontier") & (trends.price_type == "blended") & (trends.quantity == "price")
+                     & trends.variant.isna() & (trends.ci_method == "ols")]
     for subset in ("open", "all"):
         for low, high in PUBLISHED_OPEN:
             row = blended[(blended.subset == subset) & (blended.band_low == low)].iloc[0]
@@ -204,22 +252,42 @@ def test_rerun_is_served_from_cache_and_byte_identical(first, work):
         assert (Path(again["run_dir"]) / name).read_bytes() == (Path(first["run_dir"]) / name).read_bytes()
 
 
-def test_changed_parameter_recomputes_only_what_depends_on_it(first, work):
+LIGHT_UNCERTAINTY = """
+[uncertainty]
+bootstrap_resamples = 100
+permutations = 50
+coverage_simulations = 0
+edge_variant = false
+"""
+
+
+@pytest.fixture(scope="module")
+def light(work) -> Path:
+    """The study's preset with light resampling: the caching tests need the whole DAG, not 2,000 resamples."""
+    path = work / "futuretech-2025-light.toml"
+    path.write_text((PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text() + LIGHT_UNCERTAINTY)
+    return path
+
+
+@pytest.fixture(scope="module")
+def light_first(prefect_harness, work, light):
+    return run(work, "light-first", preset=str(light), figures=False)
+
+
+def test_changed_parameter_recomputes_only_what_depends_on_it(light_first, work, light):
     preset = work / "narrower-hedonic.toml"
-    text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text()
-    preset.write_text(text.replace("score_range = [40, 70]", "score_range = [45, 70]"))
-    summary = run(work, "param", preset=str(preset))
+    preset.write_text(light.read_text().replace("score_range = [40, 70]", "score_range = [45, 70]"))
+    summary = run(work, "param", preset=str(preset), figures=False)
     got = states(summary)
-    assert got["ingest"] == got["clean"] == got["frontier"] == {"Cached"}
+    assert got["ingest"] == got["clean"] == got["frontier"] == got["geomean"] == {"Cached"}
     assert got["hedonic"] == {"Completed"} and got["plan"] == {"Completed"}
     changed = pd.read_csv(Path(summary["run_dir"]) / "trends.csv")
     assert (changed[changed.method == "hedonic"].band_low == 45).all()
-    # --as-published changes the cleaning stage: ingestion stays cached
     # --as-published: the uncorrected table was already cleaned (for the report's comparison): served from cache
-    published = run(work, "published", as_published=True)
+    published = run(work, "published", as_published=True, preset=str(light), figures=False)
     assert states(published)["ingest"] == states(published)["clean"] == {"Cached"}
     output = {}
-    for name, summary in (("corrected", first_run_summary(work)), ("published", published)):
+    for name, summary in (("corrected", light_first), ("published", published)):
         trends = pd.read_csv(Path(summary["run_dir"]) / "trends.csv")
         hit = trends[(trends.method == "hedonic") & (trends.price_type == "output") & (trends.controls == "mmlu_pro")
                      & trends.variant.isna() & (trends.ci_method == "ols")]
@@ -227,35 +295,35 @@ def test_changed_parameter_recomputes_only_what_depends_on_it(first, work):
     assert output["published"] != output["corrected"]
 
 
-def first_run_summary(work: Path) -> dict:
-    return {"run_dir": str(work / "first")}
-
-
-def test_changed_input_file_recomputes_its_dependents(first, work):
+def test_changed_input_file_recomputes_its_dependents(light_first, work, light):
     snapshot = work / "edited-snapshot"
     shutil.copytree(BUNDLED_SNAPSHOT, snapshot)
     prices = pd.read_csv(snapshot / "prices.csv", dtype=str, keep_default_na=False)
     hit = (prices.model_id == "llama-3-70b") & (prices.provider == "lowest_reported")
     prices.loc[hit, "blended_usd_per_mtok"] = "0.2"
     prices.to_csv(snapshot / "prices.csv", index=False)
-    summary = run(work, "edited", input=str(snapshot), snapshot_name="futuretech-2025-07")
+    summary = run(work, "edited", input=str(snapshot), snapshot_name="futuretech-2025-07", preset=str(light),
+                  figures=False)
     got = states(summary)
     assert got["ingest"] == got["clean"] == {"Completed"}
     assert "Completed" in got["frontier"]
-    before = pd.read_csv(Path(first["run_dir"]) / "trends.csv").set_index(["trend_id", "ci_method"])
+    before = pd.read_csv(Path(light_first["run_dir"]) / "trends.csv").set_index(["trend_id", "ci_method"])
     after = pd.read_csv(Path(summary["run_dir"]) / "trends.csv").set_index(["trend_id", "ci_method"])
-    key = [i for i in before.index if i[0].startswith("frontier-open-mmlu_pro_50_70-price-blended-")][0]
+    key = [i for i in before.index if i[0].startswith("frontier-open-mmlu_pro_50_70-price-blended-")
+           and i[1] == "ols"][0]
     assert after.loc[key, "factor_per_year"] != before.loc[key, "factor_per_year"]
     # an unchanged input file (same content, other place) is a cache hit again
     shutil.copy(BUNDLED_SNAPSHOT / "prices.csv", snapshot / "prices.csv")
-    restored = states(run(work, "restored", input=str(snapshot), snapshot_name="futuretech-2025-07"))
+    restored = states(run(work, "restored", input=str(snapshot), snapshot_name="futuretech-2025-07",
+                          preset=str(light), figures=False))
     assert restored["ingest"] == {"Cached"} and restored["frontier"] == {"Cached"}
 
 
-def test_raw_file_gives_the_same_numbers_as_the_bundled_snapshot(first, work, futuretech_csv):
-    summary = run(work, "raw", input=str(futuretech_csv), snapshot_name="futuretech-2025-07")
+def test_raw_file_gives_the_same_numbers_as_the_bundled_snapshot(light_first, work, light, futuretech_csv):
+    summary = run(work, "raw", input=str(futuretech_csv), snapshot_name="futuretech-2025-07", preset=str(light),
+                  figures=False)
     ours = (Path(summary["run_dir"]) / "trends.csv").read_bytes()
-    assert ours == (Path(first["run_dir"]) / "trends.csv").read_bytes()
+    assert ours == (Path(light_first["run_dir"]) / "trends.csv").read_bytes()
 
 
 def _project_copy(work: Path, name: str) -> Path:
@@ -267,14 +335,15 @@ def _project_copy(work: Path, name: str) -> Path:
     return copy
 
 
-def _run_copy(copy: Path, out: Path) -> dict:
+def _run_copy(copy: Path, out: Path, preset: Path) -> dict:
     """Run the CLI from the copied source tree, against this session's Prefect API and cache."""
     from prefect.settings import PREFECT_API_URL
 
     env = dict(os.environ, PYTHONPATH=str(copy), INFERENCE_TRENDS_HOME=str(copy),
                PREFECT_API_URL=PREFECT_API_URL.value())
-    done = subprocess.run([sys.executable, "-m", "flows", "run", "--out", str(out)], cwd=copy, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "flows", "run", "--out", str(out), "--preset", str(preset),
+                           "--no-figures"],
+                          cwd=copy, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["code"]["source_sha256"]  # the copy's code was the one that ran
@@ -285,11 +354,19 @@ def _run_copy(copy: Path, out: Path) -> dict:
     ("tasks/hedonic.py", {"hedonic"}),
     ("tasks/stats.py", {"plan", "frontier", "hedonic"}),
 ])
-def test_changed_helper_recomputes_exactly_its_dependents(first, work, module, recomputed):
+def test_changed_helper_recomputes_exactly_its_dependents(light_first, work, light, module, recomputed):
     copy = _project_copy(work, "copy-" + module.replace("/", "-"))
     path = copy / module
     path.write_text(path.read_text() + "\n\nCODE_CHANGED_FOR_A_TEST = True\n")
-    got = states(_run_copy(copy, work / ("out-" + path.stem)))
+    got = states(_run_copy(copy, work / ("out-" + path.stem), light))
     for stage in ("ingest", "clean", "plan", "frontier", "hedonic"):
         expected = {"Completed"} if stage in recomputed else {"Cached"}
         assert got[stage] == expected, (stage, got)
+
+
+def test_dask_fan_out_gives_the_same_trends(light_first, work, light):
+    """The fan-out on a local Dask cluster (prefect-dask, worker processes) gives byte-identical results."""
+    summary = run(work, "dask", preset=str(light), figures=False, task_runner="dask", refresh_cache=True)
+    assert {r["state"] for r in summary["tasks"] if r["stage"] == "fit"} == {"Completed"}
+    assert (Path(summary["run_dir"]) / "trends.csv").read_bytes() == (
+        Path(light_first["run_dir"]) / "trends.csv").read_bytes()

@@ -1,0 +1,194 @@
+"""Uncertainty of frontier trends: the permutation null against a direct simulation, seeded reproducibility,
+leave-one-out by hand, the decomposition identity, the joint bootstrap and the geometric mean, and coverage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tasks.coverage import frontier_coverage, hedonic_coverage
+from tasks.frontier import fit_frontier
+from tasks.geomean import fit_geomean
+from tasks.trends import TrendSpec
+from tasks.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
+                               records_under)
+from tests.test_frontier import analysis, spec
+
+
+def direct_null_slopes(n: int, reps: int, rng) -> np.ndarray:
+    """The record-low slope of trendless i.i.d. prices (sigma of ln price = 1, dates uniform over two years),
+    simulated directly: fresh dates and prices each time, the record rule written out."""
+    out = np.full(reps, np.nan)
+    for r in range(reps):
+        x = rng.uniform(0, 730, n).round()
+        y = rng.normal(0, 1, n)
+        order = np.lexsort((y, x))
+        xs, ys = x[order], y[order]
+        best, keep = math.inf, []
+        for i, value in enumerate(ys):
+            if value <= best:
+                keep.append(i)
+                best = value
+        if len(keep) >= 2 and np.ptp(xs[keep]) > 0:
+            out[r] = np.polyfit(xs[keep], ys[keep], 1)[0]
+    return out
+
+
+@pytest.mark.parametrize("n, theory", [(10, 4.6), (60, 6.0)])
+def test_permutation_null_of_a_trendless_set_matches_direct_simulation(n, theory):
+    """Pooled over trendless data sets, shuffling dates reproduces the direct simulation of selection alone, and
+    both sit where STATISTICS.md says: about 4.6x per year for 10 models, 6x for 60, over two years."""
+    rng = np.random.default_rng(5)
+    direct = direct_null_slopes(n, 5000, rng)
+    pooled = []
+    for k in range(250):  # many trendless data sets, a few shuffles each: the pooled null, not one data set's
+        days = rng.uniform(0, 730, n).round()
+        y = rng.normal(0, 1, n)
+        values = np.exp(y)
+        pooled.append(permutation_slopes(days - days.mean(), values, np.argsort(np.argsort(values)), 40, k, 2, y))
+    pooled = np.concatenate(pooled)
+    to_factor = lambda slopes: np.exp(-slopes * 365.25)  # noqa: E731
+    assert to_factor(np.nanmedian(pooled)) == pytest.approx(to_factor(np.nanmedian(direct)), rel=0.12)
+    for q in (25, 75):  # the spread (in log slope, where the tails are tame) agrees too
+        d, p = np.nanpercentile(direct, q), np.nanpercentile(pooled, q)
+        assert p == pytest.approx(d, rel=0.2), q
+    # STATISTICS.md's rounded figures (its own simulation differs in details such as date granularity)
+    assert to_factor(np.nanmedian(direct)) == pytest.approx(theory, rel=0.15)
+    assert to_factor(np.nanmedian(pooled)) == pytest.approx(theory, rel=0.15)
+
+
+def band_rows():
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2023-12-01", periods=12, freq="MS")
+    rows = [(f"m{i:02d}", str(days[i].date()), float(np.exp(-0.15 * i + rng.normal(0, 0.6))), 0.4 + 0.01 * (i % 3),
+             True) for i in range(12)]
+    rows += [(f"x{i:02d}", str(days[i].date()), float(np.exp(rng.normal(1, 0.6))), 0.6, True) for i in range(12)]
+    return rows
+
+
+def uncertain_spec(**overrides) -> TrendSpec:
+    values = dict(min_points=3, bootstrap_resamples=500, permutations=300, seed=7, coverage_simulations=20,
+                  coverage_resamples=50)
+    values.update(overrides)
+    return spec(**values)
+
+
+def test_bootstrap_and_null_are_reproducible_with_a_seed():
+    frame = analysis(band_rows())
+    one = fit_frontier(frame, uncertain_spec())
+    two = fit_frontier(frame, uncertain_spec())
+    pd.testing.assert_frame_equal(one.rows, two.rows)
+    pd.testing.assert_frame_equal(one.replicates, two.replicates)
+    assert one.diagnostics == two.diagnostics
+    other = fit_frontier(frame, uncertain_spec(seed=8))
+    assert not np.allclose(other.replicates["slope_per_day"].fillna(0), one.replicates["slope_per_day"].fillna(0))
+    boot = one.rows.set_index("ci_method").loc["bootstrap"]
+    assert boot.ci_low < boot.ci_high and boot.factor_per_year == one.rows.iloc[0].factor_per_year
+    ols = one.rows.set_index("ci_method").loc["ols"]
+    assert 0 <= ols.null_p_value <= 1 and ols.null_median_factor >= 1  # record lows never rise
+    assert set(one.replicates.kind) == {"bootstrap", "null"}
+    assert len(one.replicates[one.replicates.kind == "bootstrap"]) == 500
+
+
+def test_leave_one_out_by_hand():
+    rows = [("a", "2024-01-01", 8.0), ("b", "2024-03-01", 5.0), ("c", "2024-05-01", 6.0), ("d", "2024-07-01", 2.0),
+            ("e", "2024-09-01", 3.0), ("f", "2024-11-01", 1.0)]
+    days = np.array([(pd.Timestamp(r[1]) - pd.Timestamp("2024-01-01")).days for r in rows], dtype=float)
+    values = np.array([r[2] for r in rows])
+    by_hand = []
+    for drop in range(len(rows)):
+        keep = [i for i in range(len(rows)) if i != drop]
+        best, records = math.inf, []
+        for i in keep:
+            if values[i] <= best:
+                records.append(i)
+                best = values[i]
+        slope = np.polyfit(days[records], np.log10(values[records]), 1)[0]
+        by_hand.append(10 ** (-slope * 365.25))
+    x = days - days.mean()
+    ours = 10 ** (-leave_one_out_slopes(x, np.log10(values), values, 2) * 365.25)
+    np.testing.assert_allclose(ours, by_hand, rtol=1e-9)
+    # removing c or e (never records) changes nothing; removing b makes c a record
+    full = 10 ** (-np.polyfit(days[[0, 1, 3, 5]], np.log10(values[[0, 1, 3, 5]]), 1)[0] * 365.25)
+    assert ours[2] == pytest.approx(full) and ours[4] == pytest.approx(full)
+    result = fit_frontier(analysis([(m, d, v, 0.4, True) for m, d, v in rows]), spec(min_points=2))
+    row = result.rows.iloc[0]
+    assert (row.loo_min_factor, row.loo_max_factor) == (pytest.approx(min(by_hand)), pytest.approx(max(by_hand)))
+
+
+def test_bootstrap_redoes_the_selection_with_duplicates():
+    values = np.array([4.0, 3.0, 5.0, 1.0])
+    x = np.array([0.0, 100.0, 200.0, 300.0])
+    y = np.log10(values)
+    counts = np.array([[1, 1, 1, 1], [2, 0, 1, 1], [0, 1, 3, 0]])
+    slopes = bootstrap_slopes(x, y, values, counts, min_points=2)
+    assert slopes[0] == pytest.approx(np.polyfit(x[[0, 1, 3]], y[[0, 1, 3]], 1)[0])
+    # a model drawn twice counts twice in the fit
+    assert slopes[1] == pytest.approx(np.polyfit(x[[0, 0, 3]], y[[0, 0, 3]], 1)[0])
+    assert np.isnan(slopes[2])  # only b is a record (c is dearer): one point, no slope
+    assert list(records_under(values, counts > 0)[2]) == [False, True, False, False]
+
+
+def test_joint_draw_is_shared_by_every_band():
+    counts = joint_counts(50, 300, seed=3)
+    assert counts.shape == (300, 50) and (counts.sum(axis=1) == 50).all()
+    np.testing.assert_array_equal(counts, joint_counts(50, 300, seed=3))
+    # two bands sharing model 7: its count in resample r is the same in both
+    band_a, band_b = [1, 7, 9], [7, 20]
+    np.testing.assert_array_equal(counts[:, band_a][:, 1], counts[:, band_b][:, 0])
+
+
+def test_geomean_averages_slopes_replicate_by_replicate():
+    members = ("t1", "t2")
+    geo = TrendSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
+                    price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
+    rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": "ok", "band_low": [30, 50],
+                         "band_high": [50, 70], "slope_per_day": [-0.002, -0.004], "n": [5, 6],
+                         "n_candidates": [20, 30], "first_date": pd.Timestamp("2024-01-01"),
+                         "last_date": pd.Timestamp("2025-01-01")})
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(-0.002, 5e-4, 400), rng.normal(-0.004, 5e-4, 400)
+    a[3] = np.nan  # a resample where band 1 had too few records: the replicate is left out
+    replicates = pd.concat([pd.DataFrame({"trend_id": t, "kind": "bootstrap", "replicate": np.arange(400),
+                                          "slope_per_day": s}) for t, s in zip(members, (a, b))])
+    row = fit_geomean(geo, rows, replicates).rows.iloc[0]
+    assert row.factor_per_year == pytest.approx(10 ** (0.003 * 365.25))
+    assert row.factor_per_year == pytest.approx(math.sqrt(10 ** (0.002 * 365.25) * 10 ** (0.004 * 365.25)))
+    means = ((a + b) / 2)[~np.isnan(a)]
+    low, high = np.percentile(10 ** (-means * 365.25), [5, 95])
+    assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
+    assert row.method == "frontier_geomean" and row.ci_method == "bootstrap" and row.n == 11
+
+
+def test_common_sample_decomposition_adds_up_exactly():
+    rows = band_rows()
+    frame = analysis(rows)
+    frame["total_params_b"] = [70.0 / (1 + i % 5) for i in range(len(frame))]
+    frame["active_params_b"] = frame["total_params_b"] / 2
+    frame.loc[3, "active_params_b"] = np.nan  # one model without a parameter count
+    frame.loc[3, "total_params_b"] = np.nan
+    slopes = {}
+    for quantity in ("price", "active_params", "price_per_active_param"):
+        result = fit_frontier(frame, spec(quantity=quantity, variant="price_frontier_sample", min_points=3))
+        slopes[quantity] = result.rows.iloc[0].slope_per_day
+        assert result.rows.iloc[0].status == "ok"
+    assert slopes["price"] == pytest.approx(slopes["active_params"] + slopes["price_per_active_param"], abs=1e-12)
+    assert abs(slopes["price"] - slopes["active_params"] - slopes["price_per_active_param"]) < 1e-9
+
+
+def test_coverage_is_measured_not_assumed():
+    # hedonic intervals cover at about their nominal 90% (400 simulations: a 90% interval would fall outside
+    # 0.85-0.95 less than 0.1% of the time if the true coverage were 90%)
+    hedonic = hedonic_coverage(n=40, true_slope=-0.003, sigma=0.8, level=0.9, seed=1)
+    assert 0.85 <= hedonic["ols"] <= 0.95 and 0.85 <= hedonic["hc3"] <= 0.95
+    skewed = hedonic_coverage(n=40, true_slope=-0.003, sigma=0.8, level=0.9, seed=2, heteroskedastic=True)
+    assert 0.84 <= skewed["hc3"] <= 0.96
+    # the frontier's OLS interval on record lows does not: selection biases the slope
+    days = np.sort(np.random.default_rng(3).choice(np.arange(0, 540, 30), 30)).astype(float)
+    frontier = frontier_coverage(days - days.mean(), true_slope=-math.log(3) / 365.25, sigma=1.0, min_points=4,
+                                 level=0.9, seed=4, simulations=150, resamples=100)
+    assert frontier.simulations >= 100
+    assert frontier.ols < 0.75 and frontier.bootstrap < 0.75
