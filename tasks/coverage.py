@@ -21,7 +21,7 @@ from scipy import stats as scipy_stats
 
 from tasks.uncertainty import draw_counts
 
-SIMULATIONS = 200
+SIMULATIONS = 400
 RESAMPLES = 200
 
 

@@ -190,8 +190,9 @@ def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
             slopes = {q: ols_fits(log_values(sample[q], spec.log_base), x, ci_level=spec.ci_level)["ols"]
                       for q in ("price", "active_params", "price_per_active_param")}
             fit = slopes[spec.quantity]
-            share = fit.slope / slopes["price"].slope if slopes["price"].slope else None
-            note = (f"{share:.0%} of the common-sample price trend" if share is not None else None)
+            if spec.quantity != "price" and slopes["price"].slope:
+                share = fit.slope / slopes["price"].slope
+                note = f"{share:.0%} of the common-sample price trend"
         except FitError as err:
             status, note = "insufficient", str(err)
     if missing and note:

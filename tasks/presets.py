@@ -144,7 +144,7 @@ class UncertaintyPreset(_Strict):
     bootstrap_resamples: int = Field(2000, ge=0)  # 0: no bootstrap rows
     permutations: int = Field(1000, ge=0)  # 0: no permutation null
     seed: int = 20250713
-    coverage_simulations: int = Field(200, ge=0)  # 0: no coverage simulation
+    coverage_simulations: int = Field(400, ge=0)  # 0: no coverage simulation
     coverage_resamples: int = Field(200, ge=10)
     edge_variant: bool = True  # also fit half-open [lo, hi) bands (variant half_open_bands)
     common_sample: bool = True  # decomposition on the price frontier's own models (variant price_frontier_sample)

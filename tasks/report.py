@@ -327,7 +327,7 @@ def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str
             share_active = active["slope_per_day"] / price["slope_per_day"]
             rows.append([fmt_band(price), fmt_factor(price["factor_per_year"]), fmt_factor(active["factor_per_year"]),
                          fmt_factor(per["factor_per_year"]), f"{share_active:.0%} / {1 - share_active:.0%}",
-                         fmt_int(price["n"]), price["note"] or "-"])
+                         fmt_int(price["n"]), price["note"] if isinstance(price["note"], str) else "-"])
         out += [md_table(["band (%)", "price x / year", "active params x / year", "price per active param x / year",
                           "shares: params / price per param", "n", "note"], rows, "lrrrrrl"), ""]
     out += figure(figures, snapshot, "active_params", "Figure: fewest active parameters per MMLU-Pro band")
