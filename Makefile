@@ -25,8 +25,15 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
 
 ## Rebuild the bundled snapshots from the raw public files in ../shared/data.
+SHARED ?= ../shared/data
 snapshots: $(STAMP)
-	$(BIN)/inference-trends snapshot --input ../shared/data/futuretech-2025-07/art_analysis_inf_data.csv --name futuretech-2025-07
+	$(BIN)/inference-trends snapshot --name futuretech-2025-07 \
+	  --input $(SHARED)/futuretech-2025-07/art_analysis_inf_data.csv
+	$(BIN)/inference-trends snapshot --name aa-2026-07 \
+	  --input $(SHARED)/aa-site-scrape-daily/aa_models_2026-07-02.json \
+	  --input $(SHARED)/models-dev-2026-07 \
+	  --input $(SHARED)/llm-stats-2025-10 \
+	  --input $(SHARED)/epoch-large-scale-models-2026-02
 
 ## Re-resolve requirements.lock from pyproject.toml in a throwaway environment.
 lock:

@@ -19,9 +19,10 @@ app = typer.Typer(
 
 @app.command()
 def run(
-    input: Optional[Path] = typer.Option(
+    input: Optional[list[Path]] = typer.Option(
         None, "--input", "-i",
-        help="A raw source file or a folder of raw files (format detected from content). Default: every bundled "
+        help="A raw source file or a folder of raw files (format detected from content); repeat to merge several "
+        "sources by entity resolution (the first one's models are the snapshot's). Default: every bundled "
         "snapshot in data/snapshots.",
     ),
     preset: str = typer.Option("futuretech-2025", "--preset", "-p",
@@ -56,7 +57,8 @@ def run(
     from flows.estimate import estimate
 
     config = EstimateConfig(
-        preset=preset, input=str(input) if input else None, input_format=input_format, snapshot_name=snapshot_name,
+        preset=preset, input=str(input[0]) if input else None, extra_inputs=[str(p) for p in (input or [])[1:]],
+        input_format=input_format, snapshot_name=snapshot_name,
         out=str(out) if out else None, as_published=as_published,
         corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
         task_runner="dask" if dask_address else task_runner, dask_address=dask_address,
@@ -73,16 +75,20 @@ def run(
 
 @app.command()
 def snapshot(
-    input: Path = typer.Option(..., "--input", "-i", help="The raw source file or folder."),
+    input: list[Path] = typer.Option(..., "--input", "-i", help="A raw source file or folder; repeat to merge several "
+                                     "sources by entity resolution (the first one's models are the snapshot's)."),
     name: str = typer.Option(..., "--name", "-n", help="Snapshot name, e.g. futuretech-2025-07."),
-    input_format: Optional[str] = typer.Option(None, "--format", help="Force the input format."),
+    input_format: Optional[str] = typer.Option(None, "--format", help="Force the format of a single input."),
+    crosswalk: Optional[Path] = typer.Option(None, "--crosswalk", help="Manual matching decisions (default "
+                                             "data/crosswalk.csv)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Parent folder (default data/snapshots)."),
 ) -> None:
     """Build a bundled snapshot (canonical CSVs with their source) from raw files."""
     from flows.config import SnapshotConfig
     from flows.snapshot import build_snapshot
 
-    config = SnapshotConfig(input=str(input), name=name, input_format=input_format,
+    config = SnapshotConfig(inputs=[str(p) for p in input], name=name, input_format=input_format,
+                            crosswalk=str(crosswalk) if crosswalk else None,
                             out_dir=str(out_dir) if out_dir else None)
     folder = _guarded(lambda: build_snapshot(config))
     typer.echo(f"Snapshot written to {folder}")

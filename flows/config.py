@@ -22,6 +22,8 @@ class EstimateConfig(BaseModel):
         "snapshot in data/snapshots.",
     )
     input_format: str | None = Field(None, description="Force the input format instead of detecting it.")
+    extra_inputs: list[str] = Field(default_factory=list, description="More raw sources merged into the input's "
+                                    "snapshot by entity resolution (the input's models are the snapshot's models).")
     snapshot_name: str | None = Field(
         None, description="Name of the snapshot in the outputs when --input is given (default: the input's name)."
     )
@@ -49,7 +51,10 @@ class SnapshotConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: str = Field(description="The raw source file or folder.")
+    inputs: list[str] = Field(min_length=1, description="Raw source files or folders; several are merged by entity "
+                              "resolution, the first one's models being the snapshot's models.")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", description="Snapshot name, e.g. futuretech-2025-07.")
-    input_format: str | None = Field(None, description="Force the input format instead of detecting it.")
+    input_format: str | None = Field(None, description="Force the format (one input only) instead of detecting it.")
+    crosswalk: str | None = Field(None, description="Crosswalk of manual matching decisions (default "
+                                  "data/crosswalk.csv).")
     out_dir: str | None = Field(None, description="Parent folder (default data/snapshots).")

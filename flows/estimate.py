@@ -39,7 +39,8 @@ from tasks.plan import plan_geomeans, plan_task
 from tasks.presets import bundled_presets, load_preset
 from tasks.trends import TrendSpec
 from tasks.report import report_task
-from tasks.settings import PROJECT_ROOT, corrections_file, runs_dir, snapshots_dir
+from tasks.resolve import contributing_sources, resolve_task
+from tasks.settings import PROJECT_ROOT, corrections_file, crosswalk_file, runs_dir, snapshots_dir
 from tasks.sources import attributions
 
 MANIFEST_SCHEMA_VERSION = "1.0"
@@ -48,9 +49,18 @@ FIT_TASKS = {"frontier": frontier_task, "hedonic": hedonic_task}
 
 @dataclass(frozen=True)
 class RunInput:
+    """One snapshot of the run: a bundled snapshot folder, or raw sources merged by entity resolution."""
+
     name: str  # the snapshot name used in the outputs
-    path: Path
-    format: str
+    parts: tuple[tuple[Path, str], ...]  # (path, format); the first one's models are the snapshot's models
+
+    @property
+    def path(self) -> Path:
+        return self.parts[0][0]
+
+    @property
+    def format(self) -> str:
+        return self.parts[0][1] if len(self.parts) == 1 else "merged"
 
 
 def display_path(path: Path) -> str:
@@ -64,25 +74,37 @@ def display_path(path: Path) -> str:
 
 def resolve_inputs(config: EstimateConfig) -> list[RunInput]:
     if config.input:
-        path = Path(config.input).expanduser().resolve()
-        fmt = config.input_format or detect_format(path)
-        adapter(fmt)  # an unknown forced format fails here, before any work
-        name = config.snapshot_name or (path.name if fmt == "snapshot" else path.stem)
-        return [RunInput(name, path, fmt)]
+        paths = [Path(p).expanduser().resolve() for p in [config.input, *config.extra_inputs]]
+        if config.input_format and len(paths) > 1:
+            raise ValueError("--format applies to a single input; formats of several inputs are detected")
+        formats = [config.input_format or detect_format(p) for p in paths]
+        for fmt in formats:
+            adapter(fmt)  # an unknown forced format fails here, before any work
+        first = paths[0]
+        name = config.snapshot_name or (first.name if formats[0] == "snapshot" else first.stem)
+        return [RunInput(name, tuple(zip(paths, formats)))]
     folders = sorted(p for p in snapshots_dir().iterdir() if p.is_dir() and (p / "models.csv").exists())
     if not folders:
         raise FileNotFoundError(f"no bundled snapshot in {snapshots_dir()}; pass --input or run `make snapshots`")
-    return [RunInput(p.name, p, "snapshot") for p in folders]
+    return [RunInput(p.name, ((p, "snapshot"),)) for p in folders]
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
 
 
 def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) -> list[dict]:
     records = []
     for item in inputs:
-        files = sorted(p for p in item.path.rglob("*") if p.is_file()) if item.path.is_dir() else [item.path]
-        for file in files:
-            records.append({"path": display_path(file), "role": f"{item.format} input ({item.name})",
-                            "sha256": sha256_file(file)})
+        for path, fmt in item.parts:
+            for file in _files(path):
+                records.append({"path": display_path(file), "role": f"{fmt} input ({item.name})",
+                                "sha256": sha256_file(file)})
     records.append({"path": display_path(corrections), "role": "data corrections", "sha256": sha256_file(corrections)})
+    crosswalk = crosswalk_file()
+    if any(len(i.parts) > 1 for i in inputs) and crosswalk.exists():
+        records.append({"path": display_path(crosswalk), "role": "entity-resolution crosswalk",
+                        "sha256": sha256_file(crosswalk)})
     preset_path = Path(preset_ref) if Path(preset_ref).exists() else bundled_presets().get(preset_ref)
     if preset_path is not None:
         records.append({"path": display_path(preset_path), "role": "preset", "sha256": sha256_file(preset_path)})
@@ -90,11 +112,23 @@ def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) ->
 
 
 def snapshot_sources(item: RunInput) -> list[dict]:
-    """The raw files a snapshot was built from (its snapshot.json), or the raw input itself."""
+    """The raw files a snapshot was built from (its snapshot.json), or the raw inputs themselves."""
     if item.format == "snapshot":
         return read_snapshot_meta(item.path).get("sources", [])
-    files = sorted(p for p in item.path.rglob("*") if p.is_file()) if item.path.is_dir() else [item.path]
-    return [{"file": p.name, "origin": display_path(p), "sha256": sha256_file(p)} for p in files]
+    return [{"file": p.name, "format": fmt, "origin": display_path(p), "sha256": sha256_file(p)}
+            for path, fmt in item.parts for p in _files(path)]
+
+
+def run_attribution(cleans: dict, inputs: list[RunInput], resolution: dict[str, dict[str, Path]]) -> list[str]:
+    """Every source whose data reached the run: the rows' sources, and sources that filled fields in a merge."""
+    lines = attributions(pd.concat([c.analysis["source"] for c in cleans.values()]).unique())
+    for item in inputs:
+        extra = read_snapshot_meta(item.path).get("attribution", []) if item.format == "snapshot" else []
+        if item.name in resolution and item.format != "snapshot":
+            matches = pd.read_parquet(resolution[item.name]["matches"])
+            extra = attributions(contributing_sources(matches))
+        lines += [line for line in extra if line not in lines]
+    return lines
 
 
 def new_run_id() -> str:
@@ -186,9 +220,18 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
                 " (as published: corrections off)" if config.as_published else "")
 
     clean_paths: dict[str, dict[str, Path]] = {}
+    resolution_paths: dict[str, dict[str, Path]] = {}  # snapshot -> how its sources were joined
     submissions, all_specs = [], []  # (spec, analysis table) per trend
     for item in inputs:
-        canonical = tracker.run("ingest", adapter(item.format).ingest_task, item.path)
+        parts = [tracker.run("ingest", adapter(fmt).ingest_task, path) for path, fmt in item.parts]
+        canonical = parts[0]
+        if len(parts) > 1:
+            crosswalk = crosswalk_file()
+            canonical = tracker.run("resolve", resolve_task, parts, crosswalk if crosswalk.exists() else None)
+            resolution_paths[item.name] = {"matches": canonical["matches"], "conflicts": canonical["conflicts"]}
+        elif item.format == "snapshot" and (item.path / "resolution.csv").exists():
+            resolution_paths[item.name] = {"matches": item.path / "resolution.csv",
+                                           "conflicts": item.path / "conflicts.csv"}
         clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
                                              not config.as_published)
         analysis = {"": clean_paths[item.name]["analysis"]}
@@ -213,13 +256,12 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
             figures.update(drawn)
 
     cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
-    sources = pd.concat([c.analysis["source"] for c in cleans.values()]).unique()
     records = input_records(inputs, corrections, config.preset)
     meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
-            "attribution": attributions(sources), "inputs": records,
+            "attribution": run_attribution(cleans, inputs, resolution_paths), "inputs": records,
             "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
     report = tracker.run("report", report_task, outputs["trends.csv"], outputs["diagnostics.csv"], clean_paths,
-                         figures, meta)
+                         figures, meta, resolution_paths)
 
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
@@ -241,8 +283,9 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "command": " ".join(sys.argv),
         "config": config.model_dump(mode="json"),
         "preset": meta["preset"],
-        "snapshots": [{"name": i.name, "path": display_path(i.path), "format": i.format,
-                       "sha256": sha256_tree(i.path)} for i in inputs],
+        "snapshots": [{"name": i.name, "format": i.format,
+                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
+                      for i in inputs],
         "inputs": records,
         "packages": package_versions(),
         "code": code_version(),

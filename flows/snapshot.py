@@ -22,8 +22,9 @@ from flows.config import SnapshotConfig
 from tasks.caching import sha256_file
 from tasks.canonical import SNAPSHOT_META, CanonicalTables
 from tasks.ingest import adapter, detect_format
-from tasks.io import replace_dir, write_json
-from tasks.settings import snapshots_dir
+from tasks.io import csv_text, read_parquet, replace_dir, write_json
+from tasks.resolve import contributing_sources, match_summary, resolve_task
+from tasks.settings import crosswalk_file, snapshots_dir
 from tasks.sources import attributions
 
 
@@ -36,6 +37,13 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
         for name, text in tables.snapshot_files().items():
             (staging / name).write_text(text, encoding="utf-8")
         sources = set(tables.models["source"]) | set(tables.prices["source"]) | set(tables.benchmarks["source"])
+        if "matches" in canonical:  # several sources: how they were joined, where they disagreed, who filled what
+            matches = read_parquet(canonical["matches"])
+            for name, key in (("resolution.csv", "matches"), ("conflicts.csv", "conflicts"),
+                              ("field_sources.csv", "field_sources")):
+                (staging / name).write_text(csv_text(read_parquet(canonical[key])), encoding="utf-8")
+            meta["resolution"] = match_summary(matches).to_dict(orient="records")
+            sources |= set(contributing_sources(matches))
         write_json(staging / SNAPSHOT_META, {**meta, "row_counts": tables.row_counts(),
                                              "attribution": attributions(sources)})
         replace_dir(staging, folder)
@@ -45,22 +53,31 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
     return folder
 
 
+def source_records(path: Path, fmt: str) -> list[dict]:
+    module = adapter(fmt)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return [{"file": p.name, "format": fmt, "sha256": sha256_file(p), "origin": getattr(module, "ORIGIN", "")}
+            for p in files]
+
+
 @flow(name="build-snapshot", log_prints=True)
 def build_snapshot(config: SnapshotConfig) -> str:
-    """Ingest raw source files and write them as a bundled snapshot (canonical CSVs)."""
-    path = Path(config.input).expanduser().resolve()
-    fmt = config.input_format or detect_format(path)
-    module = adapter(fmt)
-    canonical = module.ingest_task(path)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    meta = {
-        "name": config.name,
-        "format": fmt,
-        "sources": [{"file": p.name, "sha256": sha256_file(p), "origin": getattr(module, "ORIGIN", "")}
-                    for p in files],
-    }
+    """Ingest raw source files (several: merged by entity resolution) and write them as a snapshot of canonical
+    CSVs."""
+    paths = [Path(p).expanduser().resolve() for p in config.inputs]
+    if config.input_format and len(paths) > 1:
+        raise ValueError("--format applies to a single input; formats of several inputs are detected")
+    formats = [config.input_format or detect_format(p) for p in paths]
+    canonical = [adapter(fmt).ingest_task(p) for p, fmt in zip(paths, formats)]
+    if len(canonical) > 1:
+        crosswalk = Path(config.crosswalk).resolve() if config.crosswalk else crosswalk_file()
+        merged = resolve_task(canonical, crosswalk if crosswalk.exists() else None)
+    else:
+        merged = canonical[0]
+    meta = {"name": config.name, "format": formats[0] if len(formats) == 1 else "merged",
+            "sources": [r for p, fmt in zip(paths, formats) for r in source_records(p, fmt)]}
     folder = (Path(config.out_dir).expanduser().resolve() if config.out_dir else snapshots_dir()) / config.name
-    write_snapshot_task(canonical, folder, meta)
+    write_snapshot_task(merged, folder, meta)
     get_run_logger().info("snapshot written to %s", folder)
     return str(folder)
 

@@ -30,7 +30,7 @@ from tasks.caching import cached_task, code_hash
 from tasks.canonical import CanonicalTables
 from tasks.io import format_csv_value, read_parquet, write_cached_parquet
 from tasks.parsing import ParseError, parse_bool, parse_iso_date, parse_number
-from tasks.providers import is_hosting_provider
+from tasks.providers import is_hosting_provider, provider_category
 from tasks.validation import validate
 
 CORRECTABLE_FIELDS = {
@@ -223,7 +223,7 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
         if problem is None and row.usd_per_mtok <= 0:
             problem = "non-positive price: cannot take its logarithm"
         if problem is None and row.provider not in AGGREGATE_PROVIDERS and not is_hosting_provider(row.provider):
-            problem = "provider is a reseller or gateway, not a hosting provider (tasks.providers)"
+            problem = f"provider is a {provider_category(row.provider)}, not a hosting provider (tasks.providers)"
         if problem:
             keep[i] = False
             _q(quarantine, stage="clean", table="prices", unit="price", model_id=row.model_id,

@@ -19,13 +19,17 @@ def _frontier_specs(preset: Preset, common: dict, price_sources: set[str]) -> li
                    variant="" if f.band_edges == "closed" else HALF_OPEN,
                    bootstrap_resamples=u.bootstrap_resamples, permutations=u.permutations, seed=u.seed,
                    coverage_simulations=u.coverage_simulations, coverage_resamples=u.coverage_resamples)
-    specs = []
+    specs, comparison = [], []
     for source in [s for s in f.price_sources if s in price_sources]:
         for price_type in f.price_types:
             for subset in f.subsets:
                 for low, high in f.bands:
                     specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
                                            quantity="price", price_type=price_type, price_source=source))
+    for source in [s for s in f.comparison_price_sources if s in price_sources and s not in f.price_sources]:
+        comparison += [TrendSpec(**common, **{**options, "coverage_simulations": 0}, subset=subset, band_low=low,
+                                 band_high=high, quantity="price", price_type=price_type, price_source=source)
+                       for price_type in f.price_types for subset in f.subsets for low, high in f.bands]
     d = preset.decomposition
     if d is not None:
         for quantity in d.quantities:
@@ -51,16 +55,17 @@ def _frontier_specs(preset: Preset, common: dict, price_sources: set[str]) -> li
     if u.edge_variant and f.band_edges == "closed":
         specs += [s.model_copy(update={"band_edges": "half_open", "variant": HALF_OPEN, "coverage_simulations": 0})
                   for s in specs if not s.variant]
-    return specs
+    return specs + comparison
 
 
 def _hedonic_specs(preset: Preset, common: dict, price_sources: set[str]) -> list[TrendSpec]:
     h = preset.hedonic
     low, high = h.score_range
+    sources = [s for s in [*h.price_sources, *h.comparison_price_sources] if s in price_sources]
     return [TrendSpec(**common, method="hedonic", subset=subset, quality_measure=h.quality_measure, band_low=low,
                       band_high=high, quantity="price", price_type=price_type, price_source=source,
                       controls=tuple(controls), ci_methods=tuple(h.ci_methods), log_base=h.log_base)
-            for source in [s for s in h.price_sources if s in price_sources]
+            for source in dict.fromkeys(sources)
             for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
 
 

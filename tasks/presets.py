@@ -37,6 +37,8 @@ class FrontierPreset(_Strict):
     subsets: list[Subset] = ["open", "all"]
     price_types: list[PriceType] = ["blended"]
     price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+    # fitted too, for comparison (vintage table), without the half-open variant and the coverage simulation
+    comparison_price_sources: list[PriceSource] = []
     log_base: LogBase = "10"
 
     @field_validator("quality_measure")
@@ -64,6 +66,7 @@ class HedonicPreset(_Strict):
     control_sets: list[list[str]] = [["mmlu_pro"]]
     price_types: list[PriceType] = ["input", "output", "blended"]
     price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+    comparison_price_sources: list[PriceSource] = []
     ci_methods: list[Literal["ols", "hc3"]] = ["ols", "hc3"]
     log_base: LogBase = "e"
 

@@ -446,6 +446,89 @@ def published_section(trends: pd.DataFrame, snapshot: str, published: list[Publi
     return out
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+
+
+def resolution_section(resolution: dict[str, Path] | None) -> list[str]:
+    """How several sources became one snapshot: what matched, what did not, who won where they disagreed."""
+    if not resolution:
+        return []
+    from tasks.resolve import FIELD_PRECEDENCE, SCORE_SOURCES, match_summary
+
+    matches, conflicts = _read_table(resolution["matches"]), _read_table(resolution["conflicts"])
+    summary = match_summary(matches)
+    out = ["## Sources and entity resolution", "",
+           "The first source's models are the snapshot's models; the others are joined to them by the committed "
+           "crosswalk, then by id, then by a normalised name key, then as reasoning-effort variants of one set of "
+           "weights (a price or parameter count then applies to every variant, a score to none).", "",
+           md_table(["source", "models", "matched", "match rate", "how", "doubtful"],
+                    [[r.source, r.models, r.matched, f"{r.match_rate:.0%}", r.by_method, r.doubtful]
+                     for r in summary.itertuples(index=False)], "lrrrlr"), "",
+           "Precedence where sources disagree (first non-empty value wins): "
+           + "; ".join(f"{field}: {' > '.join(order)}" for field, order in FIELD_PRECEDENCE.items())
+           + f". Scores come from {', '.join(SCORE_SOURCES)} only (evaluations from different harnesses are not "
+           "mixed).", ""]
+    if not conflicts.empty:
+        counts = conflicts.groupby(["field", "winner_source", "other_source"]).size().reset_index(name="models")
+        out += [f"Disagreements ({len(conflicts)}; every one in `conflicts.csv`):", "",
+                md_table(["field", "value taken from", "overruled source", "models"],
+                         [list(map(str, r)) for r in counts.itertuples(index=False)], "lllr"), ""]
+    doubtful = matches[(matches["method"] == "ambiguous")
+                       | matches["note"].fillna("").str.startswith("doubtful")].drop_duplicates("source_id")
+    if not doubtful.empty:
+        listed = doubtful.head(25)
+        out += [f"Doubtful joins: listed, not applied ({len(doubtful)}; accept one by adding a row to "
+                "`data/crosswalk.csv`):", "",
+                md_table(["source", "source id", "name", "why"],
+                         [[r.source, r.source_id, r.source_name, r.note or r.method]
+                          for r in listed.itertuples(index=False)]), ""]
+    return out
+
+
+def vintage_section(trends: pd.DataFrame, snapshots: list[str], figures: dict[str, Path]) -> list[str]:
+    """The same trends on each snapshot, under both price definitions (lowest across providers; AA headline)."""
+    if len(snapshots) < 2:
+        return []
+    main = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")
+                  & trends["method"].isin(["frontier", "hedonic"])
+                  & ((trends["method"] == "frontier") | (trends["controls"] == "mmlu_pro"))]
+    main = main.assign(definition=main["price_source"].map(
+        lambda s: "headline" if s == "aa_headline" else "lowest"))
+    columns = [(snap, d) for snap in snapshots for d in ("lowest", "headline")]
+    rows = []
+    keys = main[["method", "subset", "price_type", "band_low", "band_high"]].drop_duplicates()
+    keys = keys.assign(_m=keys["method"].map({"frontier": 0, "hedonic": 1}),
+                       _p=keys["price_type"].map({"blended": 0, "input": 1, "output": 2}))
+    for key in keys.sort_values(["_m", "_p", "subset", "band_low"], ascending=[True, True, False, True]).itertuples():
+        cells = []
+        for snap, definition in columns:
+            hit = main[(main["method"] == key.method) & (main["subset"] == key.subset)
+                       & (main["price_type"] == key.price_type) & (main["band_low"] == key.band_low)
+                       & (main["snapshot"] == snap) & (main["definition"] == definition)]
+            if hit.empty:
+                cells.append("-")
+                continue
+            r = hit.iloc[0]
+            cells.append(f"{fmt_factor(r['factor_per_year'])} [{fmt_interval(r['ci_low'], r['ci_high'])}] "
+                         f"n={fmt_int(r['n'])}" if r["status"] == "ok" else f"{r['status']} (n={fmt_int(r['n'])})")
+        label = f"{key.method} · {key.subset} · {key.price_type}"
+        band = f"[{key.band_low:g}, {key.band_high:g}]" if pd.notna(key.band_low) else "-"
+        rows.append([label, band] + cells)
+    header = ["trend", "MMLU-Pro (%)"] + [f"{snap}: {d}" for snap, d in columns]
+    out = ["# Vintage comparison", "",
+           "The same preset on each bundled snapshot, under both price definitions: the lowest price across real "
+           "hosting providers (`lowest_reported` in the FutureTech file, `lowest_provider` computed from models.dev) "
+           "and Artificial Analysis' headline price (`aa_headline`). Factor per year [90% OLS interval], n = points "
+           "in the fit. Frontier intervals are descriptive (see each snapshot's uncertainty tables).", "",
+           md_table(header, rows, "ll" + "r" * len(columns)), ""]
+    out += figure(figures, "vintage", "vintage", "Figure: the same trends on each snapshot and price definition")
+    return out
+
+
 def quarantine_section(clean: CleanResult) -> list[str]:
     summary, quarantine, warnings = clean.summary, clean.quarantine, clean.warnings
     out = ["## Data quality: what was used and what was quarantined", "",
@@ -496,7 +579,8 @@ def inputs_section(meta: dict) -> list[str]:
 
 
 def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
-                  figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None) -> str:
+                  figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None,
+                  resolution: dict[str, dict[str, Path]] | None = None) -> str:
     """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
     figures = figures or {}
     diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
@@ -520,12 +604,14 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
         if f"figures/{snapshot}/summary.png" in figures:
             section += ["## Every trend at a glance", ""] + figure(
                 figures, snapshot, "summary", "Figure: every trend with its interval and same-day-order range")
+        section += resolution_section((resolution or {}).get(snapshot))
         section += quarantine_section(clean)
         section += corrections_section(clean.corrections, meta["as_published"])
         if many:
             section = [f"# Snapshot `{snapshot}`", ""] + [("#" + line if line.startswith("#") else line)
                                                           for line in section]
         lines += section
+    lines += vintage_section(trends, list(cleans), figures)
     lines += inputs_section(meta)
     return "\n".join(lines)
 
@@ -566,10 +652,11 @@ def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
 
 @cached_task(name="report", task_run_name="write-report")
 def report_task(trends_path: Path, diagnostics_path: Path, clean_paths: dict[str, dict[str, Path]],
-                figures: dict[str, Path], meta: dict) -> dict[str, Path]:
+                figures: dict[str, Path], meta: dict, resolution: dict[str, dict[str, Path]] | None = None
+                ) -> dict[str, Path]:
     cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
     diagnostics = pd.read_csv(diagnostics_path)
-    text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics)
+    text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics, resolution)
     page = render_html(text, figures)
     folder = cache_dir() / "report"
     return {

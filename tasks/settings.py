@@ -49,6 +49,10 @@ def corrections_file() -> Path:
     return data_dir() / "corrections.csv"
 
 
+def crosswalk_file() -> Path:
+    return data_dir() / "crosswalk.csv"
+
+
 def shared_data_dir() -> Path:
     return _env_path("INFERENCE_TRENDS_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
 

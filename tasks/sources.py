@@ -7,6 +7,12 @@ from collections.abc import Iterable
 # source prefix (the adapter's format, the part of a ``source`` value before '/') -> attribution line
 ATTRIBUTION: dict[str, str] = {
     "futuretech": "Data: Artificial Analysis (via the MIT FutureTech July 2025 dataset, Gundlach et al.)",
+    "aa_site": "Data: Artificial Analysis",
+    "aa_api": "Data: Artificial Analysis",
+    "models_dev": "Data: models.dev (MIT licence)",
+    "llm_stats": "LLM-Stats (CC-BY-4.0)",
+    "epoch_models": "Data: Epoch AI (CC-BY)",
+    "epoch_prices": "Data: Epoch AI (CC-BY)",
 }
 
 

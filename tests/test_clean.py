@@ -63,7 +63,7 @@ def test_quarantine_units_and_reasons(toy):
     assert rules[("benchmarks", "ghost", "mmlu_pro")].startswith("unknown model_id")
     assert "registry" in rules[("benchmarks", "c", "made_up_bench")]
     assert rules[("prices", "b", "lowest_reported:input")] == "non-positive price: cannot take its logarithm"
-    assert "reseller or gateway" in rules[("prices", "a", "openrouter:input")]
+    assert rules[("prices", "a", "openrouter:input")].startswith("provider is a gateway, not a hosting provider")
     assert rules[("models", "c", "total_params_b")] == "parameter count must be positive"
     assert len(q) == 13  # 1 model + 4 scores (1 via its model) + 3 prices of nodate + 1 zero + 3 gateway + 1 value
 

@@ -12,7 +12,13 @@ from types import ModuleType
 # format name -> module; the order is the detection order (the most specific signature first)
 ADAPTERS: dict[str, str] = {
     "snapshot": "tasks.ingest.snapshot",
+    "user_csv": "tasks.ingest.user_csv",
     "futuretech": "tasks.ingest.futuretech",
+    "aa_api": "tasks.ingest.aa_api",
+    "aa_site": "tasks.ingest.aa_site",
+    "models_dev": "tasks.ingest.models_dev",
+    "llm_stats": "tasks.ingest.llm_stats",
+    "epoch_models": "tasks.ingest.epoch_models",
 }
 
 
