@@ -457,7 +457,8 @@ def resolution_section(resolution: dict[str, Path] | None) -> list[str]:
     """How several sources became one snapshot: what matched, what did not, who won where they disagreed."""
     if not resolution:
         return []
-    from tasks.resolve import FIELD_PRECEDENCE, SCORE_SOURCES, match_summary
+    from tasks.resolve import (CONFLICT_FIELDS, DATE_TOLERANCE_DAYS, FIELD_PRECEDENCE, SCORE_SOURCES,
+                               match_summary)
 
     matches, conflicts = _read_table(resolution["matches"]), _read_table(resolution["conflicts"])
     summary = match_summary(matches)
@@ -471,7 +472,8 @@ def resolution_section(resolution: dict[str, Path] | None) -> list[str]:
            "Precedence where sources disagree (first non-empty value wins): "
            + "; ".join(f"{field}: {' > '.join(order)}" for field, order in FIELD_PRECEDENCE.items())
            + f". Scores come from {', '.join(SCORE_SOURCES)} only (evaluations from different harnesses are not "
-           "mixed).", ""]
+           f"mixed). Disagreements are recorded for {', '.join(CONFLICT_FIELDS)} (dates more than "
+           f"{DATE_TOLERANCE_DAYS} days apart; counts more than 1% apart).", ""]
     if not conflicts.empty:
         counts = conflicts.groupby(["field", "winner_source", "other_source"]).size().reset_index(name="models")
         out += [f"Disagreements ({len(conflicts)}; every one in `conflicts.csv`):", "",

@@ -25,6 +25,7 @@ self-reported scores are not mixed with Artificial Analysis' by default); prices
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -200,11 +201,17 @@ def match_source(spine: pd.DataFrame, fmt: str, models: pd.DataFrame, crosswalk:
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
 
+# Fields whose disagreements are recorded. Creator and licence texts differ in vocabulary more than in fact
+# ("OpenAI"/"openai", "Apache 2.0"/"apache_2_0"/"Open weights (unrestricted)"): filled by precedence, not compared.
+CONFLICT_FIELDS = ("release_date", "open_weights", "reasoning", "total_params_b", "active_params_b")
+DATE_TOLERANCE_DAYS = 31  # sources that give only the month (models.dev "2025-04") differ from exact dates by days
+
+
 def _differs(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return not math.isclose(a, b, rel_tol=0.01)
-    if isinstance(a, pd.Timestamp) or isinstance(b, pd.Timestamp):
-        return pd.Timestamp(a) != pd.Timestamp(b)
+    if isinstance(a, (pd.Timestamp, dt.date)) or isinstance(b, (pd.Timestamp, dt.date)):
+        return abs((pd.Timestamp(a) - pd.Timestamp(b)).days) > DATE_TOLERANCE_DAYS
     return a != b
 
 
@@ -250,7 +257,7 @@ def resolve(sources: list[CanonicalTables], crosswalk: pd.DataFrame) -> Resoluti
         if winner[0] != spine_fmt:
             filled.append(dict(model_id=model_id, field=field, source=winner[0], value=str(winner[1])[:60]))
         for other in allowed[1:]:
-            if _differs(winner[1], other[1]):
+            if field in CONFLICT_FIELDS and _differs(winner[1], other[1]):
                 conflicts.append(dict(model_id=model_id, field=field, winner_source=winner[0],
                                       winner_value=str(winner[1])[:60], other_source=other[0],
                                       other_value=str(other[1])[:60]))
@@ -287,8 +294,8 @@ def resolve(sources: list[CanonicalTables], crosswalk: pd.DataFrame) -> Resoluti
         not f.empty for f in issue_frames) else empty(IngestIssues)
     tables = CanonicalTables(models=merged_models, benchmarks=benchmarks.reset_index(drop=True),
                              prices=prices.reset_index(drop=True), ingest_issues=issues)
-    conflict_frame = pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS).sort_values(
-        ["model_id", "field", "other_source"], kind="mergesort").reset_index(drop=True)
+    conflict_frame = pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS).drop_duplicates().sort_values(
+        ["model_id", "field", "other_source", "other_value"], kind="mergesort").reset_index(drop=True)
     field_sources = pd.DataFrame(filled, columns=FIELD_SOURCE_COLUMNS).sort_values(
         ["model_id", "field"], kind="mergesort").reset_index(drop=True)
     return Resolution(tables=tables, matches=match_frame, conflicts=conflict_frame, field_sources=field_sources)
