@@ -61,7 +61,7 @@ def merged():
         dict(model_id="qwen3-vl-32b-reasoning", name="Qwen3 VL 32B (Reasoning)", open_weights=True),
     ], scores=[("gpt-oss-120b", "mmlu_pro", 0.808), ("gpt-oss-120b-low", "mmlu_pro", 0.775)])
     catalogue = source("models_dev", [
-        dict(model_id="llama-3.3-70b-versatile", name="Llama 3.3 70B Versatile", release_date="2024-12-01",
+        dict(model_id="llama-3.3-70b-versatile", name="Llama 3.3 70B Versatile", release_date="2024-10-01",
              open_weights=True),
         dict(model_id="llama-3.3-70b-instruct-turbo", name="Meta-Llama/Llama-3.3-70B-Instruct-Turbo"),
         dict(model_id="gpt-oss-120b", name="GPT OSS 120B", open_weights=True),
@@ -72,7 +72,8 @@ def merged():
                0.88, 0.88), ("gpt-oss-120b", "deepinfra", 0.05, 0.45), ("qwen3-vl-32b-thinking", "acme", 0.2, 1.0)])
     params = source("epoch_models", [dict(model_id="gpt-oss-120b", name="gpt-oss-120b", total_params_b=117.0,
                                           active_params_b=5.1, release_date="2025-08-05"),
-                                     dict(model_id="llama-3.3-70b", name="Llama 3.3 70B", total_params_b=71.0)])
+                                     dict(model_id="llama-3.3-70b", name="Llama 3.3 70B", total_params_b=71.0,
+                                          release_date="2024-12-01")])
     walk = crosswalk(("models_dev", "qwen3-vl-32b-thinking", "qwen3-vl-32b-reasoning",
                       "AA's reasoning variant is the Thinking checkpoint"))
     return resolve([spine, catalogue, params], walk)
@@ -114,6 +115,8 @@ def test_prices_scores_and_fields(merged):
     assert models.loc["llama-3-3-instruct-70b", "release_date"] == pd.Timestamp("2024-12-06")
     conflicts = merged.conflicts.set_index(["model_id", "field", "other_source"])
     assert conflicts.loc[("llama-3-3-instruct-70b", "release_date", "models_dev")].winner_source == "aa_site"
+    # five days apart is a month-only date, not a disagreement worth a row
+    assert ("llama-3-3-instruct-70b", "release_date", "epoch_models") not in conflicts.index
     assert conflicts.loc[("llama-3-3-instruct-70b", "total_params_b", "epoch_models")].other_value == "71.0"
 
 
