@@ -82,8 +82,21 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
 
 
+FOOTER_CHARS = 195  # about what fits on one footer line of a full-width figure at 5.5 pt (~204 characters)
+
+
+def footer_lines(attribution: list[str], note: str) -> str:
+    """The attribution on one line, or on two when it would run into the note on the right."""
+    text = " · ".join(attribution)
+    if len(text) + len(note) <= FOOTER_CHARS or len(attribution) < 2:
+        return text
+    half = (len(attribution) + 1) // 2
+    return " · ".join(attribution[:half]) + "\n" + " · ".join(attribution[half:])
+
+
 def _footer(fig: Figure, attribution: list[str], note: str) -> None:
-    fig.text(0.005, 0.005, " · ".join(attribution), fontsize=5.5, color="0.35", ha="left", va="bottom")
+    fig.text(0.005, 0.005, footer_lines(attribution, note), fontsize=5.5, color="0.35", ha="left", va="bottom",
+             linespacing=1.3)
     if note:
         fig.text(0.995, 0.005, note, fontsize=5.5, color="0.35", ha="right", va="bottom")
 
@@ -162,8 +175,7 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
         fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False,
                    bbox_to_anchor=(0.5, 0.03), handletextpad=0.3, columnspacing=1.5)
         _header(fig, title, subtitle)
-        _footer(fig, attribution, "Record: at most the lowest value of every earlier model; same-day releases "
-                                  "cheapest first.")
+        _footer(fig, attribution, "Record: at most every earlier model's lowest value; same day: cheapest first")
         # fixed margins (tight_layout would measure every tick: most of the drawing time)
         fig.subplots_adjust(left=0.085, right=0.99, bottom=0.2, top=0.72, wspace=0.12)
     return fig
@@ -207,8 +219,7 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
         scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, all release dates · "
                  f"price: {spec.price_source} · snapshot {spec.snapshot}" if spec else "")
         _header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
-        _footer(fig, attribution, "ln(price) = a·day + b·MMLU-Pro + c; each point shifted to the sample's mean "
-                                  "MMLU-Pro.")
+        _footer(fig, attribution, "ln price = a·day + b·MMLU-Pro + c; points shifted to the mean MMLU-Pro")
         fig.subplots_adjust(left=0.075, right=0.99, bottom=0.17, top=0.74, wspace=0.12)
     return fig
 
@@ -317,9 +328,11 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
     keys = keys.sort_values(["_m", "_p", "subset", "band_low"], ascending=[True, True, False, True])
     series = list(dict.fromkeys(zip(main["snapshot"], main["definition"])))
     with plt.rc_context(RC):
-        height = 1.3 + 0.32 * len(keys)
+        legend_rows = (len(series) + 1) // 2
+        bottom = 0.62 + 0.14 * legend_rows + 0.2  # tick labels and axis label, the legend, the footer (inches)
+        height = 0.6 + bottom + 0.32 * len(keys)
         fig = plt.figure(figsize=(WIDTH, height))
-        ax = fig.add_axes((0.27, 0.75 / height, 0.6, 1 - 1.35 / height))
+        ax = fig.add_axes((0.27, bottom / height, 0.6, 1 - (bottom + 0.6) / height))
         for y, key in enumerate(keys.itertuples()):
             label = (f"frontier · {key.subset} · {key.band_low:g}-{key.band_high:g} %" if key.method == "frontier"
                      else f"hedonic · {key.price_type}")
@@ -355,8 +368,9 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         ax.spines["left"].set_visible(False)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("times cheaper per year (log scale); lines: 90% OLS interval")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.35, -0.5 / (height - 1.35) - 0.02), ncol=2, frameon=False,
-                  fontsize=6)
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.57, 0.2 / height), ncol=2,
+                   frameon=False, fontsize=6)
         _header(fig, "The same trends on each data vintage and price definition",
                 "Lowest price across hosting providers vs Artificial Analysis' headline price; open-weights and all "
                 "models; the hedonic rows control for MMLU-Pro")
@@ -448,10 +462,15 @@ class FigureJob(BaseModel):
 
 
 def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
-                 hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
-    """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out."""
-    attribution = attributions(analysis["source"].unique())
-    everything = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna()]
+                 hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
+                 attribution: list[str] | None = None) -> list[tuple[dict, dict]]:
+    """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out.
+
+    ``attribution``: every source behind the snapshot (a merged snapshot's prices and parameters come from sources
+    that are not the models' own ``source``); default: the analysis table's sources."""
+    attribution = attribution or attributions(analysis["source"].unique())
+    # skipped trends (the data lacks what they need) have nothing to draw
+    everything = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna() & (trends["status"] != "skipped")]
     trends = everything[everything["method"] != "frontier_geomean"]
     frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
     source = next((s for s in ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
@@ -488,7 +507,7 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
                               subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
                                        f"snapshot {snapshot}"), with_points(rows)))
     specs = sorted((s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
-                    and len(s.controls) == 1 and s.subset == "open" and not s.variant),
+                    and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
                    key=lambda s: ["input", "output", "blended"].index(s.price_type))
     if specs:
         rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
@@ -532,8 +551,9 @@ def _read_points(points_path: Path) -> pd.DataFrame:
 
 @cached_task(name="figure-jobs", task_run_name="slice-figure-data")
 def figure_jobs_task(trends_path: Path, points_path: Path, replicates_path: Path, analysis_paths: dict[str, Path],
-                     specs: list[TrendSpec]) -> list[FigureJob]:
-    """Slice the run's tables into one small set of files per figure."""
+                     specs: list[TrendSpec], attribution: dict[str, list[str]] | None = None) -> list[FigureJob]:
+    """Slice the run's tables into one small set of files per figure; ``attribution``: per snapshot."""
+    attribution = attribution or {}
     trends = read_trends_csv(trends_path)
     points = _read_points(points_path)
     replicates = read_parquet(replicates_path)
@@ -544,11 +564,14 @@ def figure_jobs_task(trends_path: Path, points_path: Path, replicates_path: Path
                       & (((trends["method"] == "frontier") & (trends["price_type"] == "blended"))
                          | ((trends["method"] == "hedonic") & (trends["controls"] == "mmlu_pro")))]
         sources = set().union(*(set(read_parquet(p)["source"].unique()) for p in analysis_paths.values()))
-        jobs.append(FigureJob(snapshot="vintage", name="vintage", attribution=attributions(sources),
+        lines = attributions(sources)
+        lines += [line for snap in analysis_paths for line in attribution.get(snap, []) if line not in lines]
+        jobs.append(FigureJob(snapshot="vintage", name="vintage", attribution=lines,
                               trends=write_cached_parquet(rows.reset_index(drop=True), "figures/data",
                                                           "vintage-trends")))
     for snapshot, path in analysis_paths.items():
-        for fields, frames in plan_figures(trends, points, read_parquet(path), snapshot, hedonic, replicates):
+        for fields, frames in plan_figures(trends, points, read_parquet(path), snapshot, hedonic, replicates,
+                                           attribution.get(snapshot)):
             files = {}
             for key, frame in frames.items():
                 if key == "analysis":

@@ -33,7 +33,8 @@ from tasks.io import read_parquet
 from tasks.quantities import PARAM_COLUMN, model_values
 from tasks.stats import FitError, factor_per_year, log_values, ols_fits, release_day
 from tasks.tieorder import tie_order_range
-from tasks.trends import COMMON_SAMPLE, TrendResult, TrendSpec, points_frame, rows_frame, trend_row, write_result
+from tasks.trends import (COMMON_SAMPLE, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row,
+                          write_result)
 from tasks.uncertainty import (bootstrap_slopes, factors, joint_counts, leave_one_out_slopes, permutation_slopes,
                                summarise)
 
@@ -122,6 +123,8 @@ def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpe
 
 def fit_frontier(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
     """One frontier trend: its row(s) and every candidate point (with ``is_record``/``in_fit``)."""
+    if spec.skip_note:
+        return skipped_result(spec)
     if spec.variant == COMMON_SAMPLE:
         return fit_common_sample(analysis, spec)
     candidates = frontier_candidates(analysis, spec)

@@ -27,6 +27,10 @@ def fit_geomean(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: p
     bands = ", ".join(f"[{r.band_low:g}, {r.band_high:g}]" for r in main.itertuples())
     common = dict(n=int(main["n"].sum()), n_candidates=int(main["n_candidates"].sum()),
                   first_date=main["first_date"].min(), last_date=main["last_date"].max())
+    if (main["status"] == "skipped").all():
+        row = trend_row(spec, estimator="ols", ci_method="bootstrap", fit=None, status="skipped",
+                        note=main["note"].iloc[0], **common)
+        return TrendResult(rows=rows_frame([row]), points=pd.DataFrame(columns=["trend_id"]))
     if (main["status"] != "ok").any():
         bad = ", ".join(f"[{r.band_low:g}, {r.band_high:g}]" for r in main.itertuples() if r.status != "ok")
         row = trend_row(spec, estimator="ols", ci_method="bootstrap", fit=None, status="insufficient",

@@ -18,7 +18,7 @@ from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.quantities import model_values
 from tasks.stats import FitError, log_values, ols_fits, release_day
-from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, trend_row, write_result
+from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row, write_result
 
 
 def hedonic_sample(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, int]:
@@ -33,6 +33,8 @@ def hedonic_sample(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFram
 
 
 def fit_hedonic(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
+    if spec.skip_note:
+        return skipped_result(spec)
     sample, candidates = hedonic_sample(analysis, spec)
     n = len(sample)
     first = sample["release_date"].min() if n else None

@@ -69,8 +69,28 @@ def _hedonic_specs(preset: Preset, common: dict, price_sources: set[str]) -> lis
             for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
 
 
-def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_published: bool = False
-                ) -> list[TrendSpec]:
+def needed_measures(spec: TrendSpec) -> list[str]:
+    return [m for m in (spec.quality_measure, *spec.controls) if m]
+
+
+def mark_missing(specs: list[TrendSpec], snapshot: str, measures: set[str] | None) -> list[TrendSpec]:
+    """Trends whose quality measure or controls have no value at all in the snapshot are skipped with a note:
+    an estimate must never silently change because a source stopped reporting a column."""
+    if measures is None:
+        return specs
+    out = []
+    for spec in specs:
+        missing = [m for m in dict.fromkeys(needed_measures(spec)) if m not in measures]
+        if missing:
+            spec = spec.model_copy(update={"skip_note": (
+                f"no {' or '.join(missing)} scores in snapshot {snapshot}: the source reports none (see the data-drift "
+                "warnings); skipped rather than estimated on what is left")})
+        out.append(spec)
+    return out
+
+
+def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_published: bool = False,
+                measures: set[str] | None = None) -> list[TrendSpec]:
     """Every trend the preset asks for, on the price sources this snapshot has (in the preset's order).
 
     ``as_published``: the snapshot's data corrections changed something, so every trend that has a published
@@ -89,6 +109,7 @@ def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_publi
                   if not spec.variant and any(
                       p.matches(spec.method, spec.subset, spec.quantity, spec.price_type, spec.price_source,
                                 spec.band_low, spec.band_high, "+".join(spec.controls)) for p in published)]
+    specs = mark_missing(specs, snapshot, measures)
     ids = [spec.trend_id for spec in specs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -119,10 +140,16 @@ def available_price_sources(analysis: pd.DataFrame) -> set[str]:
     return set(analysis["price_source"].dropna().unique())
 
 
+def available_measures(analysis: pd.DataFrame) -> set[str]:
+    """The benchmarks with at least one score in the analysis table."""
+    return {c.removeprefix("score_") for c in analysis.columns if c.startswith("score_") and analysis[c].notna().any()}
+
+
 @cached_task(name="plan", task_run_name="plan-trends")
 def plan_task(preset: Preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None
               ) -> list[TrendSpec]:
     """The trends to fit; ``as_published_path``: the analysis table without corrections (None: not wanted)."""
     analysis = read_parquet(analysis_path)
     differs = as_published_path is not None and not analysis.equals(read_parquet(as_published_path))
-    return plan_trends(preset, snapshot, available_price_sources(analysis), as_published=differs)
+    return plan_trends(preset, snapshot, available_price_sources(analysis), as_published=differs,
+                       measures=available_measures(analysis))

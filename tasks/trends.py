@@ -61,6 +61,9 @@ class TrendSpec(BaseModel):
     coverage_simulations: int = 0
     coverage_resamples: int = 200
     members: tuple[str, ...] = ()  # frontier_geomean: the trend ids it averages
+    # set by the plan when the snapshot lacks what the trend needs (a benchmark column gone missing): the trend is
+    # reported as ``skipped`` with this note instead of being estimated on whatever is left
+    skip_note: str | None = None
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
@@ -131,6 +134,16 @@ def trend_row(spec: TrendSpec, *, estimator: str, ci_method: str, fit: SlopeFit 
     return row
 
 
+def skipped_result(spec: TrendSpec) -> TrendResult:
+    """The rows of a trend the data cannot support at all (``status = skipped``, ``note`` says why)."""
+    methods = list(spec.ci_methods)
+    if spec.method == "frontier" and spec.bootstrap_resamples:
+        methods.append("bootstrap")
+    rows = [trend_row(spec, estimator="ols", ci_method=m, fit=None, n=0, n_candidates=0, first_date=None,
+                      last_date=None, status="skipped", note=spec.skip_note) for m in dict.fromkeys(methods)]
+    return TrendResult(rows=rows_frame(rows), points=pd.DataFrame(columns=POINT_COLUMNS))
+
+
 def rows_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
@@ -153,14 +166,16 @@ def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, 
 
 # --- final outputs -----------------------------------------------------------------------------------------------
 def finalise_trends(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    frames = [f for f in frames if not f.empty]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TREND_COLUMNS)
     frame = frame.reindex(columns=TREND_COLUMNS)
     frame = frame.sort_values(["trend_id", "estimator", "ci_method"], kind="mergesort").reset_index(drop=True)
     return validate(Trends, frame, "trends table")
 
 
 def finalise_points(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frame = pd.concat([f for f in frames if not f.empty], ignore_index=True) if frames else pd.DataFrame()
+    frames = [f for f in frames if not f.empty]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=POINT_COLUMNS)
     frame = frame.reindex(columns=POINT_COLUMNS)
     frame = frame.sort_values(["trend_id", "release_date", "model_id"], kind="mergesort").reset_index(drop=True)
     return validate(Points, frame, "points table")
