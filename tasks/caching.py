@@ -7,7 +7,8 @@ A task's cache key is the sha256 of
   numerical libraries. Prefect's ``TASK_SOURCE`` hashes only the task function's own lines, so a change inside a
   helper it calls would go unnoticed; here, editing ``tasks/stats.py`` invalidates exactly the tasks whose modules
   import it, and nothing else;
-- its *inputs by content*: a ``Path`` argument counts by the sha256 of the file (or of every file of a folder), a
+- its *inputs by content*: a ``Path`` argument counts by the sha256 of the file and its base name (dated files
+  carry their observation date in the name), or of every file of a folder, a
   pydantic model by its JSON, anything else by its JSON form.
 
 Results are persisted to Prefect's result storage (``data/cache/prefect-results`` by default, see
@@ -162,10 +163,13 @@ def _code_hash(module: str) -> str:
 
 
 def stable_form(value: Any) -> Any:
-    """A JSON-serialisable form of ``value`` in which files count by content, not by name."""
+    """A JSON-serialisable form of ``value`` in which files count by content and base name (not by folder), and
+    folders by the names and contents of their files."""
     from pydantic import BaseModel
 
     if isinstance(value, Path):
+        if value.is_file():  # a file's name can carry meaning: the observation date of a dated scrape
+            return {"name": value.name, "sha256": sha256_file(value)}
         return {"sha256": sha256_tree(value)}
     if isinstance(value, BaseModel):
         return stable_form(value.model_dump(mode="json"))

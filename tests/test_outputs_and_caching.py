@@ -99,12 +99,19 @@ def test_source_hash_ignores_comments_but_not_code(tmp_path):
     assert _normalised_source(one) == _normalised_source(two) != _normalised_source(three)
 
 
-def test_files_count_by_content_not_by_name(tmp_path):
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+def test_files_count_by_content_and_base_name_not_by_folder(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a, b = tmp_path / "x" / "a.csv", tmp_path / "y" / "a.csv"
     a.write_text("1,2\n")
     b.write_text("1,2\n")
-    assert stable_form(a) == stable_form(b)
+    assert stable_form(a) == stable_form(b)  # same bytes, same name, another folder (a fresh clone): same key
     b.write_text("1,3\n")
     assert stable_form(a) != stable_form(b)
+    # a dated scrape's observation date is in its name: same bytes on another day must not share a key
+    day1, day2 = tmp_path / "aa_models_2026-07-01.json", tmp_path / "aa_models_2026-07-02.json"
+    day1.write_text("[]")
+    day2.write_text("[]")
+    assert stable_form(day1) != stable_form(day2)
     with pytest.raises(TypeError):
         stable_form(object())
