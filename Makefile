@@ -38,7 +38,7 @@ snapshots: $(STAMP)
 ## Re-resolve requirements.lock from pyproject.toml in a throwaway environment.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet ".[test]"
+	.lock-venv/bin/python -m pip install --quiet ".[test,bench]"
 	( echo "# Exact versions of every dependency (direct and transitive), tested together on Python 3.11."; \
 	  echo "# Used by \`make run\` and \`make test\`; regenerate with \`make lock\` after changing pyproject.toml."; \
 	  .lock-venv/bin/python -m pip freeze --exclude inference-trends ) > requirements.lock
