@@ -193,8 +193,9 @@ def parse_api(payload, path: Path) -> CanonicalTables:
 def api_records(payload, path: Path) -> tuple[object, str | None, str]:
     """The model list of a saved response, its retrieval time if recorded, and the field it came from.
 
-    Accepted: the raw response ``{"data": [...]}``; a wrapper ``{"fetched_at": ..., "models": [...]}`` (as saved by
-    some tools); this project's own ``{"retrieved_at": ..., "response": {"data": [...]}}`` (tasks/aa_client.py).
+    Accepted: the raw response ``{"data": [...]}`` (what ``tasks/aa_client.py`` saves, its retrieval time in the file
+    name and a ``.meta`` sidecar); a wrapper ``{"fetched_at": ..., "models": [...]}`` (as saved by some tools); a
+    wrapper ``{"retrieved_at": ..., "response": {"data": [...]}}``.
     """
     if isinstance(payload, dict):
         if isinstance(payload.get("response"), dict) and "data" in payload["response"]:

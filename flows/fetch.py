@@ -1,0 +1,50 @@
+"""The ``fetch-aa`` flow: the live AA API models list -> a saved raw response -> canonical tables.
+
+Two tasks: ``fetch-aa-models`` (``tasks.aa_client``: key from ``AA_API_KEY`` or a Prefect Secret block, retries with
+backoff inside the client, the raw body and a ``.meta`` sidecar written to ``data/raw/aa-api/`` before anything is
+parsed) and the existing ``aa_api`` ingest adapter on the saved file. The key is resolved inside the fetch task, so it
+is never a flow or task parameter; the config holds only its Secret block's name.
+
+The ingest is cached like every task, on the saved file's bytes *and name* (``tasks.caching``): the adapter reads the
+observation date from the name, so an unchanged response fetched on a later day is ingested again with its own date.
+"""
+
+from __future__ import annotations
+
+import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows.config import FetchConfig
+from tasks.aa_client import fetch_aa_models_task
+from tasks.canonical import CanonicalTables
+from tasks.ingest import adapter
+
+
+@flow(name="fetch-aa")
+def fetch_aa(config: FetchConfig) -> dict[str, Any]:
+    """Fetch the Artificial Analysis models list, keep the raw response, and ingest it with the aa_api adapter."""
+    logger = get_run_logger()
+    fetched = fetch_aa_models_task(
+        base_url=config.base_url, out_dir=config.out_dir, connect_timeout=config.connect_timeout,
+        read_timeout=config.timeout, retries=config.retries, backoff_base=config.backoff_base,
+        secret_block=config.secret_block,
+    )
+    canonical = adapter("aa_api").ingest_task(Path(fetched["path"]))
+    counts = CanonicalTables.read_cached(canonical).row_counts()
+    logger.info(
+        "fetch-aa: %s -> %d models, %d scores, %d price rows, %d ingest issues (raw response %s, %d attempt(s))",
+        fetched["url"], counts["models"], counts["benchmarks"], counts["prices"], counts["ingest_issues"],
+        fetched["path"], fetched["attempts"],
+    )
+    return {**fetched, "row_counts": counts, "canonical": {name: str(p) for name, p in canonical.items()}}
+
+
+if __name__ == "__main__":
+    from flows.cli import main
+
+    main(["fetch-aa", *sys.argv[1:]])
