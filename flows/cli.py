@@ -94,13 +94,56 @@ def snapshot(
     typer.echo(f"Snapshot written to {folder}")
 
 
+@app.command()
+def history(
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help="Folder of dated AA site scrapes "
+                                         "(aa_models_YYYY-MM-DD.json); default ../shared/data/aa-site-scrape-daily."),
+    store: Optional[Path] = typer.Option(None, "--store", help="History store (default data/history/aa-site-daily); "
+                                         "files already in it are not read again."),
+) -> None:
+    """Add new daily price files to the price-history store; report data drift and same-model price drift."""
+    from flows.config import HistoryConfig
+    from flows.history import price_history, summary_lines
+
+    config = HistoryConfig(input=str(input) if input else None, store=str(store) if store else None)
+    result = _guarded(lambda: price_history(config))
+    typer.echo("")
+    for line in summary_lines(result):
+        typer.echo(line)
+    typer.echo(f"Store: {result['store']}")
+
+
+@app.command("fetch-aa")
+def fetch_aa(
+    base_url: str = typer.Option("https://artificialanalysis.ai/api/v2", "--base-url",
+                                 help="AA API v2 base URL ({base_url}/data/llms/models is requested)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for raw responses (default data/raw/aa-api)."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Read timeout per attempt, seconds."),
+    retries: int = typer.Option(4, "--retries", help="Retries on 429, 5xx, timeouts and connection errors."),
+    secret_block: str = typer.Option("aa-api-key", "--secret-block",
+                                     help="Prefect Secret block with the key, used when AA_API_KEY is not set."),
+) -> None:
+    """Fetch the live Artificial Analysis models list (key: AA_API_KEY or a Prefect Secret block), keep the raw
+    response with its retrieval time, and ingest it. Then: inference-trends run --input data/raw/aa-api."""
+    from flows.config import FetchConfig
+    from flows.fetch import fetch_aa as fetch_flow
+
+    config = FetchConfig(base_url=base_url, out_dir=str(out_dir) if out_dir else None, timeout=timeout,
+                         retries=retries, secret_block=secret_block)
+    result = _guarded(lambda: fetch_flow(config))
+    counts = result["row_counts"]
+    typer.echo(f"Saved {result['path']} ({result['attempts']} attempt(s)): {counts['models']} models, "
+               f"{counts['prices']} price rows.")
+
+
 def _guarded(call):
     """Run a flow; on a data or configuration error print it plainly (no traceback) and exit 1."""
+    from tasks.aa_client import AAClientError
     from tasks.validation import DataValidationError
 
     try:
         return call()
-    except (DataValidationError, ValueError, FileNotFoundError) as err:
+    except (DataValidationError, ValueError, FileNotFoundError, AAClientError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(1) from None
 

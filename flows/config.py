@@ -44,6 +44,8 @@ class EstimateConfig(BaseModel):
     bootstrap_resamples: int | None = Field(None, ge=0, description="Override the preset's bootstrap resamples "
                                             "(default 2,000; 0 turns the bootstrap off).")
     figures: bool = Field(True, description="Draw the figures (about 10 s); off for quick what-if reruns.")
+    history: bool = Field(True, description="Report the price-history stores of data/history (same-model price "
+                          "drift and data-drift warnings) beside the trends.")
 
 
 class SnapshotConfig(BaseModel):
@@ -58,3 +60,32 @@ class SnapshotConfig(BaseModel):
     crosswalk: str | None = Field(None, description="Crosswalk of manual matching decisions (default "
                                   "data/crosswalk.csv).")
     out_dir: str | None = Field(None, description="Parent folder (default data/snapshots).")
+
+
+class FetchConfig(BaseModel):
+    """Fetch the live AA API models list, keep the raw response, and ingest it (the key is never a parameter)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field("https://artificialanalysis.ai/api/v2", description="AA API v2 base URL; the flow "
+                          "requests {base_url}/data/llms/models.")
+    out_dir: str | None = Field(None, description="Folder for the raw responses and their .meta sidecars "
+                                "(default data/raw/aa-api).")
+    timeout: float = Field(60.0, gt=0, description="Read timeout in seconds (per attempt).")
+    connect_timeout: float = Field(10.0, gt=0, description="Connect timeout in seconds (per attempt).")
+    retries: int = Field(4, ge=0, le=20, description="Retries after the first attempt, on HTTP 429, 5xx, timeouts "
+                         "and connection errors (exponential backoff with jitter; Retry-After honoured).")
+    backoff_base: float = Field(1.0, ge=0, description="First backoff delay in seconds (doubled at each retry).")
+    secret_block: str = Field("aa-api-key", description="Prefect Secret block holding the key, used when the "
+                              "AA_API_KEY environment variable is not set.")
+
+
+class HistoryConfig(BaseModel):
+    """Add new dated price files to a price-history store and report data drift and same-model drift."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: str | None = Field(None, description="Folder of dated AA site scrapes (aa_models_YYYY-MM-DD.json). "
+                              "Default: ../shared/data/aa-site-scrape-daily.")
+    store: str | None = Field(None, description="History store folder (default data/history/aa-site-daily). Files "
+                              "already in it are not read again.")

@@ -31,6 +31,7 @@ from tasks.clean import clean_task, read_clean
 from tasks.figures import draw_figure_task, figure_jobs_task
 from tasks.frontier import frontier_task
 from tasks.hedonic import hedonic_task
+from tasks.history import LEDGER, PROFILES, history_stores, history_task
 from tasks.ingest import adapter, detect_format
 from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
 from tasks.outputs import collect_task
@@ -40,7 +41,7 @@ from tasks.presets import bundled_presets, load_preset
 from tasks.trends import TrendSpec
 from tasks.report import report_task
 from tasks.resolve import contributing_sources, resolve_task
-from tasks.settings import PROJECT_ROOT, corrections_file, crosswalk_file, runs_dir, snapshots_dir
+from tasks.settings import PROJECT_ROOT, corrections_file, crosswalk_file, history_dir, runs_dir, snapshots_dir
 from tasks.sources import attributions
 
 MANIFEST_SCHEMA_VERSION = "1.0"
@@ -150,6 +151,7 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
             shutil.copyfile(source, target)
         for name, frame in tables.items():
             target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
             if name.endswith(".parquet"):
                 write_parquet(frame, target)
             else:
@@ -248,20 +250,33 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     tracker.records += records
     outputs = tracker.run("collect", collect_task, results)
     analysis_paths = {name: paths["analysis"] for name, paths in clean_paths.items()}
+    histories = {}
+    if config.history:
+        for store in history_stores(history_dir()):
+            histories[store.name] = tracker.run("history", history_task, str(store), store / LEDGER,
+                                                store / PROFILES)
+    cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
+    snapshot_attribution = {item.name: run_attribution({item.name: cleans[item.name]}, [item], resolution_paths)
+                            for item in inputs}
     figures = {}
     if config.figures:
         jobs = tracker.run("figures", figure_jobs_task, outputs["trends.csv"], outputs["points.csv"],
-                           outputs["replicates.parquet"], analysis_paths, all_specs)
+                           outputs["replicates.parquet"], analysis_paths, all_specs, snapshot_attribution)
         for drawn in tracker.map("figures", [(f"figure-{job.name}", draw_figure_task, (job,)) for job in jobs]):
             figures.update(drawn)
 
-    cleans = {name: read_clean(paths) for name, paths in clean_paths.items()}
     records = input_records(inputs, corrections, config.preset)
+    for name in histories:
+        for file in (LEDGER, PROFILES):
+            records.append({"path": display_path(history_dir() / name / file), "role": f"price history ({name})",
+                            "sha256": sha256_file(history_dir() / name / file)})
     meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
             "attribution": run_attribution(cleans, inputs, resolution_paths), "inputs": records,
             "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
+    if histories:
+        meta["attribution"] += [line for line in attributions(["aa_site"]) if line not in meta["attribution"]]
     report = tracker.run("report", report_task, outputs["trends.csv"], outputs["diagnostics.csv"], clean_paths,
-                         figures, meta, resolution_paths)
+                         figures, meta, resolution_paths, histories)
 
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
@@ -275,6 +290,11 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "corrections_log.csv": _combined(cleans, "corrections"),
         "warnings.csv": _combined(cleans, "warnings"),
     }
+    for name, paths in histories.items():
+        for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
+                          ("same_model_summary", "same_model_summary.csv"), ("files", "files.csv"),
+                          ("prices", "prices.parquet")):
+            tables[f"history/{name}/{file}"] = read_parquet(paths[key])
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "run_id": run_id,

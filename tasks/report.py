@@ -21,7 +21,7 @@ import pandas as pd
 
 from tasks.caching import cached_task, sha256_bytes
 from tasks.clean import CleanResult, read_clean
-from tasks.io import atomic_write_text
+from tasks.io import atomic_write_text, read_parquet
 from tasks.presets import PublishedValue
 from tasks.settings import cache_dir
 from tasks.stats import geometric_mean
@@ -531,6 +531,76 @@ def vintage_section(trends: pd.DataFrame, snapshots: list[str], figures: dict[st
     return out
 
 
+def history_section(name: str, tables: dict[str, pd.DataFrame], trends: pd.DataFrame) -> list[str]:
+    """Same-model price drift beside the new-model trends, and the data-drift warnings of a price-history store."""
+    files, drift = tables["files"], tables["drift"]
+    summary, per_model = tables["same_model_summary"], tables["same_model"]
+    ok = summary[summary["status"] == "ok"]
+    days = int(summary["days"].dropna().max()) if summary["days"].notna().any() else None
+    out = [f"# Price history `{name}`: price cuts on existing models, and data drift", "",
+           f"{len(files)} daily files, {files['observed_on'].min()} to {files['observed_on'].max()} (Artificial "
+           "Analysis headline prices, `aa_headline`). Ingested incrementally: a file already in the store is not "
+           "read again.", "",
+           "## Same-model price drift", "",
+           "For every model priced on both the first and the last day of the price window, the annualised change of "
+           "its own price (OLS of ln price on day over its daily prices; > 1: it got cheaper). This is the part of "
+           "a price decline that comes from price cuts on existing models rather than from new models. "
+           f"The window is only {days} days long: a single cut or rise is annualised, so the spread is wide and "
+           "the median is the number to read.", ""]
+    rows = [[r.subset, r.price_type, fmt_int(r.n_models), fmt_int(r.n_changed),
+             f"{fmt_int(r.n_cheaper)} / {fmt_int(r.n_dearer)}", fmt_factor(r.median_factor),
+             f"{fmt_factor(r.p25_factor)}-{fmt_factor(r.p75_factor)}",
+             f"{fmt_factor(r.p10_factor)}-{fmt_factor(r.p90_factor)}", fmt_factor(r.mean_log_factor)]
+            for r in ok.itertuples()]
+    rows += [[r.subset, r.price_type, fmt_int(r.n_models), "-", "-", "-", "-", f"{r.status}: {r.note}", "-"]
+             for r in summary[summary["status"] != "ok"].itertuples()]
+    out += [md_table(["subset", "price", "models", "price changed", "cheaper / dearer", "median x / year",
+                      "25-75%", "10-90%", "geometric mean"], rows, "llrrrrrrr"), "",
+            "Below 1: the model got dearer. The geometric mean weighs the few large moves that the median ignores.",
+            ""]
+    # the new-model trends on the same price definition (AA headline) and on the lowest provider price
+    frontier = trends[(trends["method"] == "frontier") & trends["variant"].isna() & (trends["ci_method"] == "ols")
+                      & (trends["quantity"] == "price") & (trends["price_type"] == "blended")
+                      & (trends["status"] == "ok")]
+    latest = sorted(frontier["snapshot"].unique())
+    if latest:
+        snap = latest[-1] if not any(s.startswith("aa-") for s in latest) else \
+            sorted(s for s in latest if s.startswith("aa-"))[-1]
+        part = frontier[frontier["snapshot"] == snap]
+        new_rows = []
+        for r in part.sort_values(["price_source", "subset", "band_low"], ascending=[True, False, True]).itertuples():
+            same = ok[(ok["subset"] == r.subset) & (ok["price_type"] == "blended")]
+            new_rows.append([r.subset, f"[{r.band_low:g}, {r.band_high:g}]", f"`{r.price_source}`",
+                             f"{fmt_factor(r.factor_per_year)} [{fmt_interval(r.ci_low, r.ci_high)}]",
+                             fmt_factor(same["median_factor"].iloc[0]) if len(same) else "-"])
+        out += [f"New-model trends (record-low frontier, blended price, snapshot `{snap}`) next to the same-model "
+                "drift of the same subset: the frontier compares new models with older ones, each at its price on "
+                "the snapshot date; the same-model median says how much existing models' own prices moved.", "",
+                md_table(["subset", "MMLU-Pro (%)", "price", "new models: x / year [90% CI]",
+                          "same-model median x / year"], new_rows, "lllrr"), ""]
+    if len(per_model):
+        movers = per_model[(per_model["price_type"] == "blended") & per_model["changed"]]
+        out += [f"{len(movers)} models changed their blended headline price in the window; the largest moves "
+                "(first -> last price, USD per 1M tokens):", ""]
+        extremes = pd.concat([movers.nsmallest(3, "factor_per_year"), movers.nlargest(3, "factor_per_year")])
+        out += [md_table(["model", "open", "first", "last", "x / year (OLS)"],
+                         [[str(r.name), "yes" if r.open_weights else "no", fmt_number(r.first_price, 4),
+                           fmt_number(r.last_price, 4), fmt_factor(r.factor_per_year)]
+                          for r in extremes.drop_duplicates("model_id").itertuples()], "llrrr"), ""]
+    out += ["## Data drift between consecutive observation dates", "",
+            "Row-count changes of 10% or more, fields appearing or disappearing, null-rate jumps of 20 points or "
+            "more, a field going entirely null, and unit changes (fractions turning into percentages, or a median "
+            "moving 20-fold). An estimate that needs a field that went missing is skipped with a note, never "
+            "silently recomputed on what is left.", ""]
+    if drift.empty:
+        out += ["No drift between consecutive dates.", ""]
+    else:
+        out += [md_table(["date", "previous", "kind", "field", "warning"],
+                         [[str(r.observed_on), str(r.previous_on), r.kind, str(r.column) if pd.notna(r.column) else
+                           "-", r.message] for r in drift.itertuples()], "lllll"), ""]
+    return out
+
+
 def quarantine_section(clean: CleanResult) -> list[str]:
     summary, quarantine, warnings = clean.summary, clean.quarantine, clean.warnings
     out = ["## Data quality: what was used and what was quarantined", "",
@@ -582,7 +652,8 @@ def inputs_section(meta: dict) -> list[str]:
 
 def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
                   figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None,
-                  resolution: dict[str, dict[str, Path]] | None = None) -> str:
+                  resolution: dict[str, dict[str, Path]] | None = None,
+                  histories: dict[str, dict[str, pd.DataFrame]] | None = None) -> str:
     """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
     figures = figures or {}
     diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
@@ -596,6 +667,9 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
              f"- Data corrections: {'disabled (`--as-published`)' if meta['as_published'] else 'applied'}",
              f"- Trends: {trends['trend_id'].nunique()} ({', '.join(f'{k}: {v}' for k, v in status.items())})",
              ""]
+    skipped = trends[trends["status"] == "skipped"].drop_duplicates("trend_id")
+    for note, group in skipped.groupby("note", sort=True):
+        lines += [f"> **Skipped, not estimated ({len(group)} trends):** {note}", ""]
     many = len(cleans) > 1
     for snapshot, clean in cleans.items():
         section = []
@@ -614,6 +688,8 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
                                                           for line in section]
         lines += section
     lines += vintage_section(trends, list(cleans), figures)
+    for name, tables in (histories or {}).items():
+        lines += history_section(name, tables, trends)
     lines += inputs_section(meta)
     return "\n".join(lines)
 
@@ -654,11 +730,14 @@ def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
 
 @cached_task(name="report", task_run_name="write-report")
 def report_task(trends_path: Path, diagnostics_path: Path, clean_paths: dict[str, dict[str, Path]],
-                figures: dict[str, Path], meta: dict, resolution: dict[str, dict[str, Path]] | None = None
-                ) -> dict[str, Path]:
+                figures: dict[str, Path], meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
+                histories: dict[str, dict[str, Path]] | None = None) -> dict[str, Path]:
     cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
     diagnostics = pd.read_csv(diagnostics_path)
-    text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics, resolution)
+    history_tables = {name: {key: read_parquet(path) for key, path in paths.items()}
+                      for name, paths in (histories or {}).items()}
+    text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics, resolution,
+                         history_tables)
     page = render_html(text, figures)
     folder = cache_dir() / "report"
     return {

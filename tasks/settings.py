@@ -8,6 +8,9 @@ point the pipeline elsewhere without touching code:
   (default ``data/cache``). Both live together so that deleting the folder clears the cache consistently:
   a cached task result can never point at an intermediate file that is gone.
 - ``INFERENCE_TRENDS_RUNS_DIR``: default parent of run folders (``data/runs``).
+- ``INFERENCE_TRENDS_RAW_DIR``: raw responses fetched from live APIs, kept as received (``data/raw``, git-ignored;
+  ``tasks.aa_client`` writes to its ``aa-api/`` subfolder).
+- ``INFERENCE_TRENDS_HISTORY_DIR``: price-history stores (``data/history``; the bundled one is committed).
 - ``INFERENCE_TRENDS_SHARED_DATA``: the raw public datasets (default ``../shared/data`` beside the checkout).
 - ``PREFECT_HOME``: defaults to ``.prefect/`` inside the project, so two clones never share Prefect state.
 """
@@ -37,8 +40,17 @@ def runs_dir() -> Path:
     return _env_path("INFERENCE_TRENDS_RUNS_DIR", data_dir() / "runs")
 
 
+def raw_dir() -> Path:
+    return _env_path("INFERENCE_TRENDS_RAW_DIR", data_dir() / "raw")
+
+
 def snapshots_dir() -> Path:
     return data_dir() / "snapshots"
+
+
+def history_dir() -> Path:
+    """Price-history stores (``data/history/<name>/``: a ledger, per-file parts, drift evidence)."""
+    return _env_path("INFERENCE_TRENDS_HISTORY_DIR", data_dir() / "history")
 
 
 def presets_dir() -> Path:

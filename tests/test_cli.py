@@ -35,6 +35,8 @@ def test_deployment_entrypoints_are_the_flows():
     assert loaded.name == estimate.name == "estimate"
     assert loaded.fn.__code__.co_code == estimate.fn.__code__.co_code
     assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["build-snapshot"])).name == build_snapshot.name
+    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["price-history"])).name == "price-history"
+    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["fetch-aa"])).name == "fetch-aa"
 
 
 @pytest.mark.e2e
