@@ -82,23 +82,31 @@ def _date_axis(ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
 
 
-FOOTER_CHARS = 195  # about what fits on one footer line of a full-width figure at 5.5 pt (~204 characters)
-
-
-def footer_lines(attribution: list[str], note: str) -> str:
-    """The attribution on one line, or on two when it would run into the note on the right."""
-    text = " · ".join(attribution)
-    if len(text) + len(note) <= FOOTER_CHARS or len(attribution) < 2:
-        return text
+def footer_lines(attribution: list[str]) -> str:
+    """The attribution on two lines (used when one line would run into the note or off the figure)."""
     half = (len(attribution) + 1) // 2
     return " · ".join(attribution[:half]) + "\n" + " · ".join(attribution[half:])
 
 
 def _footer(fig: Figure, attribution: list[str], note: str) -> None:
-    fig.text(0.005, 0.005, footer_lines(attribution, note), fontsize=5.5, color="0.35", ha="left", va="bottom",
-             linespacing=1.3)
-    if note:
-        fig.text(0.995, 0.005, note, fontsize=5.5, color="0.35", ha="right", va="bottom")
+    """Attribution bottom left, the method note bottom right. When the two would overlap or the attribution would
+    leave the figure (measured with the renderer, not guessed from its length), the footer's font shrinks a little,
+    and if that is not enough the attribution wraps onto a second line."""
+    left = fig.text(0.005, 0.005, " · ".join(attribution), fontsize=5.5, color="0.35", ha="left", va="bottom",
+                    linespacing=1.3)
+    right = fig.text(0.995, 0.005, note, fontsize=5.5, color="0.35", ha="right", va="bottom") if note else None
+    renderer = fig.canvas.get_renderer()
+    limit = right.get_window_extent(renderer).x0 - 4 if right else fig.bbox.width * 0.995
+    for size in (5.2, 4.9):  # a slightly smaller font first: a second line would run into bottom legends
+        if left.get_window_extent(renderer).x1 <= limit:
+            return
+        left.set_fontsize(size)
+        if right:
+            right.set_fontsize(size)
+            limit = right.get_window_extent(renderer).x0 - 4
+    if left.get_window_extent(renderer).x1 > limit and len(attribution) > 1:
+        left.set_fontsize(5.5)
+        left.set_text(footer_lines(attribution))
 
 
 def _fit_line(points: pd.DataFrame, slope: float, base: str):
