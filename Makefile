@@ -34,6 +34,8 @@ snapshots: $(STAMP)
 	  --input $(SHARED)/models-dev-2026-07 \
 	  --input $(SHARED)/llm-stats-2025-10 \
 	  --input $(SHARED)/epoch-large-scale-models-2026-02
+	$(BIN)/inference-trends snapshot --name epoch-2025-03 \
+	  --input $(SHARED)/epoch-llm-price-trends-2025-03
 
 ## Re-resolve requirements.lock from pyproject.toml in a throwaway environment.
 lock:

@@ -25,8 +25,10 @@ def run(
         "sources by entity resolution (the first one's models are the snapshot's). Default: every bundled "
         "snapshot in data/snapshots.",
     ),
-    preset: str = typer.Option("futuretech-2025", "--preset", "-p",
-                               help="A bundled preset (presets/*.toml) by name, or the path of a preset TOML file."),
+    preset: str = typer.Option("all", "--preset", "-p",
+                               help="A bundled preset (presets/*.toml) by name, the path of a preset TOML file, a "
+                               "comma-separated list of them, or 'all' (default: every bundled preset, side by "
+                               "side)."),
     out: Optional[Path] = typer.Option(
         None, "--out", "-o",
         help="Run folder (default data/runs/<run id>/). An existing folder is replaced only if the run succeeds.",

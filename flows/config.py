@@ -13,8 +13,9 @@ class EstimateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     preset: str = Field(
-        "futuretech-2025",
-        description="A bundled preset's name (presets/*.toml) or the path of your own preset TOML file.",
+        "all",
+        description="A bundled preset's name (presets/*.toml), the path of your own preset TOML file, a "
+        "comma-separated list of them, or 'all' (every bundled preset, side by side).",
     )
     input: str | None = Field(
         None,

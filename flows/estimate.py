@@ -30,7 +30,10 @@ from tasks.canonical import read_snapshot_meta
 from tasks.clean import clean_task, read_clean
 from tasks.figures import draw_figure_task, figure_jobs_task
 from tasks.frontier import frontier_task
+from tasks.breaks import breaks_task
+from tasks.creators import creators_file
 from tasks.hedonic import hedonic_task
+from tasks.monthly import monthly_task
 from tasks.history import LEDGER, PROFILES, history_stores, history_task
 from tasks.ingest import adapter, detect_format
 from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
@@ -38,6 +41,7 @@ from tasks.outputs import collect_task
 from tasks.geomean import geomean_task
 from tasks.plan import plan_geomeans, plan_task
 from tasks.presets import bundled_presets, load_preset
+from tasks.threshold import threshold_task
 from tasks.trends import TrendSpec
 from tasks.report import report_task
 from tasks.resolve import contributing_sources, resolve_task
@@ -45,7 +49,8 @@ from tasks.settings import PROJECT_ROOT, corrections_file, crosswalk_file, histo
 from tasks.sources import attributions
 
 MANIFEST_SCHEMA_VERSION = "1.0"
-FIT_TASKS = {"frontier": frontier_task, "hedonic": hedonic_task}
+FIT_TASKS = {"frontier": frontier_task, "hedonic": hedonic_task, "monthly_cheapest": monthly_task,
+             "threshold": threshold_task}
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,25 @@ def _files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
 
 
+def preset_names(ref: str) -> list[str]:
+    """``all`` (every bundled preset), one name or path, or a comma-separated list of them."""
+    if ref.strip() == "all":
+        return list(bundled_presets())
+    return [part.strip() for part in ref.split(",") if part.strip()]
+
+
+def combined_preset_meta(presets: list) -> dict:
+    """What the report needs of the run's presets: names, titles, references, published values (all of them)."""
+    if len(presets) == 1:
+        return presets[0].model_dump(mode="json")
+    return {"name": ", ".join(p.name for p in presets),
+            "title": "every method side by side (" + ", ".join(p.name for p in presets) + ")",
+            "reference": "; ".join(f"{p.name}: {p.reference}" for p in presets if p.reference),
+            "published": [v for p in presets for v in p.model_dump(mode="json")["published"]],
+            "hardware_factor_per_year": presets[0].hardware_factor_per_year,
+            "hardware_source": presets[0].hardware_source}
+
+
 def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) -> list[dict]:
     records = []
     for item in inputs:
@@ -102,13 +126,17 @@ def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) ->
                 records.append({"path": display_path(file), "role": f"{fmt} input ({item.name})",
                                 "sha256": sha256_file(file)})
     records.append({"path": display_path(corrections), "role": "data corrections", "sha256": sha256_file(corrections)})
+    if creators_file().exists():  # the hedonic regression's creator clusters (tasks/creators.py)
+        records.append({"path": display_path(creators_file()), "role": "creator mapping",
+                        "sha256": sha256_file(creators_file())})
     crosswalk = crosswalk_file()
     if any(len(i.parts) > 1 for i in inputs) and crosswalk.exists():
         records.append({"path": display_path(crosswalk), "role": "entity-resolution crosswalk",
                         "sha256": sha256_file(crosswalk)})
-    preset_path = Path(preset_ref) if Path(preset_ref).exists() else bundled_presets().get(preset_ref)
-    if preset_path is not None:
-        records.append({"path": display_path(preset_path), "role": "preset", "sha256": sha256_file(preset_path)})
+    for ref in preset_names(preset_ref):
+        preset_path = Path(ref) if Path(ref).exists() else bundled_presets().get(ref)
+        if preset_path is not None:
+            records.append({"path": display_path(preset_path), "role": "preset", "sha256": sha256_file(preset_path)})
     return records
 
 
@@ -211,14 +239,14 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     """Estimate how fast inference gets cheaper at constant quality, per the chosen preset, on bundled or given
     data; write trends.csv, points.csv, report.md and manifest.json to the run folder."""
     logger = get_run_logger()
-    preset = load_preset(config.preset)
+    presets = [load_preset(name) for name in preset_names(config.preset)]
     if config.bootstrap_resamples is not None:
-        preset = preset.model_copy(update={"uncertainty": preset.uncertainty.model_copy(
-            update={"bootstrap_resamples": config.bootstrap_resamples})})
+        presets = [p.model_copy(update={"uncertainty": p.uncertainty.model_copy(
+            update={"bootstrap_resamples": config.bootstrap_resamples})}) for p in presets]
     inputs = resolve_inputs(config)
     corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
     tracker = StageTracker(refresh_cache=config.refresh_cache)
-    logger.info("preset %s on %s%s", preset.name, ", ".join(i.name for i in inputs),
+    logger.info("preset(s) %s on %s%s", ", ".join(p.name for p in presets), ", ".join(i.name for i in inputs),
                 " (as published: corrections off)" if config.as_published else "")
 
     clean_paths: dict[str, dict[str, Path]] = {}
@@ -237,10 +265,14 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
                                              not config.as_published)
         analysis = {"": clean_paths[item.name]["analysis"]}
-        if not config.as_published and any(p.snapshot == item.name for p in preset.published):
+        if not config.as_published and any(p.snapshot == item.name for preset in presets for p in preset.published):
             # the data as published, for the published-vs-reproduced comparison of the report
             analysis["as_published"] = tracker.run("clean", clean_task, canonical, corrections, False)["analysis"]
-        specs = tracker.run("plan", plan_task, preset, item.name, analysis[""], analysis.get("as_published"))
+        specs = []
+        for preset in presets:
+            published_here = any(p.snapshot == item.name for p in preset.published)
+            specs += tracker.run("plan", plan_task, preset, item.name, analysis[""],
+                                 analysis.get("as_published") if published_here else None)
         all_specs += specs
         # a trend is fitted on the table its variant names (as_published), else on the cleaned one
         submissions += [(spec, analysis.get(spec.variant, analysis[""])) for spec in specs]
@@ -249,6 +281,8 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         submissions, config.refresh_cache)
     tracker.records += records
     outputs = tracker.run("collect", collect_task, results)
+    breaks_path = tracker.run("breaks", breaks_task, outputs["trends.csv"], outputs["points.csv"],
+                                        {p.name: p.breaks.model_dump() for p in presets})
     analysis_paths = {name: paths["analysis"] for name, paths in clean_paths.items()}
     histories = {}
     if config.history:
@@ -270,13 +304,14 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         for file in (LEDGER, PROFILES):
             records.append({"path": display_path(history_dir() / name / file), "role": f"price history ({name})",
                             "sha256": sha256_file(history_dir() / name / file)})
-    meta = {"preset": preset.model_dump(mode="json"), "as_published": config.as_published,
+    meta = {"preset": combined_preset_meta(presets), "presets": [p.model_dump(mode="json") for p in presets],
+            "as_published": config.as_published,
             "attribution": run_attribution(cleans, inputs, resolution_paths), "inputs": records,
             "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
     if histories:
         meta["attribution"] += [line for line in attributions(["aa_site"]) if line not in meta["attribution"]]
     report = tracker.run("report", report_task, outputs["trends.csv"], outputs["diagnostics.csv"], clean_paths,
-                         figures, meta, resolution_paths, histories)
+                         figures, meta, resolution_paths, histories, breaks_path)
 
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
@@ -289,6 +324,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "quarantine_summary.csv": _combined(cleans, "summary"),
         "corrections_log.csv": _combined(cleans, "corrections"),
         "warnings.csv": _combined(cleans, "warnings"),
+        "breaks.csv": read_parquet(breaks_path),
     }
     for name, paths in histories.items():
         for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
@@ -303,6 +339,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "command": " ".join(sys.argv),
         "config": config.model_dump(mode="json"),
         "preset": meta["preset"],
+        "presets": meta["presets"],
         "snapshots": [{"name": i.name, "format": i.format,
                        "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
                       for i in inputs],

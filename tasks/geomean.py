@@ -17,7 +17,7 @@ import pandas as pd
 from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.stats import DAYS_PER_YEAR, LOG_BASES, halving_months
-from tasks.trends import TrendResult, TrendSpec, rows_frame, trend_row, write_result
+from tasks.trends import TrendResult, TrendSpec, hardware_adjusted, rows_frame, trend_row, write_result
 from tasks.uncertainty import factors, summarise
 
 
@@ -48,7 +48,8 @@ def fit_geomean(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: p
                     note=f"mean of the log slopes of bands {bands}; percentile interval of {summary.valid} of "
                          f"{summary.total} joint resamples in which every band had an estimate", **common)
     row.update(factor_per_year=factor, ci_low=summary.low, ci_high=summary.high, slope_per_day=slope,
-               log_base=spec.log_base, halving_months=halving_months(factor), ci_level=spec.ci_level)
+               log_base=spec.log_base, halving_months=halving_months(factor), ci_level=spec.ci_level,
+               hardware_adjusted_factor=hardware_adjusted(spec, factor))
     replicates = pd.DataFrame({"trend_id": spec.trend_id, "kind": "bootstrap",
                                "replicate": np.arange(len(replicate_slopes)), "slope_per_day": replicate_slopes})
     return TrendResult(rows=rows_frame([row]), points=pd.DataFrame(columns=["trend_id"]),

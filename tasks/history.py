@@ -23,10 +23,10 @@ is a data-quality warning with its date.
 
 **Same-model drift** (``same_model_drift``): the lowest price per model and day across providers
 (``tasks.lowest``; the AA scrapes have one headline price per model and day), then for each model priced on the
-first and the last date of the price window, the annualised rate at which its own price changed: OLS of ln price on observation day over its daily
-prices, as ``factor_per_year`` = exp(-slope x 365.25) (> 1: it got cheaper), and the endpoint rate
-(first / last) ** (365.25 / days). Summarised by median and spread (10th, 25th, 75th, 90th percentiles), open vs
-all. This is the part of a price decline that is price cuts on existing models rather than new models; a short
+first and the last date of the price window, the annualised rate at which its own price changed: OLS of ln price
+on observation day over its daily prices, as ``factor_per_year`` = exp(-slope x 365.25) (> 1: it got cheaper),
+and the endpoint rate (first / last) ** (365.25 / days). Summarised by median and spread (10th, 25th, 75th, 90th
+percentiles), open vs all. This is the part of a price decline that is price cuts on existing models rather than new models; a short
 window annualises small cuts into large rates, so the window length is always shown beside the numbers.
 """
 

@@ -9,7 +9,7 @@ import pandas as pd
 from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.presets import Preset
-from tasks.trends import AS_PUBLISHED, COMMON_SAMPLE, HALF_OPEN, TrendSpec
+from tasks.trends import AS_PUBLISHED, COMMON_SAMPLE, HALF_OPEN, NO_REASONING, TrendSpec
 
 
 def _frontier_specs(preset: Preset, common: dict, price_sources: set[str]) -> list[TrendSpec]:
@@ -62,11 +62,75 @@ def _hedonic_specs(preset: Preset, common: dict, price_sources: set[str]) -> lis
     h = preset.hedonic
     low, high = h.score_range
     sources = [s for s in [*h.price_sources, *h.comparison_price_sources] if s in price_sources]
-    return [TrendSpec(**common, method="hedonic", subset=subset, quality_measure=h.quality_measure, band_low=low,
-                      band_high=high, quantity="price", price_type=price_type, price_source=source,
-                      controls=tuple(controls), ci_methods=tuple(h.ci_methods), log_base=h.log_base)
-            for source in dict.fromkeys(sources)
-            for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
+    options = dict(ci_methods=tuple(h.ci_methods), log_base=h.log_base, cluster_by=h.cluster_by,
+                   wild_bootstrap=h.wild_bootstrap, wild_cluster_below=h.wild_cluster_below,
+                   quantiles=tuple(h.quantiles), quantile_bootstrap=h.quantile_bootstrap, seed=h.seed)
+    specs = [TrendSpec(**common, **options, method="hedonic", subset=subset, quality_measure=h.quality_measure,
+                       band_low=low, band_high=high, quantity="price", price_type=price_type, price_source=source,
+                       controls=tuple(controls))
+             for source in dict.fromkeys(sources)
+             for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
+    if h.no_reasoning:  # the same fits without reasoning models (Epoch AI excludes them)
+        specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True}) for s in specs]
+    return specs
+
+
+def _monthly_specs(preset: Preset, common: dict, price_sources: set[str], analysis: pd.DataFrame | None
+                   ) -> list[TrendSpec]:
+    """a16z's monthly cheapest model above each threshold, on the first price source the preset lists that the
+    snapshot has (a16z used one price per model)."""
+    from tasks.monthly import price_type_for
+
+    m = preset.monthly_cheapest
+    specs = []
+    for source in [s for s in m.price_sources if s in price_sources][:1]:
+        price_type = price_type_for(analysis, source) if analysis is not None else "mean_in_out"
+        for subset in m.subsets:
+            for threshold in m.thresholds:
+                specs.append(TrendSpec(**common, method="monthly_cheapest", subset=subset,
+                                       quality_measure=m.quality_measure, band_low=threshold, band_high=None,
+                                       quantity="price", price_type=price_type, price_source=source,
+                                       log_base=m.log_base))
+    if not specs:  # no price source this preset uses: say so instead of leaving the preset silent
+        specs = [TrendSpec(**common, method="monthly_cheapest", subset=subset, quality_measure=m.quality_measure,
+                           band_low=threshold, band_high=None, quantity="price", price_type="mean_in_out",
+                           skip_note=f"no price from {', '.join(m.price_sources)} in this snapshot")
+                 for subset in m.subsets for threshold in m.thresholds]
+    return specs
+
+
+def _threshold_specs(preset: Preset, common: dict, analysis: pd.DataFrame) -> list[TrendSpec]:
+    """Epoch AI's thresholds are in the data: one trend per score that was once the best so far, per benchmark, on
+    the first price source of the preset's list that the snapshot has. A benchmark that yields no threshold (no
+    usable scores, or all below the multiple-choice minimum), or a snapshot with none of the price sources, gives one
+    ``skipped`` trend with the reason."""
+    from tasks.threshold import find_thresholds, observations, percent_scale
+
+    t = preset.threshold
+    present = available_price_sources(analysis)
+    source = next((s for s in t.price_sources if s in present), None)
+    options = dict(common, method="threshold", subset=t.subset, quantity="price", price_type=t.price_type,
+                   price_source=source or t.price_sources[0], band_edges="half_open", ci_methods=("ols",),
+                   log_base=t.log_base, exclude_reasoning=t.exclude_reasoning)
+    specs = []
+    for benchmark in t.benchmarks:
+        if source is None:
+            specs.append(TrendSpec(**options, quality_measure=benchmark, skip_note=(
+                f"no {' or '.join(t.price_sources)} prices in snapshot {common['snapshot']}")))
+            continue
+        minimum = t.min_threshold if benchmark in t.multiple_choice else None
+        obs = observations(analysis, benchmark, source, t.price_type, t.subset, t.exclude_reasoning)
+        found = find_thresholds(obs, benchmark, minimum)
+        if found.empty:
+            why = (f"no {benchmark} score of a priced ({source}) model" if obs.empty else
+                   f"every {benchmark} threshold lies below the multiple-choice minimum of {minimum:.0%}")
+            specs.append(TrendSpec(**options, quality_measure=benchmark,
+                                   skip_note=f"{why} in snapshot {common['snapshot']}: no threshold to follow"))
+            continue
+        high = 100.0 if percent_scale(benchmark) else None
+        specs += [TrendSpec(**options, quality_measure=benchmark, band_low=float(row.band_low), band_high=high,
+                            threshold_model=row.name) for row in found.itertuples()]
+    return specs
 
 
 def needed_measures(spec: TrendSpec) -> list[str]:
@@ -82,33 +146,45 @@ def mark_missing(specs: list[TrendSpec], snapshot: str, measures: set[str] | Non
     for spec in specs:
         missing = [m for m in dict.fromkeys(needed_measures(spec)) if m not in measures]
         if missing:
+            lookalike = [f"{m}_pro" for m in missing if f"{m}_pro" in measures]
+            why = (f" ({' / '.join(lookalike)} is there, and is a different benchmark)" if lookalike else
+                   " (its sources report none, or a source stopped reporting it: see the data-drift warnings)")
             spec = spec.model_copy(update={"skip_note": (
-                f"no {' or '.join(missing)} scores in snapshot {snapshot}: the source reports none (see the data-drift "
-                "warnings); skipped rather than estimated on what is left")})
+                f"no {' or '.join(missing)} scores in snapshot {snapshot}{why}; skipped rather than estimated on "
+                "other data")})
         out.append(spec)
     return out
 
 
 def plan_trends(preset: Preset, snapshot: str, price_sources: set[str], as_published: bool = False,
-                measures: set[str] | None = None) -> list[TrendSpec]:
+                measures: set[str] | None = None, analysis: pd.DataFrame | None = None) -> list[TrendSpec]:
     """Every trend the preset asks for, on the price sources this snapshot has (in the preset's order).
 
     ``as_published``: the snapshot's data corrections changed something, so every trend that has a published
     counterpart is fitted a second time on the data as published (``variant`` = ``as_published``), to tell
     correction effects from method effects in the published-vs-reproduced comparison.
     """
-    common = dict(snapshot=snapshot, preset=preset.name, min_points=preset.min_points, ci_level=preset.ci_level)
+    common = dict(snapshot=snapshot, preset=preset.name, min_points=preset.min_points, ci_level=preset.ci_level,
+                  hardware_factor=preset.hardware_factor_per_year)
     specs: list[TrendSpec] = []
     if preset.frontier is not None:
         specs += _frontier_specs(preset, common, price_sources)
     if preset.hedonic is not None:
         specs += _hedonic_specs(preset, common, price_sources)
+    if preset.monthly_cheapest is not None:
+        specs += _monthly_specs(preset, common, price_sources, analysis)
+    if preset.threshold is not None:
+        if analysis is None:
+            raise ValueError(f"preset {preset.name}: threshold trends are planned from the data; pass the analysis "
+                             "table")
+        specs += _threshold_specs(preset, common, analysis)
     if as_published:
         published = [p for p in preset.published if p.snapshot == snapshot]
         specs += [spec.model_copy(update={"variant": AS_PUBLISHED, "coverage_simulations": 0}) for spec in specs
                   if not spec.variant and any(
                       p.matches(spec.method, spec.subset, spec.quantity, spec.price_type, spec.price_source,
-                                spec.band_low, spec.band_high, "+".join(spec.controls)) for p in published)]
+                                spec.band_low, spec.band_high, "+".join(spec.controls), spec.quality_measure,
+                                spec.threshold_model) for p in published)]
     specs = mark_missing(specs, snapshot, measures)
     ids = [spec.trend_id for spec in specs]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -152,4 +228,4 @@ def plan_task(preset: Preset, snapshot: str, analysis_path: Path, as_published_p
     analysis = read_parquet(analysis_path)
     differs = as_published_path is not None and not analysis.equals(read_parquet(as_published_path))
     return plan_trends(preset, snapshot, available_price_sources(analysis), as_published=differs,
-                       measures=available_measures(analysis))
+                       measures=available_measures(analysis), analysis=analysis)

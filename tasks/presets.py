@@ -67,8 +67,18 @@ class HedonicPreset(_Strict):
     price_types: list[PriceType] = ["input", "output", "blended"]
     price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
     comparison_price_sources: list[PriceSource] = []
-    ci_methods: list[Literal["ols", "hc3"]] = ["ols", "hc3"]
+    # ols, hc3: classical and heteroskedasticity-robust; cluster: cluster-robust by creator (CR1, t with G-1 df);
+    # wild_cluster: wild cluster restricted bootstrap-t (tasks/robust.py). Every one is an estimator-ols row.
+    ci_methods: list[Literal["ols", "hc3", "cluster", "wild_cluster"]] = ["ols", "hc3"]
     log_base: LogBase = "e"
+    cluster_by: Literal["creator"] = "creator"  # the source's creator, else data/creators.csv, else the model itself
+    wild_bootstrap: int = Field(999, ge=99)  # wild cluster bootstrap replicates (all weight vectors if fewer)
+    wild_cluster_below: int = Field(30, ge=0)  # cluster asked, fewer clusters than this: wild_cluster added
+    quantiles: list[Literal[0.5, 0.2]] = []  # quantile regressions: estimator quantile_0.5 / quantile_0.2
+    # their seeded pairs-bootstrap resamples (0: no interval); 499: (B + 1) * 0.05 = 25, an exact order statistic
+    quantile_bootstrap: int = Field(499, ge=0)
+    no_reasoning: bool = False  # also fit every trend without reasoning models (variant no_reasoning)
+    seed: int = 20250713
 
     @model_validator(mode="after")
     def _known_controls(self):
@@ -90,17 +100,46 @@ class DecompositionPreset(_Strict):
     price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
 
 
+class ThresholdPreset(_Strict):
+    """Epoch AI's method (March 2025, ``tasks/threshold.py``): per benchmark, every score that was once the best so
+    far is a threshold; from it on, the observations priced strictly below every earlier one at or above the
+    threshold, regressed (log) on their dates."""
+
+    benchmarks: list[str]
+    subset: Subset = "all"
+    # thresholds below this score (a fraction: 0.30 = 30%) are skipped on these (multiple-choice) benchmarks
+    multiple_choice: list[str] = ["mmlu", "gpqa_diamond"]
+    min_threshold: float = Field(0.30, ge=0, le=1)
+    exclude_reasoning: bool = True  # leave out models flagged as reasoning models (thresholds and points)
+    price_type: PriceType = "blended"
+    # in order of preference: the first price source the snapshot has is used
+    price_sources: list[PriceSource] = ["source_price"]
+    log_base: LogBase = "10"
+
+    @model_validator(mode="after")
+    def _known_benchmarks(self):
+        for benchmark in [*self.benchmarks, *self.multiple_choice]:
+            if benchmark not in BENCHMARK_UNITS:
+                raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARK_UNITS)}")
+        if not self.price_sources:
+            raise ValueError("give at least one price source")
+        return self
+
+
 class PublishedValue(_Strict):
     """A number the preset's authors published, set beside ours on their data in the report.
 
     It selects our trend(s) by method, subset, quantity, price type and source, band (or hedonic score range) and
     controls; ``aggregate`` compares a statement across the subset's bands ("7-28x", "geometric mean 11.8x").
+    A ``threshold`` trend (Epoch AI) is selected by its benchmark (``quality_measure``) and ``threshold_model``.
     """
 
     label: str
     snapshot: str
-    method: Literal["frontier", "hedonic"] = "frontier"
+    method: Literal["frontier", "hedonic", "threshold"] = "frontier"
     subset: Subset
+    quality_measure: str | None = None  # threshold: the benchmark
+    threshold_model: str | None = None  # threshold: the model whose score is the threshold (its name)
     quantity: str = "price"
     price_type: PriceType | None = None
     price_source: PriceSource | None = None
@@ -124,11 +163,18 @@ class PublishedValue(_Strict):
             raise ValueError(f"published value {self.label!r}: give exactly one of value, value_range")
         if self.aggregate is not None and self.band is not None:
             raise ValueError(f"published value {self.label!r}: an aggregate spans bands; do not give a band")
+        if self.method == "threshold" and (self.quality_measure is None or self.threshold_model is None):
+            raise ValueError(f"published value {self.label!r}: a threshold trend needs quality_measure and "
+                             "threshold_model")
         return self
 
-    def matches(self, method, subset, quantity, price_type, price_source, band_low, band_high, controls) -> bool:
+    def matches(self, method, subset, quantity, price_type, price_source, band_low, band_high, controls,
+                quality_measure=None, threshold_model=None) -> bool:
         """Does a trend (its identifying fields) fall under this published value?"""
         if (method, subset, quantity) != (self.method, self.subset, self.quantity):
+            return False
+        if self.method == "threshold" and (quality_measure, threshold_model) != (self.quality_measure,
+                                                                                 self.threshold_model):
             return False
         if self.price_type is not None and price_type != self.price_type:
             return False
@@ -139,6 +185,34 @@ class PublishedValue(_Strict):
         if self.method == "hedonic" and "+".join(self.controls) != (controls or ""):
             return False
         return True
+
+
+class MonthlyCheapestPreset(_Strict):
+    """The cheapest model at or above a quality threshold, month by month (a16z "LLMflation", Nov 2024)."""
+
+    quality_measure: str = "mmlu"
+    thresholds: list[float] = [42, 83]  # in band units: percent for fraction benchmarks
+    subsets: list[Subset] = ["all"]
+    # the first of these the snapshot has; the mean of input and output where the snapshot has them (a16z), else
+    # the source's blended price
+    price_sources: list[PriceSource] = ["source_price", "lowest_reported", "lowest_provider", "aa_headline"]
+    log_base: LogBase = "10"
+
+    @field_validator("quality_measure")
+    @classmethod
+    def _known_benchmark(cls, value: str) -> str:
+        if value not in BENCHMARK_UNITS:
+            raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
+        return value
+
+
+class BreaksPreset(_Strict):
+    """One structural break in a trend's log-linear fit, tested where each segment can have enough points."""
+
+    min_segment: int = Field(5, ge=3)  # points on each side of a candidate break
+    simulations: int = Field(999, ge=99)  # residual bootstrap of the sup-F statistic under "no break"
+    alpha: float = Field(0.10, gt=0, lt=1)  # a break is reported as supported when p < alpha
+    seed: int = 20250714
 
 
 class UncertaintyPreset(_Strict):
@@ -162,7 +236,14 @@ class Preset(_Strict):
     frontier: FrontierPreset | None = None
     hedonic: HedonicPreset | None = None
     decomposition: DecompositionPreset | None = None
+    threshold: ThresholdPreset | None = None
+    monthly_cheapest: MonthlyCheapestPreset | None = None
     uncertainty: UncertaintyPreset = UncertaintyPreset()
+    breaks: BreaksPreset = BreaksPreset()
+    # Hardware price-performance improvement per year: the factor a price trend is divided by to give
+    # ``hardware_adjusted_factor`` (what is left for algorithms and market). None: no adjustment.
+    hardware_factor_per_year: float | None = Field(None, gt=0)
+    hardware_source: str = ""
     published: list[PublishedValue] = []
 
     @model_validator(mode="after")

@@ -22,9 +22,11 @@ import pandas as pd
 from tasks.caching import cached_task, sha256_bytes
 from tasks.clean import CleanResult, read_clean
 from tasks.io import atomic_write_text, read_parquet
+from tasks.methods import breaks_section, methods_section, methods_selection
 from tasks.presets import PublishedValue
 from tasks.settings import cache_dir
 from tasks.stats import geometric_mean
+from tasks.threshold import BENCHMARK_LABELS, fmt_range
 from tasks.trends import read_trends_csv
 
 PRICE_SOURCES = ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
@@ -253,38 +255,216 @@ def frontier_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Pat
     return out
 
 
+def _hedonic_clusters(note) -> int | None:
+    """G, from the note of a cluster or wild_cluster row ("G creator clusters; ...", tasks/hedonic.py)."""
+    match = re.search(r"(\d+) creator clusters", note if isinstance(note, str) else "")
+    return int(match.group(1)) if match else None
+
+
+def _hedonic_orphans(notes) -> list[str]:
+    """Models that neither the source nor data/creators.csv attribute to a creator (each its own cluster)."""
+    found = []
+    for note in notes:
+        match = re.search(r"no creator, own cluster: ([^;]+)", note if isinstance(note, str) else "")
+        if match:
+            found += [m.strip() for m in match.group(1).split(",")]
+    return sorted(set(found))
+
+
+def _with_interval(row) -> str:
+    if row is None:
+        return "-"
+    if row["status"] != "ok":
+        return row["status"]
+    interval = fmt_interval(row["ci_low"], row["ci_high"])
+    return fmt_factor(row["factor_per_year"]) + ("" if interval == "-" else f" [{interval}]")
+
+
+def _reasoning_counts(note) -> tuple[int, int] | None:
+    match = re.search(r"without (\d+) reasoning model\(s\); (\d+) model\(s\) with unknown", note or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path]) -> list[str]:
-    hedonic = _main(trends, snapshot)
-    hedonic = hedonic[hedonic["method"] == "hedonic"]
+    """The hedonic fits per price type: every interval method, the quantile regressions, the clusters, and the
+    effect of leaving out reasoning models (``tasks/hedonic.py``)."""
+    import math
+
+    every = trends[(trends["snapshot"] == snapshot) & (trends["method"] == "hedonic")]
+    hedonic = every[every["variant"].isna()]
     if hedonic.empty:
         return []
+    level = f"{hedonic['ci_level'].dropna().iloc[0]:.0%}" if hedonic["ci_level"].notna().any() else "90%"
+    first = hedonic.iloc[0]
+    measure = {"mmlu_pro": "MMLU-Pro"}.get(first["quality_measure"], first["quality_measure"])
     out = ["## Hedonic regression", "",
-           "ln(price) on release day and quality scores, over every model of the subset in the score range: the "
-           "quality-adjusted rate at which prices fall. Extra controls drop models that lack the score: compare fits "
-           "by adjusted R^2.", ""]
-    rows = []
-    for (source, price_type, subset, controls), group in hedonic.groupby(
-            ["price_source", "price_type", "subset", "controls"], sort=True):
-        by = {row["ci_method"]: row for _, row in group.iterrows()}
-        first = next(iter(by.values()))
-        rows.append([price_type, source, subset, fmt_band(first), controls.replace("+", " + "),
-                     fmt_factor(first["factor_per_year"]),
-                     fmt_interval(by["ols"]["ci_low"], by["ols"]["ci_high"]) if "ols" in by else "-",
-                     fmt_interval(by["hc3"]["ci_low"], by["hc3"]["ci_high"]) if "hc3" in by else "-",
-                     fmt_int(first["n"]), fmt_number(first["r_squared"]), fmt_number(first["adj_r_squared"]),
-                     fmt_status(first)])
-    out += [md_table(["price", "source", "subset", "MMLU-Pro range (%)", "controls", "x / year", "90% CI (OLS)",
-                      "90% CI (HC3)", "n", "R^2", "adj. R^2", "status"], rows, "lllllrrrrrrl"), ""]
-    ok = hedonic[(hedonic["status"] == "ok") & (hedonic["ci_method"] == "ols") & (hedonic["controls"] == "mmlu_pro")]
+           f"ln(price) on release day and quality scores, over every {first['subset']} model with "
+           f"{measure} in {fmt_band(first)} %: the quality-adjusted rate at which prices fall "
+           "(x / year, OLS). Extra controls drop models that lack the score: compare fits by adjusted R^2. "
+           f"{level} intervals: classical (OLS), heteroskedasticity-robust (HC3), clustered by creator (CR1, t with "
+           "G - 1 df; G clusters) and the wild cluster bootstrap-t (null imposed, interval by test inversion). The "
+           "median and 20th-percentile regressions (QuantReg) carry pairs-bootstrap intervals.", ""]
+    rows, clusters, orphan_notes = [], [], []
+    order = {"input": 0, "output": 1, "blended": 2}
+    skipped = hedonic[hedonic["status"] == "skipped"]
+    keys = hedonic[hedonic["status"] != "skipped"][["price_source", "price_type", "subset", "controls"]]
+    keys = keys.drop_duplicates()
+    keys = keys.assign(_p=keys["price_type"].map(order).fillna(3),
+                       _s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
+                       _c=keys["controls"].str.count(r"\+")).sort_values(["_s", "subset", "_c", "controls", "_p"])
+    many_subsets = hedonic["subset"].nunique() > 1
+    for key in keys.itertuples(index=False):
+        group = hedonic[(hedonic["price_source"] == key.price_source) & (hedonic["price_type"] == key.price_type)
+                        & (hedonic["subset"] == key.subset) & (hedonic["controls"] == key.controls)]
+        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
+        ols = by.get(("ols", "ols"), group.iloc[0])
+
+        def interval(method):
+            row = by.get(("ols", method))
+            if row is None:
+                return "-"
+            return fmt_interval(row["ci_low"], row["ci_high"]) if row["status"] == "ok" else row["status"]
+
+        count = next((_hedonic_clusters(by[k]["note"]) for k in (("ols", "cluster"), ("ols", "wild_cluster"))
+                      if k in by and _hedonic_clusters(by[k]["note"]) is not None), None)
+        if count is not None:
+            clusters.append(count)
+        orphan_notes += [r["note"] for r in by.values()]
+        label = key.price_type + (f" ({key.subset})" if many_subsets else "")
+        rows.append([label, key.price_source, key.controls.replace("+", " + "), fmt_int(ols["n"]),
+                     fmt_factor(ols["factor_per_year"]) if ols["status"] == "ok" else fmt_status(ols),
+                     interval("ols"), interval("hc3"), interval("cluster"), interval("wild_cluster"),
+                     fmt_int(count), _with_interval(by.get(("quantile_0.5", "bootstrap"))),
+                     _with_interval(by.get(("quantile_0.2", "bootstrap"))),
+                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}"])
+    out += [md_table(["price", "source", "controls", "n", "x / year", f"{level} CI: OLS", "HC3", "cluster",
+                      "wild cluster", "G", "median reg. x / year", "20th pct. reg. x / year", "R^2 / adj."],
+                     rows, "llllrrrrrrrrr"), ""]
+    for note, group in skipped.drop_duplicates("trend_id").groupby("note", sort=True):
+        which = ", ".join(sorted(set(group["controls"].str.replace("+", " + "))))
+        out += [f"Not estimated ({len(group)} trend(s) with controls {which}): {note}", ""]
+    orphans = _hedonic_orphans(orphan_notes)
+    if clusters:
+        few = max(clusters) < 30
+        spread = f"{min(clusters)}" if min(clusters) == max(clusters) else f"{min(clusters)}-{max(clusters)}"
+        out += [f"Models cluster by creator (the source's, else `data/creators.csv`): G = {spread} per sample. "
+                + ("With fewer than 30 clusters the cluster-robust t interval tends to be too narrow; the wild "
+                   "cluster bootstrap interval is the one to read. " if few else "")
+                + ("Every model in these samples has a creator." if not orphans else
+                   f"No creator for {len(orphans)} model(s), each its own cluster: {', '.join(orphans)}."), ""]
+    ok = hedonic[(hedonic["status"] == "ok") & (hedonic["estimator"] == "ols") & (hedonic["ci_method"] == "ols")
+                 & (hedonic["controls"] == "mmlu_pro")]
+    source = headline_source(ok)
+    ok = ok[ok["price_source"] == source]
     by_type = {row["price_type"]: row["factor_per_year"] for _, row in ok.iterrows()}
     if "input" in by_type and "output" in by_type and by_type["output"] > 1:
-        import math
-
         ratio = math.log(by_type["input"]) / math.log(by_type["output"])
         out += [f"Input prices fall {fmt_factor(by_type['input'])}x per year and output prices "
-                f"{fmt_factor(by_type['output'])}x: in log terms input falls {ratio:.2f} times as fast as output.", ""]
+                f"{fmt_factor(by_type['output'])}x ({source}): in log terms input falls {ratio:.2f} times as fast "
+                "as output.", ""]
+    quantiles = hedonic[(hedonic["status"] == "ok") & (hedonic["price_source"] == source)
+                        & (hedonic["controls"] == "mmlu_pro") & hedonic["estimator"].str.startswith("quantile")]
+    if not quantiles.empty and not ok.empty:
+        def span(values):
+            return f"{fmt_factor(min(values))}-{fmt_factor(max(values))}x"
+        median = quantiles[quantiles["estimator"] == "quantile_0.5"]["factor_per_year"].tolist()
+        low = quantiles[quantiles["estimator"] == "quantile_0.2"]["factor_per_year"].tolist()
+        parts = [f"OLS {span(ok['factor_per_year'].tolist())}"]
+        parts += [f"median regression {span(median)}"] if median else []
+        parts += [f"20th-percentile regression {span(low)}"] if low else []
+        out += [f"Across price types ({source}, MMLU-Pro control): " + ", ".join(parts) + " per year: the cheap end "
+                "of the market (20th percentile) "
+                + ("falls more slowly than the mean." if low and max(low) < min(ok["factor_per_year"]) else
+                   "does not fall uniformly more slowly than the mean." if low else "is not estimated."), ""]
+    out += _no_reasoning_lines(every, source)
     out += figure(figures, snapshot, "hedonic", "Figure: price adjusted to the mean MMLU-Pro vs release date, with the "
                                                 "fitted trend")
+    return out
+
+
+def _no_reasoning_lines(every: pd.DataFrame, source: str | None) -> list[str]:
+    """With vs without reasoning models (variant no_reasoning), OLS, the headline source, the first control set."""
+    import math
+
+    ols = every[(every["estimator"] == "ols") & (every["ci_method"] == "ols") & (every["price_source"] == source)]
+    without = ols[ols["variant"] == "no_reasoning"]
+    if without.empty:
+        return []
+    controls = ols[ols["variant"].isna() & (ols["status"] == "ok")]["controls"].dropna()
+    controls = min(controls, key=lambda c: (c.count("+"), c)) if len(controls) else None  # the fewest controls
+    rows, changes = [], []
+    order = {"input": 0, "output": 1, "blended": 2}
+    for _, out_row in without[without["controls"] == controls].sort_values(
+            "price_type", key=lambda s: s.map(order).fillna(3)).iterrows():
+        match = ols[ols["variant"].isna() & (ols["price_type"] == out_row["price_type"])
+                    & (ols["subset"] == out_row["subset"]) & (ols["controls"] == controls)]
+        if match.empty:
+            continue
+        with_row = match.iloc[0]
+        counts = _reasoning_counts(out_row["note"])
+        rows.append([out_row["price_type"], _with_interval(with_row), fmt_int(with_row["n"]), _with_interval(out_row),
+                     fmt_int(out_row["n"]), str(counts[0]) if counts else "-", str(counts[1]) if counts else "-"])
+        if with_row["status"] == "ok" and out_row["status"] == "ok":
+            changes.append((out_row["price_type"], with_row, out_row, counts))
+    if not rows:
+        return []
+    lines = ["### Without reasoning models", "",
+             "Reasoning models spend many more tokens per task, so their per-token prices are not comparable; Epoch "
+             f"AI leaves them out. The same OLS fits without the models flagged as reasoning models ({source}, "
+             f"controls: {controls.replace('+', ' + ') if controls else '-'}); models whose flag is unknown stay in.",
+             "", md_table(["price", "with: x / year [CI]", "n", "without: x / year [CI]", "n", "reasoning excluded",
+                           "unknown kept"], rows, "lrrrrrr"), ""]
+    if changes:
+        def shift(item):
+            _, with_row, out_row, _ = item
+            return abs(math.log(out_row["factor_per_year"]) - math.log(with_row["factor_per_year"]))
+
+        price_type, with_row, out_row, counts = max(changes, key=shift)
+        inside = with_row["ci_low"] <= out_row["factor_per_year"] <= with_row["ci_high"]
+        excluded = f"the {counts[0]} reasoning model(s)" if counts else "the reasoning models"
+        lines += [f"Leaving out {excluded} moves the factor most for {price_type} prices: "
+                  f"{fmt_factor(with_row['factor_per_year'])}x -> {fmt_factor(out_row['factor_per_year'])}x per year "
+                  f"(n {fmt_int(with_row['n'])} -> {fmt_int(out_row['n'])}), "
+                  + ("inside the interval with them: the exclusion does not change the conclusion." if inside else
+                     "outside the interval with them: the choice matters here.") , ""]
+    return lines
+
+
+def threshold_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
+    """Epoch AI's threshold trends of one snapshot (``tasks/threshold.py``): one table row per threshold."""
+    rows = trends[(trends["snapshot"] == snapshot) & (trends["method"] == "threshold") & trends["variant"].isna()
+                  & (trends["ci_method"] == "ols")]
+    if rows.empty:
+        return []
+    order = {b: i for i, b in enumerate(BENCHMARK_LABELS)}
+    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(len(order)))
+    rows = rows.sort_values(["_b", "quality_measure", "band_low"], na_position="first")
+    sources = ", ".join(f"`{s}`" for s in rows["price_source"].dropna().unique())
+    table = []
+    for _, row in rows.iterrows():
+        ok = row["status"] == "ok"
+        table.append([BENCHMARK_LABELS.get(row["quality_measure"], row["quality_measure"]),
+                      row["threshold_model"] if isinstance(row["threshold_model"], str) else "-", fmt_range(row),
+                      f"{fmt_factor(row['factor_per_year'])} [{fmt_interval(row['ci_low'], row['ci_high'])}]"
+                      if ok else "-",
+                      "-" if row["status"] == "skipped" else f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
+                      f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}" if pd.notna(row["first_date"])
+                      else "-", fmt_number(row["r_squared"]),
+                      "ok" if ok else f"{row['status']}: {row['note']}"])
+    out = ["## Threshold trends (Epoch AI method)", "",
+           "Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
+           "the price observations at or above it (below 100%; Elo: no upper limit), in date order, those strictly "
+           "cheaper than every earlier one are kept (same day: the cheapest), and log10(price) is regressed on their "
+           f"dates. A price change is its own observation with its own date. Price: {sources}, blended as the source "
+           "gives it. On multiple-choice benchmarks, thresholds below the preset's minimum (Epoch: 30%) are skipped.",
+           "",
+           md_table(["benchmark", "threshold model", "range", "x / year [90% CI]", "n (kept of candidates)",
+                     "kept from / to", "R^2", "status"], table, "lllrrlrl"), ""]
+    ok = rows[rows["status"] == "ok"]["factor_per_year"].astype(float)
+    if len(ok):
+        out += [f"Across the {len(ok)} estimated trends: median **{fmt_factor(ok.median())}x per year**, range "
+                f"{fmt_factor(ok.min())}-{fmt_factor(ok.max())}x. The intervals are classical OLS intervals on "
+                "points that were selected as new lows: descriptive, not confidence statements.", ""]
     return out
 
 
@@ -382,13 +562,14 @@ def published_section(trends: pd.DataFrame, snapshot: str, published: list[Publi
            "ours on its data: with this project's documented corrections"
            + (" (this run is `--as-published`: none applied)" if as_published_run else f" ({fixes})")
            + ", and on the data exactly as published. Our factors use 365.25-day years (the study: 365), which "
-           "moves a factor F to F^(365.25/365): under 0.3% here.", ""]
+           "moves a factor F to F^(365.25/365): under 0.5% for factors below 1,000x.", ""]
     rows = []
     for entry in entries:
         def select(variant: str | None) -> pd.DataFrame:
             part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
             mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
-                                  r.band_high, r.controls) for r in part.itertuples()]
+                                  r.band_high, r.controls, r.quality_measure, r.threshold_model)
+                    for r in part.itertuples()]
             return part[mask] if len(part) else part
 
         main_row, ours = _published_ours(select(None), entry)
@@ -498,6 +679,8 @@ def vintage_section(trends: pd.DataFrame, snapshots: list[str], figures: dict[st
     main = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")
                   & trends["method"].isin(["frontier", "hedonic"])
                   & ((trends["method"] == "frontier") | (trends["controls"] == "mmlu_pro"))]
+    if main.empty:  # a preset without frontier or hedonic trends (Epoch's, a16z's)
+        return []
     main = main.assign(definition=main["price_source"].map(
         lambda s: "headline" if s == "aa_headline" else "lowest"))
     columns = [(snap, d) for snap in snapshots for d in ("lowest", "headline")]
@@ -653,7 +836,8 @@ def inputs_section(meta: dict) -> list[str]:
 def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
                   figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None,
                   resolution: dict[str, dict[str, Path]] | None = None,
-                  histories: dict[str, dict[str, pd.DataFrame]] | None = None) -> str:
+                  histories: dict[str, dict[str, pd.DataFrame]] | None = None,
+                  breaks: pd.DataFrame | None = None) -> str:
     """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
     figures = figures or {}
     diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
@@ -668,14 +852,21 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
              f"- Trends: {trends['trend_id'].nunique()} ({', '.join(f'{k}: {v}' for k, v in status.items())})",
              ""]
     skipped = trends[trends["status"] == "skipped"].drop_duplicates("trend_id")
-    for note, group in skipped.groupby("note", sort=True):
-        lines += [f"> **Skipped, not estimated ({len(group)} trends):** {note}", ""]
+    if len(skipped):
+        lines += [f"**Skipped, not estimated ({len(skipped)} trends)**: the snapshot lacks what the method needs; "
+                  "nothing was estimated on other data in their place.", "",
+                  md_table(["snapshot", "preset", "trends", "why"],
+                           [[f"`{snap}`", preset, str(len(group)), note]
+                            for (snap, preset, note), group in skipped.groupby(["snapshot", "preset", "note"],
+                                                                                sort=True)], "llrl"), ""]
     many = len(cleans) > 1
+    shown = trends[trends["status"] != "skipped"]  # listed once above, not as empty tables per method
     for snapshot, clean in cleans.items():
         section = []
-        section += frontier_section(trends, snapshot, figures, diagnostics)
-        section += hedonic_section(trends, snapshot, figures)
-        section += decomposition_section(trends, snapshot, figures, diagnostics)
+        section += frontier_section(shown, snapshot, figures, diagnostics)
+        section += hedonic_section(shown, snapshot, figures)
+        section += threshold_section(shown, snapshot)
+        section += decomposition_section(shown, snapshot, figures, diagnostics)
         section += published_section(trends, snapshot, published, clean.corrections, meta["as_published"])
         if f"figures/{snapshot}/summary.png" in figures:
             section += ["## Every trend at a glance", ""] + figure(
@@ -688,6 +879,9 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
                                                           for line in section]
         lines += section
     lines += vintage_section(trends, list(cleans), figures)
+    hardware = (meta["preset"].get("hardware_factor_per_year"), meta["preset"].get("hardware_source", ""))
+    lines += methods_section(trends, methods_selection(trends), figures, hardware)
+    lines += breaks_section(breaks)
     for name, tables in (histories or {}).items():
         lines += history_section(name, tables, trends)
     lines += inputs_section(meta)
@@ -731,13 +925,14 @@ def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
 @cached_task(name="report", task_run_name="write-report")
 def report_task(trends_path: Path, diagnostics_path: Path, clean_paths: dict[str, dict[str, Path]],
                 figures: dict[str, Path], meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
-                histories: dict[str, dict[str, Path]] | None = None) -> dict[str, Path]:
+                histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
+                ) -> dict[str, Path]:
     cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
     diagnostics = pd.read_csv(diagnostics_path)
     history_tables = {name: {key: read_parquet(path) for key, path in paths.items()}
                       for name, paths in (histories or {}).items()}
     text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics, resolution,
-                         history_tables)
+                         history_tables, read_parquet(breaks_path) if breaks_path else None)
     page = render_html(text, figures)
     folder = cache_dir() / "report"
     return {

@@ -82,12 +82,15 @@ class FitError(ValueError):
 
 
 def ols_fits(y: np.ndarray, x: np.ndarray, controls: np.ndarray | None = None, ci_level: float = 0.9,
-             ci_methods: tuple[str, ...] = ("ols",)) -> dict[str, SlopeFit]:
+             ci_methods: tuple[str, ...] = ("ols",), groups: np.ndarray | None = None) -> dict[str, SlopeFit]:
     """OLS of ``y`` on a constant, ``x`` (days) and optional controls; the slope on ``x`` for each interval method.
 
     ``ci_methods``: ``ols`` (classical) and ``hc3`` (heteroskedasticity-robust, MacKinnon-White HC3). Both use the
     t distribution with n - k degrees of freedom (statsmodels would use the normal for robust covariances by
     default; with a few dozen points the t reference is the honest, slightly wider choice).
+    ``cluster``: cluster-robust by ``groups`` (one label per point), statsmodels' ``cov_type="cluster"`` with its
+    defaults: the CR1 small-sample correction G/(G-1) * (n-1)/(n-k) and, with ``use_t``, the t distribution with
+    G - 1 degrees of freedom (as Stata; the usual choice with few clusters). It needs two clusters or more.
     """
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
@@ -102,10 +105,16 @@ def ols_fits(y: np.ndarray, x: np.ndarray, controls: np.ndarray | None = None, c
         raise FitError("the regressors are collinear")
     fits = {}
     for method in ci_methods:
-        cov_type = {"ols": "nonrobust", "hc3": "HC3"}[method]
+        cov_type = {"ols": "nonrobust", "hc3": "HC3", "cluster": "cluster"}[method]
+        cov_kwds = None
+        if method == "cluster":
+            codes = pd.factorize(pd.Series(groups, dtype=object).astype(str), sort=True)[0]
+            if len(set(codes)) < 2:
+                raise FitError("one cluster: a cluster-robust interval needs two clusters or more")
+            cov_kwds = {"groups": codes}
         with warnings.catch_warnings():  # a constant y has no R^2 (0/0): reported as missing, not warned about
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = sm.OLS(y, design).fit(cov_type=cov_type, use_t=True)
+            result = sm.OLS(y, design).fit(cov_type=cov_type, cov_kwds=cov_kwds, use_t=True)
             r_squared, adj_r_squared = float(result.rsquared), float(result.rsquared_adj)
         low, high = result.conf_int(alpha=1 - ci_level)[1]
         fits[method] = SlopeFit(

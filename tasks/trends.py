@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS, TREND_ID_COLUMNS, Points, Trends
 from tasks.io import csv_text, write_cached_parquet
+from tasks.parsing import slugify
 from tasks.stats import SlopeFit, halving_months
 from tasks.validation import validate
 
@@ -28,6 +29,7 @@ FLOAT_DIGITS = 10
 HALF_OPEN = "half_open_bands"  # [lo, hi) instead of the study's closed bands
 COMMON_SAMPLE = "price_frontier_sample"  # decomposition on the models of the band's price frontier
 AS_PUBLISHED = "as_published"  # on the data without the project's documented corrections
+NO_REASONING = "no_reasoning"  # hedonic fits without the models flagged as reasoning models (as Epoch AI)
 
 
 class TrendSpec(BaseModel):
@@ -61,9 +63,21 @@ class TrendSpec(BaseModel):
     coverage_simulations: int = 0
     coverage_resamples: int = 200
     members: tuple[str, ...] = ()  # frontier_geomean: the trend ids it averages
+    # hedonic trends (tasks/hedonic.py, tasks/robust.py); ``seed`` above seeds their bootstraps, and
+    # ``exclude_reasoning`` below drops reasoning models (variant no_reasoning)
+    cluster_by: str | None = None  # "creator": the cluster and wild_cluster intervals group models by creator
+    wild_bootstrap: int = 999  # wild cluster bootstrap replicates
+    wild_cluster_below: int = 30  # with cluster asked and fewer clusters than this, wild_cluster is added
+    quantiles: tuple[float, ...] = ()  # quantile regressions (estimator quantile_<q>), pairs-bootstrap interval
+    quantile_bootstrap: int = 499  # their pairs-bootstrap resamples (0: point estimate only)
     # set by the plan when the snapshot lacks what the trend needs (a benchmark column gone missing): the trend is
     # reported as ``skipped`` with this note instead of being estimated on whatever is left
     skip_note: str | None = None
+    # leave out models flagged as reasoning models: threshold trends (Epoch AI; thresholds and points alike), and
+    # the hedonic variant no_reasoning
+    exclude_reasoning: bool = False
+    # hardware price-performance gain per year (preset); price trends report factor / this as hardware_adjusted_factor
+    hardware_factor: float | None = None
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
@@ -79,7 +93,7 @@ class TrendSpec(BaseModel):
             band = "_".join(_number(v) for v in (self.band_low, self.band_high) if v is not None)
             parts.append(f"{self.quality_measure}_{band}" if band else self.quality_measure)
         if self.threshold_model:
-            parts.append(self.threshold_model)
+            parts.append(slugify(self.threshold_model))  # a model's name: 'GPT-4 Turbo' -> gpt-4-turbo
         parts.append(self.quantity)
         parts.extend(p for p in (self.price_type, self.price_source) if p)
         if self.controls:
@@ -129,9 +143,18 @@ def trend_row(spec: TrendSpec, *, estimator: str, ci_method: str, fit: SlopeFit 
         low, high = fit.factor_interval(spec.log_base)
         row.update(factor_per_year=factor, ci_low=low, ci_high=high, slope_per_day=fit.slope, slope_se=fit.se,
                    log_base=spec.log_base, halving_months=halving_months(factor), r_squared=fit.r_squared,
-                   adj_r_squared=fit.adj_r_squared, ci_level=fit.ci_level)
+                   adj_r_squared=fit.adj_r_squared, ci_level=fit.ci_level,
+                   hardware_adjusted_factor=hardware_adjusted(spec, factor))
     row.update(extra)
     return row
+
+
+def hardware_adjusted(spec: TrendSpec, factor: float | None) -> float | None:
+    """A price trend net of hardware price-performance: factor / hardware factor (None where it does not apply:
+    parameter counts are not prices, and a preset may set no hardware factor)."""
+    if factor is None or spec.hardware_factor is None or not spec.quantity.startswith("price"):
+        return None
+    return float(factor) / spec.hardware_factor
 
 
 def skipped_result(spec: TrendSpec) -> TrendResult:

@@ -20,7 +20,7 @@ def test_help_documents_every_option():
     for option in ("--input", "--preset", "--out", "--as-published", "--format", "--snapshot-name",
                    "--corrections", "--refresh-cache"):
         assert option in run_help.output, option
-    assert "futuretech-2025" in run_help.output
+    assert "'all'" in run_help.output  # the default: every bundled preset
 
 
 def test_deployment_entrypoints_are_the_flows():

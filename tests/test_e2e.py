@@ -33,6 +33,7 @@ def run(tmp: Path, name: str, **config) -> dict:
 
     if not config.pop("both_snapshots", False):
         config.setdefault("input", str(BUNDLED_SNAPSHOT))
+    config.setdefault("preset", "futuretech-2025")  # the study's preset; `both` runs every method
     return estimate(EstimateConfig(out=str(tmp / name), **config))
 
 
@@ -139,8 +140,9 @@ def test_report_is_complete_and_self_contained(first):
         assert heading in text, heading
     for name in FIGURES:
         assert f"(figures/futuretech-2025-07/{name}.png)" in text
+    assert "(figures/methods/methods.png)" in text  # frontier and hedonic side by side
     page = (folder / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == len(FIGURES)
+    assert page.count("data:image/png;base64,") == len(FIGURES) + 1
     assert "http://" not in page and "https://" not in page  # nothing to fetch: opens offline
     assert 'src="figures/' not in page
 
@@ -220,15 +222,18 @@ def test_decomposition_identity_on_the_real_data(first):
 
 @pytest.fixture(scope="module")
 def both(prefect_harness, work, light):
-    """`make run`: every bundled snapshot (light resampling: this checks the multi-snapshot report, not numbers)."""
-    return run(work, "both", preset=str(light), both_snapshots=True)
+    """`make run`: every bundled snapshot and every method (light resampling for the FutureTech preset: this checks
+    the multi-snapshot, multi-method report, not numbers)."""
+    return run(work, "both", preset=f"{light},epoch-2025,a16z-2024", both_snapshots=True)
 
 
 def test_every_bundled_snapshot_and_the_vintage_comparison(both):
     folder = Path(both["run_dir"])
     trends = pd.read_csv(folder / "trends.csv")
-    assert set(trends.snapshot) == {"futuretech-2025-07", "aa-2026-07"}
-    frontier = trends[(trends.method == "frontier") & (trends.quantity == "price") & trends.variant.isna()]
+    snapshots = {p.name for p in (PROJECT_ROOT / "data" / "snapshots").iterdir() if (p / "models.csv").exists()}
+    assert set(trends.snapshot) == snapshots >= {"futuretech-2025-07", "aa-2026-07"}
+    frontier = trends[(trends.method == "frontier") & (trends.quantity == "price") & trends.variant.isna()
+                      & trends.status.ne("skipped")]
     sources = frontier.groupby("snapshot").price_source.apply(set).to_dict()
     assert sources == {"futuretech-2025-07": {"lowest_reported", "aa_headline"},
                        "aa-2026-07": {"lowest_provider", "aa_headline"}}
@@ -239,6 +244,18 @@ def test_every_bundled_snapshot_and_the_vintage_comparison(both):
     attribution = (folder / "ATTRIBUTION.txt").read_text()
     for line in ("Data: Artificial Analysis", "Data: Epoch AI (CC-BY)", "LLM-Stats (CC-BY-4.0)", "models.dev"):
         assert line in attribution, line
+    # every method side by side; a method without its benchmark is skipped with a note, never silently absent
+    assert "# Methods side by side" in report and "# Structural breaks" in report
+    assert (folder / "figures" / "methods" / "methods.png").stat().st_size > 20_000
+    monthly = trends[trends.method == "monthly_cheapest"]
+    assert set(monthly.snapshot) == snapshots
+    assert monthly[monthly.snapshot == "aa-2026-07"].note.str.contains("no mmlu scores").all()
+    breaks = pd.read_csv(folder / "breaks.csv")
+    assert set(breaks.status) <= {"tested", "too_few"} and len(breaks) > 0
+    priced = trends[(trends.status == "ok") & trends.quantity.str.startswith("price") & (trends.ci_method == "ols")
+                    & trends.method.isin(["frontier", "hedonic", "monthly_cheapest"])]
+    ratio = priced.factor_per_year / priced.hardware_adjusted_factor
+    assert len(priced) and (ratio - 1.4).abs().max() < 1e-9
 
 
 def test_artifacts_are_published(first):
@@ -292,9 +309,15 @@ edge_variant = false
 
 @pytest.fixture(scope="module")
 def light(work) -> Path:
-    """The study's preset with light resampling: the caching tests need the whole DAG, not 2,000 resamples."""
+    """The study's preset with light resampling (frontier bootstrap and null, hedonic wild cluster and quantile
+    bootstraps): the caching tests need the whole DAG, not thousands of resamples."""
     path = work / "futuretech-2025-light.toml"
-    path.write_text((PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text() + LIGHT_UNCERTAINTY)
+    text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text()
+    for full, light in (("wild_bootstrap = 999", "wild_bootstrap = 99"), ("quantile_bootstrap = 499",
+                                                                          "quantile_bootstrap = 0")):
+        assert full in text, full
+        text = text.replace(full, light)
+    path.write_text(text + LIGHT_UNCERTAINTY)
     return path
 
 

@@ -12,6 +12,7 @@ from types import ModuleType
 # format name -> module; the order is the detection order (the most specific signature first)
 ADAPTERS: dict[str, str] = {
     "snapshot": "tasks.ingest.snapshot",
+    "epoch_prices": "tasks.ingest.epoch_prices",
     "user_csv": "tasks.ingest.user_csv",
     "futuretech": "tasks.ingest.futuretech",
     "aa_api": "tasks.ingest.aa_api",

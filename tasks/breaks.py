@@ -1,0 +1,163 @@
+"""One structural break in a log-linear price trend: is a kinked line better than a straight one?
+
+The FutureTech study notes that trends around May 2024 do not look linear. For a trend fitted on the points of
+``points.csv`` (``in_fit``), each candidate break splits the points, in date order, into a segment before and a
+segment from the break on, each with at least ``min_segment`` points (5 by default) and never inside a run of
+same-day points. For each candidate the Chow statistic compares two separate lines with one line:
+
+    F(k) = ((RSS_1 - RSS_2) / 2) / (RSS_2 / (n - 4))
+
+The break reported is the candidate with the largest F (sup-F, Andrews 1993). Searching over candidates inflates F,
+so its p-value is not the F distribution's: it comes from a residual bootstrap under "no break" (seeded): fit one
+line, resample its residuals with replacement onto the fitted values, redo the whole search, and count how often the
+simulated sup-F reaches the observed one (p = (1 + count) / (1 + simulations)). A break is *supported* when
+p < alpha (0.10 by default). Trends with fewer than 2 x min_segment points are not tested (``status = too_few``).
+
+Hedonic trends have more regressors than time and are not tested here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tasks.caching import cached_task
+from tasks.io import write_cached_parquet
+from tasks.stats import DAYS_PER_YEAR, LOG_BASES
+from tasks.trends import read_trends_csv
+
+BREAK_COLUMNS = ["trend_id", "snapshot", "preset", "method", "n", "candidates", "status", "break_date", "sup_f",
+                 "p_value", "supported", "factor_before", "n_before", "factor_after", "n_after", "note"]
+
+
+@dataclass(frozen=True)
+class BreakTest:
+    status: str  # "tested" or "too_few"
+    candidates: int = 0
+    break_index: int | None = None  # first point of the second segment
+    sup_f: float | None = None
+    p_value: float | None = None
+    slope_before: float | None = None
+    slope_after: float | None = None
+
+
+def _rss_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Residual sum of squares and slope of the OLS line of y on x."""
+    xm, ym = x.mean(), y.mean()
+    sxx = ((x - xm) ** 2).sum()
+    slope = ((x - xm) * (y - ym)).sum() / sxx if sxx > 0 else 0.0
+    resid = y - ym - slope * (x - xm)
+    return float((resid ** 2).sum()), float(slope)
+
+
+def candidate_splits(x: np.ndarray, min_segment: int) -> list[int]:
+    """Indices k (second segment starts at k) with enough points on both sides and not inside a same-day run."""
+    n = len(x)
+    return [k for k in range(min_segment, n - min_segment + 1) if x[k] != x[k - 1]]
+
+
+def _segment_rss(n, sx, sy, sxx, syy, sxy) -> np.ndarray:
+    """RSS of the OLS line on segments given their sums (vectorised over segments)."""
+    vxx = sxx - sx * sx / n
+    vxy = sxy - sx * sy / n
+    vyy = syy - sy * sy / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rss = np.where(vxx > 0, vyy - vxy * vxy / vxx, vyy)
+    return np.maximum(rss, 0.0)
+
+
+def sup_f(x: np.ndarray, y: np.ndarray, splits: list[int]) -> tuple[float, int]:
+    """The largest Chow F over the candidate splits, and where (prefix sums: O(n) per search)."""
+    n = len(x)
+    k = np.asarray(splits)
+    x, y = x - x.mean(), y - y.mean()  # centred: the prefix sums do not cancel catastrophically
+    sums = [np.concatenate([[0.0], np.cumsum(v)]) for v in (x, y, x * x, y * y, x * y)]
+    total = [s[-1] for s in sums]
+    before = [s[k] for s in sums]
+    after = [t - b for t, b in zip(total, before)]
+    rss1 = _segment_rss(n, *total)
+    rss2 = _segment_rss(k, *before) + _segment_rss(n - k, *after)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(rss2 > 0, ((rss1 - rss2) / 2) / (rss2 / (n - 4)), np.inf)
+    best = int(np.argmax(f))
+    return float(f[best]), int(k[best])
+
+
+def sup_f_break(x, y, min_segment: int = 5, simulations: int = 999, seed: int = 0) -> BreakTest:
+    """sup-F test for one break in y = a + b x (x in days, sorted), p-value by residual bootstrap under no break."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    order = np.argsort(x, kind="mergesort")
+    x, y = x[order], y[order]
+    splits = candidate_splits(x, min_segment) if len(x) >= 2 * min_segment else []
+    if not splits:
+        return BreakTest(status="too_few")
+    observed, k = sup_f(x, y, splits)
+    rss, slope = _rss_line(x, y)
+    fitted = y.mean() + slope * (x - x.mean())
+    resid = y - fitted
+    rng = np.random.default_rng(seed)
+    count = 0
+    for _ in range(simulations):
+        y_sim = fitted + rng.choice(resid, size=len(resid), replace=True)
+        if sup_f(x, y_sim, splits)[0] >= observed:
+            count += 1
+    return BreakTest(status="tested", candidates=len(splits), break_index=k, sup_f=observed,
+                     p_value=(1 + count) / (1 + simulations), slope_before=_rss_line(x[:k], y[:k])[1],
+                     slope_after=_rss_line(x[k:], y[k:])[1])
+
+
+def factor(slope: float | None, log_base: str) -> float | None:
+    return None if slope is None else float(LOG_BASES[log_base] ** (-slope * DAYS_PER_YEAR))
+
+
+def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: int, simulations: int, alpha: float,
+                seed: int) -> pd.DataFrame:
+    """One row per single-regressor trend with an estimate (frontier, threshold, monthly cheapest)."""
+    main = trends[(trends["ci_method"] == "ols") & (trends["status"] == "ok")
+                  & trends["method"].isin(["frontier", "threshold", "monthly_cheapest"])]
+    main = main.drop_duplicates("trend_id")
+    rows = []
+    for index, row in enumerate(main.itertuples()):
+        fit = points[(points["trend_id"] == row.trend_id) & points["in_fit"].astype(bool)]
+        fit = fit.sort_values(["release_date", "model_id"], kind="mergesort")
+        dates = pd.to_datetime(fit["release_date"])
+        x = ((dates - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=float)
+        base = str(row.log_base) if pd.notna(row.log_base) else "10"
+        values = fit["value"].to_numpy(dtype=float)
+        y = np.log10(values) if base == "10" else np.log(values)
+        result = sup_f_break(x, y, min_segment, simulations, seed + index)
+        record = {"trend_id": row.trend_id, "snapshot": row.snapshot, "preset": row.preset, "method": row.method,
+                  "n": len(x), "candidates": result.candidates, "status": result.status}
+        if result.status == "tested":
+            supported = result.p_value < alpha
+            record.update(break_date=dates.iloc[result.break_index].date(), sup_f=result.sup_f,
+                          p_value=result.p_value, supported=supported,
+                          factor_before=factor(result.slope_before, base), n_before=result.break_index,
+                          factor_after=factor(result.slope_after, base), n_after=len(x) - result.break_index,
+                          note=(f"a break at {dates.iloc[result.break_index].date()} is supported (p = "
+                                f"{result.p_value:.3f} < {alpha:g}, corrected for the search over "
+                                f"{result.candidates} candidates)") if supported else
+                          f"no break supported (best candidate p = {result.p_value:.3f})")
+        else:
+            record.update(note=f"{len(x)} points: a break needs at least {min_segment} on each side")
+        rows.append(record)
+    return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+@cached_task(name="structural-breaks", task_run_name="structural-breaks")
+def breaks_task(trends_path: Path, points_path: Path, settings: dict[str, dict]) -> Path:
+    """``settings``: per preset name, its ``[breaks]`` section (min_segment, simulations, alpha, seed)."""
+    trends = read_trends_csv(trends_path)
+    points = pd.read_csv(points_path, dtype={"model_id": str, "name": str}, parse_dates=["release_date"])
+    points["in_fit"] = points["in_fit"].map({True: True, False: False, "true": True, "false": False}).fillna(False)
+    frames = []
+    for preset, options in sorted(settings.items()):
+        frames.append(structural_breaks(trends[trends["preset"] == preset], points, options["min_segment"],
+                                        options["simulations"], options["alpha"], options["seed"]))
+    frames = [f for f in frames if not f.empty]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BREAK_COLUMNS)
+    return write_cached_parquet(table, "outputs", "breaks", {"task": "structural-breaks"})
