@@ -681,6 +681,10 @@ def vintage_section(trends: pd.DataFrame, snapshots: list[str], figures: dict[st
                   & ((trends["method"] == "frontier") | (trends["controls"] == "mmlu_pro"))]
     if main.empty:  # a preset without frontier or hedonic trends (Epoch's, a16z's)
         return []
+    # snapshots where these methods were skipped altogether (no MMLU-Pro: Epoch's data) get no empty columns
+    snapshots = [s for s in snapshots if (main[main["snapshot"] == s]["status"] != "skipped").any()]
+    if len(snapshots) < 2:
+        return []
     main = main.assign(definition=main["price_source"].map(
         lambda s: "headline" if s == "aa_headline" else "lowest"))
     columns = [(snap, d) for snap in snapshots for d in ("lowest", "headline")]
