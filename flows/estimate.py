@@ -236,8 +236,9 @@ def fit_trends(submissions: list[tuple[TrendSpec, Path]], refresh_cache: bool = 
 
 @flow(name="estimate", log_prints=True)
 def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
-    """Estimate how fast inference gets cheaper at constant quality, per the chosen preset, on bundled or given
-    data; write trends.csv, points.csv, report.md and manifest.json to the run folder."""
+    """Estimate how fast inference gets cheaper at constant quality, per the chosen preset(s) (default: every
+    bundled one), on bundled or given data; write trends.csv, points.csv, report.md and manifest.json to the run
+    folder."""
     logger = get_run_logger()
     presets = [load_preset(name) for name in preset_names(config.preset)]
     if config.bootstrap_resamples is not None:
@@ -282,7 +283,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     tracker.records += records
     outputs = tracker.run("collect", collect_task, results)
     breaks_path = tracker.run("breaks", breaks_task, outputs["trends.csv"], outputs["points.csv"],
-                                        {p.name: p.breaks.model_dump() for p in presets})
+                              {p.name: p.breaks.model_dump() for p in presets})
     analysis_paths = {name: paths["analysis"] for name, paths in clean_paths.items()}
     histories = {}
     if config.history:
