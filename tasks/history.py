@@ -9,10 +9,12 @@ same-model price drift.
 - ``profiles.csv``: a per-column profile of every raw file (records, null rate, median, maximum), the evidence for
   data-drift detection, kept so that drift is computed without reading a raw file again.
 
-Ingesting a folder reads only what is new: a file whose name and size match the ledger is skipped without being
-read; otherwise its sha256 is computed and a known hash is skipped without parsing (a copy or a touched file); only
-new content is parsed, and only its rows are added. A new file for an already ingested date (a corrected re-scrape)
-replaces that date's part, and the run says so. Parts are written before the ledger, each atomically, so an
+Ingesting a folder parses only what is new: every file's sha256 is computed (cheap), and a file whose observation
+date and content the ledger already holds is not parsed again (under another name too: a copy); only new content
+is parsed, and only its rows are added. The same bytes under a new date (a day on which nothing changed) are a new
+observation date. A new file for an already ingested date (a corrected re-scrape) replaces that date's part, and
+the run says so. Parts are not re-parsed when the adapter's code changes later: rebuild the store (delete it and
+ingest again) after a parser fix. Parts are written before the ledger, each atomically, so an
 interrupted ingestion leaves at most an orphan part that the next run ignores and rewrites; the ledger never names
 a part that is not complete.
 
@@ -26,8 +28,9 @@ is a data-quality warning with its date.
 first and the last date of the price window, the annualised rate at which its own price changed: OLS of ln price
 on observation day over its daily prices, as ``factor_per_year`` = exp(-slope x 365.25) (> 1: it got cheaper),
 and the endpoint rate (first / last) ** (365.25 / days). Summarised by median and spread (10th, 25th, 75th, 90th
-percentiles), open vs all. This is the part of a price decline that is price cuts on existing models rather than new models; a short
-window annualises small cuts into large rates, so the window length is always shown beside the numbers.
+percentiles), open vs all. This is the part of a price decline that is price cuts on existing models rather than
+new models; a short window annualises small cuts into large rates, so the window length is always shown beside the
+numbers.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ LEDGER_COLUMNS = ["file", "size", "observed_on", "sha256", "records", "models", 
 PROFILE_COLUMNS = ["observed_on", "file", "column", "records", "present", "non_null", "null_rate", "numeric",
                    "median", "maximum"]
 DRIFT_COLUMNS = ["observed_on", "previous_on", "kind", "column", "before", "after", "severity", "message"]
+RECORDS_ROW = "(records)"  # the profile row that carries a file's record count
 PRICE_TYPES = {"blended": "blended_usd_per_mtok", "input": "input_usd_per_mtok", "output": "output_usd_per_mtok"}
 DAYS_PER_YEAR = 365.25
 
@@ -99,7 +103,9 @@ def profile_records(records: list, observed_on: dt.date, file: str) -> pd.DataFr
     dicts = [r for r in records if isinstance(r, dict)]
     n = len(dicts)
     columns = sorted({key for r in dicts for key in r})
-    rows = []
+    # one row always carries the record count, so that an empty file still has a profile (and a drift warning)
+    rows = [{"observed_on": observed_on.isoformat(), "file": file, "column": RECORDS_ROW, "records": n,
+             "present": n, "non_null": n, "null_rate": 0.0, "numeric": 0, "median": None, "maximum": None}]
     for column in columns:
         values = [r.get(column) for r in dicts]
         present = sum(1 for r in dicts if column in r)
@@ -156,18 +162,19 @@ def ingest_history(folder: Path, store: Path) -> IngestReport:
     ledger = read_ledger(store)
     profiles = read_profiles(store)
     report = IngestReport()
-    known = {(r.file, r.size) for r in ledger.itertuples()}
-    hashes = set(ledger["sha256"])
+    held = {(r.observed_on, r.sha256): r.file for r in ledger.itertuples()}
     for path in files:
         observed_on = date_in_name(path)
         if observed_on is None:
             raise ValueError(f"{path}: the file name carries no YYYY-MM-DD observation date")
-        if (path.name, str(path.stat().st_size)) in known:
-            report.skipped_unchanged.append(path.name)
-            continue
+        # the content hash decides (a same-size edit is not missed); the date is the name's, so the same bytes
+        # under another date (a day on which nothing changed) are a new observation date, not a duplicate
         digest = sha256_file(path)
-        if digest in hashes:
-            report.skipped_same_content.append(path.name)
+        if (observed_on.isoformat(), digest) in held:
+            if held[(observed_on.isoformat(), digest)] == path.name:
+                report.skipped_unchanged.append(path.name)
+            else:
+                report.skipped_same_content.append(path.name)
             continue
         records = load_json(path)
         tables = parse_site(records, path).validated(str(path))
@@ -189,7 +196,8 @@ def ingest_history(folder: Path, store: Path) -> IngestReport:
             ignore_index=True)
         profile = profile_records(records if isinstance(records, list) else [], observed_on, path.name)
         profiles = pd.concat([profiles[profiles["observed_on"] != day], profile], ignore_index=True)
-        hashes.add(digest)
+        held = {k: v for k, v in held.items() if k[0] != day}
+        held[(day, digest)] = path.name
         report.rows_added += len(tables.prices)
     if report.parsed:
         profiles = profiles.sort_values(["observed_on", "column"], kind="mergesort")
@@ -228,9 +236,12 @@ def detect_drift(profiles: pd.DataFrame, thresholds: DriftThresholds = DriftThre
                          "before": old, "after": new, "severity": severity, "message": message})
 
         n_before, n_after = int(before["records"].iloc[0]), int(after["records"].iloc[0])
-        if n_before and abs(n_after - n_before) / n_before >= thresholds.row_change:
+        before, after = before.drop(index=RECORDS_ROW, errors="ignore"), after.drop(index=RECORDS_ROW, errors="ignore")
+        if (n_before and abs(n_after - n_before) / n_before >= thresholds.row_change) or (n_before == 0) != (
+                n_after == 0):
+            change = f" ({(n_after - n_before) / n_before:+.0%})" if n_before else ""
             warn("row_count", None, n_before, n_after, "warning",
-                 f"{n_after} records, {n_before} the previous observation ({(n_after - n_before) / n_before:+.0%})")
+                 f"{n_after} records, {n_before} the previous observation{change}")
         for column in sorted(set(after.index) - set(before.index)):
             warn("column_added", column, None, None, "info", f"field {column!r} appears")
         for column in sorted(set(before.index) - set(after.index)):

@@ -1,5 +1,6 @@
 """The report's methods comparison: every method's estimates side by side, and what each one measures and how far
-to trust it, in sentences generated from the run's numbers (never typed in by hand).
+to trust it: a fixed description of each method's mechanics, and its results (ranges, interval widths, points,
+tests against selection) filled in from the run's numbers.
 
 Published reference figures (shown beside ours): FutureTech 2025, 7-28x per year (frontier) and 3-4x (hedonic);
 Epoch AI 2025, 9-900x, median 46x (cheapest model above a threshold); a16z 2024, 10x (monthly cheapest above an
@@ -75,7 +76,9 @@ def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) ->
     sentences = [f"**{method}** measures {WHAT[method]}. Here: {per_snapshot}. {REFERENCE_TEXT[method]}."]
     widths = np.log10(ok["ci_high"].astype(float) / ok["ci_low"].astype(float)).dropna()
     if len(widths):
-        sentences.append(f"Its 90% intervals span a median of {np.median(widths):.1f} orders of magnitude.")
+        levels = sorted({f"{float(v):.0%}" for v in ok["ci_level"].dropna()})
+        sentences.append(f"Its {'/'.join(levels)} intervals span a median of {np.median(widths):.1f} orders of "
+                         "magnitude.")
     if method in ("frontier", "threshold", "monthly_cheapest"):
         nulls = all_rows[(all_rows["method"] == method) & all_rows["null_p_value"].notna()
                          & all_rows["trend_id"].isin(ok["trend_id"])].drop_duplicates("trend_id")
@@ -85,8 +88,8 @@ def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) ->
                              "from what selecting record lows produces with no trend at all (permutation null).")
         n = ok["n"].astype(float)
         caveat = {
-            "frontier": "record selection makes their OLS intervals too narrow (their simulated coverage is well "
-                        "below 90%, see the uncertainty tables), so read them as descriptive",
+            "frontier": "record selection makes their OLS intervals too narrow (see each trend's simulated "
+                        "coverage in the uncertainty tables), so read them as descriptive",
             "threshold": "the record selection is the frontier's (strictly cheaper instead of at most as cheap), so "
                          "its OLS intervals are too narrow in the same way",
             "monthly_cheapest": "the monthly minimum is a running record too, and months are not independent",
@@ -95,9 +98,10 @@ def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) ->
             sentences.append(f"Fits rest on {int(n.min())}-{int(n.max())} points (median {int(n.median())}); "
                              f"{caveat}.")
     if method == "hedonic":
-        sentences.append("Its intervals cover at about their nominal rate in simulation; it is the estimate to "
-                         "cite for a quality-adjusted price trend, with the caveat that the quality control is "
-                         "one benchmark.")
+        sentences.append("No selection on the outcome: its OLS and HC3 intervals cover at about their nominal "
+                         "rate in the test suite's simulation (the creator-clustered ones are wider when models of "
+                         "one family move together); it is the estimate to cite for a quality-adjusted price trend, "
+                         "with the caveat that the quality control is one benchmark.")
     if method == "monthly_cheapest" and len(ok):
         sentences.append("Consecutive months repeat the same cheapest model, so its n overstates the evidence; "
                          "a16z's own price table is not published, so it is not checked against their data.")
@@ -141,10 +145,12 @@ def breaks_section(breaks: pd.DataFrame) -> list[str]:
     tested = breaks[breaks["status"] == "tested"]
     out = ["# Structural breaks", "",
            "Is one kinked line better than a straight one? For every single-regressor trend with at least 5 points "
-           "on each side of some candidate date, the largest Chow F over all candidate dates (sup-F), with a "
-           "p-value from a residual bootstrap under \"no break\" that redoes the search (so searching many dates "
-           f"does not manufacture a break). {len(tested)} of {len(breaks)} trends have enough points to test; the "
-           "rest are listed in `breaks.csv`.", ""]
+           "on each side of some candidate date, the largest Chow F over all candidate dates (sup-F). Its p-value "
+           "comes from simulations under \"no break\" that redraw the trend's candidates around one straight line, "
+           "reselect their record lows and redo the search, so neither searching many dates nor selecting record "
+           "lows manufactures a break. Monthly-cheapest series are reduced to their distinct cheapest models first. "
+           f"{len(tested)} of {len(breaks)} trends have enough points to test; the rest are listed in `breaks.csv`.",
+           ""]
     if tested.empty:
         return out + ["No trend of this run is long enough to test for a break.", ""]
     rows = []

@@ -2,10 +2,11 @@
 ``method = monthly_cheapest``).
 
 For each calendar month from the first month in which some model reaches the threshold to the month of the last
-price observation: among the models with a score at or above the threshold and a price observed on or before the
-month's last day, the lowest price, each model at its latest price as of that month (a price history counts as it
-happened; a single snapshot is the price as of its date). The monthly series is regressed (log10 price on the
-month's first day, OLS) to a factor per year.
+price observation: among the models with a score at or above the threshold and available by the month's last day,
+the lowest price, each model at its latest price as of that month. A model's first price observation counts from
+its release date (a single snapshot's prices are the models' prices since release, as in Epoch's data); later
+observations of a price history are price changes, counted from the day they were observed. The monthly series
+is regressed (log10 price on the month's first day, OLS) to a factor per year.
 
 Price: the mean of input and output price (``price_type = mean_in_out``) where both are known, as a16z did; else the
 source's blended price. A series that had to use blended prices for some months says so in ``note``; one that has
@@ -39,8 +40,12 @@ def observation_prices(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
     both = frame["input_usd_per_mtok"].notna() & frame["output_usd_per_mtok"].notna()
     mean = (frame["input_usd_per_mtok"] + frame["output_usd_per_mtok"]) / 2
     price = mean.where(both, frame["blended_usd_per_mtok"])
-    date = frame["observed_on"].where(frame["observed_on"].notna(), frame["release_date"])
-    # a price observed before the model's release is its price from its release on
+    # a model's first price observation dates from its release (a snapshot taken today prices models released
+    # years ago: their price is known from release on, as in tasks/threshold.py); later observations are price
+    # changes, dated when observed (never before the release)
+    frame = frame.sort_values(["model_id", "observed_on"], kind="mergesort")
+    first = ~frame["model_id"].duplicated()
+    date = frame["observed_on"].where(~first & frame["observed_on"].notna(), frame["release_date"])
     date = pd.concat([date, frame["release_date"]], axis=1).max(axis=1)
     out = pd.DataFrame({"model_id": frame["model_id"], "name": frame["name"], "date": pd.to_datetime(date),
                         "price": price.astype(float), "mean_in_out": both})

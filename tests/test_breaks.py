@@ -45,3 +45,31 @@ def test_a_real_kink_is_supported_and_a_straight_line_is_not():
 
 def test_too_few_points_are_not_tested():
     assert sup_f_break(np.arange(9.0), np.arange(9.0)).status == "too_few"
+
+
+def test_a_straight_record_low_series_is_not_called_broken():
+    """Under "no break" in the market, record lows of a straight trend: the selection-aware p-value is roughly
+    uniform (few below 0.1), where resampling the records' own residuals would reject most of the time."""
+    from tasks.breaks import running_records, selected_break
+
+    small = tested = 0
+    for s in range(24):
+        rng = np.random.default_rng(100 + s)
+        x = np.sort(rng.uniform(0, 900, 120)).round()
+        y = -0.004 * x + rng.normal(0, 0.3, len(x))  # about 20 record lows
+        records = running_records(x, y)
+        result = selected_break(x, y, records, simulations=99, seed=s)
+        if result.status == "tested":
+            tested += 1
+            small += result.p_value < 0.1
+    assert tested >= 10
+    assert small <= max(3, tested // 4)  # nominal 10%
+
+
+def test_running_records_by_hand():
+    from tasks.breaks import running_records
+
+    x = np.array([0, 1, 1, 2, 3, 4], dtype=float)
+    y = np.array([5.0, 6.0, 4.0, 4.0, 7.0, 1.0])
+    # day 1: 4.0 first (cheapest first) is a record, 6.0 is not; day 2: 4.0 equals the minimum: a record
+    assert running_records(x, y).tolist() == [0, 2, 3, 5]

@@ -48,7 +48,7 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     assert first.added == ["aa_models_2026-07-01.json", "aa_models_2026-07-02.json"] and first.rows_added == 5
     assert len(load_history(store)["prices"]) == 5
 
-    # a second run reads nothing: not a single raw file is opened or parsed, and the store is byte-identical
+    # a second run parses nothing (only hashes), and the store is byte-identical
     before = snapshot_tree(store)
     import tasks.history as history
 
@@ -56,7 +56,6 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
         raise AssertionError(f"{path} was read again")
 
     monkeypatch.setattr(history, "load_json", no_reading)
-    monkeypatch.setattr(history, "sha256_file", no_reading)
     second = ingest_history(raw, store)
     assert second.parsed == [] and second.rows_added == 0 and len(second.skipped_unchanged) == 2
     assert snapshot_tree(store) == before
@@ -78,6 +77,22 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     shutil.copy(raw / "aa_models_2026-07-03.json", raw / "aa_models_2026-07-03-copy.json")
     fourth = ingest_history(raw, store)
     assert fourth.skipped_same_content == ["aa_models_2026-07-03-copy.json"] and fourth.parsed == []
+
+    # the same bytes under a new date (nothing changed that day) are a new observation date, not a duplicate
+    shutil.copy(raw / "aa_models_2026-07-02.json", raw / "aa_models_2026-07-05.json")
+    same = ingest_history(raw, store)
+    assert same.added == ["aa_models_2026-07-05.json"] and same.rows_added == 3
+    (raw / "aa_models_2026-07-05.json").unlink()
+    shutil.rmtree(store / PARTS / read_ledger(store).set_index("observed_on").loc["2026-07-05", "part"])
+    ledger_rows = read_ledger(store)
+    (store / LEDGER).write_text(ledger_rows[ledger_rows["observed_on"] != "2026-07-05"].to_csv(index=False))
+
+    # a same-size edit is not missed: the content hash decides, not the name and size
+    path = raw / "aa_models_2026-07-01.json"
+    edited = path.read_text().replace('"price": 2.0', '"price": 3.0')
+    assert len(edited) == len(path.read_text()) and edited != path.read_text()
+    path.write_text(edited)
+    assert ingest_history(raw, store).replaced == ["aa_models_2026-07-01.json"]
 
     # a corrected re-scrape of a date replaces that date's part, and says so
     (raw / "aa_models_2026-07-03-copy.json").unlink()
@@ -110,6 +125,13 @@ def profiles_of(days: dict[str, list[dict]]) -> pd.DataFrame:
 
     return pd.concat([profile_records(records, dt.date.fromisoformat(day), f"{day}.json")
                       for day, records in days.items()], ignore_index=True)
+
+
+def test_an_empty_file_is_a_drift_warning():
+    drift = detect_drift(profiles_of({"2026-01-01": [scrape("a", 1.0), scrape("b", 1.0)], "2026-01-02": [],
+                                      "2026-01-03": [scrape("a", 1.0)]}))
+    rows = drift[drift["kind"] == "row_count"][["observed_on", "before", "after"]].values.tolist()
+    assert rows == [["2026-01-02", 2, 0], ["2026-01-03", 0, 1]]
 
 
 def test_drift_rules_on_hand_made_profiles():
