@@ -91,28 +91,41 @@ def sup_f(x: np.ndarray, y: np.ndarray, splits: list[int]) -> tuple[float, int]:
     return float(f[best]), int(k[best])
 
 
-def sup_f_break(x, y, min_segment: int = 5, simulations: int = 999, seed: int = 0) -> BreakTest:
-    """sup-F test for one break in y = a + b x (x in days, sorted), p-value by residual bootstrap under no break."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+def _search(x, y, min_segment: int):
+    """The points sorted by date, the candidate splits, and the observed sup-F and its split (None: too few)."""
     order = np.argsort(x, kind="mergesort")
     x, y = x[order], y[order]
     splits = candidate_splits(x, min_segment) if len(x) >= 2 * min_segment else []
     if not splits:
-        return BreakTest(status="too_few")
+        return None
     observed, k = sup_f(x, y, splits)
-    rss, slope = _rss_line(x, y)
-    fitted = y.mean() + slope * (x - x.mean())
-    resid = y - fitted
-    rng = np.random.default_rng(seed)
-    count = 0
-    for _ in range(simulations):
-        y_sim = fitted + rng.choice(resid, size=len(resid), replace=True)
-        if sup_f(x, y_sim, splits)[0] >= observed:
-            count += 1
+    return x, y, splits, observed, k
+
+
+def _tested(x, y, splits, observed, k, count: int, simulations: int) -> BreakTest:
     return BreakTest(status="tested", candidates=len(splits), break_index=k, sup_f=observed,
                      p_value=(1 + count) / (1 + simulations), slope_before=_rss_line(x[:k], y[:k])[1],
                      slope_after=_rss_line(x[k:], y[k:])[1])
+
+
+def _line(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fitted values and residuals of the OLS line of y on x."""
+    _, slope = _rss_line(x, y)
+    fitted = y.mean() + slope * (x - x.mean())
+    return fitted, y - fitted
+
+
+def sup_f_break(x, y, min_segment: int = 5, simulations: int = 999, seed: int = 0) -> BreakTest:
+    """sup-F test for one break in y = a + b x (x in days), p-value by residual bootstrap under no break."""
+    found = _search(np.asarray(x, dtype=float), np.asarray(y, dtype=float), min_segment)
+    if found is None:
+        return BreakTest(status="too_few")
+    x, y, splits, observed, k = found
+    fitted, resid = _line(x, y)
+    rng = np.random.default_rng(seed)
+    count = sum(sup_f(x, fitted + rng.choice(resid, size=len(resid), replace=True), splits)[0] >= observed
+                for _ in range(simulations))
+    return _tested(x, y, splits, observed, k, count, simulations)
 
 
 def running_records(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -135,16 +148,11 @@ def selected_break(x_all, y_all, records, min_segment: int = 5, simulations: int
     x_all = np.asarray(x_all, dtype=float)
     y_all = np.asarray(y_all, dtype=float)
     records = np.asarray(records)
-    x, y = x_all[records], y_all[records]
-    order = np.argsort(x, kind="mergesort")
-    x, y = x[order], y[order]
-    splits = candidate_splits(x, min_segment) if len(x) >= 2 * min_segment else []
-    if not splits:
+    found = _search(x_all[records], y_all[records], min_segment)
+    if found is None:
         return BreakTest(status="too_few")
-    observed, k = sup_f(x, y, splits)
-    _, slope = _rss_line(x_all, y_all)
-    fitted = y_all.mean() + slope * (x_all - x_all.mean())
-    resid = y_all - fitted
+    x, y, splits, observed, k = found
+    fitted, resid = _line(x_all, y_all)
     rng = np.random.default_rng(seed)
     count = valid = 0
     for _ in range(simulations):
@@ -159,9 +167,7 @@ def selected_break(x_all, y_all, records, min_segment: int = 5, simulations: int
             count += 1
     if valid < 99:
         return BreakTest(status="too_few", candidates=len(splits))
-    return BreakTest(status="tested", candidates=len(splits), break_index=k, sup_f=observed,
-                     p_value=(1 + count) / (1 + valid), slope_before=_rss_line(x[:k], y[:k])[1],
-                     slope_after=_rss_line(x[k:], y[k:])[1])
+    return _tested(x, y, splits, observed, k, count, valid)
 
 
 def factor(slope: float | None, log_base: str) -> float | None:

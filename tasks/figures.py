@@ -137,6 +137,15 @@ def _header(fig: Figure, title: str, subtitle: str) -> None:
                  va="top", linespacing=1.3)
 
 
+def _factor_axis(ax) -> None:
+    """The "times cheaper per year" axis of the comparison figures: log scale, X_MIN to X_MAX, decades labelled."""
+    ax.set_xscale("log")
+    ax.set_xlim(X_MIN, X_MAX)
+    ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def _info_box(ax, lines: list[str]) -> None:
     ax.text(0.03, 0.03, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=5.9,
             bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.8", lw=0.4, alpha=0.92), zorder=6)
@@ -308,11 +317,7 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
             ax.plot([row.factor_per_year], [y], "o", color="black", ms=3, zorder=5)
             ax.text(X_MAX * 1.15, y, f"{fmt_factor(row.factor_per_year)}x (n={int(row.n)})", va="center",
                     ha="left", fontsize=5.8)
-        ax.set_xscale("log")
-        ax.set_xlim(X_MIN, X_MAX)
-        ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        _factor_axis(ax)
         ax.axvline(1, color="0.5", lw=0.6)
         ax.set_ylim(len(lines) - 0.4, -0.8)
         ax.set_yticks([])
@@ -370,11 +375,7 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
             colour, marker = VINTAGE_STYLE[j % len(VINTAGE_STYLE)]
             ax.plot([], [], marker=marker, color=colour, label=f"{snapshot}, {definition}", linestyle="-", lw=0.9,
                     ms=3.5)
-        ax.set_xscale("log")
-        ax.set_xlim(X_MIN, X_MAX)
-        ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        _factor_axis(ax)
         ax.axvline(1, color="0.5", lw=0.6)
         ax.set_ylim(len(keys) - 0.5, -0.5)
         ax.set_yticks([])
@@ -463,11 +464,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         ax.set_yticklabels(labels, fontsize=5.6)
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.3, -1.4)
-        ax.set_xscale("log")
-        ax.set_xlim(X_MIN, X_MAX)
-        ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        _factor_axis(ax)
         ax.grid(axis="y", visible=False)
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale); lines: 90% OLS interval; shaded / dotted: published")

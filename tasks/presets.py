@@ -23,6 +23,12 @@ PriceSource = Literal["lowest_reported", "lowest_provider", "aa_headline", "sour
 LogBase = Literal["10", "e"]
 
 
+def known_benchmark(value: str) -> str:
+    if value not in BENCHMARK_UNITS:
+        raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,9 +50,7 @@ class FrontierPreset(_Strict):
     @field_validator("quality_measure")
     @classmethod
     def _known_benchmark(cls, value: str) -> str:
-        if value not in BENCHMARK_UNITS:
-            raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
-        return value
+        return known_benchmark(value)
 
     @field_validator("bands")
     @classmethod
@@ -119,8 +123,7 @@ class ThresholdPreset(_Strict):
     @model_validator(mode="after")
     def _known_benchmarks(self):
         for benchmark in [*self.benchmarks, *self.multiple_choice]:
-            if benchmark not in BENCHMARK_UNITS:
-                raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(BENCHMARK_UNITS)}")
+            known_benchmark(benchmark)
         if not self.price_sources:
             raise ValueError("give at least one price source")
         return self
@@ -201,9 +204,7 @@ class MonthlyCheapestPreset(_Strict):
     @field_validator("quality_measure")
     @classmethod
     def _known_benchmark(cls, value: str) -> str:
-        if value not in BENCHMARK_UNITS:
-            raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
-        return value
+        return known_benchmark(value)
 
 
 class BreaksPreset(_Strict):
