@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test setup snapshots lock clean-cache
+.PHONY: run test setup snapshots lock clean-cache serve stop
 
 # Create the virtual environment, install the pinned dependencies, then the project itself (editable).
 $(STAMP): requirements.lock pyproject.toml
@@ -23,6 +23,14 @@ run: $(STAMP)
 ## Set up, then run the test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(ARGS)
+
+## Start a local Prefect server + UI, the process work pool, every deployment of prefect.yaml and a worker
+## (127.0.0.1 only; pid files and logs in .serve/). `make stop` stops exactly those.
+serve: $(STAMP)
+	BIN=$(abspath $(BIN)) bash scripts/serve.sh
+
+stop:
+	bash scripts/stop.sh
 
 ## Rebuild the bundled snapshots from the raw public files in ../shared/data.
 SHARED ?= ../shared/data

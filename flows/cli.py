@@ -138,6 +138,48 @@ def fetch_aa(
                f"{counts['prices']} price rows.")
 
 
+@app.command()
+def ingest(
+    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Inbox folder (default data/inbox, or "
+                                         "INFERENCE_TRENDS_INBOX)."),
+    trigger: str = typer.Option("inline", "--trigger", help="Run estimate on each new file 'inline' (default "
+                                "here), through the 'deployment' (needs a server and a worker), or 'none'."),
+    preset: str = typer.Option("all", "--preset", "-p", help="Preset(s) of the estimate runs."),
+    pull_aa_api: bool = typer.Option(True, "--pull-aa-api/--no-pull-aa-api",
+                                     help="Also pull the AA API models list when AA_API_KEY is set."),
+) -> None:
+    """Take new data files from the inbox (and the AA API when AA_API_KEY is set); validate each, reject what fails
+    (rejected/ + .error.txt), run estimate on what is new. Unchanged content triggers nothing."""
+    from flows.config import EstimateConfig, IngestConfig
+    from flows.ingest import ingest as ingest_flow
+
+    config = IngestConfig(inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api,
+                          estimate=EstimateConfig(preset=preset))
+    result = _guarded(lambda: ingest_flow(config))
+    typer.echo("")
+    for outcome in result["outcomes"]:
+        typer.echo(f"{outcome['outcome']:<9} {outcome['name']} -> {outcome['stored_as']}"
+                   + (f" (estimate run {outcome['estimate_flow_run']})" if outcome.get("estimate_flow_run") else ""))
+    typer.echo(f"Inbox {result['inbox']}: {result['accepted']} accepted, {result['duplicate']} duplicate, "
+               f"{result['rejected']} rejected.")
+
+
+@app.command()
+def lineage(
+    target: str = typer.Argument(..., help="A file of a run folder (figure, trends.csv, a Parquet output...), an "
+                                 "intermediate Parquet file, or a trend_id of trends.csv."),
+    run: Optional[Path] = typer.Option(None, "--run", help="Run folder for a trend_id (default: the newest run)."),
+    show_all: bool = typer.Option(False, "--all", help="List every input file of each step (default: the first 8)."),
+) -> None:
+    """Print the chain from TARGET back to the raw source files: each file with its sha256, the task that made it
+    (code and configuration hashes), and the task runs and flow runs that computed it or were served it."""
+    from flows.lineage import explain
+
+    lines = _guarded(lambda: explain(target, run, show_all))
+    for line in lines:
+        typer.echo(line)
+
+
 def _guarded(call):
     """Run a flow; on a data or configuration error print it plainly (no traceback) and exit 1."""
     from tasks.aa_client import AAClientError

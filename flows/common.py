@@ -13,6 +13,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
 from tasks.caching import sha256_tree
+from tasks.lineage import file_refs
 from tasks.settings import PROJECT_ROOT
 
 REPORTED_PACKAGES = ("prefect", "pandera", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
@@ -29,16 +30,23 @@ class StageTracker:
     def _options(self, task):
         return task.with_options(refresh_cache=True) if self.refresh_cache else task
 
-    def _record(self, stage: str, label: str, state: State) -> Any:
-        task_run_id = state.state_details.task_run_id
-        self.records.append({"stage": stage, "task": label, "task_run_id": str(task_run_id) if task_run_id else None,
-                             "state": state.name})
-        return state.result()  # raises the task's exception if it failed
+    def _record(self, stage: str, label: str, state: State, task_name: str, arguments: Any) -> Any:
+        """One manifest record: the task run, its flow run, and the files it read and wrote (lineage)."""
+        details = state.state_details
+        record = {"stage": stage, "task": label, "task_name": task_name,
+                  "task_run_id": str(details.task_run_id) if details.task_run_id else None,
+                  "flow_run_id": str(details.flow_run_id) if details.flow_run_id else None,
+                  "state": state.name, "inputs": file_refs(arguments)}
+        self.records.append(record)
+        result = state.result()  # raises the task's exception if it failed
+        read = {ref["file"] for ref in record["inputs"]}  # passed through (e.g. a figure job's data): not written here
+        record["outputs"] = [ref for ref in file_refs(result) if ref["file"] not in read]
+        return result
 
     def run(self, stage: str, task, *args, **kwargs) -> Any:
         logger = get_run_logger()
         state = self._options(task)(*args, return_state=True, **kwargs)
-        result = self._record(stage, task.name, state)
+        result = self._record(stage, task.name, state, task.name, [args, kwargs])
         logger.info("stage %-8s %-28s %s", stage, task.name, _served(state))
         return result
 
@@ -48,8 +56,8 @@ class StageTracker:
         futures: list[PrefectFuture] = [self._options(task).submit(*args) for _, task, args in submissions]
         wait(futures)
         results, served = [], {}
-        for (label, _, _), future in zip(submissions, futures):
-            results.append(self._record(stage, label, future.state))
+        for (label, task, args), future in zip(submissions, futures):
+            results.append(self._record(stage, label, future.state, task.name, args))
             served[_served(future.state)] = served.get(_served(future.state), 0) + 1
         logger.info("stage %-8s %d task runs: %s", stage, len(futures),
                     ", ".join(f"{v} {k}" for k, v in sorted(served.items())))

@@ -29,7 +29,7 @@ class EstimateConfig(BaseModel):
         None, description="Name of the snapshot in the outputs when --input is given (default: the input's name)."
     )
     out: str | None = Field(
-        None, description="Run folder (default data/runs/<run id>); an existing folder is replaced only when the "
+        None, description="Run folder (default data/runs/RUN_ID); an existing folder is replaced only when the "
         "new run succeeds."
     )
     as_published: bool = Field(
@@ -90,3 +90,23 @@ class HistoryConfig(BaseModel):
                               "Default: ../shared/data/aa-site-scrape-daily.")
     store: str | None = Field(None, description="History store folder (default data/history/aa-site-daily). Files "
                               "already in it are not read again.")
+
+
+class IngestConfig(BaseModel):
+    """Take new data from the inbox (and the AA API when a key is set); run estimate on what is new."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    inbox: str | None = Field(None, description="Inbox folder where new data files are dropped (default "
+                              "data/inbox, or INFERENCE_TRENDS_INBOX). Accepted files move to its accepted/ "
+                              "folder, rejected ones to rejected/ with an .error.txt report beside them.")
+    pull_aa_api: bool = Field(True, description="Also pull the live AA API models list when AA_API_KEY is set on "
+                              "the worker (skipped, with a log line, when it is not).")
+    trigger: Literal["deployment", "inline", "none"] = Field(
+        "deployment", description="How to run estimate on each new file: through the estimate deployment "
+        "(its own flow run, picked up by a worker), inline as a subflow of this run, or not at all.")
+    estimate_deployment: str = Field("estimate/estimate", description="The deployment to trigger "
+                                     "(flow name/deployment name).")
+    estimate: EstimateConfig = Field(
+        default_factory=EstimateConfig, description="Parameters of the estimate run triggered for each new file; "
+        "its input is set to the accepted file (other fields as given here).")

@@ -25,6 +25,7 @@ from prefect.runtime import flow_run
 from flows.common import StageTracker, code_version, package_versions
 from flows.config import EstimateConfig
 from tasks.artifacts import artifacts_task
+from tasks.assets import materialize_files
 from tasks.caching import sha256_file, sha256_tree
 from tasks.canonical import read_snapshot_meta
 from tasks.clean import clean_task, read_clean
@@ -36,6 +37,7 @@ from tasks.hedonic import hedonic_task
 from tasks.monthly import monthly_task
 from tasks.history import LEDGER, PROFILES, history_stores, history_task
 from tasks.ingest import adapter, detect_format
+from tasks.lineage import file_refs, location
 from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
 from tasks.outputs import collect_task
 from tasks.geomean import geomean_task
@@ -166,10 +168,34 @@ def new_run_id() -> str:
     return f"{stamp}-{(run or uuid.uuid4().hex)[:8]}"
 
 
+def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, dict]:
+    """Run-folder name -> the task run that wrote its source file (the first one, if several wrote the same bytes)."""
+    by_location: dict[str, dict] = {}
+    for record in records:
+        for ref in record.get("outputs", []):
+            by_location.setdefault(ref["file"], record)
+    producers = {}
+    for name, source in files.items():
+        record = by_location.get(location(source))
+        if record is not None:
+            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state")}
+            producers[name]["source"] = location(source)
+    return producers
+
+
 @task(name="publish-run", task_run_name="publish-run-folder", cache_policy=NO_CACHE)
-def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
-    """Assemble the run folder in a staging folder beside it, then swap it in: all or nothing."""
+def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFrame], manifest: dict,
+                 producers: dict[str, dict], table_upstream: dict[str, list[Path]]) -> Path:
+    """Assemble the run folder in a staging folder beside it, then swap it in: all or nothing.
+
+    ``manifest.json`` maps every output to the task run and flow run that produced it: the task that wrote its
+    cached source (``producers``), or this task for the tables it writes itself (``table_upstream``: the files each
+    was built from, also in a Parquet table's lineage metadata)."""
+    from prefect.runtime import task_run
+
     out = Path(out)
+    me = {"stage": "publish", "task": "publish-run", "task_run_id": str(task_run.get_id()),
+          "flow_run_id": str(flow_run.get_id()), "state": "Completed"}
     staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
@@ -181,13 +207,15 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             if name.endswith(".parquet"):
-                write_parquet(frame, target)
+                write_parquet(frame, target, {"producer": {"task": "publish-run", "module": __name__},
+                                              "table": name, "upstream": file_refs(table_upstream.get(name, []))})
             else:
                 target.write_text(csv_text(frame))
         (staging / "ATTRIBUTION.txt").write_text("\n".join(manifest["attribution"]) + "\n")
         manifest["outputs"] = [
-            {"path": p.relative_to(staging).as_posix(), "sha256": sha256_file(p)}
-            for p in sorted(staging.rglob("*")) if p.is_file()
+            {"path": name, "sha256": sha256_file(p), "produced_by": producers.get(name, {
+                **me, "upstream": [ref["file"] for ref in file_refs(table_upstream.get(name, []))]})}
+            for p in sorted(staging.rglob("*")) if p.is_file() for name in [p.relative_to(staging).as_posix()]
         ]
         write_json(staging / "manifest.json", manifest)
         replace_dir(staging, out)
@@ -253,6 +281,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     clean_paths: dict[str, dict[str, Path]] = {}
     resolution_paths: dict[str, dict[str, Path]] = {}  # snapshot -> how its sources were joined
     submissions, all_specs = [], []  # (spec, analysis table) per trend
+    canonical_paths: dict[str, dict[str, Path]] = {}  # snapshot -> its canonical tables (merged, if several)
     for item in inputs:
         parts = [tracker.run("ingest", adapter(fmt).ingest_task, path) for path, fmt in item.parts]
         canonical = parts[0]
@@ -263,6 +292,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         elif item.format == "snapshot" and (item.path / "resolution.csv").exists():
             resolution_paths[item.name] = {"matches": item.path / "resolution.csv",
                                            "conflicts": item.path / "conflicts.csv"}
+        canonical_paths[item.name] = canonical
         clean_paths[item.name] = tracker.run("clean", clean_task, canonical, corrections,
                                              not config.as_published)
         analysis = {"": clean_paths[item.name]["analysis"]}
@@ -327,11 +357,20 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "warnings.csv": _combined(cleans, "warnings"),
         "breaks.csv": read_parquet(breaks_path),
     }
+    table_upstream = {
+        "quarantine.parquet": [p["quarantine"] for p in clean_paths.values()],
+        "quarantine.csv": [p["quarantine"] for p in clean_paths.values()],
+        "quarantine_summary.csv": [p["summary"] for p in clean_paths.values()],
+        "corrections_log.csv": [p["corrections"] for p in clean_paths.values()],
+        "warnings.csv": [p["warnings"] for p in clean_paths.values()],
+        "breaks.csv": [breaks_path],
+    }
     for name, paths in histories.items():
+        files[f"history/{name}/prices.parquet"] = paths["prices"]
         for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
-                          ("same_model_summary", "same_model_summary.csv"), ("files", "files.csv"),
-                          ("prices", "prices.parquet")):
+                          ("same_model_summary", "same_model_summary.csv"), ("files", "files.csv")):
             tables[f"history/{name}/{file}"] = read_parquet(paths[key])
+            table_upstream[f"history/{name}/{file}"] = [paths[key]]
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "run_id": run_id,
@@ -350,14 +389,30 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         "tasks": tracker.records,
         "attribution": meta["attribution"],
     }
-    publish_task(out, files, tables, manifest)
+    publish_task(out, files, tables, manifest, output_producers(files, tracker.records), table_upstream)
+    materialize_run(out, inputs, canonical_paths)
     artifacts_task(out)
     if not config.out:
         _point_latest(out)
-    summary = {"run_dir": str(out), "run_id": run_id, "trends": str(out / "trends.csv"),
+    summary = {"run_dir": str(out), "run_id": run_id, "flow_run_id": str(flow_run.get_id()), "trends": str(out / "trends.csv"),
                "report": str(out / "report.md"), "report_html": str(out / "report.html"), "tasks": tracker.records}
     logger.info("results in %s", out)
     return summary
+
+
+def materialize_run(out: Path, inputs: list[RunInput], canonical_paths: dict[str, dict[str, Path]]) -> None:
+    """Asset events for the published chain: snapshot tables -> analysis table -> trends.csv -> report."""
+    analysis = []
+    for item in inputs:
+        if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
+            tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
+        else:  # raw sources: their canonical tables are this run's snapshot tables
+            tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
+            materialize_files(f"snapshot-{item.name}", tables, [f for path, _ in item.parts for f in _files(path)])
+        analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"], tables)
+    materialize_files("trends", [out / "trends.csv", out / "points.csv"], analysis)
+    materialize_files("report", [out / "report.md", out / "report.html"],
+                      [out / "trends.csv", *sorted(out.glob("figures/*/*.png"))])
 
 
 def _point_latest(out: Path) -> None:

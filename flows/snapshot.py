@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import SnapshotConfig
+from tasks.assets import materialize_files
 from tasks.caching import sha256_file
 from tasks.canonical import SNAPSHOT_META, CanonicalTables
 from tasks.ingest import adapter, detect_format
@@ -78,6 +79,8 @@ def build_snapshot(config: SnapshotConfig) -> str:
             "sources": [r for p, fmt in zip(paths, formats) for r in source_records(p, fmt)]}
     folder = (Path(config.out_dir).expanduser().resolve() if config.out_dir else snapshots_dir()) / config.name
     write_snapshot_task(merged, folder, meta)
+    materialize_files(f"snapshot-{config.name}", [folder / f"{name}.csv" for name in ("models", "benchmarks", "prices")],
+                      [f for p in paths for f in ([p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()))])
     get_run_logger().info("snapshot written to %s", folder)
     return str(folder)
 

@@ -1,18 +1,29 @@
-"""Prefect artifacts of a run: the report (markdown), the trends table and the quarantine summary.
+"""Prefect artifacts of a run, on the flow run's Artifacts tab (and, by key, across runs in the Artifacts page):
 
-They show in the Prefect UI on the flow run's Artifacts tab (and, by key, across runs). Figures are files in the run
-folder; the markdown artifact names them (images with relative paths cannot render inside the UI).
+- ``estimate-report``: report.md with its figures embedded as SVG data URIs (checked in headless Chromium against
+  the Prefect UI: ``data:`` images render; ``file://`` paths and relative paths do not; a locally served URL renders
+  only while that server runs, so it is used for the link to the HTML report, not for the figures);
+- ``estimate-trends``: the trends table (main columns); ``estimate-quarantine``: rows in = used + quarantined;
+- ``estimate-warnings``: data-quality warnings (what the adapters flagged, and the price history's data drift);
+- ``estimate-lineage``: every task run with the files it read and wrote, and every output with its producer;
+- ``estimate-report-html``: a link to report.html, over the run-folder file server of ``make serve``
+  (``INFERENCE_TRENDS_REPORTS_URL``) when it is set, else a ``file://`` URL.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import re
 from pathlib import Path
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+
+from tasks.lineage import lineage_rows
 
 TREND_SUMMARY_COLUMNS = ["trend_id", "method", "subset", "band_low", "band_high", "quantity", "price_type",
                          "controls", "variant", "ci_method", "factor_per_year", "ci_low", "ci_high",
@@ -37,10 +48,51 @@ def table_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _data_uri(path: Path) -> str | None:
+    svg = path.with_suffix(".svg")
+    if svg.is_file():  # vector, and about a third of the PNG's size
+        return "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode()
+    if path.is_file():
+        return f"data:image/{path.suffix.lstrip('.')};base64," + base64.b64encode(path.read_bytes()).decode()
+    return None
+
+
 def report_for_ui(markdown_text: str, run_dir: Path) -> str:
-    """The report with each image replaced by where its file is (relative image paths cannot render in the UI)."""
-    return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", lambda m: f"*[{m.group(1)}: `{run_dir / m.group(2)}`]*",
-                  markdown_text)
+    """The report with each image embedded as a data URI (relative and file:// images do not render in the UI)."""
+    def embed(match: re.Match) -> str:
+        uri = _data_uri(run_dir / match.group(2))
+        return f"![{match.group(1)}]({uri})" if uri else f"*[{match.group(1)}: `{run_dir / match.group(2)}`]*"
+
+    return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", embed, markdown_text)
+
+
+def report_link(run_dir: Path) -> str:
+    """Where the HTML report can be opened: over the run-folder file server when one is configured."""
+    base = os.environ.get("INFERENCE_TRENDS_REPORTS_URL")
+    runs_root = os.environ.get("INFERENCE_TRENDS_REPORTS_ROOT")
+    if base and runs_root:
+        try:
+            relative = (run_dir / "report.html").resolve().relative_to(Path(runs_root).resolve())
+            return base.rstrip("/") + "/" + relative.as_posix()
+        except ValueError:
+            pass
+    return (run_dir / "report.html").resolve().as_uri()
+
+
+def warning_rows(run_dir: Path) -> list[dict]:
+    rows = []
+    if (run_dir / "warnings.csv").exists():
+        for row in pd.read_csv(run_dir / "warnings.csv", dtype=str, keep_default_na=False).to_dict("records"):
+            rows.append({"kind": "ingest", "where": f"{row['snapshot']}: {row['file']} record {row['record']}",
+                         "what": f"{row['column']} = {row['value']!r}: {row['rule']}", "severity": row["action"]})
+    for drift in sorted(run_dir.glob("history/*/data_drift.csv")):
+        for row in pd.read_csv(drift, dtype=str, keep_default_na=False).to_dict("records"):
+            if row["severity"] == "info":
+                continue
+            rows.append({"kind": f"price-history drift ({drift.parent.name})",
+                         "where": f"{row['observed_on']} vs {row['previous_on']}", "what": row["message"],
+                         "severity": row["severity"]})
+    return rows
 
 
 @task(name="publish-artifacts", task_run_name="publish-artifacts", cache_policy=NO_CACHE)
@@ -48,6 +100,8 @@ def artifacts_task(run_dir: Path, key_prefix: str = "estimate") -> list[str]:
     run_dir = Path(run_dir)
     trends = pd.read_csv(run_dir / "trends.csv", dtype={"controls": str, "variant": str, "note": str})
     summary = pd.read_csv(run_dir / "quarantine_summary.csv")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    warnings = warning_rows(run_dir)
     ids = [
         create_markdown_artifact(key=f"{key_prefix}-report", description=f"report.md of {run_dir.name}",
                                  markdown=report_for_ui((run_dir / "report.md").read_text(), run_dir)),
@@ -56,5 +110,15 @@ def artifacts_task(run_dir: Path, key_prefix: str = "estimate") -> list[str]:
         create_table_artifact(key=f"{key_prefix}-quarantine",
                               description=f"rows in = used + quarantined, per table ({run_dir.name})",
                               table=table_rows(summary)),
+        create_table_artifact(key=f"{key_prefix}-warnings",
+                              description=f"data-quality warnings of {run_dir.name}: {len(warnings)}",
+                              table=warnings or [{"kind": "none", "where": "", "what": "no warnings", "severity": ""}]),
+        create_table_artifact(key=f"{key_prefix}-lineage",
+                              description=f"lineage of {run_dir.name}: each task run's inputs and outputs, and each "
+                              "output's producer (full detail: manifest.json, `inference-trends lineage`)",
+                              table=lineage_rows(manifest)),
+        create_link_artifact(key=f"{key_prefix}-report-html", link=report_link(run_dir),
+                             link_text=f"report.html of {run_dir.name}",
+                             description="The self-contained HTML report (figures embedded)"),
     ]
     return [str(i) for i in ids]

@@ -26,7 +26,7 @@ from prefect import get_run_logger
 
 from schemas.analysis import AnalysisTable, CorrectionsLog, Quarantine, QuarantineSummary, SCORE_COLUMNS
 from schemas.canonical import AGGREGATE_PROVIDERS, BENCHMARK_UNITS, PRICE_TYPES
-from tasks.caching import cached_task, code_hash
+from tasks.caching import cached_task
 from tasks.canonical import CanonicalTables
 from tasks.io import format_csv_value, read_parquet, write_cached_parquet
 from tasks.parsing import ParseError, parse_bool, parse_iso_date, parse_number
@@ -313,12 +313,7 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
     """Read the canonical Parquet tables, clean, validate, and write the analysis table and the quarantine."""
     tables = CanonicalTables.read_cached({k: Path(v) for k, v in canonical.items()})
     result = clean(tables, read_corrections(corrections_path), apply_fixes)
-    lineage = {
-        "task": "clean",
-        "code_sha256": code_hash(__name__),
-        "inputs": {name: Path(path).name for name, path in canonical.items()},
-        "apply_corrections": apply_fixes,
-    }
+    lineage = {"apply_corrections": apply_fixes}
     paths = {
         name: write_cached_parquet(getattr(result, name), "clean", name, {**lineage, "table": name})
         for name in CleanResult.TABLES

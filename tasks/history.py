@@ -368,7 +368,7 @@ def history_task(store: str, ledger: Path, profiles: Path) -> dict[str, Path]:
     per_model = same_model_drift(tables["prices"], tables["models"])
     summary = summarise_same_model(per_model)
     ledger = read_ledger(Path(store))
-    lineage = {"task": "price-history", "store": Path(store).name}
+    lineage = {"store": Path(store).name}
     return {
         "files": write_cached_parquet(ledger, "history", "files", lineage),
         "drift": write_cached_parquet(drift, "history", "drift", lineage),

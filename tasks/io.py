@@ -80,7 +80,12 @@ def write_parquet(df: pd.DataFrame, path: Path, lineage: dict[str, Any] | None =
 
 
 def write_cached_parquet(df: pd.DataFrame, stage: str, name: str, lineage: dict[str, Any] | None = None) -> Path:
-    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path."""
+    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path.
+
+    Its metadata carries the lineage of the running task (``tasks.lineage.task_lineage``) plus ``lineage``."""
+    from tasks.lineage import task_lineage
+
+    lineage = task_lineage(lineage)
     folder = cache_dir() / stage
     folder.mkdir(parents=True, exist_ok=True)
     tmp = write_parquet(df, folder / f".{name}.{uuid.uuid4().hex}.parquet.tmp", lineage)

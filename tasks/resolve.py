@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from schemas.canonical import IngestIssues, empty
-from tasks.caching import cached_task, code_hash
+from tasks.caching import cached_task
 from tasks.canonical import CanonicalTables
 from tasks.io import write_cached_parquet
 
@@ -331,8 +331,7 @@ def resolve_task(canonical: list[dict[str, Path]], crosswalk_path: Path | None) 
     """Merge several sources' canonical tables (the first is the spine); cache the result and its reports."""
     sources = [CanonicalTables.read_cached({k: Path(v) for k, v in paths.items()}) for paths in canonical]
     result = resolve(sources, read_crosswalk(crosswalk_path))
-    lineage = {"task": "resolve", "code_sha256": code_hash(__name__),
-               "inputs": [Path(p).name for paths in canonical for p in paths.values()]}
+    lineage = {"sources": len(canonical)}
     tables = result.tables.validated("merged sources")
     paths = tables.write_cached("canonical", lineage)
     paths["matches"] = write_cached_parquet(result.matches, "resolve", "matches", lineage)

@@ -11,6 +11,8 @@ point the pipeline elsewhere without touching code:
 - ``INFERENCE_TRENDS_RAW_DIR``: raw responses fetched from live APIs, kept as received (``data/raw``, git-ignored;
   ``tasks.aa_client`` writes to its ``aa-api/`` subfolder).
 - ``INFERENCE_TRENDS_HISTORY_DIR``: price-history stores (``data/history``; the bundled one is committed).
+- ``INFERENCE_TRENDS_INBOX``: where new data files are dropped for the ``ingest`` flow (``data/inbox``; its
+  ``accepted/`` and ``rejected/`` subfolders and ``ledger.csv`` record what became of each file).
 - ``INFERENCE_TRENDS_SHARED_DATA``: the raw public datasets (default ``../shared/data`` beside the checkout).
 - ``PREFECT_HOME``: defaults to ``.prefect/`` inside the project, so two clones never share Prefect state.
 """
@@ -51,6 +53,11 @@ def snapshots_dir() -> Path:
 def history_dir() -> Path:
     """Price-history stores (``data/history/<name>/``: a ledger, per-file parts, drift evidence)."""
     return _env_path("INFERENCE_TRENDS_HISTORY_DIR", data_dir() / "history")
+
+
+def inbox_dir() -> Path:
+    """The inbox of the ``ingest`` flow (``data/inbox``, git-ignored)."""
+    return _env_path("INFERENCE_TRENDS_INBOX", data_dir() / "inbox")
 
 
 def presets_dir() -> Path:

@@ -105,8 +105,9 @@ class TrendSpec(BaseModel):
 
     @property
     def label(self) -> str:
-        """Short human label for task names and logs."""
-        return self.trend_id.rsplit("-", 1)[0]
+        """The task run name: the full ``trend_id``, so that the UI's run graph, the manifest and ``trends.csv``
+        name a trend the same way (two trends that differ only in a parameter differ in the hash suffix)."""
+        return self.trend_id
 
 
 def _number(value: float) -> str:
@@ -178,7 +179,7 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
 
 def write_result(result: TrendResult, spec: TrendSpec, stage: str) -> dict[str, Path]:
     """Cache one trend's tables as Parquet and return their paths (``collect`` validates them all)."""
-    lineage = {"task": stage, "trend_id": spec.trend_id}
+    lineage = {"stage": stage, "trend_id": spec.trend_id}
     diagnostics = pd.DataFrame([{"trend_id": spec.trend_id, **result.diagnostics}], columns=DIAGNOSTIC_COLUMNS)
     replicates = result.replicates if result.replicates is not None else pd.DataFrame(columns=REPLICATE_COLUMNS)
     tables = {"rows": result.rows, "points": result.points, "diagnostics": diagnostics,

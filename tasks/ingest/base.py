@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prefect import get_run_logger
 
-from tasks.caching import cached_task, code_hash, sha256_tree
+from tasks.caching import cached_task
 from tasks.canonical import CanonicalTables
 
 
@@ -21,7 +21,7 @@ def make_ingest_task(fmt: str, ingest: Callable[[Path], CanonicalTables], module
         """Parse one raw source into validated canonical tables; return the Parquet path of each table."""
         path = Path(path)
         tables = ingest(path).validated(str(path))
-        lineage = {"task": f"ingest-{fmt}", "code_sha256": code_hash(module), "inputs": {path.name: sha256_tree(path)}}
+        lineage = {"format": fmt}
         paths = tables.write_cached("canonical", lineage)
         counts = tables.row_counts()
         get_run_logger().info(

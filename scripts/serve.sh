@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# `make serve`: a local Prefect service for inference-trends, on 127.0.0.1 only, offline, telemetry off:
+#   1. a Prefect server with its UI (SQLite in $PREFECT_HOME by default; PostgreSQL when
+#      PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://user:pass@host/db is set: see the README);
+#   2. the process work pool "inference-trends";
+#   3. every deployment of prefect.yaml (estimate, ingest, build-snapshot, price-history, fetch-aa);
+#   4. a worker on that pool, which runs the flows from this checkout with this environment;
+#   5. a read-only file server of the run folders (python -m http.server, loopback), for the HTML report links.
+# Each process runs in its own process group; its pid is written to $STATE/<name>.pid so that `make stop` stops
+# exactly these (and the flow runs the worker started), nothing else.
+#
+# Settings (environment): INFERENCE_TRENDS_PORT (4200), INFERENCE_TRENDS_SERVE_DIR (.serve: pid files and logs),
+# INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2 concurrent flow runs), PREFECT_HOME
+# (.prefect), and every INFERENCE_TRENDS_* location of tasks/settings.py (inbox, cache, runs, ...), which the
+# worker passes on to the flow runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BIN=${BIN:-$ROOT/.venv/bin}
+HOST=127.0.0.1
+PORT=${INFERENCE_TRENDS_PORT:-4200}
+STATE=${INFERENCE_TRENDS_SERVE_DIR:-$ROOT/.serve}
+POOL=${INFERENCE_TRENDS_POOL:-inference-trends}
+LIMIT=${INFERENCE_TRENDS_WORKER_LIMIT:-2}
+
+export INFERENCE_TRENDS_HOME=$ROOT
+export PREFECT_HOME=${PREFECT_HOME:-$ROOT/.prefect}
+export PREFECT_API_URL=http://$HOST:$PORT/api
+export PREFECT_UI_API_URL=$PREFECT_API_URL
+export PREFECT_SERVER_API_HOST=$HOST
+export PREFECT_SERVER_API_PORT=$PORT
+export PREFECT_SERVER_ANALYTICS_ENABLED=false
+export DO_NOT_TRACK=1
+# results of the service's runs live with the project's cache (as for `make run`), unless set otherwise
+export PREFECT_RESULTS_LOCAL_STORAGE_PATH=${PREFECT_RESULTS_LOCAL_STORAGE_PATH:-${INFERENCE_TRENDS_CACHE_DIR:-$ROOT/data/cache}/prefect-results}
+
+mkdir -p "$STATE" "$PREFECT_HOME"
+
+alive() { [[ -f "$STATE/$1.pid" ]] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+for name in server worker reports; do
+  if alive "$name"; then
+    echo "already running: $name (pid $(cat "$STATE/$name.pid")); \`make stop\` first" >&2
+    exit 1
+  fi
+done
+if "$BIN/python" - "$HOST" "$PORT" <<'PY'
+import socket, sys
+s = socket.socket()
+sys.exit(0 if s.connect_ex((sys.argv[1], int(sys.argv[2]))) == 0 else 1)
+PY
+then
+  echo "port $PORT on $HOST is in use; set INFERENCE_TRENDS_PORT to a free one" >&2
+  exit 1
+fi
+
+# $! is the pid of the started program only when it is its own statement; setsid gives it its own process group
+setsid "$BIN/prefect" server start --host "$HOST" --port "$PORT" >"$STATE/server.log" 2>&1 </dev/null &
+echo $! >"$STATE/server.pid"
+
+"$BIN/python" - "$PREFECT_API_URL/health" "$STATE/server.log" <<'PY'
+import sys, time, urllib.request
+url, log = sys.argv[1], sys.argv[2]
+deadline = time.time() + 120
+while time.time() < deadline:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.5)
+sys.exit(f"the Prefect server did not answer {url} within 120 s; see {log}")
+PY
+
+"$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
+"$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
+  echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
+
+export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:${INFERENCE_TRENDS_REPORTS_PORT:-4201}
+export INFERENCE_TRENDS_REPORTS_ROOT=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
+setsid "$BIN/prefect" worker start --pool "$POOL" --type process --name "$POOL-worker-$PORT" --limit "$LIMIT" \
+  --install-policy never >"$STATE/worker.log" 2>&1 </dev/null &
+echo $! >"$STATE/worker.pid"
+
+# the run folders over HTTP (read-only, loopback), so that the report artifact's link to report.html opens
+RUNS=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
+REPORTS_PORT=${INFERENCE_TRENDS_REPORTS_PORT:-4201}
+mkdir -p "$RUNS"
+setsid "$BIN/python" -m http.server "$REPORTS_PORT" --bind "$HOST" --directory "$RUNS" >"$STATE/reports.log" 2>&1 </dev/null &
+echo $! >"$STATE/reports.pid"
+
+# what a shell needs to talk to this server (`source .serve/env`)
+cat >"$STATE/env" <<ENV
+export PREFECT_HOME=$PREFECT_HOME
+export PREFECT_API_URL=$PREFECT_API_URL
+export PREFECT_SERVER_ANALYTICS_ENABLED=false
+export DO_NOT_TRACK=1
+ENV
+
+deployments=$("$BIN/python" - <<'PY'
+import yaml
+print(", ".join(d["name"] for d in yaml.safe_load(open("prefect.yaml"))["deployments"]))
+PY
+)
+echo "Prefect UI:   http://$HOST:$PORT"
+echo "API:          $PREFECT_API_URL   (source $STATE/env to use it from a shell)"
+echo "work pool:    $POOL (process), worker pid $(cat "$STATE/worker.pid"), logs in $STATE/"
+echo "deployments:  $deployments"
+echo "reports:      $INFERENCE_TRENDS_REPORTS_URL (run folders: $RUNS)"
+echo "inbox:        ${INFERENCE_TRENDS_INBOX:-$ROOT/data/inbox}  (drop new data files here)"
+echo "stop with:    make stop"

@@ -1,0 +1,163 @@
+"""The inbox of the ``ingest`` flow: new data files in, each one accepted (once per content), or rejected with why.
+
+Layout of the inbox folder (``data/inbox`` by default, ``INFERENCE_TRENDS_INBOX`` or the flow's ``inbox``):
+
+- ``<inbox>/<file or folder>``: new data, in any format an ingest adapter recognises by its content. Move (rename)
+  files in rather than copying them slowly: names starting with ``.`` or ending in ``.part``, ``.tmp``,
+  ``.crdownload`` or ``.partial`` are left alone until they are renamed.
+- ``<inbox>/accepted/<sha256 prefix>/<name>``: what passed validation, stored under its content hash with its own
+  name (adapters read observation dates from names).
+- ``<inbox>/rejected/<name>`` with ``<name>.error.txt`` beside it: what failed validation, and the error (file,
+  table, row, column and rule).
+- ``<inbox>/ledger.csv``: one row per file processed: content hash, name, format, outcome, where it went, the
+  estimate run it triggered. The ledger decides what is new: content (sha256) already accepted is a duplicate,
+  whatever its name; its copy is removed from the inbox (the accepted copy holds the same bytes) and nothing runs.
+
+Processing holds an exclusive lock on ``<inbox>/.lock``, so two overlapping ingest runs never take the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import shutil
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.caching import sha256_tree
+from tasks.io import atomic_write_text, csv_text
+
+ACCEPTED, REJECTED, LEDGER_FILE, LOCK_FILE = "accepted", "rejected", "ledger.csv", ".lock"
+PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".error.txt")
+LEDGER_COLUMNS = ["sha256", "name", "origin", "format", "outcome", "stored_as", "processed_at", "estimate_flow_run",
+                  "detail"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One candidate: a file or folder waiting in the inbox (or a fetched raw response), with its content hash."""
+
+    path: Path
+    sha256: str
+    origin: str  # "inbox" | "aa-api"
+
+
+def ensure_layout(inbox: Path) -> Path:
+    inbox = Path(inbox)
+    for folder in (inbox, inbox / ACCEPTED, inbox / REJECTED):
+        folder.mkdir(parents=True, exist_ok=True)
+    return inbox
+
+
+@contextlib.contextmanager
+def locked(inbox: Path) -> Iterator[None]:
+    with open(Path(inbox) / LOCK_FILE, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def waiting(inbox: Path) -> list[Incoming]:
+    """Files and folders at the top of the inbox, oldest first (then by name), skipping partial and hidden ones."""
+    inbox = Path(inbox)
+    found = []
+    for path in inbox.iterdir():
+        if path.name in (ACCEPTED, REJECTED, LEDGER_FILE) or path.name.startswith("."):
+            continue
+        if path.name.endswith(PARTIAL_SUFFIXES):
+            continue
+        found.append(path)
+    found.sort(key=lambda p: (p.stat().st_mtime, p.name))
+    return [Incoming(p, sha256_tree(p), "inbox") for p in found]
+
+
+def read_ledger(inbox: Path) -> pd.DataFrame:
+    path = Path(inbox) / LEDGER_FILE
+    if not path.exists():
+        return pd.DataFrame(columns=LEDGER_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)[LEDGER_COLUMNS]
+
+
+def append_ledger(inbox: Path, row: dict) -> None:
+    ledger = read_ledger(inbox)
+    ledger = pd.concat([ledger, pd.DataFrame([{c: str(row.get(c, "") or "") for c in LEDGER_COLUMNS}])],
+                       ignore_index=True)
+    atomic_write_text(Path(inbox) / LEDGER_FILE, csv_text(ledger))
+
+
+def accepted_before(inbox: Path, sha256: str) -> str | None:
+    """Where content with this hash was stored when it was first accepted, or None if it never was."""
+    ledger = read_ledger(inbox)
+    rows = ledger[(ledger["sha256"] == sha256) & (ledger["outcome"] == "accepted")]
+    return rows["stored_as"].iloc[0] if len(rows) else None
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    target = folder / name
+    stem, suffix, n = Path(name).stem, Path(name).suffix, 1
+    while target.exists() or (folder / f"{target.name}.error.txt").exists():
+        n += 1
+        target = folder / f"{stem}.{n}{suffix}"
+    return target
+
+
+def accept(inbox: Path, item: Incoming) -> Path:
+    """Move (inbox) or copy (fetched elsewhere) the item to ``accepted/<sha256[:16]>/<name>``."""
+    folder = Path(inbox) / ACCEPTED / item.sha256[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / item.path.name
+    if target.exists():
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    if item.origin == "inbox":
+        shutil.move(str(item.path), target)
+    elif item.path.is_dir():
+        shutil.copytree(item.path, target)
+    else:
+        shutil.copy2(item.path, target)
+    return target
+
+
+def reject(inbox: Path, item: Incoming, fmt: str | None, error: BaseException) -> tuple[Path, Path]:
+    """Move the item to ``rejected/`` and write the error report beside it; returns both paths."""
+    target = _free_name(Path(inbox) / REJECTED, item.path.name)
+    if item.origin == "inbox":
+        shutil.move(str(item.path), target)
+    elif item.path.is_dir():
+        shutil.copytree(item.path, target)
+    else:
+        shutil.copy2(item.path, target)
+    report = target.parent / f"{target.name}.error.txt"
+    atomic_write_text(report, error_report(item, fmt, error))
+    return target, report
+
+
+def error_report(item: Incoming, fmt: str | None, error: BaseException) -> str:
+    lines = [
+        f"file:      {item.path.name}",
+        f"sha256:    {item.sha256}",
+        f"format:    {fmt or 'not recognised'}",
+        f"rejected:  {now()}",
+        f"error:     {type(error).__name__}",
+        "",
+        str(error).strip(),
+        "",
+        "Nothing else was affected: no estimate run was triggered for this file. Fix the file and drop it into the",
+        "inbox again (a new content hash is a new file).",
+    ]
+    failure_cases = getattr(error, "failure_cases", None)
+    if isinstance(failure_cases, pd.DataFrame) and not failure_cases.empty:
+        lines += ["", "Every schema failure (column, check, failure case, row index):", csv_text(failure_cases)]
+    elif not isinstance(error, (ValueError, FileNotFoundError)):
+        lines += ["", "Traceback:", "".join(traceback.format_exception(error)).rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,220 @@
+"""The service end to end: `make serve`'s script starts a real Prefect server (free loopback port), the work pool,
+every deployment of prefect.yaml and a worker; runs are triggered through the REST API the UI uses.
+
+- the estimate deployment, run with non-default parameters: its task graph, artifacts, asset events, output files,
+  the lineage in its Parquet metadata and manifest, and `inference-trends lineage` on its outputs;
+- the ingest deployment: a new file in the inbox triggers exactly one estimate run, the same content again none,
+  and an invalid file lands in rejected/ with its error report.
+
+`scripts/stop.sh` must then stop exactly what was started. About 2 minutes in all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
+from tasks.settings import PROJECT_ROOT
+
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+LIGHT = {"preset": "futuretech-2025", "bootstrap_resamples": 0, "figures": False, "history": False}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory, session_dir):
+    if shutil.which("setsid") is None:
+        pytest.skip("setsid (util-linux) is needed by scripts/serve.sh")
+    root = tmp_path_factory.mktemp("service")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update(
+        BIN=str(Path(sys.executable).parent), INFERENCE_TRENDS_PORT=str(port),
+        INFERENCE_TRENDS_SERVE_DIR=str(root / "serve"), PREFECT_HOME=str(root / "prefect-home"),
+        INFERENCE_TRENDS_INBOX=str(root / "inbox"), INFERENCE_TRENDS_REPORTS_PORT=str(free_port()),
+        PREFECT_WORKER_QUERY_SECONDS="2", PREFECT_LOGGING_LEVEL="INFO",
+    )  # cache and runs folders: the test session's (conftest), so that this process can trace the lineage
+    started = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "serve.sh")], env=env, capture_output=True,
+                             text=True, timeout=240)
+    serve_dir = root / "serve"
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr + _logs(serve_dir)
+        assert f"Prefect UI:   http://127.0.0.1:{port}" in started.stdout
+        api = f"http://127.0.0.1:{port}/api"
+        with httpx.Client(base_url=api, timeout=30) as client:
+            # the ingest schedule would poll the inbox on its own: the tests trigger it themselves
+            ingest = client.get("/deployments/name/ingest/ingest").json()
+            client.post(f"/deployments/{ingest['id']}/pause_deployment").raise_for_status()
+            yield {"client": client, "root": root, "inbox": root / "inbox", "serve_dir": serve_dir,
+                   "stdout": started.stdout, "env": env}
+    finally:
+        pids = {p.stem: int(p.read_text()) for p in serve_dir.glob("*.pid")}
+        stopped = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "stop.sh")], env=env, capture_output=True,
+                                 text=True, timeout=60)
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        assert set(pids) == {"server", "worker", "reports"}, pids
+        for name, pid in pids.items():
+            assert not _alive(pid), f"{name} (pid {pid}) still running after stop.sh"
+        assert not list(serve_dir.glob("*.pid"))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def _logs(serve_dir: Path) -> str:
+    return "".join(f"\n--- {p.name}\n" + p.read_text()[-3000:] for p in sorted(Path(serve_dir).glob("*.log")))
+
+
+def run_deployment(client: httpx.Client, name: str, parameters: dict, timeout: float = 300) -> dict:
+    deployment = client.get(f"/deployments/name/{name}").json()
+    run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": parameters}).json()
+    return wait_for(client, run["id"], timeout)
+
+
+def wait_for(client: httpx.Client, flow_run_id: str, timeout: float = 300) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        run = client.get(f"/flow_runs/{flow_run_id}").json()
+        if run["state_type"] in TERMINAL:
+            return run
+        time.sleep(1)
+    raise AssertionError(f"flow run {flow_run_id} did not finish in {timeout} s: {run['state_type']}")
+
+
+def estimate_runs(client: httpx.Client) -> list[dict]:
+    deployment = client.get("/deployments/name/estimate/estimate").json()
+    return client.post("/flow_runs/filter", json={
+        "deployments": {"id": {"any_": [deployment["id"]]}},
+        "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}}}).json()
+
+
+def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path):
+    client = service["client"]
+    deployment = client.get("/deployments/name/estimate/estimate").json()
+    form = deployment["parameter_openapi_schema"]  # what the UI renders as the run form
+    fields = form["definitions"]["EstimateConfig"]["properties"]
+    assert fields["preset"]["default"] == "all" and "preset" in fields["preset"]["description"]
+    assert all(field.get("description") for field in fields.values())
+    assert deployment["schedules"] and deployment["schedules"][0]["schedule"]["cron"] == "0 6 * * *"
+
+    out = tmp_path / "run"
+    config = {**LIGHT, "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60, "out": str(out)}
+    run = run_deployment(client, "estimate/estimate", {"config": config})
+    assert run["state_type"] == "COMPLETED", (run["state"], _logs(service["serve_dir"]))
+
+    # the task graph: stage names, the fit-trends subflow with one task per trend, the publication steps
+    graph = [node for _, node in client.get(f"/flow_runs/{run['id']}/graph-v2").json()["nodes"]]
+    names = {node["label"] for node in graph}
+    for expected in ("ingest-snapshot", "clean-and-assemble", "collect-trends", "publish-run-folder",
+                     "materialize-analysis-futuretech-2025-07", "materialize-trends", "materialize-report",
+                     "publish-artifacts"):
+        assert expected in names, (expected, sorted(names))
+    child = next(n for n in graph if n["kind"] == "flow-run")
+    assert child["label"].startswith("fit-trends") or child["kind"] == "flow-run"
+    collect = next(n for n in graph if n["label"] == "collect-trends")
+    assert child["id"] in {edge["id"] for edge in collect["parents"]}  # the edge the UI draws: fan-out -> collect
+    fit_graph = [node for _, node in client.get(f"/flow_runs/{child['id']}/graph-v2").json()["nodes"]]
+    trends = pd.read_csv(out / "trends.csv")
+    frontier_ids = {t for t in trends["trend_id"] if t.startswith("frontier-")}
+    assert frontier_ids <= {node["label"] for node in fit_graph}
+
+    # the outputs, with the non-default parameters in force
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["flow_run_id"] == run["id"]
+    assert manifest["config"]["bootstrap_resamples"] == 60 and manifest["config"]["preset"] == "futuretech-2025"
+    assert not (out / "figures").exists()  # figures = false
+    by_path = {o["path"]: o for o in manifest["outputs"]}
+    task_runs = {r["task_run_id"]: r for r in manifest["tasks"]}
+    assert by_path["trends.csv"]["produced_by"]["task_run_id"] in task_runs
+    assert by_path["trends.csv"]["produced_by"]["task"] == "collect-trends"
+    assert by_path["analysis/futuretech-2025-07.parquet"]["produced_by"]["task"] == "clean"
+    assert all(o["produced_by"].get("task_run_id") for o in manifest["outputs"]), manifest["outputs"]
+    fit = next(r for r in manifest["tasks"] if r["stage"] == "fit")
+    assert fit["flow_run_id"] == child["id"]  # the fan-out's task runs belong to the fit-trends subflow
+
+    # artifacts: the report, trends, quarantine, warnings, lineage, and the link to the HTML report
+    artifacts = client.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+    keys = {a["key"]: a for a in artifacts}
+    assert {"estimate-report", "estimate-trends", "estimate-quarantine", "estimate-warnings", "estimate-lineage",
+            "estimate-report-html"} <= set(keys)
+    assert "Record-low frontier by quality band" in keys["estimate-report"]["data"]
+    assert len(json.loads(keys["estimate-trends"]["data"])) == len(trends)
+    assert "report.html" in keys["estimate-report-html"]["data"]
+
+    # asset events: snapshot tables -> analysis table -> trends.csv -> report
+    events = client.post("/events/filter", json={"filter": {
+        "event": {"prefix": ["prefect.asset.materialization"]},
+        "resource": {"id_prefix": [out.resolve().as_uri()]}}, "limit": 50}).json()["events"]
+    materialized = {e["resource"]["prefect.resource.id"]: e for e in events}
+    trends_event = materialized[(out / "trends.csv").resolve().as_uri()]
+    assert trends_event["payload"]["sha256"] == by_path["trends.csv"]["sha256"]
+    upstream = {r["prefect.resource.id"] for r in trends_event["related"] if r["prefect.resource.role"] == "asset"}
+    assert (out / "analysis" / "futuretech-2025-07.parquet").resolve().as_uri() in upstream
+    analysis_event = materialized[(out / "analysis" / "futuretech-2025-07.parquet").resolve().as_uri()]
+    assert (BUNDLED_SNAPSHOT / "prices.csv").resolve().as_uri() in {
+        r["prefect.resource.id"] for r in analysis_event["related"]}
+
+    # lineage from the trend back to the raw file of the bundled snapshot
+    from flows.lineage import explain
+
+    trend_id = sorted(frontier_ids)[0]
+    lines = "\n".join(explain(trend_id, run=out))
+    raw = json.loads((BUNDLED_SNAPSHOT / "snapshot.json").read_text())["sources"][0]
+    assert f"task run {fit['task_run_id']}" in lines or trend_id in lines
+    assert "task clean" in lines and "task ingest-snapshot" in lines
+    assert f"raw {raw['file']}  sha256 {raw['sha256'][:16]}" in lines, lines
+
+
+def test_inbox_new_file_triggers_exactly_one_estimate(service):
+    client, inbox = service["client"], service["inbox"]
+    inbox.mkdir(exist_ok=True)
+    before = len(estimate_runs(client))
+    data = FIXTURES / "futuretech_small.csv"
+    shutil.copyfile(data, inbox / "small-prices.csv")
+    bad = inbox / "broken.csv"
+    bad.write_text("Model,Creator\nonly,two columns\n")
+    ingest = {"config": {"estimate": LIGHT}}
+
+    first = run_deployment(client, "ingest/ingest", ingest)
+    assert first["state_type"] == "COMPLETED", _logs(service["serve_dir"])
+    runs = [r for r in estimate_runs(client) if "ingest" in r["tags"]]
+    assert len(estimate_runs(client)) == before + 1 and len(runs) == 1
+    triggered = wait_for(client, runs[0]["id"])
+    assert triggered["state_type"] == "COMPLETED", _logs(service["serve_dir"])
+    accepted = Path(triggered["parameters"]["config"]["input"])
+    assert accepted.read_bytes() == data.read_bytes() and accepted.parent.parent == inbox / "accepted"
+    assert (inbox / "rejected" / "broken.csv").exists() and not bad.exists()
+    report = (inbox / "rejected" / "broken.csv.error.txt").read_text()
+    assert "broken.csv" in report and "no adapter recognises" in report
+
+    # the same content again, under another name: nothing runs
+    shutil.copyfile(data, inbox / "small-prices-again.csv")
+    second = run_deployment(client, "ingest/ingest", ingest)
+    assert second["state_type"] == "COMPLETED"
+    time.sleep(3)  # a triggered run would be created within the ingest run, before it completed
+    assert len(estimate_runs(client)) == before + 1
+    assert not (inbox / "small-prices-again.csv").exists()
+    ledger = pd.read_csv(inbox / "ledger.csv", dtype=str, keep_default_na=False)
+    assert ledger["outcome"].tolist() == ["accepted", "rejected", "duplicate"]
+    assert ledger["estimate_flow_run"].iloc[0] == runs[0]["id"]
