@@ -53,6 +53,8 @@ def run(
     bootstrap: Optional[int] = typer.Option(
         None, "--bootstrap", help="Bootstrap resamples per frontier trend (preset default 2,000; 0: off)."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (default) or skip them."),
+    history: bool = typer.Option(True, "--history/--no-history", help="Report the price-history stores of "
+                                 "data/history beside the trends (default) or not."),
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
@@ -64,7 +66,7 @@ def run(
         out=str(out) if out else None, as_published=as_published,
         corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
         task_runner="dask" if dask_address else task_runner, dask_address=dask_address,
-        bootstrap_resamples=bootstrap, figures=figures,
+        bootstrap_resamples=bootstrap, figures=figures, history=history,
     )
     summary = _guarded(lambda: estimate(config))
     cached = sum(1 for t in summary["tasks"] if t["state"] == "Cached")

@@ -8,12 +8,14 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
-from prefect import get_run_logger
+from prefect import get_run_logger, tags
 from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
 from tasks.caching import sha256_tree
 from tasks.lineage import file_refs
+from tasks.storage import localize
+from tasks.trends import TrendSpec
 from tasks.settings import PROJECT_ROOT
 
 REPORTED_PACKAGES = ("prefect", "pandera", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
@@ -39,13 +41,15 @@ class StageTracker:
                   "state": state.name, "inputs": file_refs(arguments)}
         self.records.append(record)
         result = state.result()  # raises the task's exception if it failed
+        localize(result)  # computed or cached on another worker: its files fetched from the shared store
         read = {ref["file"] for ref in record["inputs"]}  # passed through (e.g. a figure job's data): not written here
         record["outputs"] = [ref for ref in file_refs(result) if ref["file"] not in read]
         return result
 
     def run(self, stage: str, task, *args, **kwargs) -> Any:
         logger = get_run_logger()
-        state = self._options(task)(*args, return_state=True, **kwargs)
+        with tags(f"stage:{stage}"):  # shown on the task run in the UI, and filterable
+            state = self._options(task)(*args, return_state=True, **kwargs)
         result = self._record(stage, task.name, state, task.name, [args, kwargs])
         logger.info("stage %-8s %-28s %s", stage, task.name, _served(state))
         return result
@@ -53,7 +57,10 @@ class StageTracker:
     def map(self, stage: str, submissions: list[tuple[str, Any, tuple]]) -> list[Any]:
         """Submit (label, task, args) concurrently, wait for all, and return the results in order."""
         logger = get_run_logger()
-        futures: list[PrefectFuture] = [self._options(task).submit(*args) for _, task, args in submissions]
+        futures: list[PrefectFuture] = []
+        for _, task, args in submissions:
+            with tags(f"stage:{stage}", *_trend_tags(args)):
+                futures.append(self._options(task).submit(*args))
         wait(futures)
         results, served = [], {}
         for (label, task, args), future in zip(submissions, futures):
@@ -62,6 +69,15 @@ class StageTracker:
         logger.info("stage %-8s %d task runs: %s", stage, len(futures),
                     ", ".join(f"{v} {k}" for k, v in sorted(served.items())))
         return results
+
+
+def _trend_tags(args: tuple) -> list[str]:
+    """Tags of a trend's task run: its snapshot, preset, method and price type (filterable in the UI)."""
+    spec = args[0] if args else None
+    if not isinstance(spec, TrendSpec):
+        return []
+    found = [f"snapshot:{spec.snapshot}", f"preset:{spec.preset}", f"method:{spec.method}", f"subset:{spec.subset}"]
+    return found + ([f"price:{spec.price_type}"] if spec.price_type else [])
 
 
 def _served(state: State) -> str:

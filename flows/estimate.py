@@ -24,6 +24,7 @@ from prefect.runtime import flow_run
 
 from flows.common import StageTracker, code_version, package_versions
 from flows.config import EstimateConfig
+from tasks.storage import ensure_result_storage
 from tasks.artifacts import artifacts_task
 from tasks.assets import materialize_files
 from tasks.caching import sha256_file, sha256_tree
@@ -267,6 +268,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     """Estimate how fast inference gets cheaper at constant quality, per the chosen preset(s) (default: every
     bundled one), on bundled or given data; write trends.csv, points.csv, report.md and manifest.json to the run
     folder."""
+    ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     presets = [load_preset(name) for name in preset_names(config.preset)]
     if config.bootstrap_resamples is not None:

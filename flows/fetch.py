@@ -20,6 +20,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.config import FetchConfig
+from tasks.storage import ensure_result_storage
 from tasks.aa_client import fetch_aa_models_task
 from tasks.canonical import CanonicalTables
 from tasks.ingest import adapter
@@ -28,6 +29,7 @@ from tasks.ingest import adapter
 @flow(name="fetch-aa")
 def fetch_aa(config: FetchConfig) -> dict[str, Any]:
     """Fetch the Artificial Analysis models list, keep the raw response, and ingest it with the aa_api adapter."""
+    ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     fetched = fetch_aa_models_task(
         base_url=config.base_url, out_dir=config.out_dir, connect_timeout=config.connect_timeout,

@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.config import HistoryConfig
+from tasks.storage import ensure_result_storage
 from tasks.artifacts import table_rows
 from tasks.history import export_history, ingest_history_task, run_history
 from tasks.io import read_parquet
@@ -27,6 +28,7 @@ from tasks.settings import history_dir, shared_data_dir
 @flow(name="price-history", log_prints=True)
 def price_history(config: HistoryConfig = HistoryConfig()) -> dict:
     """Ingest new dated price files into the history store; write its data-drift warnings and same-model drift."""
+    ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     source = Path(config.input).expanduser().resolve() if config.input else \
         shared_data_dir() / "aa-site-scrape-daily"

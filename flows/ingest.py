@@ -28,6 +28,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import EstimateConfig, IngestConfig
+from tasks.storage import ensure_result_storage
 from tasks.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.canonical import CanonicalTables
 from tasks.inbox import Incoming, accept, accepted_before, append_ledger, ensure_layout, locked, now, reject, waiting
@@ -103,6 +104,7 @@ def _process(config: IngestConfig, inbox: Path, item: Incoming) -> dict[str, Any
 def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
     """Take new data files from the inbox (and the AA API when AA_API_KEY is set), validate them, and run estimate
     on each new one; unchanged content triggers nothing, invalid files go to rejected/ with an error report."""
+    ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     inbox = ensure_layout(Path(config.inbox).expanduser().resolve() if config.inbox else inbox_dir())
     pull_error = None

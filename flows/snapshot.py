@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import SnapshotConfig
+from tasks.storage import ensure_result_storage
 from tasks.assets import materialize_files
 from tasks.caching import sha256_file
 from tasks.canonical import SNAPSHOT_META, CanonicalTables
@@ -65,6 +66,7 @@ def source_records(path: Path, fmt: str) -> list[dict]:
 def build_snapshot(config: SnapshotConfig) -> str:
     """Ingest raw source files (several: merged by entity resolution) and write them as a snapshot of canonical
     CSVs."""
+    ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     paths = [Path(p).expanduser().resolve() for p in config.inputs]
     if config.input_format and len(paths) > 1:
         raise ValueError("--format applies to a single input; formats of several inputs are detected")

@@ -33,6 +33,8 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import CachePolicy
 
+from tasks.storage import ensure_local, result_storage_slug
+
 PROJECT_PACKAGES = ("tasks", "schemas")
 # Library versions that can change numbers; part of every code hash.
 NUMERIC_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels", "pandera", "matplotlib")
@@ -168,6 +170,7 @@ def stable_form(value: Any) -> Any:
     from pydantic import BaseModel
 
     if isinstance(value, Path):
+        ensure_local(value)  # a cache file another worker wrote: fetched from the shared store (tasks.storage)
         if value.is_file():  # a file's name can carry meaning: the observation date of a dated scrape
             return {"name": value.name, "sha256": sha256_file(value)}
         return {"sha256": sha256_tree(value)}
@@ -209,4 +212,6 @@ def cached_task(**options: Any):
     """``@task`` with the project's content cache: results persisted, keyed by code and input content."""
     options.setdefault("cache_policy", ContentPolicy())
     options.setdefault("persist_result", True)
+    if result_storage_slug() is not None:  # results (and so cache keys) on the shared store (tasks.storage)
+        options.setdefault("result_storage", result_storage_slug())
     return task(**options)

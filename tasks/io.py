@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from tasks.caching import sha256_file
 from tasks.settings import cache_dir
+from tasks.storage import ensure_local, share
 
 LINEAGE_KEY = b"inference_trends.lineage"
 
@@ -45,7 +46,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return share(path)  # a cache file goes to the shared store too, when there is one (tasks.storage)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -91,12 +92,12 @@ def write_cached_parquet(df: pd.DataFrame, stage: str, name: str, lineage: dict[
     tmp = write_parquet(df, folder / f".{name}.{uuid.uuid4().hex}.parquet.tmp", lineage)
     final = folder / f"{name}-{sha256_file(tmp)[:16]}.parquet"
     os.replace(tmp, final)
-    return final
+    return share(final)
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
     path = Path(path)
-    if not path.exists():
+    if not ensure_local(path):
         raise FileNotFoundError(
             f"intermediate {path} is missing (was data/cache cleaned while Prefect results were kept?); "
             "rerun with --refresh-cache"

@@ -85,6 +85,9 @@ def apply_environment_defaults() -> None:
     os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(cache_dir() / "prefect-results"))
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the temporary local API migrates its database at first start: on a busy 2-core machine that can take more than
+    # Prefect's default 20 s
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not os.environ.get("PREFECT_API_URL"):
         # Prefect's temporary local API is stopped (SIGTERM) as soon as the run ends; its event recorder then
         # logs the cancelled write of the last batch as a traceback. Not actionable for a run that finished.

@@ -48,6 +48,29 @@ def futuretech_csv() -> Path:
     return FUTURETECH_CSV
 
 
+LIGHT_UNCERTAINTY = """
+[uncertainty]
+bootstrap_resamples = 100
+permutations = 50
+coverage_simulations = 0
+edge_variant = false
+"""
+
+
+@pytest.fixture(scope="session")
+def light_preset(session_dir) -> Path:
+    """The study's preset with light resampling (frontier bootstrap and null, hedonic wild cluster and quantile
+    bootstraps): tests of the whole DAG need every task, not thousands of resamples."""
+    path = session_dir / "futuretech-2025-light.toml"
+    text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text()
+    for full, light in (("wild_bootstrap = 999", "wild_bootstrap = 99"), ("quantile_bootstrap = 499",
+                                                                          "quantile_bootstrap = 0")):
+        assert full in text, full
+        text = text.replace(full, light)
+    path.write_text(text + LIGHT_UNCERTAINTY)
+    return path
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One throwaway Prefect API for the whole session (about 10 s to start)."""

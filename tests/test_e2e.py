@@ -7,6 +7,7 @@ run fills the cache, later ones check what is served from it.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 
 from tasks.caching import sha256_file
 from tasks.settings import PROJECT_ROOT
-from tests.conftest import BUNDLED_SNAPSHOT
+from tests.conftest import LIGHT_UNCERTAINTY, BUNDLED_SNAPSHOT
 
 pytestmark = pytest.mark.e2e
 
@@ -271,6 +272,64 @@ def test_artifacts_are_published(first):
     assert found["estimate-report"].type == "markdown" and found["estimate-trends"].type == "table"
 
 
+def test_report_artifact_embeds_its_figures(first):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        found = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[json.loads(
+                (Path(first["run_dir"]) / "manifest.json").read_text())["flow_run_id"]])))}
+    report = found["estimate-report"].data
+    images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", report)
+    assert len(images) >= len(FIGURES) and all(i.startswith("data:image/svg+xml;base64,") for i in images)
+    lineage = json.loads(found["estimate-lineage"].data)
+    assert any(row["writes"].startswith("trends.csv") and row["task"] == "collect-trends" for row in lineage)
+    assert found["estimate-report-html"].data.endswith("report.html")
+
+
+def test_parquet_lineage_is_complete_and_deterministic(first):
+    """Every Parquet output names its producing task, code and config hashes and upstream files with their sha256
+    (which match the files), and holds no run id or timestamp."""
+    from tasks.io import read_lineage
+    from tasks.lineage import resolve_location
+
+    folder = Path(first["run_dir"])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    run_ids = {manifest["run_id"], manifest["flow_run_id"], *(r["task_run_id"] for r in manifest["tasks"])}
+    for path in sorted(folder.rglob("*.parquet")):
+        lineage = read_lineage(path)
+        assert lineage["producer"]["task"] and lineage["upstream"], path
+        text = json.dumps(lineage)
+        assert not any(run_id in text for run_id in run_ids), path
+        if lineage["producer"]["task"] != "publish-run":
+            assert len(lineage["code_sha256"]) == 64 and len(lineage["config_sha256"]) == 64, path
+        for ref in lineage["upstream"]:
+            local = resolve_location(ref["file"])
+            assert local is not None and sha256_file(local) == ref["sha256"], (path, ref)
+    analysis = read_lineage(folder / "analysis" / "futuretech-2025-07.parquet")
+    assert analysis["producer"] == {"task": "clean", "module": "tasks.clean"}
+    assert "data/corrections.csv" in {ref["file"] for ref in analysis["upstream"]}
+    by_path = {o["path"]: o["produced_by"] for o in manifest["outputs"]}
+    records = {r["task_run_id"]: r for r in manifest["tasks"]}
+    assert records[by_path["trends.csv"]["task_run_id"]]["task"] == "collect-trends"
+    assert by_path["figures/futuretech-2025-07/frontier_open.png"]["task"] == "figure-frontier_open"
+
+
+def test_lineage_command_traces_a_trend_to_the_raw_file(first):
+    from flows.lineage import explain
+
+    folder = Path(first["run_dir"])
+    trend = pd.read_csv(folder / "trends.csv")["trend_id"].iloc[0]
+    raw = json.loads((BUNDLED_SNAPSHOT / "snapshot.json").read_text())["sources"][0]
+    for target in (trend, str(folder / "figures" / "futuretech-2025-07" / "frontier_open.png")):
+        text = "\n".join(explain(target, run=folder))
+        assert f"raw {raw['file']}  sha256 {raw['sha256'][:16]}" in text, text
+        assert "task clean" in text and "task ingest-snapshot" in text
+    with pytest.raises(ValueError, match="no trend"):
+        explain("no-such-trend", run=folder)
+
+
 def test_headline_matches_an_independent_computation(first, futuretech_csv):
     trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
     blended = trends[(trends.method == "frontier") & (trends.price_type == "blended") & (trends.quantity == "price")
@@ -298,27 +357,13 @@ def test_rerun_is_served_from_cache_and_byte_identical(first, work):
         assert (Path(again["run_dir"]) / name).read_bytes() == (Path(first["run_dir"]) / name).read_bytes()
 
 
-LIGHT_UNCERTAINTY = """
-[uncertainty]
-bootstrap_resamples = 100
-permutations = 50
-coverage_simulations = 0
-edge_variant = false
-"""
 
 
 @pytest.fixture(scope="module")
-def light(work) -> Path:
-    """The study's preset with light resampling (frontier bootstrap and null, hedonic wild cluster and quantile
-    bootstraps): the caching tests need the whole DAG, not thousands of resamples."""
-    path = work / "futuretech-2025-light.toml"
-    text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text()
-    for full, light in (("wild_bootstrap = 999", "wild_bootstrap = 99"), ("quantile_bootstrap = 499",
-                                                                          "quantile_bootstrap = 0")):
-        assert full in text, full
-        text = text.replace(full, light)
-    path.write_text(text + LIGHT_UNCERTAINTY)
-    return path
+def light(light_preset) -> Path:
+    """The study's preset with light resampling (conftest): the caching tests need the whole DAG, not thousands of
+    resamples."""
+    return light_preset
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
-from tasks.settings import PROJECT_ROOT
+from tasks.settings import PROJECT_ROOT, runs_dir
 
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-LIGHT = {"preset": "futuretech-2025", "bootstrap_resamples": 0, "figures": False, "history": False}
+LIGHT = {"bootstrap_resamples": 0, "figures": False, "history": False}
 
 
 def free_port() -> int:
@@ -104,12 +104,11 @@ def wait_for(client: httpx.Client, flow_run_id: str, timeout: float = 300) -> di
 
 def estimate_runs(client: httpx.Client) -> list[dict]:
     deployment = client.get("/deployments/name/estimate/estimate").json()
-    return client.post("/flow_runs/filter", json={
-        "deployments": {"id": {"any_": [deployment["id"]]}},
-        "flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}}}).json()
+    runs = client.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment["id"]]}}}).json()
+    return [run for run in runs if not run["auto_scheduled"]]  # not the daily schedule's future runs
 
 
-def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path):
+def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, light_preset):
     client = service["client"]
     deployment = client.get("/deployments/name/estimate/estimate").json()
     form = deployment["parameter_openapi_schema"]  # what the UI renders as the run form
@@ -119,7 +118,8 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path):
     assert deployment["schedules"] and deployment["schedules"][0]["schedule"]["cron"] == "0 6 * * *"
 
     out = tmp_path / "run"
-    config = {**LIGHT, "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60, "out": str(out)}
+    config = {**LIGHT, "preset": str(light_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
+              "out": str(out)}
     run = run_deployment(client, "estimate/estimate", {"config": config})
     assert run["state_type"] == "COMPLETED", (run["state"], _logs(service["serve_dir"]))
 
@@ -142,7 +142,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path):
     # the outputs, with the non-default parameters in force
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["flow_run_id"] == run["id"]
-    assert manifest["config"]["bootstrap_resamples"] == 60 and manifest["config"]["preset"] == "futuretech-2025"
+    assert manifest["config"]["bootstrap_resamples"] == 60 and manifest["config"]["preset"] == str(light_preset)
     assert not (out / "figures").exists()  # figures = false
     by_path = {o["path"]: o for o in manifest["outputs"]}
     task_runs = {r["task_run_id"]: r for r in manifest["tasks"]}
@@ -186,7 +186,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path):
     assert f"raw {raw['file']}  sha256 {raw['sha256'][:16]}" in lines, lines
 
 
-def test_inbox_new_file_triggers_exactly_one_estimate(service):
+def test_inbox_new_file_triggers_exactly_one_estimate(service, light_preset):
     client, inbox = service["client"], service["inbox"]
     inbox.mkdir(exist_ok=True)
     before = len(estimate_runs(client))
@@ -194,7 +194,7 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service):
     shutil.copyfile(data, inbox / "small-prices.csv")
     bad = inbox / "broken.csv"
     bad.write_text("Model,Creator\nonly,two columns\n")
-    ingest = {"config": {"estimate": LIGHT}}
+    ingest = {"config": {"estimate": {**LIGHT, "preset": str(light_preset)}}}
 
     first = run_deployment(client, "ingest/ingest", ingest)
     assert first["state_type"] == "COMPLETED", _logs(service["serve_dir"])
@@ -204,6 +204,10 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service):
     assert triggered["state_type"] == "COMPLETED", _logs(service["serve_dir"])
     accepted = Path(triggered["parameters"]["config"]["input"])
     assert accepted.read_bytes() == data.read_bytes() and accepted.parent.parent == inbox / "accepted"
+    manifest = next(m for m in (json.loads(p.read_text()) for p in runs_dir().glob("*/manifest.json"))
+                    if m["flow_run_id"] == triggered["id"])
+    ingest_record = next(r for r in manifest["tasks"] if r["stage"] == "ingest")
+    assert ingest_record["state"] == "Cached"  # validated by the ingest run: the estimate run reuses it
     assert (inbox / "rejected" / "broken.csv").exists() and not bad.exists()
     report = (inbox / "rejected" / "broken.csv.error.txt").read_text()
     assert "broken.csv" in report and "no adapter recognises" in report
