@@ -51,7 +51,10 @@ class StageTracker:
         with tags(f"stage:{stage}"):  # shown on the task run in the UI, and filterable
             state = self._options(task)(*args, return_state=True, **kwargs)
         result = self._record(stage, task.name, state, task.name, [args, kwargs])
-        logger.info("stage %-8s %-28s %s", stage, task.name, _served(state))
+        written = [ref["file"] for ref in self.records[-1]["outputs"]]
+        logger.info("stage %-8s %-28s %s%s", stage, task.name, _served(state),
+                    f" -> {', '.join(written[:6])}" + (f" (+{len(written) - 6} more)" if len(written) > 6 else "")
+                    if written else "")
         return result
 
     def map(self, stage: str, submissions: list[tuple[str, Any, tuple]]) -> list[Any]:

@@ -26,7 +26,7 @@ class EstimateConfig(BaseModel):
     extra_inputs: list[str] = Field(default_factory=list, description="More raw sources merged into the input's "
                                     "snapshot by entity resolution (the input's models are the snapshot's models).")
     snapshot_name: str | None = Field(
-        None, description="Name of the snapshot in the outputs when --input is given (default: the input's name)."
+        None, description="Name of the snapshot in the outputs when an input is given (default: the input's name)."
     )
     out: str | None = Field(
         None, description="Run folder (default data/runs/RUN_ID); an existing folder is replaced only when the "

@@ -5,14 +5,16 @@
     .venv/bin/python scripts/screenshots.py --flow-run ID   # shoots an existing estimate run
 
 What it saves (the README links them): the estimate deployment's run form, the run graph of an estimate run, the
-graph of its fit-trends subflow (one task per trend), the run's Artifacts tab, the report artifact (figures
-embedded), the lineage artifact, and an ingest run. Chromium (Debian's ``chromium``) renders the single-page app
-with a virtual time budget, so that the page has loaded its data before the shot.
+task runs of its fit-trends subflow (one per trend, named by trend_id) and one of them with its tags, the run's
+Artifacts tab, the report artifact (figures embedded), the lineage artifact, and an ingest run. Headless Chromium
+(Debian's ``chromium``) is driven over the DevTools protocol: navigate, let the app load its data, click a tab.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -38,20 +40,66 @@ def api_url() -> str:
     return "http://127.0.0.1:4200/api"
 
 
-def shoot(url: str, target: Path, height: int, wait_ms: int = 25000) -> Path:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        sys.exit("chromium is not installed (Debian: apt install chromium)")
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                        f"--user-data-dir={profile}", f"--window-size=1440,{height}",
-                        f"--virtual-time-budget={wait_ms}", f"--screenshot={target}", url],
-                       capture_output=True, timeout=180, check=False)
-    if not target.exists():
-        sys.exit(f"chromium saved no screenshot of {url}")
-    print(f"saved {target.relative_to(ROOT)}  <- {url}")
-    return target
+class Browser:
+    """Headless Chromium driven over the DevTools protocol (websockets, already a Prefect dependency): navigate,
+    wait for the single-page app to render, click a tab by its text, take a screenshot."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("chromium") or shutil.which("chromium-browser")
+        if binary is None:
+            sys.exit("chromium is not installed (Debian: apt install chromium)")
+        self.profile = tempfile.mkdtemp(prefix="screenshots-")
+        self.process = subprocess.Popen(
+            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--remote-debugging-port=0",
+             f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        port_file = Path(self.profile) / "DevToolsActivePort"
+        deadline = time.time() + 30
+        while not port_file.exists() or not port_file.read_text().strip():
+            if time.time() > deadline:
+                sys.exit("chromium did not open its DevTools port")
+            time.sleep(0.2)
+        port = port_file.read_text().split()[0]
+        target = httpx.put(f"http://127.0.0.1:{port}/json/new?about:blank").json()
+        from websockets.sync.client import connect
+
+        self.socket = connect(target["webSocketDebuggerUrl"], max_size=None)
+        self.next_id = 0
+
+    def call(self, method: str, **params) -> dict:
+        self.next_id += 1
+        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def shoot(self, url: str, target: Path, height: int, click: str | None = None, settle: float = 6.0,
+              width: int = 1440) -> Path:
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        self.call("Page.enable")
+        self.call("Page.navigate", url=url)
+        time.sleep(settle)  # the app fetches its data from the API after the page loads
+        if click:
+            script = ("(() => { const e = [...document.querySelectorAll('button, a, [role=tab], li')]"
+                      f".find(e => e.textContent.trim() === {json.dumps(click)}); if (e) e.click(); return !!e; }})()")
+            found = self.call("Runtime.evaluate", expression=script, returnByValue=True)["result"].get("value")
+            if not found:
+                sys.exit(f"no {click!r} on {url}")
+            time.sleep(settle)
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        target.write_bytes(base64.b64decode(data))
+        print(f"saved {target.relative_to(ROOT)}  <- {url}" + (f" [{click}]" if click else ""))
+        return target
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.profile, ignore_errors=True)
 
 
 def wait(client: httpx.Client, flow_run_id: str, timeout: float = 900) -> dict:
@@ -90,21 +138,33 @@ def main() -> None:
         artifacts = client.post("/artifacts/filter",
                                 json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
         by_key = {a["key"]: a for a in artifacts}
-        ingest = client.post("/flow_runs/filter", json={"flows": {"name": {"any_": ["ingest"]}},
-                                                         "flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-                                                         "sort": "START_TIME_DESC", "limit": 1}).json()
+        fit_runs = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [fit["id"]]}},
+                                                          "task_runs": {"name": {"like_": "frontier-open-"}},
+                                                          "limit": 1}).json()
+        fit_task = fit_runs[0]["id"] if fit_runs else None
+        # an ingest run that took something in (drop a file into the inbox first to have one)
+        ingest = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-outcomes"]}},
+                                                        "sort": "CREATED_DESC", "limit": 1}).json()
 
-    shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", OUT / "deployment-form.png", 1500, 30000)
-    shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1000)
-    shoot(f"{ui}/runs/flow-run/{fit['id']}", OUT / "fit-trends-graph.png", 1000)
-    shoot(f"{ui}/runs/flow-run/{run['id']}?tab=Artifacts", OUT / "run-artifacts.png", 1400)
-    if "estimate-report" in by_key:
-        shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", OUT / "report-artifact.png", 3200)
-    if "estimate-lineage" in by_key:
-        shoot(f"{ui}/artifacts/artifact/{by_key['estimate-lineage']['id']}", OUT / "lineage-artifact.png", 1400)
-    if ingest:
-        shoot(f"{ui}/runs/flow-run/{ingest[0]['id']}", OUT / "ingest-run.png", 1000)
-
+    browser = Browser()
+    try:
+        browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", OUT / "deployment-form.png", 1500)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1000)
+        browser.shoot(f"{ui}/runs/flow-run/{fit['id']}", OUT / "fit-trends-task-runs.png", 1300, click="Task Runs")
+        if fit_task:
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "trend-task-run.png", 1000)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-artifacts.png", 1300, click="Artifacts")
+        if "estimate-report" in by_key:
+            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", OUT / "report-artifact.png",
+                          3200)
+        if "estimate-lineage" in by_key:
+            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-lineage']['id']}",
+                          OUT / "lineage-artifact.png", 1300, width=2600)  # a wide table
+        if ingest:
+            browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", OUT / "ingest-run.png", 1100)
+            browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", OUT / "ingest-outcomes.png", 700)
+    finally:
+        browser.close()
 
 if __name__ == "__main__":
     main()

@@ -1,10 +1,23 @@
 #!/usr/bin/env bash
-# `make stop`: stop what `make serve` started, from its pid files: the worker (and the flow runs it started, which
-# share its process group), then the server. A pid file whose process is gone, or whose process is no longer a
+# `make stop`: stop what `make serve` started, from its pid files: the worker (with the flow runs it started: its
+# process group and every descendant process), the run-folder file server, then the server. A pid file whose process is gone, or whose process is no longer a
 # Prefect (or file server) one (the pid was reused), is removed without signalling anything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STATE=${INFERENCE_TRENDS_SERVE_DIR:-$PWD/.serve}
+
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do
+    echo "$child $(descendants "$child")"
+  done
+}
+
+alive_any() {
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
+}
 
 stop() {
   local name=$1 file="$STATE/$1.pid" pid
@@ -16,13 +29,17 @@ stop() {
   if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -E 'prefect|http.server'; then
     echo "$name: pid $pid is not a Prefect process any more; not touching it"; rm -f "$file"; return 0
   fi
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
+  # its descendants too (a worker's flow runs may run in sessions of their own), listed before anything stops
+  local family="$pid $(descendants "$pid")"
+  kill -TERM -- "-$pid" 2>/dev/null
+  kill -TERM $family 2>/dev/null
+  for _ in $(seq 1 150); do
+    alive_any $family || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
+  if alive_any $family; then
+    kill -KILL -- "-$pid" 2>/dev/null
+    kill -KILL $family 2>/dev/null
   fi
   rm -f "$file"
   echo "$name: stopped (pid $pid)"

@@ -63,20 +63,29 @@ def report_for_ui(markdown_text: str, run_dir: Path) -> str:
         uri = _data_uri(run_dir / match.group(2))
         return f"![{match.group(1)}]({uri})" if uri else f"*[{match.group(1)}: `{run_dir / match.group(2)}`]*"
 
-    return re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", embed, markdown_text)
+    def absolute(match: re.Match) -> str:  # other relative links (e.g. a figure's SVG): where the file is served
+        return f"[{match.group(1)}]({run_file_link(run_dir, match.group(2))})"
+
+    text = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", embed, markdown_text)
+    return re.sub(r"(?<!!)\[([^\]]*)\]\((?![a-z]+:)([^)#]+)\)", absolute, text)
 
 
-def report_link(run_dir: Path) -> str:
-    """Where the HTML report can be opened: over the run-folder file server when one is configured."""
+def run_file_link(run_dir: Path, name: str) -> str:
+    """Where a file of the run folder can be opened: over the run-folder file server of `make serve` when the run
+    folder is under the folder it serves, else a file:// URL."""
+    path = (Path(run_dir) / name).resolve()
     base = os.environ.get("INFERENCE_TRENDS_REPORTS_URL")
     runs_root = os.environ.get("INFERENCE_TRENDS_REPORTS_ROOT")
     if base and runs_root:
         try:
-            relative = (run_dir / "report.html").resolve().relative_to(Path(runs_root).resolve())
-            return base.rstrip("/") + "/" + relative.as_posix()
+            return base.rstrip("/") + "/" + path.relative_to(Path(runs_root).resolve()).as_posix()
         except ValueError:
             pass
-    return (run_dir / "report.html").resolve().as_uri()
+    return path.as_uri()
+
+
+def report_link(run_dir: Path) -> str:
+    return run_file_link(run_dir, "report.html")
 
 
 def warning_rows(run_dir: Path) -> list[dict]:

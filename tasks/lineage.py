@@ -19,6 +19,7 @@ elsewhere count by name and content, as in the cache keys).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -123,22 +124,27 @@ def task_lineage(extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def lineage_rows(manifest: dict) -> list[dict]:
-    """The run's lineage as a table (one row per task run: what it read and wrote), for the UI artifact."""
-    def names(refs: list[dict]) -> str:
-        shown = [ref["file"].rsplit("/", 1)[-1] for ref in refs[:6]]
-        return ", ".join(shown) + (f" (+{len(refs) - 6} more)" if len(refs) > 6 else "")
+    """The run's lineage as a table for the UI artifact: one row per output of the run folder (the task run that
+    produced it, what it was copied from), then one per task run (what it read and wrote)."""
+    def names(refs: list[dict], label: str = "") -> str:
+        """Short names: no folder, no content-hash suffix, no trend_id prefix (the row's task says it)."""
+        shown = []
+        for ref in refs[:4]:
+            name = re.sub(r"-[0-9a-f]{16}(\.\w+)$", r"\1", ref["file"].rsplit("/", 1)[-1])
+            shown.append(name[len(label) + 1:] if label and name.startswith(label + ".") else name)
+        return ", ".join(shown) + (f" (+{len(refs) - 4} more)" if len(refs) > 4 else "")
 
-    rows = []
-    for record in manifest.get("tasks", []):
-        rows.append({"stage": record.get("stage", ""), "task": record.get("task", ""),
-                     "state": record.get("state", ""), "task_run_id": record.get("task_run_id") or "",
-                     "flow_run_id": record.get("flow_run_id") or "", "reads": names(record.get("inputs", [])),
-                     "writes": names(record.get("outputs", []))})
+    rows = []  # the run folder's outputs first: what a reader of the report looks for
     for output in manifest.get("outputs", []):
         producer = output.get("produced_by", {})
-        rows.append({"stage": "output", "task": producer.get("task", ""), "state": producer.get("state", ""),
-                     "task_run_id": producer.get("task_run_id") or "", "flow_run_id": producer.get("flow_run_id") or "",
+        rows.append({"task": producer.get("task", ""), "writes": f"{output['path']} (sha256 {output['sha256'][:12]})",
                      "reads": producer.get("source", "") or names([{"file": u} for u in producer.get("upstream", [])]),
-                     "writes": f"{output['path']} (sha256 {output['sha256'][:12]})"})
+                     "state": producer.get("state", ""), "stage": "output",
+                     "task_run_id": producer.get("task_run_id") or "", "flow_run_id": producer.get("flow_run_id") or ""})
+    for record in manifest.get("tasks", []):
+        rows.append({"task": record.get("task", ""), "writes": names(record.get("outputs", []), record.get("task", "")),
+                     "reads": names(record.get("inputs", [])), "state": record.get("state", ""),
+                     "stage": record.get("stage", ""), "task_run_id": record.get("task_run_id") or "",
+                     "flow_run_id": record.get("flow_run_id") or ""})
     return rows
 

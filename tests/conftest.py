@@ -72,6 +72,16 @@ def light_preset(session_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_preset(session_dir, light_preset) -> Path:
+    """The light preset cut to the frontier on blended prices (a few trends): for tests of the machinery around the
+    flow (Dask, the service, the shared cache), not of the estimates."""
+    path = session_dir / "futuretech-2025-tiny.toml"
+    text = light_preset.read_text().replace('price_types = ["blended", "input", "output"]', 'price_types = ["blended"]')
+    path.write_text(text.split("[hedonic]")[0] + LIGHT_UNCERTAINTY)
+    return path
+
+
+@pytest.fixture(scope="session")
 def prefect_harness():
     """One throwaway Prefect API for the whole session (about 10 s to start)."""
     from prefect.testing.utilities import prefect_test_harness

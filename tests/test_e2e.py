@@ -20,7 +20,7 @@ import pytest
 
 from tasks.caching import sha256_file
 from tasks.settings import PROJECT_ROOT
-from tests.conftest import LIGHT_UNCERTAINTY, BUNDLED_SNAPSHOT
+from tests.conftest import BUNDLED_SNAPSHOT
 
 pytestmark = pytest.mark.e2e
 
@@ -461,11 +461,9 @@ def test_changed_helper_recomputes_exactly_its_dependents(light_first, work, lig
         assert got[stage] == expected, (stage, got)
 
 
-def test_dask_fan_out_gives_the_same_trends(prefect_harness, work, light):
+def test_dask_fan_out_gives_the_same_trends(prefect_harness, work, tiny_preset):
     """The fan-out on a local Dask cluster (prefect-dask, worker processes) gives byte-identical results."""
-    tiny = work / "tiny.toml"  # Dask costs about a second per task here: a few trends make the point
-    text = light.read_text().replace('price_types = ["blended", "input", "output"]', 'price_types = ["blended"]')
-    tiny.write_text(text.split("[hedonic]")[0] + LIGHT_UNCERTAINTY)
+    tiny = tiny_preset  # Dask costs about a second per task here: a few trends make the point
     threads = run(work, "tiny-threads", preset=str(tiny), figures=False)
     summary = run(work, "dask", preset=str(tiny), figures=False, task_runner="dask", refresh_cache=True)
     assert {r["state"] for r in summary["tasks"] if r["stage"] == "fit"} == {"Completed"}

@@ -108,7 +108,7 @@ def estimate_runs(client: httpx.Client) -> list[dict]:
     return [run for run in runs if not run["auto_scheduled"]]  # not the daily schedule's future runs
 
 
-def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, light_preset):
+def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_preset):
     client = service["client"]
     deployment = client.get("/deployments/name/estimate/estimate").json()
     form = deployment["parameter_openapi_schema"]  # what the UI renders as the run form
@@ -118,7 +118,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, light
     assert deployment["schedules"] and deployment["schedules"][0]["schedule"]["cron"] == "0 6 * * *"
 
     out = tmp_path / "run"
-    config = {**LIGHT, "preset": str(light_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
+    config = {**LIGHT, "preset": str(tiny_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
               "out": str(out)}
     run = run_deployment(client, "estimate/estimate", {"config": config})
     assert run["state_type"] == "COMPLETED", (run["state"], _logs(service["serve_dir"]))
@@ -142,7 +142,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, light
     # the outputs, with the non-default parameters in force
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["flow_run_id"] == run["id"]
-    assert manifest["config"]["bootstrap_resamples"] == 60 and manifest["config"]["preset"] == str(light_preset)
+    assert manifest["config"]["bootstrap_resamples"] == 60 and manifest["config"]["preset"] == str(tiny_preset)
     assert not (out / "figures").exists()  # figures = false
     by_path = {o["path"]: o for o in manifest["outputs"]}
     task_runs = {r["task_run_id"]: r for r in manifest["tasks"]}
@@ -186,7 +186,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, light
     assert f"raw {raw['file']}  sha256 {raw['sha256'][:16]}" in lines, lines
 
 
-def test_inbox_new_file_triggers_exactly_one_estimate(service, light_preset):
+def test_inbox_new_file_triggers_exactly_one_estimate(service, tiny_preset):
     client, inbox = service["client"], service["inbox"]
     inbox.mkdir(exist_ok=True)
     before = len(estimate_runs(client))
@@ -194,7 +194,7 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service, light_preset):
     shutil.copyfile(data, inbox / "small-prices.csv")
     bad = inbox / "broken.csv"
     bad.write_text("Model,Creator\nonly,two columns\n")
-    ingest = {"config": {"estimate": {**LIGHT, "preset": str(light_preset)}}}
+    ingest = {"config": {"estimate": {**LIGHT, "preset": str(tiny_preset)}}}
 
     first = run_deployment(client, "ingest/ingest", ingest)
     assert first["state_type"] == "COMPLETED", _logs(service["serve_dir"])
@@ -220,5 +220,6 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service, light_preset):
     assert len(estimate_runs(client)) == before + 1
     assert not (inbox / "small-prices-again.csv").exists()
     ledger = pd.read_csv(inbox / "ledger.csv", dtype=str, keep_default_na=False)
-    assert ledger["outcome"].tolist() == ["accepted", "rejected", "duplicate"]
-    assert ledger["estimate_flow_run"].iloc[0] == runs[0]["id"]
+    assert dict(zip(ledger["name"], ledger["outcome"])) == {
+        "small-prices.csv": "accepted", "broken.csv": "rejected", "small-prices-again.csv": "duplicate"}
+    assert ledger.set_index("name").loc["small-prices.csv", "estimate_flow_run"] == runs[0]["id"]
