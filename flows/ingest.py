@@ -19,6 +19,7 @@ import tasks  # noqa: F401  (applies the project's Prefect environment defaults 
 
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,6 @@ def _process(config: IngestConfig, inbox: Path, item: Incoming) -> dict[str, Any
     stored = accepted_before(inbox, item.sha256)
     if stored is not None:
         if item.origin == "inbox":  # the accepted copy holds the same bytes: nothing is lost
-            import shutil
-
             shutil.rmtree(item.path) if item.path.is_dir() else item.path.unlink()
         logger.info("%s: same content as %s (sha256 %s), already ingested: nothing to do", item.path.name, stored,
                     item.sha256[:12])

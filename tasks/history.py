@@ -47,7 +47,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.caching import cached_task, sha256_file
+from tasks.caching import cached_task, code_hash, sha256_file
 from tasks.canonical import CanonicalTables
 from tasks.ingest.aa import load_json, parse_site, site_files
 from tasks.ingest.common import date_in_name
@@ -137,14 +137,17 @@ def read_profiles(store: Path) -> pd.DataFrame:
     return frame
 
 
-def _write_part(store: Path, name: str, tables: CanonicalTables) -> None:
-    """A part folder, complete or not at all (staged beside it, then renamed)."""
+def _write_part(store: Path, name: str, tables: CanonicalTables, source: Path, digest: str) -> None:
+    """A part folder, complete or not at all (staged beside it, then renamed). Each table carries its lineage (the
+    code that parsed it and the raw file, by name and sha256; see tasks.lineage)."""
+    lineage = {"producer": {"task": "ingest-history", "module": __name__}, "code_sha256": code_hash(__name__),
+               "upstream": [{"file": source.name, "sha256": digest}]}
     target = store / PARTS / name
     staging = store / PARTS / f".{name}.staging-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
         for table in TABLES:
-            write_parquet(getattr(tables, table), staging / f"{table}.parquet")
+            write_parquet(getattr(tables, table), staging / f"{table}.parquet", {**lineage, "table": table})
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -179,7 +182,7 @@ def ingest_history(folder: Path, store: Path) -> IngestReport:
         records = load_json(path)
         tables = parse_site(records, path).validated(str(path))
         part = f"{observed_on.isoformat()}-{digest[:12]}"
-        _write_part(store, part, tables)
+        _write_part(store, part, tables, path, digest)
         day = observed_on.isoformat()
         replaced = ledger["observed_on"] == day
         if replaced.any():

@@ -47,6 +47,13 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     first = ingest_history(raw, store)
     assert first.added == ["aa_models_2026-07-01.json", "aa_models_2026-07-02.json"] and first.rows_added == 5
     assert len(load_history(store)["prices"]) == 5
+    from tasks.caching import sha256_file
+    from tasks.io import read_lineage
+
+    day_one = raw / "aa_models_2026-07-01.json"
+    lineage = read_lineage(store / PARTS / f"2026-07-01-{sha256_file(day_one)[:12]}" / "prices.parquet")
+    assert lineage["producer"]["task"] == "ingest-history" and len(lineage["code_sha256"]) == 64
+    assert lineage["upstream"] == [{"file": day_one.name, "sha256": sha256_file(day_one)}]
 
     # a second run parses nothing (only hashes), and the store is byte-identical
     before = snapshot_tree(store)
