@@ -149,6 +149,8 @@ def ingest(
     preset: str = typer.Option("all", "--preset", "-p", help="Preset(s) of the estimate runs."),
     pull_aa_api: bool = typer.Option(True, "--pull-aa-api/--no-pull-aa-api",
                                      help="Also pull the AA API models list when AA_API_KEY is set."),
+    settle: float = typer.Option(10.0, "--settle", help="Leave alone what was modified less than this many seconds "
+                                 "ago (still being written)."),
 ) -> None:
     """Take new data files from the inbox (and the AA API when AA_API_KEY is set); validate each, reject what fails
     (rejected/ + .error.txt), run estimate on what is new. Unchanged content triggers nothing."""
@@ -156,6 +158,7 @@ def ingest(
     from flows.ingest import ingest as ingest_flow
 
     config = IngestConfig(inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api,
+                          settle_seconds=settle,
                           estimate=EstimateConfig(preset=preset))
     result = _guarded(lambda: ingest_flow(config))
     typer.echo("")

@@ -102,6 +102,8 @@ class IngestConfig(BaseModel):
                               "folder, rejected ones to rejected/ with an .error.txt report beside them.")
     pull_aa_api: bool = Field(True, description="Also pull the live AA API models list when AA_API_KEY is set on "
                               "the worker (skipped, with a log line, when it is not).")
+    settle_seconds: float = Field(10.0, ge=0, description="Leave alone what was modified less than this many "
+                                  "seconds ago (a copy still being written); it is taken by the next run.")
     trigger: Literal["deployment", "inline", "none"] = Field(
         "deployment", description="How to run estimate on each new file: through the estimate deployment "
         "(its own flow run, picked up by a worker), inline as a subflow of this run, or not at all.")

@@ -32,7 +32,9 @@ from flows.config import EstimateConfig, IngestConfig
 from tasks.storage import ensure_result_storage
 from tasks.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.canonical import CanonicalTables
-from tasks.inbox import Incoming, accept, accepted_before, append_ledger, ensure_layout, locked, now, reject, waiting
+from tasks.caching import sha256_tree
+from tasks.inbox import (Incoming, accept, accepted_before, append_ledger, ensure_layout, first_line, locked, now,
+                         pending_triggers, reject, update_ledger, waiting)
 from tasks.ingest import adapter, detect_format
 from tasks.settings import inbox_dir
 
@@ -62,41 +64,65 @@ def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig,
     return None
 
 
-def _process(config: IngestConfig, inbox: Path, item: Incoming) -> dict[str, Any]:
+def _escape(name: str) -> str:
+    """A task run name Prefect will not try to format (file names may hold braces)."""
+    return name.replace("{", "{{").replace("}", "}}")
+
+
+def _process(inbox: Path, item: Incoming) -> dict[str, Any]:
+    """Decide one item: duplicate, rejected or accepted (the estimate run is triggered by the caller)."""
     logger = get_run_logger()
     row = {"sha256": item.sha256, "name": item.path.name, "origin": item.origin, "processed_at": now()}
     stored = accepted_before(inbox, item.sha256)
-    if stored is not None:
+    if stored is not None and Path(stored).exists():
         if item.origin == "inbox":  # the accepted copy holds the same bytes: nothing is lost
-            shutil.rmtree(item.path) if item.path.is_dir() else item.path.unlink()
+            shutil.rmtree(item.path) if item.path.is_dir() and not item.path.is_symlink() else item.path.unlink()
         logger.info("%s: same content as %s (sha256 %s), already ingested: nothing to do", item.path.name, stored,
                     item.sha256[:12])
         return {**row, "outcome": "duplicate", "stored_as": stored, "detail": "content already accepted"}
+    if item.origin == "inbox" and sha256_tree(item.path) != item.sha256:
+        logger.info("%s changed while it was being read; left for the next run", item.path.name)
+        return {**row, "outcome": "changed", "stored_as": str(item.path), "detail": "still being written"}
+    # into accepted/<hash>/<name> first, then validated there: the lineage of the cached tables names the place
+    # where the file stays, and the estimate run's ingest (same name and bytes) is served from this one's cache
+    stored_path = accept(inbox, item)
     fmt = None
     try:
-        fmt = detect_format(item.path)
-        ingest_task = adapter(fmt).ingest_task
-        state = ingest_task.with_options(task_run_name=f"validate-{fmt}-{item.path.name}")(
-            item.path, return_state=True)
-        canonical = state.result()  # raises the validation error of a failed ingest
-        counts = CanonicalTables.read_cached(canonical).row_counts()
+        fmt = detect_format(stored_path)
+        state = adapter(fmt).ingest_task.with_options(task_run_name=_escape(f"validate-{fmt}-{item.path.name}"))(
+            stored_path, return_state=True)
+        counts = CanonicalTables.read_cached(state.result()).row_counts()  # raises the validation error
         if counts["models"] == 0:
             raise ValueError(f"{item.path.name}: the {fmt} adapter found no model in it")
     except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)
-        target, report = reject(inbox, item, fmt, error)
+        target, report = reject(inbox, item, stored_path, fmt, error)
         logger.warning("%s rejected (%s): %s; moved to %s, report %s", item.path.name, fmt or "format unknown",
-                       str(error).splitlines()[0], target, report.name)
+                       first_line(error), target, report.name)
         return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(target),
-                "detail": str(error).splitlines()[0][:300]}
-    stored_path = accept(inbox, item)
-    snapshot = snapshot_name_for(stored_path)
-    estimate_config = config.estimate.model_copy(update={"input": str(stored_path), "extra_inputs": [],
-                                                         "input_format": fmt, "snapshot_name": snapshot})
+                "detail": first_line(error)}
     logger.info("%s accepted (%s: %d models, %d price rows) -> %s", item.path.name, fmt, counts["models"],
                 counts["prices"], stored_path)
-    run_id = trigger_estimate_task(config, estimate_config, snapshot, item.sha256)
     return {**row, "format": fmt, "outcome": "accepted", "stored_as": str(stored_path),
-            "estimate_flow_run": run_id or "", "detail": f"{counts['models']} models, {counts['prices']} prices"}
+            "detail": f"{counts['models']} models, {counts['prices']} prices"}
+
+
+def _trigger(config: IngestConfig, inbox: Path, outcome: dict[str, Any]) -> str | None:
+    """Trigger the estimate run of an accepted item and record it; a failure is recorded for the next run."""
+    stored = Path(outcome["stored_as"])
+    snapshot = snapshot_name_for(stored)
+    estimate_config = config.estimate.model_copy(update={
+        "input": str(stored), "extra_inputs": [], "input_format": outcome.get("format") or None,
+        "snapshot_name": snapshot})
+    try:
+        run_id = trigger_estimate_task(config, estimate_config, snapshot, outcome["sha256"])
+    except Exception as error:  # noqa: BLE001  (recorded; the next ingest run triggers it again)
+        update_ledger(inbox, outcome["sha256"], outcome="trigger-failed", detail=f"trigger failed: "
+                      f"{first_line(error)}")
+        get_run_logger().error("%s: accepted, but its estimate run could not be triggered (%s); the next ingest "
+                               "run tries again", stored.name, first_line(error))
+        return None
+    update_ledger(inbox, outcome["sha256"], outcome="accepted", estimate_flow_run=run_id or "")
+    return run_id
 
 
 @flow(name="ingest", log_prints=True)
@@ -106,23 +132,41 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     inbox = ensure_layout(Path(config.inbox).expanduser().resolve() if config.inbox else inbox_dir())
-    pull_error = None
-    outcomes = []
-    with locked(inbox):
-        items = waiting(inbox)
-        if config.pull_aa_api and os.environ.get(ENV_VAR):
-            state = fetch_aa_models_task(return_state=True, secret_block=None)
-            if state.is_completed():
-                fetched = state.result()
-                items.append(Incoming(Path(fetched["path"]), fetched["sha256"], "aa-api"))
-            else:
-                pull_error = state.result(raise_on_failure=False)
-                logger.error("AA API pull failed: %s", pull_error)
-        elif config.pull_aa_api:
-            logger.info("AA API pull skipped: %s is not set on this worker", ENV_VAR)
+    pull_error, fetched = None, None
+    if config.pull_aa_api and os.environ.get(ENV_VAR):  # before taking the lock: a slow API holds up no one
+        state = fetch_aa_models_task(return_state=True, secret_block=None)
+        if state.is_completed():
+            fetched = state.result()
+        else:
+            pull_error = state.result(raise_on_failure=False)
+            logger.error("AA API pull failed: %s", pull_error)
+    elif config.pull_aa_api:
+        logger.info("AA API pull skipped: %s is not set on this worker", ENV_VAR)
+    outcomes, triggered, failed = [], [], 0
+    with locked(inbox) as held:
+        if not held:
+            logger.info("another ingest run is processing %s; this one stops here", inbox)
+            return {"inbox": str(inbox), "outcomes": [], "accepted": 0, "duplicate": 0, "rejected": 0,
+                    "estimate_runs": [], "busy": True}
+        for pending in pending_triggers(inbox).to_dict("records"):  # triggers that failed in an earlier run
+            if config.trigger != "none" and Path(pending["stored_as"]).exists():
+                run_id = _trigger(config, inbox, pending)
+                triggered += [run_id] if run_id else []
+        items, left = waiting(inbox, config.settle_seconds)
+        for reason in left:
+            logger.info("left in the inbox: %s", reason)
+        if fetched is not None:
+            items.append(Incoming(Path(fetched["path"]), fetched["sha256"], "aa-api"))
         for item in items:
-            outcome = _process(config, inbox, item)
+            outcome = _process(inbox, item)
+            if outcome["outcome"] == "changed":
+                continue
             append_ledger(inbox, outcome)
+            if outcome["outcome"] == "accepted" and config.trigger != "none":
+                run_id = _trigger(config, inbox, outcome)
+                outcome["estimate_flow_run"] = run_id or ""
+                triggered += [run_id] if run_id else []
+                failed += run_id is None
             outcomes.append(outcome)
     if outcomes:
         create_table_artifact(key="ingest-outcomes", table=[{k: str(v) for k, v in o.items()} for o in outcomes],
@@ -132,8 +176,10 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
                 counts["rejected"])
     if pull_error is not None:
         raise RuntimeError(f"the inbox was processed, but the AA API pull failed: {pull_error}")
-    return {"inbox": str(inbox), "outcomes": outcomes, **counts,
-            "estimate_runs": [o["estimate_flow_run"] for o in outcomes if o.get("estimate_flow_run")]}
+    if failed:
+        raise RuntimeError(f"{failed} accepted file(s) could not trigger their estimate run (see the log); the next "
+                           "ingest run tries again")
+    return {"inbox": str(inbox), "outcomes": outcomes, **counts, "estimate_runs": triggered}
 
 
 if __name__ == "__main__":

@@ -37,31 +37,56 @@ export PREFECT_RESULTS_LOCAL_STORAGE_PATH=${PREFECT_RESULTS_LOCAL_STORAGE_PATH:-
 mkdir -p "$STATE" "$PREFECT_HOME"
 
 alive() { [[ -f "$STATE/$1.pid" ]] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+# record a started process: its pid, and its start time (so that `make stop` never signals a reused pid)
+started() {
+  echo "$2" >"$STATE/$1.pid"
+  if [[ -r "/proc/$2/stat" ]]; then awk '{print $22}' "/proc/$2/stat" >"$STATE/$1.start"; fi
+}
+
+# on any failure from here on, stop what was started, so that a retry starts clean
+trap 'echo "make serve failed; stopping what it started" >&2; bash "$ROOT/scripts/stop.sh" >&2' ERR
+
+check_running() {  # NAME: still alive a moment after its start?
+  sleep 1
+  if ! kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; then
+    echo "$1 exited at start; see $STATE/$1.log:" >&2
+    tail -20 "$STATE/$1.log" >&2
+    false
+  fi
+}
 for name in server worker reports; do
   if alive "$name"; then
     echo "already running: $name (pid $(cat "$STATE/$name.pid")); \`make stop\` first" >&2
     exit 1
   fi
 done
-if "$BIN/python" - "$HOST" "$PORT" <<'PY'
+REPORTS_PORT=${INFERENCE_TRENDS_REPORTS_PORT:-4201}
+for port_var in INFERENCE_TRENDS_PORT:$PORT INFERENCE_TRENDS_REPORTS_PORT:$REPORTS_PORT; do
+  if "$BIN/python" - "$HOST" "${port_var#*:}" <<'PY'
 import socket, sys
 s = socket.socket()
 sys.exit(0 if s.connect_ex((sys.argv[1], int(sys.argv[2]))) == 0 else 1)
 PY
-then
-  echo "port $PORT on $HOST is in use; set INFERENCE_TRENDS_PORT to a free one" >&2
-  exit 1
-fi
+  then
+    echo "port ${port_var#*:} on $HOST is in use; set ${port_var%%:*} to a free one" >&2
+    exit 1
+  fi
+done
 
 # $! is the pid of the started program only when it is its own statement; setsid gives it its own process group
 setsid "$BIN/prefect" server start --host "$HOST" --port "$PORT" >"$STATE/server.log" 2>&1 </dev/null &
-echo $! >"$STATE/server.pid"
+started server $!
 
-"$BIN/python" - "$PREFECT_API_URL/health" "$STATE/server.log" <<'PY'
-import sys, time, urllib.request
-url, log = sys.argv[1], sys.argv[2]
+"$BIN/python" - "$PREFECT_API_URL/health" "$STATE/server.log" "$(cat "$STATE/server.pid")" <<'PY'
+import os, sys, time, urllib.request
+url, log, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 deadline = time.time() + 120
 while time.time() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit(f"the Prefect server exited at start; see {log}")
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             if response.status == 200:
@@ -75,18 +100,20 @@ PY
 "$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
   echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
 
-export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:${INFERENCE_TRENDS_REPORTS_PORT:-4201}
+export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:$REPORTS_PORT
 export INFERENCE_TRENDS_REPORTS_ROOT=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
 setsid "$BIN/prefect" worker start --pool "$POOL" --type process --name "$POOL-worker-$PORT" --limit "$LIMIT" \
   --install-policy never >"$STATE/worker.log" 2>&1 </dev/null &
-echo $! >"$STATE/worker.pid"
+started worker $!
+check_running worker
 
 # the run folders over HTTP (read-only, loopback), so that the report artifact's link to report.html opens
 RUNS=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
-REPORTS_PORT=${INFERENCE_TRENDS_REPORTS_PORT:-4201}
 mkdir -p "$RUNS"
 setsid "$BIN/python" -m http.server "$REPORTS_PORT" --bind "$HOST" --directory "$RUNS" >"$STATE/reports.log" 2>&1 </dev/null &
-echo $! >"$STATE/reports.pid"
+started reports $!
+check_running reports
+trap - ERR
 
 # what a shell needs to talk to this server (`source .serve/env`)
 cat >"$STATE/env" <<ENV

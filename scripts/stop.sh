@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make stop`: stop what `make serve` started, from its pid files: the worker (with the flow runs it started: its
-# process group and every descendant process), the run-folder file server, then the server. A pid file whose process is gone, or whose process is no longer a
-# Prefect (or file server) one (the pid was reused), is removed without signalling anything.
+# process group and every descendant process), the run-folder file server, then the server. A pid file whose
+# process is gone, or whose pid now belongs to another process (its start time or command differs), is removed
+# without signalling anything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STATE=${INFERENCE_TRENDS_SERVE_DIR:-$PWD/.serve}
@@ -19,6 +20,25 @@ alive_any() {
   return 1
 }
 
+# is PID still the process `make serve` started as NAME? Its start time (recorded by serve.sh) must match, and its
+# command must be the one serve.sh ran.
+ours() {
+  local name=$1 pid=$2 expected
+  case $name in
+    server) expected='prefect server start' ;;
+    worker) expected='prefect worker start' ;;
+    reports) expected='http.server' ;;
+  esac
+  if [[ -r "/proc/$pid/stat" && -f "$STATE/$name.start" ]]; then
+    [[ "$(awk '{print $22}' "/proc/$pid/stat")" == "$(cat "$STATE/$name.start")" ]] || return 1
+  fi
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$expected" || return 1
+  else
+    ps -o command= -p "$pid" 2>/dev/null | grep -q -- "$expected" || return 1
+  fi
+}
+
 stop() {
   local name=$1 file="$STATE/$1.pid" pid
   [[ -f "$file" ]] || { echo "$name: not running (no pid file)"; return 0; }
@@ -26,8 +46,9 @@ stop() {
   if ! kill -0 "$pid" 2>/dev/null; then
     echo "$name: pid $pid already gone"; rm -f "$file"; return 0
   fi
-  if ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -E 'prefect|http.server'; then
-    echo "$name: pid $pid is not a Prefect process any more; not touching it"; rm -f "$file"; return 0
+  if ! ours "$name" "$pid"; then
+    echo "$name: pid $pid is another process now (started later); not touching it"; rm -f "$file" "$STATE/$name.start"
+    return 0
   fi
   # its descendants too (a worker's flow runs may run in sessions of their own), listed before anything stops
   local family="$pid $(descendants "$pid")"
@@ -41,7 +62,7 @@ stop() {
     kill -KILL -- "-$pid" 2>/dev/null
     kill -KILL $family 2>/dev/null
   fi
-  rm -f "$file"
+  rm -f "$file" "$STATE/$name.start"
   echo "$name: stopped (pid $pid)"
 }
 

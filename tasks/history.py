@@ -52,6 +52,7 @@ from tasks.canonical import CanonicalTables
 from tasks.ingest.aa import load_json, parse_site, site_files
 from tasks.ingest.common import date_in_name
 from tasks.lowest import lowest_price_per_model_date
+from tasks.lineage import config_hash
 from tasks.io import atomic_write_text, csv_text, read_parquet, write_cached_parquet, write_parquet
 
 LEDGER = "files.csv"
@@ -371,7 +372,8 @@ def history_task(store: str, ledger: Path, profiles: Path) -> dict[str, Path]:
     per_model = same_model_drift(tables["prices"], tables["models"])
     summary = summarise_same_model(per_model)
     ledger = read_ledger(Path(store))
-    lineage = {"store": Path(store).name}
+    # the store by name: its absolute path (a parameter) would make the bytes depend on where the checkout lives
+    lineage = {"store": Path(store).name, "config_sha256": config_hash({"store": Path(store).name})}
     return {
         "files": write_cached_parquet(ledger, "history", "files", lineage),
         "drift": write_cached_parquet(drift, "history", "drift", lineage),

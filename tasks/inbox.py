@@ -2,18 +2,21 @@
 
 Layout of the inbox folder (``data/inbox`` by default, ``INFERENCE_TRENDS_INBOX`` or the flow's ``inbox``):
 
-- ``<inbox>/<file or folder>``: new data, in any format an ingest adapter recognises by its content. Move (rename)
-  files in rather than copying them slowly: names starting with ``.`` or ending in ``.part``, ``.tmp``,
-  ``.crdownload`` or ``.partial`` are left alone until they are renamed.
-- ``<inbox>/accepted/<sha256 prefix>/<name>``: what passed validation, stored under its content hash with its own
-  name (adapters read observation dates from names).
+- ``<inbox>/<file or folder>``: new data, in any format an ingest adapter recognises by its content. Names starting
+  with ``.`` or ending in ``.part``, ``.tmp``, ``.crdownload`` or ``.partial`` are left alone until they are renamed,
+  and so is anything modified in the last few seconds (``settle_seconds``: a copy still being written); an entry is
+  hashed again before it is moved, and left for the next run if it changed.
+- ``<inbox>/accepted/<sha256 prefix>/<name>``: where each new item moves before it is validated, and stays if it
+  passes: under its content hash, with its own name (adapters read observation dates from names).
 - ``<inbox>/rejected/<name>`` with ``<name>.error.txt`` beside it: what failed validation, and the error (file,
   table, row, column and rule).
 - ``<inbox>/ledger.csv``: one row per file processed: content hash, name, format, outcome, where it went, the
   estimate run it triggered. The ledger decides what is new: content (sha256) already accepted is a duplicate,
   whatever its name; its copy is removed from the inbox (the accepted copy holds the same bytes) and nothing runs.
+  An accepted item whose estimate run could not be triggered is ``trigger-failed`` until a later run triggers it.
 
-Processing holds an exclusive lock on ``<inbox>/.lock``, so two overlapping ingest runs never take the same file.
+Processing holds an exclusive lock on ``<inbox>/.lock``; a run that finds it taken stops at once (the run holding it
+takes every file), so overlapping scheduled runs never queue up or take the same file.
 """
 
 from __future__ import annotations
@@ -55,27 +58,53 @@ def ensure_layout(inbox: Path) -> Path:
 
 
 @contextlib.contextmanager
-def locked(inbox: Path) -> Iterator[None]:
+def locked(inbox: Path) -> Iterator[bool]:
+    """Hold the inbox's lock; yields False at once (without waiting) when another run holds it."""
     with open(Path(inbox) / LOCK_FILE, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def waiting(inbox: Path) -> list[Incoming]:
-    """Files and folders at the top of the inbox, oldest first (then by name), skipping partial and hidden ones."""
+def newest_change(path: Path) -> float:
+    """The newest modification time of a file, or of a folder and everything in it."""
+    times = [path.lstat().st_mtime]
+    if path.is_dir():
+        times += [p.lstat().st_mtime for p in path.rglob("*")]
+    return max(times)
+
+
+def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], list[str]]:
+    """Files and folders at the top of the inbox, oldest first (then by name), and why others were left alone.
+
+    Hidden and partial names are skipped, and so is anything modified within the last ``settle_seconds`` (a copy
+    still being written). An entry that cannot be read is reported and left where it is; it blocks nothing else."""
     inbox = Path(inbox)
-    found = []
-    for path in inbox.iterdir():
+    found, left = [], []
+    now_ = dt.datetime.now().timestamp()
+    for path in sorted(inbox.iterdir()):
         if path.name in (ACCEPTED, REJECTED, LEDGER_FILE) or path.name.startswith("."):
             continue
         if path.name.endswith(PARTIAL_SUFFIXES):
+            left.append(f"{path.name}: a partial name (renamed when complete?)")
             continue
-        found.append(path)
-    found.sort(key=lambda p: (p.stat().st_mtime, p.name))
-    return [Incoming(p, sha256_tree(p), "inbox") for p in found]
+        try:
+            changed = newest_change(path)
+            if now_ - changed < settle_seconds:
+                left.append(f"{path.name}: modified {now_ - changed:.0f} s ago, still being written? (next run)")
+                continue
+            if not (path.is_file() or path.is_dir()):
+                raise OSError("neither a regular file nor a folder")
+            found.append((changed, path.name, Incoming(path, sha256_tree(path), "inbox")))
+        except OSError as error:
+            left.append(f"{path.name}: cannot be read ({error}); left in the inbox")
+    return [item for _, _, item in sorted(found, key=lambda t: (t[0], t[1]))], left
 
 
 def read_ledger(inbox: Path) -> pd.DataFrame:
@@ -92,11 +121,30 @@ def append_ledger(inbox: Path, row: dict) -> None:
     atomic_write_text(Path(inbox) / LEDGER_FILE, csv_text(ledger))
 
 
-def accepted_before(inbox: Path, sha256: str) -> str | None:
-    """Where content with this hash was stored when it was first accepted, or None if it never was."""
+def update_ledger(inbox: Path, sha256: str, **values: str) -> None:
+    """Set fields of the accepted row of this content (e.g. the estimate run it triggered)."""
     ledger = read_ledger(inbox)
-    rows = ledger[(ledger["sha256"] == sha256) & (ledger["outcome"] == "accepted")]
-    return rows["stored_as"].iloc[0] if len(rows) else None
+    rows = (ledger["sha256"] == sha256) & ledger["outcome"].isin(ACCEPTED_OUTCOMES)
+    for key, value in values.items():
+        ledger.loc[rows, key] = str(value)
+    atomic_write_text(Path(inbox) / LEDGER_FILE, csv_text(ledger))
+
+
+# accepted content: triggered, or waiting for its estimate run to be triggered again (the trigger failed)
+ACCEPTED_OUTCOMES = ("accepted", "trigger-failed")
+
+
+def accepted_before(inbox: Path, sha256: str) -> str | None:
+    """Where content with this hash was stored when it was accepted, or None if it never was."""
+    ledger = read_ledger(inbox)
+    rows = ledger[(ledger["sha256"] == sha256) & ledger["outcome"].isin(ACCEPTED_OUTCOMES)]
+    return rows["stored_as"].iloc[-1] if len(rows) else None
+
+
+def pending_triggers(inbox: Path) -> pd.DataFrame:
+    """Accepted content whose estimate run could not be triggered (retried by the next ingest run)."""
+    ledger = read_ledger(inbox)
+    return ledger[ledger["outcome"] == "trigger-failed"]
 
 
 def _free_name(folder: Path, name: str) -> Path:
@@ -124,15 +172,12 @@ def accept(inbox: Path, item: Incoming) -> Path:
     return target
 
 
-def reject(inbox: Path, item: Incoming, fmt: str | None, error: BaseException) -> tuple[Path, Path]:
-    """Move the item to ``rejected/`` and write the error report beside it; returns both paths."""
+def reject(inbox: Path, item: Incoming, stored: Path, fmt: str | None, error: BaseException) -> tuple[Path, Path]:
+    """Move the item from where ``accept`` put it to ``rejected/``, with the error report beside it."""
     target = _free_name(Path(inbox) / REJECTED, item.path.name)
-    if item.origin == "inbox":
-        shutil.move(str(item.path), target)
-    elif item.path.is_dir():
-        shutil.copytree(item.path, target)
-    else:
-        shutil.copy2(item.path, target)
+    shutil.move(str(stored), target)
+    with contextlib.suppress(OSError):
+        stored.parent.rmdir()  # its accepted/<hash>/ folder, now empty
     report = target.parent / f"{target.name}.error.txt"
     atomic_write_text(report, error_report(item, fmt, error))
     return target, report
@@ -146,7 +191,7 @@ def error_report(item: Incoming, fmt: str | None, error: BaseException) -> str:
         f"rejected:  {now()}",
         f"error:     {type(error).__name__}",
         "",
-        str(error).strip(),
+        str(error).strip() or type(error).__name__,
         "",
         "Nothing else was affected: no estimate run was triggered for this file. Fix the file and drop it into the",
         "inbox again (a new content hash is a new file).",
@@ -157,6 +202,11 @@ def error_report(item: Incoming, fmt: str | None, error: BaseException) -> str:
     elif not isinstance(error, (ValueError, FileNotFoundError)):
         lines += ["", "Traceback:", "".join(traceback.format_exception(error)).rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:300] if lines else type(error).__name__
 
 
 def now() -> str:

@@ -285,7 +285,7 @@ def test_report_artifact_embeds_its_figures(first):
     assert len(images) >= len(FIGURES) and all(i.startswith("data:image/svg+xml;base64,") for i in images)
     lineage = json.loads(found["estimate-lineage"].data)
     assert any(row["writes"].startswith("trends.csv") and row["task"] == "collect-trends" for row in lineage)
-    assert found["estimate-report-html"].data.endswith("report.html")
+    assert (Path(first["run_dir"]) / "report.html").resolve().as_uri() in found["estimate-report-html"].data
 
 
 def test_parquet_lineage_is_complete_and_deterministic(first):
