@@ -180,7 +180,8 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
     trend_id = sorted(frontier_ids)[0]
     lines = "\n".join(explain(trend_id, run=out))
     raw = json.loads((BUNDLED_SNAPSHOT / "snapshot.json").read_text())["sources"][0]
-    assert f"task run {fit['task_run_id']}" in lines  # the fit task run that computed (or was served) the trend
+    record = next(r for r in manifest["tasks"] if r["task"] == trend_id)
+    assert f"task run {record['task_run_id']}" in lines  # the fit task run that computed (or was served) the trend
     assert "task clean" in lines and "task ingest-snapshot" in lines
     assert f"raw {raw['file']}  sha256 {raw['sha256'][:16]}" in lines, lines
 
