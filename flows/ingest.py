@@ -169,7 +169,10 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
                 failed += run_id is None
             outcomes.append(outcome)
     if outcomes:
-        create_table_artifact(key="ingest-outcomes", table=[{k: str(v) for k, v in o.items()} for o in outcomes],
+        columns = ["name", "outcome", "format", "detail", "estimate_flow_run", "stored_as", "sha256", "origin",
+                   "processed_at"]  # what a reader looks for first
+        create_table_artifact(key="ingest-outcomes", table=[{c: str(o.get(c, "") or "") for c in columns}
+                                                            for o in outcomes],
                               description=f"What became of each new item in {inbox}")
     counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in ("accepted", "duplicate", "rejected")}
     logger.info("inbox %s: %d accepted, %d duplicate, %d rejected", inbox, counts["accepted"], counts["duplicate"],
