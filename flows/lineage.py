@@ -117,7 +117,7 @@ class Explainer:
             self.emit(depth + 1, _run_line(run, record))
         if cached:
             runs = ", ".join(run.run_id for run, _ in cached[-3:])
-            self.emit(depth + 1, f"served from cache in {len(cached)} later run(s) (latest: {runs})")
+            self.emit(depth + 1, f"served from cache in {len(cached)} run(s) (latest: {runs})")
         if path is None and not writers:
             self.emit(depth + 1, "(file not on this machine)")
         upstream = metadata.get("upstream")

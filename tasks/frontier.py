@@ -33,7 +33,7 @@ from tasks.io import read_parquet
 from tasks.quantities import PARAM_COLUMN, model_values
 from tasks.stats import FitError, factor_per_year, log_values, ols_fits, release_day
 from tasks.tieorder import tie_order_range
-from tasks.trends import (COMMON_SAMPLE, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row,
+from tasks.trends import (trend_run_name, COMMON_SAMPLE, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row,
                           write_result)
 from tasks.uncertainty import (bootstrap_slopes, factors, joint_counts, leave_one_out_slopes, permutation_slopes,
                                summarise)
@@ -208,11 +208,8 @@ def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
                        diagnostics={"common_sample_share": share})
 
 
-def _run_name(parameters: dict) -> str:
-    return parameters["spec"].label
 
-
-@cached_task(name="frontier", task_run_name=_run_name)
+@cached_task(name="frontier", task_run_name=trend_run_name)
 def frontier_task(spec: TrendSpec, analysis_path: Path) -> dict[str, Path]:
     result = fit_frontier(read_parquet(analysis_path), spec)
     return write_result(result, spec, "frontier")

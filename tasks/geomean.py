@@ -17,7 +17,7 @@ import pandas as pd
 from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.stats import DAYS_PER_YEAR, LOG_BASES, halving_months
-from tasks.trends import TrendResult, TrendSpec, hardware_adjusted, rows_frame, trend_row, write_result
+from tasks.trends import trend_run_name, TrendResult, TrendSpec, hardware_adjusted, rows_frame, trend_row, write_result
 from tasks.uncertainty import factors, summarise
 
 
@@ -57,11 +57,8 @@ def fit_geomean(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: p
                        replicates=replicates)
 
 
-def _run_name(parameters: dict) -> str:
-    return parameters["spec"].label
 
-
-@cached_task(name="frontier-geomean", task_run_name=_run_name)
+@cached_task(name="frontier-geomean", task_run_name=trend_run_name)
 def geomean_task(spec: TrendSpec, members: list[dict[str, Path]]) -> dict[str, Path]:
     rows = pd.concat([read_parquet(m["rows"]) for m in members], ignore_index=True)
     replicates = pd.concat([read_parquet(m["replicates"]) for m in members], ignore_index=True)

@@ -43,7 +43,7 @@ from tasks.io import read_parquet
 from tasks.quantities import model_values
 from tasks.robust import quantile_fit, wild_cluster_fit
 from tasks.stats import FitError, SlopeFit, log_values, ols_fits, release_day
-from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, trend_row, write_result
+from tasks.trends import trend_run_name, TrendResult, TrendSpec, points_frame, rows_frame, trend_row, write_result
 
 CLASSICAL = ("ols", "hc3")
 
@@ -202,11 +202,8 @@ def _fit_all(sample: pd.DataFrame, spec: TrendSpec, creators: pd.DataFrame | Non
     return out
 
 
-def _run_name(parameters: dict) -> str:
-    return parameters["spec"].label
 
-
-@cached_task(name="hedonic", task_run_name=_run_name)
+@cached_task(name="hedonic", task_run_name=trend_run_name)
 def hedonic_task(spec: TrendSpec, analysis_path: Path, creators_path: Path = creators_file()) -> dict[str, Path]:
     """``creators_path`` (default ``data/creators.csv``) is part of the cache key by content, like every path."""
     creators = read_creator_map(creators_path) if creators_path is not None and Path(creators_path).exists() else None

@@ -26,7 +26,7 @@ from tasks.bands import in_band
 from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.stats import FitError, log_values, ols_fits, release_day
-from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row, write_result
+from tasks.trends import trend_run_name, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row, write_result
 
 
 def observation_prices(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
@@ -111,10 +111,7 @@ def price_type_for(analysis: pd.DataFrame, price_source: str) -> str:
     return "mean_in_out" if bool(both.any()) else "blended"
 
 
-def _run_name(parameters: dict) -> str:
-    return parameters["spec"].label
 
-
-@cached_task(name="monthly-cheapest", task_run_name=_run_name)
+@cached_task(name="monthly-cheapest", task_run_name=trend_run_name)
 def monthly_task(spec: TrendSpec, analysis_path: Path) -> dict[str, Path]:
     return write_result(fit_monthly(read_parquet(analysis_path), spec), spec, "monthly_cheapest")

@@ -55,7 +55,7 @@ import statsmodels.api as sm
 from scipy.optimize import linprog
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from tasks.stats import DAYS_PER_YEAR, FitError, SlopeFit
+from tasks.stats import DAYS_PER_YEAR, FitError, SlopeFit, check_design
 
 WEBB_WEIGHTS = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 RADEMACHER_WEIGHTS = np.array([-1.0, 1.0])
@@ -71,13 +71,7 @@ def scaled_design(x: np.ndarray, controls: np.ndarray | None) -> tuple[np.ndarra
     if controls is not None:
         columns += list(np.asarray(controls, dtype=float).reshape(len(x), -1).T)
     design = np.column_stack(columns)
-    n, k = design.shape
-    if n <= k:
-        raise FitError(f"{n} points cannot identify {k} coefficients")
-    if np.ptp(x) == 0:
-        raise FitError("all points share one date: no time trend can be fitted")
-    if np.linalg.matrix_rank(design) < k:
-        raise FitError("the regressors are collinear")
+    n, k = check_design(design, x)
     return design, 1 / DAYS_PER_YEAR
 
 

@@ -81,6 +81,19 @@ class FitError(ValueError):
     """The data cannot identify a slope (too few points, no spread in dates, collinear controls)."""
 
 
+def check_design(design: np.ndarray, x: np.ndarray) -> tuple[int, int]:
+    """A time-trend design the fit can identify: more points than coefficients, more than one date, no collinear
+    columns (FitError naming which, otherwise)."""
+    n, k = design.shape
+    if n <= k:
+        raise FitError(f"{n} points cannot identify {k} coefficients")
+    if np.ptp(x) == 0:
+        raise FitError("all points share one date: no time trend can be fitted")
+    if np.linalg.matrix_rank(design) < k:
+        raise FitError("the regressors are collinear")
+    return n, k
+
+
 def ols_fits(y: np.ndarray, x: np.ndarray, controls: np.ndarray | None = None, ci_level: float = 0.9,
              ci_methods: tuple[str, ...] = ("ols",), groups: np.ndarray | None = None) -> dict[str, SlopeFit]:
     """OLS of ``y`` on a constant, ``x`` (days) and optional controls; the slope on ``x`` for each interval method.
@@ -96,13 +109,7 @@ def ols_fits(y: np.ndarray, x: np.ndarray, controls: np.ndarray | None = None, c
     x = np.asarray(x, dtype=float)
     columns = [x] if controls is None else [x, *np.asarray(controls, dtype=float).reshape(len(x), -1).T]
     design = sm.add_constant(np.column_stack(columns), has_constant="add")
-    n, k = design.shape
-    if n <= k:
-        raise FitError(f"{n} points cannot identify {k} coefficients")
-    if np.ptp(x) == 0:
-        raise FitError("all points share one date: no time trend can be fitted")
-    if np.linalg.matrix_rank(design) < k:
-        raise FitError("the regressors are collinear")
+    n, k = check_design(design, x)
     fits = {}
     for method in ci_methods:
         cov_type = {"ols": "nonrobust", "hc3": "HC3", "cluster": "cluster"}[method]

@@ -47,7 +47,7 @@ from tasks.caching import cached_task
 from tasks.io import read_parquet
 from tasks.quantities import price_column
 from tasks.stats import FitError, log_values, ols_fits, release_day
-from tasks.trends import TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row, write_result
+from tasks.trends import trend_run_name, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row, write_result
 
 OBSERVATION_COLUMNS = ["model_id", "name", "release_date", "value", "score"]
 
@@ -166,11 +166,8 @@ def fit_threshold(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
     return TrendResult(rows=rows_frame([row]), points=points_frame(candidates, spec.trend_id))
 
 
-def _run_name(parameters: dict) -> str:
-    return parameters["spec"].label
 
-
-@cached_task(name="threshold", task_run_name=_run_name)
+@cached_task(name="threshold", task_run_name=trend_run_name)
 def threshold_task(spec: TrendSpec, analysis_path: Path) -> dict[str, Path]:
     result = fit_threshold(read_parquet(analysis_path), spec)
     return write_result(result, spec, "threshold")

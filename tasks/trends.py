@@ -103,11 +103,12 @@ class TrendSpec(BaseModel):
         parts.append(digest)
         return "-".join(parts)
 
-    @property
-    def label(self) -> str:
-        """The task run name: the full ``trend_id``, so that the UI's run graph, the manifest and ``trends.csv``
-        name a trend the same way (two trends that differ only in a parameter differ in the hash suffix)."""
-        return self.trend_id
+
+
+def trend_run_name(parameters: dict) -> str:
+    """A trend task's run name: its full ``trend_id``, so that the UI's run graph, the manifest and ``trends.csv``
+    name a trend the same way (two trends that differ only in a parameter differ in the hash suffix)."""
+    return parameters["spec"].trend_id
 
 
 def _number(value: float) -> str:
