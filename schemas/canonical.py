@@ -110,6 +110,8 @@ class IngestIssues(pa.DataFrameModel):
     value: Series[str] = pa.Field(nullable=True)
     rule: Series[str]
     action: Series[str] = pa.Field(isin=["rejected_value", "rejected_record", "warning"])
+    # the table a rejected value would have fed (counted there in the quarantine summary); none for a record
+    table: Series[str] = pa.Field(nullable=True, isin=["models", "benchmarks", "prices"])
 
     class Config:
         strict = True

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from schemas.canonical import CANONICAL_TABLES, IngestIssues, empty
-from tasks.io import csv_text, read_parquet, write_cached_parquet
+from tasks.io import csv_text, read_csv_output, read_parquet, write_cached_parquet
 from tasks.parsing import ParseError, parse_bool
 from tasks.validation import validate
 
@@ -77,8 +77,10 @@ def read_snapshot(folder: Path) -> CanonicalTables:
                 tables[name] = empty(IngestIssues)
                 continue
             raise FileNotFoundError(f"snapshot {folder} has no {name}.csv")
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        tables[name] = _booleans_from_text(frame.replace({"": None}), CANONICAL_TABLES[name], path)
+        frame = read_csv_output(path)
+        if name == "ingest_issues" and "table" not in frame:  # snapshots built before the column existed
+            frame["table"] = None
+        tables[name] = _booleans_from_text(frame, CANONICAL_TABLES[name], path)
     return CanonicalTables(**tables).validated(str(folder))
 
 

@@ -7,6 +7,7 @@ as 0.5 (band membership is then decided in integer basis points, see ``tasks.ban
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -132,11 +133,16 @@ def parse_bool(text: str) -> bool | None:
 def slugify(name: str) -> str:
     """A stable, readable id: lower case ASCII letters, digits, '.' and '-'.
 
-    'Gemini 2.0 Flash Thinking exp. (Jan '25)' -> 'gemini-2.0-flash-thinking-exp-jan-25'.
+    'Gemini 2.0 Flash Thinking exp. (Jan '25)' -> 'gemini-2.0-flash-thinking-exp-jan-25'. A name with no ASCII
+    letter or digit at all ('模型', '🚀') gets ``u-`` and 12 hex digits of the sha256 of its NFC form: stable, and
+    distinct for distinct names, where an empty slug would have lost the model (or the whole file).
     """
     ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
     ascii_name = ascii_name.replace("+", " plus ")  # Command-R+ and Command-R must not collide
     slug = re.sub(r"[^a-z0-9.]+", "-", ascii_name.lower())
     slug = re.sub(r"\.(?![0-9])|(?<![0-9])\.", "-", slug)  # keep dots only inside numbers (2.5, 3.1)
     slug = re.sub(r"-{2,}", "-", slug).strip("-.")
+    if not slug and str(name).strip():
+        digest = hashlib.sha256(unicodedata.normalize("NFC", str(name).strip()).encode("utf-8")).hexdigest()
+        return f"u-{digest[:12]}"
     return slug

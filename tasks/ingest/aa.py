@@ -72,9 +72,24 @@ def _observed_on(path: Path, collector: Collector):
 
 
 # --- the AA site scrape -------------------------------------------------------------------------------------------
+def site_table(column: str | None) -> str | None:
+    """The canonical table a site field feeds (a rejected value of it is counted there)."""
+    if column in ("price", "price_in", "price_out"):
+        return "prices"
+    return "benchmarks" if column in SITE_SCORES else ("models" if column else None)
+
+
+def api_table(column: str | None) -> str | None:
+    """The canonical table an API field feeds."""
+    column = column or ""
+    if column.startswith("pricing"):
+        return "prices"
+    return "benchmarks" if column.startswith("evaluations") else ("models" if column else None)
+
+
 def parse_site(records: list, path: Path) -> CanonicalTables:
     path = Path(path)
-    collector = Collector(source=f"aa_site/{path.name}", file=path.name)
+    collector = Collector(source=f"aa_site/{path.name}", file=path.name, table_of=site_table)
     if not isinstance(records, list):
         raise SourceError(f"{path}: expected a JSON list of models, found a {type(records).__name__}")
     _require_everywhere(records, SITE_REQUIRED, SITE_EXPECTED, path, collector)
@@ -133,6 +148,12 @@ def site_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.json") if date_in_name(p) and p.name.startswith("aa_models"))
 
 
+def site_members(path: Path) -> list[Path]:
+    """The file this adapter reads: the file itself, or a folder's newest dated scrape."""
+    path = Path(path)
+    return site_files(path)[-1:] if path.is_dir() else [path]
+
+
 def ingest_site(path: Path) -> CanonicalTables:
     """One scrape file (a folder: its newest dated file; the whole series is the price history's business)."""
     path = Path(path)
@@ -147,7 +168,7 @@ def ingest_site(path: Path) -> CanonicalTables:
 # --- the AA API ---------------------------------------------------------------------------------------------------
 def parse_api(payload, path: Path) -> CanonicalTables:
     path = Path(path)
-    collector = Collector(source=f"aa_api/{path.name}", file=path.name)
+    collector = Collector(source=f"aa_api/{path.name}", file=path.name, table_of=api_table)
     records, retrieved, key = api_records(payload, path)
     if not isinstance(records, list):
         raise SourceError(f"{path}, field {key!r}: expected a list, found a {type(records).__name__}")
@@ -226,6 +247,12 @@ def sniff_api(path: Path) -> bool:
 
 def api_files(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).glob("*.json") if date_in_name(p) and p.name.startswith("llms_models"))
+
+
+def api_members(path: Path) -> list[Path]:
+    """The file this adapter reads: the file itself, or a folder's newest dated response."""
+    path = Path(path)
+    return api_files(path)[-1:] if path.is_dir() else [path]
 
 
 def ingest_api(path: Path) -> CanonicalTables:

@@ -14,13 +14,31 @@ from prefect import get_run_logger
 
 from tasks.caching import cached_task
 from tasks.canonical import CanonicalTables
+from tasks.ingest.common import SourceError
+from tasks.validation import DataValidationError
+
+
+def read_source(fmt: str, ingest: Callable[[Path], CanonicalTables], path: Path) -> CanonicalTables:
+    """Run an adapter; whatever goes wrong is an error naming the file and the format (never a bare parser
+    message such as "No columns to parse from file")."""
+    try:
+        return ingest(path)
+    except (SourceError, DataValidationError, FileNotFoundError):
+        raise
+    except PermissionError as err:
+        raise SourceError(f"{path}: cannot be read ({err.strerror})") from None
+    except OSError as err:
+        raise SourceError(f"{path}: cannot be read as {fmt} ({err.strerror or err})") from None
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as err:
+        raise SourceError(f"{path}: not readable as format {fmt!r} ({type(err).__name__}: {err}); check the file, "
+                          "or let the format be detected (leave --format out)") from None
 
 
 def make_ingest_task(fmt: str, ingest: Callable[[Path], CanonicalTables], module: str):
     def ingest_source(path: Path) -> dict[str, Path]:
         """Parse one raw source into validated canonical tables; return the Parquet path of each table."""
         path = Path(path)
-        tables = ingest(path).validated(str(path))
+        tables = read_source(fmt, ingest, path).validated(str(path))
         lineage = {"format": fmt}
         paths = tables.write_cached("canonical", lineage)
         counts = tables.row_counts()

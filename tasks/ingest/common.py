@@ -7,6 +7,7 @@ import datetime as dt
 import posixpath
 import re
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,8 @@ MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", 
                  "total_params_b", "active_params_b", "source"]
 PRICE_COLUMNS = ["model_id", "provider", "input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok",
                  "observed_on", "source"]
-ISSUE_COLUMNS = ["source", "file", "record", "model_name", "column", "value", "rule", "action"]
+ISSUE_COLUMNS = ["source", "file", "record", "model_name", "column", "value", "rule", "action", "table"]
+ISSUE_TABLES = ("models", "benchmarks", "prices")
 
 
 class SourceError(ValueError):
@@ -31,6 +33,9 @@ class Collector:
 
     source: str
     file: str
+    # the canonical table a raw field feeds ("models", "benchmarks" or "prices"): a rejected value is counted there
+    # (rows in = used + quarantined per table); the adapter gives it by field name
+    table_of: Callable[[str | None], str | None] = field(default=lambda column: "models" if column else None)
     models: dict[str, dict] = field(default_factory=dict)
     benchmarks: list[dict] = field(default_factory=list)
     prices: list[dict] = field(default_factory=list)
@@ -38,8 +43,11 @@ class Collector:
 
     def issue(self, record: int | None, name: str | None, column: str | None, value, rule: str,
               action: str = "rejected_value") -> None:
+        name = name.replace("\0", "") if isinstance(name, str) else name
+        value = None if value is None else str(value).replace("\0", "")[:200]
         self.issues.append(dict(source=self.source, file=self.file, record=record, model_name=name, column=column,
-                                value=None if value is None else str(value)[:200], rule=rule, action=action))
+                                value=value, rule=rule, action=action,
+                                table=None if action == "rejected_record" else self.table_of(column)))
 
     def model(self, model_id: str, record: int | None = None, **fields) -> bool:
         """Add a model; a second record with the same id is kept out with a warning (the first one wins)."""
@@ -47,6 +55,10 @@ class Collector:
             self.issue(record, fields.get("name"), "id", model_id,
                        f"duplicate model id {model_id!r}: the first record is kept", "warning")
             return False
+        for key, value in fields.items():
+            if isinstance(value, str) and "\0" in value:  # a NUL byte never reaches a table or a CSV
+                fields[key] = value.replace("\0", "")
+                self.issue(record, fields.get("name"), key, None, "NUL byte(s) removed from the value", "warning")
         row = {column: None for column in MODEL_COLUMNS}
         row.update(fields, model_id=model_id, source=self.source)
         self.models[model_id] = row

@@ -11,14 +11,13 @@ dates and accessibility for models the other sources lack.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 from tasks.canonical import CanonicalTables
 from tasks.ingest.base import make_ingest_task
-from tasks.ingest.common import Collector, SourceError, iso_day, text_number
+from tasks.ingest.common import Collector, iso_day, text_number
+from tasks.ingest.csvfile import CsvTable, read_csv_table, read_header
 from tasks.parsing import slugify
 
 FORMAT = "epoch_models"
@@ -54,13 +53,16 @@ def active_params(note: str) -> tuple[float | None, str | None]:
     return None, "mentions active parameters but no value could be read"
 
 
-def parse(text: str, file_name: str) -> CanonicalTables:
+USED = (*REQUIRED, "Parameters notes", "Organization")
+
+
+def parse(table: CsvTable, file_name: str) -> CanonicalTables:
     collector = Collector(source=f"epoch_models/{file_name}", file=file_name)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise SourceError(f"{file_name}: not an Epoch AI models export; missing column(s): {', '.join(missing)}")
-    for record, row in enumerate(reader, 1):
+    table.require(REQUIRED, "an Epoch AI models export")
+    table.require([c for c in USED if table.positions(c)], "an Epoch AI models export")
+    for record, column in table.nul_cells:
+        collector.issue(record, None, column, None, "NUL byte(s) removed from the cell", "warning")
+    for record, row in enumerate(table.records(USED), 1):
         if "Language" not in (row.get("Domain") or ""):
             continue
         name = (row.get("Model") or "").strip()
@@ -89,23 +91,21 @@ def sniff_any(path: Path) -> bool:
         return len(files) == 1
     if not path.is_file() or path.suffix.lower() != ".csv":
         return False
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            header = next(csv.reader(handle), [])
-    except (OSError, UnicodeDecodeError):
-        return False
+    header = read_header(path, str)
     return all(c in header for c in REQUIRED)
+
+
+def members(path: Path) -> list[Path]:
+    """The export this adapter reads: the file itself, or a folder's one matching CSV."""
+    path = Path(path)
+    return [p for p in sorted(path.glob("*.csv")) if sniff_any(p)][:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:
     path = Path(path)
     if path.is_dir():
         path = next(p for p in sorted(path.glob("*.csv")) if sniff_any(p))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise SourceError(f"{path}: not UTF-8 text ({err.reason})") from None
-    return parse(text, path.name)
+    return parse(read_csv_table(path, str), path.name)
 
 
 ingest_task = make_ingest_task(FORMAT, ingest, __name__)

@@ -32,9 +32,7 @@ possibly the model's release date); the cleaning stage quarantines all of them w
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,6 +41,7 @@ import pandas as pd
 from tasks.canonical import CanonicalTables
 from tasks.ingest.base import make_ingest_task
 from tasks.ingest.common import ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, SourceError
+from tasks.ingest.csvfile import read_csv_table, read_header
 from tasks.parsing import ParseError, is_blank, parse_decimal, parse_iso_date, parse_usd, slugify
 
 FORMAT = "epoch_prices"
@@ -66,26 +65,21 @@ NAME_ALIASES = {"GPT-3 175B (davinci)": "GPT-3"}
 REASONING_MODELS = frozenset({"o1", "o1-mini", "o1-preview", "o3-mini", "DeepSeek-R1"})
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [h.strip() for h in next(csv.reader(handle), [])]
-
-
 def sniff(path: Path) -> bool:
     """A CSV file whose header starts ``Model Name,Release Date,USD per 1M Tokens``."""
     path = Path(path)
     if not path.is_file() or path.suffix.lower() != ".csv":
         return False
-    try:
-        return tuple(_header(path)[:3]) == SIGNATURE
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return False
+    return tuple(read_header(path, str.strip)[:3]) == SIGNATURE
 
 
 def files(path: Path) -> list[Path]:
     """The file itself, or every CSV of a folder (sorted by name)."""
     path = Path(path)
     return sorted(p for p in path.glob("*.csv") if p.is_file()) if path.is_dir() else [path]
+
+
+members = files
 
 
 def sniff_any(path: Path) -> bool:
@@ -101,7 +95,13 @@ class _Issues:
     def add(self, file: str, record: int | None, name: str | None, column: str | None, value, rule: str,
             action: str = "rejected_value") -> None:
         self.rows.append(dict(source=f"{FORMAT}/{file}", file=file, record=record, model_name=name, column=column,
-                              value=None if value is None else str(value)[:200], rule=rule, action=action))
+                              value=None if value is None else str(value)[:200], rule=rule, action=action,
+                              table=None if action == "rejected_record" else table_of(column)))
+
+
+def table_of(column: str | None) -> str:
+    """The canonical table a raw column feeds (a rejected value of it is counted there)."""
+    return "prices" if column == PRICE else "benchmarks" if column in SCORE_COLUMNS else "models"
 
 
 def _score(text: str, unit: str) -> float | None:
@@ -118,24 +118,11 @@ def _score(text: str, unit: str) -> float | None:
 
 def read_rows(path: Path) -> list[dict]:
     """One file's rows as dicts of stripped strings, with the file name and row number (1 = first data row)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise SourceError(f"{path}: not UTF-8 text ({err.reason})") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise SourceError(f"{path.name}: not an Epoch AI price file; missing column(s): {', '.join(missing)} "
-                          f"(expected {', '.join(REQUIRED)})")
-    reader.fieldnames = header
-    rows = []
-    for record, row in enumerate(reader, 1):
-        if None in row:  # more cells than header columns
-            raise SourceError(f"{path.name}, row {record}: {len(header) + len(row[None])} cells for "
-                              f"{len(header)} columns")
-        rows.append({**{k: (v or "").strip() for k, v in row.items()}, "_file": path.name, "_record": record})
-    return rows
+    table = read_csv_table(path, str.strip)
+    table.require(REQUIRED, "an Epoch AI price file")
+    return [{**{k: v.strip() for k, v in row.items()}, "_file": path.name, "_record": record,
+             "_nul": [c for r, c in table.nul_cells if r == record]}
+            for record, row in enumerate(table.records(REQUIRED), 1)]
 
 
 def parse(rows: list[dict]) -> CanonicalTables:
@@ -144,6 +131,8 @@ def parse(rows: list[dict]) -> CanonicalTables:
     observations = []
     for row in rows:
         file, record, raw_name = row["_file"], row["_record"], row[NAME]
+        for column in row["_nul"]:
+            issues.add(file, record, raw_name or None, column, None, "NUL byte(s) removed from the cell", "warning")
         if not raw_name:
             issues.add(file, record, None, NAME, None, "missing model name", "rejected_record")
             continue

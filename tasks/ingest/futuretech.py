@@ -37,6 +37,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.canonical import CanonicalTables
+from tasks.ingest.common import ISSUE_COLUMNS
+from tasks.ingest.csvfile import CsvTable, read_csv_table, read_header
 from tasks.ingest.base import make_ingest_task
 from tasks.parsing import ParseError, parse_fraction, parse_mdy_date, parse_number, parse_usd, slugify
 
@@ -92,39 +94,55 @@ def sniff(path: Path) -> bool:
     path = Path(path)
     if not path.is_file():
         return False
-    try:
-        header = pd.read_csv(path, nrows=0, dtype=str).columns
-    except Exception:
-        return False
-    names = {normalise_header(h) for h in header}
+    names = set(read_header(path, normalise_header))
     return all(column in names for column in SIGNATURE)
 
 
+REQUIRED = [*MODEL_COLUMNS.values(), *BENCHMARK_COLUMNS,
+            *(column for columns in PRICE_COLUMNS.values() for column in columns.values())]
+
+
+def read_table(path: Path) -> CsvTable:
+    """The raw file, read strictly (``tasks.ingest.csvfile``); every required column present exactly once."""
+    table = read_csv_table(path, normalise_header)
+    table.require(REQUIRED, "a FutureTech-format file")
+    return table
+
+
 def read_raw(path: Path) -> pd.DataFrame:
-    """The raw file as strings, headers normalised; every required column must be present."""
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    raw.columns = [normalise_header(c) for c in raw.columns]
-    required = (
-        set(MODEL_COLUMNS.values())
-        | set(BENCHMARK_COLUMNS)
-        | {column for columns in PRICE_COLUMNS.values() for column in columns.values()}
-    )
-    missing = sorted(required - set(raw.columns))
-    if missing:
-        raise ValueError(f"{path}: not a FutureTech-format file; missing column(s): {', '.join(missing)}")
-    return raw
+    """The raw file as strings, headers normalised; every required column present exactly once."""
+    return read_table(path).frame(REQUIRED)
 
 
-def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERVED_ON) -> CanonicalTables:
-    """Raw FutureTech rows (strings, normalised headers) -> canonical tables. Pure: no I/O."""
+def table_of(column: str | None) -> str | None:
+    """The canonical table a raw column feeds (where a rejected value of it is counted)."""
+    if column in BENCHMARK_COLUMNS:
+        return "benchmarks"
+    if any(column in columns.values() for columns in PRICE_COLUMNS.values()):
+        return "prices"
+    return "models" if column else None
+
+
+def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERVED_ON,
+          nul_cells: list[tuple[int, str]] = ()) -> CanonicalTables:
+    """Raw FutureTech rows (strings, normalised headers) -> canonical tables. Pure: no I/O.
+
+    A row identical to an earlier one in every column is rejected (``rejected_record``, naming the first): it
+    carries no information, and hundreds of copies must not multiply the work of every later stage."""
     source = f"{FORMAT}/{file_name}"
     issues: list[dict] = []
 
     def issue(record: int, name: str | None, column: str | None, value: str | None, rule: str, action: str):
         issues.append(
             dict(source=source, file=file_name, record=record, model_name=name, column=column,
-                 value=value, rule=rule, action=action)
+                 value=value, rule=rule, action=action,
+                 table=None if action == "rejected_record" else table_of(column))
         )
+
+    for record, column in nul_cells:
+        issue(record, raw.at[record - 1, "Model"].strip() or None, column, None,
+              "NUL byte(s) removed from the cell", "warning")
+    first_of: dict[tuple, int] = {}
 
     def parsed(record: int, name: str, column: str, parser: Callable[[str], object]):
         value = raw.at[record - 1, column]
@@ -138,6 +156,12 @@ def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERV
     for position in range(len(raw)):
         record = position + 1
         name = raw.at[position, "Model"].strip()
+        key = tuple(raw.iloc[position])
+        if key in first_of:
+            issue(record, name or None, None, None, f"exact duplicate of record {first_of[key]} (every column "
+                  "the same): rejected", "rejected_record")
+            continue
+        first_of[key] = record
         if not name:
             issue(record, None, "Model", raw.at[position, "Model"], "missing model name", "rejected_record")
             continue
@@ -197,6 +221,12 @@ def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERV
                 benchmarks.append(dict(model_id=r["model_id"], benchmark=benchmark, score=score, source=source))
         for provider, columns in PRICE_COLUMNS.items():
             values = {field: parsed(r["record"], r["name"], column, parse_usd) for field, column in columns.items()}
+            blended_text = raw.at[r["record"] - 1, columns["blended_usd_per_mtok"]]
+            if values["blended_usd_per_mtok"] is None and blended_text.strip() and all(
+                    values[f] is not None for f in ("input_usd_per_mtok", "output_usd_per_mtok")):
+                issue(r["record"], r["name"], columns["blended_usd_per_mtok"], blended_text,
+                      f"reported {provider} blended price rejected; the computed blend (3 x input + output) / 4 is "
+                      "used in its place", "warning")
             if any(value is not None for value in values.values()):
                 prices.append(dict(model_id=r["model_id"], provider=provider, **values,
                                    observed_on=observed_on, source=source))
@@ -209,9 +239,7 @@ def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERV
             columns=["model_id", "provider", "input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok",
                      "observed_on", "source"],
         ),
-        ingest_issues=pd.DataFrame(
-            issues, columns=["source", "file", "record", "model_name", "column", "value", "rule", "action"]
-        ),
+        ingest_issues=pd.DataFrame(issues, columns=ISSUE_COLUMNS),
     )
 
 
@@ -239,7 +267,8 @@ def _assign_ids(records: list[dict], warn: Callable[[list[dict], list[str]], Non
 def ingest(path: Path) -> CanonicalTables:
     """Read and parse a FutureTech-format CSV (I/O wrapper around ``parse``)."""
     path = Path(path)
-    return parse(read_raw(path), path.name)
+    table = read_table(path)
+    return parse(table.frame(REQUIRED), path.name, nul_cells=table.nul_cells)
 
 
 
@@ -252,6 +281,11 @@ def resolve(path: Path) -> Path:
             raise ValueError(f"{path}: expected exactly one FutureTech-format CSV, found {len(matches)}")
         return matches[0]
     return path
+
+
+def members(path: Path) -> list[Path]:
+    """The file this adapter reads (a folder: its one FutureTech-format CSV)."""
+    return [resolve(path)]
 
 
 def sniff_any(path: Path) -> bool:

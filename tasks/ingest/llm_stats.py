@@ -27,6 +27,16 @@ BENCHMARKS = {"mmlu-pro": "mmlu_pro", "gpqa": "gpqa_diamond", "mmlu": "mmlu", "h
               "livecodebench": "livecodebench", "humanity's-last-exam": "hle"}
 
 
+def table_of(column: str | None) -> str | None:
+    """The canonical table a member's field feeds (a rejected value of it is counted there)."""
+    column = column or ""
+    if "providers/" in column:  # <root>providers/<provider>/models.json:<field>
+        return "prices"
+    if "benchmarks.json" in column:
+        return "benchmarks"
+    return "models" if column else None
+
+
 def _json(files: dict[str, bytes], member: str, archive: str, collector: Collector, record: int):
     try:
         return json.loads(files[member].decode("utf-8"))
@@ -36,7 +46,7 @@ def _json(files: dict[str, bytes], member: str, archive: str, collector: Collect
 
 
 def parse(files: dict[str, bytes], archive: str) -> CanonicalTables:
-    collector = Collector(source=f"llm_stats/{archive}", file=archive)
+    collector = Collector(source=f"llm_stats/{archive}", file=archive, table_of=table_of)
     root = next((m.split("organizations/")[0] for m in files if "/organizations/" in f"/{m}"), None)
     if root is None:
         raise SourceError(f"{archive}: no organizations/<org>/models/<model>/model.json: not an LLM-Stats archive")
@@ -116,6 +126,12 @@ def sniff_any(path: Path) -> bool:
     except (tarfile.TarError, OSError, EOFError):
         return False
     return False
+
+
+def members(path: Path) -> list[Path]:
+    """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
+    path = Path(path)
+    return sorted(path.glob("*.tar.gz"))[:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:

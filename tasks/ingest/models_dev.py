@@ -46,9 +46,14 @@ def _merge(base: dict, own: dict, omit: list[str]) -> dict:
     return merged
 
 
+def table_of(column: str | None) -> str | None:
+    """The canonical table a member's field feeds (a rejected value of it is counted there)."""
+    return "prices" if ":cost" in (column or "") else ("models" if column else None)
+
+
 def parse(files: dict[str, bytes], archive_name: str, observed_on: dt.date,
           dangling: list[str] | None = None) -> CanonicalTables:
-    collector = Collector(source=f"models_dev/{archive_name}", file=archive_name)
+    collector = Collector(source=f"models_dev/{archive_name}", file=archive_name, table_of=table_of)
     for member in dangling or []:
         collector.issue(None, None, member, None, "link target is not in the archive", "warning")
     creators: dict[str, dict] = {}  # "creator/model" -> the catalogue's own description
@@ -122,6 +127,12 @@ def sniff_any(path: Path) -> bool:
     except (tarfile.TarError, OSError, EOFError):
         return False
     return False
+
+
+def members(path: Path) -> list[Path]:
+    """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
+    path = Path(path)
+    return sorted(path.glob("*.tar.gz"))[:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tasks.canonical import is_snapshot_folder, read_snapshot
 from tasks.ingest.base import make_ingest_task
 
 FORMAT = "snapshot"
 sniff_any = is_snapshot_folder
+SNAPSHOT_FILES = ("models.csv", "benchmarks.csv", "prices.csv", "ingest_issues.csv", "snapshot.json", "resolution.csv",
+                  "conflicts.csv", "field_sources.csv")
+
+
+def members(path: Path) -> list[Path]:
+    """The files of a snapshot folder this project writes and reads."""
+    return [Path(path) / name for name in SNAPSHOT_FILES if (Path(path) / name).exists()]
+
+
 ingest_task = make_ingest_task(FORMAT, read_snapshot, __name__)

@@ -27,9 +27,7 @@ as ``<name>.mapping.toml``. Example::
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import tomllib
 from pathlib import Path
 
@@ -39,6 +37,7 @@ from schemas.canonical import BENCHMARK_UNITS
 from tasks.canonical import CanonicalTables
 from tasks.ingest.base import make_ingest_task
 from tasks.ingest.common import Collector, SourceError, iso_day, text_number
+from tasks.ingest.csvfile import CsvTable, collapse, read_csv_table
 from tasks.parsing import ParseError, parse_bool, parse_fraction, parse_mdy_date, parse_usd, slugify
 
 FORMAT = "user_csv"
@@ -68,7 +67,7 @@ class Mapping(BaseModel):
             raise ValueError(f"unknown field(s) {unknown}; known: {sorted(known)}")
         if "model" not in value:
             raise ValueError("columns.model is required")
-        return value
+        return {field: collapse(column) for field, column in value.items()}  # headers are read collapsed too
 
     @field_validator("scores")
     @classmethod
@@ -76,7 +75,7 @@ class Mapping(BaseModel):
         unknown = sorted(set(value) - set(BENCHMARK_UNITS))
         if unknown:
             raise ValueError(f"unknown benchmark(s) {unknown}; known: {sorted(BENCHMARK_UNITS)}")
-        return value
+        return {benchmark: collapse(column) for benchmark, column in value.items()}
 
     @field_validator("date_format")
     @classmethod
@@ -104,15 +103,22 @@ def load_mapping(path: Path) -> Mapping:
         raise SourceError(f"{path}: invalid column mapping:\n{err}") from None
 
 
-def parse(text: str, mapping: Mapping, file_name: str) -> CanonicalTables:
+def parse(table: CsvTable, mapping: Mapping, file_name: str) -> CanonicalTables:
     source = slugify(mapping.source) or "user"
-    collector = Collector(source=f"{source}/{file_name}", file=file_name)
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    missing = sorted({c for c in [*mapping.columns.values(), *mapping.scores.values()] if c not in header})
+    price_columns = {mapping.columns[f] for f in PRICE_FIELDS if f in mapping.columns}
+    score_columns = set(mapping.scores.values())
+    collector = Collector(source=f"{source}/{file_name}", file=file_name, table_of=lambda column: (
+        "prices" if column in price_columns else "benchmarks" if column in score_columns else
+        "models" if column else None))
+    named = list(dict.fromkeys([*mapping.columns.values(), *mapping.scores.values()]))
+    missing = sorted(c for c in named if not table.positions(c))
     if missing:
         raise SourceError(f"{file_name}: column(s) named in the mapping are not in the file: {', '.join(missing)}; "
-                          f"the file has: {', '.join(header)}")
+                          f"the file has: {', '.join(table.header)}")
+    table.require(named, "the file the mapping describes")
+    reader = table.records(named)
+    for record, column in table.nul_cells:
+        collector.issue(record, None, column, None, "NUL byte(s) removed from the cell", "warning")
     cols = mapping.columns
     if mapping.observed_on is None and any(f in cols for f in PRICE_FIELDS):
         raise SourceError(f"{file_name}: the mapping names price columns but no observed_on date")
@@ -181,6 +187,17 @@ def mapping_for(path: Path) -> Path | None:
     return None
 
 
+def members(path: Path) -> list[Path]:
+    """The mapping file and the data file it names."""
+    mapping_path = mapping_for(path)
+    if mapping_path is None:
+        return []
+    try:
+        return [mapping_path, mapping_path.parent / load_mapping(mapping_path).file]
+    except SourceError:
+        return [mapping_path]
+
+
 def sniff_any(path: Path) -> bool:
     return mapping_for(path) is not None
 
@@ -193,11 +210,7 @@ def ingest(path: Path) -> CanonicalTables:
     data = mapping_path.parent / mapping.file
     if not data.exists():
         raise SourceError(f"{mapping_path}: field 'file': {data} does not exist")
-    try:
-        text = data.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise SourceError(f"{data}: not UTF-8 text ({err.reason})") from None
-    return parse(text, mapping, data.name)
+    return parse(read_csv_table(data), mapping, data.name)
 
 
 ingest_task = make_ingest_task(FORMAT, ingest, __name__)
