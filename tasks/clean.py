@@ -45,6 +45,10 @@ CORRECTABLE_FIELDS = {
 }
 CORRECTION_COLUMNS = ["model_id", "field", "old", "new", "reason", "source"]
 QUARANTINE_COLUMNS = list(Quarantine.to_schema().columns)
+# The earliest release date accepted for a language model: the Transformer paper is from June 2017, and no model any
+# source here describes is older. A date before it is a typo (1/1/1900, a two-digit year read as 19yy) or a
+# placeholder; a model dated so would become the first record low of every band it falls in.
+RELEASE_DATE_FLOOR = pd.Timestamp("2017-01-01")
 MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", "reasoning", "license",
                  "total_params_b", "active_params_b", "source"]
 
@@ -141,10 +145,19 @@ def _ingest_quarantine(issues: pd.DataFrame) -> list[dict]:
     for issue in issues.itertuples(index=False):
         if issue.action == "warning":
             continue
-        _q(rows, stage="ingest", table="raw", unit="record" if issue.action == "rejected_record" else "value",
+        record = issue.action == "rejected_record"
+        table = getattr(issue, "table", None)
+        _q(rows, stage="ingest", table="raw" if record or not isinstance(table, str) else table,
+           unit="record" if record else "value",
            name=issue.model_name, field=issue.column, value=issue.value, rule=issue.rule, source=issue.source,
            file=issue.file, record=issue.record)
     return rows
+
+
+def observation_date(prices: pd.DataFrame) -> pd.Timestamp | None:
+    """The snapshot's observation date: its latest price observation (None when it has no prices)."""
+    dates = pd.to_datetime(prices["observed_on"]).dropna()
+    return dates.max() if len(dates) else None
 
 
 # --- the stage ---------------------------------------------------------------------------------------------------
@@ -155,13 +168,23 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
 
     # models: identity and release date must be usable; bad parameter counts are nulled (value quarantined)
     bad_models: dict[str, str] = {}
+    ceiling = observation_date(tables.prices)
     for row in models.itertuples(index=False):
         if pd.isna(row.release_date):
             bad_models[row.model_id] = "missing or unparseable release date"
+        elif pd.Timestamp(row.release_date) < RELEASE_DATE_FLOOR:
+            bad_models[row.model_id] = (f"release date {_display(row.release_date)} is before "
+                                        f"{RELEASE_DATE_FLOOR.date()}, the earliest accepted for a language model "
+                                        "(tasks/clean.py RELEASE_DATE_FLOOR)")
+        elif ceiling is not None and pd.Timestamp(row.release_date) > ceiling:
+            bad_models[row.model_id] = (f"release date {_display(row.release_date)} is after the snapshot's latest "
+                                        f"price observation ({ceiling.date()}): a model cannot be priced before "
+                                        "its release")
     for row in models.itertuples(index=False):
         if row.model_id in bad_models:
             _q(quarantine, stage="clean", table="models", unit="model", model_id=row.model_id, name=row.name,
-               field="release_date", value=None, rule=bad_models[row.model_id], source=row.source)
+               field="release_date", value=_display(row.release_date) if pd.notna(row.release_date) else None,
+               rule=bad_models[row.model_id], source=row.source)
     for column in ("total_params_b", "active_params_b"):
         bad = models[column].notna() & ~(models[column] > 0) & ~models["model_id"].isin(bad_models)
         for i in models.index[bad]:
@@ -290,20 +313,39 @@ def _price_observations(long: pd.DataFrame) -> pd.DataFrame:
     return named[columns]
 
 
+VALUE_FIELDS = ["creator", "release_date", "open_weights", "license", "reasoning", "total_params_b",
+                "active_params_b"]
+
+
 def _summary(tables: CanonicalTables, quarantine: pd.DataFrame, long_prices: int, scores: int) -> pd.DataFrame:
+    """Rows in = rows used + rows quarantined, per table, counted from the raw input: a value the adapter rejected
+    never reached the canonical tables, so it is added to the rows in of the table it would have fed. Every
+    quarantine row is counted in exactly one summary row (the totals agree; ``summary_accounts_for``)."""
     clean_q = quarantine[quarantine["stage"] == "clean"]
     ingest_q = quarantine[quarantine["stage"] == "ingest"]
     rejected_records = int((ingest_q["unit"] == "record").sum())
+    ingest_values = ingest_q[ingest_q["unit"] == "value"]
+    at_ingest = {name: int((ingest_values["table"] == name).sum()) for name in ("benchmarks", "prices")}
+    at_ingest["models"] = len(ingest_values) - sum(at_ingest.values())  # model fields (and any unattributed)
+    models = len(tables.models)
+    dropped_models = int((clean_q["unit"] == "model").sum())
+    values_in = int(tables.models[VALUE_FIELDS].notna().sum().sum()) + at_ingest["models"]
+    values_q = int((clean_q["unit"] == "value").sum()) + at_ingest["models"]
+    scores_in, scores_q = scores + at_ingest["benchmarks"], int((clean_q["table"] == "benchmarks").sum()) + \
+        at_ingest["benchmarks"]
+    prices_in, prices_q = long_prices + at_ingest["prices"], int((clean_q["table"] == "prices").sum()) + \
+        at_ingest["prices"]
     rows = [
-        ("raw records", "record", len(tables.models) + rejected_records, len(tables.models), rejected_records),
-        ("models", "model", len(tables.models), len(tables.models) - int((clean_q["unit"] == "model").sum()),
-         int((clean_q["unit"] == "model").sum())),
-        ("benchmarks", "score", scores, scores - int((clean_q["table"] == "benchmarks").sum()),
-         int((clean_q["table"] == "benchmarks").sum())),
-        ("prices", "price", long_prices, long_prices - int((clean_q["table"] == "prices").sum()),
-         int((clean_q["table"] == "prices").sum())),
+        ("raw records", "record", models + rejected_records, models, rejected_records),
+        ("models", "model", models, models - dropped_models, dropped_models),
+        ("model values", "value", values_in, values_in - values_q, values_q),
+        ("benchmarks", "score", scores_in, scores_in - scores_q, scores_q),
+        ("prices", "price", prices_in, prices_in - prices_q, prices_q),
     ]
     frame = pd.DataFrame(rows, columns=["table", "unit", "rows_in", "rows_used", "rows_quarantined"])
+    if int(frame["rows_quarantined"].sum()) != len(quarantine):
+        raise AssertionError(f"quarantine summary counts {int(frame['rows_quarantined'].sum())} rows, the "
+                             f"quarantine holds {len(quarantine)}")
     return validate(QuarantineSummary, frame, "quarantine summary")
 
 
