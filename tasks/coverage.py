@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as scipy_stats
 
-from tasks.uncertainty import draw_counts
+from tasks.uncertainty import BLOCK_ELEMENTS, draw_counts
 
 SIMULATIONS = 400
 RESAMPLES = 200
@@ -51,6 +51,8 @@ def frontier_coverage(days: np.ndarray, true_slope: float, sigma: float, min_poi
     x = x - x.mean()
     n = len(x)
     group = np.unique(x, return_inverse=True)[1]  # same-day groups, in date order
+    # simulations per block: as asked, unless a block would pass the memory bound (very large bands)
+    block = max(1, min(block, BLOCK_ELEMENTS // max(resamples * n, 1)))
     tail = (1 - level) / 2 * 100
     covered_ols = covered_boot = fitted = boot_fitted = 0
     for start in range(0, simulations, block):

@@ -35,8 +35,8 @@ from tasks.stats import FitError, factor_per_year, log_values, ols_fits, release
 from tasks.tieorder import tie_order_range
 from tasks.trends import (trend_run_name, COMMON_SAMPLE, TrendResult, TrendSpec, points_frame, rows_frame, skipped_result, trend_row,
                           write_result)
-from tasks.uncertainty import (bootstrap_slopes, factors, joint_counts, leave_one_out_slopes, permutation_slopes,
-                               summarise)
+from tasks.uncertainty import (bootstrap_slopes, factors, joint_count_blocks, leave_one_out_slopes,
+                               permutation_slopes, summarise)
 
 def frontier_order(frame: pd.DataFrame) -> pd.DataFrame:
     """Release date, then value (cheapest first), then model id; a stable sort, so the input order never matters."""
@@ -102,9 +102,9 @@ def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpe
     boot = None
     if spec.bootstrap_resamples:
         universe = snapshot_universe(analysis)
-        counts = joint_counts(len(universe), spec.bootstrap_resamples, spec.seed)
         index = pd.Index(universe).get_indexer(candidates["model_id"])
-        slopes = bootstrap_slopes(x, y, values, counts[:, index], spec.min_points)
+        counts = joint_count_blocks(len(universe), spec.bootstrap_resamples, spec.seed, index)
+        slopes = bootstrap_slopes(x, y, values, counts, spec.min_points)
         boot = summarise(factors(slopes, spec.log_base), level)
         diagnostics.update(bootstrap_valid=boot.valid, bootstrap_total=boot.total)
         replicates.append(pd.DataFrame({"kind": "bootstrap", "replicate": np.arange(len(slopes)),
@@ -195,7 +195,7 @@ def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendResult:
             fit = slopes[spec.quantity]
             if spec.quantity != "price" and slopes["price"].slope:
                 share = fit.slope / slopes["price"].slope
-                note = f"{share:.0%} of the common-sample price trend"
+                note = f"share of the common-sample price trend: {share:.0%}"
         except FitError as err:
             status, note = "insufficient", str(err)
     if missing and note:

@@ -119,10 +119,16 @@ def tie_order_range(ordered: pd.DataFrame, min_points: int, log_base: str, max_e
     if ordered.empty:
         return TieOrderRange(None, None, True, 0, 0)
     always, optional = record_structure(ordered)
-    exact = len(optional) < 63 and (1 << len(optional)) <= max_exact
+    # only rows that are a record under some order matter (a row dearer than the running minimum before its day
+    # is never one, and never changes which rows are): the masks are records-wide, not candidates-wide
+    eligible = always.copy()
+    eligible[optional] = True
     x = release_day(ordered["release_date"])
-    x = x - x.mean()  # centring keeps the sums well conditioned
-    y = log_values(ordered["value"].to_numpy(), log_base)
+    x = (x - x.mean())[eligible]  # centring keeps the sums well conditioned
+    y = log_values(ordered["value"].to_numpy(), log_base)[eligible]
+    ordered = ordered[eligible].reset_index(drop=True)
+    always, optional = record_structure(ordered)
+    exact = len(optional) < 63 and (1 << len(optional)) <= max_exact
     lowest, highest, fitted, total = np.inf, -np.inf, 0, 0
     blocks = [masks_exact(always, optional)] if exact else [masks_sampled(ordered, samples, seed)]
     for masks in blocks:

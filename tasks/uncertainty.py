@@ -25,7 +25,15 @@ import numpy as np
 
 from tasks.stats import DAYS_PER_YEAR, LOG_BASES
 
-CHUNK = 4096  # replicates per block: bounds memory at a few MB per trend
+CHUNK = 4096  # replicates per block at most
+# Elements per work array: replicates are processed in blocks of at most this many cells (replicates x
+# candidates), so memory stays bounded (a few tens of MB per array) however many candidates a band has.
+BLOCK_ELEMENTS = 1 << 22
+
+
+def block_rows(width: int, cap: int = CHUNK) -> int:
+    """How many replicate rows of ``width`` cells fit one block."""
+    return max(1, min(cap, BLOCK_ELEMENTS // max(int(width), 1)))
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,18 @@ def summarise(values: np.ndarray, level: float) -> Summary:
 # --- bootstrap -----------------------------------------------------------------------------------------------
 def joint_counts(universe_size: int, resamples: int, seed: int) -> np.ndarray:
     """How often each model of the snapshot is drawn in each resample (resamples x models), one seeded draw."""
+    return np.vstack(list(joint_count_blocks(universe_size, resamples, seed))) if resamples else \
+        np.zeros((0, universe_size), dtype=np.int32)
+
+
+def joint_count_blocks(universe_size: int, resamples: int, seed: int, columns: np.ndarray | None = None):
+    """The same seeded draw as ``joint_counts``, in blocks of resamples, keeping only ``columns`` (the band's
+    candidates): memory is bounded by ``BLOCK_ELEMENTS`` whatever the size of the snapshot."""
     rng = np.random.default_rng(seed)
-    return draw_counts(rng, resamples, universe_size)
+    step = block_rows(universe_size)
+    for start in range(0, resamples, step):
+        counts = draw_counts(rng, min(step, resamples - start), universe_size)
+        yield counts if columns is None else counts[:, columns]
 
 
 def draw_counts(rng: np.random.Generator, resamples: int, size: int) -> np.ndarray:
@@ -92,15 +110,17 @@ def draw_counts(rng: np.random.Generator, resamples: int, size: int) -> np.ndarr
     return np.bincount(flat.ravel(), minlength=resamples * size).reshape(resamples, size).astype(np.int32)
 
 
-def bootstrap_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, counts: np.ndarray,
-                     min_points: int) -> np.ndarray:
-    """Slope of the reselected record lows in each resample; ``counts``: resamples x candidates."""
-    out = np.empty(len(counts))
-    for start in range(0, len(counts), CHUNK):
-        block = counts[start:start + CHUNK]
-        records = records_under(values, block > 0)
-        out[start:start + CHUNK] = weighted_slopes(x, y, block * records, records.sum(axis=1), min_points)
-    return out
+def bootstrap_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, counts, min_points: int) -> np.ndarray:
+    """Slope of the reselected record lows in each resample; ``counts``: resamples x candidates, as one matrix or
+    as an iterable of row blocks (``joint_count_blocks``)."""
+    blocks = [counts] if isinstance(counts, np.ndarray) else counts
+    out = []
+    for matrix in blocks:
+        for start in range(0, len(matrix), block_rows(len(values))):
+            block = matrix[start:start + block_rows(len(values))]
+            records = records_under(values, block > 0)
+            out.append(weighted_slopes(x, y, block * records, records.sum(axis=1), min_points))
+    return np.concatenate(out) if out else np.empty(0)
 
 
 # --- permutation null --------------------------------------------------------------------------------------
@@ -113,8 +133,9 @@ def permutation_slopes(days: np.ndarray, values: np.ndarray, tiebreak: np.ndarra
     rng = np.random.default_rng(seed)
     n = len(days)
     out = np.empty(permutations)
-    for start in range(0, permutations, CHUNK):
-        size = min(CHUNK, permutations - start)
+    step = block_rows(n)
+    for start in range(0, permutations, step):
+        size = min(step, permutations - start)
         shuffled = np.argsort(rng.random((size, n)), axis=1)  # a permutation of the dates per replicate
         dates = days[shuffled]  # dates[r, i]: the date model i gets in replicate r
         order = np.argsort(dates * (n + 1) + tiebreak[None, :], axis=1, kind="stable")
@@ -140,6 +161,11 @@ def permutation_slopes(days: np.ndarray, values: np.ndarray, tiebreak: np.ndarra
 def leave_one_out_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, min_points: int) -> np.ndarray:
     """Slope of the reselected record lows with each candidate removed in turn (candidates in frontier order)."""
     n = len(values)
-    included = ~np.eye(n, dtype=bool)
-    records = records_under(values, included)
-    return weighted_slopes(x, y, records, records.sum(axis=1), min_points)
+    out = []
+    for start in range(0, n, block_rows(n)):
+        rows = np.arange(start, min(n, start + block_rows(n)))
+        included = np.ones((len(rows), n), dtype=bool)
+        included[np.arange(len(rows)), rows] = False
+        records = records_under(values, included)
+        out.append(weighted_slopes(x, y, records, records.sum(axis=1), min_points))
+    return np.concatenate(out) if out else np.empty(0)
