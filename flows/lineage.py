@@ -16,9 +16,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 
-from tasks.io import read_lineage
+from tasks.io import read_csv_output, read_lineage
 from tasks.lineage import location, resolve_location
 from tasks.settings import runs_dir
 
@@ -188,7 +187,7 @@ def explain(target: str, run: Path | None = None, show_all: bool = False) -> lis
     if this is None:
         raise FileNotFoundError(f"{target!r} is neither a file nor a trend_id of a run (no run folder in {root}; "
                                 "give one with --run)")
-    trends = pd.read_csv(folder / "trends.csv", dtype=str, keep_default_na=False)
+    trends = read_csv_output(folder / "trends.csv", dtype=str, keep_default_na=False)
     rows = trends[trends["trend_id"] == target]
     records = [r for r in this.manifest.get("tasks", []) if r.get("task") == target]
     if rows.empty or not records:

@@ -23,6 +23,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from tasks.io import read_csv_output
 from tasks.lineage import lineage_rows
 
 TREND_SUMMARY_COLUMNS = ["trend_id", "method", "subset", "band_low", "band_high", "quantity", "price_type",
@@ -91,11 +92,11 @@ def report_link(run_dir: Path) -> str:
 def warning_rows(run_dir: Path) -> list[dict]:
     rows = []
     if (run_dir / "warnings.csv").exists():
-        for row in pd.read_csv(run_dir / "warnings.csv", dtype=str, keep_default_na=False).to_dict("records"):
+        for row in read_csv_output(run_dir / "warnings.csv", dtype=str, keep_default_na=False).to_dict("records"):
             rows.append({"kind": "ingest", "where": f"{row['snapshot']}: {row['file']} record {row['record']}",
                          "what": f"{row['column']} = {row['value']!r}: {row['rule']}", "severity": row["action"]})
     for drift in sorted(run_dir.glob("history/*/data_drift.csv")):
-        for row in pd.read_csv(drift, dtype=str, keep_default_na=False).to_dict("records"):
+        for row in read_csv_output(drift, dtype=str, keep_default_na=False).to_dict("records"):
             if row["severity"] == "info":
                 continue
             rows.append({"kind": f"price-history drift ({drift.parent.name})",
@@ -107,8 +108,8 @@ def warning_rows(run_dir: Path) -> list[dict]:
 @task(name="publish-artifacts", task_run_name="publish-artifacts", cache_policy=NO_CACHE)
 def artifacts_task(run_dir: Path, key_prefix: str = "estimate") -> list[str]:
     run_dir = Path(run_dir)
-    trends = pd.read_csv(run_dir / "trends.csv", dtype={"controls": str, "variant": str, "note": str})
-    summary = pd.read_csv(run_dir / "quarantine_summary.csv")
+    trends = read_csv_output(run_dir / "trends.csv", dtype={"controls": str, "variant": str, "note": str})
+    summary = read_csv_output(run_dir / "quarantine_summary.csv", dtype={"table": str, "unit": str})
     manifest = json.loads((run_dir / "manifest.json").read_text())
     warnings = warning_rows(run_dir)
     ids = [

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.caching import cached_task
-from tasks.io import write_cached_parquet
+from tasks.io import read_csv_output, write_cached_parquet
 from tasks.stats import DAYS_PER_YEAR, LOG_BASES
 from tasks.trends import read_trends_csv
 
@@ -224,7 +224,7 @@ def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: i
 def breaks_task(trends_path: Path, points_path: Path, settings: dict[str, dict]) -> Path:
     """``settings``: per preset name, its ``[breaks]`` section (min_segment, simulations, alpha, seed)."""
     trends = read_trends_csv(trends_path)
-    points = pd.read_csv(points_path, dtype={"model_id": str, "name": str}, parse_dates=["release_date"])
+    points = read_csv_output(points_path, dtype={"model_id": str, "name": str}, parse_dates=["release_date"])
     points["in_fit"] = points["in_fit"].map({True: True, False: False, "true": True, "false": False}).fillna(False)
     frames = []
     for preset, options in sorted(settings.items()):

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict  # noqa: E402
 
 from tasks.caching import cached_task, sha256_bytes  # noqa: E402
 from tasks.hedonic import hedonic_coefficients  # noqa: E402
-from tasks.io import atomic_write_bytes, read_parquet, write_cached_parquet  # noqa: E402
+from tasks.io import atomic_write_bytes, read_csv_output, read_parquet, write_cached_parquet  # noqa: E402
 from tasks.methods import METHOD_LABELS, methods_selection  # noqa: E402
 from tasks.quantities import UNITS  # noqa: E402
 from tasks.settings import cache_dir  # noqa: E402
@@ -642,7 +642,7 @@ def draw(job: FigureJob) -> Figure:
 
 
 def _read_points(points_path: Path) -> pd.DataFrame:
-    points = pd.read_csv(points_path, parse_dates=["release_date"])
+    points = read_csv_output(points_path, parse_dates=["release_date"], dtype={"model_id": str, "name": str})
     for column in ("is_record", "in_fit"):
         points[column] = points[column].map({True: True, False: False, "true": True, "false": False})
     return points

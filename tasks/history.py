@@ -36,6 +36,7 @@ numbers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from tasks.ingest.aa import load_json, parse_site, site_files
 from tasks.ingest.common import date_in_name
 from tasks.lowest import lowest_price_per_model_date
 from tasks.lineage import config_hash
-from tasks.io import atomic_write_text, csv_text, read_parquet, write_cached_parquet, write_parquet
+from tasks.io import atomic_write_text, csv_text, read_csv_output, read_parquet, write_cached_parquet, write_parquet
 
 LEDGER = "files.csv"
 PROFILES = "profiles.csv"
@@ -124,11 +125,30 @@ def profile_records(records: list, observed_on: dt.date, file: str) -> pd.DataFr
 def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=columns)
-    return pd.read_csv(path, dtype=str, keep_default_na=False).reindex(columns=columns)
+    return read_csv_output(path, dtype=str, keep_default_na=False).reindex(columns=columns)
+
+
+PART_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{12}$")
+
+
+def check_store(store: Path) -> Path:
+    """A history store this tool may write: absent, empty, or holding its ledger (``files.csv``); a folder of
+    other files is refused (the store removes replaced parts inside it)."""
+    store = Path(store)
+    if store.exists() and (not store.is_dir() or (any(store.iterdir()) and not (store / LEDGER).is_file())):
+        raise ValueError(f"--store {store}: not a price-history store of this tool (no {LEDGER}); give a new or "
+                         "empty folder, or an existing store")
+    return store
 
 
 def read_ledger(store: Path) -> pd.DataFrame:
-    return _read_csv(Path(store) / LEDGER, LEDGER_COLUMNS)
+    """The store's ledger; every part it names must be a part name (a ledger cannot point outside the store)."""
+    ledger = _read_csv(Path(store) / LEDGER, LEDGER_COLUMNS)
+    bad = [part for part in ledger["part"].dropna() if not PART_NAME.match(str(part))]
+    if bad:
+        raise ValueError(f"{Path(store) / LEDGER}, column part: {bad[0]!r} is not a part name "
+                         "(YYYY-MM-DD-<12 hex>); the ledger was edited or damaged")
+    return ledger
 
 
 def read_profiles(store: Path) -> pd.DataFrame:
@@ -159,7 +179,7 @@ def _write_part(store: Path, name: str, tables: CanonicalTables, source: Path, d
 
 def ingest_history(folder: Path, store: Path) -> IngestReport:
     """Add the dated scrape files of ``folder`` that the store does not hold yet (see the module's docstring)."""
-    folder, store = Path(folder), Path(store)
+    folder, store = Path(folder), check_store(Path(store))
     files = site_files(folder) if folder.is_dir() else [folder]
     if not files:
         raise FileNotFoundError(f"{folder}: no aa_models_YYYY-MM-DD.json file to ingest")

@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.caching import sha256_tree
-from tasks.io import atomic_write_text, csv_text
+from tasks.io import atomic_write_text, csv_text, read_csv_output
 
 ACCEPTED, REJECTED, LEDGER_FILE, LOCK_FILE = "accepted", "rejected", "ledger.csv", ".lock"
 PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".error.txt")
@@ -111,7 +111,7 @@ def read_ledger(inbox: Path) -> pd.DataFrame:
     path = Path(inbox) / LEDGER_FILE
     if not path.exists():
         return pd.DataFrame(columns=LEDGER_COLUMNS)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)[LEDGER_COLUMNS]
+    return read_csv_output(path, dtype=str, keep_default_na=False)[LEDGER_COLUMNS]
 
 
 def append_ledger(inbox: Path, row: dict) -> None:

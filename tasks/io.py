@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -129,8 +130,46 @@ def replace_dir(staging: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+# Spreadsheet formula injection (OWASP "CSV injection"): a text cell that starts with one of these is run as a
+# formula by Excel, LibreOffice and Google Sheets. Such cells get a leading apostrophe, which spreadsheets show as
+# text; a plain number ("-0.5") is not a formula and is left alone. A text that already starts with an apostrophe
+# gets one more, so that ``restore_cell`` (used wherever the project reads its own CSV outputs back) is exact. Parquet
+# outputs keep the values exactly as they are.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_cell(text: str) -> str:
+    """A text cell that no spreadsheet runs as a formula (see ``FORMULA_START``); NUL bytes removed."""
+    text = text.replace("\0", "")
+    if text and ((text[0] in FORMULA_START and not _PLAIN_NUMBER.match(text)) or text[0] == "'"):
+        return "'" + text
+    return text
+
+
+def restore_cell(text):
+    """The exact text of a cell written by ``neutralise_cell``."""
+    return text[1:] if isinstance(text, str) and text.startswith("'") else text
+
+
+def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text column of a frame read from a project CSV, restored (``restore_cell``)."""
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(restore_cell)
+    return frame
+
+
+def read_csv_output(path: Path, **options) -> pd.DataFrame:
+    """A CSV the project wrote (``csv_text``), cells restored exactly; by default all strings, empty -> None."""
+    if not options:
+        return restore_frame(pd.read_csv(path, dtype=str, keep_default_na=False)).replace({"": None})
+    return restore_frame(pd.read_csv(path, **options))
+
+
 def format_csv_value(value: Any, float_digits: int | None = None) -> str:
-    """One CSV cell: empty for missing, ISO dates, ``true``/``false``, floats exact (repr) or with N digits."""
+    """One CSV cell: empty for missing, ISO dates, ``true``/``false``, floats exact (repr) or with N digits, text
+    neutralised against formula injection (``neutralise_cell``)."""
     import datetime as dt
     import math
 
@@ -156,7 +195,7 @@ def format_csv_value(value: Any, float_digits: int | None = None) -> str:
         return format(float(value), f".{float_digits}g")
     if isinstance(value, (int, np.integer)):
         return str(int(value))
-    return str(value)
+    return neutralise_cell(str(value))
 
 
 def csv_text(df: pd.DataFrame, float_digits: int | None = None) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS, TREND_ID_COLUMNS, Points, Trends
-from tasks.io import csv_text, write_cached_parquet
+from tasks.io import csv_text, read_csv_output, write_cached_parquet
 from tasks.parsing import slugify
 from tasks.stats import SlopeFit, halving_months
 from tasks.validation import validate
@@ -217,7 +217,7 @@ def points_csv(frame: pd.DataFrame) -> str:
 
 def read_trends_csv(path: Path) -> pd.DataFrame:
     """Read ``trends.csv`` back with the contract's types."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+    frame = read_csv_output(path)
     frame["tie_order_exact"] = frame["tie_order_exact"].map({"true": True, "false": False, None: None})
     return validate(Trends, frame, str(path))
 
