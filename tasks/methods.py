@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tasks.markup import md_code, md_escape
+
 METHOD_LABELS = {"frontier": "Record-low frontier by band (FutureTech)", "hedonic": "Hedonic regression (FutureTech)",
                  "threshold": "Cheapest above a threshold (Epoch AI)",
                  "monthly_cheapest": "Monthly cheapest above a threshold (a16z)"}
@@ -69,7 +71,7 @@ def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) ->
     """What the method measures, what it gives on each snapshot, and how far to trust it: from the numbers."""
     ok = rows[rows["status"] == "ok"]
     per_snapshot = "; ".join(
-        f"on `{snap}` {_range(part['factor_per_year'])} over {len(part)} estimate(s)"
+        f"on {md_code(snap)} {_range(part['factor_per_year'])} over {len(part)} estimate(s)"
         + (f" ({int((rows[(rows['snapshot'] == snap)]['status'] != 'ok').sum())} more without an estimate)"
            if (rows[(rows["snapshot"] == snap)]["status"] != "ok").any() else "")
         for snap, part in ok.groupby("snapshot", sort=True)) or "no estimate on any snapshot"
@@ -128,7 +130,7 @@ def methods_section(trends: pd.DataFrame, selection: pd.DataFrame, figures: dict
     factor, source = hardware
     if factor:
         out += [f"Hardware adjustment: price trends are also divided by {factor:g}x per year of hardware "
-                f"price-performance ({source}); the column `hardware_adjusted_factor` of trends.csv holds the result.",
+                f"price-performance ({md_escape(source)}); the column `hardware_adjusted_factor` of trends.csv holds the result.",
                 ""]
     for method in ("frontier", "hedonic", "threshold", "monthly_cheapest"):
         rows = selection[selection["method"] == method]
@@ -155,7 +157,7 @@ def breaks_section(breaks: pd.DataFrame) -> list[str]:
         return out + ["No trend of this run is long enough to test for a break.", ""]
     rows = []
     for r in tested.sort_values(["p_value", "trend_id"]).itertuples():
-        rows.append(f"| `{r.trend_id}` | {r.n} | {r.candidates} | {r.break_date} | {r.sup_f:.2f} | {r.p_value:.3f} "
+        rows.append(f"| {md_code(r.trend_id)} | {r.n} | {r.candidates} | {r.break_date} | {r.sup_f:.2f} | {r.p_value:.3f} "
                     f"| {'yes' if r.supported else 'no'} | {_fmt(r.factor_before)} (n={int(r.n_before)}) | "
                     f"{_fmt(r.factor_after)} (n={int(r.n_after)}) |")
     return out + ["| trend | n | candidates | best break | sup-F | p | supported | x / year before | after |",

@@ -16,12 +16,12 @@ import json
 import re
 from pathlib import Path
 
-import markdown
 import pandas as pd
 
 from tasks.caching import cached_task, sha256_bytes
 from tasks.clean import CleanResult, read_clean
-from tasks.io import atomic_write_text, read_parquet
+from tasks.io import atomic_write_text, read_csv_output, read_parquet
+from tasks.markup import Md, markdown_to_html, md_cell, md_code, md_escape
 from tasks.methods import breaks_section, methods_section, methods_selection
 from tasks.presets import PublishedValue
 from tasks.settings import cache_dir
@@ -87,10 +87,11 @@ def fmt_status(row) -> str:
 
 
 def md_table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A Markdown table; every cell is escaped (``tasks.markup``) unless our code built it as ``Md``."""
     align = align or "l" * len(header)
     marks = {"l": "---", "r": "---:", "c": ":---:"}
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -211,7 +212,7 @@ def geomean_line(trends: pd.DataFrame, subset: str, quantity: str, price_type: s
         return ""
     row = rows.iloc[0]
     if row["status"] != "ok":
-        return f"Geometric mean across the bands: {row['note']}."
+        return f"Geometric mean across the bands: {md_escape(row['note'])}."
     return (f"Geometric mean across the bands (mean of the log slopes): **{fmt_factor(row['factor_per_year'])}x per "
             f"year**, 90% bootstrap interval {fmt_interval(row['ci_low'], row['ci_high'])}x (the bands are resampled "
             "together, so the interval accounts for the models they share).")
@@ -342,7 +343,7 @@ def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path
                      rows, "llllrrrrrrrrr"), ""]
     for note, group in skipped.drop_duplicates("trend_id").groupby("note", sort=True):
         which = ", ".join(sorted(set(group["controls"].str.replace("+", " + "))))
-        out += [f"Not estimated ({len(group)} trend(s) with controls {which}): {note}", ""]
+        out += [f"Not estimated ({len(group)} trend(s) with controls {md_escape(which)}): {md_escape(note)}", ""]
     orphans = _hedonic_orphans(orphan_notes)
     if clusters:
         few = max(clusters) < 30
@@ -351,7 +352,8 @@ def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path
                 + ("With fewer than 30 clusters the cluster-robust t interval tends to be too narrow; the wild "
                    "cluster bootstrap interval is the one to read. " if few else "")
                 + ("Every model in these samples has a creator." if not orphans else
-                   f"No creator for {len(orphans)} model(s), each its own cluster: {', '.join(orphans)}."), ""]
+                   f"No creator for {len(orphans)} model(s), each its own cluster: "
+                   f"{md_escape(', '.join(orphans))}."), ""]
     ok = hedonic[(hedonic["status"] == "ok") & (hedonic["estimator"] == "ols") & (hedonic["ci_method"] == "ols")
                  & (hedonic["controls"] == "mmlu_pro")]
     source = headline_source(ok)
@@ -439,7 +441,7 @@ def threshold_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
     order = {b: i for i, b in enumerate(BENCHMARK_LABELS)}
     rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(len(order)))
     rows = rows.sort_values(["_b", "quality_measure", "band_low"], na_position="first")
-    sources = ", ".join(f"`{s}`" for s in rows["price_source"].dropna().unique())
+    sources = ", ".join(md_code(s) for s in rows["price_source"].dropna().unique())
     table = []
     for _, row in rows.iterrows():
         ok = row["status"] == "ok"
@@ -618,7 +620,8 @@ def published_section(trends: pd.DataFrame, snapshot: str, published: list[Publi
             details.append(f"adj. R^2 {entry.adj_r_squared:.2f} vs {fmt_number(main_row['adj_r_squared'])}")
         elif entry.r_squared is not None and main_row is not None:
             details.append(f"R^2 {entry.r_squared:.2f} vs {fmt_number(main_row['r_squared'])}")
-        rows.append([entry.label + (" *(reconstructed)*" if entry.kind == "reconstructed" else ""), published_text,
+        rows.append([Md(md_escape(entry.label) + (" *(reconstructed)*" if entry.kind == "reconstructed" else "")),
+                     published_text,
                      ours_text, _fmt_value(ours_published), "; ".join(details) or "-",
                      ". ".join(r[0].upper() + r[1:] for r in reasons) or "-", entry.source])
     out += [md_table(["what", "published", "ours", "ours, data as published", "n, fit (published vs ours)",
@@ -631,7 +634,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     path = Path(path)
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False).replace({"": None})
+    return read_csv_output(path)
 
 
 def resolution_section(resolution: dict[str, Path] | None) -> list[str]:
@@ -724,7 +727,7 @@ def history_section(name: str, tables: dict[str, pd.DataFrame], trends: pd.DataF
     summary, per_model = tables["same_model_summary"], tables["same_model"]
     ok = summary[summary["status"] == "ok"]
     days = int(summary["days"].dropna().max()) if summary["days"].notna().any() else None
-    out = [f"# Price history `{name}`: price cuts on existing models, and data drift", "",
+    out = [f"# Price history {md_code(name)}: price cuts on existing models, and data drift", "",
            f"{len(files)} daily files, {files['observed_on'].min()} to {files['observed_on'].max()} (Artificial "
            "Analysis headline prices, `aa_headline`). Ingested incrementally: a file already in the store is not "
            "read again.", "",
@@ -757,10 +760,10 @@ def history_section(name: str, tables: dict[str, pd.DataFrame], trends: pd.DataF
         new_rows = []
         for r in part.sort_values(["price_source", "subset", "band_low"], ascending=[True, False, True]).itertuples():
             same = ok[(ok["subset"] == r.subset) & (ok["price_type"] == "blended")]
-            new_rows.append([r.subset, f"[{r.band_low:g}, {r.band_high:g}]", f"`{r.price_source}`",
+            new_rows.append([r.subset, f"[{r.band_low:g}, {r.band_high:g}]", md_code(r.price_source),
                              f"{fmt_factor(r.factor_per_year)} [{fmt_interval(r.ci_low, r.ci_high)}]",
                              fmt_factor(same["median_factor"].iloc[0]) if len(same) else "-"])
-        out += [f"New-model trends (record-low frontier, blended price, snapshot `{snap}`) next to the same-model "
+        out += [f"New-model trends (record-low frontier, blended price, snapshot {md_code(snap)}) next to the same-model "
                 "drift of the same subset: the frontier compares new models with older ones, each at its price on "
                 "the snapshot date; the same-model median says how much existing models' own prices moved.", "",
                 md_table(["subset", "MMLU-Pro (%)", "price", "new models: x / year [90% CI]",
@@ -822,13 +825,16 @@ def corrections_section(corrections: pd.DataFrame, as_published: bool) -> list[s
 def inputs_section(meta: dict) -> list[str]:
     out = ["## What was run, on what data", "",
            md_table(["input", "role", "sha256"],
-                    [[f"`{i['path']}`", i["role"], f"`{i['sha256']}`"] for i in meta["inputs"]]), ""]
+                    [[md_code(i['path']), i["role"], md_code(i['sha256'])] for i in meta["inputs"]]), ""]
+    if meta.get("rejected_inputs"):
+        out += ["Files in the input folders that were **not read** (`--strict` makes this an error):", "",
+                md_table(["file", "why"], [[md_code(i["path"]), i["reason"]] for i in meta["rejected_inputs"]]), ""]
     for snapshot in meta.get("snapshots", []):
         sources = snapshot.get("sources") or []
         if sources:
-            out += [f"Snapshot `{snapshot['name']}` was built from:", "",
+            out += [f"Snapshot {md_code(snapshot['name'])} was built from:", "",
                     md_table(["raw file", "origin", "sha256"],
-                             [[s["file"], s.get("origin", ""), f"`{s['sha256']}`"] for s in sources]), ""]
+                             [[s["file"], s.get("origin", ""), md_code(s['sha256'])] for s in sources]), ""]
     out += ["Configuration (the preset as run):", "", "```json",
             json.dumps({k: v for k, v in meta["preset"].items() if k != "published"}, indent=2, sort_keys=True,
                        default=str), "```", "",
@@ -847,10 +853,10 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
     diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
     status = trends.drop_duplicates("trend_id")["status"].value_counts().sort_index()
     published = [PublishedValue.model_validate(p) for p in meta["preset"].get("published", [])]
-    lines = [f"# Inference price trends: {meta['preset']['title']}", "",
+    lines = [f"# Inference price trends: {md_escape(meta['preset']['title'])}", "",
              " · ".join(meta["attribution"]), "",
-             f"- Preset: `{meta['preset']['name']}`"
-             + (f" (reference: {meta['preset']['reference']})" if meta["preset"].get("reference") else ""),
+             f"- Preset: {md_code(meta['preset']['name'])}"
+             + (f" (reference: {md_escape(meta['preset']['reference'])})" if meta["preset"].get("reference") else ""),
              f"- Snapshots: {', '.join(f'`{s}`' for s in cleans)}",
              f"- Data corrections: {'disabled (`--as-published`)' if meta['as_published'] else 'applied'}",
              f"- Trends: {trends['trend_id'].nunique()} ({', '.join(f'{k}: {v}' for k, v in status.items())})",
@@ -860,7 +866,7 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
         lines += [f"**Skipped, not estimated ({len(skipped)} trends)**: the snapshot lacks what the method needs; "
                   "nothing was estimated on other data in their place.", "",
                   md_table(["snapshot", "preset", "trends", "why"],
-                           [[f"`{snap}`", preset, str(len(group)), note]
+                           [[md_code(snap), preset, str(len(group)), note]
                             for (snap, preset, note), group in skipped.groupby(["snapshot", "preset", "note"],
                                                                                 sort=True)], "llrl"), ""]
     many = len(cleans) > 1
@@ -879,7 +885,7 @@ def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: di
         section += quarantine_section(clean)
         section += corrections_section(clean.corrections, meta["as_published"])
         if many:
-            section = [f"# Snapshot `{snapshot}`", ""] + [("#" + line if line.startswith("#") else line)
+            section = [f"# Snapshot {md_code(snapshot)}", ""] + [("#" + line if line.startswith("#") else line)
                                                           for line in section]
         lines += section
     lines += vintage_section(trends, list(cleans), figures)
@@ -909,7 +915,7 @@ p.caption{color:#555;font-size:13px;font-style:italic;margin:0 0 22px} a{color:#
 
 def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
     """Self-contained HTML: every PNG embedded as a data URI, SVG links pointing at the run folder's files."""
-    body = markdown.markdown(markdown_text, extensions=["tables", "fenced_code"], output_format="html")
+    body = markdown_to_html(markdown_text)
 
     def embed(match: re.Match) -> str:
         key = html.unescape(match.group(1))
@@ -932,7 +938,7 @@ def report_task(trends_path: Path, diagnostics_path: Path, clean_paths: dict[str
                 histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
                 ) -> dict[str, Path]:
     cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
-    diagnostics = pd.read_csv(diagnostics_path)
+    diagnostics = read_csv_output(diagnostics_path, dtype={"trend_id": str})
     history_tables = {name: {key: read_parquet(path) for key, path in paths.items()}
                       for name, paths in (histories or {}).items()}
     text = render_report(read_trends_csv(trends_path), cleans, meta, figures, diagnostics, resolution,
