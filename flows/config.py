@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.folders import NAME_PATTERN
+
 
 class EstimateConfig(BaseModel):
     """What to estimate, on which data, and where to write the run."""
@@ -26,7 +28,8 @@ class EstimateConfig(BaseModel):
     extra_inputs: list[str] = Field(default_factory=list, description="More raw sources merged into the input's "
                                     "snapshot by entity resolution (the input's models are the snapshot's models).")
     snapshot_name: str | None = Field(
-        None, description="Name of the snapshot in the outputs when an input is given (default: the input's name)."
+        None, pattern=NAME_PATTERN, description="Name of the snapshot in the outputs when an input is given "
+        "(default: the input's name): lower-case letters, digits, '.', '_', '-'."
     )
     out: str | None = Field(
         None, description="Run folder (default data/runs/RUN_ID); an existing folder is replaced only when the "
@@ -35,6 +38,8 @@ class EstimateConfig(BaseModel):
     as_published: bool = Field(
         False, description="Turn off the project's documented data corrections (data/corrections.csv)."
     )
+    strict: bool = Field(False, description="Stop with an error when a file in an input folder would not be read "
+                         "(default: it is listed as a rejected input in the report and manifest, with the reason).")
     corrections: str | None = Field(None, description="Corrections file (default data/corrections.csv).")
     refresh_cache: bool = Field(False, description="Recompute every task instead of serving cached results.")
     task_runner: Literal["threads", "dask"] = Field(
@@ -56,7 +61,7 @@ class SnapshotConfig(BaseModel):
 
     inputs: list[str] = Field(min_length=1, description="Raw source files or folders; several are merged by entity "
                               "resolution, the first one's models being the snapshot's models.")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$", description="Snapshot name, e.g. futuretech-2025-07.")
+    name: str = Field(pattern=NAME_PATTERN, description="Snapshot name, e.g. futuretech-2025-07.")
     input_format: str | None = Field(None, description="Force the format (one input only) instead of detecting it.")
     crosswalk: str | None = Field(None, description="Crosswalk of manual matching decisions (default "
                                   "data/crosswalk.csv).")

@@ -10,6 +10,7 @@ import tasks  # noqa: F401  (applies the project's Prefect environment defaults 
 
 import datetime as dt
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -37,9 +38,13 @@ from tasks.creators import creators_file
 from tasks.hedonic import hedonic_task
 from tasks.monthly import monthly_task
 from tasks.history import LEDGER, PROFILES, history_stores, history_task
-from tasks.ingest import adapter, detect_format
+from tasks.ingest import adapter, detect_format, members, unused_files
+from tasks.ingest.common import SourceError
 from tasks.lineage import file_refs, location
-from tasks.io import csv_text, read_parquet, replace_dir, write_json, write_parquet
+from tasks.folders import (NAME_PATTERN, RUN_SCHEMA, STAGING_MARKER, check_name, check_output_folder, staging_folder,
+                           swap_in)
+from tasks.parsing import slugify
+from tasks.io import csv_text, read_parquet, write_json, write_parquet
 from tasks.outputs import collect_task
 from tasks.geomean import geomean_task
 from tasks.plan import plan_geomeans, plan_task
@@ -90,16 +95,22 @@ def resolve_inputs(config: EstimateConfig) -> list[RunInput]:
         for fmt in formats:
             adapter(fmt)  # an unknown forced format fails here, before any work
         first = paths[0]
-        name = config.snapshot_name or (first.name if formats[0] == "snapshot" else first.stem)
+        if config.snapshot_name:
+            name = check_name(config.snapshot_name, "--snapshot-name")
+        else:  # the input's own name, made safe for a file name (it names analysis/<name>.parquet, figures/<name>/)
+            derived = first.name if formats[0] == "snapshot" else first.stem
+            name = derived if re.fullmatch(NAME_PATTERN, derived) else (slugify(derived)[:100] or "input")
         return [RunInput(name, tuple(zip(paths, formats)))]
     folders = sorted(p for p in snapshots_dir().iterdir() if p.is_dir() and (p / "models.csv").exists())
     if not folders:
         raise FileNotFoundError(f"no bundled snapshot in {snapshots_dir()}; pass --input or run `make snapshots`")
-    return [RunInput(p.name, ((p, "snapshot"),)) for p in folders]
+    return [RunInput(check_name(p.name, "bundled snapshot"), ((p, "snapshot"),)) for p in folders]
 
 
-def _files(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+def rejected_inputs(inputs: list[RunInput]) -> list[dict]:
+    """Files in the input folders that no adapter read: listed with the reason, never as inputs."""
+    return [{**entry, "path": display_path(Path(entry["path"]))}
+            for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
 
 
 def preset_names(ref: str) -> list[str]:
@@ -125,7 +136,7 @@ def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) ->
     records = []
     for item in inputs:
         for path, fmt in item.parts:
-            for file in _files(path):
+            for file in members(fmt, path):
                 records.append({"path": display_path(file), "role": f"{fmt} input ({item.name})",
                                 "sha256": sha256_file(file)})
     records.append({"path": display_path(corrections), "role": "data corrections", "sha256": sha256_file(corrections)})
@@ -148,7 +159,7 @@ def snapshot_sources(item: RunInput) -> list[dict]:
     if item.format == "snapshot":
         return read_snapshot_meta(item.path).get("sources", [])
     return [{"file": p.name, "format": fmt, "origin": display_path(p), "sha256": sha256_file(p)}
-            for path, fmt in item.parts for p in _files(path)]
+            for path, fmt in item.parts for p in members(fmt, path)]
 
 
 def run_attribution(cleans: dict, inputs: list[RunInput], resolution: dict[str, dict[str, Path]]) -> list[str]:
@@ -197,9 +208,7 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
     out = Path(out)
     me = {"stage": "publish", "task": "publish-run", "task_run_id": str(task_run.get_id()),
           "flow_run_id": str(flow_run.get_id()), "state": "Completed"}
-    staging = out.parent / f".{out.name}.staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
-    try:
+    with staging_folder(out) as staging:
         for name, source in files.items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -216,13 +225,11 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
         manifest["outputs"] = [
             {"path": name, "sha256": sha256_file(p), "produced_by": producers.get(name, {
                 **me, "upstream": [ref["file"] for ref in file_refs(table_upstream.get(name, []))]})}
-            for p in sorted(staging.rglob("*")) if p.is_file() for name in [p.relative_to(staging).as_posix()]
+            for p in sorted(staging.rglob("*")) if p.is_file() and p.name != STAGING_MARKER
+            for name in [p.relative_to(staging).as_posix()]
         ]
         write_json(staging / "manifest.json", manifest)
-        replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        swap_in(staging, out, "run")
     return out
 
 
@@ -250,9 +257,28 @@ def fan_out_runner(config: EstimateConfig):
     return ThreadPoolTaskRunner(max_workers=max(2, (os.cpu_count() or 2) * 2))
 
 
+def prepare_run(config: EstimateConfig) -> tuple[list, list[RunInput], Path, list[dict]]:
+    """Everything a run checks before any work: the presets, the inputs and their formats, the files of input
+    folders that would not be read (an error with ``strict``), and the output folder (never one the tool did not
+    write). Cheap and Prefect-free: the command line calls it before it starts a Prefect API, the flow again."""
+    presets = [load_preset(name) for name in preset_names(config.preset)]
+    if config.bootstrap_resamples is not None:
+        presets = [p.model_copy(update={"uncertainty": p.uncertainty.model_copy(
+            update={"bootstrap_resamples": config.bootstrap_resamples})}) for p in presets]
+    inputs = resolve_inputs(config)
+    corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
+    not_read = rejected_inputs(inputs)
+    if not_read and config.strict:
+        raise SourceError(f"--strict: {len(not_read)} file(s) in the input folder(s) would not be read, e.g. "
+                          f"{not_read[0]['path']} ({not_read[0]['reason']})")
+    if config.out:
+        check_output_folder(config.out, "run", [path for item in inputs for path, _ in item.parts] + [corrections])
+    return presets, inputs, corrections, not_read
+
+
 @flow(name="fit-trends", log_prints=True)
 def fit_trends(submissions: list[tuple[TrendSpec, Path]], refresh_cache: bool = False
-               ) -> tuple[list[dict[str, Path]], list[dict]]:
+               ) -> tuple[list[dict[str, Path]], list[dict], list[dict]]:
     """The fan-out: one task per trend (named after it), then one per geometric mean across bands."""
     tracker = StageTracker(refresh_cache=refresh_cache)
     results = tracker.map("fit", [(spec.trend_id, FIT_TASKS[spec.method], (spec, path)) for spec, path in submissions])
@@ -260,7 +286,7 @@ def fit_trends(submissions: list[tuple[TrendSpec, Path]], refresh_cache: bool = 
     geomeans = plan_geomeans([spec for spec, _ in submissions])
     results += tracker.map("geomean", [(g.trend_id, geomean_task, (g, [by_id[m] for m in g.members]))
                                        for g in geomeans])
-    return results, tracker.records
+    return results, tracker.records, tracker.repairs
 
 
 @flow(name="estimate", log_prints=True)
@@ -270,12 +296,9 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     folder."""
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
-    presets = [load_preset(name) for name in preset_names(config.preset)]
-    if config.bootstrap_resamples is not None:
-        presets = [p.model_copy(update={"uncertainty": p.uncertainty.model_copy(
-            update={"bootstrap_resamples": config.bootstrap_resamples})}) for p in presets]
-    inputs = resolve_inputs(config)
-    corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
+    presets, inputs, corrections, not_read = prepare_run(config)
+    for entry in not_read:
+        logger.warning("input file %s %s", entry["path"], entry["reason"])
     tracker = StageTracker(refresh_cache=config.refresh_cache)
     logger.info("preset(s) %s on %s%s", ", ".join(p.name for p in presets), ", ".join(i.name for i in inputs),
                 " (as published: corrections off)" if config.as_published else "")
@@ -310,9 +333,10 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
         # a trend is fitted on the table its variant names (as_published), else on the cleaned one
         submissions += [(spec, analysis.get(spec.variant, analysis[""])) for spec in specs]
     runner = fan_out_runner(config)
-    results, records = fit_trends.with_options(task_runner=runner, name="fit-trends")(
+    results, records, repairs = fit_trends.with_options(task_runner=runner, name="fit-trends")(
         submissions, config.refresh_cache)
     tracker.records += records
+    tracker.repairs += repairs
     outputs = tracker.run("collect", collect_task, results)
     breaks_path = tracker.run("breaks", breaks_task, outputs["trends.csv"], outputs["points.csv"],
                               {p.name: p.breaks.model_dump() for p in presets})
@@ -340,6 +364,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     meta = {"preset": combined_preset_meta(presets), "presets": [p.model_dump(mode="json") for p in presets],
             "as_published": config.as_published,
             "attribution": run_attribution(cleans, inputs, resolution_paths), "inputs": records,
+            "rejected_inputs": not_read,
             "snapshots": [{"name": i.name, "sources": snapshot_sources(i)} for i in inputs]}
     if histories:
         meta["attribution"] += [line for line in attributions(["aa_site"]) if line not in meta["attribution"]]
@@ -374,6 +399,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
             tables[f"history/{name}/{file}"] = read_parquet(paths[key])
             table_upstream[f"history/{name}/{file}"] = [paths[key]]
     manifest = {
+        "schema": RUN_SCHEMA,
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "run_id": run_id,
         "flow_run_id": str(flow_run.get_id()),
@@ -386,9 +412,11 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
                        "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
                       for i in inputs],
         "inputs": records,
+        "rejected_inputs": not_read,
         "packages": package_versions(),
         "code": code_version(),
         "tasks": tracker.records,
+        "cache_repairs": tracker.repairs,
         "attribution": meta["attribution"],
     }
     publish_task(out, files, tables, manifest, output_producers(files, tracker.records), table_upstream)
@@ -401,7 +429,8 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     if not config.out:
         _point_latest(out)
     summary = {"run_dir": str(out), "run_id": run_id, "flow_run_id": str(flow_run.get_id()), "trends": str(out / "trends.csv"),
-               "report": str(out / "report.md"), "report_html": str(out / "report.html"), "tasks": tracker.records}
+               "report": str(out / "report.md"), "report_html": str(out / "report.html"), "tasks": tracker.records,
+               "cache_repairs": tracker.repairs}
     logger.info("results in %s", out)
     return summary
 
@@ -414,7 +443,8 @@ def materialize_run(out: Path, inputs: list[RunInput], canonical_paths: dict[str
             tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
         else:  # raw sources: their canonical tables are this run's snapshot tables
             tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
-            materialize_files(f"snapshot-{item.name}", tables, [f for path, _ in item.parts for f in _files(path)])
+            materialize_files(f"snapshot-{item.name}", tables,
+                              [f for path, fmt in item.parts for f in members(fmt, path)])
         analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"], tables)
     materialize_files("trends", [out / "trends.csv", out / "points.csv"], analysis)
     materialize_files("report", [out / "report.md", out / "report.html"],

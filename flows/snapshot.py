@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
-import shutil
 import sys
-import uuid
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -24,7 +22,8 @@ from tasks.assets import materialize_files
 from tasks.caching import sha256_file
 from tasks.canonical import SNAPSHOT_META, CanonicalTables
 from tasks.ingest import adapter, detect_format
-from tasks.io import csv_text, read_parquet, replace_dir, write_json
+from tasks.folders import SNAPSHOT_SCHEMA, check_output_folder, staging_folder, swap_in
+from tasks.io import csv_text, read_parquet, write_json
 from tasks.resolve import contributing_sources, match_summary, resolve_task
 from tasks.settings import crosswalk_file, snapshots_dir
 from tasks.sources import attributions
@@ -33,9 +32,7 @@ from tasks.sources import attributions
 @task(name="write-snapshot", cache_policy=NO_CACHE)
 def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) -> Path:
     tables = CanonicalTables.read_cached(canonical).validated(f"snapshot {folder.name}")
-    staging = folder.parent / f".{folder.name}.staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
-    try:
+    with staging_folder(folder) as staging:
         for name, text in tables.snapshot_files().items():
             (staging / name).write_text(text, encoding="utf-8")
         sources = set(tables.models["source"]) | set(tables.prices["source"]) | set(tables.benchmarks["source"])
@@ -46,12 +43,9 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
                 (staging / name).write_text(csv_text(read_parquet(canonical[key])), encoding="utf-8")
             meta["resolution"] = match_summary(matches).to_dict(orient="records")
             sources |= set(contributing_sources(matches))
-        write_json(staging / SNAPSHOT_META, {**meta, "row_counts": tables.row_counts(),
+        write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta, "row_counts": tables.row_counts(),
                                              "attribution": attributions(sources)})
-        replace_dir(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        swap_in(staging, folder, "snapshot")
     return folder
 
 
@@ -68,6 +62,8 @@ def build_snapshot(config: SnapshotConfig) -> str:
     CSVs."""
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     paths = [Path(p).expanduser().resolve() for p in config.inputs]
+    folder = (Path(config.out_dir).expanduser().resolve() if config.out_dir else snapshots_dir()) / config.name
+    check_output_folder(folder, "snapshot", paths, "--out-dir/--name")  # before any work; touches nothing
     if config.input_format and len(paths) > 1:
         raise ValueError("--format applies to a single input; formats of several inputs are detected")
     formats = [config.input_format or detect_format(p) for p in paths]
@@ -79,7 +75,6 @@ def build_snapshot(config: SnapshotConfig) -> str:
         merged = canonical[0]
     meta = {"name": config.name, "format": formats[0] if len(formats) == 1 else "merged",
             "sources": [r for p, fmt in zip(paths, formats) for r in source_records(p, fmt)]}
-    folder = (Path(config.out_dir).expanduser().resolve() if config.out_dir else snapshots_dir()) / config.name
     write_snapshot_task(merged, folder, meta)
     materialize_files(f"snapshot-{config.name}", [folder / f"{name}.csv" for name in ("models", "benchmarks", "prices")],
                       [f for p in paths for f in ([p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()))])
