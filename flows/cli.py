@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
+import contextlib
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -55,20 +57,22 @@ def run(
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (default) or skip them."),
     history: bool = typer.Option(True, "--history/--no-history", help="Report the price-history stores of "
                                  "data/history beside the trends (default) or not."),
+    strict: bool = typer.Option(False, "--strict", help="Stop when a file in an input folder would not be read "
+                                "(default: listed as a rejected input, with the reason)."),
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
-    from flows.estimate import estimate
+    from flows.estimate import estimate, prepare_run
 
-    config = EstimateConfig(
+    build = lambda: EstimateConfig(  # noqa: E731 (built inside the guard: an invalid option is a plain error)
         preset=preset, input=str(input[0]) if input else None, extra_inputs=[str(p) for p in (input or [])[1:]],
         input_format=input_format, snapshot_name=snapshot_name,
         out=str(out) if out else None, as_published=as_published,
         corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
         task_runner="dask" if dask_address else task_runner, dask_address=dask_address,
-        bootstrap_resamples=bootstrap, figures=figures, history=history,
+        bootstrap_resamples=bootstrap, figures=figures, history=history, strict=strict,
     )
-    summary = _guarded(lambda: estimate(config))
+    summary = _guarded(estimate, build, check=prepare_run)
     cached = sum(1 for t in summary["tasks"] if t["state"] == "Cached")
     typer.echo("")
     typer.echo(f"Run {summary['run_id']}: {len(summary['tasks'])} task runs, {cached} served from cache.")
@@ -91,10 +95,10 @@ def snapshot(
     from flows.config import SnapshotConfig
     from flows.snapshot import build_snapshot
 
-    config = SnapshotConfig(inputs=[str(p) for p in input], name=name, input_format=input_format,
-                            crosswalk=str(crosswalk) if crosswalk else None,
-                            out_dir=str(out_dir) if out_dir else None)
-    folder = _guarded(lambda: build_snapshot(config))
+    build = lambda: SnapshotConfig(  # noqa: E731
+        inputs=[str(p) for p in input], name=name, input_format=input_format,
+        crosswalk=str(crosswalk) if crosswalk else None, out_dir=str(out_dir) if out_dir else None)
+    folder = _guarded(build_snapshot, build)
     typer.echo(f"Snapshot written to {folder}")
 
 
@@ -109,8 +113,9 @@ def history(
     from flows.config import HistoryConfig
     from flows.history import price_history, summary_lines
 
-    config = HistoryConfig(input=str(input) if input else None, store=str(store) if store else None)
-    result = _guarded(lambda: price_history(config))
+    build = lambda: HistoryConfig(  # noqa: E731
+        input=str(input) if input else None, store=str(store) if store else None)
+    result = _guarded(price_history, build)
     typer.echo("")
     for line in summary_lines(result):
         typer.echo(line)
@@ -132,9 +137,10 @@ def fetch_aa(
     from flows.config import FetchConfig
     from flows.fetch import fetch_aa as fetch_flow
 
-    config = FetchConfig(base_url=base_url, out_dir=str(out_dir) if out_dir else None, timeout=timeout,
-                         retries=retries, secret_block=secret_block)
-    result = _guarded(lambda: fetch_flow(config))
+    build = lambda: FetchConfig(  # noqa: E731
+        base_url=base_url, out_dir=str(out_dir) if out_dir else None, timeout=timeout, retries=retries,
+        secret_block=secret_block)
+    result = _guarded(fetch_flow, build)
     counts = result["row_counts"]
     typer.echo(f"Saved {result['path']} ({result['attempts']} attempt(s)): {counts['models']} models, "
                f"{counts['prices']} price rows.")
@@ -157,10 +163,10 @@ def ingest(
     from flows.config import EstimateConfig, IngestConfig
     from flows.ingest import ingest as ingest_flow
 
-    config = IngestConfig(inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api,
-                          settle_seconds=settle,
-                          estimate=EstimateConfig(preset=preset))
-    result = _guarded(lambda: ingest_flow(config))
+    build = lambda: IngestConfig(  # noqa: E731
+        inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api, settle_seconds=settle,
+        estimate=EstimateConfig(preset=preset))
+    result = _guarded(ingest_flow, build)
     typer.echo("")
     for outcome in result["outcomes"]:
         typer.echo(f"{outcome['outcome']:<9} {outcome['name']} -> {outcome['stored_as']}"
@@ -180,21 +186,64 @@ def lineage(
     (code and configuration hashes), and the task runs and flow runs that computed it or were served it."""
     from flows.lineage import explain
 
-    lines = _guarded(lambda: explain(target, run, show_all))
+    lines = _guarded(lambda _: explain(target, run, show_all), lambda: None, api=False)
     for line in lines:
         typer.echo(line)
 
 
-def _guarded(call):
-    """Run a flow; on a data or configuration error print it plainly (no traceback) and exit 1."""
+def _guarded(call, build, api: bool = True, check=None):
+    """Run ``call(build())`` (``check(config)`` first, before a Prefect API starts): on a data or configuration error print it plainly (no traceback: that is in the log file,
+    or on the console with --debug) and exit 1; on SIGTERM / SIGINT stop cleanly (exit 143 / 130)."""
+    import pydantic
+
+    from flows.runtime import Stopped, command_logging, exit_now, prefect_api, stop_on_signals
     from tasks.aa_client import AAClientError
     from tasks.validation import DataValidationError
 
-    try:
-        return call()
-    except (DataValidationError, ValueError, FileNotFoundError, AAClientError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from None
+    log = logging.getLogger("inference_trends.cli")
+    with command_logging(_OPTIONS["debug"]) as log_file:
+        try:
+            with stop_on_signals():
+                config = build()
+                if check is not None:  # quick checks first: a bad option fails before a Prefect API starts
+                    check(config)
+                with prefect_api() if api else contextlib.nullcontext():
+                    return call(config)
+        except Stopped as stop:
+            log.warning("stopped by %s", stop)
+            typer.echo(f"stopped by {stop}: nothing was published; earlier results are as they were", err=True)
+            exit_now(128 + stop.signum)
+        except pydantic.ValidationError as err:  # an option out of its range or pattern
+            log.error("%s", err, exc_info=True)
+            for problem in err.errors():
+                field = "--" + "-".join(str(part) for part in problem["loc"]).replace("_", "-")
+                typer.echo(f"error: {field}: {problem['msg']} (given: {problem.get('input')!r})", err=True)
+            raise typer.Exit(1) from None
+        except (DataValidationError, ValueError, FileNotFoundError, AAClientError) as err:
+            log.error("%s", err, exc_info=True)
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(1) from None
+        except OSError as err:
+            log.error("%s", err, exc_info=True)
+            where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+            typer.echo(f"error: {err.strerror or err}{where}", err=True)
+            raise typer.Exit(1) from None
+        except Exception as err:  # a defect: the message here, the traceback in the log file
+            log.error("unexpected error", exc_info=True)
+            typer.echo(f"error: unexpected {type(err).__name__}: {err}\n(the traceback is in {log_file}; rerun with "
+                       "--debug to see it here)", err=True)
+            if _OPTIONS["debug"]:
+                raise
+            raise typer.Exit(1) from None
+
+
+_OPTIONS = {"debug": False}
+
+
+@app.callback()
+def _global(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on the console (they are always in "
+                                       "$PREFECT_HOME/logs/last-command.log).")) -> None:
+    _OPTIONS["debug"] = debug
 
 
 def main(argv: list[str] | None = None) -> None:
