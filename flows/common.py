@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import re
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, tags
 from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
-from tasks.caching import sha256_tree
+
+from tasks.caching import sha256_file, sha256_tree
 from tasks.lineage import file_refs
-from tasks.storage import localize
+from tasks.storage import ensure_local, localize
 from tasks.trends import TrendSpec
 from tasks.settings import PROJECT_ROOT
 
@@ -28,6 +31,7 @@ class StageTracker:
 
     refresh_cache: bool = False
     records: list[dict] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)  # damaged cache entries dropped and recomputed
 
     def _options(self, task):
         return task.with_options(refresh_cache=True) if self.refresh_cache else task
@@ -46,10 +50,29 @@ class StageTracker:
         record["outputs"] = [ref for ref in file_refs(result) if ref["file"] not in read]
         return result
 
+    def _repaired(self, stage: str, label: str, task, state: State, call) -> State:
+        """A cached result whose files are gone or damaged (a truncated Parquet file: its name carries the
+        sha256 of its bytes) is dropped and recomputed, with a warning, instead of failing every rerun."""
+        if state.name != "Cached":
+            return state
+        try:
+            problems = damaged_files(state.result())
+        except Exception as err:  # noqa: BLE001 - the persisted result record itself is unreadable
+            problems = [f"the cached result ({type(err).__name__}: {err})"]
+        if not problems:
+            return state
+        get_run_logger().warning("stage %s %s: cache entry damaged (%s); recomputing", stage, label,
+                                 "; ".join(problems[:3]))
+        self.repairs.append({"stage": stage, "task": label, "problems": problems})
+        with tags(f"stage:{stage}"):
+            return call(task.with_options(refresh_cache=True))
+
     def run(self, stage: str, task, *args, **kwargs) -> Any:
         logger = get_run_logger()
         with tags(f"stage:{stage}"):  # shown on the task run in the UI, and filterable
             state = self._options(task)(*args, return_state=True, **kwargs)
+        state = self._repaired(stage, task.name, task, state,
+                               lambda fresh: fresh(*args, return_state=True, **kwargs))
         result = self._record(stage, task.name, state, task.name, [args, kwargs])
         written = [ref["file"] for ref in self.records[-1]["outputs"]]
         logger.info("stage %-8s %-28s %s%s", stage, task.name, _served(state),
@@ -67,11 +90,42 @@ class StageTracker:
         wait(futures)
         results, served = [], {}
         for (label, task, args), future in zip(submissions, futures):
-            results.append(self._record(stage, label, future.state, task.name, args))
-            served[_served(future.state)] = served.get(_served(future.state), 0) + 1
+            state = self._repaired(stage, label, task, future.state,
+                                   lambda fresh, args=args: fresh(*args, return_state=True))
+            results.append(self._record(stage, label, state, task.name, args))
+            served[_served(state)] = served.get(_served(state), 0) + 1
         logger.info("stage %-8s %d task runs: %s", stage, len(futures),
                     ", ".join(f"{v} {k}" for k, v in sorted(served.items())))
         return results
+
+
+_CONTENT_NAME = re.compile(r"-([0-9a-f]{16})\.[A-Za-z0-9]+$")
+
+
+def damaged_files(result: Any) -> list[str]:
+    """Files a cached result refers to that are missing, or whose bytes no longer match the sha256 their
+    content-addressed name carries (``name-<16 hex>.ext``: see ``tasks.io``)."""
+    problems = []
+    for path in referenced_paths(result):
+        if not path.exists() and not ensure_local(path):
+            problems.append(f"{path.name} is missing")
+            continue
+        match = _CONTENT_NAME.search(path.name)
+        if match and path.is_file() and not sha256_file(path).startswith(match.group(1)):
+            problems.append(f"{path.name} does not match its content hash (truncated or changed)")
+            path.unlink(missing_ok=True)
+    return problems
+
+
+def referenced_paths(value: Any) -> list[Path]:
+    """Every Path inside a task result (dicts, lists, tuples), existing or not."""
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, dict):
+        return [p for item in value.values() for p in referenced_paths(item)]
+    if isinstance(value, (list, tuple)):
+        return [p for item in value for p in referenced_paths(item)]
+    return []
 
 
 def _trend_tags(args: tuple) -> list[str]:

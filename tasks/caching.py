@@ -25,6 +25,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,14 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
+    """sha256 of a file's bytes; remembered per (path, size, modification time), so that the many lookups of one
+    run (cache keys, lineage, integrity checks) read each file once. A rewritten file gets a new entry."""
+    stat = os.stat(path)
+    return _sha256_file(os.fspath(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=65536)
+def _sha256_file(path: str, size: int, mtime_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
