@@ -34,6 +34,7 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import re
 import os
 import random
 import threading
@@ -101,12 +102,21 @@ _SECRETS: set[str] = set()
 _SECRETS_LOCK = threading.Lock()
 
 
+def _forms(secret: str) -> set[str]:
+    """The ways a key can come back in a response or an error: as given, URL-encoded (a 403 page echoing the
+    request), and so on; matched case-insensitively (a page may upper-case it)."""
+    from urllib.parse import quote, quote_plus
+
+    return {secret, quote(secret, safe=""), quote_plus(secret)}
+
+
 def redact(text: str) -> str:
-    """``text`` with every registered key replaced by ``[REDACTED]``."""
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    """``text`` with every registered key replaced by ``[REDACTED]``, in any letter case and URL-encoded."""
+    if not _SECRETS or not isinstance(text, str):
+        return text
+    forms = sorted({form for secret in _SECRETS for form in _forms(secret)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(form) for form in forms), re.IGNORECASE)
+    return pattern.sub(REDACTED, text)
 
 
 class RedactKeyFilter(logging.Filter):
