@@ -18,8 +18,12 @@ import re
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]|])")  # what can start inline Markdown (or end a table cell)
-_MD_LINE_START = re.compile(r"^(\s*)([#>+-]|\d+(?=[.)]))")  # what would start a block at the start of a line
+# what can start inline Markdown (or end a table cell); an underscore only at a word's edge (``_it_``), so that
+# identifiers such as lowest_reported stay readable in the Markdown source
+_MD_INLINE = re.compile(r"([\\`*\[\]|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+# what would start a block at the start of a line: a heading, a list item ("- ", "+ ", "1. "); a quote's ">" is
+# already an entity
+_MD_LINE_START = re.compile(r"^(\s*)(#|[+-](?=\s)|\d+(?=[.)](?:\s|$)))")
 _SAFE_URL = re.compile(r"^(?:https?://|mailto:|data:image/(?:png|svg\+xml);base64,|[A-Za-z0-9_./#?=%-]+$)", re.I)
 
 

@@ -67,7 +67,8 @@ def test_detection(tmp_path):
     mixed.mkdir()
     (mixed / "prices.csv").write_text(HEADER + "A,2024-01-01,1,50,,,,,,,,\n")
     (mixed / "other.csv").write_text("Model,Something\nA,1\n")
-    with pytest.raises(ValueError, match="no adapter recognises"):
+    with pytest.raises(ValueError, match=r"no adapter reads this folder as one input. It holds 1 unrecognised "
+                                         r"file\(s\) \(other.csv\); 1 epoch_prices file\(s\) \(prices.csv\)"):
         detect_format(mixed)  # a folder is this format only when every CSV in it is
 
 

@@ -504,8 +504,8 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
     process = _command(*args, env=env)
     state = tmp_path / "home" / "temporary-api.json"
     deadline = time.monotonic() + 120
-    while not (tmp_path / "cache").exists() and time.monotonic() < deadline:  # the flow is working
-        time.sleep(0.5)
+    while not (state.exists() and (tmp_path / "cache" / "canonical").exists()) and time.monotonic() < deadline:
+        time.sleep(0.5)  # the temporary API is up and the flow is working
     server = json.loads(state.read_text())["server"]["pid"]
     process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
