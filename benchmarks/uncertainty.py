@@ -29,7 +29,7 @@ def _fit_from_file(item):
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from tasks.frontier import fit_frontier
+    from tasks.methods.frontier import fit_frontier
 
     path, spec = item
     fit_frontier(pd.read_parquet(path), spec)
@@ -62,13 +62,13 @@ def main() -> None:
 
     from flows.config import EstimateConfig
     from flows.estimate import fan_out_runner, fit_trends
-    from tasks.canonical import read_snapshot
-    from tasks.clean import clean, read_corrections
-    from tasks.frontier import fit_frontier
-    from tasks.io import write_parquet
-    from tasks.plan import available_price_sources, plan_trends
-    from tasks.presets import load_preset
-    from tasks.settings import corrections_file, snapshots_dir
+    from tasks.data.canonical import read_snapshot
+    from tasks.data.clean import clean, read_corrections
+    from tasks.methods.frontier import fit_frontier
+    from tasks.platform.io import write_parquet
+    from tasks.methods.plan import available_price_sources, plan_trends
+    from tasks.methods.presets import load_preset
+    from tasks.platform.settings import corrections_file, snapshots_dir
 
     preset = load_preset("futuretech-2025")
     analysis = clean(read_snapshot(snapshots_dir() / "futuretech-2025-07"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
-
 import contextlib
 import logging
 import sys
@@ -62,7 +60,8 @@ def run(
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
-    from flows.estimate import estimate, prepare_run
+    from flows.estimate import estimate
+    from tasks.stages.prepare import prepare_run
 
     build = lambda: EstimateConfig(  # noqa: E731 (built inside the guard: an invalid option is a plain error)
         preset=preset, input=str(input[0]) if input else None, extra_inputs=[str(p) for p in (input or [])[1:]],
@@ -197,8 +196,8 @@ def _guarded(call, build, api: bool = True, check=None):
     import pydantic
 
     from flows.runtime import Stopped, command_logging, exit_now, prefect_api, stop_on_signals
-    from tasks.aa_client import AAClientError
-    from tasks.validation import DataValidationError
+    from tasks.platform.aa_client import AAClientError
+    from schemas.validation import DataValidationError
 
     log = logging.getLogger("inference_trends.cli")
     with command_logging(_OPTIONS["debug"]) as log_file:
@@ -247,6 +246,9 @@ def _global(debug: bool = typer.Option(False, "--debug", help="Show tracebacks o
 
 
 def main(argv: list[str] | None = None) -> None:
+    from tasks.platform.settings import apply_environment_defaults
+
+    apply_environment_defaults()  # before anything imports Prefect: it reads its settings once, at import
     app(args=argv if argv is not None else sys.argv[1:], prog_name="inference-trends")
 
 

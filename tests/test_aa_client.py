@@ -26,15 +26,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.aa_client import (
+from tasks.platform.aa_client import (
     REDACTED, SAFE_RESPONSE_HEADERS, AAClientError, AAFetchFailed, AAKeyMissing, AAKeyRejected, AANotFound,
     AAResponseInvalid, ApiKey, default_out_dir, fetch_models, resolve_api_key, retry_after_seconds,
 )
-from tasks.caching import sha256_bytes, sha256_file
-from tasks.ingest import detect_format
-from tasks.ingest.aa import ingest_api
-from tasks.ingest.common import date_in_name
-from tasks.settings import shared_data_dir
+from tasks.core.hashing import sha256_bytes, sha256_file
+from tasks.data.ingest import detect_format
+from tasks.data.ingest.aa import ingest_api
+from tasks.data.ingest.common import date_in_name
+from tasks.platform.settings import shared_data_dir
 
 KEY = "sk-test-LEAKCHECK-1234567890"
 API_PATH = "/api/v2/data/llms/models"
@@ -395,7 +395,7 @@ def test_redaction_filter_covers_any_logger(caplog):
     try:
         raise ValueError(f"bad {KEY}")
     except ValueError:
-        logging.getLogger("tasks.aa_client").exception("failed")
+        logging.getLogger("tasks.platform.aa_client").exception("failed")
     assert KEY not in caplog.text and caplog.text.count(REDACTED) >= 3
 
 
@@ -451,7 +451,7 @@ def test_fetch_aa_flow_end_to_end(prefect_harness, aa_server, out_dir, caplog, c
 
     from flows.config import FetchConfig
     from flows.fetch import fetch_aa
-    from tasks.canonical import CanonicalTables
+    from tasks.data.canonical import CanonicalTables
 
     caplog.set_level(logging.DEBUG)
     run_loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.caching import sha256_file
-from tasks.settings import PROJECT_ROOT
+from tasks.core.hashing import sha256_file
+from tasks.platform.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT
 
 pytestmark = pytest.mark.e2e
@@ -43,8 +43,8 @@ def states(summary: dict) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for record in summary["tasks"]:
         stage = record["stage"]
-        if stage == "fit":
-            stage = record["task"].split("-", 1)[0]
+        if stage == "fit":  # fit[snapshot · preset · method]: one state set per method
+            stage = record["task"].rstrip("]").rsplit(" · ", 1)[-1]
         out.setdefault(stage, set()).add(record["state"])
     return out
 
@@ -284,15 +284,15 @@ def test_report_artifact_embeds_its_figures(first):
     images = re.findall(r"!\[[^\]]*\]\(([^)]*)\)", report)
     assert len(images) >= len(FIGURES) and all(i.startswith("data:image/svg+xml;base64,") for i in images)
     lineage = json.loads(found["estimate-lineage"].data)
-    assert any(row["writes"].startswith("trends.csv") and row["task"] == "collect-trends" for row in lineage)
+    assert any(row["writes"].startswith("trends.csv") and row["task"] == "publish-run" for row in lineage)
     assert (Path(first["run_dir"]) / "report.html").resolve().as_uri() in found["estimate-report-html"].data
 
 
 def test_parquet_lineage_is_complete_and_deterministic(first):
     """Every Parquet output names its producing task, code and config hashes and upstream files with their sha256
     (which match the files), and holds no run id or timestamp."""
-    from tasks.io import read_lineage
-    from tasks.lineage import resolve_location
+    from tasks.platform.io import read_lineage
+    from tasks.platform.lineage import resolve_location
 
     folder = Path(first["run_dir"])
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -308,12 +308,14 @@ def test_parquet_lineage_is_complete_and_deterministic(first):
             local = resolve_location(ref["file"])
             assert local is not None and sha256_file(local) == ref["sha256"], (path, ref)
     analysis = read_lineage(folder / "analysis" / "futuretech-2025-07.parquet")
-    assert analysis["producer"] == {"task": "clean", "module": "tasks.clean"}
+    assert analysis["producer"] == {"task": "clean", "module": "tasks.stages.clean"}
     assert "data/corrections.csv" in {ref["file"] for ref in analysis["upstream"]}
     by_path = {o["path"]: o["produced_by"] for o in manifest["outputs"]}
     records = {r["task_run_id"]: r for r in manifest["tasks"]}
-    assert records[by_path["trends.csv"]["task_run_id"]]["task"] == "collect-trends"
-    assert by_path["figures/futuretech-2025-07/frontier_open.png"]["task"] == "figure-frontier_open"
+    assert by_path["trends.csv"]["task"] == "publish-run" and by_path["trends.csv"]["upstream"][0].startswith(
+        "cache/outputs/trends-")  # written from the collected Parquet table
+    assert records[by_path["replicates.parquet"]["task_run_id"]]["task"] == "collect-trends"
+    assert by_path["figures/futuretech-2025-07/frontier_open.png"]["task"] == "figures[futuretech-2025-07]"
 
 
 def test_lineage_command_traces_a_trend_to_the_raw_file(first):
@@ -376,8 +378,8 @@ def test_changed_parameter_recomputes_only_what_depends_on_it(light_first, work,
     preset.write_text(light.read_text().replace("score_range = [40, 70]", "score_range = [45, 70]"))
     summary = run(work, "param", preset=str(preset), figures=False)
     got = states(summary)
-    assert got["ingest"] == got["clean"] == got["frontier"] == got["geomean"] == {"Cached"}
-    assert got["hedonic"] == {"Completed"} and got["plan"] == {"Completed"}
+    assert got["ingest"] == got["clean"] == got["frontier"] == {"Cached"}
+    assert got["hedonic"] == {"Completed"}
     changed = pd.read_csv(Path(summary["run_dir"]) / "trends.csv")
     assert (changed[changed.method == "hedonic"].band_low == 45).all()
     # --as-published: the uncorrected table was already cleaned (for the report's comparison): served from cache
@@ -428,7 +430,8 @@ def _project_copy(work: Path, name: str) -> Path:
     for folder in ("flows", "tasks", "schemas", "presets"):
         shutil.copytree(PROJECT_ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(PROJECT_ROOT / "data" / "snapshots", copy / "data" / "snapshots")
-    shutil.copy(PROJECT_ROOT / "data" / "corrections.csv", copy / "data" / "corrections.csv")
+    for name in ("corrections.csv", "creators.csv"):
+        shutil.copy(PROJECT_ROOT / "data" / name, copy / "data" / name)
     return copy
 
 
@@ -439,7 +442,7 @@ def _run_copy(copy: Path, out: Path, preset: Path) -> dict:
     env = dict(os.environ, PYTHONPATH=str(copy), INFERENCE_TRENDS_HOME=str(copy),
                PREFECT_API_URL=PREFECT_API_URL.value())
     done = subprocess.run([sys.executable, "-m", "flows", "run", "--out", str(out), "--preset", str(preset),
-                           "--no-figures"],
+                           "--input", str(copy / "data" / "snapshots" / BUNDLED_SNAPSHOT.name), "--no-figures"],
                           cwd=copy, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     manifest = json.loads((out / "manifest.json").read_text())
@@ -448,15 +451,15 @@ def _run_copy(copy: Path, out: Path, preset: Path) -> dict:
 
 
 @pytest.mark.parametrize("module, recomputed", [
-    ("tasks/hedonic.py", {"hedonic"}),
-    ("tasks/stats.py", {"plan", "frontier", "hedonic"}),
+    ("tasks/methods/hedonic.py", {"hedonic"}),
+    ("tasks/core/stats.py", {"frontier", "hedonic"}),
 ])
 def test_changed_helper_recomputes_exactly_its_dependents(light_first, work, light, module, recomputed):
     copy = _project_copy(work, "copy-" + module.replace("/", "-"))
     path = copy / module
     path.write_text(path.read_text() + "\n\nCODE_CHANGED_FOR_A_TEST = True\n")
     got = states(_run_copy(copy, work / ("out-" + path.stem), light))
-    for stage in ("ingest", "clean", "plan", "frontier", "hedonic"):
+    for stage in ("ingest", "clean", "frontier", "hedonic"):
         expected = {"Completed"} if stage in recomputed else {"Cached"}
         assert got[stage] == expected, (stage, got)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from schemas.analysis import SCORE_COLUMNS
-from tasks.frontier import fit_frontier
-from tasks.trends import TrendSpec
+from tasks.methods.frontier import fit as fit_frontier
+from tasks.methods.base import TrendSpec
 
 
 def analysis(rows) -> pd.DataFrame:

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.history import (LEDGER, PARTS, PROFILES, detect_drift, ingest_history, load_history, profile_records,
-                           read_ledger, read_profiles, same_model_drift, summarise_same_model)
-from tasks.settings import PROJECT_ROOT, shared_data_dir
+from tasks.data.history import (LEDGER, PARTS, PROFILES, detect_drift, profile_records, same_model_drift, summarise_same_model)
+from tasks.platform.history_store import ingest_history, load_history, read_ledger, read_profiles
+from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
 
 DAILY = shared_data_dir() / "aa-site-scrape-daily"
 BUNDLED_STORE = PROJECT_ROOT / "data" / "history" / "aa-site-daily"
@@ -47,8 +47,8 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     first = ingest_history(raw, store)
     assert first.added == ["aa_models_2026-07-01.json", "aa_models_2026-07-02.json"] and first.rows_added == 5
     assert len(load_history(store)["prices"]) == 5
-    from tasks.caching import sha256_file
-    from tasks.io import read_lineage
+    from tasks.core.hashing import sha256_file
+    from tasks.platform.io import read_lineage
 
     day_one = raw / "aa_models_2026-07-01.json"
     lineage = read_lineage(store / PARTS / f"2026-07-01-{sha256_file(day_one)[:12]}" / "prices.parquet")
@@ -57,7 +57,7 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
 
     # a second run parses nothing (only hashes), and the store is byte-identical
     before = snapshot_tree(store)
-    import tasks.history as history
+    import tasks.platform.history_store as history
 
     def no_reading(path):  # pragma: no cover - must not run
         raise AssertionError(f"{path} was read again")
@@ -196,7 +196,7 @@ def test_bundled_store_holds_every_daily_scrape(daily_files):
     ledger = read_ledger(BUNDLED_STORE)
     files = sorted(p.name for p in daily_files.glob("aa_models_*.json"))
     assert ledger["file"].tolist() == files and len(files) == 52
-    from tasks.caching import sha256_file
+    from tasks.core.hashing import sha256_file
 
     assert ledger["sha256"].tolist() == [sha256_file(daily_files / f) for f in files]
     drift = detect_drift(read_profiles(BUNDLED_STORE))
@@ -253,10 +253,10 @@ def test_same_model_drift_with_a_noisy_path_matches_an_independent_fit():
 
 # --- a missing column skips, never silently changes, an estimate ----------------------------------------------------
 def test_a_benchmark_gone_missing_skips_the_trends_that_need_it():
-    from tasks.frontier import fit_frontier
-    from tasks.hedonic import fit_hedonic
-    from tasks.plan import available_measures, plan_trends
-    from tasks.presets import load_preset
+    from tasks.methods.frontier import fit as fit_frontier
+    from tasks.methods.hedonic import fit as fit_hedonic
+    from tasks.methods.plan import available_measures, plan_trends
+    from tasks.methods.presets import load_preset
 
     analysis = pd.DataFrame({"model_id": ["a"], "score_gpqa_diamond": [0.5], "score_mmlu_pro": [np.nan]})
     assert available_measures(analysis) == {"gpqa_diamond"}

@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.canonical import read_snapshot
-from tasks.ingest import detect_format
-from tasks.ingest.common import SourceError
-from tasks.ingest.epoch_prices import ingest
-from tasks.settings import PROJECT_ROOT, shared_data_dir
+from tasks.data.canonical import read_snapshot
+from tasks.data.ingest import detect_format
+from tasks.data.ingest.common import SourceError
+from tasks.data.ingest.epoch_prices import ingest
+from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
 
 FOLDER = shared_data_dir() / "epoch-llm-price-trends-2025-03"
 SNAPSHOT = PROJECT_ROOT / "data" / "snapshots" / "epoch-2025-03"
@@ -67,7 +67,8 @@ def test_detection(tmp_path):
     mixed.mkdir()
     (mixed / "prices.csv").write_text(HEADER + "A,2024-01-01,1,50,,,,,,,,\n")
     (mixed / "other.csv").write_text("Model,Something\nA,1\n")
-    with pytest.raises(ValueError, match="no adapter recognises"):
+    with pytest.raises(ValueError, match=r"no adapter reads this folder as one input. It holds 1 unrecognised "
+                                         r"file\(s\) \(other.csv\); 1 epoch_prices file\(s\) \(prices.csv\)"):
         detect_format(mixed)  # a folder is this format only when every CSV in it is
 
 

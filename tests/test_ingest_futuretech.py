@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.ingest import detect_format
-from tasks.ingest.futuretech import ingest, normalise_header
+from tasks.data.ingest import detect_format
+from tasks.data.ingest.futuretech import ingest, normalise_header
 from tests.conftest import FIXTURES
 
 SMALL = FIXTURES / "futuretech_small.csv"
@@ -201,7 +201,7 @@ def test_real_file_counts_match_an_independent_count(real, raw_rows):
 
 def test_bundled_snapshot_is_the_real_file(real):
     """The committed snapshot holds exactly what the adapter makes of the real file (no hand edits)."""
-    from tasks.canonical import read_snapshot
+    from tasks.data.canonical import read_snapshot
     from tests.conftest import BUNDLED_SNAPSHOT
 
     bundled = read_snapshot(BUNDLED_SNAPSHOT)

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.coverage import frontier_coverage, hedonic_coverage
-from tasks.frontier import fit_frontier
-from tasks.geomean import fit_geomean
-from tasks.trends import TrendSpec
-from tasks.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
+from tasks.core.coverage import frontier_coverage, hedonic_coverage
+from tasks.methods.frontier import fit as fit_frontier
+from tasks.methods.geomean import from_tables as fit_geomean
+from tasks.methods.base import TrendSpec
+from tasks.core.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
                                records_under)
 from tests.test_frontier import analysis, spec
 

@@ -1,0 +1,151 @@
+"""Figures for a paper (one module per figure family; this one: what they share): PNG (200 dpi) and SVG, sized for a two-column page width, log value axes, units, the data
+source on every figure.
+
+1. ``frontier_all``: price vs release date per band, all models faint, records highlighted and joined, the fit
+   labelled "N x / year [low-high]".
+2. ``frontier_open``: the same for open-weights models.
+3. ``active_params``: fewest active parameters per band over time (records and fit).
+4. ``price_per_active_param``: price per active parameter per band over time.
+5. ``hedonic``: price adjusted for MMLU-Pro vs release date, one panel per price type, with the fit.
+6. ``summary``: every trend's factor with its interval on a log axis, grouped, the tie-order range beside it.
+
+Files are deterministic (no creation dates, fixed SVG ids), so unchanged inputs give identical bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
+
+from tasks.core.stats import release_day  # noqa: E402
+
+WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
+BAND_COLOURS = ["#1b6ca8", "#d1495b", "#2a9d3f", "#8e5ea2", "#e08e0b"]
+RC = {
+    "font.size": 7, "axes.titlesize": 7.5, "axes.labelsize": 7, "xtick.labelsize": 6.5, "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5, "figure.titlesize": 8.5, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.alpha": 0.25, "grid.linewidth": 0.5, "svg.hashsalt": "inference-trends",
+    "svg.fonttype": "none", "font.family": "DejaVu Sans",
+}
+X_MIN, X_MAX = 0.1, 1e4  # the factor axis of the comparison figures (times cheaper per year)
+PRICE_LABELS = {"blended": "blended 3:1", "input": "input", "output": "output", "mean_in_out": "mean of input and output"}
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+def fmt_factor(value: float) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}" if value < 20 else f"{value:.0f}"
+    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
+
+
+def factor_label(row) -> str:
+    text = f"{fmt_factor(row.factor_per_year)}x / year [{fmt_factor(row.ci_low)}-{fmt_factor(row.ci_high)}]"
+    return text
+
+
+def _log_axis(ax, axis: str = "y") -> None:
+    getattr(ax, f"set_{axis}scale")("log")
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if 1e-3 <= v <= 1e5 else f"{v:.0e}"))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 7)))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+
+
+def footer_lines(attribution: list[str]) -> str:
+    """The attribution on two lines (used when one line would run into the note or off the figure)."""
+    half = (len(attribution) + 1) // 2
+    return " · ".join(attribution[:half]) + "\n" + " · ".join(attribution[half:])
+
+
+def _footer(fig: Figure, attribution: list[str], note: str) -> None:
+    """Attribution bottom left, the method note bottom right. When the two would overlap or the attribution would
+    leave the figure (measured with the renderer, not guessed from its length), the footer's font shrinks a little,
+    and if that is not enough the attribution wraps onto a second line."""
+    left = fig.text(0.005, 0.005, " · ".join(attribution), fontsize=5.5, color="0.35", ha="left", va="bottom",
+                    linespacing=1.3)
+    right = fig.text(0.995, 0.005, note, fontsize=5.5, color="0.35", ha="right", va="bottom") if note else None
+    renderer = fig.canvas.get_renderer()
+    limit = right.get_window_extent(renderer).x0 - 4 if right else fig.bbox.width * 0.995
+    for size in (5.2, 4.9):  # a slightly smaller font first: a second line would run into bottom legends
+        if left.get_window_extent(renderer).x1 <= limit:
+            return
+        left.set_fontsize(size)
+        if right:
+            right.set_fontsize(size)
+            limit = right.get_window_extent(renderer).x0 - 4
+    if left.get_window_extent(renderer).x1 > limit and len(attribution) > 1:
+        left.set_fontsize(5.5)
+        left.set_text(footer_lines(attribution))
+
+
+def _fit_line(points: pd.DataFrame, slope: float, base: str):
+    """The fitted line over the fit's date span (intercept from the fit's own points; slope from the row)."""
+    fit = points[points["in_fit"].astype(bool)]
+    x = release_day(fit["release_date"])
+    logs = np.log10(fit["value"].to_numpy()) if base == "10" else np.log(fit["value"].to_numpy())
+    intercept = logs.mean() - slope * x.mean()
+    span = np.array([x.min(), x.max()])
+    values = 10 ** (intercept + slope * span) if base == "10" else np.exp(intercept + slope * span)
+    return pd.to_datetime(span, unit="D"), values
+
+
+def _band_title(row) -> str:
+    high = "" if pd.isna(row.band_high) else f"{row.band_high:g}"
+    closing = ")" if (row.variant or "") == "half_open_bands" else "]"
+    return f"MMLU-Pro [{row.band_low:g}, {high}{closing} %" if high else f"MMLU-Pro >= {row.band_low:g} %"
+
+
+def _header(fig: Figure, title: str, subtitle: str) -> None:
+    """Title and a subtitle wrapped to the page width, in inches from the top (so any figure height works)."""
+    height = fig.get_figheight()
+    fig.text(0.005, 1 - 0.05 / height, title, fontsize=8.5, fontweight="bold", ha="left", va="top")
+    if subtitle:
+        fig.text(0.005, 1 - 0.22 / height, textwrap.fill(subtitle, 150), fontsize=6.5, color="0.3", ha="left",
+                 va="top", linespacing=1.3)
+
+
+def _factor_axis(ax) -> None:
+    """The "times cheaper per year" axis of the comparison figures: log scale, X_MIN to X_MAX, decades labelled."""
+    ax.set_xscale("log")
+    ax.set_xlim(X_MIN, X_MAX)
+    ax.xaxis.set_major_locator(FixedLocator([0.1, 1, 10, 100, 1000, 10000]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _info_box(ax, lines: list[str]) -> None:
+    ax.text(0.03, 0.03, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=5.9,
+            bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="0.8", lw=0.4, alpha=0.92), zorder=6)
+
+
+def figure_bytes(fig: Figure) -> dict[str, bytes]:
+    out = {}
+    for fmt, options in (("png", {"dpi": 200, "metadata": {"Software": None}}),
+                         ("svg", {"metadata": {"Date": None, "Creator": None}})):
+        buffer = io.BytesIO()
+        with plt.rc_context(RC):
+            fig.savefig(buffer, format=fmt, facecolor="white", **options)
+        out[fmt] = buffer.getvalue()
+    plt.close(fig)
+    return out

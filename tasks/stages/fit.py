@@ -1,0 +1,115 @@
+"""Stage 3: one cached task per (snapshot, preset, method): plan that method's trends, fit every one of them
+(pure ``fit`` functions, vectorised resampling inside), derive the geometric means, write the batch's tables.
+
+The grain is chosen by measurement (``benchmarks/overhead.py``): a task run costs about 100-140 ms here, a trend
+about 65 ms to fit, so a task per trend cost more than the work it cached. A batch's cache key covers its inputs by
+content (the analysis tables, the preset's sections for this method, the creator mapping) and the code of this
+module and of the method's module: editing one method recomputes its batches only.
+
+Per-trend lineage survives the batching: the batch writes an index (trend_id -> method, code hash) that the manifest,
+``inference-trends lineage`` and the UI's lineage artifact join to the task run that produced it.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+from prefect import get_run_logger
+from prefect.context import TaskRunContext
+
+from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
+from tasks.data.creators import read_creator_map
+from tasks.methods import registry
+from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit
+from tasks.methods.plan import plan_method
+from tasks.platform.caching import cached_task, task_code_hash
+from tasks.platform.io import read_parquet, write_cached_parquet
+
+BATCH_TABLES = ("rows", "points", "diagnostics", "replicates", "index")
+
+
+def preset_for(preset, method: str):
+    """The preset as one method sees it: its own sections and published values, the others' left out, so that a
+    change to another method's section does not recompute this method's trends."""
+    module = registry()[method]
+    mine = set(module.SECTIONS)
+    update = {}
+    for name, field in type(preset).model_fields.items():
+        if name in mine or name in type(preset).__base__.model_fields:
+            continue
+        model = getattr(type(getattr(preset, name, None)), "OPTIONAL_DEFAULT", False)
+        update[name] = type(getattr(preset, name))() if model else None
+    names = {module.NAME, *getattr(module, "DERIVED", ())}
+    update["published"] = [p for p in preset.published if p.method in names]
+    return preset.model_copy(update=update)
+
+
+def batch_tables(fits: list[TrendFit], code_sha256: str) -> dict[str, pd.DataFrame]:
+    """A batch's fits as its tables (rows and points in the output contract; diagnostics; replicates; index)."""
+    replicates = [f.replicates for f in fits if f.replicates is not None and not f.replicates.empty]
+    points = [f.points for f in fits if not f.points.empty]
+    return {
+        "rows": pd.concat([f.rows for f in fits], ignore_index=True) if fits else pd.DataFrame(columns=TREND_COLUMNS),
+        "points": pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=POINT_COLUMNS),
+        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=DIAGNOSTIC_COLUMNS),
+        "replicates": (pd.concat(replicates, ignore_index=True) if replicates else
+                       pd.DataFrame(columns=REPLICATE_COLUMNS)).astype({"replicate": "int64",
+                                                                        "slope_per_day": "float64"}),
+        "index": pd.DataFrame({"trend_id": [f.spec.trend_id for f in fits], "method": [f.spec.method for f in fits],
+                               "status": [f.main.status for f in fits], "code_sha256": code_sha256,
+                               "spec": [f.spec.model_dump_json() for f in fits]}),
+    }
+
+
+def _run_name(parameters: dict) -> str:
+    preset = parameters["preset"]
+    return f"fit[{parameters['snapshot']} · {preset.name} · {parameters['method']}]"
+
+
+@functools.cache
+def fit_task(method: str):
+    """The cached batch task of one method (its cache key covers this module's and the method module's code)."""
+    module = registry()[method]
+
+    @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(module.__name__,))
+    def fit_batch(method: str, preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None,
+                  creators_path: Path | None = None) -> dict[str, Path]:
+        """Plan and fit every trend of ``method`` for ``preset`` on one snapshot."""
+        analysis = read_parquet(analysis_path)
+        as_published = read_parquet(as_published_path) if as_published_path is not None else None
+        specs = plan_method(preset, method, snapshot, analysis, as_published)
+        context = {"creators": read_creator_map(creators_path)
+                   if creators_path is not None and Path(creators_path).exists() else None}
+        fits = [module.fit(as_published if spec.variant == AS_PUBLISHED else analysis, spec, context)
+                for spec in specs]
+        if hasattr(module, "derive"):
+            fits += module.derive(fits)
+        code = task_code_hash(TaskRunContext.get().task.fn)
+        tables = batch_tables(fits, code)
+        statuses = tables["index"]["status"].value_counts().to_dict()
+        get_run_logger().info("%s on %s (%s): %d trends (%s)", method, snapshot, preset.name, len(fits),
+                              ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+        lineage = {"snapshot": snapshot, "preset": preset.name, "method": method}
+        return {name: write_cached_parquet(frame, f"trends/{method}", f"{snapshot}-{preset.name}-{name}",
+                                           {**lineage, "table": name}) for name, frame in tables.items()}
+
+    return fit_batch
+
+
+def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None) -> list[dict[str, Path]]:
+    """Every (snapshot, preset, method) batch, submitted together (the flow's task runner runs them in parallel)."""
+    submissions = []
+    for snapshot in snapshots:
+        for preset in presets:
+            published_here = any(p.snapshot == snapshot.name for p in preset.published)
+            for method in preset.methods():
+                wants = getattr(registry()[method], "CONTEXT", ())  # only the files the method reads key its cache
+                args = (method, preset_for(preset, method), snapshot.name, snapshot.analysis,
+                        snapshot.as_published if published_here else None,
+                        creators_path if "creators" in wants else None)
+                labels = (f"snapshot:{snapshot.name}", f"preset:{preset.name}", f"method:{method}")
+                submissions.append((f"fit[{snapshot.name} · {preset.name} · {method}]", fit_task(method), args,
+                                    labels))
+    return tracker.map("fit", submissions)

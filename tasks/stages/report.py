@@ -1,0 +1,30 @@
+"""Stage 7: the report, ``report.md`` and a self-contained ``report.html`` (``tasks.render.report``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.core.hashing import sha256_bytes
+from tasks.platform.caching import cached_task
+from tasks.platform.io import atomic_write_text, read_parquet
+from tasks.platform.settings import cache_dir
+from tasks.render.report import render_html, render_report
+from tasks.stages.clean import read_clean
+
+
+@cached_task(name="report", task_run_name="write-report")
+def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
+                meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
+                histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
+                ) -> dict[str, Path]:
+    cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
+    history_tables = {name: {key: read_parquet(path) for key, path in paths.items()}
+                      for name, paths in (histories or {}).items()}
+    text = render_report(read_parquet(outputs["trends"]), cleans, meta, figures, read_parquet(outputs["diagnostics"]),
+                         resolution, history_tables, read_parquet(breaks_path) if breaks_path else None)
+    page = render_html(text, figures)
+    folder = cache_dir() / "report"
+    return {
+        "report.md": atomic_write_text(folder / f"report-{sha256_bytes(text.encode())[:16]}.md", text),
+        "report.html": atomic_write_text(folder / f"report-{sha256_bytes(page.encode())[:16]}.html", page),
+    }
