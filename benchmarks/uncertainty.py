@@ -58,7 +58,6 @@ def main() -> None:
 
     import tasks  # noqa: F401
     from prefect import flow
-    from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.config import EstimateConfig
     from flows.estimate import fan_out_runner, fit_trends

@@ -41,7 +41,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     published = {p.snapshot for preset in run.presets for p in preset.published}
     snapshots = [load_snapshot(tracker, item, run.corrections, not config.as_published, item.name in published)
                  for item in run.inputs]
-    batches = fit_all(tracker, run.presets, snapshots, creators_file())
+    batches = fit_all(tracker, run.presets, snapshots, creators_file(), config)
     outputs = tracker.run("collect", collect_task, batches)
     breaks = tracker.run("breaks", breaks_task, outputs, {p.name: p.breaks.model_dump() for p in run.presets})
     histories = load_histories(tracker, history_dir()) if config.history else {}

@@ -11,14 +11,15 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.canonical import BENCHMARK_UNITS
+from tasks.core import vocabulary
 
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
-METHODS = ["frontier", "hedonic", "threshold", "monthly_cheapest", "frontier_geomean"]
+# methods and quantities are the registered methods' own (tasks/methods/__init__.py): checked when the trends
+# table is assembled (tasks.methods.base.finalise_trends), here only their form
 SUBSETS = ["open", "all"]
-QUANTITIES = ["price", "active_params", "total_params", "price_per_active_param", "price_per_total_param"]
 PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
-PRICE_SOURCES = ["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
+PRICE_SOURCES = list(vocabulary.PRICE_SOURCES)
 ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
 CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
 STATUSES = ["ok", "insufficient", "skipped"]
@@ -136,13 +137,13 @@ class Trends(pa.DataFrameModel):
     trend_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_.+\-]+$")
     snapshot: Series[str]
     preset: Series[str]
-    method: Series[str] = pa.Field(isin=METHODS)
+    method: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
     subset: Series[str] = pa.Field(isin=SUBSETS)
     quality_measure: Series[str] = pa.Field(nullable=True)
     band_low: Series[float] = pa.Field(nullable=True)
     band_high: Series[float] = pa.Field(nullable=True)
     threshold_model: Series[str] = pa.Field(nullable=True)
-    quantity: Series[str] = pa.Field(isin=QUANTITIES)
+    quantity: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
     price_type: Series[str] = pa.Field(nullable=True, isin=PRICE_TYPES)
     price_source: Series[str] = pa.Field(nullable=True, isin=PRICE_SOURCES)
     controls: Series[str] = pa.Field(nullable=True)

@@ -469,6 +469,9 @@ def test_dask_fan_out_gives_the_same_trends(prefect_harness, work, tiny_preset):
     tiny = tiny_preset  # Dask costs about a second per task here: a few trends make the point
     threads = run(work, "tiny-threads", preset=str(tiny), figures=False)
     summary = run(work, "dask", preset=str(tiny), figures=False, task_runner="dask", refresh_cache=True)
-    assert {r["state"] for r in summary["tasks"] if r["stage"] == "fit"} == {"Completed"}
+    fits = [r for r in summary["tasks"] if r["stage"] == "fit"]
+    assert fits and {r["state"] for r in fits} == {"Completed"}
+    # they ran in the fit-on-dask subflow (the one carrying the DaskTaskRunner), not on the flow's threads
+    assert {r["flow_run_id"] for r in fits} != {summary["flow_run_id"]} and len({r["flow_run_id"] for r in fits}) == 1
     assert (Path(summary["run_dir"]) / "trends.csv").read_bytes() == (
         Path(threads["run_dir"]) / "trends.csv").read_bytes()

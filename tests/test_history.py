@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.data.history import (LEDGER, PARTS, PROFILES, detect_drift, profile_records, same_model_drift, summarise_same_model)
+from tasks.data.history import (LEDGER, PARTS, detect_drift, profile_records, same_model_drift, summarise_same_model)
 from tasks.platform.history_store import ingest_history, load_history, read_ledger, read_profiles
 from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
 

@@ -64,3 +64,13 @@ def all_method_names() -> list[str]:
     for module in registry().values():
         names += [module.NAME, *getattr(module, "DERIVED", ())]
     return names
+
+
+def quantities() -> list[str]:
+    """Every quantity a trend can follow: the shared vocabulary's, and those a method declares (``QUANTITIES``)."""
+    from tasks.core.vocabulary import QUANTITIES
+
+    names = list(QUANTITIES)
+    for module in registry().values():
+        names += [q for q in getattr(module, "QUANTITIES", ()) if q not in names]
+    return names

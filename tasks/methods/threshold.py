@@ -228,10 +228,6 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
 
 
 # --- labels for the report (tasks/render/report.py: threshold_section) ---------------------------------------------
-BENCHMARK_LABELS = {"mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond", "math_500": "MATH-500",
-                    "math_level_5": "MATH level 5", "humaneval": "HumanEval", "arena_elo": "Chatbot Arena Elo"}
-
-
 def fmt_range(row) -> str:
     """'[43.9, 100) %' for percentage benchmarks, '>= 1106' for Elo."""
     if pd.isna(row["band_low"]):

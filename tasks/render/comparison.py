@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tasks.core.vocabulary import fmt_factor
 from tasks.render.markup import md_code, md_escape
 
 METHOD_LABELS = {"frontier": "Record-low frontier by band (FutureTech)", "hedonic": "Hedonic regression (FutureTech)",
@@ -51,11 +52,6 @@ def methods_selection(trends: pd.DataFrame) -> pd.DataFrame:
     return rows[~comparison]
 
 
-def _fmt(value) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    value = float(value)
-    return f"{value:,.0f}" if value >= 100 else (f"{value:.1f}" if value >= 10 else f"{value:.2f}")
 
 
 def _range(values: pd.Series) -> str:
@@ -63,8 +59,8 @@ def _range(values: pd.Series) -> str:
     if values.empty:
         return "no estimate"
     if len(values) == 1:
-        return f"{_fmt(values.iloc[0])}x"
-    return f"{_fmt(values.min())}-{_fmt(values.max())}x (median {_fmt(values.median())}x)"
+        return f"{fmt_factor(values.iloc[0])}x"
+    return f"{fmt_factor(values.min())}-{fmt_factor(values.max())}x (median {fmt_factor(values.median())}x)"
 
 
 def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) -> str:
@@ -158,7 +154,7 @@ def breaks_section(breaks: pd.DataFrame) -> list[str]:
     rows = []
     for r in tested.sort_values(["p_value", "trend_id"]).itertuples():
         rows.append(f"| {md_code(r.trend_id)} | {r.n} | {r.candidates} | {r.break_date} | {r.sup_f:.2f} | {r.p_value:.3f} "
-                    f"| {'yes' if r.supported else 'no'} | {_fmt(r.factor_before)} (n={int(r.n_before)}) | "
-                    f"{_fmt(r.factor_after)} (n={int(r.n_after)}) |")
+                    f"| {'yes' if r.supported else 'no'} | {fmt_factor(r.factor_before)} (n={int(r.n_before)}) | "
+                    f"{fmt_factor(r.factor_after)} (n={int(r.n_after)}) |")
     return out + ["| trend | n | candidates | best break | sup-F | p | supported | x / year before | after |",
                   "| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: |", *rows, ""]

@@ -24,39 +24,8 @@ from tasks.render.markup import Md, markdown_to_html, md_cell, md_code, md_escap
 from tasks.render.comparison import breaks_section, methods_section, methods_selection
 from tasks.methods.presets import PublishedValue
 from tasks.core.stats import geometric_mean
-from tasks.methods.threshold import BENCHMARK_LABELS, fmt_range
-
-PRICE_SOURCES = ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
-QUANTITY_LABELS = {
-    "price": "lowest blended price",
-    "active_params": "fewest active parameters",
-    "total_params": "fewest total parameters",
-    "price_per_active_param": "price per active parameter",
-    "price_per_total_param": "price per total parameter",
-}
-
-
-# --- formatting ----------------------------------------------------------------------------------------------
-def fmt_factor(value) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    value = float(value)
-    if value >= 1000:
-        return f"{value:,.0f}"
-    if value >= 100:
-        return f"{value:.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 0.01:
-        return f"{value:.2f}"
-    return f"{value:.2g}"
-
-
-def fmt_interval(low, high) -> str:
-    if low is None or pd.isna(low):
-        return "-"
-    return f"{fmt_factor(low)}-{fmt_factor(high)}"
-
+from tasks.methods.threshold import fmt_range
+from tasks.core.vocabulary import BENCHMARKS as BENCHMARK_LABELS, PRICE_SOURCES, QUANTITIES as QUANTITY_LABELS, fmt_factor, fmt_interval, headline_price_source
 
 def fmt_number(value, digits: int = 2) -> str:
     return "-" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
@@ -100,10 +69,7 @@ def figure(figures: dict[str, Path], snapshot: str, name: str, caption: str) -> 
 
 
 def headline_source(trends: pd.DataFrame) -> str | None:
-    for source in PRICE_SOURCES:
-        if (trends["price_source"] == source).any():
-            return source
-    return None
+    return headline_price_source(trends["price_source"].dropna())
 
 
 def _main(trends: pd.DataFrame, snapshot: str) -> pd.DataFrame:

@@ -13,10 +13,11 @@ Per-trend lineage survives the batching: the batch writes an index (trend_id -> 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pandas as pd
-from prefect import get_run_logger
+from prefect import flow, get_run_logger
 from prefect.context import TaskRunContext
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
@@ -98,8 +99,9 @@ def fit_task(method: str):
     return fit_batch
 
 
-def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None) -> list[dict[str, Path]]:
-    """Every (snapshot, preset, method) batch, submitted together (the flow's task runner runs them in parallel)."""
+def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None, config=None) -> list[dict[str, Path]]:
+    """Every (snapshot, preset, method) batch, submitted together: on the flow's threads, or on Dask
+    (``config.task_runner = "dask"``: a local cluster of one process per core, or ``config.dask_address``)."""
     submissions = []
     for snapshot in snapshots:
         for preset in presets:
@@ -112,4 +114,37 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None)
                 labels = (f"snapshot:{snapshot.name}", f"preset:{preset.name}", f"method:{method}")
                 submissions.append((f"fit[{snapshot.name} · {preset.name} · {method}]", fit_task(method), args,
                                     labels))
-    return tracker.map("fit", submissions)
+    if config is None or config.task_runner != "dask":
+        return tracker.map("fit", submissions)
+    results, records, repairs = fit_on_dask.with_options(task_runner=dask_runner(config))(
+        submissions, tracker.refresh_cache)
+    tracker.records += records
+    tracker.repairs += repairs
+    # new objects: the batches' paths go on to the collect task as data, not as the subflow's result (a task input
+    # of kind flow_run is what Prefect's default UI cannot render on the task runs page)
+    return [{name: Path(str(path)) for name, path in batch.items()} for batch in results]
+
+
+def dask_runner(config):
+    """prefect-dask's runner: an existing cluster's address, or a local cluster of one process per core."""
+    from prefect.client.orchestration import get_client
+    from prefect_dask import DaskTaskRunner
+
+    # Dask workers are other processes: without an API address each would start a temporary API of its own.
+    # Point them at this run's API (the temporary one included); they inherit the environment at start.
+    with get_client(sync_client=True) as client:
+        os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+    if config.dask_address:
+        return DaskTaskRunner(address=config.dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "threads_per_worker": 1,
+                                          "dashboard_address": None, "processes": True})
+
+
+@flow(name="fit-on-dask", log_prints=True)
+def fit_on_dask(submissions: list, refresh_cache: bool = False) -> tuple[list, list[dict], list[dict]]:
+    """The fit stage's batches on a Dask cluster (the subflow carries the Dask task runner)."""
+    from tasks.platform.tracking import StageTracker
+
+    tracker = StageTracker(refresh_cache=refresh_cache)
+    results = tracker.map("fit", submissions)
+    return results, tracker.records, tracker.repairs

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from tasks.core.stats import release_day  # noqa: E402
+from tasks.core.vocabulary import PRICE_TYPES, fmt_factor  # noqa: E402,F401  (fmt_factor: the figures' one formatter)
 
 WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
 BAND_COLOURS = ["#1b6ca8", "#d1495b", "#2a9d3f", "#8e5ea2", "#e08e0b"]
@@ -38,22 +39,10 @@ RC = {
     "svg.fonttype": "none", "font.family": "DejaVu Sans",
 }
 X_MIN, X_MAX = 0.1, 1e4  # the factor axis of the comparison figures (times cheaper per year)
-PRICE_LABELS = {"blended": "blended 3:1", "input": "input", "output": "output", "mean_in_out": "mean of input and output"}
+PRICE_LABELS = PRICE_TYPES
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
-def fmt_factor(value: float) -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    if value >= 1000:
-        return f"{value:,.0f}"
-    if value >= 100:
-        return f"{value:.0f}"
-    if value >= 10:
-        return f"{value:.1f}" if value < 20 else f"{value:.0f}"
-    return f"{value:.2g}" if value < 1 else f"{value:.1f}"
-
-
 def factor_label(row) -> str:
     text = f"{fmt_factor(row.factor_per_year)}x / year [{fmt_factor(row.ci_low)}-{fmt_factor(row.ci_high)}]"
     return text

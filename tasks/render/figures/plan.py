@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tasks.core.vocabulary import headline_price_source
 from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
 from tasks.methods.base import TrendSpec
@@ -21,8 +22,7 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
     everything = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna() & (trends["status"] != "skipped")]
     trends = everything[everything["method"] != "frontier_geomean"]
     frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
-    source = next((s for s in ("lowest_provider", "lowest_reported", "aa_headline", "source_price")
-                   if ((frontier["quantity"] == "price") & (frontier["price_source"] == s)).any()), None)
+    source = headline_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
     jobs: list[tuple[dict, dict]] = []
     common = dict(snapshot=snapshot, attribution=attribution)
 

@@ -1,0 +1,77 @@
+"""One vocabulary for every output: the names of price sources, price types, quantities and benchmarks in their
+display order with their labels, and one formatter for "x per year" factors and their intervals. The report, the
+figures, the artifacts and the command line all print through these, so a number reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+# price definitions, in the order a report shows them: the first one a snapshot has is its headline price
+PRICE_SOURCES: dict[str, str] = {
+    "lowest_provider": "lowest price across real hosting providers (computed from per-provider prices)",
+    "lowest_reported": "lowest price across providers, as the source reports it",
+    "aa_headline": "Artificial Analysis' headline (list) price",
+    "source_price": "the source's own price (provider unspecified)",
+}
+PRICE_TYPES: dict[str, str] = {"blended": "blended 3:1", "input": "input", "output": "output",
+                               "mean_in_out": "mean of input and output"}
+QUANTITIES: dict[str, str] = {
+    "price": "lowest blended price",
+    "active_params": "fewest active parameters",
+    "total_params": "fewest total parameters",
+    "price_per_active_param": "price per active parameter",
+    "price_per_total_param": "price per total parameter",
+}
+BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond",
+                              "math_500": "MATH-500", "math_level_5": "MATH level 5", "humaneval": "HumanEval",
+                              "arena_elo": "Chatbot Arena Elo", "scicode": "SciCode", "hle": "Humanity's Last Exam",
+                              "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025"}
+SUBSETS: dict[str, str] = {"open": "open-weights models", "all": "all models (open and proprietary)"}
+STATUSES = ("ok", "insufficient", "skipped")
+
+
+def order(values, vocabulary) -> list:
+    """``values`` in the vocabulary's display order (unknown ones last, in their own order)."""
+    known = list(vocabulary)
+    return sorted(dict.fromkeys(values), key=lambda v: known.index(v) if v in known else len(known))
+
+
+def headline_price_source(available) -> str | None:
+    """The first price source of the display order that ``available`` holds."""
+    return next((s for s in PRICE_SOURCES if s in set(available)), None)
+
+
+def label(vocabulary: dict[str, str], key) -> str:
+    return vocabulary.get(key, str(key))
+
+
+def fmt_factor(value) -> str:
+    """A factor per year: 8.77, 28.5, 119, 1,885 (three significant digits up to 100, whole numbers above); "-" for
+    none."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):  # None, pandas' NA
+        return "-"
+    if not math.isfinite(value):
+        return "-" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value >= 0.01:
+        return f"{value:.2f}"
+    return f"{value:.2g}"
+
+
+def fmt_interval(low, high) -> str:
+    """``low-high`` with ``fmt_factor``; "-" without an interval."""
+    if fmt_factor(low) == "-" or fmt_factor(high) == "-":
+        return "-"
+    return f"{fmt_factor(low)}-{fmt_factor(high)}"
+
+
+def fmt_factor_with_interval(factor, low, high, unit: str = "x / year") -> str:
+    """``8.77x / year [0.95-81.3]``: the factor, its unit, its interval."""
+    interval = fmt_interval(low, high)
+    return f"{fmt_factor(factor)}{unit}" + ("" if interval == "-" else f" [{interval}]")
