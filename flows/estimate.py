@@ -18,6 +18,7 @@ from tasks.platform.caching import ensure_result_storage
 from tasks.platform.settings import history_dir
 from tasks.platform.tracking import StageTracker
 from tasks.stages.breaks import breaks_task
+from tasks.stages.clean import add_first_observed
 from tasks.stages.figures import draw_figures
 from tasks.stages.fit import fit_all
 from tasks.stages.history import load_histories
@@ -41,6 +42,7 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     published = {p.snapshot for preset in run.presets for p in preset.published}
     snapshots = [load_snapshot(tracker, item, run.corrections, not config.as_published, item.name in published)
                  for item in run.inputs]
+    add_first_observed(tracker, snapshots)
     batches = fit_all(tracker, run.presets, snapshots, creators_file(), config)
     outputs = tracker.run("collect", collect_task, batches)
     breaks = tracker.run("breaks", breaks_task, outputs, {p.name: p.breaks.model_dump() for p in run.presets})

@@ -22,7 +22,10 @@ PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
 PRICE_SOURCES = list(vocabulary.PRICE_SOURCES)
 ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
 CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
-STATUSES = ["ok", "insufficient", "skipped"]
+# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
+# 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
+# and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
+STATUSES = ["ok", "uninformative", "insufficient", "skipped"]
 
 TREND_COLUMNS = [
     "trend_id", "snapshot", "preset", "method", "subset", "quality_measure", "band_low", "band_high",
@@ -31,6 +34,9 @@ TREND_COLUMNS = [
     "n", "n_candidates", "r_squared", "adj_r_squared", "first_date", "last_date", "tie_order_min_factor",
     "tie_order_max_factor", "tie_order_exact", "loo_min_factor", "loo_max_factor", "null_median_factor",
     "null_p_value", "hardware_adjusted_factor", "status", "note",
+    # added by step 10 (the contract only grows): months from the last fitted point to the snapshot's latest price
+    # observation (a frontier whose last record is old has stalled, whatever its slope says)
+    "months_since_last",
 ]
 TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
 POINT_COLUMNS = ["trend_id", "model_id", "name", "release_date", "value", "is_record", "in_fit"]
@@ -174,6 +180,7 @@ class Trends(pa.DataFrameModel):
     hardware_adjusted_factor: Series[float] = pa.Field(nullable=True)
     status: Series[str] = pa.Field(isin=STATUSES)
     note: Series[str] = pa.Field(nullable=True)
+    months_since_last: Series[float] = pa.Field(nullable=True, ge=0)
 
     class Config:
         strict = True
@@ -181,10 +188,11 @@ class Trends(pa.DataFrameModel):
         ordered = True
         unique = ["trend_id", "estimator", "ci_method"]
 
-    @pa.dataframe_check(error="an ok row carries a factor (inside its interval, unless the interval is a "
+    @pa.dataframe_check(error="an ok (or uninformative) row carries a factor (inside its interval, unless the "
+                              "interval is a "
                               "bootstrap's, which selection can push away from the estimate); other rows none")
     def estimate_matches_status(cls, df: pd.DataFrame) -> Series[bool]:
-        ok = df["status"] == "ok"
+        ok = df["status"].isin(["ok", "uninformative"])
         inside = (df["ci_low"] <= df["factor_per_year"] * (1 + 1e-12)) & (
             df["factor_per_year"] <= df["ci_high"] * (1 + 1e-12)
         )

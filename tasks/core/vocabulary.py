@@ -11,6 +11,7 @@ import math
 PRICE_SOURCES: dict[str, str] = {
     "lowest_provider": "lowest price across real hosting providers (computed from per-provider prices)",
     "lowest_reported": "lowest price across providers, as the source reports it",
+    "first_observed": "lowest price across providers when the project's data first observed the model",
     "aa_headline": "Artificial Analysis' headline (list) price",
     "source_price": "the source's own price (provider unspecified)",
 }

@@ -17,6 +17,7 @@ logged as not applicable (the model is absent, already correct, or holds another
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,18 @@ class CleanResult:
 
 
 # --- corrections ---------------------------------------------------------------------------------------------
+class StaleCorrection(ValueError):
+    """A documented correction no longer matches the data: the run stops rather than silently leave a known error."""
+
+
+# an ``old`` value can say what is wrong instead of quoting it: "<2025-02-01" is any date before 2025-02-01 (the
+# same error can reach a source as 2024-02-01 in one file and 2024-02-26 in another)
+_CONDITION = re.compile(r"^(<=|>=|<|>)\s*(.+)$")
+
+
 def read_corrections(path: Path) -> pd.DataFrame:
-    """The corrections file, checked: known fields, parseable values, a reason and a source on every row."""
+    """The corrections file, checked: known fields, parseable values (``old`` may be a condition such as
+    ``<2025-02-01``), a reason and a source on every row."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in CORRECTION_COLUMNS if c not in frame.columns]
     if missing:
@@ -78,11 +89,18 @@ def read_corrections(path: Path) -> pd.DataFrame:
             if not row[column].strip():
                 raise ValueError(f"{where}, column {column}: must not be empty")
         for column in ("old", "new"):
+            text = row[column]
+            condition = _CONDITION.match(text.strip()) if column == "old" else None
+            if condition and row["field"] not in ("release_date", "total_params_b", "active_params_b"):
+                raise ValueError(f"{where}, column old: a condition ({text!r}) applies to dates and numbers only")
             try:
-                _parse_field(row["field"], row[column])
+                _parse_field(row["field"], condition.group(2) if condition else text)
             except ParseError as err:
                 raise ValueError(f"{where}, column {column}: {err.rule}") from None
-    return frame[CORRECTION_COLUMNS]
+    frame = frame[CORRECTION_COLUMNS].copy()
+    frame["row"] = range(1, len(frame) + 1)
+    frame.attrs["path"] = str(path)
+    return frame
 
 
 def _parse_field(field: str, text: str):
@@ -99,8 +117,26 @@ def _display(value) -> str:
     return format_csv_value(value)
 
 
+def _comparable(field: str, value):
+    return pd.Timestamp(value) if field == "release_date" else float(value)
+
+
+def is_wrong(field: str, old_text: str, current) -> bool | None:
+    """Does the current value match what the correction says is wrong? None when ``old`` is a plain value (then
+    the caller compares the displayed values)."""
+    condition = _CONDITION.match((old_text or "").strip())
+    if condition is None:
+        return None
+    if current is None:
+        return False
+    bound, value = _comparable(field, _parse_field(field, condition.group(2))), _comparable(field, current)
+    return {"<": value < bound, "<=": value <= bound, ">": value > bound, ">=": value >= bound}[condition.group(1)]
+
+
 def apply_corrections(models: pd.DataFrame, corrections: pd.DataFrame, enabled: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply each correction whose ``old`` matches the current value; log every correction's fate."""
+    """Apply each correction whose ``old`` matches the current value (equal to it, or satisfying its condition);
+    log every correction's fate. A correction whose model holds neither the wrong value nor the right one is a
+    ``StaleCorrection``: the run stops and says so, never leaving a documented error in place silently."""
     models = models.copy()
     log = []
     index = {model_id: i for i, model_id in zip(models.index, models["model_id"])}
@@ -118,16 +154,26 @@ def apply_corrections(models: pd.DataFrame, corrections: pd.DataFrame, enabled: 
                                or (isinstance(current, float) and math.isnan(current))) else current
             found = _display(current) if current is not None else ""
             entry["found"] = found
-            old, new = _parse_field(row.field, row.old), _parse_field(row.field, row.new)
+            new = _parse_field(row.field, row.new)
             new_text = _display(new) if new is not None else ""
-            old_text = _display(old) if old is not None else ""
+            wrong = is_wrong(row.field, row.old, current)
+            if wrong is None:
+                old = _parse_field(row.field, row.old)
+                wrong = found == (_display(old) if old is not None else "")
             if found == new_text:
                 entry["status"] = "already_correct"
-            elif found == old_text:
+            elif wrong:
                 models.at[i, row.field] = pd.Timestamp(new) if row.field == "release_date" and new else new
                 entry["status"] = "applied"
+            elif _CONDITION.match((row.old or "").strip()):
+                entry["status"] = "already_correct"  # outside the range the correction calls wrong
             else:
-                entry["status"] = "value_differs"
+                where = f"{corrections.attrs.get('path', 'corrections')}, row {getattr(row, 'row', '?')}"
+                raise StaleCorrection(
+                    f"{where}: the correction of {row.model_id} {row.field} no longer matches the data: it expects "
+                    f"{row.old!r} (to become {row.new!r}) and found {found!r}. Update the correction (its old value, "
+                    "or a condition such as '<2025-02-01' that says what is wrong), or remove it; the run stops "
+                    "rather than leave a documented error in place")
         log.append(entry)
     frame = pd.DataFrame(log, columns=["model_id", "field", "old", "new", "status", "found", "reason", "source"])
     return models, validate(CorrectionsLog, frame, "corrections log")
@@ -271,8 +317,27 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
     quarantine_frame = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
     quarantine_frame = validate(Quarantine, quarantine_frame, "quarantine")
     summary = _summary(tables, quarantine_frame, long_prices=len(long), scores=len(scores))
-    warnings = tables.ingest_issues[tables.ingest_issues["action"] == "warning"].reset_index(drop=True)
-    return CleanResult(analysis, quarantine_frame, summary, corrections_log, warnings)
+    warnings = tables.ingest_issues[tables.ingest_issues["action"] == "warning"]
+    warnings = pd.concat([warnings, dearer_than_headline(analysis)], ignore_index=True)
+    return CleanResult(analysis, quarantine_frame, summary, corrections_log, warnings.reset_index(drop=True))
+
+
+def dearer_than_headline(analysis: pd.DataFrame) -> pd.DataFrame:
+    """A warning per model whose lowest price across providers is above the source's headline (list) price on the
+    same date: cheap hosts dropped it, and a snapshot taken now prices it dearer than when it was current."""
+    blended = "blended_usd_per_mtok"
+    lowest = analysis[analysis["price_source"].isin(["lowest_provider", "lowest_reported"])]
+    headline = analysis[analysis["price_source"] == "aa_headline"][["model_id", "observed_on", blended]]
+    both = lowest.merge(headline, on=["model_id", "observed_on"], suffixes=("", "_headline"))
+    dear = both[both[blended] > both[f"{blended}_headline"] * (1 + 1e-9)]
+    rows = [dict(source=r.source, file=str(r.source).split("/", 1)[-1], record=None, model_name=r["name"],
+                 column="price", value=f"{r[blended]:g}",
+                 rule=f"lowest price across providers (${r[blended]:g} per 1M tokens, {r.price_source}) is above the "
+                      f"headline price (${r[f'{blended}_headline']:g}): cheap hosts may have dropped the model, so "
+                      "this snapshot prices it dearer than when it was current", action="warning", table="prices")
+            for _, r in dear.iterrows()]
+    return pd.DataFrame(rows, columns=["source", "file", "record", "model_name", "column", "value", "rule", "action",
+                                       "table"])
 
 
 def _price_observations(long: pd.DataFrame) -> pd.DataFrame:

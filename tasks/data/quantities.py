@@ -7,6 +7,7 @@ its latest observation here; methods that use every observation (Epoch's) select
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PRICE_QUANTITIES = {"price", "price_per_active_param", "price_per_total_param"}
@@ -23,6 +24,22 @@ UNITS = {
     "price_per_active_param": "USD per 1M tokens per billion active parameters",
     "price_per_total_param": "USD per 1M tokens per billion parameters",
 }
+
+
+# Values are compared at 12 significant digits wherever a tie decides something (a record low "at most every earlier
+# price", the cheapest of a month): the lowest price across providers is computed ((3 x input + output) / 4, a
+# minimum over providers), so $0.15 can come out as 0.15000000000000002 for one model and 0.15 for another; at 12
+# significant digits (a relative 1e-12, far below any source's precision) they are the same price.
+SIGNIFICANT_DIGITS = 12
+
+
+def at_precision(values) -> np.ndarray:
+    """``values`` rounded to ``SIGNIFICANT_DIGITS`` significant digits (NaN stays NaN)."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.where(values > 0, np.floor(np.log10(np.abs(values))), 0)
+    scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
+    return np.where(np.isfinite(values) & (values != 0), np.round(values * scale) / scale, values)
 
 
 def price_column(price_type: str) -> str:
@@ -46,6 +63,6 @@ def model_values(analysis: pd.DataFrame, quantity: str, subset: str, price_type:
         value = frame[PARAM_COLUMN[quantity]]
     else:
         raise ValueError(f"unknown quantity {quantity!r}")
-    frame = frame.assign(value=value.astype(float))
+    frame = frame.assign(value=at_precision(value.astype(float)))
     frame = frame[frame["value"].notna() & (frame["value"] > 0)]
     return frame.reset_index(drop=True)

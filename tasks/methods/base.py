@@ -36,7 +36,8 @@ FLOAT_DIGITS = 10
 HALF_OPEN = "half_open_bands"  # [lo, hi) instead of the study's closed bands
 COMMON_SAMPLE = "price_frontier_sample"  # decomposition on the models of the band's price frontier
 AS_PUBLISHED = "as_published"  # on the data without the project's documented corrections
-NO_REASONING = "no_reasoning"  # hedonic fits without the models flagged as reasoning models (as Epoch AI)
+NO_REASONING = "no_reasoning"  # fits without the models flagged as reasoning models (as Epoch AI)
+TYPICAL = "typical"  # a frontier band's OLS over every model of the band: the typical model beside the cheapest
 
 
 class TrendSpec(BaseModel):
@@ -85,6 +86,8 @@ class TrendSpec(BaseModel):
     exclude_reasoning: bool = False
     # hardware price-performance gain per year (preset); price trends report factor / this as hardware_adjusted_factor
     hardware_factor: float | None = None
+    # frontier: one candidate per set of weights (the cheapest reasoning-effort variant in the band)
+    one_per_weights: bool = True
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
@@ -164,6 +167,7 @@ class Estimate:
     adj_r_squared: float | None = None
     hardware_adjusted_factor: float | None = None
     checks: Checks = field(default_factory=Checks)
+    months_since_last: float | None = None  # from the last fitted point to the snapshot's latest observation
 
     @classmethod
     def of(cls, spec: TrendSpec, estimator: str, ci_method: str, fit: SlopeFit | None, sample: Sample,
@@ -183,7 +187,7 @@ class Estimate:
 
     @property
     def halving_months(self) -> float | None:
-        return halving_months(self.factor) if self.factor is not None and self.status == "ok" else None
+        return halving_months(self.factor) if self.factor is not None and self.status in ESTIMATED else None
 
     def row(self, spec: TrendSpec) -> dict:
         """The ``trends.csv`` row (the frozen output contract)."""
@@ -195,14 +199,25 @@ class Estimate:
                    factor_per_year=self.factor, ci_low=self.ci_low, ci_high=self.ci_high, slope_per_day=self.slope,
                    slope_se=self.slope_se, log_base=self.log_base, halving_months=self.halving_months,
                    r_squared=self.r_squared, adj_r_squared=self.adj_r_squared,
-                   hardware_adjusted_factor=self.hardware_adjusted_factor, **dataclasses.asdict(self.checks))
+                   hardware_adjusted_factor=self.hardware_adjusted_factor, months_since_last=self.months_since_last,
+                   **dataclasses.asdict(self.checks))
         return row
 
 
+# Price definitions observed when the model was released (or when its price changed): Epoch AI's dated prices, the
+# first price observed for a model, a monthly list price. A same-date snapshot (lowest_reported, lowest_provider,
+# aa_headline) prices every model on today's hardware: dividing its trend by the hardware gain would count hardware
+# progress twice, so it gets no hardware-adjusted factor.
+OBSERVED_AT_RELEASE = frozenset({"source_price", "first_observed", "list_price"})
+
+
 def hardware_adjusted(spec: TrendSpec, factor: float | None) -> float | None:
-    """A price trend net of hardware price-performance: factor / hardware factor (None where it does not apply:
-    parameter counts are not prices, and a preset may set no hardware factor)."""
-    if factor is None or spec.hardware_factor is None or not spec.quantity.startswith("price"):
+    """A price trend net of hardware price-performance: factor / hardware factor. None where it does not apply:
+    parameter counts are not prices, a preset may set no hardware factor, and prices observed on one date (not at
+    release) are already on today's hardware."""
+    if factor is None or spec.hardware_factor is None or not spec.quantity.startswith(("price", "cost")):
+        return None
+    if spec.price_source not in OBSERVED_AT_RELEASE:
         return None
     return float(factor) / spec.hardware_factor
 
@@ -257,6 +272,45 @@ class TrendFit:
 
     def diagnostics_row(self) -> dict:
         return {"trend_id": self.spec.trend_id, **dataclasses.asdict(self.diagnostics)}
+
+
+# --- what a fit says: informative or not ------------------------------------------------------------------------
+ESTIMATED = ("ok", "uninformative")  # statuses that carry a factor
+MIN_SPAN_DAYS = 365  # points spanning less than 12 months say little about a yearly rate
+MAX_INTERVAL_RATIO = 1000.0  # an interval wider than three orders of magnitude says nothing about it
+
+
+def uninformative_reason(estimate: Estimate) -> str | None:
+    """Why an estimate carries no information (documented rule), or None."""
+    if estimate.status != "ok":
+        return None
+    first, last = estimate.sample.first_date, estimate.sample.last_date
+    if first is not None and last is not None and not pd.isna(first) and not pd.isna(last):
+        days = (pd.Timestamp(last) - pd.Timestamp(first)).days
+        if days < MIN_SPAN_DAYS:
+            return f"uninformative: its points span {days} days, under 12 months"
+    if estimate.ci_low is not None and estimate.ci_high is not None and estimate.ci_low > 0 and \
+            estimate.ci_high / estimate.ci_low > MAX_INTERVAL_RATIO:
+        return (f"uninformative: its {estimate.ci_level:.0%} interval spans {estimate.ci_high / estimate.ci_low:,.0f}"
+                "-fold, more than three orders of magnitude")
+    return None
+
+
+def judge(fit: TrendFit, as_of=None) -> TrendFit:
+    """The trend's status by the documented rule (``uninformative_reason`` on its main estimate: every row of the
+    trend follows it), and the months from its last point to ``as_of`` (the snapshot's latest observation)."""
+    reason = uninformative_reason(fit.main)
+    months = None
+    last = fit.main.sample.last_date
+    if as_of is not None and last is not None and not pd.isna(last) and fit.main.status in ESTIMATED:
+        months = max(0.0, round((pd.Timestamp(as_of) - pd.Timestamp(last)).days / (365.25 / 12), 1))
+    estimates = []
+    for estimate in fit.estimates:
+        changes = {"months_since_last": months}
+        if reason and estimate.status == "ok":
+            changes.update(status="uninformative", note=f"{reason}; {estimate.note}" if estimate.note else reason)
+        estimates.append(estimate.replace(**changes))
+    return dataclasses.replace(fit, estimates=estimates)
 
 
 def skipped(spec: TrendSpec, ci_methods: list[str] | None = None) -> TrendFit:
@@ -325,7 +379,7 @@ def nan_to_none(value):
 # --- preset sections: what every method's section is made of ----------------------------------------------------
 Subset = Literal["open", "all"]
 PriceType = Literal["blended", "input", "output", "mean_in_out"]
-PriceSource = Literal["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
+PriceSource = Literal["lowest_reported", "lowest_provider", "first_observed", "aa_headline", "source_price"]
 LogBase = Literal["10", "e"]
 
 

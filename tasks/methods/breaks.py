@@ -31,7 +31,9 @@ import pandas as pd
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES
 
 BREAK_COLUMNS = ["trend_id", "snapshot", "preset", "method", "n", "candidates", "status", "break_date", "sup_f",
-                 "p_value", "supported", "factor_before", "n_before", "factor_after", "n_after", "note"]
+                 "p_value", "supported", "factor_before", "n_before", "factor_after", "n_after", "note", "weak"]
+# a supported break is weak when its p-value is above this, or a side holds no more than the minimum segment
+STRONG_P = 0.05
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: i
                   & trends["method"].isin(["frontier", "threshold", "monthly_cheapest"])]
     main = main.drop_duplicates("trend_id")
     rows = []
+    tested: dict[tuple, str] = {}  # the points of each series tested so far -> its trend
     for index, row in enumerate(main.itertuples()):
         base = str(row.log_base) if pd.notna(row.log_base) else "10"
         every = points[points["trend_id"] == row.trend_id].sort_values(["release_date", "model_id"],
@@ -192,6 +195,13 @@ def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: i
         fit = every.iloc[in_fit]
         dates = pd.to_datetime(fit["release_date"]).reset_index(drop=True)
         x = x_all[in_fit]
+        key = (row.method, tuple(x_all), tuple(np.round(y_all, 12)), tuple(in_fit))
+        if key in tested:  # the same series (a variant that selected the same points): tested once, there
+            rows.append({"trend_id": row.trend_id, "snapshot": row.snapshot, "preset": row.preset,
+                         "method": row.method, "n": len(x), "candidates": None, "status": "same_series",
+                         "note": f"the same points as {tested[key]}: tested once, there"})
+            continue
+        tested[key] = row.trend_id
         if row.method == "monthly_cheapest":  # candidates unknown here: the records' own residuals (descriptive)
             result = sup_f_break(x, y_all[in_fit], min_segment, simulations, seed + index)
         else:
@@ -200,14 +210,19 @@ def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: i
                   "n": len(x), "candidates": result.candidates, "status": result.status}
         if result.status == "tested":
             supported = result.p_value < alpha
+            smaller = min(result.break_index, len(x) - result.break_index)
+            weak = bool(supported and (result.p_value >= STRONG_P or smaller <= min_segment))
+            why_weak = (f"; weak: p = {result.p_value:.3f} is not below {STRONG_P:g}" if result.p_value >= STRONG_P
+                        else "") + (f"; weak: {smaller} points on one side, the minimum the test allows"
+                                    if smaller <= min_segment else "") if weak else ""
             record.update(break_date=dates.iloc[result.break_index].date(), sup_f=result.sup_f,
-                          p_value=result.p_value, supported=supported,
+                          p_value=result.p_value, supported=supported, weak=weak if supported else None,
                           factor_before=factor(result.slope_before, base), n_before=result.break_index,
                           factor_after=factor(result.slope_after, base), n_after=len(x) - result.break_index,
                           note=(f"a break at {dates.iloc[result.break_index].date()} is supported (p = "
                                 f"{result.p_value:.3f} < {alpha:g}, corrected for the search over "
-                                f"{result.candidates} candidate dates and for the record selection)") if supported else
-                          f"no break supported (best candidate p = {result.p_value:.3f})")
+                                f"{result.candidates} candidate dates and for the record selection){why_weak}")
+                          if supported else f"no break supported (best candidate p = {result.p_value:.3f})")
         else:
             record.update(note=f"{len(x)} points: a break needs at least {min_segment} on each side"
                           + (" (distinct cheapest models of the monthly series)" if row.method == "monthly_cheapest"

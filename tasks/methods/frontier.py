@@ -35,8 +35,9 @@ from tasks.core.tieorder import tie_order_range
 from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_blocks, leave_one_out_slopes,
                                    permutation_slopes, summarise)
 from tasks.data.quantities import PARAM_COLUMN, model_values
+from tasks.data.resolve import family_slug
 from tasks.methods import geomean
-from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, Checks, Diagnostics, Estimate, LogBase, PriceSource,
+from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, NO_REASONING, TYPICAL, Checks, Diagnostics, Estimate, LogBase, PriceSource,
                                 PriceType, Sample, Section, Subset, TrendFit, TrendSpec, known_benchmark,
                                 points_frame, skipped)
 
@@ -57,6 +58,13 @@ class FrontierSection(Section):
     # fitted too, for comparison (vintage table), without the half-open variant and the coverage simulation
     comparison_price_sources: list[PriceSource] = []
     log_base: LogBase = "10"
+    # one candidate per set of weights: reasoning-effort variants (gpt-oss-20b-high / -low, "-reasoning") share their
+    # weights, so only the cheapest variant in the band stands for them (tasks.data.resolve.family_slug)
+    one_per_weights: bool = True
+    # also per price band: the OLS trend over every model of the band, the typical model beside the cheapest
+    # (variant typical), and the record lows without reasoning models (variant no_reasoning, as Epoch AI)
+    typical: bool = True
+    no_reasoning: bool = True
 
     @field_validator("quality_measure")
     @classmethod
@@ -107,6 +115,7 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
     """The price frontier per band, subset, price type and source; the decomposition; their variants."""
     f, u = preset.frontier, preset.uncertainty
     options = dict(method=NAME, quality_measure=f.quality_measure, band_edges=f.band_edges,
+                   one_per_weights=f.one_per_weights,
                    min_release_date=f.min_release_date, ci_methods=("ols",), log_base=f.log_base,
                    variant="" if f.band_edges == "closed" else HALF_OPEN,
                    bootstrap_resamples=u.bootstrap_resamples, permutations=u.permutations, seed=u.seed,
@@ -119,7 +128,8 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
                     specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
                                            quantity="price", price_type=price_type, price_source=source))
     for source in [s for s in f.comparison_price_sources if s in price_sources and s not in f.price_sources]:
-        comparison += [TrendSpec(**common, **{**options, "coverage_simulations": 0}, subset=subset, band_low=low,
+        # compared side by side with the main definition, so with the same checks (coverage included)
+        comparison += [TrendSpec(**common, **options, subset=subset, band_low=low,
                                  band_high=high, quantity="price", price_type=price_type, price_source=source)
                        for price_type in f.price_types for subset in f.subsets for low, high in f.bands]
     d = preset.decomposition
@@ -144,9 +154,18 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
                                              "permutations": 0, "coverage_simulations": 0},
                                 subset=subset, band_low=low, band_high=high, quantity=quantity,
                                 price_type=d.price_type, price_source=source))
+    main = [s for s in specs if not s.variant]
     if u.edge_variant and f.band_edges == "closed":
         specs += [s.model_copy(update={"band_edges": "half_open", "variant": HALF_OPEN, "coverage_simulations": 0})
-                  for s in specs if not s.variant]
+                  for s in main]
+    prices = [s for s in main if s.quantity == "price"]
+    if f.typical:  # the OLS over every model of the band, on every price definition (cheap: no resampling checks,
+        # as there is no selection to check)
+        specs += [s.model_copy(update={"variant": TYPICAL, "bootstrap_resamples": 0, "permutations": 0,
+                                       "coverage_simulations": 0}) for s in prices + comparison]
+    if f.no_reasoning:
+        specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True, "coverage_simulations": 0})
+                  for s in prices]
     return specs + comparison
 
 
@@ -163,12 +182,22 @@ def mark_records(ordered: pd.DataFrame) -> pd.Series:
 
 
 def frontier_candidates(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+    """The band's candidates in frontier order: models of the subset with a value, released on or after the start
+    date, with the quality score in the band; reasoning models left out when the spec says so; and one model per set
+    of weights (the cheapest of its reasoning-effort variants in the band)."""
     frame = model_values(analysis, spec.quantity, spec.subset, spec.price_type, spec.price_source)
     if spec.min_release_date is not None:
         frame = frame[frame["release_date"] >= pd.Timestamp(spec.min_release_date)]
+    if spec.exclude_reasoning:
+        frame = frame[~frame["reasoning"].astype("boolean").fillna(False).astype(bool)]
     score = frame[f"score_{spec.quality_measure}"]
     frame = frame[in_band(score, spec.quality_measure, spec.band_low, spec.band_high, spec.band_edges)]
-    return frontier_order(frame[["model_id", "name", "release_date", "value"]])
+    frame = frontier_order(frame[["model_id", "name", "release_date", "value"]])
+    if spec.one_per_weights:
+        weights = frame["model_id"].map(family_slug)
+        cheapest = frame.assign(_w=weights).sort_values(["value", "release_date", "model_id"], kind="mergesort")
+        frame = frontier_order(frame.loc[cheapest.drop_duplicates("_w").index])
+    return frame
 
 
 def fit_records(records: pd.DataFrame, spec: TrendSpec):
@@ -208,8 +237,11 @@ def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpe
         null_factors = factors(null, spec.log_base)
         finite = null_factors[np.isfinite(null_factors)]
         if len(finite):
+            # over every shuffle, usable or not (one without enough records does not fall at least as fast):
+            # (b + 1) / (N + 1), never 0
+            at_least = int(np.sum(finite >= observed * (1 - 1e-12)))
             checks.update(null_median_factor=float(np.median(finite)),
-                          null_p_value=float(np.mean(finite >= observed * (1 - 1e-12))))
+                          null_p_value=(at_least + 1) / (len(null) + 1))
         diagnostics.update(null_valid=len(finite), null_total=len(null))
         replicates.append(pd.DataFrame({"kind": "null", "replicate": np.arange(len(null)), "slope_per_day": null}))
 
@@ -241,6 +273,8 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         return skipped(spec)
     if spec.variant == COMMON_SAMPLE:
         return fit_common_sample(analysis, spec)
+    if spec.variant == TYPICAL:
+        return fit_typical(analysis, spec)
     candidates = frontier_candidates(analysis, spec)
     candidates["is_record"] = mark_records(candidates)
     records = candidates[candidates["is_record"]]
@@ -277,6 +311,26 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         replicates.insert(0, "trend_id", spec.trend_id)
     return TrendFit(spec, estimates, points_frame(candidates, spec.trend_id), Diagnostics(**diagnostics),
                     replicates)
+
+
+def fit_typical(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
+    """The band's typical model: OLS of log value on release day over every candidate of the band (no selection of
+    record lows, so no selection bias either; it answers "how fast does the average model at this quality get
+    cheaper", beside the frontier's "how fast does the cheapest")."""
+    candidates = frontier_candidates(analysis, spec)
+    candidates["is_record"] = mark_records(candidates)
+    sample = Sample.of(candidates, len(candidates))
+    slope_fit, status, note = None, "ok", None
+    if sample.n < spec.min_points:
+        status, note = "insufficient", f"{sample.n} model(s) in the band, fewer than the minimum of {spec.min_points}"
+    else:
+        try:
+            slope_fit = fit_records(candidates, spec)
+        except FitError as err:
+            status, note = "insufficient", str(err)
+    candidates["in_fit"] = status == "ok"
+    return TrendFit(spec, [Estimate.of(spec, "ols", "ols", slope_fit, sample, status, note)],
+                    points_frame(candidates, spec.trend_id))
 
 
 def common_sample_frame(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, int]:

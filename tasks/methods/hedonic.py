@@ -43,7 +43,7 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods.base import (NO_REASONING, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Sample,
+from tasks.methods.base import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Sample,
                                 Section, Subset, TrendFit, TrendSpec, points_frame)
 
 NAME = "hedonic"
@@ -197,13 +197,17 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
     clusters = None
     if status == "ok":
         results, clusters = _fit_all(sample_frame, spec, creators)
+    checks = Checks()
+    if clusters is not None:  # how much one creator's models move the OLS factor (few clusters: read this)
+        low, high = leave_one_creator_out(sample_frame, clusters, spec)
+        checks = Checks(loo_min_factor=low, loo_max_factor=high)
     estimates = []
     for key in planned + [k for k in results if k not in planned]:
         estimator, method = key
         slope_fit, row_note = results.get(key, (None, note))
         row_status = "ok" if slope_fit is not None else "insufficient"
         estimates.append(Estimate.of(spec, estimator, method, slope_fit, sample, row_status,
-                                     _join(base_note, row_note)))
+                                     _join(base_note, row_note), checks))
     points = sample_frame[["model_id", "name", "release_date", "value"]].assign(is_record=pd.NA,
                                                                                 in_fit=status == "ok")
     diagnostics = Diagnostics(
@@ -212,6 +216,25 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         (", ".join(sorted(clusters[clusters["origin"] == "none"]["model_id"])) or None),
         reasoning_excluded=counts[0] if counts else None, reasoning_unknown_kept=counts[1] if counts else None)
     return TrendFit(spec, estimates, points_frame(points, spec.trend_id), diagnostics)
+
+
+def leave_one_creator_out(sample: pd.DataFrame, clusters: pd.DataFrame, spec: TrendSpec
+                          ) -> tuple[float | None, float | None]:
+    """The smallest and largest OLS factor when each creator's models (a cluster) are left out in turn; with few
+    creators this range, not a cluster-robust interval, says how much the estimate rests on one lab."""
+    y = log_values(sample["value"], spec.log_base)
+    x = release_day(sample["release_date"])
+    controls = sample[[f"score_{c}" for c in spec.controls]].to_numpy()
+    groups = clusters["cluster"].to_numpy()
+    found = []
+    for group in sorted(set(groups)):
+        keep = groups != group
+        try:
+            fit = ols_fits(y[keep], x[keep], controls=controls[keep], ci_level=spec.ci_level)["ols"]
+        except FitError:
+            continue
+        found.append(fit.factor(spec.log_base))
+    return (min(found), max(found)) if found else (None, None)
 
 
 def _fit_all(sample: pd.DataFrame, spec: TrendSpec, creators: pd.DataFrame | None

@@ -23,6 +23,7 @@ from pydantic import field_validator
 
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
+from tasks.data.quantities import at_precision
 from tasks.methods.base import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
                                 known_benchmark, points_frame, skipped)
 
@@ -89,7 +90,7 @@ def observation_prices(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
     date = frame["observed_on"].where(~first & frame["observed_on"].notna(), frame["release_date"])
     date = pd.concat([date, frame["release_date"]], axis=1).max(axis=1)
     out = pd.DataFrame({"model_id": frame["model_id"], "name": frame["name"], "date": pd.to_datetime(date),
-                        "price": price.astype(float), "mean_in_out": both})
+                        "price": at_precision(price.astype(float)), "mean_in_out": both})
     return out[out["price"].notna() & (out["price"] > 0)].sort_values(["date", "model_id"], kind="mergesort")
 
 

@@ -45,7 +45,7 @@ from pydantic import Field, model_validator
 
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
-from tasks.data.quantities import price_column
+from tasks.data.quantities import at_precision, price_column
 from tasks.methods.base import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
                                 TrendSpec, known_benchmark, points_frame, skipped)
 
@@ -147,7 +147,8 @@ def observations(analysis: pd.DataFrame, benchmark: str, price_source: str, pric
     price = frame[price_column(price_type)]
     frame = frame[price.notna() & (price > 0) & frame[column].notna()]
     out = pd.DataFrame({"model_id": frame["model_id"], "name": frame["name"], "release_date": observation_dates(frame),
-                        "value": frame[price_column(price_type)].astype(float), "score": frame[column].astype(float)})
+                        "value": at_precision(frame[price_column(price_type)].astype(float)),
+                        "score": frame[column].astype(float)})
     return out.sort_values(["release_date", "model_id", "value"], kind="mergesort").reset_index(drop=True)
 
 

@@ -55,21 +55,39 @@ def _module_file(module: str) -> Path | None:
     return Path(spec.origin)
 
 
-def _imported_project_modules(module: str, source: str) -> set[str]:
-    """Project modules that ``module`` imports (absolute and relative imports)."""
+_STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")  # where statements nest (never in expressions)
+
+
+def _import_statements(tree: ast.AST) -> tuple[tuple[int, str | None, tuple[str, ...]], ...]:
+    """Every import statement of a parsed module, anywhere in it (in functions, classes, ``if``/``try`` blocks...):
+    (level, module or None for ``import x``, names). Imports are statements, so only statements are visited."""
+    found = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            found.append((0, None, tuple(alias.name for alias in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            found.append((node.level, node.module or "", tuple(alias.name for alias in node.names)))
+        for field in _STATEMENT_LISTS:
+            todo.extend(getattr(node, field, ()))
+    return tuple(found)
+
+
+def _project_modules_of(module: str, statements) -> set[str]:
+    """Project modules that ``module`` imports (absolute and relative imports; ``statements``: its
+    ``_import_statements``)."""
     found: set[str] = set()
     package = module if _is_package(module) else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
+    for level, base, aliases in statements:
+        if base is None:  # import a, b.c
+            names = list(aliases)
+        else:
+            if level:
                 parts = package.split(".")
-                parts = parts[: len(parts) - (node.level - 1)]
+                parts = parts[: len(parts) - (level - 1)]
                 base = ".".join(parts + ([base] if base else []))
-            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            names = [base] + [f"{base}.{alias}" for alias in aliases]
         for name in names:
             if name.split(".")[0] in PROJECT_PACKAGES and _module_file(name) is not None:
                 found.add(name)
@@ -83,6 +101,30 @@ def _is_package(module: str) -> bool:
 
 def _normalised_source(path: Path) -> str:
     return ast.dump(ast.parse(path.read_text(encoding="utf-8")), include_attributes=False)
+
+
+@dataclass(frozen=True)
+class _SourceFacts:
+    normalised_sha256: str  # sha256 of ``_normalised_source``
+    imports: tuple  # ``_import_statements``
+
+
+_SOURCE_FACTS: dict[str, _SourceFacts] = {}  # sha256 of a source file's bytes -> what its code hash needs
+
+
+def _source_facts(path: Path) -> _SourceFacts:
+    """A module file's normalised-source hash and import statements, from one parse per file content per process
+    (a module shared by many closures is read, hashed by its bytes, and parsed once, not once per closure); keyed by
+    the bytes, so an edited file is parsed again."""
+    data = path.read_bytes()
+    key = sha256_bytes(data)
+    facts = _SOURCE_FACTS.get(key)
+    if facts is None:
+        # decoded as ``_normalised_source`` reads it (``read_text``: universal newlines), so the hash is the same
+        tree = ast.parse(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+        facts = _SourceFacts(sha256_bytes(ast.dump(tree, include_attributes=False).encode()), _import_statements(tree))
+        _SOURCE_FACTS[key] = facts
+    return facts
 
 
 @functools.cache
@@ -100,7 +142,7 @@ def module_closure(module: str) -> tuple[str, ...]:
             continue
         parts = name.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        todo.extend(_imported_project_modules(name, path.read_text(encoding="utf-8")))
+        todo.extend(_project_modules_of(name, _source_facts(path).imports))
     return tuple(sorted(seen))
 
 
@@ -122,15 +164,23 @@ def _code_hash(module: str) -> str:
             continue
         digest.update(name.encode())
         digest.update(b"\0")
-        digest.update(sha256_bytes(_normalised_source(path).encode()).encode())
+        digest.update(_source_facts(path).normalised_sha256.encode())
         digest.update(b"\n")
+    digest.update(_library_versions().encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _library_versions() -> str:
+    """The numerical libraries' versions (read once per process: each read parses a package's metadata)."""
+    lines = []
     for library in NUMERIC_LIBRARIES:
         try:
             version = importlib.metadata.version(library)
         except importlib.metadata.PackageNotFoundError:
             version = "absent"
-        digest.update(f"{library}=={version}\n".encode())
-    return digest.hexdigest()
+        lines.append(f"{library}=={version}\n")
+    return "".join(lines)
 
 
 def stable_form(value: Any) -> Any:

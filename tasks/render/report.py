@@ -1,42 +1,121 @@
-"""The report: ``report.md`` and a self-contained ``report.html`` (figures embedded, no network needed).
+"""The report: the answer first, then every estimate in one table, then the details and an appendix.
 
-Contents: what was run on what data (sources, snapshot, sha256, config); the trends (factor, interval, n, R^2,
-adjusted R^2, the range over orders of same-day releases); the figures; the decomposition; published vs
-reproduced, with the reason for each difference; the data-quality accounting and the corrections.
+``build_report`` turns the run's tables into a ``Document`` (``tasks.render.document``) and the first screen's
+numbers (``headline.json``); Jinja2 templates render the document as ``report.md`` and a self-contained
+``report.html`` (figures embedded, a table of contents with anchors). The report is a pure function of its inputs:
+no timestamps or run ids (those are in ``manifest.json`` and ``CITATION.bib``), so an unchanged rerun serves it
+from the cache with identical bytes.
 
-The report is a pure function of its inputs (no timestamps or run ids: those are in ``manifest.json``), so an
-unchanged rerun serves it from the cache with identical bytes.
+Conventions the report follows (and states in its definitions section):
+- a factor is "times cheaper per year"; beside it the time to halve and to fall 10-fold;
+- an estimate whose status is ``uninformative`` is printed as such, never in bold, and is left out of medians,
+  ranges and geometric means;
+- an interval whose simulated coverage is far below its nominal level is called a *range*, with the coverage;
+- every headline is shown on each price definition, with the one the published study used named.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
-import re
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from tasks.core.stats import geometric_mean
+from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor, fmt_interval,
+                                   headline_price_source, label)
 from tasks.data.clean import CleanResult
 from tasks.data.tables import read_csv_output
-from tasks.render.markup import Md, markdown_to_html, md_cell, md_code, md_escape
-from tasks.render.comparison import breaks_section, methods_section, methods_selection
+from tasks.methods.base import ESTIMATED
 from tasks.methods.presets import PublishedValue
-from tasks.core.stats import geometric_mean
-from tasks.methods.threshold import fmt_range
-from tasks.core.vocabulary import BENCHMARKS as BENCHMARK_LABELS, PRICE_SOURCES, QUANTITIES as QUANTITY_LABELS, fmt_factor, fmt_interval, headline_price_source
+from tasks.render.comparison import METHOD_LABELS, REFERENCE_TEXT, WHAT, methods_selection
+from tasks.render.document import Document, render_html, render_markdown
+from tasks.render.markup import Md, md_code, md_escape
 
+COVERAGE_FLOOR = 0.75  # a 90% interval that covers the truth less often than this in simulation is a "range"
+STALLED_MONTHS = 12  # a band whose last record is older than this has stalled
+FEW_CLUSTERS = 10  # below this many creators no cluster-robust interval is reliable
+SELECTION_P = 0.10  # a frontier trend that selection alone produces this often is not distinguishable from it
+CAVEATS = [
+    "**Snapshot prices regressed on release dates are not a price index.** Every model is priced on the snapshot's "
+    "date (today's hardware, today's hosts); the slope compares new models with old ones at today's prices. The "
+    "*first observed* price definition and the same-model drift of the price history show how much that matters.",
+    "**Per token is not per task.** Reasoning models spend many more tokens per answer: a model cheap per token can "
+    "be dear per task. The cost of one benchmark run (tokens actually spent x prices) answers the per-task question "
+    "where the run has that data.",
+    "**Benchmarks saturate.** A quality band or threshold on a benchmark that new models all pass stops measuring "
+    "quality; the bands here follow MMLU-Pro up to 90%, and thresholds below the chance level are skipped.",
+]
+
+
+@dataclass
+class ReportInputs:
+    trends: pd.DataFrame
+    diagnostics: pd.DataFrame
+    cleans: dict[str, CleanResult]
+    meta: dict
+    figures: dict[str, Path] = field(default_factory=dict)
+    resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
+    histories: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    breaks: pd.DataFrame | None = None
+
+    @property
+    def published(self) -> list[PublishedValue]:
+        return [PublishedValue.model_validate(p) for preset in self.meta.get("presets", [self.meta["preset"]])
+                for p in preset.get("published", [])]
+
+    def diag(self, trend_id: str, column: str):
+        d = self.diagnostics
+        if d.empty or column not in d:
+            return None
+        hit = d.loc[d["trend_id"] == trend_id, column].dropna()
+        return hit.iloc[0] if len(hit) else None
+
+    def observed_on(self, snapshot: str):
+        clean = self.cleans.get(snapshot)
+        if clean is None or clean.analysis.empty:
+            return None
+        return pd.to_datetime(clean.analysis["observed_on"]).max()
+
+
+# --- formatting ----------------------------------------------------------------------------------------------
 def fmt_number(value, digits: int = 2) -> str:
     return "-" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
 
 
+def fmt_usd(value) -> str:
+    """A price in USD per 1M tokens to three significant digits ($0.43, $8.00, $12.5)."""
+    if value is None or pd.isna(value):
+        return "-"
+    return f"${value:#.3g}".rstrip(".")
+
+
 def fmt_int(value) -> str:
-    return "-" if value is None or pd.isna(value) else str(int(value))
+    return "-" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
 def fmt_date(value) -> str:
     return "-" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def fmt_p(value) -> str:
+    """A p-value to 3 decimals; never "0.000" (a permutation p-value is at least 1/(N+1))."""
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{value:.3f}" if value >= 0.001 else "<0.001"
+
+
+def months_to(factor, target: float) -> float | None:
+    """Months for a price falling ``factor``-fold a year to fall ``target``-fold (2: halve, 10: tenfold)."""
+    if factor is None or pd.isna(factor) or factor <= 1:
+        return None
+    return 12 * math.log(target) / math.log(factor)
+
+
+def fmt_months(value) -> str:
+    return "-" if value is None else (f"{value:.0f} mo" if value >= 10 else f"{value:.1f} mo")
 
 
 def fmt_band(row) -> str:
@@ -44,454 +123,144 @@ def fmt_band(row) -> str:
         return "-"
     low = f"{row['band_low']:g}"
     high = "" if pd.isna(row["band_high"]) else f"{row['band_high']:g}"
-    closing = ")" if (row.get("variant") or "") == "half_open_bands" else "]"
+    closing = ")" if (row.get("variant") or "") == "half_open_bands" or row.get("method") == "threshold" else "]"
     return f"[{low}, {high}{closing}" if high else f">= {low}"
 
 
-def fmt_status(row) -> str:
-    return "ok" if row["status"] == "ok" else f"{row['status']}: {row['note']}"
+def scope(row) -> str:
+    """What a trend follows: band or threshold, on which benchmark."""
+    measure = label(BENCHMARKS, row["quality_measure"]) if isinstance(row["quality_measure"], str) else ""
+    if row["method"] == "threshold" and isinstance(row["threshold_model"], str):
+        return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
+    if row["method"] in ("frontier_geomean",):
+        return f"{measure}, every band"
+    return f"{measure} {fmt_band(row)}".strip()
 
 
-def md_table(header: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    """A Markdown table; every cell is escaped (``tasks.render.markup``) unless our code built it as ``Md``."""
-    align = align or "l" * len(header)
-    marks = {"l": "---", "r": "---:", "c": ":---:"}
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(marks[a] for a in align) + " |"]
-    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+def is_estimated(row) -> bool:
+    return row["status"] in ESTIMATED
 
 
-def figure(figures: dict[str, Path], snapshot: str, name: str, caption: str) -> list[str]:
-    key = f"figures/{snapshot}/{name}.png"
-    if key not in figures:
-        return []
-    return [f"![{caption}]({key})", "", f"*{caption} (also as [SVG](figures/{snapshot}/{name}.svg))*", ""]
+def factor_text(row, bold: bool = False) -> Md:
+    """``8.77x`` (bold only for an informative headline), or the status."""
+    if not is_estimated(row):
+        return Md(md_escape(row["status"]))
+    text = f"{fmt_factor(row['factor_per_year'])}x"
+    if row["status"] == "uninformative":
+        return Md(f"{text} (uninformative)")
+    return Md(f"**{text}**" if bold else text)
 
 
-def headline_source(trends: pd.DataFrame) -> str | None:
-    return headline_price_source(trends["price_source"].dropna())
-
-
-def _main(trends: pd.DataFrame, snapshot: str) -> pd.DataFrame:
-    """The snapshot's main rows: no variant, OLS estimator."""
-    return trends[(trends["snapshot"] == snapshot) & trends["variant"].isna() & (trends["estimator"] == "ols")]
-
-
-# --- sections ------------------------------------------------------------------------------------------------
-def _percent(value) -> str:
-    return "-" if value is None or pd.isna(value) else f"{float(value):.0%}"
-
-
-def verdict(row, boot, diagnostics, half_open) -> str:
-    """A plain-language reading of one frontier estimate, generated from its numbers."""
-    if row["status"] != "ok":
-        return f"No estimate: {row['note']}."
-    parts = []
-    p = row["null_p_value"]
-    if pd.notna(p):
-        if p > 0.10:
-            parts.append(f"Not distinguishable from selection alone at the 10% level: with release dates shuffled "
-                         f"(no trend at all), record lows fall at least this fast {p:.0%} of the time")
-        else:
-            parts.append(f"Steeper than selection alone produces (p = {p:.2f}; shuffled dates give a median of "
-                         f"{fmt_factor(row['null_median_factor'])}x)")
-    if boot is not None and pd.notna(boot["ci_low"]) and boot["ci_low"] <= 1:
-        parts.append("the bootstrap interval includes no decline at all")
-    if pd.notna(row["loo_min_factor"]) and row["loo_max_factor"] / row["loo_min_factor"] > 5:
-        parts.append(f"fragile: removing a single model moves it between {fmt_factor(row['loo_min_factor'])}x and "
-                     f"{fmt_factor(row['loo_max_factor'])}x")
-    if pd.notna(row["tie_order_min_factor"]) and row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
-        parts.append(f"the order of same-day releases alone spans {fmt_interval(row['tie_order_min_factor'], row['tie_order_max_factor'])}x")
-    if half_open is not None and pd.notna(half_open["factor_per_year"]):
-        ratio = half_open["factor_per_year"] / row["factor_per_year"]
-        if ratio > 1.25 or ratio < 0.8:
-            parts.append(f"half-open bands give {fmt_factor(half_open['factor_per_year'])}x")
-    elif half_open is not None:
-        parts.append("half-open bands leave too few records for an estimate")
-    if diagnostics is not None and pd.notna(diagnostics.get("coverage_ols")):
-        parts.append(f"in simulated bands like this one the 90% OLS interval covered the true trend "
-                     f"{_percent(diagnostics['coverage_ols'])} of the time")
-    if not parts:
+def interval_text(inputs: ReportInputs, row) -> str:
+    """The interval, called a range (with its simulated coverage) where the coverage is far below nominal."""
+    if not is_estimated(row):
         return "-"
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
-
-
-def frontier_tables(part: pd.DataFrame, trends: pd.DataFrame, diagnostics: pd.DataFrame,
-                    lead: list[str] | None = None) -> list[str]:
-    """Two tables for a set of frontier trends: the estimates, then how much of each is trend."""
-    lead = lead or []
-    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
-    half = trends[(trends["variant"] == "half_open_bands") & (trends["ci_method"] == "ols")]
-    diag = diagnostics.set_index("trend_id") if not diagnostics.empty else pd.DataFrame()
-    estimates, checks = [], []
-    for _, row in part.sort_values([*lead, "band_low"]).iterrows():
-        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
-        twin = half[(half["subset"] == row["subset"]) & (half["quantity"] == row["quantity"])
-                    & (half["band_low"] == row["band_low"]) & (half["price_type"].fillna("") == (row["price_type"] or ""))
-                    & (half["price_source"].fillna("") == (row["price_source"] or ""))]
-        h = twin.iloc[0] if len(twin) else None
-        d = diag.loc[row["trend_id"]] if row["trend_id"] in diag.index else None
-        first = [row[c] for c in lead] + [fmt_band(row)]
-        estimates.append(first + [fmt_factor(row["factor_per_year"]), fmt_interval(row["ci_low"], row["ci_high"]),
-                                  fmt_interval(b["ci_low"], b["ci_high"]) if b is not None else "-",
-                                  fmt_int(row["n"]), fmt_int(row["n_candidates"]), fmt_number(row["r_squared"]),
-                                  fmt_number(row["adj_r_squared"]),
-                                  f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}"])
-        coverage = "-"
-        if d is not None and pd.notna(d.get("coverage_ols")):
-            coverage = f"{_percent(d['coverage_ols'])} / {_percent(d['coverage_bootstrap'])}"
-        checks.append(first + [
-            fmt_factor(row["null_median_factor"]),
-            "-" if pd.isna(row["null_p_value"]) else f"{row['null_p_value']:.2f}",
-            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
-            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-            fmt_factor(h["factor_per_year"]) if h is not None and h["status"] == "ok" else (
-                "insufficient" if h is not None else "-"),
-            coverage, verdict(row, b, d, h)])
-    head = [c.replace("_", " ") for c in lead] + ["band (%)"]
-    return [md_table(head + ["x / year", "90% CI (OLS)", "90% CI (bootstrap)", "n (records)", "candidates", "R^2",
-                             "adj. R^2", "records from / to"], estimates, "l" * len(head) + "rrrrrrrl"), "",
-            md_table(head + ["null median", "p (null)", "leave-one-out", "any same-day order", "half-open band",
-                             "coverage OLS / boot.", "reading"], checks, "l" * len(head) + "rrrrrrl"), ""]
-
-
-FRONTIER_EXPLAINED = (
-    "*x / year*: times cheaper per year. *90% CI (OLS)*: classical, on the record points; it ignores that they were "
-    "selected as record lows. *90% CI (bootstrap)*: models resampled with replacement (jointly across bands), record "
-    "lows reselected and refitted in each of the resamples. *null median*, *p (null)*: with release dates shuffled "
-    "among the band's models (no trend at all), the median factor and the share of shuffles giving at least the "
-    "observed factor: how much a record-low regression reports from selection alone. *leave-one-out*: the range "
-    "when any single model is removed. *any same-day order*: the range over every order of releases that share a "
-    "day. *half-open band*: the factor with [lo, hi) bands. *coverage*: in simulations that keep the band's release "
-    "dates and price scatter with a known trend, how often the 90% OLS / bootstrap intervals contained it.")
-
-
-def geomean_line(trends: pd.DataFrame, subset: str, quantity: str, price_type: str | None, source: str | None) -> str:
-    rows = trends[(trends["method"] == "frontier_geomean") & (trends["subset"] == subset)
-                  & (trends["quantity"] == quantity) & (trends["price_type"].fillna("") == (price_type or ""))
-                  & (trends["price_source"].fillna("") == (source or ""))]
-    if rows.empty:
-        return ""
-    row = rows.iloc[0]
-    if row["status"] != "ok":
-        return f"Geometric mean across the bands: {md_escape(row['note'])}."
-    return (f"Geometric mean across the bands (mean of the log slopes): **{fmt_factor(row['factor_per_year'])}x per "
-            f"year**, 90% bootstrap interval {fmt_interval(row['ci_low'], row['ci_high'])}x (the bands are resampled "
-            "together, so the interval accounts for the models they share).")
-
-
-def frontier_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path],
-                     diagnostics: pd.DataFrame) -> list[str]:
-    everything = trends[trends["snapshot"] == snapshot]
-    main = _main(trends, snapshot)
-    frontier = main[(main["method"] == "frontier") & (main["quantity"] == "price") & (main["ci_method"] == "ols")]
-    if frontier.empty:
-        return []
-    source = headline_source(frontier)
-    out = ["## Record-low frontier by quality band", "",
-           "In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
-           f"model released before them; same-day releases cheapest first), regressed (log10) on release date. "
-           f"Price: `{source}`.", "", FRONTIER_EXPLAINED, ""]
-    for subset, who in (("open", "Open-weights models"), ("all", "All models (open and proprietary)")):
-        part = frontier[(frontier["subset"] == subset) & (frontier["price_type"] == "blended")
-                        & (frontier["price_source"] == source)]
-        if part.empty:
-            continue
-        out += [f"### {who}, blended price", ""] + frontier_tables(part, everything, diagnostics)
-        line = geomean_line(main, subset, "price", "blended", source)
-        if line:
-            out += [line, ""]
-        out += figure(figures, snapshot, f"frontier_{subset}",
-                      f"Figure: record-low blended price by MMLU-Pro band, {who.lower()}")
-    out += figure(figures, snapshot, "null", "Figure: the observed factor against its permutation null (release dates "
-                                             "shuffled among each band's models)")
-    other = frontier[(frontier["price_type"] != "blended") & (frontier["price_source"] == source)]
-    if not other.empty:
-        out += ["### Input and output prices", ""]
-        out += frontier_tables(other, everything, diagnostics, lead=["subset", "price_type"])
-        for subset in ("open", "all"):
-            for price_type in ("input", "output"):
-                line = geomean_line(main, subset, "price", price_type, source)
-                if line:
-                    out += [f"- {subset}, {price_type}: " + line[0].lower() + line[1:]]
-        out += [""]
-    return out
-
-
-def _diagnostic(diagnostics: pd.DataFrame, trend_id: str, column: str):
-    """One typed diagnostic of a trend (``diagnostics.csv``), None when absent."""
-    if diagnostics.empty or column not in diagnostics:
-        return None
-    hit = diagnostics.loc[diagnostics["trend_id"] == trend_id, column].dropna()
-    return hit.iloc[0] if len(hit) else None
-
-
-def _with_interval(row) -> str:
-    if row is None:
-        return "-"
-    if row["status"] != "ok":
-        return row["status"]
     interval = fmt_interval(row["ci_low"], row["ci_high"])
-    return fmt_factor(row["factor_per_year"]) + ("" if interval == "-" else f" [{interval}]")
+    if interval == "-":
+        return "-"
+    if row["method"] == "frontier_geomean":
+        low, high = band_coverage(inputs, row)
+        if low is not None and low < COVERAGE_FLOOR:
+            return f"range {interval} (its bands' intervals cover {fmt_share_range(low, high)} in simulation)"
+        return interval
+    coverage = inputs.diag(row["trend_id"], "coverage_ols") if row["ci_method"] == "ols" else \
+        inputs.diag(row["trend_id"], "coverage_bootstrap")
+    if coverage is not None and coverage < COVERAGE_FLOOR:
+        return f"range {interval} (covers {coverage:.0%} in simulation)"
+    return interval
 
 
-def hedonic_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path],
-                    diagnostics: pd.DataFrame) -> list[str]:
-    """The hedonic fits per price type: every interval method, the quantile regressions, the clusters, and the
-    effect of leaving out reasoning models (``tasks/methods/hedonic.py``)."""
-    import math
-
-    every = trends[(trends["snapshot"] == snapshot) & (trends["method"] == "hedonic")]
-    hedonic = every[every["variant"].isna()]
-    if hedonic.empty:
-        return []
-    level = f"{hedonic['ci_level'].dropna().iloc[0]:.0%}" if hedonic["ci_level"].notna().any() else "90%"
-    first = hedonic.iloc[0]
-    measure = {"mmlu_pro": "MMLU-Pro"}.get(first["quality_measure"], first["quality_measure"])
-    out = ["## Hedonic regression", "",
-           f"ln(price) on release day and quality scores, over every {first['subset']} model with "
-           f"{measure} in {fmt_band(first)} %: the quality-adjusted rate at which prices fall "
-           "(x / year, OLS). Extra controls drop models that lack the score: compare fits by adjusted R^2. "
-           f"{level} intervals: classical (OLS), heteroskedasticity-robust (HC3), clustered by creator (CR1, t with "
-           "G - 1 df; G clusters) and the wild cluster bootstrap-t (null imposed, interval by test inversion). The "
-           "median and 20th-percentile regressions (QuantReg) carry pairs-bootstrap intervals.", ""]
-    rows, clusters, orphans = [], [], set()
-    order = {"input": 0, "output": 1, "blended": 2}
-    skipped = hedonic[hedonic["status"] == "skipped"]
-    keys = hedonic[hedonic["status"] != "skipped"][["price_source", "price_type", "subset", "controls"]]
-    keys = keys.drop_duplicates()
-    keys = keys.assign(_p=keys["price_type"].map(order).fillna(3),
-                       _s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
-                       _c=keys["controls"].str.count(r"\+")).sort_values(["_s", "subset", "_c", "controls", "_p"])
-    many_subsets = hedonic["subset"].nunique() > 1
-    for key in keys.itertuples(index=False):
-        group = hedonic[(hedonic["price_source"] == key.price_source) & (hedonic["price_type"] == key.price_type)
-                        & (hedonic["subset"] == key.subset) & (hedonic["controls"] == key.controls)]
-        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
-        ols = by.get(("ols", "ols"), group.iloc[0])
-
-        def interval(method):
-            row = by.get(("ols", method))
-            if row is None:
-                return "-"
-            return fmt_interval(row["ci_low"], row["ci_high"]) if row["status"] == "ok" else row["status"]
-
-        count = _diagnostic(diagnostics, ols["trend_id"], "clusters")
-        count = None if count is None else int(count)
-        if count is not None:
-            clusters.append(count)
-        unattributed = _diagnostic(diagnostics, ols["trend_id"], "unattributed_models")
-        orphans |= set(unattributed.split(", ")) if unattributed else set()
-        label = key.price_type + (f" ({key.subset})" if many_subsets else "")
-        rows.append([label, key.price_source, key.controls.replace("+", " + "), fmt_int(ols["n"]),
-                     fmt_factor(ols["factor_per_year"]) if ols["status"] == "ok" else fmt_status(ols),
-                     interval("ols"), interval("hc3"), interval("cluster"), interval("wild_cluster"),
-                     fmt_int(count), _with_interval(by.get(("quantile_0.5", "bootstrap"))),
-                     _with_interval(by.get(("quantile_0.2", "bootstrap"))),
-                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}"])
-    out += [md_table(["price", "source", "controls", "n", "x / year", f"{level} CI: OLS", "HC3", "cluster",
-                      "wild cluster", "G", "median reg. x / year", "20th pct. reg. x / year", "R^2 / adj."],
-                     rows, "llllrrrrrrrrr"), ""]
-    for note, group in skipped.drop_duplicates("trend_id").groupby("note", sort=True):
-        which = ", ".join(sorted(set(group["controls"].str.replace("+", " + "))))
-        out += [f"Not estimated ({len(group)} trend(s) with controls {md_escape(which)}): {md_escape(note)}", ""]
-    orphans = sorted(orphans)
-    if clusters:
-        few = max(clusters) < 30
-        spread = f"{min(clusters)}" if min(clusters) == max(clusters) else f"{min(clusters)}-{max(clusters)}"
-        out += [f"Models cluster by creator (the source's, else `data/creators.csv`): G = {spread} per sample. "
-                + ("With fewer than 30 clusters the cluster-robust t interval tends to be too narrow; the wild "
-                   "cluster bootstrap interval is the one to read. " if few else "")
-                + ("Every model in these samples has a creator." if not orphans else
-                   f"No creator for {len(orphans)} model(s), each its own cluster: "
-                   f"{md_escape(', '.join(orphans))}."), ""]
-    ok = hedonic[(hedonic["status"] == "ok") & (hedonic["estimator"] == "ols") & (hedonic["ci_method"] == "ols")
-                 & (hedonic["controls"] == "mmlu_pro")]
-    source = headline_source(ok)
-    ok = ok[ok["price_source"] == source]
-    by_type = {row["price_type"]: row["factor_per_year"] for _, row in ok.iterrows()}
-    if "input" in by_type and "output" in by_type and by_type["output"] > 1:
-        ratio = math.log(by_type["input"]) / math.log(by_type["output"])
-        out += [f"Input prices fall {fmt_factor(by_type['input'])}x per year and output prices "
-                f"{fmt_factor(by_type['output'])}x ({source}): in log terms input falls {ratio:.2f} times as fast "
-                "as output.", ""]
-    quantiles = hedonic[(hedonic["status"] == "ok") & (hedonic["price_source"] == source)
-                        & (hedonic["controls"] == "mmlu_pro") & hedonic["estimator"].str.startswith("quantile")]
-    if not quantiles.empty and not ok.empty:
-        def span(values):
-            return f"{fmt_factor(min(values))}-{fmt_factor(max(values))}x"
-        median = quantiles[quantiles["estimator"] == "quantile_0.5"]["factor_per_year"].tolist()
-        low = quantiles[quantiles["estimator"] == "quantile_0.2"]["factor_per_year"].tolist()
-        parts = [f"OLS {span(ok['factor_per_year'].tolist())}"]
-        parts += [f"median regression {span(median)}"] if median else []
-        parts += [f"20th-percentile regression {span(low)}"] if low else []
-        out += [f"Across price types ({source}, MMLU-Pro control): " + ", ".join(parts) + " per year: the cheap end "
-                "of the market (20th percentile) "
-                + ("falls more slowly than the mean." if low and max(low) < min(ok["factor_per_year"]) else
-                   "does not fall uniformly more slowly than the mean." if low else "is not estimated."), ""]
-    out += _no_reasoning_lines(every, source, diagnostics)
-    out += figure(figures, snapshot, "hedonic", "Figure: price adjusted to the mean MMLU-Pro vs release date, with the "
-                                                "fitted trend")
-    return out
+def fmt_share_range(low: float, high: float) -> str:
+    return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"
 
 
-def _no_reasoning_lines(every: pd.DataFrame, source: str | None, diagnostics: pd.DataFrame) -> list[str]:
-    """With vs without reasoning models (variant no_reasoning), OLS, the headline source, the first control set."""
-    import math
-
-    ols = every[(every["estimator"] == "ols") & (every["ci_method"] == "ols") & (every["price_source"] == source)]
-    without = ols[ols["variant"] == "no_reasoning"]
-    if without.empty:
-        return []
-    controls = ols[ols["variant"].isna() & (ols["status"] == "ok")]["controls"].dropna()
-    controls = min(controls, key=lambda c: (c.count("+"), c)) if len(controls) else None  # the fewest controls
-    rows, changes = [], []
-    order = {"input": 0, "output": 1, "blended": 2}
-    for _, out_row in without[without["controls"] == controls].sort_values(
-            "price_type", key=lambda s: s.map(order).fillna(3)).iterrows():
-        match = ols[ols["variant"].isna() & (ols["price_type"] == out_row["price_type"])
-                    & (ols["subset"] == out_row["subset"]) & (ols["controls"] == controls)]
-        if match.empty:
-            continue
-        with_row = match.iloc[0]
-        excluded = _diagnostic(diagnostics, out_row["trend_id"], "reasoning_excluded")
-        kept = _diagnostic(diagnostics, out_row["trend_id"], "reasoning_unknown_kept")
-        counts = None if excluded is None else (int(excluded), int(kept))
-        rows.append([out_row["price_type"], _with_interval(with_row), fmt_int(with_row["n"]), _with_interval(out_row),
-                     fmt_int(out_row["n"]), str(counts[0]) if counts else "-", str(counts[1]) if counts else "-"])
-        if with_row["status"] == "ok" and out_row["status"] == "ok":
-            changes.append((out_row["price_type"], with_row, out_row, counts))
-    if not rows:
-        return []
-    lines = ["### Without reasoning models", "",
-             "Reasoning models spend many more tokens per task, so their per-token prices are not comparable; Epoch "
-             f"AI leaves them out. The same OLS fits without the models flagged as reasoning models ({source}, "
-             f"controls: {controls.replace('+', ' + ') if controls else '-'}); models whose flag is unknown stay in.",
-             "", md_table(["price", "with: x / year [CI]", "n", "without: x / year [CI]", "n", "reasoning excluded",
-                           "unknown kept"], rows, "lrrrrrr"), ""]
-    if changes:
-        def shift(item):
-            _, with_row, out_row, _ = item
-            return abs(math.log(out_row["factor_per_year"]) - math.log(with_row["factor_per_year"]))
-
-        price_type, with_row, out_row, counts = max(changes, key=shift)
-        inside = with_row["ci_low"] <= out_row["factor_per_year"] <= with_row["ci_high"]
-        excluded = f"the {counts[0]} reasoning model(s)" if counts else "the reasoning models"
-        lines += [f"Leaving out {excluded} moves the factor most for {price_type} prices: "
-                  f"{fmt_factor(with_row['factor_per_year'])}x -> {fmt_factor(out_row['factor_per_year'])}x per year "
-                  f"(n {fmt_int(with_row['n'])} -> {fmt_int(out_row['n'])}), "
-                  + ("inside the interval with them: the exclusion does not change the conclusion." if inside else
-                     "outside the interval with them: the choice matters here.") , ""]
-    return lines
+def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
+    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
+    informative."""
+    t = main_rows(inputs.trends)
+    same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
+    for column in ("subset", "quantity", "price_type", "price_source", "variant"):
+        value = row[column]
+        same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
+    return same[same["status"] == "ok"]
 
 
-def threshold_section(trends: pd.DataFrame, snapshot: str) -> list[str]:
-    """Epoch AI's threshold trends of one snapshot (``tasks/methods/threshold.py``): one table row per threshold."""
-    rows = trends[(trends["snapshot"] == snapshot) & (trends["method"] == "threshold") & trends["variant"].isna()
-                  & (trends["ci_method"] == "ols")]
-    if rows.empty:
-        return []
-    order = {b: i for i, b in enumerate(BENCHMARK_LABELS)}
-    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(len(order)))
-    rows = rows.sort_values(["_b", "quality_measure", "band_low"], na_position="first")
-    sources = ", ".join(md_code(s) for s in rows["price_source"].dropna().unique())
-    table = []
-    for _, row in rows.iterrows():
-        ok = row["status"] == "ok"
-        table.append([BENCHMARK_LABELS.get(row["quality_measure"], row["quality_measure"]),
-                      row["threshold_model"] if isinstance(row["threshold_model"], str) else "-", fmt_range(row),
-                      f"{fmt_factor(row['factor_per_year'])} [{fmt_interval(row['ci_low'], row['ci_high'])}]"
-                      if ok else "-",
-                      "-" if row["status"] == "skipped" else f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
-                      f"{fmt_date(row['first_date'])} to {fmt_date(row['last_date'])}" if pd.notna(row["first_date"])
-                      else "-", fmt_number(row["r_squared"]),
-                      "ok" if ok else f"{row['status']}: {row['note']}"])
-    out = ["## Threshold trends (Epoch AI method)", "",
-           "Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
-           "the price observations at or above it (below 100%; Elo: no upper limit), in date order, those strictly "
-           "cheaper than every earlier one are kept (same day: the cheapest), and log10(price) is regressed on their "
-           f"dates. A price change is its own observation with its own date. Price: {sources}, blended as the source "
-           "gives it. On multiple-choice benchmarks, thresholds below the preset's minimum (Epoch: 30%) are skipped.",
-           "",
-           md_table(["benchmark", "threshold model", "range", "x / year [90% CI]", "n (kept of candidates)",
-                     "kept from / to", "R^2", "status"], table, "lllrrlrl"), ""]
-    ok = rows[rows["status"] == "ok"]["factor_per_year"].astype(float)
-    if len(ok):
-        out += [f"Across the {len(ok)} estimated trends: median **{fmt_factor(ok.median())}x per year**, range "
-                f"{fmt_factor(ok.min())}-{fmt_factor(ok.max())}x. The intervals are classical OLS intervals on "
-                "points that were selected as new lows: descriptive, not confidence statements.", ""]
-    return out
+def band_coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None]:
+    """The lowest and highest simulated bootstrap coverage of a geometric mean's informative bands."""
+    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
+    values = [v for v in values if v is not None and pd.notna(v)]
+    return (min(values), max(values)) if values else (None, None)
 
 
-def decomposition_section(trends: pd.DataFrame, snapshot: str, figures: dict[str, Path],
-                          diagnostics: pd.DataFrame) -> list[str]:
-    everything = trends[trends["snapshot"] == snapshot]
-    main = _main(trends, snapshot)
-    frontier = main[(main["method"] == "frontier") & (main["subset"] == "open") & (main["ci_method"] == "ols")]
-    decomposition = frontier[frontier["quantity"] != "price"]
-    if decomposition.empty:
-        return []
-    source = headline_source(frontier[frontier["quantity"] == "price"])
-    out = ["## What is causing the trend: parameters and price per parameter", "",
-           "The same record-low method (bands, rule, minimum points) applied to the fewest parameters needed at each "
-           "quality level and to the lowest blended price per parameter, open-weights models. The study's text "
-           "divides the price by total parameters, its code by active parameters (known active, else total): both "
-           "are shown. Each quantity selects its own record lows, so these factors need not multiply to the price "
-           "factor; the common-sample table below does add up.", ""]
-    order = {"active_params": 0, "price_per_active_param": 1, "total_params": 2, "price_per_total_param": 3}
-    part = decomposition[decomposition["price_source"].isna() | (decomposition["price_source"] == source)]
-    part = part.assign(quantity_label=part["quantity"].map(QUANTITY_LABELS), _o=part["quantity"].map(order))
-    part = part.sort_values(["_o", "band_low"])
-    out += frontier_tables(part, everything, diagnostics, lead=["quantity_label"])
-    common = everything[(everything["variant"] == "price_frontier_sample") & (everything["price_source"] == source)
-                        & (everything["subset"] == "open")]
-    if not common.empty:
-        out += ["### On a common sample: the models of each band's price frontier", "",
-                "On the record-low price models of each band (those with a parameter count), log price = log active "
-                "parameters + log price per active parameter, so the three OLS slopes on release date add up "
-                "exactly: the shares say how much of the price trend came from needing fewer active parameters and "
-                "how much from a lower price per parameter.", ""]
-        rows = []
-        for band, group in common.groupby("band_low", sort=True):
-            by = {r["quantity"]: r for _, r in group.iterrows()}
-            price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
-            if price is None or price["status"] != "ok" or active is None or per is None:
-                reason = next((r["note"] for r in (price, active, per) if r is not None and r["status"] != "ok"), "-")
-                rows.append([fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"]), reason])
-                continue
-            share_active = active["slope_per_day"] / price["slope_per_day"]
-            rows.append([fmt_band(price), fmt_factor(price["factor_per_year"]), fmt_factor(active["factor_per_year"]),
-                         fmt_factor(per["factor_per_year"]), f"{share_active:.0%} / {1 - share_active:.0%}",
-                         fmt_int(price["n"]), price["note"] if isinstance(price["note"], str) else "-"])
-        out += [md_table(["band (%)", "price x / year", "active params x / year", "price per active param x / year",
-                          "shares: params / price per param", "n", "note"], rows, "lrrrrrl"), ""]
-    out += figure(figures, snapshot, "active_params", "Figure: fewest active parameters per MMLU-Pro band")
-    out += figure(figures, snapshot, "price_per_active_param",
-                  "Figure: lowest blended price per active parameter per MMLU-Pro band")
-    return out
+def flags(inputs: ReportInputs, row) -> str:
+    """Short quality flags of an estimate (defined once, in the definitions section)."""
+    if row["status"] in ("insufficient", "skipped"):
+        return row["status"]
+    found = []
+    if row["status"] == "uninformative":
+        found.append("uninformative")
+    if pd.notna(row.get("null_p_value")) and row["null_p_value"] > SELECTION_P:
+        found.append("selection")
+    if pd.notna(row.get("loo_min_factor")) and row["loo_min_factor"] > 0 and \
+            row["loo_max_factor"] / row["loo_min_factor"] > 5:
+        found.append("fragile")
+    if pd.notna(row.get("tie_order_min_factor")) and row["tie_order_min_factor"] > 0 and \
+            row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
+        found.append("order")
+    coverage = band_coverage(inputs, row)[0] if row["method"] == "frontier_geomean" else \
+        inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
+    if coverage is not None and coverage < COVERAGE_FLOOR:
+        found.append("range")
+    months = row.get("months_since_last")
+    if months is not None and pd.notna(months) and months >= STALLED_MONTHS:
+        found.append(f"stalled {months:.0f} mo")
+    clusters = inputs.diag(row["trend_id"], "clusters")
+    if clusters is not None and clusters < FEW_CLUSTERS:
+        found.append(f"{int(clusters)} clusters")
+    return ", ".join(found) or "ok"
 
 
+# --- selections of the trends table ------------------------------------------------------------------------------
+def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
+    """The OLS estimator with its first interval per trend: ols/ols, or the geometric mean's bootstrap row."""
+    rows = trends[(trends["estimator"] == "ols")
+                  & ((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))]
+    return rows.drop_duplicates("trend_id")
+
+
+def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
+    rows = trends
+    for column, value in conditions.items():
+        if value is None:
+            rows = rows[rows[column].isna()]
+        elif isinstance(value, (list, tuple, set)):
+            rows = rows[rows[column].isin(list(value))]
+        else:
+            rows = rows[rows[column] == value]
+    return rows
+
+
+def latest_snapshot(inputs: ReportInputs) -> str | None:
+    """The snapshot with the latest observation date among those with frontier or hedonic estimates."""
+    main = main_rows(inputs.trends)
+    usable = sorted({s for s in main[main["method"].isin(["frontier", "hedonic"])
+                                     & main["status"].isin(ESTIMATED)]["snapshot"]})
+    dated = [(inputs.observed_on(s), s) for s in usable if inputs.observed_on(s) is not None]
+    return max(dated)[1] if dated else (usable[-1] if usable else None)
+
+
+# --- published vs reproduced -------------------------------------------------------------------------------------
 def _published_ours(rows: pd.DataFrame, entry: PublishedValue):
-    """Our number(s) for a published value: a row, or a (low, high) range / geometric mean across bands."""
     if rows.empty:
         return None, None
     if entry.aggregate is None:
         return rows.iloc[0], rows.iloc[0]["factor_per_year"]
-    ok = rows[rows["status"] == "ok"]["factor_per_year"]
+    ok = rows[rows["status"].isin(ESTIMATED)]["factor_per_year"]
     if len(ok) != len(rows):
         return None, None
     if entry.aggregate == "range":
         return None, (ok.min(), ok.max())
     return None, geometric_mean(list(ok))
-
-
-def _fmt_value(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, tuple):
-        return f"{fmt_factor(value[0])}-{fmt_factor(value[1])}"
-    return fmt_factor(value)
 
 
 def _close(ours, published, rounded_to: float | None) -> bool:
@@ -505,382 +274,733 @@ def _close(ours, published, rounded_to: float | None) -> bool:
     return abs(ours / published - 1) <= 0.005
 
 
-def published_section(trends: pd.DataFrame, snapshot: str, published: list[PublishedValue],
-                      corrections: pd.DataFrame, as_published_run: bool) -> list[str]:
-    entries = [p for p in published if p.snapshot == snapshot]
-    if not entries:
-        return []
-    snap = trends[(trends["snapshot"] == snapshot) & (trends["estimator"] == "ols") & (trends["ci_method"] == "ols")]
-    applied = corrections[corrections["status"] == "applied"]
-    fixes = "; ".join(f"{r.model_id} {r.field} {r.old} -> {r.new}" for r in applied.itertuples()) or "none"
-    out = ["## Published vs reproduced", "",
-           "Each number the study published (or that its code gives on its file, marked *reconstructed*), next to "
-           "ours on its data: with this project's documented corrections"
-           + (" (this run is `--as-published`: none applied)" if as_published_run else f" ({fixes})")
-           + ", and on the data exactly as published. Our factors use 365.25-day years (the study: 365), which "
-           "moves a factor F to F^(365.25/365): under 0.5% for factors below 1,000x.", ""]
-    rows = []
-    for entry in entries:
-        def select(variant: str | None) -> pd.DataFrame:
+def _fmt_value(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return f"{fmt_factor(value[0])}-{fmt_factor(value[1])}"
+    return fmt_factor(value)
+
+
+def reproductions(inputs: ReportInputs) -> list[dict]:
+    """Every published value beside ours: on our data and method, and on the data and method as published."""
+    as_published_run = inputs.meta.get("as_published", False)
+    snap_rows = inputs.trends[(inputs.trends["estimator"] == "ols") & (inputs.trends["ci_method"] == "ols")]
+    out = []
+    for entry in inputs.published:
+        snap = snap_rows[snap_rows["snapshot"] == entry.snapshot]
+        if snap.empty:
+            continue
+
+        def choose(variant: str | None) -> pd.DataFrame:
             part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
             mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
                                   r.band_high, r.controls, r.quality_measure, r.threshold_model)
                     for r in part.itertuples()]
             return part[mask] if len(part) else part
 
-        main_row, ours = _published_ours(select(None), entry)
+        main_row, ours = _published_ours(choose(None), entry)
         if as_published_run:
             pub_row, ours_published = main_row, ours
         else:
-            pub_row, ours_published = _published_ours(select("as_published"), entry)
-            if ours_published is None:  # the corrections changed nothing here
+            pub_row, ours_published = _published_ours(choose("as_published"), entry)
+            if ours_published is None:
                 pub_row, ours_published = main_row, ours
-        published_value = entry.value if entry.value is not None else tuple(entry.value_range)
-        reasons = []
+        value = entry.value if entry.value is not None else tuple(entry.value_range)
         rounding = f" (the source rounds to the nearest {entry.rounded_to:g})" if entry.rounded_to else ""
-        if _close(ours, published_value, entry.rounded_to) and _close(ours_published, published_value,
-                                                                        entry.rounded_to):
-            reasons.append("reproduced" + rounding)
-        elif _close(ours_published, published_value, entry.rounded_to):
-            reasons.append("reproduced on the data as published" + rounding
-                           + "; the difference is the documented correction(s)")
-        elif _close(ours, published_value, entry.rounded_to):
-            reasons.append("reproduced with the documented correction(s)" + rounding + ", not on the data as "
-                           "published")
-        elif pub_row is not None and entry.method == "frontier" and pd.notna(pub_row["tie_order_min_factor"]) and (
-                pub_row["tie_order_min_factor"] * 0.995 <= published_value <= pub_row["tie_order_max_factor"] * 1.005):
-            reasons.append(f"the order of same-day releases: every order gives "
-                           f"{fmt_interval(pub_row['tie_order_min_factor'], pub_row['tie_order_max_factor'])}x, the "
-                           "published value among them; we take the cheapest first, the study's code left them in "
-                           "its file's row order")
+        if _close(ours, value, entry.rounded_to) and _close(ours_published, value, entry.rounded_to):
+            verdict, status = "reproduced" + rounding, "reproduced"
+        elif _close(ours_published, value, entry.rounded_to):
+            verdict, status = ("reproduced on the data and method as published" + rounding + "; the difference is "
+                               "this project's documented corrections and one model per set of weights"), "reproduced"
+        elif _close(ours, value, entry.rounded_to):
+            verdict, status = "reproduced with this project's corrections" + rounding, "reproduced"
+        elif pub_row is not None and entry.method == "frontier" and pd.notna(pub_row["tie_order_min_factor"]) and \
+                not isinstance(value, tuple) and (pub_row["tie_order_min_factor"] * 0.995 <= value
+                                                  <= pub_row["tie_order_max_factor"] * 1.005):
+            verdict = (f"explained: every order of same-day releases gives "
+                       f"{fmt_interval(pub_row['tie_order_min_factor'], pub_row['tie_order_max_factor'])}x, the "
+                       "published value among them; we take the cheapest first, the study's code its file's order")
+            status = "explained"
         elif entry.aggregate is not None:
-            reasons.append("follows from the per-band differences below")
-        if entry.note:
-            reasons.append(entry.note)
-        if entry.rounded_to:  # show what the source says, not false precision
-            published_text = (f"{published_value[0]:g}-{published_value[1]:g}" if isinstance(published_value, tuple)
-                              else f"{published_value:g}")
+            verdict, status = "follows from the per-band differences", "explained"
         else:
-            published_text = _fmt_value(published_value)
+            verdict, status = "differs", "differs"
+        out.append(dict(entry=entry, ours=ours, ours_published=ours_published, main_row=main_row, value=value,
+                        verdict=verdict, status=status))
+    return out
+
+
+def reproduction_summary(found: list[dict]) -> list[str]:
+    """One line per published study: how many of its values we reproduce."""
+    lines = []
+    by_source: dict[str, list[dict]] = {}
+    for item in found:
+        by_source.setdefault(item["entry"].snapshot, []).append(item)
+    for snapshot, items in by_source.items():
+        reproduced = sum(i["status"] == "reproduced" for i in items)
+        explained = sum(i["status"] == "explained" for i in items)
+        lines.append(f"on {md_code(snapshot)}: {reproduced} of {len(items)} published values reproduced"
+                     + (f", {explained} more explained (same-day order, aggregates)" if explained else "")
+                     + (f", {len(items) - reproduced - explained} differ" if len(items) - reproduced - explained else ""))
+    return lines
+
+
+# --- the first screen --------------------------------------------------------------------------------------------
+def headline(inputs: ReportInputs) -> dict:
+    """The first screen's numbers, each with its trend id (``headline.json``)."""
+    snapshot = latest_snapshot(inputs)
+    main = main_rows(inputs.trends)
+    out = {"snapshot": snapshot, "observed_on": fmt_date(inputs.observed_on(snapshot)) if snapshot else None,
+           "entries": []}
+    if snapshot is None:
+        return out
+    here = main[main["snapshot"] == snapshot]
+    sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
+
+    def add(kind: str, what: str, rows: pd.DataFrame):
+        for source in sources:
+            hit = rows[rows["price_source"] == source]
+            if hit.empty:
+                continue
+            row = hit.iloc[0]
+            out["entries"].append({
+                "kind": kind, "what": what, "price_source": source, "trend_id": row["trend_id"],
+                "status": row["status"], "factor_per_year": _number(row["factor_per_year"]),
+                "ci_low": _number(row["ci_low"]), "ci_high": _number(row["ci_high"]),
+                "ci_level": _number(row["ci_level"]), "n": _number(row["n"]),
+                "interval": str(interval_text(inputs, row)),
+                "interval_is_range": str(interval_text(inputs, row)).startswith("range"),
+                "months_to_halve": _number(months_to(row["factor_per_year"], 2)) if is_estimated(row) else None,
+                "months_to_10x": _number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None,
+                "months_since_last": _number(row.get("months_since_last")),
+                "left_out": _left_out(row.get("note"))})
+
+    add("hedonic", "typical model at constant quality (hedonic, open models)",
+        select(here, method="hedonic", subset="open", price_type="blended", variant=None, controls="mmlu_pro"))
+    add("frontier", "cheapest model per quality band (record lows, open models, geometric mean of the bands)",
+        select(here, method="frontier_geomean", subset="open", quantity="price", price_type="blended",
+               variant=None))
+    add("typical_band", "typical model per band (OLS over every open model of the band, geometric mean)",
+        _typical_geomeans(here))
+    cost = select(here, method="benchmark_cost", variant=None)
+    for row in cost.itertuples():
+        out["entries"].append({"kind": "benchmark_cost", "what": f"cost of one {row.quality_measure} run",
+                               "price_source": row.price_source, "trend_id": row.trend_id, "status": row.status,
+                               "factor_per_year": _number(row.factor_per_year), "ci_low": _number(row.ci_low),
+                               "ci_high": _number(row.ci_high), "n": _number(row.n)})
+    thresholds = select(main, method="threshold", variant=None)
+    for snap, group in thresholds.groupby("snapshot", sort=True):
+        ok = group[group["status"] == "ok"]["factor_per_year"]
+        if len(ok):
+            out["entries"].append({"kind": "threshold_median", "what": "Epoch AI's thresholds: median",
+                                   "snapshot": snap, "price_source": group["price_source"].iloc[0],
+                                   "factor_per_year": float(ok.median()), "n_trends": int(len(ok)),
+                                   "trend_ids": sorted(group[group["status"] == "ok"]["trend_id"])})
+    return out
+
+
+def _left_out(note) -> str | None:
+    """The bands a geometric mean left out (its note says "band(s) [30, 50] left out (uninformative)")."""
+    if not isinstance(note, str) or " left out (" not in note:
+        return None
+    return note.split(" left out (")[0].removeprefix("band(s) ")
+
+
+def _typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
+    """The geometric mean of the typical-model bands per price source (informative bands only: none if any is not)."""
+    rows = []
+    typical = select(here, method="frontier", subset="open", quantity="price", price_type="blended", variant="typical")
+    for source, group in typical.groupby("price_source", sort=True):
+        estimated = group[group["status"] == "ok"]
+        status = "ok" if len(estimated) == len(group) and len(group) else "uninformative"
+        factor = geometric_mean(list(estimated["factor_per_year"])) if len(estimated) else None
+        rows.append({"trend_id": ",".join(sorted(group["trend_id"])), "method": "frontier", "price_source": source,
+                     "status": status,
+                     "factor_per_year": factor, "ci_low": None, "ci_high": None, "ci_level": None,
+                     "n": int(group["n"].sum()), "months_since_last": None, "note": None})
+    return pd.DataFrame(rows, columns=["trend_id", "method", "price_source", "status", "factor_per_year", "ci_low",
+                                       "ci_high",
+                                       "ci_level", "n", "months_since_last", "note"])
+
+
+def _number(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return None
+    return float(value) if not isinstance(value, (int,)) else value
+
+
+def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: list[dict]) -> None:
+    doc.heading("The answer")
+    snapshot = numbers["snapshot"]
+    if snapshot is None:
+        doc.text("This run has no frontier or hedonic estimate to answer from; every estimate is in the table below.")
+        return
+    doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
+             "how many times cheaper per year inference gets at constant quality, on each price definition "
+             "(90% interval; time to halve and to fall tenfold).")
+    entries = numbers["entries"]
+    sources = [s for s in PRICE_SOURCES if any(e.get("price_source") == s for e in entries
+                                                if e["kind"] in ("hedonic", "frontier", "typical_band"))]
+    rows = []
+    for kind, what in (("hedonic", "Typical model (hedonic regression, open models, MMLU-Pro 40-70)"),
+                       ("frontier", "Cheapest model per quality band (record lows, open models, geometric mean)"),
+                       ("typical_band", "Typical model per band (OLS over every open model of the band)")):
+        cells = [what]
+        for source in sources:
+            hit = next((e for e in entries if e["kind"] == kind and e["price_source"] == source), None)
+            cells.append(_answer_cell(hit) if hit else "-")
+        if any(c != "-" for c in cells[1:]):
+            rows.append(cells)
+    doc.table(["at constant quality", *[f"{ANSWER_HEADERS.get(s, s)} ({s})" for s in sources]],
+              rows, "l" + "r" * len(sources))
+    doc.text("Bold: an informative estimate whose interval covers about as often as it says in simulation (else the "
+             "interval is called a *range*, with its simulated coverage). The typical-model-per-band row has no interval "
+             "(the bands share models, and no joint resampling is run for it); each band's interval is in the table "
+             "below. A geometric mean leaves out the bands that carry no information, and says which.")
+    lines = []
+    costs = [e for e in entries if e["kind"] == "benchmark_cost"]
+    if costs:
+        parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
+        lines.append("**Cost of one benchmark run** (tokens actually spent x prices, Pareto frontier): "
+                     + "; ".join(parts) + ".")
+    else:
+        lines.append("**Cost of one benchmark run** (tokens actually spent x prices): not in this run (the "
+                     "`futuretech-2026` preset on the authors' 2026 data estimates it).")
+    for e in [e for e in entries if e["kind"] == "threshold_median"]:
+        lines.append(f"**Epoch AI's thresholds** on {md_code(e['snapshot'])}: median {fmt_factor(e['factor_per_year'])}x "
+                     f"per year over {e['n_trends']} informative thresholds (price {md_code(e['price_source'])}).")
+    summary = reproduction_summary(found)
+    if summary:
+        lines.append("**Reproductions of the published studies**: " + "; ".join(summary) + " (details below).")
+    lines.append("**Price definitions**: the published FutureTech study used the lowest price across providers "
+                 "(`lowest_reported` in its file; `lowest_provider` here is the same definition computed from "
+                 "per-provider prices); Artificial Analysis' headline price (`aa_headline`) is a list price; "
+                 "`first_observed` prices each model when the project's data first saw it. The definition changes "
+                 "the answer: read them side by side.")
+    doc.bullets(lines)
+    doc.text("Three caveats:")
+    doc.bullets(CAVEATS)
+
+
+ANSWER_HEADERS = {"lowest_provider": "lowest price across providers",
+                  "lowest_reported": "lowest price across providers, as reported",
+                  "first_observed": "lowest price when first observed", "aa_headline": "list price, AA headline",
+                  "source_price": "the source's price"}
+
+
+def _answer_cell(entry: dict) -> Md:
+    if entry.get("status") not in ESTIMATED or entry.get("factor_per_year") is None:
+        return Md(md_escape(entry.get("status") or "-"))
+    factor = f"{fmt_factor(entry['factor_per_year'])}x"
+    interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
+    text = factor if entry["status"] == "ok" else f"{factor} (uninformative)"
+    if entry["status"] == "ok" and interval != "-" and not entry.get("interval_is_range"):
+        text = f"**{text}**"  # bold: informative, with an interval that covers as it says in simulation
+    if interval != "-" and entry.get("interval_is_range"):
+        coverage = entry["interval"].split("(", 1)[1].rstrip(")").replace(" in simulation", "")
+        text += f"; range {interval} ({coverage} in simulation)"
+    elif interval != "-":
+        text += f" [{interval}]"
+    halve, tenfold = months_to(entry["factor_per_year"], 2), months_to(entry["factor_per_year"], 10)
+    if tenfold is not None:
+        text += f"; halves in {fmt_months(halve)}, 10x in {fmt_months(tenfold)}"
+    if entry.get("left_out"):
+        text += f"; band {md_escape(entry['left_out'])} left out (uninformative)"
+    return Md(text)
+
+
+# --- every estimate at a glance ----------------------------------------------------------------------------------
+def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> None:
+    doc.heading("Every estimate at a glance")
+    doc.text("One row per method, snapshot, price definition and scope (main estimates: no sensitivity variant but "
+             "the typical-model rows; every row of every variant is in `trends.csv`). *flags* are defined in "
+             "[Definitions](#definitions). Uninformative estimates are shown for completeness and enter no headline.")
+    main = main_rows(inputs.trends)
+    shown = main[(main["variant"].isna() | (main["variant"] == "typical")) & (main["status"] != "skipped")
+                 & (main["quantity"] == "price") | (main["method"] == "benchmark_cost") & main["variant"].isna()]
+    published = {}
+    for item in found:
+        if item["main_row"] is not None:
+            published[item["main_row"]["trend_id"]] = _fmt_value(item["value"])
+    order = {m: i for i, m in enumerate(["frontier_geomean", "frontier", "hedonic", "threshold", "monthly_cheapest",
+                                         "benchmark_cost"])}
+    shown = shown.assign(_m=shown["method"].map(order).fillna(9),
+                         _s=shown["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9))
+    rows = []
+    for _, row in shown.sort_values(["snapshot", "_m", "_s", "subset", "price_type", "variant", "band_low"],
+                                    na_position="first", kind="mergesort").iterrows():
+        method = row["method"] + (" (typical)" if row["variant"] == "typical" else "")
+        rows.append([method, row["snapshot"], f"{row['price_source']} · {row['price_type']}", row["subset"],
+                     scope(row), factor_text(row), interval_text(inputs, row), fmt_int(row["n"]),
+                     published.get(row["trend_id"], "-"), flags(inputs, row)])
+    doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "n", "published",
+               "flags"], rows, "lllllrrrrl")
+
+
+# --- the details --------------------------------------------------------------------------------------------
+def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    trends = inputs.trends[inputs.trends["snapshot"] == snapshot]
+    main = main_rows(trends)
+    price = select(main, method="frontier", quantity="price", variant=None)
+    if price.empty or (price["status"] == "skipped").all():
+        return
+    doc.heading(f"Record-low frontier by quality band: {md_code(snapshot)}", 3)
+    doc.text("In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
+             "model before them; same-day releases cheapest first; one model per set of weights), regressed (log10) "
+             "on release date; beside it the typical model of the band (OLS over every model of the band) and the "
+             "checks against selection.")
+    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
+    typical = select(main, method="frontier", variant="typical")
+    no_reasoning = select(main, method="frontier", variant="no_reasoning")
+    rows = []
+    price = price.assign(_s=price["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
+                         _t=price["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9))
+    for _, row in price.sort_values(["_s", "_t", "subset", "band_low"], ascending=[True, True, False, True]).iterrows():
+        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
+        keys = dict(subset=row["subset"], price_source=row["price_source"], price_type=row["price_type"],
+                    band_low=row["band_low"])
+        twin = select(typical, **keys)
+        nr = select(no_reasoning, **keys)
+        coverage = inputs.diag(row["trend_id"], "coverage_ols")
+        null_valid, null_total = inputs.diag(row["trend_id"], "null_valid"), inputs.diag(row["trend_id"], "null_total")
+        boot_valid = inputs.diag(row["trend_id"], "bootstrap_valid")
+        rows.append([
+            f"{row['price_source']} · {row['price_type']}", row["subset"], fmt_band(row), factor_text(row),
+            interval_text(inputs, row),
+            (fmt_interval(b["ci_low"], b["ci_high"]) + (f" ({fmt_int(boot_valid)} resamples)" if boot_valid else ""))
+            if b is not None and is_estimated(row) else "-",
+            f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
+            factor_text(twin.iloc[0]) if len(twin) else "-",
+            factor_text(nr.iloc[0]) if len(nr) else "-",
+            (f"{fmt_p(row['null_p_value'])} ({fmt_int(null_valid)} of {fmt_int(null_total)})"
+             if pd.notna(row["null_p_value"]) else "-"),
+            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
+            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
+            "-" if coverage is None else f"{coverage:.0%}",
+            fmt_months(row["months_since_last"]) if pd.notna(row["months_since_last"]) else "-",
+            flags(inputs, row)])
+    doc.table(["price", "subset", "band (%)", "x / year", "90% CI (OLS)", "90% CI (bootstrap)", "records",
+               "typical model", "no reasoning", "p (null; usable shuffles)", "leave-one-out", "any same-day order",
+               "OLS coverage", "since last record", "flags"], rows, "lllrrrrrrrrrrrl")
+    geo = select(main, method="frontier_geomean", quantity="price", variant=None)
+    lines = [f"{row.subset}, {row.price_type}, {md_code(row.price_source)}: {factor_text(row._asdict())} "
+             f"[{fmt_interval(row.ci_low, row.ci_high)}] ({fmt_int(row.n)} records over the bands)"
+             for row in geo.sort_values(["price_source", "subset", "price_type"]).itertuples()]
+    if lines:
+        doc.text("Geometric mean across the bands (mean of the log slopes; bootstrap interval from joint resamples of "
+                 "the bands, which share models):")
+        doc.bullets(lines)
+    for subset in ("open", "all"):
+        doc.figure(inputs.figures, f"figures/{snapshot}/frontier_{subset}.png",
+                   f"Figure: record-low blended price by MMLU-Pro band, {label_subset(subset)}")
+    doc.figure(inputs.figures, f"figures/{snapshot}/null.png",
+               "Figure: each band's observed factor against its permutation null (release dates shuffled)")
+
+
+def label_subset(subset: str) -> str:
+    return {"open": "open-weights models", "all": "all models (open and proprietary)"}.get(subset, subset)
+
+
+def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    trends = inputs.trends[(inputs.trends["snapshot"] == snapshot) & (inputs.trends["method"] == "hedonic")]
+    estimated = trends[trends["status"] != "skipped"]
+    if estimated.empty:
+        return
+    doc.heading(f"Hedonic regression: {md_code(snapshot)}", 3)
+    first = estimated.iloc[0]
+    doc.text(f"ln(price) on release day and quality scores over every {md_escape(first['subset'])} model with "
+             f"{label(BENCHMARKS, first['quality_measure'])} in {fmt_band(first)} %: the quality-adjusted rate at "
+             "which the typical price falls. Several intervals, none of them \"the\" one: classical (OLS), "
+             "heteroskedasticity-robust (HC3), clustered by creator (CR1) and the wild cluster bootstrap-t; with "
+             f"fewer than {FEW_CLUSTERS} creators no cluster-robust interval is reliable, and the leave-one-creator-out "
+             "range says how much one lab moves the estimate.")
+    keys = estimated[["price_source", "price_type", "subset", "controls", "variant"]].drop_duplicates()
+    keys = keys.assign(_s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
+                       _t=keys["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9),
+                       _c=keys["controls"].fillna("").str.count(r"\+"), _v=keys["variant"].fillna(""))
+    rows = []
+    for key in keys.sort_values(["_v", "_s", "_c", "_t"]).itertuples(index=False):
+        group = select(estimated, price_source=key.price_source, price_type=key.price_type, subset=key.subset,
+                       controls=key.controls, variant=key.variant if isinstance(key.variant, str) else None)
+        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
+        ols = by.get(("ols", "ols"), group.iloc[0])
+
+        def interval(estimator, method):
+            row = by.get((estimator, method))
+            if row is None:
+                return "-"
+            return fmt_interval(row["ci_low"], row["ci_high"]) if is_estimated(row) else row["status"]
+
+        clusters = inputs.diag(ols["trend_id"], "clusters")
+        excluded = inputs.diag(ols["trend_id"], "reasoning_excluded")
+        median = by.get(("quantile_0.5", "bootstrap"))
+        rows.append([f"{key.price_source} · {key.price_type}", (key.controls or "-").replace("+", " + "),
+                     "without reasoning" + (f" ({int(excluded)} out)" if excluded is not None else "")
+                     if key.variant == "no_reasoning" else "all", fmt_int(ols["n"]), factor_text(ols),
+                     interval("ols", "ols"), interval("ols", "hc3"), interval("ols", "cluster"),
+                     interval("ols", "wild_cluster"), fmt_int(clusters),
+                     fmt_interval(ols["loo_min_factor"], ols["loo_max_factor"]),
+                     factor_text(median) if median is not None else "-",
+                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}", flags(inputs, ols)])
+    doc.table(["price", "controls", "models", "n", "x / year", "90% CI: OLS", "HC3", "cluster", "wild cluster", "G",
+               "leave one creator out", "median reg.", "R^2 / adj.", "flags"], rows, "lllrrrrrrrrrrl")
+    orphans = sorted({m for t in estimated["trend_id"].unique()
+                      for m in (inputs.diag(t, "unattributed_models") or "").split(", ") if m})
+    if orphans:
+        doc.text(f"No creator for {len(orphans)} model(s), each its own cluster: {md_escape(', '.join(orphans))}.")
+    doc.figure(inputs.figures, f"figures/{snapshot}/hedonic.png",
+               "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")
+
+
+def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="threshold", variant=None)
+    rows = rows[rows["status"] != "skipped"]
+    if rows.empty:
+        return
+    doc.heading(f"Thresholds (Epoch AI's method): {md_code(snapshot)}", 3)
+    doc.text("Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
+             "the price observations at or above it, in date order, those strictly cheaper than every earlier one are "
+             "kept (same day: the cheapest) and log10(price) is regressed on their dates. The intervals are classical "
+             "OLS intervals on selected points: descriptive.")
+    order = {b: i for i, b in enumerate(BENCHMARKS)}
+    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(99))
+    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r), factor_text(r),
+              interval_text(inputs, r), f"{fmt_int(r['n'])} of {fmt_int(r['n_candidates'])}",
+              f"{fmt_date(r['first_date'])} to {fmt_date(r['last_date'])}", flags(inputs, r)]
+             for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
+    doc.table(["benchmark", "threshold model", "range", "x / year", "90% interval", "kept of candidates",
+               "kept from / to", "flags"], table, "lllrrrll")
+
+
+def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="monthly_cheapest", variant=None)
+    rows = rows[rows["status"] != "skipped"]
+    if rows.empty:
+        return
+    doc.heading(f"Monthly cheapest above a threshold (a16z's method): {md_code(snapshot)}", 3)
+    doc.text("The cheapest model at or above a fixed score, month by month, regressed (log10) on the month: "
+             "consecutive months repeat one model, so the interval overstates the evidence.")
+    doc.table(["benchmark", "threshold", "price", "x / year", "90% interval", "months", "note"],
+              [[label(BENCHMARKS, r["quality_measure"]), fmt_band(r), f"{r['price_source']} · {r['price_type']}",
+                factor_text(r), interval_text(inputs, r), fmt_int(r["n"]), r["note"] or "-"]
+               for _, r in rows.iterrows()], "llllrrl")
+
+
+def decomposition_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    main = main_rows(inputs.trends[inputs.trends["snapshot"] == snapshot])
+    parts = main[(main["method"] == "frontier") & (main["quantity"] != "price") & main["variant"].isna()
+                 & (main["status"] != "skipped")]
+    if parts.empty:
+        return
+    doc.heading(f"What is causing the trend: parameters and price per parameter ({md_code(snapshot)})", 3)
+    doc.text("The same record-low method applied to the fewest parameters needed at each quality level and to the "
+             "lowest blended price per parameter (open models). Each quantity selects its own record lows, so these "
+             "factors need not multiply to the price factor; the common-sample rows below do.")
+    order = {q: i for i, q in enumerate(QUANTITIES)}
+    parts = parts.assign(_q=parts["quantity"].map(order))
+    doc.table(["quantity", "price", "band (%)", "x / year", "90% interval", "n", "flags"],
+              [[label(QUANTITIES, r["quantity"]), r["price_source"] or "-", fmt_band(r), factor_text(r),
+                interval_text(inputs, r), fmt_int(r["n"]), flags(inputs, r)]
+               for _, r in parts.sort_values(["_q", "price_source", "band_low"], na_position="first").iterrows()],
+              "lllrrrl")
+    common = select(main, variant="price_frontier_sample", subset="open")
+    rows = []
+    for (source, band), group in common.groupby(["price_source", "band_low"], sort=True):
+        by = {r["quantity"]: r for _, r in group.iterrows()}
+        price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
+        if price is None or not is_estimated(price) or active is None or per is None or not is_estimated(active):
+            rows.append([source, fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"])])
+            continue
+        share = active["slope_per_day"] / price["slope_per_day"] if price["slope_per_day"] else float("nan")
+        rows.append([source, fmt_band(price), factor_text(price), factor_text(active), factor_text(per),
+                     f"{share:.0%} / {1 - share:.0%}", fmt_int(price["n"])])
+    if rows:
+        doc.text("On each band's price-frontier models (those with a parameter count), log price = log active "
+                 "parameters + log price per active parameter, so the slopes add up:")
+        doc.table(["price", "band (%)", "price x / year", "active params x / year", "price per active param",
+                   "shares: params / price per param", "n"], rows, "llrrrrr")
+    doc.figure(inputs.figures, f"figures/{snapshot}/active_params.png",
+               "Figure: fewest active parameters per MMLU-Pro band")
+    doc.figure(inputs.figures, f"figures/{snapshot}/price_per_active_param.png",
+               "Figure: lowest blended price per active parameter per MMLU-Pro band")
+
+
+def published_details(doc: Document, inputs: ReportInputs, found: list[dict]) -> None:
+    if not found:
+        return
+    doc.heading("Published vs reproduced", 3)
+    doc.text("Each number a study published (or that its code gives on its file, marked *reconstructed*), next to "
+             "ours: with this project's documented corrections and one model per set of weights, and on the data and "
+             "method as published. Our factors use 365.25-day years (the studies: 365): under 0.5% for factors below "
+             "1,000x.")
+    rows = []
+    for item in found:
+        entry, main_row = item["entry"], item["main_row"]
+        published = (f"{item['value'][0]:g}-{item['value'][1]:g}" if isinstance(item["value"], tuple)
+                     else f"{item['value']:g}") if entry.rounded_to else _fmt_value(item["value"])
         if entry.ci:
-            published_text += f" [{fmt_interval(*entry.ci)}]"
-        ours_text = _fmt_value(ours)
+            published += f" [{fmt_interval(*entry.ci)}]"
+        ours = _fmt_value(item["ours"])
         if main_row is not None and pd.notna(main_row["ci_low"]):
-            ours_text += f" [{fmt_interval(main_row['ci_low'], main_row['ci_high'])}]"
-        details = []
-        if entry.n is not None:
-            details.append(f"n {entry.n} vs {fmt_int(main_row['n']) if main_row is not None else '-'}")
-        if entry.adj_r_squared is not None and main_row is not None:
-            details.append(f"adj. R^2 {entry.adj_r_squared:.2f} vs {fmt_number(main_row['adj_r_squared'])}")
-        elif entry.r_squared is not None and main_row is not None:
-            details.append(f"R^2 {entry.r_squared:.2f} vs {fmt_number(main_row['r_squared'])}")
+            ours += f" [{fmt_interval(main_row['ci_low'], main_row['ci_high'])}]"
+        if main_row is not None and main_row["status"] == "uninformative":
+            ours += " (uninformative)"
         rows.append([Md(md_escape(entry.label) + (" *(reconstructed)*" if entry.kind == "reconstructed" else "")),
-                     published_text,
-                     ours_text, _fmt_value(ours_published), "; ".join(details) or "-",
-                     ". ".join(r[0].upper() + r[1:] for r in reasons) or "-", entry.source])
-    out += [md_table(["what", "published", "ours", "ours, data as published", "n, fit (published vs ours)",
-                      "why they differ",
-                      "published in"], rows, "lrrrlll"), ""]
-    return out
+                     entry.snapshot, published, ours, _fmt_value(item["ours_published"]),
+                     item["verdict"] + (f". {entry.note}" if entry.note else ""), entry.source])
+    doc.table(["what", "snapshot", "published", "ours", "ours, as published", "reading", "published in"], rows,
+              "llrrrll")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    path = Path(path)
-    if path.suffix == ".parquet":
-        return pd.read_parquet(path)
-    return read_csv_output(path)
+def methods_details(doc: Document, inputs: ReportInputs) -> None:
+    selection = methods_selection(inputs.trends)
+    if selection["method"].nunique() < 2:
+        return
+    doc.heading("Methods side by side", 3)
+    doc.text("Every method on every snapshot, on its own price definition (blended, or the mean of input and output): "
+             "how far apart they are, and why.")
+    for method in [m for m in METHOD_LABELS if m in set(selection["method"])]:
+        rows = selection[(selection["method"] == method) & selection["status"].isin(ESTIMATED)]
+        informative = rows[rows["status"] == "ok"]["factor_per_year"]
+        spread = (f"{fmt_factor(informative.min())}-{fmt_factor(informative.max())}x, median "
+                  f"{fmt_factor(informative.median())}x over {len(informative)} informative estimates"
+                  if len(informative) else "no informative estimate")
+        doc.text(f"**{METHOD_LABELS[method]}** measures {WHAT[method]}. Here: {spread}. {REFERENCE_TEXT[method]}.")
+    doc.figure(inputs.figures, "figures/methods/methods.png",
+               "Figure: every method's estimates with their intervals, and the published figures")
 
 
-def resolution_section(resolution: dict[str, Path] | None) -> list[str]:
-    """How several sources became one snapshot: what matched, what did not, who won where they disagreed."""
-    if not resolution:
-        return []
-    from tasks.data.resolve import (CONFLICT_FIELDS, DATE_TOLERANCE_DAYS, FIELD_PRECEDENCE, SCORE_SOURCES,
-                               match_summary)
-
-    matches, conflicts = _read_table(resolution["matches"]), _read_table(resolution["conflicts"])
-    summary = match_summary(matches)
-    out = ["## Sources and entity resolution", "",
-           "The first source's models are the snapshot's models; the others are joined to them by the committed "
-           "crosswalk, then by id, then by a normalised name key, then as reasoning-effort variants of one set of "
-           "weights (a price or parameter count then applies to every variant, a score to none).", "",
-           md_table(["source", "models", "matched", "match rate", "how", "doubtful"],
-                    [[r.source, r.models, r.matched, f"{r.match_rate:.0%}", r.by_method, r.doubtful]
-                     for r in summary.itertuples(index=False)], "lrrrlr"), "",
-           "Precedence where sources disagree (first non-empty value wins): "
-           + "; ".join(f"{field}: {' > '.join(order)}" for field, order in FIELD_PRECEDENCE.items())
-           + f". Scores come from {', '.join(SCORE_SOURCES)} only (evaluations from different harnesses are not "
-           f"mixed). Disagreements are recorded for {', '.join(CONFLICT_FIELDS)} (dates more than "
-           f"{DATE_TOLERANCE_DAYS} days apart; counts more than 1% apart).", ""]
-    if not conflicts.empty:
-        counts = conflicts.groupby(["field", "winner_source", "other_source"]).size().reset_index(name="models")
-        out += [f"Disagreements ({len(conflicts)}; every one in `conflicts.csv`):", "",
-                md_table(["field", "value taken from", "overruled source", "models"],
-                         [list(map(str, r)) for r in counts.itertuples(index=False)], "lllr"), ""]
-    doubtful = matches[(matches["method"] == "ambiguous")
-                       | matches["note"].fillna("").str.startswith("doubtful")].drop_duplicates("source_id")
-    if not doubtful.empty:
-        listed = doubtful.head(25)
-        out += [f"Doubtful joins: listed, not applied ({len(doubtful)}; accept one by adding a row to "
-                "`data/crosswalk.csv`):", "",
-                md_table(["source", "source id", "name", "why"],
-                         [[r.source, r.source_id, r.source_name, r.note or r.method]
-                          for r in listed.itertuples(index=False)]), ""]
-    return out
+def breaks_details(doc: Document, inputs: ReportInputs) -> None:
+    breaks = inputs.breaks
+    if breaks is None or breaks.empty:
+        return
+    doc.heading("Structural breaks", 3)
+    tested = breaks[breaks["status"] == "tested"]
+    doc.text("Is one kinked line better than a straight one? The largest Chow F over every candidate date (sup-F), "
+             "its p-value from simulations under \"no break\" that redo the selection, (b + 1) / (N + 1). A break "
+             "supported at p above 0.05, or with the minimum number of points on one side, is *weak*; a series "
+             f"that equals another is tested once. {len(tested)} of {len(breaks)} trends have enough points "
+             "(the rest are listed in `breaks.csv`).")
+    rows = [[md_code(r.trend_id), fmt_int(r.n), str(r.break_date), fmt_number(r.sup_f), fmt_p(r.p_value),
+             ("weak" if r.weak else "yes") if r.supported else "no",
+             f"{fmt_factor(r.factor_before)} (n={fmt_int(r.n_before)})",
+             f"{fmt_factor(r.factor_after)} (n={fmt_int(r.n_after)})"]
+            for r in tested.sort_values(["p_value", "trend_id"]).itertuples()]
+    doc.table(["trend", "n", "best break", "sup-F", "p", "supported", "x / year before", "after"], rows, "lrlrrlrr")
 
 
-def vintage_section(trends: pd.DataFrame, snapshots: list[str], figures: dict[str, Path]) -> list[str]:
-    """The same trends on each snapshot, under both price definitions (lowest across providers; AA headline)."""
-    if len(snapshots) < 2:
-        return []
-    main = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")
-                  & trends["method"].isin(["frontier", "hedonic"])
-                  & ((trends["method"] == "frontier") | (trends["controls"] == "mmlu_pro"))]
-    if main.empty:  # a preset without frontier or hedonic trends (Epoch's, a16z's)
-        return []
-    # snapshots where these methods were skipped altogether (no MMLU-Pro: Epoch's data) get no empty columns
+def vintage_details(doc: Document, inputs: ReportInputs) -> None:
+    snapshots = list(inputs.cleans)
+    main = main_rows(inputs.trends)
+    main = main[main["variant"].isna() & (main["quantity"] == "price") & main["method"].isin(["frontier", "hedonic"])
+                & ((main["method"] == "frontier") | (main["controls"] == "mmlu_pro"))]
     snapshots = [s for s in snapshots if (main[main["snapshot"] == s]["status"] != "skipped").any()]
     if len(snapshots) < 2:
-        return []
-    main = main.assign(definition=main["price_source"].map(
-        lambda s: "headline" if s == "aa_headline" else "lowest"))
-    columns = [(snap, d) for snap in snapshots for d in ("lowest", "headline")]
-    rows = []
+        return
+    doc.heading("Vintage comparison", 3)
+    doc.text("The same trends on each snapshot and price definition (open and all models, blended and per type). "
+             "Frontier intervals are descriptive.")
+    columns = [(snap, source) for snap in snapshots for source in PRICE_SOURCES
+               if ((main["snapshot"] == snap) & (main["price_source"] == source)).any()]
     keys = main[["method", "subset", "price_type", "band_low", "band_high"]].drop_duplicates()
     keys = keys.assign(_m=keys["method"].map({"frontier": 0, "hedonic": 1}),
                        _p=keys["price_type"].map({"blended": 0, "input": 1, "output": 2}))
+    rows = []
     for key in keys.sort_values(["_m", "_p", "subset", "band_low"], ascending=[True, True, False, True]).itertuples():
-        cells = []
-        for snap, definition in columns:
-            hit = main[(main["method"] == key.method) & (main["subset"] == key.subset)
-                       & (main["price_type"] == key.price_type) & (main["band_low"] == key.band_low)
-                       & (main["snapshot"] == snap) & (main["definition"] == definition)]
-            if hit.empty:
-                cells.append("-")
-                continue
-            r = hit.iloc[0]
-            cells.append(f"{fmt_factor(r['factor_per_year'])} [{fmt_interval(r['ci_low'], r['ci_high'])}] "
-                         f"n={fmt_int(r['n'])}" if r["status"] == "ok" else f"{r['status']} (n={fmt_int(r['n'])})")
-        label = f"{key.method} · {key.subset} · {key.price_type}"
-        band = f"[{key.band_low:g}, {key.band_high:g}]" if pd.notna(key.band_low) else "-"
-        rows.append([label, band] + cells)
-    header = ["trend", "MMLU-Pro (%)"] + [f"{snap}: {d}" for snap, d in columns]
-    out = ["# Vintage comparison", "",
-           "The same preset on each bundled snapshot, under both price definitions: the lowest price across real "
-           "hosting providers (`lowest_reported` in the FutureTech file, `lowest_provider` computed from models.dev) "
-           "and Artificial Analysis' headline price (`aa_headline`). Factor per year [90% OLS interval], n = points "
-           "in the fit. Frontier intervals are descriptive (see each snapshot's uncertainty tables).", "",
-           md_table(header, rows, "ll" + "r" * len(columns)), ""]
-    out += figure(figures, "vintage", "vintage", "Figure: the same trends on each snapshot and price definition")
-    return out
+        cells = [f"{key.method} · {key.subset} · {key.price_type}",
+                 f"[{key.band_low:g}, {key.band_high:g}]" if pd.notna(key.band_low) else "-"]
+        for snap, source in columns:
+            hit = select(main, method=key.method, subset=key.subset, price_type=key.price_type, band_low=key.band_low,
+                         snapshot=snap, price_source=source)
+            cells.append(f"{factor_text(hit.iloc[0])} n={fmt_int(hit.iloc[0]['n'])}" if len(hit) else "-")
+        rows.append(cells)
+    doc.table(["trend", "MMLU-Pro (%)", *[f"{snap}: {source}" for snap, source in columns]], rows,
+              "ll" + "r" * len(columns))
+    doc.figure(inputs.figures, "figures/vintage/vintage.png", "Figure: the same trends on each snapshot and price "
+                                                              "definition")
+    rises = price_changes(inputs)
+    if rises is not None and len(rises):
+        up = rises[rises["change"] > 1]
+        doc.text(f"The same model in two snapshots ({len(rises)} models priced in both, by model id): its lowest "
+                 f"blended price across providers rose for {len(up)} of them, the largest rises:")
+        doc.table(["model", "earlier snapshot", "$ / 1M tokens", "later snapshot", "$ / 1M tokens", "rise"],
+                  [[r.name, r.snapshot_a, fmt_usd(r.price_a), r.snapshot_b, fmt_usd(r.price_b),
+                    f"{r.change:.2f}x"]
+                   for r in up.sort_values("change", ascending=False).head(12).itertuples()], "llrlrr")
+        doc.text("Every model priced in both snapshots, with both prices, is in `price_changes.csv`.")
 
 
-def history_section(name: str, tables: dict[str, pd.DataFrame], trends: pd.DataFrame) -> list[str]:
-    """Same-model price drift beside the new-model trends, and the data-drift warnings of a price-history store."""
-    files, drift = tables["files"], tables["drift"]
-    summary, per_model = tables["same_model_summary"], tables["same_model"]
-    ok = summary[summary["status"] == "ok"]
-    days = int(summary["days"].dropna().max()) if summary["days"].notna().any() else None
-    out = [f"# Price history {md_code(name)}: price cuts on existing models, and data drift", "",
-           f"{len(files)} daily files, {files['observed_on'].min()} to {files['observed_on'].max()} (Artificial "
-           "Analysis headline prices, `aa_headline`). Ingested incrementally: a file already in the store is not "
-           "read again.", "",
-           "## Same-model price drift", "",
-           "For every model priced on both the first and the last day of the price window, the annualised change of "
-           "its own price (OLS of ln price on day over its daily prices; > 1: it got cheaper). This is the part of "
-           "a price decline that comes from price cuts on existing models rather than from new models. "
-           f"The window is only {days} days long: a single cut or rise is annualised, so the spread is wide and "
-           "the median is the number to read.", ""]
-    rows = [[r.subset, r.price_type, fmt_int(r.n_models), fmt_int(r.n_changed),
-             f"{fmt_int(r.n_cheaper)} / {fmt_int(r.n_dearer)}", fmt_factor(r.median_factor),
-             f"{fmt_factor(r.p25_factor)}-{fmt_factor(r.p75_factor)}",
-             f"{fmt_factor(r.p10_factor)}-{fmt_factor(r.p90_factor)}", fmt_factor(r.mean_log_factor)]
-            for r in ok.itertuples()]
-    rows += [[r.subset, r.price_type, fmt_int(r.n_models), "-", "-", "-", "-", f"{r.status}: {r.note}", "-"]
-             for r in summary[summary["status"] != "ok"].itertuples()]
-    out += [md_table(["subset", "price", "models", "price changed", "cheaper / dearer", "median x / year",
-                      "25-75%", "10-90%", "geometric mean"], rows, "llrrrrrrr"), "",
-            "Below 1: the model got dearer. The geometric mean weighs the few large moves that the median ignores.",
-            ""]
-    # the new-model trends on the same price definition (AA headline) and on the lowest provider price
-    frontier = trends[(trends["method"] == "frontier") & trends["variant"].isna() & (trends["ci_method"] == "ols")
-                      & (trends["quantity"] == "price") & (trends["price_type"] == "blended")
-                      & (trends["status"] == "ok")]
-    latest = sorted(frontier["snapshot"].unique())
-    if latest:
-        snap = latest[-1] if not any(s.startswith("aa-") for s in latest) else \
-            sorted(s for s in latest if s.startswith("aa-"))[-1]
-        part = frontier[frontier["snapshot"] == snap]
-        new_rows = []
-        for r in part.sort_values(["price_source", "subset", "band_low"], ascending=[True, False, True]).itertuples():
-            same = ok[(ok["subset"] == r.subset) & (ok["price_type"] == "blended")]
-            new_rows.append([r.subset, f"[{r.band_low:g}, {r.band_high:g}]", md_code(r.price_source),
-                             f"{fmt_factor(r.factor_per_year)} [{fmt_interval(r.ci_low, r.ci_high)}]",
-                             fmt_factor(same["median_factor"].iloc[0]) if len(same) else "-"])
-        out += [f"New-model trends (record-low frontier, blended price, snapshot {md_code(snap)}) next to the same-model "
-                "drift of the same subset: the frontier compares new models with older ones, each at its price on "
-                "the snapshot date; the same-model median says how much existing models' own prices moved.", "",
-                md_table(["subset", "MMLU-Pro (%)", "price", "new models: x / year [90% CI]",
-                          "same-model median x / year"], new_rows, "lllrr"), ""]
-    if len(per_model):
-        movers = per_model[(per_model["price_type"] == "blended") & per_model["changed"]]
-        out += [f"{len(movers)} models changed their blended headline price in the window; the largest moves "
-                "(first -> last price, USD per 1M tokens):", ""]
-        extremes = pd.concat([movers.nsmallest(3, "factor_per_year"), movers.nlargest(3, "factor_per_year")])
-        out += [md_table(["model", "open", "first", "last", "x / year (OLS)"],
-                         [[str(r.name), "yes" if r.open_weights else "no", fmt_number(r.first_price, 4),
-                           fmt_number(r.last_price, 4), fmt_factor(r.factor_per_year)]
-                          for r in extremes.drop_duplicates("model_id").itertuples()], "llrrr"), ""]
-    out += ["## Data drift between consecutive observation dates", "",
-            "Row-count changes of 10% or more, fields appearing or disappearing, null-rate jumps of 20 points or "
-            "more, a field going entirely null, and unit changes (fractions turning into percentages, or a median "
-            "moving 20-fold). An estimate that needs a field that went missing is skipped with a note, never "
-            "silently recomputed on what is left.", ""]
-    if drift.empty:
-        out += ["No drift between consecutive dates.", ""]
-    else:
-        out += [md_table(["date", "previous", "kind", "field", "warning"],
-                         [[str(r.observed_on), str(r.previous_on), r.kind, str(r.column) if pd.notna(r.column) else
-                           "-", r.message] for r in drift.itertuples()], "lllll"), ""]
-    return out
+def price_changes(inputs: ReportInputs) -> pd.DataFrame | None:
+    """Per model in two snapshots (same id, a lowest-across-providers price in each): the later / earlier price."""
+    dated = sorted((inputs.observed_on(s), s) for s in inputs.cleans if inputs.observed_on(s) is not None)
+    rows = []
+    for (_, a), (_, b) in zip(dated, dated[1:]):
+        def lowest(snapshot):
+            frame = inputs.cleans[snapshot].analysis
+            frame = frame[frame["price_source"].isin(["lowest_provider", "lowest_reported"])]
+            return frame.sort_values("observed_on").drop_duplicates("model_id", keep="last").set_index("model_id")
+        left, right = lowest(a), lowest(b)
+        both = left.index.intersection(right.index)
+        for model in both:
+            pa, pb = left.at[model, "blended_usd_per_mtok"], right.at[model, "blended_usd_per_mtok"]
+            if pd.notna(pa) and pd.notna(pb) and pa > 0:
+                rows.append({"model_id": model, "name": right.at[model, "name"], "snapshot_a": a, "price_a": pa,
+                             "snapshot_b": b, "price_b": pb, "change": pb / pa})
+    return pd.DataFrame(rows).sort_values(["change", "model_id"], ascending=[False, True], kind="mergesort",
+                                          ignore_index=True) if rows else None
 
 
-def quarantine_section(clean: CleanResult) -> list[str]:
-    summary, quarantine, warnings = clean.summary, clean.quarantine, clean.warnings
-    out = ["## Data quality: what was used and what was quarantined", "",
-           md_table(["table", "unit", "rows in", "used", "quarantined"],
-                    [[r.table, r.unit, r.rows_in, r.rows_used, r.rows_quarantined]
-                     for r in summary.itertuples(index=False)], "llrrr"), ""]
-    if not warnings.empty:
-        out += ["Warnings (kept, but worth knowing):", "",
-                md_table(["file", "record", "model", "rule"],
-                         [[w.file, fmt_int(w.record), w.model_name or "-", w.rule]
-                          for w in warnings.itertuples(index=False)]), ""]
-    if quarantine.empty:
-        return out + ["Nothing was quarantined.", ""]
-    reasons = quarantine.groupby(["stage", "table", "unit", "rule"], sort=True).size().reset_index(name="count")
-    out += ["Quarantined, by reason (every unit with its model, field and value is in `quarantine.csv`):", "",
-            md_table(["stage", "table", "unit", "rule", "count"],
-                     [list(map(str, r)) for r in reasons.itertuples(index=False)], "llllr"), ""]
-    return out
+def history_details(doc: Document, inputs: ReportInputs) -> None:
+    for name, tables in inputs.histories.items():
+        files, summary, drift = tables["files"], tables["same_model_summary"], tables["drift"]
+        doc.heading(f"Price history {md_code(name)}: price cuts on existing models", 3)
+        ok = summary[summary["status"] == "ok"]
+        days = int(summary["days"].dropna().max()) if summary["days"].notna().any() else None
+        doc.text(f"{len(files)} daily files, {files['observed_on'].min()} to {files['observed_on'].max()} (AA headline "
+                 "prices). For each model priced on the first and the last day, the annualised change of its own price "
+                 f"(> 1: it got cheaper). The window is {days} days long: single cuts are annualised, so the median "
+                 "is the number to read.")
+        doc.table(["subset", "price", "models", "changed", "cheaper / dearer", "median x / year", "25-75%"],
+                  [[r.subset, r.price_type, fmt_int(r.n_models), fmt_int(r.n_changed),
+                    f"{fmt_int(r.n_cheaper)} / {fmt_int(r.n_dearer)}", fmt_factor(r.median_factor),
+                    fmt_interval(r.p25_factor, r.p75_factor)] for r in ok.itertuples()], "llrrrrr")
+        doc.text(f"Data drift between consecutive dates: {len(drift)} warning(s) (listed in the appendix and in "
+                 f"`history/{md_escape(name)}/data_drift.csv`).")
 
 
-def corrections_section(corrections: pd.DataFrame, as_published: bool) -> list[str]:
-    head = ["## Data corrections", ""]
-    if as_published:
-        head += ["This run is `--as-published`: the documented corrections below were **not** applied.", ""]
-    if corrections.empty:
-        return head + ["No corrections are listed in `data/corrections.csv`.", ""]
-    rows = [[r.model_id, r.field, r.old or "", r.new or "", r.status, r.reason, r.source]
-            for r in corrections.itertuples(index=False)]
-    return head + [md_table(["model", "field", "old", "new", "status", "reason", "source"], rows), ""]
+def quality_details(doc: Document, inputs: ReportInputs) -> None:
+    doc.heading("Data quality", 3)
+    rows = []
+    for snapshot, clean in inputs.cleans.items():
+        for r in clean.summary.itertuples(index=False):
+            rows.append([snapshot, r.table, r.unit, fmt_int(r.rows_in), fmt_int(r.rows_used),
+                         fmt_int(r.rows_quarantined)])
+    doc.text("Rows in = used + quarantined, counted from the raw input (every quarantined unit with its reason is in "
+             "`quarantine.csv`; warnings, kept but worth knowing, in `warnings.csv`).")
+    doc.table(["snapshot", "table", "unit", "rows in", "used", "quarantined"], rows, "lllrrr")
+    dear = [(s, w) for s, c in inputs.cleans.items() for w in c.warnings.itertuples(index=False)
+            if "above the headline price" in str(w.rule)]
+    if dear:
+        doc.text(f"{len(dear)} model(s) whose lowest price across providers is above the headline (list) price: cheap "
+                 "hosts dropped them, so today's snapshot prices them dearer than when they were current (the "
+                 "`first_observed` price definition addresses this):")
+        doc.table(["snapshot", "model", "warning"], [[s, w.model_name or "-", w.rule] for s, w in dear[:15]], "lll")
 
 
-def inputs_section(meta: dict) -> list[str]:
-    out = ["## What was run, on what data", "",
-           md_table(["input", "role", "sha256"],
-                    [[md_code(i['path']), i["role"], md_code(i['sha256'])] for i in meta["inputs"]]), ""]
+def definitions_section(doc: Document) -> None:
+    doc.heading("Definitions", 2, "definitions")
+    doc.bullets([
+        "**x / year**: times cheaper per year, from the OLS slope of log price on release date, "
+        "`factor = base^(-slope x 365.25)`; the interval is the slope's interval transformed at its endpoints. "
+        "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months.",
+        "**Record low** (frontier): a model priced at most the lowest price of every model released before it "
+        "(same-day releases cheapest first; one model per set of weights: the cheapest of a model's reasoning-effort "
+        "variants in the band). **Typical model**: the OLS over every model of the band.",
+        "**Price definitions**: " + "; ".join(f"`{k}`: {v}" for k, v in PRICE_SOURCES.items()) + ".",
+        "**Flags**: *uninformative*: points spanning under 12 months, or an interval wider than three orders of "
+        "magnitude: printed, never in bold, left out of medians, ranges and geometric means; *selection*: with "
+        f"release dates shuffled, record lows fall at least this fast more than {SELECTION_P:.0%} of the time "
+        "(p = (b + 1) / (N + 1) over every shuffle); *fragile*: removing one model moves the factor more than "
+        "5-fold; *order*: the order of same-day releases alone moves it more than 1.5-fold; *range*: in simulations "
+        f"like this band, the 90% interval covered the true trend less than {COVERAGE_FLOOR:.0%} of the time, so it "
+        f"is a descriptive range; *stalled N mo*: the last point is N months (>= {STALLED_MONTHS}) before the "
+        f"snapshot's latest price; *G clusters*: fewer than {FEW_CLUSTERS} creators, no cluster-robust interval is "
+        "reliable.",
+        "**Hardware-adjusted factor** (`trends.csv`): the factor divided by the preset's hardware price-performance "
+        "gain (1.4x per year in the FutureTech preset), only for prices observed when the model was current "
+        "(`source_price`, monthly list prices): a same-date snapshot prices every model on today's hardware, and "
+        "dividing its trend again would count hardware twice.",
+    ])
+
+
+def appendix_section(doc: Document, inputs: ReportInputs) -> None:
+    doc.heading("Appendix: inputs, hashes and configuration")
+    meta = inputs.meta
+    doc.table(["input", "role", "sha256"], [[md_code(i["path"]), i["role"], md_code(i["sha256"])]
+                                             for i in meta["inputs"]])
     if meta.get("rejected_inputs"):
-        out += ["Files in the input folders that were **not read** (`--strict` makes this an error):", "",
-                md_table(["file", "why"], [[md_code(i["path"]), i["reason"]] for i in meta["rejected_inputs"]]), ""]
+        doc.text("Files in the input folders that were **not read** (`--strict` makes this an error):")
+        doc.table(["file", "why"], [[md_code(i["path"]), i["reason"]] for i in meta["rejected_inputs"]])
     for snapshot in meta.get("snapshots", []):
-        sources = snapshot.get("sources") or []
-        if sources:
-            out += [f"Snapshot {md_code(snapshot['name'])} was built from:", "",
-                    md_table(["raw file", "origin", "sha256"],
-                             [[s["file"], s.get("origin", ""), md_code(s['sha256'])] for s in sources]), ""]
-    out += ["Configuration (the preset as run):", "", "```json",
-            json.dumps({k: v for k, v in meta["preset"].items() if k != "published"}, indent=2, sort_keys=True,
-                       default=str), "```", "",
-            "Every row of every trend is in `trends.csv`, the points behind each trend in `points.csv`, the hashes of "
-            "every input and output, the package versions and the code version in `manifest.json`.", ""]
-    return out
+        if snapshot.get("sources"):
+            doc.text(f"Snapshot {md_code(snapshot['name'])} was built from:")
+            doc.table(["raw file", "origin", "sha256"], [[s["file"], s.get("origin", ""), md_code(s["sha256"])]
+                                                         for s in snapshot["sources"]])
+    for snapshot, clean in inputs.cleans.items():
+        if not clean.corrections.empty:
+            doc.text(f"Data corrections on {md_code(snapshot)}"
+                     + (" (this run is `--as-published`: none applied)" if meta.get("as_published") else "") + ":")
+            doc.table(["model", "field", "wrong value", "correct value", "status", "found", "reason"],
+                      [[r.model_id, r.field, r.old or "", r.new or "", r.status, r.found or "-", r.reason]
+                       for r in clean.corrections.itertuples(index=False)])
+        if not clean.quarantine.empty:
+            reasons = clean.quarantine.groupby(["stage", "table", "unit", "rule"], sort=True).size()
+            doc.text(f"Quarantined on {md_code(snapshot)}, by reason:")
+            doc.table(["stage", "table", "unit", "rule", "count"],
+                      [[*k, fmt_int(v)] for k, v in reasons.items()], "llllr")
+    for snapshot, paths in (inputs.resolution or {}).items():
+        conflicts = _read_table(paths["conflicts"])
+        if not conflicts.empty:
+            counts = conflicts.groupby(["field", "winner_source", "other_source"]).size()
+            doc.text(f"Sources of {md_code(snapshot)} that disagreed ({len(conflicts)}; every one in `conflicts.csv`):")
+            doc.table(["field", "value taken from", "overruled source", "models"],
+                      [[*k, fmt_int(v)] for k, v in counts.items()], "lllr")
+    for name, tables in inputs.histories.items():
+        drift = tables["drift"]
+        if not drift.empty:
+            doc.text(f"Data drift in the price history {md_code(name)}:")
+            doc.table(["date", "previous", "kind", "field", "warning"],
+                      [[str(r.observed_on), str(r.previous_on), r.kind, r.column if pd.notna(r.column) else "-",
+                        r.message] for r in drift.itertuples()])
+    doc.text("Configuration (the preset(s) as run):")
+    doc.code(json.dumps({k: v for k, v in meta["preset"].items() if k != "published"}, indent=2, sort_keys=True,
+                        default=str))
+    doc.text("Every row of every trend is in `trends.csv`, the points behind each in `points.csv`, the hashes of every "
+             "input and output, the package versions and the code version in `manifest.json`. Cite this run with "
+             "`CITATION.bib` (beside this report); the first screen's numbers are in `headline.json`.")
 
 
-def render_report(trends: pd.DataFrame, cleans: dict[str, CleanResult], meta: dict,
-                  figures: dict[str, Path] | None = None, diagnostics: pd.DataFrame | None = None,
-                  resolution: dict[str, dict[str, Path]] | None = None,
-                  histories: dict[str, dict[str, pd.DataFrame]] | None = None,
-                  breaks: pd.DataFrame | None = None) -> str:
-    """The whole report as markdown; ``cleans`` maps each snapshot to its cleaning result."""
-    figures = figures or {}
-    diagnostics = diagnostics if diagnostics is not None else pd.DataFrame(columns=["trend_id"])
-    status = trends.drop_duplicates("trend_id")["status"].value_counts().sort_index()
-    published = [PublishedValue.model_validate(p) for p in meta["preset"].get("published", [])]
-    lines = [f"# Inference price trends: {md_escape(meta['preset']['title'])}", "",
-             " · ".join(meta["attribution"]), "",
-             f"- Preset: {md_code(meta['preset']['name'])}"
-             + (f" (reference: {md_escape(meta['preset']['reference'])})" if meta["preset"].get("reference") else ""),
-             f"- Snapshots: {', '.join(f'`{s}`' for s in cleans)}",
-             f"- Data corrections: {'disabled (`--as-published`)' if meta['as_published'] else 'applied'}",
-             f"- Trends: {trends['trend_id'].nunique()} ({', '.join(f'{k}: {v}' for k, v in status.items())})",
-             ""]
-    skipped = trends[trends["status"] == "skipped"].drop_duplicates("trend_id")
-    if len(skipped):
-        lines += [f"**Skipped, not estimated ({len(skipped)} trends)**: the snapshot lacks what the method needs; "
-                  "nothing was estimated on other data in their place.", "",
-                  md_table(["snapshot", "preset", "trends", "why"],
-                           [[md_code(snap), preset, str(len(group)), note]
-                            for (snap, preset, note), group in skipped.groupby(["snapshot", "preset", "note"],
-                                                                                sort=True)], "llrl"), ""]
-    many = len(cleans) > 1
-    shown = trends[trends["status"] != "skipped"]  # listed once above, not as empty tables per method
-    for snapshot, clean in cleans.items():
-        section = []
-        section += frontier_section(shown, snapshot, figures, diagnostics)
-        section += hedonic_section(shown, snapshot, figures, diagnostics)
-        section += threshold_section(shown, snapshot)
-        section += decomposition_section(shown, snapshot, figures, diagnostics)
-        section += published_section(trends, snapshot, published, clean.corrections, meta["as_published"])
-        if f"figures/{snapshot}/summary.png" in figures:
-            section += ["## Every trend at a glance", ""] + figure(
-                figures, snapshot, "summary", "Figure: every trend with its interval and same-day-order range")
-        section += resolution_section((resolution or {}).get(snapshot))
-        section += quarantine_section(clean)
-        section += corrections_section(clean.corrections, meta["as_published"])
-        if many:
-            section = [f"# Snapshot {md_code(snapshot)}", ""] + [("#" + line if line.startswith("#") else line)
-                                                          for line in section]
-        lines += section
-    lines += vintage_section(trends, list(cleans), figures)
-    hardware = (meta["preset"].get("hardware_factor_per_year"), meta["preset"].get("hardware_source", ""))
-    lines += methods_section(trends, methods_selection(trends), figures, hardware)
-    lines += breaks_section(breaks)
-    for name, tables in (histories or {}).items():
-        lines += history_section(name, tables, trends)
-    lines += inputs_section(meta)
-    return "\n".join(lines)
+def _read_table(path) -> pd.DataFrame:
+    path = Path(path)
+    return pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_output(path)
 
 
-# --- HTML ----------------------------------------------------------------------------------------------------
-CSS = """
-body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d1d1f;
-  max-width:1180px;margin:0 auto;padding:24px 28px 60px;line-height:1.5;font-size:15px}
-h1{font-size:26px;margin:0 0 8px;line-height:1.25} h2{font-size:20px;margin-top:36px;border-bottom:1px solid #ddd;
-  padding-bottom:4px} h3{font-size:16px;margin-top:24px}
-table{border-collapse:collapse;margin:10px 0 16px;font-size:13px;display:block;overflow-x:auto;max-width:100%}
-th,td{border:1px solid #d9d9de;padding:4px 8px;vertical-align:top} th{background:#f3f4f6;text-align:left}
-td{white-space:normal} tr:nth-child(even) td{background:#fafafa}
-img{max-width:100%;height:auto;border:1px solid #eee;margin:8px 0 2px} code{font-size:12.5px;background:#f3f4f6;
-  padding:1px 4px;border-radius:3px} pre{background:#f6f8fa;padding:10px;overflow-x:auto;font-size:12px}
-p.caption{color:#555;font-size:13px;font-style:italic;margin:0 0 22px} a{color:#1b6ca8}
-"""
+# --- the whole report ---------------------------------------------------------------------------------------------
+def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
+    meta = inputs.meta
+    doc = Document(md_escape("How fast does LLM inference get cheaper? " + meta["preset"]["title"]))
+    code = meta.get("code") or {}
+    doc.text(" · ".join(md_escape(a) for a in meta["attribution"]))
+    doc.text(f"Preset {md_code(meta['preset']['name'])}; snapshots {', '.join(md_code(s) for s in inputs.cleans)}; "
+             f"data corrections {'off (`--as-published`)' if meta.get('as_published') else 'applied'}"
+             + (f"; code {md_code(str(code['git_commit'])[:12])}" if code.get("git_commit") else "") + ".")
+    numbers = headline(inputs)
+    found = reproductions(inputs)
+    answer_section(doc, inputs, numbers, found)
+    overview_section(doc, inputs, found)
+    doc.heading("Details")
+    for snapshot in inputs.cleans:
+        frontier_details(doc, inputs, snapshot)
+        hedonic_details(doc, inputs, snapshot)
+        threshold_details(doc, inputs, snapshot)
+        monthly_details(doc, inputs, snapshot)
+        decomposition_details(doc, inputs, snapshot)
+        if f"figures/{snapshot}/summary.png" in inputs.figures:
+            doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
+                       f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")
+    published_details(doc, inputs, found)
+    methods_details(doc, inputs)
+    breaks_details(doc, inputs)
+    vintage_details(doc, inputs)
+    history_details(doc, inputs)
+    quality_details(doc, inputs)
+    definitions_section(doc)
+    appendix_section(doc, inputs)
+    return doc, numbers
 
 
-def render_html(markdown_text: str, figures: dict[str, Path]) -> str:
-    """Self-contained HTML: every PNG embedded as a data URI, SVG links pointing at the run folder's files."""
-    body = markdown_to_html(markdown_text)
-
-    def embed(match: re.Match) -> str:
-        key = html.unescape(match.group(1))
-        if key in figures:
-            data = base64.b64encode(Path(figures[key]).read_bytes()).decode()
-            return f'src="data:image/png;base64,{data}"'
-        return match.group(0)
-
-    body = re.sub(r'src="([^"]+\.png)"', embed, body)
-    body = body.replace("<p><em>Figure: ", '<p class="caption"><em>Figure: ')
-    title = next((line[2:] for line in markdown_text.splitlines() if line.startswith("# ")), "Report")
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+def render_report(inputs: ReportInputs) -> tuple[str, str, dict]:
+    """``report.md``, ``report.html`` and ``headline.json``'s content."""
+    doc, numbers = build_report(inputs)
+    return render_markdown(doc), render_html(doc, inputs.figures), numbers

@@ -7,7 +7,10 @@ from pathlib import Path
 from prefect import get_run_logger
 
 from tasks.data.canonical import CanonicalTables
+import pandas as pd
+
 from tasks.data.clean import CleanResult, clean, read_corrections
+from tasks.data.first_observed import with_first_observed
 from tasks.platform.caching import cached_task
 from tasks.platform.io import read_parquet, read_tables, write_cached_parquet
 
@@ -34,3 +37,24 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
 
 def read_clean(paths: dict[str, Path]) -> CleanResult:
     return CleanResult(**{name: read_parquet(Path(path)) for name, path in paths.items()})
+
+
+@cached_task(name="first-observed", task_run_name="first-observed-prices")
+def first_observed_task(analysis_path: Path, earlier: list[Path]) -> Path:
+    """The analysis table with each model's price at first observation added (``tasks.data.first_observed``)."""
+    table = with_first_observed(read_parquet(analysis_path), [read_parquet(p) for p in earlier])
+    added = table[table["price_source"] == "first_observed"]
+    get_run_logger().info("first observed prices: %d models, %d from an earlier snapshot", len(added),
+                          int((added["observed_on"] < table["observed_on"].max()).sum()))
+    return write_cached_parquet(table, "clean", "analysis", {"table": "analysis", "first_observed": True})
+
+
+def add_first_observed(tracker, snapshots: list) -> None:
+    """Each snapshot that has earlier ones gets the ``first_observed`` price definition (in place)."""
+    dates = {s.name: read_parquet(s.analysis)["observed_on"].max() for s in snapshots}
+    for snapshot in snapshots:
+        earlier = [s.analysis for s in snapshots if pd.notna(dates[s.name]) and pd.notna(dates[snapshot.name])
+                   and dates[s.name] < dates[snapshot.name]]
+        if earlier:
+            snapshot.clean = {**snapshot.clean, "analysis": tracker.run(
+                "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",))}

@@ -23,7 +23,7 @@ from prefect.context import TaskRunContext
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.data.creators import read_creator_map
 from tasks.methods import registry
-from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit
+from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
 from tasks.methods.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
 from tasks.platform.io import read_parquet, write_cached_parquet
@@ -83,10 +83,11 @@ def fit_task(method: str):
         specs = plan_method(preset, method, snapshot, analysis, as_published)
         context = {"creators": read_creator_map(creators_path)
                    if creators_path is not None and Path(creators_path).exists() else None}
-        fits = [module.fit(as_published if spec.variant == AS_PUBLISHED else analysis, spec, context)
+        as_of = analysis["observed_on"].max() if "observed_on" in analysis else None  # the latest price observation
+        fits = [judge(module.fit(as_published if spec.variant == AS_PUBLISHED else analysis, spec, context), as_of)
                 for spec in specs]
         if hasattr(module, "derive"):
-            fits += module.derive(fits)
+            fits += [judge(fit, as_of) for fit in module.derive(fits)]
         code = task_code_hash(TaskRunContext.get().task.fn)
         tables = batch_tables(fits, code)
         statuses = tables["index"]["status"].value_counts().to_dict()

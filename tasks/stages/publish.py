@@ -59,8 +59,40 @@ def report_meta(config, run, snapshots: list[Snapshot], histories: dict) -> dict
         attribution += [line for line in attributions(["aa_site"]) if line not in attribution]
     return {"preset": combined_preset_meta(run.presets), "presets": [p.model_dump(mode="json") for p in run.presets],
             "as_published": config.as_published, "attribution": attribution, "inputs": records,
-            "rejected_inputs": run.not_read,
+            "rejected_inputs": run.not_read, "code": {k: v for k, v in code_version().items() if k != "source_sha256"},
             "snapshots": [{"name": s.name, "sources": snapshot_sources(s.item)} for s in snapshots]}
+
+
+def _bib(text: str) -> str:
+    """A BibTeX field value: braces and backslashes removed, so that no input can close the field."""
+    return " ".join(str(text).replace("\\", " ").replace("{", "(").replace("}", ")").split())
+
+
+def citation(run_id: str, meta: dict, report: dict[str, Path]) -> str:
+    """``CITATION.bib``: this run as a dataset, with its id, the code version and the sha256 of every input and of
+    the report, so that a number quoted from it can be traced to exactly these files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tool = version("inference-trends")
+    except PackageNotFoundError:
+        tool = "unknown"
+    code = meta.get("code") or {}
+    created = dt.datetime.now(dt.timezone.utc)
+    inputs = "; ".join(f"{r['path']} sha256:{r['sha256']}" for r in meta["inputs"] if r.get("sha256"))
+    note = (f"inference-trends {tool}, run {run_id}, preset {meta['preset']['name']}, code "
+            f"{code.get('git_commit') or 'unknown'}{' (uncommitted changes)' if code.get('git_dirty') else ''}; "
+            f"report.md sha256:{sha256_file(report['report.md'])}; inputs: {inputs}; "
+            f"{'; '.join(meta['attribution'])}")
+    key = "inference_trends_" + "".join(ch if ch.isalnum() else "_" for ch in run_id)
+    return (f"@misc{{{key},\n"
+            f"  title = {{{{How fast does LLM inference get cheaper? {_bib(meta['preset']['title'])}}}}},\n"
+            f"  author = {{{{inference-trends contributors}}}},\n"
+            f"  year = {{{created.year}}},\n"
+            f"  month = {{{created.month}}},\n"
+            f"  howpublished = {{Run {_bib(run_id)} of the inference-trends pipeline}},\n"
+            f"  note = {{{_bib(note)}}}\n"
+            "}\n")
 
 
 def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, dict]:
@@ -155,7 +187,8 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
         files[f"analysis/{snapshot.name}.parquet"] = snapshot.analysis
     texts = {"trends.csv": trends_csv(trends), "points.csv": points_csv(points),
              "diagnostics.csv": csv_text(read_parquet(outputs["diagnostics"]), float_digits=FLOAT_DIGITS),
-             "ATTRIBUTION.txt": "\n".join(meta["attribution"]) + "\n"}
+             "ATTRIBUTION.txt": "\n".join(meta["attribution"]) + "\n",
+             "CITATION.bib": citation(run_id, meta, report)}
     tables = {"quarantine.parquet": _combined(cleans, "quarantine"), "quarantine.csv": _combined(cleans, "quarantine"),
               "quarantine_summary.csv": _combined(cleans, "summary"),
               "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),

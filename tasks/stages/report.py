@@ -1,14 +1,16 @@
-"""Stage 7: the report, ``report.md`` and a self-contained ``report.html`` (``tasks.render.report``)."""
+"""Stage 7: the report, ``report.md``, a self-contained ``report.html`` and the first screen's numbers
+(``headline.json``), all from ``tasks.render.report``."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tasks.core.hashing import sha256_bytes
 from tasks.platform.caching import cached_task
 from tasks.platform.io import atomic_write_text, read_parquet
 from tasks.platform.settings import cache_dir
-from tasks.render.report import render_html, render_report
+from tasks.render.report import ReportInputs, render_report
 from tasks.stages.clean import read_clean
 
 
@@ -17,14 +19,19 @@ def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]
                 meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
                 histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
                 ) -> dict[str, Path]:
-    cleans = {snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}
-    history_tables = {name: {key: read_parquet(path) for key, path in paths.items()}
-                      for name, paths in (histories or {}).items()}
-    text = render_report(read_parquet(outputs["trends"]), cleans, meta, figures, read_parquet(outputs["diagnostics"]),
-                         resolution, history_tables, read_parquet(breaks_path) if breaks_path else None)
-    page = render_html(text, figures)
+    inputs = ReportInputs(
+        trends=read_parquet(outputs["trends"]), diagnostics=read_parquet(outputs["diagnostics"]),
+        cleans={snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}, meta=meta,
+        figures=figures, resolution=resolution or {},
+        histories={name: {key: read_parquet(path) for key, path in paths.items()}
+                   for name, paths in (histories or {}).items()},
+        breaks=read_parquet(breaks_path) if breaks_path else None)
+    text, page, numbers = render_report(inputs)
+    headline = json.dumps(numbers, indent=2, sort_keys=True, default=str) + "\n"
     folder = cache_dir() / "report"
     return {
         "report.md": atomic_write_text(folder / f"report-{sha256_bytes(text.encode())[:16]}.md", text),
         "report.html": atomic_write_text(folder / f"report-{sha256_bytes(page.encode())[:16]}.html", page),
+        "headline.json": atomic_write_text(folder / f"headline-{sha256_bytes(headline.encode())[:16]}.json",
+                                           headline),
     }

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import headline_price_source
 from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
 from tasks.methods.base import TrendSpec
+from tasks.render.figures import main_price_source
 
 
 def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
@@ -18,15 +18,22 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
     ``attribution``: every source behind the snapshot (a merged snapshot's prices and parameters come from sources
     that are not the models' own ``source``); default: the analysis table's sources."""
     attribution = attribution or attributions(analysis["source"].unique())
+    snapshot_rows = trends[trends["snapshot"] == snapshot]
     # skipped trends (the data lacks what they need) have nothing to draw
-    everything = trends[(trends["snapshot"] == snapshot) & trends["variant"].isna() & (trends["status"] != "skipped")]
+    everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
     trends = everything[everything["method"] != "frontier_geomean"]
     frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
-    source = headline_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
+    # each band's typical trend (the OLS over every model of the band), drawn beside its record lows when present
+    typical = snapshot_rows[(snapshot_rows["method"] == "frontier") & (snapshot_rows["variant"] == "typical")
+                            & (snapshot_rows["ci_method"] == "ols") & (snapshot_rows["status"] != "skipped")]
+    source = main_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
     jobs: list[tuple[dict, dict]] = []
     common = dict(snapshot=snapshot, attribution=attribution)
 
     def with_points(rows: pd.DataFrame) -> dict:
+        keys = ["subset", "quantity", "price_type", "price_source", "quality_measure"]
+        same = typical.merge(rows[keys].drop_duplicates(), on=keys, how="inner")["trend_id"]
+        rows = pd.concat([rows, typical[typical["trend_id"].isin(same)]]) if len(same) else rows
         return {"trends": rows, "points": points[points["trend_id"].isin(rows["trend_id"])]}
 
     price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
@@ -60,14 +67,15 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
     if specs:
         rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
         jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
-    if not trends.empty:
-        jobs.append((dict(common, name="summary"), {"trends": everything}))
+    if not trends.empty:  # every row of the snapshot: the figure picks its rows and says how many it leaves out
+        jobs.append((dict(common, name="summary"), {"trends": snapshot_rows}))
     if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
         null = replicates[(replicates["kind"] == "null") & replicates["trend_id"].isin(price["trend_id"])]
         jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
                           subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
-                                   f"models (no trend); red: observed; dotted: null median · blended price, {source}"
-                                   f" · {snapshot}"),
+                                   f"models (no trend), as shares of the usable shuffles (those with enough records "
+                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
+                                   f"blended price, {source} · {snapshot}"),
                      {"trends": price, "replicates": null}))
     return jobs
 
@@ -110,7 +118,7 @@ def draw(fields: dict, frames: dict):
     if name == "hedonic":
         return hedonic_figure(frames["analysis"], trends, fields["hedonic_specs"], attribution)
     if name == "summary":
-        return summary_figure(trends, attribution)
+        return summary_figure(trends, attribution, snapshot=fields["snapshot"])
     if name == "null":
         return null_figure(trends, frames["replicates"], attribution, fields["title"], fields["subtitle"])
     if name == "vintage":
