@@ -9,27 +9,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (
-    BAND_COLOURS,
-    MUTED,
-    RC,
-    WIDTH,
-    _band_title,
-    _fit_line,
-    _footer,
-    _header,
-    _log_axis,
-    _set_date_limits,
-    _set_log_limits,
-    _tidy_date_ticks,
-    _tidy_log_ticks,
-    factor_label,
-    fmt_factor,
-    fmt_factor_with_interval,
-    has_estimate,
-    is_uninformative,
-    status_reason,
-)
+from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, _band_title, _fit_line, _footer, _header, _log_axis,
+                                  _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
+                                  fmt_factor, fmt_factor_with_interval, has_estimate, is_uninformative, status_reason)
 
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"

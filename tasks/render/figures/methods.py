@@ -10,18 +10,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import BENCHMARKS, label
 from tasks.render.comparison import METHOD_LABELS, methods_selection
-from tasks.render.figures import (
-    MUTED,
-    RC,
-    WIDTH,
-    X_MAX,
-    X_MIN,
-    _factor_axis,
-    _footer,
-    _header,
-    fmt_factor,
-    is_uninformative,
-)
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+                                  is_uninformative)
 
 REFERENCES = [("frontier", 7, 28, "FutureTech 2025: 7-28x"), ("hedonic", 3, 4, "FutureTech 2025: 3-4x"),
               ("threshold", 9, 900, "Epoch AI 2025: 9-900x, median 46x"), ("threshold", 46, 46, ""),

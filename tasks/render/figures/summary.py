@@ -10,28 +10,9 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
-from tasks.core.vocabulary import (
-    BENCHMARKS,
-    PRICE_SOURCES,
-    PRICE_TYPES,
-    QUANTITIES,
-    label,
-    order,
-)
-from tasks.render.figures import (
-    MUTED,
-    RC,
-    WIDTH,
-    X_MAX,
-    X_MIN,
-    _factor_axis,
-    _footer,
-    _header,
-    fmt_factor,
-    has_estimate,
-    headline_price_source,
-    is_uninformative,
-)
+from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order)
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+                                  has_estimate, headline_price_source, is_uninformative)
 
 SUMMARY_GROUPS = [
     ("Geometric mean across bands (bootstrap interval)", lambda t: t.method == "frontier_geomean"),

@@ -6,18 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (
-    MUTED,
-    RC,
-    WIDTH,
-    X_MAX,
-    X_MIN,
-    _factor_axis,
-    _footer,
-    _header,
-    has_estimate,
-    is_uninformative,
-)
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, has_estimate,
+                                  is_uninformative)
 
 
 def _definition(source) -> str:
