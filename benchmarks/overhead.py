@@ -168,6 +168,7 @@ def bare(result_path: Path, out: Path) -> None:
 
     import pandas as pd
 
+    import tasks.render.report as report_module
     from flows.config import EstimateConfig
     from tasks.data.canonical import read_snapshot_meta
     from tasks.data.clean import clean, read_corrections
@@ -178,13 +179,19 @@ def bare(result_path: Path, out: Path) -> None:
     from tasks.data.sources import attributions
     from tasks.data.tables import csv_text
     from tasks.methods import registry
-    from tasks.methods.base import AS_PUBLISHED, FLOAT_DIGITS, TrendSpec, judge, points_csv, trends_csv
+    from tasks.methods.base import (
+        AS_PUBLISHED,
+        FLOAT_DIGITS,
+        TrendSpec,
+        judge,
+        points_csv,
+        trends_csv,
+    )
     from tasks.methods.breaks import breaks_table
     from tasks.methods.plan import plan_method
     from tasks.platform.settings import history_dir
     from tasks.render.figures import figure_bytes
     from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
-    import tasks.render.report as report_module
     from tasks.stages.prepare import Snapshot, prepare_run
 
     # the fit stage's and the publish stage's pure helpers, from their modules' source (those modules import Prefect)
@@ -226,11 +233,11 @@ def bare(result_path: Path, out: Path) -> None:
         with timed("clean"):  # as tasks.stages.clean.add_first_observed: earlier snapshots' first prices
             dates = {name: frame["observed_on"].max() for name, frame in analysis.items()}
             plain = dict(analysis)
-            for name in plain:
-                earlier = [plain[other] for other in plain if pd.notna(dates[other]) and pd.notna(dates[name])
+            for name, frame in plain.items():
+                earlier = [table for other, table in plain.items() if pd.notna(dates[other]) and pd.notna(dates[name])
                            and dates[other] < dates[name]]
                 if earlier:
-                    analysis[name] = with_first_observed(plain[name], earlier)
+                    analysis[name] = with_first_observed(frame, earlier)
                     counts["first_observed"] = counts.get("first_observed", 0) + 1
 
     with timed("fit"):
@@ -320,10 +327,9 @@ def flow(result_path: Path, argv: list[str]) -> None:
     from tasks.platform.settings import apply_environment_defaults
 
     apply_environment_defaults()  # what flows.cli.main does first, before anything imports Prefect
-    import flows.estimate as estimate
-    import flows.runtime as runtime
-    import tasks.platform.tracking as tracking
+    from flows import estimate, runtime
     from flows.cli import main
+    from tasks.platform import tracking
 
     marks["imported"] = time.time() - t0
 

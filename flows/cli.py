@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import logging
 import sys
@@ -78,6 +80,13 @@ def run(
     typer.echo(f"Results:  {summary['run_dir']}")
     typer.echo(f"  trends: {summary['trends']}")
     typer.echo(f"  report: {summary['report']}")
+    headline = Path(summary["run_dir"]) / "headline.json"
+    if headline.is_file():
+        from tasks.render.report import headline_lines
+
+        typer.echo("")
+        for line in headline_lines(json.loads(headline.read_text())):
+            typer.echo(line)
 
 
 @app.command()

@@ -407,6 +407,36 @@ def _left_out(note) -> str | None:
     return note.split(" left out (")[0].removeprefix("band(s) ")
 
 
+def headline_lines(numbers: dict) -> list[str]:
+    """The first screen in plain text, for the terminal: one line per answer and price definition."""
+    if not numbers.get("snapshot"):
+        return ["No frontier or hedonic estimate to answer from: see the report."]
+    lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
+             "x cheaper per year at constant quality:"]
+    titles = {"hedonic": "typical model (hedonic, open models)",
+              "frontier": "cheapest model per band (record lows, open, geometric mean)",
+              "typical_band": "typical model per band (geometric mean, no interval)"}
+    for kind, title in titles.items():
+        entries = [e for e in numbers["entries"] if e["kind"] == kind]
+        if not entries:
+            continue
+        lines.append(f"  {title}:")
+        for e in entries:
+            if e.get("factor_per_year") is None or e.get("status") not in ESTIMATED:
+                text = e.get("status") or "-"
+            else:
+                text = f"{fmt_factor(e['factor_per_year'])}x"
+                if e["status"] == "uninformative":
+                    text += " (uninformative)"
+                interval = fmt_interval(e.get("ci_low"), e.get("ci_high"))
+                if interval != "-":
+                    text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
+                if e.get("months_to_10x") is not None:
+                    text += f", 10x in {fmt_months(e['months_to_10x'])}"
+            lines.append(f"    {e['price_source']:<16} {text}")
+    return lines
+
+
 def _typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
     """The geometric mean of the typical-model bands per price source (informative bands only: none if any is not)."""
     rows = []
@@ -453,7 +483,7 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
         if any(c != "-" for c in cells[1:]):
             rows.append(cells)
     doc.table(["at constant quality", *[f"{ANSWER_HEADERS.get(s, s)} ({s})" for s in sources]],
-              rows, "l" + "r" * len(sources))
+              rows, "l" * (1 + len(sources)))  # text cells: they wrap
     doc.text("Bold: an informative estimate whose interval covers about as often as it says in simulation (else the "
              "interval is called a *range*, with its simulated coverage). The typical-model-per-band row has no interval "
              "(the bands share models, and no joint resampling is run for it); each band's interval is in the table "
