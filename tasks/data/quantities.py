@@ -37,7 +37,7 @@ def at_precision(values) -> np.ndarray:
     """``values`` rounded to ``SIGNIFICANT_DIGITS`` significant digits (NaN stays NaN)."""
     values = np.asarray(values, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        magnitude = np.where(values > 0, np.floor(np.log10(np.abs(values))), 0)
+        magnitude = np.where(values != 0, np.floor(np.log10(np.abs(values))), 0)
     scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
     return np.where(np.isfinite(values) & (values != 0), np.round(values * scale) / scale, values)
 

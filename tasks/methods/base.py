@@ -208,7 +208,7 @@ class Estimate:
 # first price observed for a model, a monthly list price. A same-date snapshot (lowest_reported, lowest_provider,
 # aa_headline) prices every model on today's hardware: dividing its trend by the hardware gain would count hardware
 # progress twice, so it gets no hardware-adjusted factor.
-OBSERVED_AT_RELEASE = frozenset({"source_price", "first_observed", "list_price"})
+OBSERVED_AT_RELEASE = frozenset({"source_price", "list_price"})  # first_observed: observed in 2025-26 for models of 2023
 
 
 def hardware_adjusted(spec: TrendSpec, factor: float | None) -> float | None:
