@@ -34,6 +34,7 @@ from tasks.core.hashing import sha256_bytes, sha256_file
 from tasks.data.ingest import detect_format
 from tasks.data.ingest.aa import ingest_api
 from tasks.data.ingest.common import date_in_name
+from tasks.platform.io import read_tables
 from tasks.platform.settings import shared_data_dir
 
 KEY = "sk-test-LEAKCHECK-1234567890"
@@ -469,7 +470,7 @@ def test_fetch_aa_flow_end_to_end(prefect_harness, aa_server, out_dir, caplog, c
             logger.setLevel(level)
     assert summary["attempts"] == 2 and summary["models"] == 3 and len(aa_server.requests) == 2
     assert summary["row_counts"]["models"] == 3 and summary["row_counts"]["prices"] == 3
-    tables = CanonicalTables.read_cached({k: Path(v) for k, v in summary["canonical"].items()})
+    tables = read_tables(CanonicalTables, {k: Path(v) for k, v in summary["canonical"].items()})
     assert sorted(tables.models.model_id) == ["acme-large", "acme-small", "acme-tiny"]
     assert set(tables.models.source) == {f"aa_api/{Path(summary['path']).name}"}
     flow_run_id = state.state_details.flow_run_id

@@ -371,8 +371,9 @@ def test_bundled_snapshot_rows(mapping):
     assert "without 5 reasoning model(s)" in fewer.loc[("blended", "ols", "ols"), "note"]
 
 
-def test_report_section_shows_every_method_and_the_reasoning_effect():
-    from tasks.render.report import hedonic_section
+def test_report_section_shows_every_interval_few_clusters_and_the_reasoning_effect():
+    from tasks.render.document import Document, render_markdown
+    from tasks.render.report import ReportInputs, hedonic_details
 
     frame = clustered_frame(groups=7)
     frame["reasoning"] = pd.array([True, False, None, False] * 12, dtype="boolean")
@@ -382,9 +383,16 @@ def test_report_section_shows_every_method_and_the_reasoning_effect():
     fits = [fit_hedonic(frame, s) for s in (spec, without)]
     trends = finalise_trends([f.rows for f in fits])
     diagnostics = pd.DataFrame([f.diagnostics_row() for f in fits])
-    text = "\n".join(hedonic_section(trends, "toy", {}, diagnostics))
+    doc = Document("t")
+    hedonic_details(doc, ReportInputs(trends=trends, diagnostics=diagnostics, cleans={}, meta={}), "toy")
+    text = render_markdown(doc)
     main = trends[trends.variant.isna()].set_index(["estimator", "ci_method"])
-    assert f"| blended | lowest_reported | mmlu_pro | 48 | {main.loc[('ols', 'ols'), 'factor_per_year']:.2f} |" in text
-    assert "| 7 |" in text and "G = 7 per sample" in text and "wild cluster bootstrap interval is the one to read" in text
-    assert "### Without reasoning models" in text and "Leaving out the 12 reasoning model(s)" in text
-    assert "(n 48 -> 36)" in text
+    ols = main.loc[("ols", "ols")]
+    row = next(line for line in text.splitlines() if line.startswith("| lowest_reported · blended | mmlu_pro | all |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[3] == "48" and cells[4] == f"{ols['factor_per_year']:.2f}x"
+    assert cells[9] == "7" and "7 clusters" in cells[-1]  # fewer than 10 creators: flagged, never "the" interval
+    assert cells[10] == f"{ols['loo_min_factor']:.2f}-{ols['loo_max_factor']:.2f}"  # leave one creator out
+    assert "no cluster-robust interval is reliable" in text and "the one to read" not in text
+    assert any(line.startswith("| lowest_reported · blended | mmlu_pro | without reasoning (12 out) | 36 |")
+               for line in text.splitlines())

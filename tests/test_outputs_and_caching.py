@@ -20,9 +20,10 @@ def test_trend_ids_are_stable_unique_and_readable():
     ids = [s.trend_id for s in specs]
     # frontier: 3 bands x 3 price types x 2 subsets; decomposition: 4 quantities x 3 bands (open models);
     # each of those again with half-open bands; the common-sample decomposition: 3 quantities x 3 bands;
-    # hedonic: 3 price types x 2 control sets, again without reasoning models (variant no_reasoning)
+    # hedonic: 3 price types x 2 control sets, again without reasoning models (variant no_reasoning); the price
+    # frontier again as the typical model of each band and without reasoning models (variants typical, no_reasoning)
     main_frontier = 3 * 3 * 2 + 4 * 3
-    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2
+    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2 + 2 * (3 * 3 * 2)
     again = [s.trend_id for s in plan_trends(preset, "futuretech-2025-07", {"lowest_reported"})]
     assert ids == again
     assert any(i.startswith("frontier-open-mmlu_pro_30_50-price-blended-lowest_reported-") for i in ids)
@@ -40,7 +41,7 @@ def test_plan_uses_only_available_price_sources():
     both = plan_trends(preset, "x", {"lowest_reported", "lowest_provider"})
     # parameter counts do not depend on a price source; everything else is planned once per source
     main_frontier = 2 * 18 + 6 + 2 * 6
-    assert len(both) == 2 * main_frontier + 2 * 9 + 2 * 2 * 6
+    assert len(both) == 2 * main_frontier + 2 * 9 + 2 * 2 * 6 + 2 * (2 * 18)  # + typical and no_reasoning
 
 
 def row(trend: TrendSpec, status: str = "ok", note: str | None = None, **values):
