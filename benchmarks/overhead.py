@@ -6,16 +6,21 @@
    ``PREFECT_HOME`` (the user's cache and Prefect database are not touched);
 3. ``flow_warm``: the same command again without ``--refresh-cache`` (every task served from cache).
 
-Each way runs in its own subprocess. The flow runs are the command line itself (``flows.cli.main``, what
-``python -m flows`` calls) with timers wrapped around, not inside, the project's code: the temporary API's
-``start``/``stop``, ``StageTracker.run``/``map`` (per stage: the task run with its Prefect bookkeeping, cache key
-and cache lookup), and the flow body's first and last calls (``prepare_run``, ``publish``). Task runs and cache hits
-come from the run's ``manifest.json``.
+Each way runs in its own subprocess, on a copy of the checkout's code and bundled data taken at the start (so that
+an edit made meanwhile in a shared checkout does not turn the warm rerun into a recomputation; ``--live``: the
+checkout itself). The flow runs are the command line itself (``flows.cli.main``, what ``python -m flows`` calls)
+with timers wrapped around, not inside, the project's code: the temporary API's ``start``/``stop``,
+``StageTracker.run``/``map`` (per stage: the task runs with their Prefect bookkeeping, cache keys and cache
+lookups), and the flow body's first and last calls (``prepare_run``, ``publish``). Task runs and cache hits come
+from the run's ``manifest.json``. The bare script takes the few pure helpers that live in Prefect-importing modules
+(``preset_for``, ``batch_tables``, ``collect``, ``report_meta``, the history store's readers) from their source
+(``borrow``), so it runs the flow's code without Prefect. All three ways must produce the same ``trends.csv`` bytes.
 
 Targets (issue "Step 9"): warm rerun <= 0.3 x cold; cold flow <= 1.5 x (bare script + the temporary API's start-up).
 
-Run: ``.venv/bin/python benchmarks/overhead.py`` (a few minutes on 2 cores); results in
-``benchmarks/results/overhead.json``, a short table on the console.
+Run: ``.venv/bin/python benchmarks/overhead.py [--label TEXT] [--keep] [--live]`` (about 7 minutes on 2 cores);
+results in ``benchmarks/results/overhead.json`` (the previous results' totals kept under ``previous``), a short
+table on the console.
 """
 
 from __future__ import annotations
@@ -500,8 +505,12 @@ def run_flow(tmp: Path, env: dict, name: str, refresh: bool) -> dict:
     first_flow_line = next((at for at, line in child["lines"] if "flow run" in line.lower()), None)
     manifest = json.loads((out / "manifest.json").read_text())
     states: dict[str, int] = {}
+    by_stage: dict[str, list[int]] = {}
     for record in manifest["tasks"]:
         states[record["state"]] = states.get(record["state"], 0) + 1
+        entry = by_stage.setdefault(record["stage"], [0, 0])
+        entry[0] += 1
+        entry[1] += record["state"] == "Cached"
     summary = next((line for _, line in child["lines"] if re.search(r"\d+ task runs, \d+ served from cache", line)),
                    "")
     trends = (out / "trends.csv").read_text(encoding="utf-8")
@@ -526,6 +535,7 @@ def run_flow(tmp: Path, env: dict, name: str, refresh: bool) -> dict:
         "task_runs": len(manifest["tasks"]),
         "served_from_cache": states.get("Cached", 0),
         "task_states": states,
+        "task_runs_by_stage": {stage: {"runs": runs, "cached": cached} for stage, (runs, cached) in by_stage.items()},
         "cli_summary": summary.strip(),
         "trends_sha256": __import__("hashlib").sha256(trends.encode()).hexdigest(),
     }

@@ -383,3 +383,16 @@ def test_plan_takes_a_price_source_the_vocabulary_does_not_know_yet():
     jobs = plan_figures(trends, points, pd.DataFrame({"source": ["test"]}), "snap-a", [], None, ATTRIBUTION)
     names = [fields["name"] for fields, _ in jobs]
     assert "frontier_open" in names
+
+
+def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
+    from tasks.core.vocabulary import fmt_factor_with_interval
+    from tasks.render.figures import factor_label
+
+    # before: "34.8x / year [6.54-185]" above the panel, though that interval covered 58% in simulation
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0, coverage=0.58) == "34.8x / year, range 6.54-185 (covers 58%)"
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0, coverage=0.88) == "34.8x / year [6.54-185]"
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0) == "34.8x / year [6.54-185]"
+    row = pd.Series({"factor_per_year": 51.9, "ci_low": 5.31, "ci_high": 508.0, "status": "ok",
+                     "coverage_ols": 0.224})
+    assert factor_label(row) == "51.9x / year, range 5.31-508 (covers 22%)"

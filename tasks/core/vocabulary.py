@@ -72,7 +72,20 @@ def fmt_interval(low, high) -> str:
     return f"{fmt_factor(low)}-{fmt_factor(high)}"
 
 
-def fmt_factor_with_interval(factor, low, high, unit: str = "x / year") -> str:
-    """``8.77x / year [0.95-81.3]``: the factor, its unit, its interval."""
+# a 90% interval that covers the truth less often than this in simulation is printed as a descriptive *range*
+COVERAGE_FLOOR = 0.75
+
+
+def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None) -> str:
+    """``8.77x / year [0.95-81.3]``: the factor, its unit, its interval; ``8.77x / year, range 0.95-81.3 (covers
+    58%)`` where the interval's simulated ``coverage`` is below ``COVERAGE_FLOOR``."""
     interval = fmt_interval(low, high)
-    return f"{fmt_factor(factor)}{unit}" + ("" if interval == "-" else f" [{interval}]")
+    if interval == "-":
+        return f"{fmt_factor(factor)}{unit}"
+    try:
+        coverage = float(coverage)
+    except (TypeError, ValueError):
+        coverage = math.nan
+    if math.isfinite(coverage) and coverage < COVERAGE_FLOOR:
+        return f"{fmt_factor(factor)}{unit}, range {interval} (covers {coverage:.0%})"
+    return f"{fmt_factor(factor)}{unit} [{interval}]"

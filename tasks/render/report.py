@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.stats import geometric_mean
-from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor, fmt_interval,
-                                   headline_price_source, label)
+from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
+                                   fmt_interval, headline_price_source, label)
 from tasks.data.clean import CleanResult
 from tasks.data.tables import read_csv_output
 from tasks.methods.base import ESTIMATED
@@ -34,7 +34,6 @@ from tasks.render.comparison import METHOD_LABELS, REFERENCE_TEXT, WHAT, methods
 from tasks.render.document import Document, render_html, render_markdown
 from tasks.render.markup import Md, md_code, md_escape
 
-COVERAGE_FLOOR = 0.75  # a 90% interval that covers the truth less often than this in simulation is a "range"
 STALLED_MONTHS = 12  # a band whose last record is older than this has stalled
 FEW_CLUSTERS = 10  # below this many creators no cluster-robust interval is reliable
 SELECTION_P = 0.10  # a frontier trend that selection alone produces this often is not distinguishable from it

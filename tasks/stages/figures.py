@@ -43,7 +43,7 @@ def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, a
     index = read_parquet(outputs["index"])
     hedonic = [TrendSpec.model_validate_json(text) for text in index.loc[index["method"] == "hedonic", "spec"]]
     jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, hedonic,
-                        read_parquet(outputs["replicates"]), attribution)
+                        read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]))
     return _draw_all(jobs)
 
 

@@ -54,7 +54,8 @@ ESTIMATE_STATUSES = ("ok", "uninformative")
 # --- helpers -------------------------------------------------------------------------------------------------
 def factor_label(row) -> str:
     """``8.77x / year [0.95-81.3]`` (vocabulary's formatter); prefixed "uninformative: " for such an estimate."""
-    text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high)
+    text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high,
+                                    coverage=getattr(row, "coverage_ols", None))
     return f"uninformative: {text}" if is_uninformative(row) else text
 
 

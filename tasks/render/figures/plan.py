@@ -12,13 +12,18 @@ from tasks.render.figures import main_price_source
 
 def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
                  hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
-                 attribution: list[str] | None = None) -> list[tuple[dict, dict]]:
+                 attribution: list[str] | None = None, diagnostics: pd.DataFrame | None = None
+                 ) -> list[tuple[dict, dict]]:
     """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out.
 
     ``attribution``: every source behind the snapshot (a merged snapshot's prices and parameters come from sources
     that are not the models' own ``source``); default: the analysis table's sources."""
     attribution = attribution or attributions(analysis["source"].unique())
     snapshot_rows = trends[trends["snapshot"] == snapshot]
+    if diagnostics is not None and "coverage_ols" in diagnostics and "coverage_ols" not in snapshot_rows:
+        # the simulated coverage of each OLS interval: a poorly covering one is labelled a range
+        coverage = diagnostics[["trend_id", "coverage_ols"]].drop_duplicates("trend_id")
+        snapshot_rows = snapshot_rows.merge(coverage, on="trend_id", how="left")
     # skipped trends (the data lacks what they need) have nothing to draw
     everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
     trends = everything[everything["method"] != "frontier_geomean"]
