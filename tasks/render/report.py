@@ -136,6 +136,16 @@ def scope(row) -> str:
     return f"{measure} {fmt_band(row)}".strip()
 
 
+def time_text(row) -> str:
+    """``8.6 / 28 mo``: months to halve and to fall 10-fold (an estimate that gets dearer: "never")."""
+    if not is_estimated(row):
+        return "-"
+    halve, tenfold = months_to(row["factor_per_year"], 2), months_to(row["factor_per_year"], 10)
+    if tenfold is None:
+        return "never" if pd.notna(row["factor_per_year"]) and row["factor_per_year"] <= 1 else "-"
+    return f"{fmt_months(halve).removesuffix(' mo')} / {fmt_months(tenfold)}"
+
+
 def is_estimated(row) -> bool:
     return row["status"] in ESTIMATED
 
@@ -561,10 +571,10 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
                                     na_position="first", kind="mergesort").iterrows():
         method = row["method"] + (" (typical)" if row["variant"] == "typical" else "")
         rows.append([method, row["snapshot"], f"{row['price_source']} · {row['price_type']}", row["subset"],
-                     scope(row), factor_text(row), interval_text(inputs, row), fmt_int(row["n"]),
+                     scope(row), factor_text(row), interval_text(inputs, row), time_text(row), fmt_int(row["n"]),
                      published.get(row["trend_id"], "-"), flags(inputs, row)])
-    doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "n", "published",
-               "flags"], rows, "lllllrrrrl")
+    doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "halves / 10x in", "n",
+               "published", "flags"], rows, "lllllrrrrrl")
 
 
 # --- the details --------------------------------------------------------------------------------------------
