@@ -504,9 +504,12 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
             "--bootstrap", "2000")
     process = _command(*args, env=env)
     state = tmp_path / "home" / "temporary-api.json"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a loaded machine (CI) can take minutes to start the API and ingest
     while not (state.exists() and (tmp_path / "cache" / "canonical").exists()) and time.monotonic() < deadline:
-        time.sleep(0.5)  # the temporary API is up and the flow is working
+        if process.poll() is not None:  # it ended before it could be stopped: say how
+            pytest.fail(f"the run ended (exit {process.returncode}) before SIGTERM: {process.communicate()[1][-2000:]}")
+        time.sleep(0.2)  # the temporary API is up and the flow is working
+    assert state.exists(), "the run did not start its temporary API within 300 s"
     server = json.loads(state.read_text())["server"]["pid"]
     process.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
@@ -518,8 +521,10 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
     assert not Path(f"/proc/{server}").exists() and not state.exists()
 
     process = _command(*args, env=env)  # SIGKILL: the server dies with its run, the next run cleans up
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while not state.exists() and time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the run ended (exit {process.returncode}) before SIGKILL: {process.communicate()[1][-2000:]}")
         time.sleep(0.2)
     server = json.loads(state.read_text())["server"]["pid"]
     time.sleep(3)
