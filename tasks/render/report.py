@@ -908,6 +908,36 @@ def history_details(doc: Document, inputs: ReportInputs) -> None:
                  f"`history/{md_escape(name)}/data_drift.csv`).")
 
 
+def resolution_details(doc: Document, inputs: ReportInputs) -> None:
+    """How a merged snapshot's sources were joined: match rates, precedence, disagreements, doubtful joins."""
+    from tasks.data.resolve import (CONFLICT_FIELDS, DATE_TOLERANCE_DAYS, FIELD_PRECEDENCE, SCORE_SOURCES,
+                                    match_summary)
+
+    for snapshot, paths in (inputs.resolution or {}).items():
+        matches, conflicts = _read_table(paths["matches"]), _read_table(paths["conflicts"])
+        doc.heading(f"Sources and entity resolution: {md_code(snapshot)}", 3)
+        doc.text("The first source's models are the snapshot's models; the others are joined to them by the committed "
+                 "crosswalk, then by id, then by a normalised name key, then as reasoning-effort variants of one set "
+                 "of weights (a price or parameter count then applies to every variant, a score to none).")
+        doc.table(["source", "models", "matched", "match rate", "how", "doubtful"],
+                  [[r.source, fmt_int(r.models), fmt_int(r.matched), f"{r.match_rate:.0%}", r.by_method,
+                    fmt_int(r.doubtful)] for r in match_summary(matches).itertuples(index=False)], "lrrrlr")
+        doc.text("Precedence where sources disagree (first non-empty value wins): "
+                 + md_escape("; ".join(f"{field}: {' > '.join(order)}" for field, order in FIELD_PRECEDENCE.items()))
+                 + f". Scores come from {md_escape(', '.join(SCORE_SOURCES))} only (evaluations from different "
+                 f"harnesses are not mixed). Disagreements are recorded for {md_escape(', '.join(CONFLICT_FIELDS))} "
+                 f"(dates more than {DATE_TOLERANCE_DAYS} days apart; counts more than 1% apart); their counts are in "
+                 "the appendix, every one in `conflicts.csv`.")
+        doubtful = matches[(matches["method"] == "ambiguous")
+                           | matches["note"].fillna("").str.startswith("doubtful")].drop_duplicates("source_id")
+        if not doubtful.empty:
+            doc.text(f"Doubtful joins: listed, not applied ({len(doubtful)}; the first 25 here; accept one by adding a "
+                     "row to `data/crosswalk.csv`):")
+            doc.table(["source", "source id", "name", "why"],
+                      [[r.source, r.source_id, r.source_name, r.note or r.method]
+                       for r in doubtful.head(25).itertuples(index=False)])
+
+
 def quality_details(doc: Document, inputs: ReportInputs) -> None:
     doc.heading("Data quality", 3)
     rows = []
@@ -1033,6 +1063,7 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     breaks_details(doc, inputs)
     vintage_details(doc, inputs)
     history_details(doc, inputs)
+    resolution_details(doc, inputs)
     quality_details(doc, inputs)
     definitions_section(doc)
     appendix_section(doc, inputs)
