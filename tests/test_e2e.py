@@ -135,10 +135,12 @@ def test_every_figure_is_drawn(first):
 def test_report_is_complete_and_self_contained(first):
     folder = Path(first["run_dir"])
     text = (folder / "report.md").read_text()
-    for heading in ("## Record-low frontier by quality band", "## Hedonic regression",
-                    "## What is causing the trend", "## Published vs reproduced", "## Data quality",
-                    "## Data corrections", "## What was run, on what data"):
+    for heading in ("## The answer", "## Every estimate at a glance", "### Record-low frontier by quality band",
+                    "### Hedonic regression", "### What is causing the trend", "### Published vs reproduced",
+                    "### Data quality", "## Definitions", "## Appendix: inputs, hashes and configuration"):
         assert heading in text, heading
+    assert text.index("## The answer") < text.index("## Every estimate at a glance") < text.index("## Details")
+    assert "Data corrections on `futuretech-2025-07`" in text and "CITATION.bib" in text
     for name in FIGURES:
         assert f"(figures/futuretech-2025-07/{name}.png)" in text
     assert "(figures/methods/methods.png)" in text  # frontier and hedonic side by side
@@ -239,14 +241,24 @@ def test_every_bundled_snapshot_and_the_vintage_comparison(both):
     assert sources == {"futuretech-2025-07": {"lowest_reported", "aa_headline"},
                        "aa-2026-07": {"lowest_provider", "aa_headline"}}
     report = (folder / "report.md").read_text()
-    assert "# Vintage comparison" in report and "| aa-2026-07: lowest | aa-2026-07: headline |" in report
-    assert "## Sources and entity resolution" in report and "Doubtful joins" in report
+    assert "### Vintage comparison" in report
+    assert "| aa-2026-07: lowest_provider | aa-2026-07: first_observed | aa-2026-07: aa_headline |" in report
+    assert "### Sources and entity resolution: `aa-2026-07`" in report and "Doubtful joins" in report
+    # the answer on the latest data, each price definition side by side, with its numbers in headline.json
+    headline = json.loads((folder / "headline.json").read_text())
+    assert headline["snapshot"] == "aa-2026-07"
+    hedonic = {e["price_source"]: e for e in headline["entries"] if e["kind"] == "hedonic"}
+    assert set(hedonic) == {"lowest_provider", "first_observed", "aa_headline"}
+    row = trends[(trends.trend_id == hedonic["aa_headline"]["trend_id"]) & (trends.ci_method == "ols")
+                 & (trends.estimator == "ols")].iloc[0]
+    assert hedonic["aa_headline"]["factor_per_year"] == pytest.approx(row.factor_per_year)
+    assert (folder / "price_changes.csv").exists() and "@misc{" in (folder / "CITATION.bib").read_text()
     assert (folder / "figures" / "vintage" / "vintage.png").stat().st_size > 20_000
     attribution = (folder / "ATTRIBUTION.txt").read_text()
     for line in ("Data: Artificial Analysis", "Data: Epoch AI (CC-BY)", "LLM-Stats (CC-BY-4.0)", "models.dev"):
         assert line in attribution, line
     # every method side by side; a method without its benchmark is skipped with a note, never silently absent
-    assert "# Methods side by side" in report and "# Structural breaks" in report
+    assert "### Methods side by side" in report and "### Structural breaks" in report
     assert (folder / "figures" / "methods" / "methods.png").stat().st_size > 20_000
     monthly = trends[trends.method == "monthly_cheapest"]
     assert set(monthly.snapshot) == snapshots
