@@ -238,8 +238,8 @@ def test_every_bundled_snapshot_and_the_vintage_comparison(both):
     frontier = trends[(trends.method == "frontier") & (trends.quantity == "price") & trends.variant.isna()
                       & trends.status.ne("skipped")]
     sources = frontier.groupby("snapshot").price_source.apply(set).to_dict()
-    assert sources == {"futuretech-2025-07": {"lowest_reported", "aa_headline"},
-                       "aa-2026-07": {"lowest_provider", "aa_headline"}}
+    assert sources == {"futuretech-2025-07": {"lowest_reported", "first_observed", "aa_headline"},
+                       "aa-2026-07": {"lowest_provider", "first_observed", "aa_headline"}}
     report = (folder / "report.md").read_text()
     assert "### Vintage comparison" in report
     assert "| aa-2026-07: lowest_provider | aa-2026-07: first_observed | aa-2026-07: aa_headline |" in report
