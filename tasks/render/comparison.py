@@ -97,9 +97,9 @@ def method_paragraph(method: str, rows: pd.DataFrame, all_rows: pd.DataFrame) ->
                              f"{caveat}.")
     if method == "hedonic":
         sentences.append("No selection on the outcome: its OLS and HC3 intervals cover at about their nominal "
-                         "rate in the test suite's simulation (the creator-clustered ones are wider when models of "
-                         "one family move together); it is the estimate to cite for a quality-adjusted price trend, "
-                         "with the caveat that the quality control is one benchmark.")
+                         "rate in the test suite's simulation. Models of one lab move together, and with fewer than "
+                         "10 creators no cluster-robust interval is reliable: read the leave-one-creator-out range "
+                         "beside it. The quality control is one benchmark.")
     if method == "monthly_cheapest" and len(ok):
         sentences.append("Consecutive months repeat the same cheapest model, so its n overstates the evidence; "
                          "a16z's own price table is not published, so it is not checked against their data.")
