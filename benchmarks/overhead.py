@@ -479,7 +479,7 @@ def run_bare(tmp: Path, env: dict) -> dict:
         raise SystemExit(f"bare run failed: see {tmp / 'bare.log'}")
     inner = json.loads((tmp / "bare.json").read_text())
     stages = inner["stages_s"]
-    return {"total_s": child["wall_s"], "load_average_1m_before": load,
+    return {"total_s": child["wall_s"], "load_average_1m_before": load, "load_average_1m_after": os.getloadavg()[0],
             "python_start_and_imports_s": child["wall_s"] - inner["in_process_s"] + inner["import_s"],
             "stages_s": stages, "counts": inner["counts"], "prefect_imported": inner["prefect_imported"],
             "prefect_modules": inner["prefect_modules"], "trends_sha256": inner["trends_sha256"]}
@@ -516,7 +516,7 @@ def run_flow(tmp: Path, env: dict, name: str, refresh: bool) -> dict:
     trends = (out / "trends.csv").read_text(encoding="utf-8")
     return {
         "command": "python -m flows " + " ".join(a if a != str(out) else "<tmp>" for a in argv),
-        "total_s": child["wall_s"], "load_average_1m_before": load,
+        "total_s": child["wall_s"], "load_average_1m_before": load, "load_average_1m_after": os.getloadavg()[0],
         "phases_s": {
             "python_start_and_imports": offset + marks["imported"],
             "cli_and_checks_before_api": marks["api_start_start"] - marks["imported"],
