@@ -86,7 +86,7 @@ class Quarantine(pa.DataFrameModel):
 
     stage: Series[str] = pa.Field(isin=["ingest", "clean"])
     table: Series[str]
-    unit: Series[str] = pa.Field(isin=["record", "model", "score", "price", "value"])
+    unit: Series[str] = pa.Field(isin=["record", "model", "score", "price", "value", "run"])
     model_id: Series[str] = pa.Field(nullable=True)
     name: Series[str] = pa.Field(nullable=True)
     field: Series[str] = pa.Field(nullable=True)
@@ -100,6 +100,60 @@ class Quarantine(pa.DataFrameModel):
         strict = True
         coerce = True
         ordered = True
+
+
+class RunTable(pa.DataFrameModel):
+    """Benchmark runs after cleaning (``tasks.data.runs``): one row per usable run, with its model's name, licence,
+    open-weights flag and release date (null for a run priced from a list-price history, which needs none)."""
+
+    model_id: Series[str]
+    name: Series[str]
+    license: Series[str] = pa.Field(nullable=True)
+    open_weights: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    release_date: Series[pa.DateTime] = pa.Field(nullable=True)
+    benchmark: Series[str]
+    record: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    input_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    output_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_in_input: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    epochs: Series[float] = pa.Field(nullable=True, gt=0)
+    cost_usd: Series[float] = pa.Field(nullable=True, gt=0)
+    price_source: Series[str] = pa.Field(nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    source: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "benchmark", "source"]
+
+    @pa.dataframe_check(error="a reported-cost run is dated at its model's release: it needs a release date")
+    def reported_cost_dated(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["cost_usd"].isna() | df["release_date"].notna()
+
+
+class RunPrices(pa.DataFrameModel):
+    """The monthly list prices that cost the benchmark runs (``tasks.data.runs``): both prices positive."""
+
+    model_id: Series[str]
+    observed_on: Series[pa.DateTime]
+    input_usd_per_mtok: Series[float] = pa.Field(gt=0)
+    output_usd_per_mtok: Series[float] = pa.Field(gt=0)
+    source: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "observed_on", "source"]
 
 
 class QuarantineSummary(pa.DataFrameModel):

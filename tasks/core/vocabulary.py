@@ -14,6 +14,7 @@ PRICE_SOURCES: dict[str, str] = {
     "first_observed": "lowest price across providers when the project's data first observed the model",
     "aa_headline": "Artificial Analysis' headline (list) price",
     "source_price": "the source's own price (provider unspecified)",
+    "list_price": "the model's list price, as a monthly price history records it (dated at each month)",
 }
 PRICE_TYPES: dict[str, str] = {"blended": "blended 3:1", "input": "input", "output": "output",
                                "mean_in_out": "mean of input and output"}
@@ -23,11 +24,16 @@ QUANTITIES: dict[str, str] = {
     "total_params": "fewest total parameters",
     "price_per_active_param": "price per active parameter",
     "price_per_total_param": "price per total parameter",
+    "cost_per_run": "cost of one run of a benchmark (tokens spent x prices)",
+    "tokens_per_run": "tokens one run of a benchmark spends",
+    "price_per_token": "price per token of a run (its cost / its tokens)",
 }
 BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond",
                               "math_500": "MATH-500", "math_level_5": "MATH level 5", "humaneval": "HumanEval",
                               "arena_elo": "Chatbot Arena Elo", "scicode": "SciCode", "hle": "Humanity's Last Exam",
-                              "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025"}
+                              "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025",
+                              "aime": "AIME (Epoch AI, one-shot)", "swe_bench_verified": "SWE-bench Verified",
+                              "arc_agi_1": "ARC-AGI-1", "aa_intelligence_index": "AA Intelligence Index"}
 SUBSETS: dict[str, str] = {"open": "open-weights models", "all": "all models (open and proprietary)"}
 STATUSES = ("ok", "insufficient", "skipped")
 
