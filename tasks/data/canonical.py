@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
 
-from schemas.canonical import CANONICAL_TABLES, IngestIssues, empty
+from schemas.canonical import CANONICAL_TABLES, OPTIONAL_TABLES, IngestIssues, Runs, empty
 from tasks.data.tables import csv_text, read_csv_output
 from tasks.data.parsing import ParseError, parse_bool
 from schemas.validation import validate
@@ -22,6 +22,8 @@ class CanonicalTables:
     benchmarks: pd.DataFrame
     prices: pd.DataFrame
     ingest_issues: pd.DataFrame
+    # optional: benchmark runs (tokens spent, or a reported cost per run); most sources have none
+    runs: pd.DataFrame = field(default_factory=lambda: empty(Runs))
 
     def validated(self, where: str) -> "CanonicalTables":
         """Each table checked against its schema (errors name ``where``, the table, row and column)."""
@@ -47,9 +49,12 @@ class CanonicalTables:
             "benchmarks": ["model_id", "benchmark", "source"],
             "prices": ["model_id", "provider", "observed_on", "source"],
             "ingest_issues": ["file", "record", "column", "rule"],
+            "runs": ["model_id", "benchmark", "source"],
         }
         files = {}
         for name in self.table_names():
+            if name in OPTIONAL_TABLES and getattr(self, name).empty:
+                continue  # snapshots without runs keep exactly the files they always had
             table = getattr(self, name).sort_values(order[name], kind="mergesort", na_position="first")
             files[f"{name}.csv"] = csv_text(table.reset_index(drop=True))
         return files
@@ -62,8 +67,8 @@ def read_snapshot(folder: Path) -> CanonicalTables:
     for name in CanonicalTables.table_names():
         path = folder / f"{name}.csv"
         if not path.exists():
-            if name == "ingest_issues":
-                tables[name] = empty(IngestIssues)
+            if name == "ingest_issues" or name in OPTIONAL_TABLES:
+                tables[name] = empty(CANONICAL_TABLES[name])
                 continue
             raise FileNotFoundError(f"snapshot {folder} has no {name}.csv")
         frame = read_csv_output(path)

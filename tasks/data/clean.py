@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from schemas.analysis import AnalysisTable, CorrectionsLog, Quarantine, QuarantineSummary, SCORE_COLUMNS
+from schemas.analysis import (AnalysisTable, CorrectionsLog, Quarantine, QuarantineSummary, RunPrices, RunTable,
+                              SCORE_COLUMNS)
 from schemas.canonical import AGGREGATE_PROVIDERS, BENCHMARK_UNITS, PRICE_TYPES
 from tasks.data.canonical import CanonicalTables
 from tasks.data.tables import format_csv_value
 from tasks.data.parsing import ParseError, parse_bool, parse_iso_date, parse_number
 from tasks.data.providers import is_hosting_provider, provider_category
+from tasks.data.runs import clean_runs
 from schemas.validation import validate
 
 CORRECTABLE_FIELDS = {
@@ -59,8 +61,12 @@ class CleanResult:
     summary: pd.DataFrame
     corrections: pd.DataFrame
     warnings: pd.DataFrame  # what the adapters took but flagged (e.g. duplicate names given distinct ids)
+    # benchmark runs and the list prices that cost them (tasks.data.runs; empty for sources without runs)
+    runs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RunTable.to_schema().columns)))
+    run_prices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(RunPrices.to_schema().columns)))
 
-    TABLES = ("analysis", "quarantine", "summary", "corrections", "warnings")
+    TABLES = ("analysis", "quarantine", "summary", "corrections", "warnings", "runs", "run_prices")
 
 
 # --- corrections ---------------------------------------------------------------------------------------------
@@ -314,12 +320,19 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
                                              na_position="first").reset_index(drop=True)
     analysis = validate(AnalysisTable, analysis, "analysis table")
 
+    runs, run_prices, run_quarantine, run_warnings = clean_runs(tables.runs, models, bad_models, tables.prices)
+    for row in run_quarantine:
+        _q(quarantine, **row)
     quarantine_frame = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)
     quarantine_frame = validate(Quarantine, quarantine_frame, "quarantine")
     summary = _summary(tables, quarantine_frame, long_prices=len(long), scores=len(scores))
     warnings = tables.ingest_issues[tables.ingest_issues["action"] == "warning"]
-    warnings = pd.concat([warnings, dearer_than_headline(analysis)], ignore_index=True)
-    return CleanResult(analysis, quarantine_frame, summary, corrections_log, warnings.reset_index(drop=True))
+    frames = [warnings, dearer_than_headline(analysis)]
+    if run_warnings:
+        frames.append(pd.DataFrame(run_warnings, columns=warnings.columns))
+    warnings = pd.concat(frames, ignore_index=True)
+    return CleanResult(analysis, quarantine_frame, summary, corrections_log, warnings.reset_index(drop=True), runs,
+                       run_prices)
 
 
 def dearer_than_headline(analysis: pd.DataFrame) -> pd.DataFrame:
@@ -388,7 +401,7 @@ def _summary(tables: CanonicalTables, quarantine: pd.DataFrame, long_prices: int
     ingest_q = quarantine[quarantine["stage"] == "ingest"]
     rejected_records = int((ingest_q["unit"] == "record").sum())
     ingest_values = ingest_q[ingest_q["unit"] == "value"]
-    at_ingest = {name: int((ingest_values["table"] == name).sum()) for name in ("benchmarks", "prices")}
+    at_ingest = {name: int((ingest_values["table"] == name).sum()) for name in ("benchmarks", "prices", "runs")}
     at_ingest["models"] = len(ingest_values) - sum(at_ingest.values())  # model fields (and any unattributed)
     models = len(tables.models)
     dropped_models = int((clean_q["unit"] == "model").sum())
@@ -405,6 +418,10 @@ def _summary(tables: CanonicalTables, quarantine: pd.DataFrame, long_prices: int
         ("benchmarks", "score", scores_in, scores_in - scores_q, scores_q),
         ("prices", "price", prices_in, prices_in - prices_q, prices_q),
     ]
+    if len(tables.runs) or at_ingest["runs"]:  # benchmark runs (an optional table: only sources that have them)
+        runs_in = len(tables.runs) + at_ingest["runs"]
+        runs_q = int((clean_q["table"] == "runs").sum()) + at_ingest["runs"]
+        rows.append(("runs", "run", runs_in, runs_in - runs_q, runs_q))
     frame = pd.DataFrame(rows, columns=["table", "unit", "rows_in", "rows_used", "rows_quarantined"])
     if int(frame["rows_quarantined"].sum()) != len(quarantine):
         raise AssertionError(f"quarantine summary counts {int(frame['rows_quarantined'].sum())} rows, the "

@@ -291,7 +291,8 @@ def resolve(sources: list[CanonicalTables], crosswalk: pd.DataFrame) -> Resoluti
     issues = pd.concat([f for f in issue_frames if not f.empty], ignore_index=True) if any(
         not f.empty for f in issue_frames) else empty(IngestIssues)
     tables = CanonicalTables(models=merged_models, benchmarks=benchmarks.reset_index(drop=True),
-                             prices=prices.reset_index(drop=True), ingest_issues=issues)
+                             prices=prices.reset_index(drop=True), ingest_issues=issues,
+                             runs=spine.runs)  # benchmark runs: the spine's (keyed by its model ids)
     conflict_frame = pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS).drop_duplicates().sort_values(
         ["model_id", "field", "other_source", "other_value"], kind="mergesort").reset_index(drop=True)
     field_sources = pd.DataFrame(filled, columns=FIELD_SOURCE_COLUMNS).sort_values(

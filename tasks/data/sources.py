@@ -7,6 +7,8 @@ from collections.abc import Iterable
 # source prefix (the adapter's format, the part of a ``source`` value before '/') -> attribution line
 ATTRIBUTION: dict[str, str] = {
     "futuretech": "Data: Artificial Analysis (via the MIT FutureTech July 2025 dataset, Gundlach et al.)",
+    "futuretech_runs": "Data: Epoch AI (CC-BY) benchmark runs, Artificial Analysis and ARC Prize (via the MIT "
+                       "FutureTech 2026 dataset, Gundlach et al.)",
     "aa_site": "Data: Artificial Analysis",
     "aa_api": "Data: Artificial Analysis",
     "models_dev": "Data: models.dev (MIT licence)",

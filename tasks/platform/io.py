@@ -127,4 +127,5 @@ def read_tables(cls, paths: dict[str, Path]):
     """The dataclass ``cls`` of frames back from ``write_tables``' paths."""
     import dataclasses
 
-    return cls(**{f.name: read_parquet(Path(paths[f.name])) for f in dataclasses.fields(cls)})
+    return cls(**{f.name: read_parquet(Path(paths[f.name])) for f in dataclasses.fields(cls)
+                  if f.name in paths or (f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING)})

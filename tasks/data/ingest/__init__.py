@@ -16,6 +16,7 @@ ADAPTERS: dict[str, str] = {
     "snapshot": "tasks.data.ingest.snapshot",
     "epoch_prices": "tasks.data.ingest.epoch_prices",
     "user_csv": "tasks.data.ingest.user_csv",
+    "futuretech_runs": "tasks.data.ingest.futuretech_runs",  # before futuretech: its files share the AA columns
     "futuretech": "tasks.data.ingest.futuretech",
     "aa_api": "tasks.data.ingest.aa_api",
     "aa_site": "tasks.data.ingest.aa_site",

@@ -9,7 +9,7 @@ from tasks.data.canonical import is_snapshot_folder, read_snapshot
 FORMAT = "snapshot"
 sniff_any = is_snapshot_folder
 SNAPSHOT_FILES = ("models.csv", "benchmarks.csv", "prices.csv", "ingest_issues.csv", "snapshot.json", "resolution.csv",
-                  "conflicts.csv", "field_sources.csv")
+                  "conflicts.csv", "field_sources.csv", "runs.csv")
 
 
 def members(path: Path) -> list[Path]:
