@@ -88,6 +88,10 @@ class TrendSpec(BaseModel):
     hardware_factor: float | None = None
     # frontier: one candidate per set of weights (the cheapest reasoning-effort variant in the band)
     one_per_weights: bool = True
+    # benchmark_cost (tasks/methods/benchmark_cost.py): how cache tokens are charged, and the clip of the score
+    # before its logit
+    cache_rule: Literal["authors", "components"] = "authors"
+    logit_clip: tuple[float, float] = (0.005, 0.995)
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
@@ -379,7 +383,8 @@ def nan_to_none(value):
 # --- preset sections: what every method's section is made of ----------------------------------------------------
 Subset = Literal["open", "all"]
 PriceType = Literal["blended", "input", "output", "mean_in_out"]
-PriceSource = Literal["lowest_reported", "lowest_provider", "first_observed", "aa_headline", "source_price"]
+PriceSource = Literal["lowest_reported", "lowest_provider", "first_observed", "aa_headline", "source_price",
+                      "list_price"]
 LogBase = Literal["10", "e"]
 
 

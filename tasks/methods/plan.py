@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from schemas.canonical import BENCHMARK_UNITS
 from tasks.methods import registry
 from tasks.methods.base import AS_PUBLISHED, TrendSpec
 
@@ -24,7 +25,10 @@ def available_measures(analysis: pd.DataFrame) -> set[str]:
 
 
 def needed_measures(spec: TrendSpec) -> list[str]:
-    return [m for m in (spec.quality_measure, *spec.controls) if m]
+    """The benchmarks a trend needs scores of: its quality measure and its benchmark controls (a derived control
+    such as ``logit_score``, a transform of the quality measure, needs nothing more)."""
+    return [m for m in (spec.quality_measure, *spec.controls) if m and (m == spec.quality_measure
+                                                                         or m in BENCHMARK_UNITS)]
 
 
 def mark_missing(specs: list[TrendSpec], snapshot: str, measures: set[str] | None) -> list[TrendSpec]:
