@@ -64,6 +64,35 @@ def batch_tables(fits: list[TrendFit], code_sha256: str) -> dict[str, pd.DataFra
     }
 
 
+def read_context(paths: dict) -> dict:
+    """The context files of a batch: the creator mapping (CSV), or cleaned tables (Parquet); an absent one is None."""
+    context = {}
+    for name, path in paths.items():
+        if path is None or not Path(path).exists():
+            context[name] = None
+        elif name == "creators":
+            context[name] = read_creator_map(path)
+        else:
+            context[name] = read_parquet(Path(path))
+    return context
+
+
+def context_paths(method: str, snapshot, creators_path: Path | None, published_here: bool) -> dict[str, Path]:
+    """The context files ``method`` reads (its ``CONTEXT``): only those key its cache. Cleaned tables (``runs``,
+    ``run_prices``) come from the snapshot's cleaning, and from its cleaning as published when a preset publishes
+    values for it."""
+    paths = {}
+    for name in getattr(registry()[method], "CONTEXT", ()):
+        if name == "creators":
+            paths[name] = creators_path
+        elif name in snapshot.clean:
+            paths[name] = snapshot.clean[name]
+            published = snapshot.as_published_clean or {}
+            if published_here and name in published:
+                paths[f"{name}_as_published"] = published[name]
+    return {name: path for name, path in paths.items() if path is not None}
+
+
 def _run_name(parameters: dict) -> str:
     preset = parameters["preset"]
     return f"fit[{parameters['snapshot']} · {preset.name} · {parameters['method']}]"
@@ -76,16 +105,17 @@ def fit_task(method: str):
 
     @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(module.__name__,))
     def fit_batch(method: str, preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None,
-                  creators_path: Path | None = None) -> dict[str, Path]:
-        """Plan and fit every trend of ``method`` for ``preset`` on one snapshot."""
+                  context_paths: dict | None = None) -> dict[str, Path]:
+        """Plan and fit every trend of ``method`` for ``preset`` on one snapshot. ``context_paths``: the shared
+        files the method reads (``CONTEXT``), by name; ``<name>_as_published`` for the data as published."""
         analysis = read_parquet(analysis_path)
         as_published = read_parquet(as_published_path) if as_published_path is not None else None
         specs = plan_method(preset, method, snapshot, analysis, as_published)
-        context = {"creators": read_creator_map(creators_path)
-                   if creators_path is not None and Path(creators_path).exists() else None}
+        context = read_context(context_paths or {})
+        published_context = {name: context.get(f"{name}_as_published", context.get(name)) for name in context}
         as_of = analysis["observed_on"].max() if "observed_on" in analysis else None  # the latest price observation
-        fits = [judge(module.fit(as_published if spec.variant == AS_PUBLISHED else analysis, spec, context), as_of)
-                for spec in specs]
+        fits = [judge(module.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED else
+                      module.fit(analysis, spec, context), as_of) for spec in specs]
         if hasattr(module, "derive"):
             fits += [judge(fit, as_of) for fit in module.derive(fits)]
         code = task_code_hash(TaskRunContext.get().task.fn)
@@ -108,10 +138,9 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None,
         for preset in presets:
             published_here = any(p.snapshot == snapshot.name for p in preset.published)
             for method in preset.methods():
-                wants = getattr(registry()[method], "CONTEXT", ())  # only the files the method reads key its cache
                 args = (method, preset_for(preset, method), snapshot.name, snapshot.analysis,
                         snapshot.as_published if published_here else None,
-                        creators_path if "creators" in wants else None)
+                        context_paths(method, snapshot, creators_path, published_here))
                 labels = (f"snapshot:{snapshot.name}", f"preset:{preset.name}", f"method:{method}")
                 submissions.append((f"fit[{snapshot.name} · {preset.name} · {method}]", fit_task(method), args,
                                     labels))

@@ -74,13 +74,14 @@ def load_snapshot(tracker, item: RunInput, corrections: Path, apply_fixes: bool,
     elif item.format == "snapshot" and (item.path / "resolution.csv").exists():
         resolution = {"matches": item.path / "resolution.csv", "conflicts": item.path / "conflicts.csv"}
     clean = tracker.run("clean", clean_task, canonical, corrections, apply_fixes, labels=labels)
-    as_published = None
+    as_published, as_published_clean = None, None
     if apply_fixes and published_here:
-        as_published = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels)["analysis"]
+        as_published_clean = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels)
+        as_published = as_published_clean["analysis"]
     # every source whose data reached the snapshot: the rows' sources, and sources that filled fields in a merge
     lines = attributions(read_parquet(clean["analysis"])["source"].unique())
     extra = read_snapshot_meta(item.path).get("attribution", []) if item.format == "snapshot" else []
     if resolution and item.format != "snapshot":
         extra = attributions(contributing_sources(read_parquet(resolution["matches"])))
     lines += [line for line in extra if line not in lines]
-    return Snapshot(item, canonical, clean, as_published, resolution, lines)
+    return Snapshot(item, canonical, clean, as_published, resolution, lines, as_published_clean)

@@ -178,6 +178,7 @@ class Snapshot:
     as_published: Path | None = None  # the analysis table without corrections (published values on it)
     resolution: dict[str, Path] | None = None  # matches and conflicts of a merge
     attribution: list[str] | None = None
+    as_published_clean: dict[str, Path] | None = None  # every table of the cleaning as published (runs included)
 
     @property
     def name(self) -> str:
