@@ -392,12 +392,22 @@ def headline(inputs: ReportInputs) -> dict:
                variant=None))
     add("typical_band", "typical model per band (OLS over every open model of the band, geometric mean)",
         _typical_geomeans(here))
-    cost = select(here, method="benchmark_cost", variant=None)
-    for row in cost.itertuples():
-        out["entries"].append({"kind": "benchmark_cost", "what": f"cost of one {row.quality_measure} run",
-                               "price_source": row.price_source, "trend_id": row.trend_id, "status": row.status,
-                               "factor_per_year": _number(row.factor_per_year), "ci_low": _number(row.ci_low),
-                               "ci_high": _number(row.ci_high), "n": _number(row.n)})
+    # the cost of one benchmark run: its own snapshot (the authors' runs data), the latest that has estimates
+    cost = main[(main["method"] == "benchmark_cost") & main["variant"].isna() & main["status"].isin(ESTIMATED)
+                & (main["quantity"] == "cost_per_run")]
+    if len(cost):
+        dated = sorted((inputs.observed_on(s) or pd.Timestamp.min, s) for s in cost["snapshot"].unique())
+        cost = cost[cost["snapshot"] == dated[-1][1]]
+    for _, row in cost.sort_values(["quality_measure", "subset"]).iterrows():
+        out["entries"].append({
+            "kind": "benchmark_cost", "snapshot": row["snapshot"], "subset": row["subset"],
+            "what": f"{label(BENCHMARKS, row['quality_measure'])}, {row['subset']} models",
+            "price_source": row["price_source"], "trend_id": row["trend_id"], "status": row["status"],
+            "factor_per_year": _number(row["factor_per_year"]), "ci_low": _number(row["ci_low"]),
+            "ci_high": _number(row["ci_high"]), "n": _number(row["n"]),
+            "interval": str(interval_text(inputs, row)),
+            "interval_is_range": str(interval_text(inputs, row)).startswith("range"),
+            "months_to_10x": _number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None})
     thresholds = select(main, method="threshold", variant=None)
     for snap, group in thresholds.groupby("snapshot", sort=True):
         ok = group[group["status"] == "ok"]["factor_per_year"]
@@ -501,8 +511,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     costs = [e for e in entries if e["kind"] == "benchmark_cost"]
     if costs:
         parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
-        lines.append("**Cost of one benchmark run** (tokens actually spent x prices, Pareto frontier): "
-                     + "; ".join(parts) + ".")
+        lines.append(f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x "
+                     "prices, Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
     else:
         lines.append("**Cost of one benchmark run** (tokens actually spent x prices): not in this run (the "
                      "`futuretech-2026` preset on the authors' 2026 data estimates it).")
