@@ -434,7 +434,8 @@ def headline_lines(numbers: dict) -> list[str]:
              "x cheaper per year at constant quality:"]
     titles = {"hedonic": "typical model (hedonic, open models)",
               "frontier": "cheapest model per band (record lows, open, geometric mean)",
-              "typical_band": "typical model per band (geometric mean, no interval)"}
+              "typical_band": "typical model per band (geometric mean, no interval)",
+              "benchmark_cost": "cost of one benchmark run (Pareto frontier, score controlled)"}
     for kind, title in titles.items():
         entries = [e for e in numbers["entries"] if e["kind"] == kind]
         if not entries:
@@ -452,7 +453,8 @@ def headline_lines(numbers: dict) -> list[str]:
                     text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
                 if e.get("months_to_10x") is not None:
                     text += f", 10x in {fmt_months(e['months_to_10x'])}"
-            lines.append(f"    {e['price_source']:<16} {text}")
+            name = e["what"] if kind == "benchmark_cost" else e["price_source"]
+            lines.append(f"    {name:<16} {text}")
     return lines
 
 
