@@ -479,6 +479,7 @@ def test_changed_helper_recomputes_exactly_its_dependents(light_first, work, lig
 def test_dask_fan_out_gives_the_same_trends(prefect_harness, work, tiny_preset):
     """The fan-out on a local Dask cluster (prefect-dask, worker processes) gives byte-identical results."""
     tiny = tiny_preset  # Dask costs about a second per task here: a few trends make the point
+    before = os.environ.get("PREFECT_API_URL")
     threads = run(work, "tiny-threads", preset=str(tiny), figures=False)
     summary = run(work, "dask", preset=str(tiny), figures=False, task_runner="dask", refresh_cache=True)
     fits = [r for r in summary["tasks"] if r["stage"] == "fit"]
@@ -487,3 +488,6 @@ def test_dask_fan_out_gives_the_same_trends(prefect_harness, work, tiny_preset):
     assert {r["flow_run_id"] for r in fits} != {summary["flow_run_id"]} and len({r["flow_run_id"] for r in fits}) == 1
     assert (Path(summary["run_dir"]) / "trends.csv").read_bytes() == (
         Path(threads["run_dir"]) / "trends.csv").read_bytes()
+    # the workers' API address is not left behind: a later command of this process starts its own API (CI failed
+    # when the SIGTERM test's run inherited the harness address and never started one)
+    assert os.environ.get("PREFECT_API_URL") == before

@@ -86,9 +86,15 @@ def _logs(serve_dir: Path) -> str:
 
 
 def run_deployment(client: httpx.Client, name: str, parameters: dict, timeout: float = 300) -> dict:
-    deployment = client.get(f"/deployments/name/{name}").json()
-    run = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": parameters}).json()
-    return wait_for(client, run["id"], timeout)
+    found = client.get(f"/deployments/name/{name}")
+    assert found.status_code == 200, f"deployment {name}: {found.status_code} {found.text[:2000]}"
+    for attempt in range(5):  # a server under load may answer 5xx (its database busy) once: the client retries
+        created = client.post(f"/deployments/{found.json()['id']}/create_flow_run", json={"parameters": parameters})
+        if created.status_code < 500:
+            break
+        time.sleep(2 * (attempt + 1))
+    assert created.status_code == 201, f"create_flow_run of {name}: {created.status_code} {created.text[:2000]}"
+    return wait_for(client, created.json()["id"], timeout)
 
 
 def wait_for(client: httpx.Client, flow_run_id: str, timeout: float = 300) -> dict:

@@ -12,6 +12,7 @@ Per-trend lineage survives the batching: the batch writes an index (trend_id -> 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -146,8 +147,9 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None,
                                     labels))
     if config is None or config.task_runner != "dask":
         return tracker.map("fit", submissions)
-    results, records, repairs = fit_on_dask.with_options(task_runner=dask_runner(config))(
-        submissions, tracker.refresh_cache)
+    with api_address_for_workers():
+        results, records, repairs = fit_on_dask.with_options(task_runner=dask_runner(config))(
+            submissions, tracker.refresh_cache)
     tracker.records += records
     tracker.repairs += repairs
     # new objects: the batches' paths go on to the collect task as data, not as the subflow's result (a task input
@@ -155,15 +157,30 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None,
     return [{name: Path(str(path)) for name, path in batch.items()} for batch in results]
 
 
-def dask_runner(config):
-    """prefect-dask's runner: an existing cluster's address, or a local cluster of one process per core."""
+@contextlib.contextmanager
+def api_address_for_workers():
+    """Dask workers are other processes: without an API address each would start a temporary API of its own.
+    They inherit the environment when they start, so ``PREFECT_API_URL`` names this run's API (the temporary one
+    included) while the Dask subflow runs, and is restored afterwards: a later command in the same process (a test
+    session, a served deployment) must not inherit a server that has stopped."""
     from prefect.client.orchestration import get_client
-    from prefect_dask import DaskTaskRunner
 
-    # Dask workers are other processes: without an API address each would start a temporary API of its own.
-    # Point them at this run's API (the temporary one included); they inherit the environment at start.
+    before = os.environ.get("PREFECT_API_URL")
     with get_client(sync_client=True) as client:
         os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+
+
+def dask_runner(config):
+    """prefect-dask's runner: an existing cluster's address, or a local cluster of one process per core."""
+    from prefect_dask import DaskTaskRunner
+
     if config.dask_address:
         return DaskTaskRunner(address=config.dask_address)
     return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "threads_per_worker": 1,
