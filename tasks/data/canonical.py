@@ -39,7 +39,10 @@ class CanonicalTables:
         return [f.name for f in fields(CanonicalTables)]
 
     def row_counts(self) -> dict[str, int]:
-        return {name: int(len(getattr(self, name))) for name in self.table_names()}
+        """Rows per table; an optional table only when it has rows (the snapshots of sources without benchmark
+        runs keep the counts, and so the bytes, they had before the runs table existed)."""
+        return {name: int(len(getattr(self, name))) for name in self.table_names()
+                if name not in OPTIONAL_TABLES or len(getattr(self, name))}
 
     # --- bundled snapshot CSVs ---------------------------------------------------------------------------
     def snapshot_files(self) -> dict[str, str]:
