@@ -47,8 +47,8 @@ def run(
         None, "--corrections", help="Corrections file (default data/corrections.csv)."),
     refresh_cache: bool = typer.Option(False, "--refresh-cache", help="Recompute every task (ignore the cache)."),
     task_runner: str = typer.Option(
-        "threads", "--task-runner", help="Run the one-task-per-trend fan-out on 'threads' (default) or 'dask' "
-        "(prefect-dask: a local cluster, or --dask-address)."),
+        "threads", "--task-runner", help="Run the fit stage (one task per snapshot x preset x method) on 'threads' "
+        "(default) or 'dask' (prefect-dask: a local cluster, or --dask-address)."),
     dask_address: Optional[str] = typer.Option(
         None, "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --task-runner "
         "dask)."),
