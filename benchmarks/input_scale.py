@@ -4,7 +4,7 @@ Cases (each in its own process, so that its peak resident memory is its own):
 - ``copies-100k``: the FutureTech file with each of its 204 rows repeated 490 times (99,960 rows). Exact
   duplicates are rejected at ingest (``rejected_record``, naming the first copy), so the analysis is the study's.
 - ``distinct-100k``: 99,960 rows, every copy renamed (a distinct model each): the fits really have ~30,000
-  candidates per band; the resampling works in bounded blocks (``tasks.uncertainty.BLOCK_ELEMENTS``). Only the
+  candidates per band; the resampling works in bounded blocks (``tasks.core.uncertainty.BLOCK_ELEMENTS``). Only the
   ingest, the cleaning and one full frontier trend (bootstrap, null, leave-one-out, coverage, same-day orders) are
   timed: a whole preset on such a file takes long, but never more memory.
 - ``rows-1m``: 1,000,000 rows, beyond the input limit (``INFERENCE_TRENDS_MAX_INPUT_ROWS``, default 200,000):
@@ -32,7 +32,7 @@ CASES = {"copies-100k": (490, False), "distinct-100k": (490, True), "rows-1m": (
 
 
 def write_input(path: Path, copies: int, distinct: bool) -> int:
-    from tasks.settings import shared_data_dir
+    from tasks.platform.settings import shared_data_dir
 
     source = shared_data_dir() / "futuretech-2025-07" / "art_analysis_inf_data.csv"
     with open(source, newline="", encoding="utf-8") as handle:
@@ -55,13 +55,13 @@ def write_input(path: Path, copies: int, distinct: bool) -> int:
 
 def run_case(name: str) -> dict:
     copies, distinct = CASES[name]
-    from tasks.clean import clean, read_corrections
-    from tasks.frontier import fit_frontier
-    from tasks.ingest import futuretech
-    from tasks.ingest.common import SourceError
-    from tasks.plan import available_measures, available_price_sources, plan_trends
-    from tasks.presets import load_preset
-    from tasks.settings import corrections_file
+    from tasks.data.clean import clean, read_corrections
+    from tasks.methods.frontier import fit_frontier
+    from tasks.data.ingest import futuretech
+    from tasks.data.ingest.common import SourceError
+    from tasks.methods.plan import available_measures, available_price_sources, plan_trends
+    from tasks.methods.presets import load_preset
+    from tasks.platform.settings import corrections_file
 
     result: dict = {"case": name}
     with tempfile.TemporaryDirectory() as folder:

@@ -1,5 +1,5 @@
 """Benchmark: price histories at scale. The lowest price per model and date over a synthetic history of 10 million
-observations, then the record-low frontier on it, ours (``tasks/lowest.py`` + ``tasks/frontier.py``) side by side with
+observations, then the record-low frontier on it, ours (``tasks/data/lowest.py`` + ``tasks/methods/frontier.py``) side by side with
 the same reduction in DuckDB SQL; wall time and peak memory of both.
 
     .venv/bin/python benchmarks/price_history_scale.py [--rows 10000000] [--repeats 3] [--out PATH]
@@ -36,7 +36,7 @@ one, DuckDB's time for the same query varied by up to 1.5x between runs).
   rather than the latest one, because the frontier regresses price on *release* date: a model's price at release
   is the price at that x; its latest price carries every later price cut (two years of them for the oldest models),
   which makes old models look cheaper than they were and flattens the trend. (The pipeline's snapshot frontier,
-  ``tasks.quantities.model_values``, takes the latest observation: with one observation per model, as in today's
+  ``tasks.data.quantities.model_values``, takes the latest observation: with one observation per model, as in today's
   snapshots, the two coincide.)
 - **DuckDB**: one SQL query over ``read_parquet`` (scan and reduction fused, DuckDB's idiomatic form): ``min``
   price, ``count(*)`` and ``arg_min(provider, price)`` per model and date over the usable prices, ordered by model
@@ -175,9 +175,9 @@ def launch_prices(reduced, catalogue):
 
 def fit_bands(launch) -> list[dict]:
     """The project's record-low frontier and OLS fit per MMLU-Pro band, on launch prices."""
-    from tasks.bands import in_band
-    from tasks.frontier import frontier_order, mark_records
-    from tasks.stats import FitError, log_values, ols_fits, release_day
+    from tasks.core.bands import in_band
+    from tasks.methods.frontier import frontier_order, mark_records
+    from tasks.core.stats import FitError, log_values, ols_fits, release_day
 
     fits = []
     for low, high in BANDS:
@@ -201,8 +201,8 @@ def child_ours(data: Path, result_out: Path | None) -> dict:
     sys.path.insert(0, str(ROOT))
     import pyarrow.parquet as pq
 
-    import tasks.frontier  # noqa: F401  (imported before the timers start, like the rest)
-    from tasks.lowest import lowest_price_per_model_date
+    import tasks.methods.frontier  # noqa: F401  (imported before the timers start, like the rest)
+    from tasks.data.lowest import lowest_price_per_model_date
 
     base = _memory_mb("VmRSS")
     start = time.perf_counter()

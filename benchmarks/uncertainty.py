@@ -1,5 +1,6 @@
-"""Benchmark: resamples per second for the frontier uncertainty fan-out, serial vs parallel (threads) vs Dask, and
-the wall time of the whole run on the bundled snapshot (target: under 60 s on a 2-core machine).
+"""Benchmark: resamples per second for the frontier uncertainty work, serial vs parallel (threads, processes) on the
+pure functions, then the flow's fit stage on its default thread pool and on a local Dask cluster (one fit task per
+snapshot x preset x method, step 9), and the wall time of the whole default run on the bundled snapshots.
 
     .venv/bin/python benchmarks/uncertainty.py [--out benchmarks/results/uncertainty.json] [--skip-dask]
 
@@ -29,7 +30,7 @@ def _fit_from_file(item):
     sys.path.insert(0, str(ROOT))
     import pandas as pd
 
-    from tasks.frontier import fit_frontier
+    from tasks.methods.frontier import fit as fit_frontier
 
     path, spec = item
     fit_frontier(pd.read_parquet(path), spec)
@@ -56,19 +57,16 @@ def main() -> None:
     isolate(scratch)
     sys.path.insert(0, str(ROOT))
 
-    import tasks  # noqa: F401
-    from prefect import flow
-    from prefect.task_runners import ThreadPoolTaskRunner
+    from tasks.platform.settings import apply_environment_defaults
 
-    from flows.config import EstimateConfig
-    from flows.estimate import fan_out_runner, fit_trends
-    from tasks.canonical import read_snapshot
-    from tasks.clean import clean, read_corrections
-    from tasks.frontier import fit_frontier
-    from tasks.io import write_parquet
-    from tasks.plan import available_price_sources, plan_trends
-    from tasks.presets import load_preset
-    from tasks.settings import corrections_file, snapshots_dir
+    apply_environment_defaults()  # before anything imports Prefect
+    from tasks.data.canonical import read_snapshot
+    from tasks.data.clean import clean, read_corrections
+    from tasks.methods.frontier import fit as fit_frontier
+    from tasks.platform.io import write_parquet
+    from tasks.methods.plan import available_price_sources, plan_trends
+    from tasks.methods.presets import load_preset
+    from tasks.platform.settings import corrections_file, snapshots_dir
 
     preset = load_preset("futuretech-2025")
     analysis = clean(read_snapshot(snapshots_dir() / "futuretech-2025-07"),
@@ -102,18 +100,25 @@ def main() -> None:
     record("procs-pure", time.perf_counter() - start, f"pure functions on {workers} processes, no Prefect (includes "
                                                       "starting them)")
 
-    @flow(name="benchmark")
-    def bench(task_runner: str) -> float:
-        config = EstimateConfig(task_runner=task_runner)
+    def flow_run(name: str, *extra: str) -> float:
+        """The study's preset on its snapshot through the command line, from an empty cache (its own Prefect home:
+        the temporary API's start is included, the same in both modes)."""
+        env = dict(os.environ, INFERENCE_TRENDS_CACHE_DIR=str(scratch / f"{name}-cache"),
+                   PREFECT_HOME=str(scratch / f"{name}-prefect"),
+                   PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(scratch / f"{name}-cache" / "prefect-results"))
         begin = time.perf_counter()
-        fit_trends.with_options(task_runner=fan_out_runner(config))([(s, analysis_path) for s in specs],
-                                                                    refresh_cache=True)
+        subprocess.run([sys.executable, "-m", "flows", "run", "--preset", "futuretech-2025", "--input",
+                        str(snapshots_dir() / "futuretech-2025-07"), "--no-figures", "--no-history", "--out",
+                        str(scratch / f"{name}-run"), *extra], check=True, env=env, capture_output=True, cwd=ROOT)
         return time.perf_counter() - begin
 
-    record("threads", bench("threads"), "Prefect fan-out, one task per trend, thread pool (the default)")
+    record("flow-threads", flow_run("threads"), "the whole study-preset run through the flow, fit tasks (one per "
+                                                "snapshot x preset x method) on threads; every method of the preset, "
+                                                "ingest, clean, report and the temporary API included")
     if not args.skip_dask:
-        record("dask", bench("dask"), "Prefect fan-out on a local Dask cluster (prefect-dask), one process per core;"
-                                      " includes starting the cluster")
+        record("flow-dask", flow_run("dask", "--task-runner", "dask"),
+               "the same run with the fit stage in a subflow on a local Dask cluster (prefect-dask), one process per "
+               "core, starting the cluster included")
 
     env = dict(os.environ, INFERENCE_TRENDS_CACHE_DIR=str(scratch / "cli-cache"),
                PREFECT_HOME=str(scratch / "cli-prefect"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
+import json
 
 import contextlib
 import logging
@@ -47,8 +47,8 @@ def run(
         None, "--corrections", help="Corrections file (default data/corrections.csv)."),
     refresh_cache: bool = typer.Option(False, "--refresh-cache", help="Recompute every task (ignore the cache)."),
     task_runner: str = typer.Option(
-        "threads", "--task-runner", help="Run the one-task-per-trend fan-out on 'threads' (default) or 'dask' "
-        "(prefect-dask: a local cluster, or --dask-address)."),
+        "threads", "--task-runner", help="Run the fit stage (one task per snapshot x preset x method) on 'threads' "
+        "(default) or 'dask' (prefect-dask: a local cluster, or --dask-address)."),
     dask_address: Optional[str] = typer.Option(
         None, "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --task-runner "
         "dask)."),
@@ -62,7 +62,8 @@ def run(
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
-    from flows.estimate import estimate, prepare_run
+    from flows.estimate import estimate
+    from tasks.stages.prepare import prepare_run
 
     build = lambda: EstimateConfig(  # noqa: E731 (built inside the guard: an invalid option is a plain error)
         preset=preset, input=str(input[0]) if input else None, extra_inputs=[str(p) for p in (input or [])[1:]],
@@ -79,6 +80,13 @@ def run(
     typer.echo(f"Results:  {summary['run_dir']}")
     typer.echo(f"  trends: {summary['trends']}")
     typer.echo(f"  report: {summary['report']}")
+    headline = Path(summary["run_dir"]) / "headline.json"
+    if headline.is_file():
+        from tasks.render.report import headline_lines
+
+        typer.echo("")
+        for line in headline_lines(json.loads(headline.read_text())):
+            typer.echo(line)
 
 
 @app.command()
@@ -197,8 +205,8 @@ def _guarded(call, build, api: bool = True, check=None):
     import pydantic
 
     from flows.runtime import Stopped, command_logging, exit_now, prefect_api, stop_on_signals
-    from tasks.aa_client import AAClientError
-    from tasks.validation import DataValidationError
+    from tasks.platform.aa_client import AAClientError
+    from schemas.validation import DataValidationError
 
     log = logging.getLogger("inference_trends.cli")
     with command_logging(_OPTIONS["debug"]) as log_file:
@@ -247,6 +255,9 @@ def _global(debug: bool = typer.Option(False, "--debug", help="Show tracebacks o
 
 
 def main(argv: list[str] | None = None) -> None:
+    from tasks.platform.settings import apply_environment_defaults
+
+    apply_environment_defaults()  # before anything imports Prefect: it reads its settings once, at import
     app(args=argv if argv is not None else sys.argv[1:], prog_name="inference-trends")
 
 

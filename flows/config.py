@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasks.folders import NAME_PATTERN
+from tasks.platform.folders import NAME_PATTERN
 
 
 class EstimateConfig(BaseModel):

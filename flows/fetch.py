@@ -1,17 +1,16 @@
 """The ``fetch-aa`` flow: the live AA API models list -> a saved raw response -> canonical tables.
 
-Two tasks: ``fetch-aa-models`` (``tasks.aa_client``: key from ``AA_API_KEY`` or a Prefect Secret block, retries with
+Two tasks: ``fetch-aa-models`` (``tasks.platform.aa_client``: key from ``AA_API_KEY`` or a Prefect Secret block, retries with
 backoff inside the client, the raw body and a ``.meta`` sidecar written to ``data/raw/aa-api/`` before anything is
 parsed) and the existing ``aa_api`` ingest adapter on the saved file. The key is resolved inside the fetch task, so it
 is never a flow or task parameter; the config holds only its Secret block's name.
 
-The ingest is cached like every task, on the saved file's bytes *and name* (``tasks.caching``): the adapter reads the
+The ingest is cached like every task, on the saved file's bytes *and name* (``tasks.platform.caching``): the adapter reads the
 observation date from the name, so an unchanged response fetched on a later day is ingested again with its own date.
 """
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
 import sys
 from pathlib import Path
@@ -20,10 +19,11 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.config import FetchConfig
-from tasks.storage import ensure_result_storage
-from tasks.aa_client import fetch_aa_models_task
-from tasks.canonical import CanonicalTables
-from tasks.ingest import adapter
+from tasks.platform.caching import ensure_result_storage
+from tasks.platform.aa_client import fetch_aa_models_task
+from tasks.stages.ingest import ingest_task
+from tasks.platform.io import read_tables
+from tasks.data.canonical import CanonicalTables
 
 
 @flow(name="fetch-aa")
@@ -36,8 +36,8 @@ def fetch_aa(config: FetchConfig) -> dict[str, Any]:
         read_timeout=config.timeout, retries=config.retries, backoff_base=config.backoff_base,
         secret_block=config.secret_block,
     )
-    canonical = adapter("aa_api").ingest_task(Path(fetched["path"]))
-    counts = CanonicalTables.read_cached(canonical).row_counts()
+    canonical = ingest_task("aa_api")(Path(fetched["path"]))
+    counts = read_tables(CanonicalTables, canonical).row_counts()
     logger.info(
         "fetch-aa: %s -> %d models, %d scores, %d price rows, %d ingest issues (raw response %s, %d attempt(s))",
         fetched["url"], counts["models"], counts["benchmarks"], counts["prices"], counts["ingest_issues"],

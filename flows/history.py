@@ -2,13 +2,12 @@
 same-model price drift.
 
 Incremental: files already in the store (same name and size, or same sha256) are not read again; a new file adds
-only its rows (see ``tasks/history.py``). Schedule it on the folder where new scrapes land; ``inference-trends run``
+only its rows (see ``tasks/data/history.py``). Schedule it on the folder where new scrapes land; ``inference-trends run``
 then reports the store beside the new-model trends.
 """
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
 import sys
 from pathlib import Path
@@ -18,11 +17,12 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.config import HistoryConfig
-from tasks.storage import ensure_result_storage
-from tasks.artifacts import table_rows
-from tasks.history import export_history, ingest_history_task, run_history
-from tasks.io import read_parquet
-from tasks.settings import history_dir, shared_data_dir
+from tasks.platform.caching import ensure_result_storage
+from tasks.platform.artifacts import table_rows
+from tasks.platform.history_store import export_history
+from tasks.stages.history import ingest_history_task, run_history
+from tasks.platform.io import read_parquet
+from tasks.platform.settings import history_dir, shared_data_dir
 
 
 @flow(name="price-history", log_prints=True)

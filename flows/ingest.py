@@ -2,8 +2,8 @@
 
 Each run (the ``ingest`` deployment polls on a short interval; ``inference-trends ingest`` runs it once):
 
-1. takes every file or folder waiting in the inbox (``tasks.inbox``), and, when ``AA_API_KEY`` is set on the worker,
-   pulls the live AA API models list (``tasks.aa_client``, the raw response kept in ``data/raw/aa-api``);
+1. takes every file or folder waiting in the inbox (``tasks.platform.inbox``), and, when ``AA_API_KEY`` is set on the worker,
+   pulls the live AA API models list (``tasks.platform.aa_client``, the raw response kept in ``data/raw/aa-api``);
 2. skips content it has accepted before (same sha256, whatever the name): nothing runs for it;
 3. detects the format from the content and runs that adapter's ingest task, which validates every canonical table
    (the same cached task the estimate flow runs: the estimate run that follows is served its ingest from cache);
@@ -15,7 +15,6 @@ Each run (the ``ingest`` deployment polls on a short interval; ``inference-trend
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
 import os
 import re
@@ -29,14 +28,16 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import EstimateConfig, IngestConfig
-from tasks.storage import ensure_result_storage
-from tasks.aa_client import ENV_VAR, fetch_aa_models_task
-from tasks.canonical import CanonicalTables
-from tasks.caching import sha256_tree
-from tasks.inbox import (Incoming, accept, accepted_before, append_ledger, ensure_layout, first_line, locked, now,
+from tasks.platform.caching import ensure_result_storage
+from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
+from tasks.stages.ingest import ingest_task
+from tasks.platform.io import read_tables
+from tasks.data.canonical import CanonicalTables
+from tasks.core.hashing import sha256_tree
+from tasks.platform.inbox import (Incoming, accept, accepted_before, append_ledger, ensure_layout, first_line, locked, now,
                          pending_triggers, reject, update_ledger, waiting)
-from tasks.ingest import adapter, detect_format
-from tasks.settings import inbox_dir
+from tasks.data.ingest import detect_format
+from tasks.platform.settings import inbox_dir
 
 
 def snapshot_name_for(path: Path) -> str:
@@ -89,9 +90,9 @@ def _process(inbox: Path, item: Incoming) -> dict[str, Any]:
     fmt = None
     try:
         fmt = detect_format(stored_path)
-        state = adapter(fmt).ingest_task.with_options(task_run_name=_escape(f"validate-{fmt}-{item.path.name}"))(
+        state = ingest_task(fmt).with_options(task_run_name=_escape(f"validate-{fmt}-{item.path.name}"))(
             stored_path, return_state=True)
-        counts = CanonicalTables.read_cached(state.result()).row_counts()  # raises the validation error
+        counts = read_tables(CanonicalTables, state.result()).row_counts()  # raises the validation error
         if counts["models"] == 0:
             raise ValueError(f"{item.path.name}: the {fmt} adapter found no model in it")
     except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)

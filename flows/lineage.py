@@ -5,7 +5,7 @@ the cache, or a ``trend_id`` of a run's ``trends.csv`` (the newest run unless ``
 the file with its sha256, the task that made it (with its code and configuration hashes when the file is Parquet),
 the task run and flow run that computed it, and the later runs served it from cache. Sources:
 
-- the lineage metadata of Parquet files (``tasks.lineage``): deterministic, travels with the file;
+- the lineage metadata of Parquet files (``tasks.platform.lineage``): deterministic, travels with the file;
 - the ``manifest.json`` of every run folder under the runs folder: which task run read and wrote which file;
 - ``snapshot.json`` of bundled snapshots: the raw files each snapshot was built from, with their sha256.
 """
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from tasks.io import read_csv_output, read_lineage
-from tasks.lineage import location, resolve_location
-from tasks.settings import runs_dir
+from tasks.platform.io import read_lineage
+from tasks.data.tables import read_csv_output
+from tasks.platform.lineage import location, resolve_location
+from tasks.platform.settings import runs_dir
 
 MAX_CHILDREN = 8
 
@@ -189,7 +190,9 @@ def explain(target: str, run: Path | None = None, show_all: bool = False) -> lis
                                 "give one with --run)")
     trends = read_csv_output(folder / "trends.csv", dtype=str, keep_default_na=False)
     rows = trends[trends["trend_id"] == target]
-    records = [r for r in this.manifest.get("tasks", []) if r.get("task") == target]
+    producer = this.manifest.get("trends", {}).get(target)
+    records = [r for r in this.manifest.get("tasks", [])
+               if producer and r.get("task_run_id") == producer.get("task_run_id")]
     if rows.empty or not records:
         raise ValueError(f"no trend {target!r} in {folder / 'trends.csv'}")
     explainer.emit(0, f"trend {target} in {folder / 'trends.csv'} (run {this.run_id}, flow run "
@@ -202,7 +205,8 @@ def explain(target: str, run: Path | None = None, show_all: bool = False) -> lis
                       f"task {trends_output['produced_by'].get('task')}, task run "
                       f"{trends_output['produced_by'].get('task_run_id')}")
     record = records[0]
-    explainer.emit(1, f"<- task {record.get('task_name')} [{target}], {_run_line(this, record)}")
+    explainer.emit(1, f"<- task {record.get('task')} (fits {target} with its batch), {_run_line(this, record)}, "
+                      f"code sha256 {_short(producer.get('code_sha256'), 16)}")
     for ref in record.get("outputs", []):
         explainer.emit(2, f"wrote {ref['file']}  sha256 {_short(ref['sha256'], 16)}")
     explainer.children(record.get("inputs", []), 2)
@@ -233,6 +237,6 @@ def _latest(root: Path) -> Path | None:
 
 
 def _sha(path: Path) -> str:
-    from tasks.caching import sha256_file
+    from tasks.core.hashing import sha256_file
 
     return sha256_file(path)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from tasks.folders import _alive, _start_time
+from tasks.platform.folders import _alive, _start_time
 
 LOG_NAME = "last-command.log"
 STATE_NAME = "temporary-api.json"

@@ -8,7 +8,6 @@ succeeds.
 
 from __future__ import annotations
 
-import tasks  # noqa: F401  (applies the project's Prefect environment defaults before Prefect is imported)
 
 import sys
 from pathlib import Path
@@ -17,21 +16,25 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import SnapshotConfig
-from tasks.storage import ensure_result_storage
-from tasks.assets import materialize_files
-from tasks.caching import sha256_file
-from tasks.canonical import SNAPSHOT_META, CanonicalTables
-from tasks.ingest import adapter, detect_format
-from tasks.folders import SNAPSHOT_SCHEMA, check_output_folder, staging_folder, swap_in
-from tasks.io import csv_text, read_parquet, write_json
-from tasks.resolve import contributing_sources, match_summary, resolve_task
-from tasks.settings import crosswalk_file, snapshots_dir
-from tasks.sources import attributions
+from tasks.platform.caching import ensure_result_storage
+from tasks.platform.assets import materialize_files
+from tasks.core.hashing import sha256_file
+from tasks.platform.io import read_tables
+from tasks.stages.ingest import ingest_task
+from tasks.data.canonical import SNAPSHOT_META, CanonicalTables
+from tasks.data.ingest import adapter, detect_format
+from tasks.platform.folders import SNAPSHOT_SCHEMA, check_output_folder, staging_folder, swap_in
+from tasks.platform.io import read_parquet, write_json
+from tasks.data.tables import csv_text
+from tasks.data.resolve import contributing_sources, match_summary
+from tasks.stages.ingest import resolve_task
+from tasks.platform.settings import crosswalk_file, snapshots_dir
+from tasks.data.sources import attributions
 
 
 @task(name="write-snapshot", cache_policy=NO_CACHE)
 def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) -> Path:
-    tables = CanonicalTables.read_cached(canonical).validated(f"snapshot {folder.name}")
+    tables = read_tables(CanonicalTables, canonical).validated(f"snapshot {folder.name}")
     with staging_folder(folder) as staging:
         for name, text in tables.snapshot_files().items():
             (staging / name).write_text(text, encoding="utf-8")
@@ -67,7 +70,7 @@ def build_snapshot(config: SnapshotConfig) -> str:
     if config.input_format and len(paths) > 1:
         raise ValueError("--format applies to a single input; formats of several inputs are detected")
     formats = [config.input_format or detect_format(p) for p in paths]
-    canonical = [adapter(fmt).ingest_task(p) for p, fmt in zip(paths, formats)]
+    canonical = [ingest_task(fmt)(p) for p, fmt in zip(paths, formats)]
     if len(canonical) > 1:
         crosswalk = Path(config.crosswalk).resolve() if config.crosswalk else crosswalk_file()
         merged = resolve_task(canonical, crosswalk if crosswalk.exists() else None)

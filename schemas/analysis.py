@@ -11,17 +11,21 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.canonical import BENCHMARK_UNITS
+from tasks.core import vocabulary
 
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
-METHODS = ["frontier", "hedonic", "threshold", "monthly_cheapest", "frontier_geomean"]
+# methods and quantities are the registered methods' own (tasks/methods/__init__.py): checked when the trends
+# table is assembled (tasks.methods.base.finalise_trends), here only their form
 SUBSETS = ["open", "all"]
-QUANTITIES = ["price", "active_params", "total_params", "price_per_active_param", "price_per_total_param"]
 PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
-PRICE_SOURCES = ["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
+PRICE_SOURCES = list(vocabulary.PRICE_SOURCES)
 ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
 CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
-STATUSES = ["ok", "insufficient", "skipped"]
+# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
+# 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
+# and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
+STATUSES = ["ok", "uninformative", "insufficient", "skipped"]
 
 TREND_COLUMNS = [
     "trend_id", "snapshot", "preset", "method", "subset", "quality_measure", "band_low", "band_high",
@@ -30,6 +34,9 @@ TREND_COLUMNS = [
     "n", "n_candidates", "r_squared", "adj_r_squared", "first_date", "last_date", "tie_order_min_factor",
     "tie_order_max_factor", "tie_order_exact", "loo_min_factor", "loo_max_factor", "null_median_factor",
     "null_p_value", "hardware_adjusted_factor", "status", "note",
+    # added by step 10 (the contract only grows): months from the last fitted point to the snapshot's latest price
+    # observation (a frontier whose last record is old has stalled, whatever its slope says)
+    "months_since_last",
 ]
 TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
 POINT_COLUMNS = ["trend_id", "model_id", "name", "release_date", "value", "is_record", "in_fit"]
@@ -79,7 +86,7 @@ class Quarantine(pa.DataFrameModel):
 
     stage: Series[str] = pa.Field(isin=["ingest", "clean"])
     table: Series[str]
-    unit: Series[str] = pa.Field(isin=["record", "model", "score", "price", "value"])
+    unit: Series[str] = pa.Field(isin=["record", "model", "score", "price", "value", "run"])
     model_id: Series[str] = pa.Field(nullable=True)
     name: Series[str] = pa.Field(nullable=True)
     field: Series[str] = pa.Field(nullable=True)
@@ -93,6 +100,60 @@ class Quarantine(pa.DataFrameModel):
         strict = True
         coerce = True
         ordered = True
+
+
+class RunTable(pa.DataFrameModel):
+    """Benchmark runs after cleaning (``tasks.data.runs``): one row per usable run, with its model's name, licence,
+    open-weights flag and release date (null for a run priced from a list-price history, which needs none)."""
+
+    model_id: Series[str]
+    name: Series[str]
+    license: Series[str] = pa.Field(nullable=True)
+    open_weights: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    release_date: Series[pa.DateTime] = pa.Field(nullable=True)
+    benchmark: Series[str]
+    record: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)
+    input_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    output_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_in_input: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    epochs: Series[float] = pa.Field(nullable=True, gt=0)
+    cost_usd: Series[float] = pa.Field(nullable=True, gt=0)
+    price_source: Series[str] = pa.Field(nullable=True)
+    score: Series[float] = pa.Field(nullable=True)
+    source: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "benchmark", "source"]
+
+    @pa.dataframe_check(error="a reported-cost run is dated at its model's release: it needs a release date")
+    def reported_cost_dated(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["cost_usd"].isna() | df["release_date"].notna()
+
+
+class RunPrices(pa.DataFrameModel):
+    """The monthly list prices that cost the benchmark runs (``tasks.data.runs``): both prices positive."""
+
+    model_id: Series[str]
+    observed_on: Series[pa.DateTime]
+    input_usd_per_mtok: Series[float] = pa.Field(gt=0)
+    output_usd_per_mtok: Series[float] = pa.Field(gt=0)
+    source: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "observed_on", "source"]
 
 
 class QuarantineSummary(pa.DataFrameModel):
@@ -136,13 +197,13 @@ class Trends(pa.DataFrameModel):
     trend_id: Series[str] = pa.Field(str_matches=r"^[a-z0-9_.+\-]+$")
     snapshot: Series[str]
     preset: Series[str]
-    method: Series[str] = pa.Field(isin=METHODS)
+    method: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
     subset: Series[str] = pa.Field(isin=SUBSETS)
     quality_measure: Series[str] = pa.Field(nullable=True)
     band_low: Series[float] = pa.Field(nullable=True)
     band_high: Series[float] = pa.Field(nullable=True)
     threshold_model: Series[str] = pa.Field(nullable=True)
-    quantity: Series[str] = pa.Field(isin=QUANTITIES)
+    quantity: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
     price_type: Series[str] = pa.Field(nullable=True, isin=PRICE_TYPES)
     price_source: Series[str] = pa.Field(nullable=True, isin=PRICE_SOURCES)
     controls: Series[str] = pa.Field(nullable=True)
@@ -173,6 +234,7 @@ class Trends(pa.DataFrameModel):
     hardware_adjusted_factor: Series[float] = pa.Field(nullable=True)
     status: Series[str] = pa.Field(isin=STATUSES)
     note: Series[str] = pa.Field(nullable=True)
+    months_since_last: Series[float] = pa.Field(nullable=True, ge=0)
 
     class Config:
         strict = True
@@ -180,10 +242,11 @@ class Trends(pa.DataFrameModel):
         ordered = True
         unique = ["trend_id", "estimator", "ci_method"]
 
-    @pa.dataframe_check(error="an ok row carries a factor (inside its interval, unless the interval is a "
+    @pa.dataframe_check(error="an ok (or uninformative) row carries a factor (inside its interval, unless the "
+                              "interval is a "
                               "bootstrap's, which selection can push away from the estimate); other rows none")
     def estimate_matches_status(cls, df: pd.DataFrame) -> Series[bool]:
-        ok = df["status"] == "ok"
+        ok = df["status"].isin(["ok", "uninformative"])
         inside = (df["ci_low"] <= df["factor_per_year"] * (1 + 1e-12)) & (
             df["factor_per_year"] <= df["ci_high"] * (1 + 1e-12)
         )

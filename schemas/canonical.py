@@ -26,6 +26,9 @@ BENCHMARK_UNITS: dict[str, str] = {
     "math_500": "fraction",
     "aime_2024": "fraction",
     "aime_2025": "fraction",
+    "aime": "fraction",  # Epoch AI's one-shot AIME score (the FutureTech 2026 file's oneshot_AIME; years pooled)
+    "swe_bench_verified": "fraction",
+    "arc_agi_1": "fraction",
     "math_level_5": "fraction",
     "mmlu": "fraction",
     "aa_multilingual_index": "fraction",
@@ -39,6 +42,7 @@ AGGREGATE_PROVIDERS = {
     "lowest_reported": "lowest price across providers, as the source reports it",
     "aa_headline": "Artificial Analysis' headline (list) price",
     "source_price": "the price the source gives, provider unspecified",
+    "list_price": "the model's list price in a monthly price history (observed_on: the month)",
 }
 
 
@@ -111,7 +115,7 @@ class IngestIssues(pa.DataFrameModel):
     rule: Series[str]
     action: Series[str] = pa.Field(isin=["rejected_value", "rejected_record", "warning"])
     # the table a rejected value would have fed (counted there in the quarantine summary); none for a record
-    table: Series[str] = pa.Field(nullable=True, isin=["models", "benchmarks", "prices"])
+    table: Series[str] = pa.Field(nullable=True, isin=["models", "benchmarks", "prices", "runs"])
 
     class Config:
         strict = True
@@ -119,12 +123,73 @@ class IngestIssues(pa.DataFrameModel):
         ordered = True
 
 
+class Runs(pa.DataFrameModel):
+    """Optional: one benchmark run per (model, benchmark, source). Either the tokens an evaluation run spent (totals
+    over its epochs) with the flags that say how to read them, to be priced at the model's list prices; or the cost
+    of one run as the source reports it (``cost_usd``, priced by the source: ``price_source`` says how). ``score``:
+    what the run scored (a fraction for percentage benchmarks, points for indices).
+
+    Structural rules only (as for every canonical table; the adapter quarantines a run that breaks them, with the
+    reason): reasoning tokens need the ``reasoning_in_output`` flag; cache reads need a cache-read price and the
+    ``cache_in_input`` flag, cache writes a cache-write price and the ``cache_in_output`` flag; a run has both token
+    counts or a reported cost, not neither."""
+
+    model_id: Series[str] = pa.Field(str_matches=SLUG)
+    benchmark: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    record: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1)  # data row of the source file (its order)
+    input_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    output_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    reasoning_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_tokens: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_in_input: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_in_output: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    cache_read_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    epochs: Series[float] = pa.Field(nullable=True, gt=0)  # the token counts cover this many epochs
+    cost_usd: Series[float] = pa.Field(nullable=True)  # one run as the source reports it (ARC: per task)
+    price_source: Series[str] = pa.Field(nullable=True)  # how the source priced a reported cost
+    score: Series[float] = pa.Field(nullable=True)
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["model_id", "benchmark", "source"]
+
+    @pa.dataframe_check(error="a run has both token counts or a reported cost (cost_usd)")
+    def tokens_or_cost(cls, df: pd.DataFrame) -> Series[bool]:
+        tokens = df["input_tokens"].notna() & df["output_tokens"].notna()
+        return tokens | df["cost_usd"].notna()
+
+    @pa.dataframe_check(error="reasoning tokens need the reasoning_in_output flag")
+    def reasoning_flagged(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["reasoning_tokens"].fillna(0) > 0) | df["reasoning_in_output"].notna()
+
+    @pa.dataframe_check(error="cache reads need a cache-read price and the cache_in_input flag")
+    def cache_reads_priced(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["cache_read_tokens"].fillna(0) > 0) | (
+            df["cache_read_usd_per_mtok"].notna() & df["cache_in_input"].notna())
+
+    @pa.dataframe_check(error="cache writes need a cache-write price and the cache_in_output flag")
+    def cache_writes_priced(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["cache_write_tokens"].fillna(0) > 0) | (
+            df["cache_write_usd_per_mtok"].notna() & df["cache_in_output"].notna())
+
+
+RUN_COLUMNS = list(Runs.to_schema().columns)
+RUN_FLAGS = ("reasoning_in_output", "cache_in_input", "cache_in_output")
+
 CANONICAL_TABLES = {
     "models": Models,
     "benchmarks": Benchmarks,
     "prices": Prices,
     "ingest_issues": IngestIssues,
+    "runs": Runs,
 }
+OPTIONAL_TABLES = ("runs",)  # a source without them gets an empty table
 
 
 def empty(model: type[pa.DataFrameModel]) -> pd.DataFrame:

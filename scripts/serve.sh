@@ -11,7 +11,7 @@
 #
 # Settings (environment): INFERENCE_TRENDS_PORT (4200), INFERENCE_TRENDS_SERVE_DIR (.serve: pid files and logs),
 # INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2 concurrent flow runs), PREFECT_HOME
-# (.prefect), and every INFERENCE_TRENDS_* location of tasks/settings.py (inbox, cache, runs, ...), which the
+# (.prefect), and every INFERENCE_TRENDS_* location of tasks/platform/settings.py (inbox, cache, runs, ...), which the
 # worker passes on to the flow runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -24,7 +24,7 @@ os.environ.pop("PREFECT_API_URL", None)
 
 import pytest  # noqa: E402
 
-from tasks.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
+from tasks.platform.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FUTURETECH_CSV = shared_data_dir() / "futuretech-2025-07" / "art_analysis_inf_data.csv"

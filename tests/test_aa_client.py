@@ -26,15 +26,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.aa_client import (
+from tasks.platform.aa_client import (
     REDACTED, SAFE_RESPONSE_HEADERS, AAClientError, AAFetchFailed, AAKeyMissing, AAKeyRejected, AANotFound,
     AAResponseInvalid, ApiKey, default_out_dir, fetch_models, resolve_api_key, retry_after_seconds,
 )
-from tasks.caching import sha256_bytes, sha256_file
-from tasks.ingest import detect_format
-from tasks.ingest.aa import ingest_api
-from tasks.ingest.common import date_in_name
-from tasks.settings import shared_data_dir
+from tasks.core.hashing import sha256_bytes, sha256_file
+from tasks.data.ingest import detect_format
+from tasks.data.ingest.aa import ingest_api
+from tasks.data.ingest.common import date_in_name
+from tasks.platform.io import read_tables
+from tasks.platform.settings import shared_data_dir
 
 KEY = "sk-test-LEAKCHECK-1234567890"
 API_PATH = "/api/v2/data/llms/models"
@@ -395,7 +396,7 @@ def test_redaction_filter_covers_any_logger(caplog):
     try:
         raise ValueError(f"bad {KEY}")
     except ValueError:
-        logging.getLogger("tasks.aa_client").exception("failed")
+        logging.getLogger("tasks.platform.aa_client").exception("failed")
     assert KEY not in caplog.text and caplog.text.count(REDACTED) >= 3
 
 
@@ -451,7 +452,7 @@ def test_fetch_aa_flow_end_to_end(prefect_harness, aa_server, out_dir, caplog, c
 
     from flows.config import FetchConfig
     from flows.fetch import fetch_aa
-    from tasks.canonical import CanonicalTables
+    from tasks.data.canonical import CanonicalTables
 
     caplog.set_level(logging.DEBUG)
     run_loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
@@ -469,7 +470,7 @@ def test_fetch_aa_flow_end_to_end(prefect_harness, aa_server, out_dir, caplog, c
             logger.setLevel(level)
     assert summary["attempts"] == 2 and summary["models"] == 3 and len(aa_server.requests) == 2
     assert summary["row_counts"]["models"] == 3 and summary["row_counts"]["prices"] == 3
-    tables = CanonicalTables.read_cached({k: Path(v) for k, v in summary["canonical"].items()})
+    tables = read_tables(CanonicalTables, {k: Path(v) for k, v in summary["canonical"].items()})
     assert sorted(tables.models.model_id) == ["acme-large", "acme-small", "acme-tiny"]
     assert set(tables.models.source) == {f"aa_api/{Path(summary['path']).name}"}
     flow_run_id = state.state_details.flow_run_id

@@ -11,15 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.ingest import detect_format
-from tasks.ingest.aa import ingest_api, ingest_site
-from tasks.ingest.common import ArchiveError, SourceError, read_archive
-from tasks.ingest.epoch_models import active_params
-from tasks.ingest.epoch_models import ingest as ingest_epoch
-from tasks.ingest.llm_stats import ingest as ingest_llm_stats
-from tasks.ingest.models_dev import ingest as ingest_models_dev
-from tasks.ingest.user_csv import ingest as ingest_user
-from tasks.settings import shared_data_dir
+from tasks.data.ingest import detect_format
+from tasks.data.ingest.aa import ingest_api, ingest_site
+from tasks.data.ingest.common import ArchiveError, SourceError, read_archive
+from tasks.data.ingest.epoch_models import active_params
+from tasks.data.ingest.epoch_models import ingest as ingest_epoch
+from tasks.data.ingest.llm_stats import ingest as ingest_llm_stats
+from tasks.data.ingest.models_dev import ingest as ingest_models_dev
+from tasks.data.ingest.user_csv import ingest as ingest_user
+from tasks.platform.settings import shared_data_dir
 
 SHARED = shared_data_dir()
 SITE = SHARED / "aa-site-scrape-daily" / "aa_models_2026-07-02.json"

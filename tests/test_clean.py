@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from schemas.canonical import IngestIssues, empty
-from tasks.canonical import CanonicalTables, read_snapshot
-from tasks.clean import clean, read_corrections
-from tasks.settings import corrections_file
+from tasks.data.canonical import CanonicalTables, read_snapshot
+from tasks.data.clean import clean, read_corrections
+from tasks.platform.settings import corrections_file
 from tests.conftest import BUNDLED_SNAPSHOT
 
 NO_CORRECTIONS = pd.DataFrame(columns=["model_id", "field", "old", "new", "reason", "source"])
@@ -124,14 +124,14 @@ def test_corrections_applied_only_where_old_matches(toy, tmp_path):
     path.write_text(
         "model_id,field,old,new,reason,source\n"
         "a,release_date,2024-01-01,2025-01-01,r,s\n"        # applies
-        "b,release_date,2023-01-01,2025-01-01,r,s\n"        # file holds another value: not forced
+        "b,release_date,<2023-06-01,2025-01-01,r,s\n"      # a condition the file's value does not meet
         "zzz,release_date,2024-01-01,2025-01-01,r,s\n"      # model absent
         "nodate,release_date,,2024-06-01,r,s\n"             # fills a missing date: the model is no longer lost
         "c,open_weights,false,false,r,s\n"                   # already correct
     )
     corrections = read_corrections(path)
     result = clean(toy, corrections)
-    assert list(result.corrections.status) == ["applied", "value_differs", "model_absent", "applied",
+    assert list(result.corrections.status) == ["applied", "already_correct", "model_absent", "applied",
                                                "already_correct"]
     analysis = result.analysis.drop_duplicates("model_id").set_index("model_id")
     assert analysis.loc["a", "release_date"] == pd.Timestamp("2025-01-01")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from schemas.analysis import SCORE_COLUMNS
-from tasks.frontier import fit_frontier
-from tasks.trends import TrendSpec
+from tasks.methods.frontier import fit as fit_frontier
+from tasks.methods.base import TrendSpec
 
 
 def analysis(rows) -> pd.DataFrame:
@@ -149,10 +149,11 @@ def test_decomposition_quantities():
     assert records(total) == ["a", "b"]
     per_active = fit_frontier(frame, spec(quantity="price_per_active_param"))
     values = dict(zip(per_active.points.model_id, per_active.points.value))
-    assert values == {"a": 2 / 70, "b": 1.5 / 8, "c": 1.0 / 10, "d": 0.9 / 12}
+    # values are compared at 12 significant digits (tasks.data.quantities.at_precision)
+    assert values == pytest.approx({"a": 2 / 70, "b": 1.5 / 8, "c": 1.0 / 10, "d": 0.9 / 12}, rel=1e-11)
     assert records(per_active) == ["a"]                      # 0.029 stays the lowest
     per_total = fit_frontier(frame, spec(quantity="price_per_total_param"))
-    assert dict(zip(per_total.points.model_id, per_total.points.value))["c"] == 1.0 / 100
+    assert dict(zip(per_total.points.model_id, per_total.points.value))["c"] == pytest.approx(1.0 / 100, rel=1e-11)
     assert records(per_total) == ["a", "c"]
     row = per_total.rows.iloc[0]
     assert row.quantity == "price_per_total_param" and row.price_type == "blended"

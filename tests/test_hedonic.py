@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from tasks.hedonic import fit_hedonic
+from tasks.methods.hedonic import fit as fit_hedonic
 from tests.test_frontier import analysis, spec
 
 

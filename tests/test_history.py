@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.history import (LEDGER, PARTS, PROFILES, detect_drift, ingest_history, load_history, profile_records,
-                           read_ledger, read_profiles, same_model_drift, summarise_same_model)
-from tasks.settings import PROJECT_ROOT, shared_data_dir
+from tasks.data.history import (LEDGER, PARTS, detect_drift, profile_records, same_model_drift, summarise_same_model)
+from tasks.platform.history_store import ingest_history, load_history, read_ledger, read_profiles
+from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
 
 DAILY = shared_data_dir() / "aa-site-scrape-daily"
 BUNDLED_STORE = PROJECT_ROOT / "data" / "history" / "aa-site-daily"
@@ -47,8 +47,8 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     first = ingest_history(raw, store)
     assert first.added == ["aa_models_2026-07-01.json", "aa_models_2026-07-02.json"] and first.rows_added == 5
     assert len(load_history(store)["prices"]) == 5
-    from tasks.caching import sha256_file
-    from tasks.io import read_lineage
+    from tasks.core.hashing import sha256_file
+    from tasks.platform.io import read_lineage
 
     day_one = raw / "aa_models_2026-07-01.json"
     lineage = read_lineage(store / PARTS / f"2026-07-01-{sha256_file(day_one)[:12]}" / "prices.parquet")
@@ -57,7 +57,7 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
 
     # a second run parses nothing (only hashes), and the store is byte-identical
     before = snapshot_tree(store)
-    import tasks.history as history
+    import tasks.platform.history_store as history
 
     def no_reading(path):  # pragma: no cover - must not run
         raise AssertionError(f"{path} was read again")
@@ -113,17 +113,44 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     assert sorted(prices[prices["observed_on"] == "2026-07-03"]["blended_usd_per_mtok"]) == [0.4, 1.4]
 
 
-def test_a_broken_file_stops_ingestion_without_touching_the_ledger(tmp_path):
+def test_a_broken_file_stops_ingestion_without_touching_the_ledger(tmp_path, monkeypatch):
+    import tasks.platform.history_store as history
+    from tasks.core.hashing import sha256_file
+
     raw, store = tmp_path / "raw", tmp_path / "store"
     raw.mkdir()
     write_day(raw, "2026-07-01", [scrape("a", 1.0)])
     ingest_history(raw, store)
     ledger = (store / LEDGER).read_bytes()
-    (raw / "aa_models_2026-07-02.json").write_text('[{"slug": "a", "name": "A", "pri')  # truncated
-    with pytest.raises(Exception, match="aa_models_2026-07-02.json"):
+    # a good new file is parsed and its part written before the broken one stops the run: the ledger must still
+    # not name it (with the broken file alone, nothing would have been written whatever the ledger rule)
+    write_day(raw, "2026-07-02", [scrape("a", 0.9)])
+    (raw / "aa_models_2026-07-03.json").write_text('[{"slug": "a", "name": "A", "pri')  # truncated
+    with pytest.raises(Exception, match="aa_models_2026-07-03.json"):
         ingest_history(raw, store)
+    assert (store / PARTS / f"2026-07-02-{sha256_file(raw / 'aa_models_2026-07-02.json')[:12]}").is_dir()
     assert (store / LEDGER).read_bytes() == ledger  # the ledger names only complete parts
     assert not [p for p in (store / PARTS).iterdir() if p.name.startswith(".")]
+
+    # a failure while a part is being written (its second table) leaves no staging folder behind
+    (raw / "aa_models_2026-07-03.json").unlink()
+    written: list[Path] = []
+    real_write = history.write_parquet
+
+    def failing_write(frame, path, *args, **kwargs):
+        written.append(Path(path))
+        if len(written) == 2:
+            raise OSError("disk full")
+        return real_write(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(history, "write_parquet", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_history(raw, store)
+    assert len(written) == 2 and written[0].parent.name.startswith(".2026-07-02")  # it failed inside a staging part
+    assert (store / LEDGER).read_bytes() == ledger
+    assert not [p for p in (store / PARTS).iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    assert ingest_history(raw, store).added == ["aa_models_2026-07-02.json"]  # once the cause is gone, it goes in
 
 
 # --- data drift -----------------------------------------------------------------------------------------------------
@@ -196,14 +223,19 @@ def test_bundled_store_holds_every_daily_scrape(daily_files):
     ledger = read_ledger(BUNDLED_STORE)
     files = sorted(p.name for p in daily_files.glob("aa_models_*.json"))
     assert ledger["file"].tolist() == files and len(files) == 52
-    from tasks.caching import sha256_file
+    from tasks.core.hashing import sha256_file
 
     assert ledger["sha256"].tolist() == [sha256_file(daily_files / f) for f in files]
     drift = detect_drift(read_profiles(BUNDLED_STORE))
     assert [["2026-07-12", "mmlu_pro"], ["2026-08-05", "coding"]] == \
         drift[drift["kind"] == "column_all_null"][["observed_on", "column"]].values.tolist()
     committed = pd.read_csv(BUNDLED_STORE / "data_drift.csv", dtype=str, keep_default_na=False)
-    assert len(committed) == len(drift)
+    # the committed table is the one the store gives now, row for row (a count alone would pass any content)
+    assert len(committed) == len(drift) > 0
+    text_columns = ["observed_on", "previous_on", "kind", "column", "severity", "message"]
+    assert committed[text_columns].values.tolist() == drift[text_columns].fillna("").values.tolist()
+    for column in ("before", "after"):
+        assert pd.to_numeric(committed[column]).tolist() == pytest.approx(drift[column].tolist(), nan_ok=True), column
 
 
 # --- same-model drift -----------------------------------------------------------------------------------------------
@@ -253,10 +285,10 @@ def test_same_model_drift_with_a_noisy_path_matches_an_independent_fit():
 
 # --- a missing column skips, never silently changes, an estimate ----------------------------------------------------
 def test_a_benchmark_gone_missing_skips_the_trends_that_need_it():
-    from tasks.frontier import fit_frontier
-    from tasks.hedonic import fit_hedonic
-    from tasks.plan import available_measures, plan_trends
-    from tasks.presets import load_preset
+    from tasks.methods.frontier import fit as fit_frontier
+    from tasks.methods.hedonic import fit as fit_hedonic
+    from tasks.methods.plan import available_measures, plan_trends
+    from tasks.methods.presets import load_preset
 
     analysis = pd.DataFrame({"model_id": ["a"], "score_gpqa_diamond": [0.5], "score_mmlu_pro": [np.nan]})
     assert available_measures(analysis) == {"gpqa_diamond"}

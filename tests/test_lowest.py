@@ -1,4 +1,4 @@
-"""The lowest price per model and date (tasks/lowest.py): hand-written tables with known answers, then a seeded
+"""The lowest price per model and date (tasks/data/lowest.py): hand-written tables with known answers, then a seeded
 random history checked against an independent pandas computation (plain, dictionary-encoded, shuffled and
 three-key inputs, the last one large enough to take the compaction path)."""
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-import tasks.lowest as lowest_module
-from tasks.lowest import IGNORE_REASONS, lowest_price_per_model_date
+import tasks.data.lowest as lowest_module
+from tasks.data.lowest import IGNORE_REASONS, lowest_price_per_model_date
 
 D1, D2, D3 = dt.date(2025, 7, 1), dt.date(2025, 7, 2), dt.date(2025, 7, 3)
 

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.monthly import fit_monthly, monthly_series, observation_prices, price_type_for
-from tasks.trends import TrendSpec, trend_row
-from tasks.stats import SlopeFit
+from tasks.methods.monthly import fit as fit_monthly, monthly_series, observation_prices, price_type_for
+from tasks.methods.base import Estimate, Sample, TrendSpec
+from tasks.core.stats import SlopeFit
 
 
 def analysis(rows: list[tuple]) -> pd.DataFrame:
@@ -64,18 +64,16 @@ def test_hardware_adjustment_divides_price_trends_only():
                    ci_high=-np.log10(4) / 365.25, n=6, r_squared=0.9, adj_r_squared=0.88, ci_level=0.9,
                    ci_method="ols")
     spec = SPEC.model_copy(update={"hardware_factor": 1.4})
-    row = trend_row(spec, estimator="ols", ci_method="ols", fit=fit, n=6, n_candidates=6, first_date=None,
-                    last_date=None, status="ok")
+    row = Estimate.of(spec, "ols", "ols", fit, Sample(6, 6)).row(spec)
     assert row["factor_per_year"] == pytest.approx(8.0) and row["hardware_adjusted_factor"] == pytest.approx(8 / 1.4)
     params = spec.model_copy(update={"quantity": "active_params"})
-    row = trend_row(params, estimator="ols", ci_method="ols", fit=fit, n=6, n_candidates=6, first_date=None,
-                    last_date=None, status="ok")
+    row = Estimate.of(params, "ols", "ols", fit, Sample(6, 6)).row(params)
     assert row["hardware_adjusted_factor"] is None
 
 
 def test_a_user_preset_file_runs_the_methods_it_names(tmp_path):
-    from tasks.plan import plan_trends
-    from tasks.presets import load_preset
+    from tasks.methods.plan import plan_trends
+    from tasks.methods.presets import load_preset
 
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\ntitle = "monthly cheapest at MMLU 60"\nmin_points = 3\n'

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from schemas.analysis import TREND_COLUMNS
-from tasks.caching import _normalised_source, module_closure, stable_form
-from tasks.plan import plan_trends
-from tasks.presets import load_preset
-from tasks.trends import TrendSpec, finalise_trends, rows_frame, trend_row, trends_csv
-from tasks.validation import DataValidationError
+from tasks.platform.caching import _normalised_source, module_closure, stable_form
+from tasks.methods.plan import plan_trends
+from tasks.methods.presets import load_preset
+from tasks.methods.base import Checks, Estimate, Sample, TrendSpec, finalise_trends, trends_csv
+from schemas.validation import DataValidationError
 from tests.test_frontier import spec
 
 
@@ -20,9 +20,10 @@ def test_trend_ids_are_stable_unique_and_readable():
     ids = [s.trend_id for s in specs]
     # frontier: 3 bands x 3 price types x 2 subsets; decomposition: 4 quantities x 3 bands (open models);
     # each of those again with half-open bands; the common-sample decomposition: 3 quantities x 3 bands;
-    # hedonic: 3 price types x 2 control sets, again without reasoning models (variant no_reasoning)
+    # hedonic: 3 price types x 2 control sets, again without reasoning models (variant no_reasoning); the price
+    # frontier again as the typical model of each band and without reasoning models (variants typical, no_reasoning)
     main_frontier = 3 * 3 * 2 + 4 * 3
-    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2
+    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2 + 2 * (3 * 3 * 2)
     again = [s.trend_id for s in plan_trends(preset, "futuretech-2025-07", {"lowest_reported"})]
     assert ids == again
     assert any(i.startswith("frontier-open-mmlu_pro_30_50-price-blended-lowest_reported-") for i in ids)
@@ -40,14 +41,19 @@ def test_plan_uses_only_available_price_sources():
     both = plan_trends(preset, "x", {"lowest_reported", "lowest_provider"})
     # parameter counts do not depend on a price source; everything else is planned once per source
     main_frontier = 2 * 18 + 6 + 2 * 6
-    assert len(both) == 2 * main_frontier + 2 * 9 + 2 * 2 * 6
+    assert len(both) == 2 * main_frontier + 2 * 9 + 2 * 2 * 6 + 2 * (2 * 18)  # + typical and no_reasoning
 
 
-def row(trend: TrendSpec, **values):
-    base = dict(estimator="ols", ci_method="ols", fit=None, n=5, n_candidates=9, first_date=pd.Timestamp("2024-01-01"),
-                last_date=pd.Timestamp("2025-01-01"), status="ok")
-    base.update(values)
-    return trend_row(trend, **base)
+def row(trend: TrendSpec, status: str = "ok", note: str | None = None, **values):
+    """A trends.csv row with the given numbers (an Estimate of 5 points of 9 candidates)."""
+    sample = Sample(5, 9, pd.Timestamp("2024-01-01"), pd.Timestamp("2025-01-01"))
+    checks = Checks(**{k: values.pop(k) for k in list(values) if k.startswith("tie_order")})
+    return Estimate("ols", "ols", status, sample, note, factor=values.pop("factor_per_year", None), checks=checks,
+                    ci_level=trend.ci_level, **values).row(trend)
+
+
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def test_trends_csv_format_and_order():
@@ -80,15 +86,17 @@ def test_trends_schema_rejects_a_factor_outside_its_interval():
 
 
 def test_code_closure_follows_imports_exactly():
-    frontier = module_closure("tasks.frontier")
-    assert {"tasks.frontier", "tasks.stats", "tasks.bands", "tasks.trends", "tasks.quantities"} <= set(frontier)
-    assert "tasks.hedonic" not in frontier and "tasks.clean" not in frontier
-    hedonic = module_closure("tasks.hedonic")
-    assert "tasks.stats" in hedonic and "tasks.frontier" not in hedonic
-    clean = module_closure("tasks.clean")
-    assert "tasks.stats" not in clean and "tasks.providers" in clean and "schemas.canonical" in clean
-    futuretech = module_closure("tasks.ingest.futuretech")
-    assert "tasks.ingest.base" in futuretech and "tasks.ingest.snapshot" not in futuretech
+    frontier = module_closure("tasks.methods.frontier")
+    assert {"tasks.methods.frontier", "tasks.core.stats", "tasks.core.bands", "tasks.methods.base", "tasks.data.quantities"} <= set(frontier)
+    assert "tasks.methods.hedonic" not in frontier and "tasks.data.clean" not in frontier
+    hedonic = module_closure("tasks.methods.hedonic")
+    assert "tasks.core.stats" in hedonic and "tasks.methods.frontier" not in hedonic
+    clean = module_closure("tasks.data.clean")
+    assert "tasks.core.stats" not in clean and "tasks.data.providers" in clean and "schemas.canonical" in clean
+    futuretech = module_closure("tasks.data.ingest.futuretech")
+    assert "tasks.data.ingest.csvfile" in futuretech and "tasks.data.ingest.snapshot" not in futuretech
+    fit = module_closure("tasks.stages.fit")  # the fit stage: a method's batch adds that method's closure only
+    assert "tasks.methods.plan" in fit and not {"tasks.methods.frontier", "tasks.methods.hedonic"} & set(fit)
 
 
 def test_source_hash_ignores_comments_but_not_code(tmp_path):

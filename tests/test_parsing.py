@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from tasks.bands import in_band
-from tasks.parsing import (ParseError, parse_bool, parse_fraction, parse_iso_date, parse_mdy_date, parse_number,
+from tasks.core.bands import in_band
+from tasks.data.parsing import (ParseError, parse_bool, parse_fraction, parse_iso_date, parse_mdy_date, parse_number,
                            parse_usd, slugify)
 
 

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from schemas.canonical import IngestIssues, empty
-from tasks.canonical import CanonicalTables, read_snapshot
-from tasks.ingest.common import MODEL_COLUMNS, PRICE_COLUMNS
-from tasks.resolve import CROSSWALK_COLUMNS, family_slug, match_key, match_summary, resolve
+from tasks.data.canonical import CanonicalTables, read_snapshot
+from tasks.data.ingest.common import MODEL_COLUMNS, PRICE_COLUMNS
+from tasks.data.resolve import CROSSWALK_COLUMNS, family_slug, match_key, match_summary, resolve
 
 
 def source(fmt: str, models: list[dict], scores=(), prices=()) -> CanonicalTables:
@@ -122,12 +122,12 @@ def test_prices_scores_and_fields(merged):
 
 def test_the_bundled_2026_snapshot_is_reproducible_from_the_raw_files():
     """The committed aa-2026-07 snapshot is what resolving the four raw sources gives (no hand edits)."""
-    from tasks.ingest.aa import ingest_site
-    from tasks.ingest.epoch_models import ingest as epoch
-    from tasks.ingest.llm_stats import ingest as llm_stats
-    from tasks.ingest.models_dev import ingest as models_dev
-    from tasks.resolve import read_crosswalk
-    from tasks.settings import PROJECT_ROOT, crosswalk_file, shared_data_dir
+    from tasks.data.ingest.aa import ingest_site
+    from tasks.data.ingest.epoch_models import ingest as epoch
+    from tasks.data.ingest.llm_stats import ingest as llm_stats
+    from tasks.data.ingest.models_dev import ingest as models_dev
+    from tasks.data.resolve import read_crosswalk
+    from tasks.platform.settings import PROJECT_ROOT, crosswalk_file, shared_data_dir
 
     shared = shared_data_dir()
     if not (shared / "models-dev-2026-07").exists():

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.settings import PROJECT_ROOT
+from tasks.platform.settings import PROJECT_ROOT
 
 runner = CliRunner()
 HOSTILE_NAMES = [
@@ -114,7 +114,7 @@ def test_out_at_an_existing_file_is_refused_and_the_file_is_kept(tmp_path):
 
 
 def test_output_checks_accept_run_folders_and_empty_folders(tmp_path):
-    from tasks.folders import RUN_SCHEMA, UnsafeTarget, check_output_folder
+    from tasks.platform.folders import RUN_SCHEMA, UnsafeTarget, check_output_folder
 
     run_folder = tmp_path / "run"
     run_folder.mkdir()
@@ -143,7 +143,7 @@ def test_snapshot_out_dir_never_replaces_a_foreign_folder(tmp_path, futuretech_c
 
 
 def test_stale_staging_folders_of_dead_runs_are_removed_and_nothing_else(tmp_path):
-    from tasks.folders import STAGING_MARKER, clean_stale, staging_folder, swap_in
+    from tasks.platform.folders import STAGING_MARKER, clean_stale, staging_folder, swap_in
 
     dead = tmp_path / ".run.staging-0123abcd"
     dead.mkdir()
@@ -163,7 +163,7 @@ def test_stale_staging_folders_of_dead_runs_are_removed_and_nothing_else(tmp_pat
 
 
 def test_a_failed_block_leaves_no_staging_folder(tmp_path):
-    from tasks.folders import staging_folder
+    from tasks.platform.folders import staging_folder
 
     with pytest.raises(RuntimeError):
         with staging_folder(tmp_path / "run"):
@@ -189,7 +189,7 @@ def test_snapshot_name_with_a_path_is_refused_everywhere(tmp_path, futuretech_cs
 
 def test_a_derived_snapshot_name_is_made_safe(tmp_path):
     from flows.config import EstimateConfig
-    from flows.estimate import resolve_inputs
+    from tasks.stages.prepare import resolve_inputs
 
     odd = tmp_path / "My Prices (v2) ..csv"
     odd.write_bytes((PROJECT_ROOT / "tests" / "fixtures" / "futuretech_small.csv").read_bytes())
@@ -197,7 +197,8 @@ def test_a_derived_snapshot_name_is_made_safe(tmp_path):
 
 
 def test_history_store_refuses_foreign_folders_and_ledgers_pointing_outside(tmp_path):
-    from tasks.history import LEDGER, check_store, read_ledger
+    from tasks.data.history import LEDGER
+    from tasks.platform.history_store import check_store, read_ledger
 
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "photo.jpg").write_bytes(b"x")
@@ -234,7 +235,7 @@ class _Live(html.parser.HTMLParser):
 
 
 def test_markdown_escaping_leaves_nothing_live():
-    from tasks.markup import markdown_to_html, md_code, md_escape
+    from tasks.render.markup import markdown_to_html, md_code, md_escape
 
     for name in HOSTILE_NAMES:
         page = markdown_to_html(f"| model |\n|---|\n| {md_escape(name)} |\n\nText {md_escape(name)} and {md_code(name)}")
@@ -252,7 +253,7 @@ def test_markdown_escaping_leaves_nothing_live():
                                            ("\tx", "'\tx"), ("'quoted", "''quoted"), ("-0.5", "-0.5"),
                                            ("+1e-3", "+1e-3"), ("plain", "plain"), ("nul\0byte", "nulbyte")])
 def test_csv_cells_are_neutralised_and_read_back_exactly(cell, written, tmp_path):
-    from tasks.io import csv_text, read_csv_output
+    from tasks.data.tables import csv_text, read_csv_output
 
     text = csv_text(pd.DataFrame({"name": [cell], "value": [-1.5]}))
     assert next(csv.reader(io.StringIO(text.splitlines()[1]))) == [written, "-1.5"]
@@ -264,12 +265,12 @@ def test_csv_cells_are_neutralised_and_read_back_exactly(cell, written, tmp_path
 
 # --- 4. dates outside the plausible range --------------------------------------------------------------------------
 def test_release_dates_in_the_future_or_before_the_floor_are_quarantined(futuretech_csv, tmp_path):
-    from tasks.clean import clean, read_corrections
-    from tasks.frontier import fit_frontier
-    from tasks.ingest import futuretech
-    from tasks.plan import available_measures, available_price_sources, plan_trends
-    from tasks.presets import load_preset
-    from tasks.settings import corrections_file
+    from tasks.data.clean import clean, read_corrections
+    from tasks.methods.frontier import fit as fit_frontier
+    from tasks.data.ingest import futuretech
+    from tasks.methods.plan import available_measures, available_price_sources, plan_trends
+    from tasks.methods.presets import load_preset
+    from tasks.platform.settings import corrections_file
 
     rows = read_rows(futuretech_csv)
     header = [" ".join(h.split()) for h in rows[0]]
@@ -295,7 +296,7 @@ def test_release_dates_in_the_future_or_before_the_floor_are_quarantined(futuret
     assert rules["Future Model"] == ("release date 2099-01-01 is after the snapshot's latest price observation "
                                      "(2025-07-13): a model cannot be priced before its release")
     assert rules["Ancient Model"] == ("release date 1900-01-01 is before 2017-01-01, the earliest accepted for a "
-                                      "language model (tasks/clean.py RELEASE_DATE_FLOOR)")
+                                      "language model (tasks/data/clean.py RELEASE_DATE_FLOOR)")
     assert round(factor, 2) == 8.77  # the study's open [70, 90] band, unmoved
     assert open_70_90(futuretech_csv)[1] == factor
 
@@ -303,13 +304,13 @@ def test_release_dates_in_the_future_or_before_the_floor_are_quarantined(futuret
 # --- 5. files no adapter reads ----------------------------------------------------------------------------------
 def test_unread_files_in_an_input_folder_are_listed_or_refused(tmp_path):
     from flows.config import EstimateConfig
-    from flows.estimate import prepare_run
+    from tasks.stages.prepare import prepare_run
 
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "study.csv").write_bytes((PROJECT_ROOT / "tests" / "fixtures" / "futuretech_small.csv").read_bytes())
     (folder / "README.md").write_text("notes\n")
-    _, inputs, _, not_read = prepare_run(EstimateConfig(input=str(folder), preset="futuretech-2025"))
+    not_read = prepare_run(EstimateConfig(input=str(folder), preset="futuretech-2025")).not_read
     assert [Path(entry["path"]).name for entry in not_read] == ["README.md"]
     assert not_read[0]["reason"].startswith("not read: the futuretech adapter reads study.csv")
     result = cli("run", "--input", str(folder), "--preset", "futuretech-2025", "--strict", "--out",
@@ -325,9 +326,9 @@ def _futuretech(tmp_path: Path, edit, name: str = "edited.csv") -> Path:
 
 
 def ingest_error(path: Path, fmt: str | None = None) -> str:
-    from tasks.ingest import adapter, detect_format
-    from tasks.ingest.base import read_source
-    from tasks.ingest.common import SourceError
+    from tasks.data.ingest import adapter, detect_format
+    from tasks.data.ingest.base import read_source
+    from tasks.data.ingest.common import SourceError
 
     with pytest.raises(SourceError) as info:
         fmt = fmt or detect_format(path)
@@ -357,7 +358,7 @@ def test_a_duplicated_column_is_an_error_naming_both(tmp_path):
 
 
 def test_a_rejected_blended_price_replaced_by_the_computed_one_is_a_warning(tmp_path):
-    from tasks.ingest import futuretech
+    from tasks.data.ingest import futuretech
 
     def bad_blended(rows):
         column = next(i for i, h in enumerate(rows[0]) if " ".join(h.split()) == "Lowest Blended Price AA")
@@ -379,7 +380,7 @@ def test_ragged_rows_name_the_file_and_row(tmp_path):
 
 
 def test_non_ascii_names_keep_their_model_and_nul_bytes_are_removed(tmp_path):
-    from tasks.ingest import futuretech
+    from tasks.data.ingest import futuretech
 
     def odd(rows):
         rows[1][0], rows[2][0], rows[3][0] = "模型", "🚀", "Nul\0Model"
@@ -412,7 +413,7 @@ def test_the_row_limit_stops_reading_and_names_itself(tmp_path, monkeypatch):
 
 
 def test_exact_duplicate_rows_are_rejected_once_each(tmp_path):
-    from tasks.ingest import futuretech
+    from tasks.data.ingest import futuretech
 
     tables = futuretech.ingest(_futuretech(tmp_path, lambda rows: rows.extend([rows[1]] * 3)))
     issues = tables.ingest_issues
@@ -425,7 +426,7 @@ def test_exact_duplicate_rows_are_rejected_once_each(tmp_path):
 
 
 def test_folder_problems_are_described(tmp_path):
-    from tasks.ingest import detect_format
+    from tasks.data.ingest import detect_format
 
     two = tmp_path / "two"
     two.mkdir()
@@ -441,9 +442,9 @@ def test_folder_problems_are_described(tmp_path):
 
 
 def test_quarantine_summary_counts_rejections_made_at_ingest(tmp_path):
-    from tasks.clean import clean, read_corrections
-    from tasks.ingest import futuretech
-    from tasks.settings import corrections_file
+    from tasks.data.clean import clean, read_corrections
+    from tasks.data.ingest import futuretech
+    from tasks.platform.settings import corrections_file
 
     def bad_values(rows):
         header = [" ".join(h.split()) for h in rows[0]]
@@ -490,7 +491,7 @@ def test_a_failing_ingest_prints_the_message_alone(tmp_path):
 
 @pytest.mark.e2e
 def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_preset):
-    from tasks.folders import RUN_SCHEMA
+    from tasks.platform.folders import RUN_SCHEMA
 
     out = tmp_path / "run"
     out.mkdir()
@@ -541,7 +542,7 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
 def test_a_truncated_cache_file_is_recomputed_with_a_warning(prefect_harness, tmp_path, tiny_preset):
     from flows.config import EstimateConfig
     from flows.estimate import estimate
-    from tasks.settings import cache_dir
+    from tasks.platform.settings import cache_dir
 
     data = _futuretech(tmp_path, lambda rows: rows[1].__setitem__(0, "Unique Model 8f3a"), "unique.csv")
     config = dict(input=str(data), preset=str(tiny_preset), figures=False, history=False, bootstrap_resamples=20)
@@ -606,7 +607,7 @@ def _is_number(text: str) -> bool:
 
 # --- 12. the API key in any letter case -----------------------------------------------------------------------
 def test_a_key_echoed_in_another_case_or_encoded_is_redacted():
-    from tasks.aa_client import REDACTED, redact, register_secret
+    from tasks.platform.aa_client import REDACTED, redact, register_secret
 
     register_secret("sk-LeakTest-abc123+/=")
     for text in ("SK-LEAKTEST-ABC123+/=", "sk-leaktest-abc123+/=", "key=sk-LeakTest-abc123%2B%2F%3D",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from tasks.stats import (FitError, factor_interval, factor_per_year, geometric_mean, halving_months, ols_fits,
+from tasks.core.stats import (FitError, factor_interval, factor_per_year, geometric_mean, halving_months, ols_fits,
                          release_day)
 
 

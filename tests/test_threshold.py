@@ -15,13 +15,14 @@ import pytest
 from scipy import stats
 
 from schemas.analysis import SCORE_COLUMNS
-from tasks.canonical import read_snapshot
-from tasks.clean import clean, read_corrections
-from tasks.plan import available_measures, available_price_sources, plan_trends
-from tasks.presets import Preset, ThresholdPreset, load_preset
-from tasks.settings import PROJECT_ROOT, corrections_file
-from tasks.threshold import find_thresholds, fit_threshold, observations, walk
-from tasks.trends import TrendSpec
+from tasks.data.canonical import read_snapshot
+from tasks.data.clean import clean, read_corrections
+from tasks.methods.plan import available_measures, available_price_sources, plan_trends
+from tasks.methods.presets import Preset, load_preset
+from tasks.methods.threshold import ThresholdSection as ThresholdPreset
+from tasks.platform.settings import PROJECT_ROOT, corrections_file
+from tasks.methods.threshold import find_thresholds, fit as fit_threshold, observations, walk
+from tasks.methods.base import TrendSpec
 
 SNAPSHOTS = PROJECT_ROOT / "data" / "snapshots"
 
@@ -261,7 +262,9 @@ def test_plan_finds_the_thresholds_in_the_data():
     assert {s.price_source for s in plan_trends(preset(), "toy", {"aa_headline"}, analysis=other)} == {"aa_headline"}
     none = plan_trends(preset(), "toy", {"lowest_reported"},
                        analysis=analysis([("a", "2024-01-01", 10.0, 0.5, False)], source="lowest_reported"))
-    assert [s.skip_note for s in none] == ["no source_price or aa_headline prices in snapshot toy"] * 2
+    notes = [s.skip_note for s in none]  # no usable price source; and no HumanEval score at all
+    assert notes[0] == "no source_price or aa_headline prices in snapshot toy"
+    assert notes[1].startswith("no humaneval scores in snapshot toy")
     low = analysis([("a", "2024-01-01", 10.0, 0.2, False)])
     [only, _] = plan_trends(preset(), "toy", {"source_price"}, analysis=low)
     assert "below the multiple-choice minimum of 30%" in only.skip_note
@@ -339,8 +342,8 @@ def test_epoch_mmlu_from_gpt3_points(epoch):
         ("Llama-3.2-Instruct-3B", "2024-09-24", 0.08), ("Gemini-1.5-Flash-8B", "2024-10-03", 0.07)]
 
 
-def test_the_flow_dispatches_threshold_trends():
-    from flows.estimate import FIT_TASKS
-    from tasks.threshold import threshold_task
+def test_threshold_is_a_registered_method():
+    from tasks.methods import method, registry
+    from tasks.methods import threshold
 
-    assert FIT_TASKS["threshold"] is threshold_task
+    assert registry()["threshold"] is threshold and method("threshold") is threshold

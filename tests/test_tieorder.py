@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.frontier import fit_frontier
-from tasks.tieorder import tie_order_range
+from tasks.methods.frontier import fit as fit_frontier
+from tasks.core.tieorder import tie_order_range
 from tests.test_frontier import analysis, spec
 
 ROWS = [  # model, date, value

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tasks.coverage import frontier_coverage, hedonic_coverage
-from tasks.frontier import fit_frontier
-from tasks.geomean import fit_geomean
-from tasks.trends import TrendSpec
-from tasks.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
+from tasks.core.coverage import frontier_coverage, hedonic_coverage
+from tasks.methods.frontier import fit as fit_frontier
+from tasks.methods.geomean import from_tables as fit_geomean
+from tasks.methods.base import TrendSpec
+from tasks.core.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
                                records_under)
 from tests.test_frontier import analysis, spec
 
@@ -161,6 +161,32 @@ def test_geomean_averages_slopes_replicate_by_replicate():
     low, high = np.percentile(10 ** (-means * 365.25), [5, 95])
     assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
     assert row.method == "frontier_geomean" and row.ci_method == "bootstrap" and row.n == 11
+
+
+def test_geomean_leaves_out_uninformative_bands_and_says_so():
+    members = ("t1", "t2", "t3")
+    geo = TrendSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
+                    price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
+    rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": ["uninformative", "ok", "ok"],
+                         "band_low": [30, 50, 70], "band_high": [50, 70, 90],
+                         "slope_per_day": [-0.02, -0.002, -0.004], "n": [4, 5, 6], "n_candidates": [10, 20, 30],
+                         "first_date": pd.Timestamp("2024-01-01"), "last_date": pd.Timestamp("2025-01-01")})
+    rng = np.random.default_rng(2)
+    draws = {"t1": rng.normal(-0.02, 1e-2, 300), "t2": rng.normal(-0.002, 5e-4, 300),
+             "t3": rng.normal(-0.004, 5e-4, 300)}
+    replicates = pd.concat([pd.DataFrame({"trend_id": t, "kind": "bootstrap", "replicate": np.arange(300),
+                                          "slope_per_day": s}) for t, s in draws.items()])
+    row = fit_geomean(geo, rows, replicates).rows.iloc[0]
+    # before: the 30-50 band's -0.02/day (1.9e7x per year, on four points) entered the mean; now it is left out
+    assert row.factor_per_year == pytest.approx(10 ** (0.003 * 365.25))
+    low, high = np.percentile(10 ** (-(draws["t2"] + draws["t3"]) / 2 * 365.25), [5, 95])
+    assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
+    assert row.status == "ok" and row.n == 11 and "[30, 50] left out (uninformative)" in row.note
+    # every band uninformative: the mean is over all of them and is itself uninformative
+    rows["status"] = "uninformative"
+    row = fit_geomean(geo, rows, replicates).rows.iloc[0]
+    assert row.status == "uninformative" and row.n == 15
+    assert row.factor_per_year == pytest.approx(10 ** (-(-0.026 / 3) * 365.25))
 
 
 def test_common_sample_decomposition_adds_up_exactly():

@@ -1,0 +1,224 @@
+"""Building blocks shared by the adapters: collecting canonical rows and issues, dates in file names, and reading
+archives safely (no extraction to disk; absolute paths, '..' and links leaving the archive refused)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.data.canonical import CanonicalTables
+
+MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", "license", "reasoning",
+                 "total_params_b", "active_params_b", "source"]
+PRICE_COLUMNS = ["model_id", "provider", "input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok",
+                 "observed_on", "source"]
+ISSUE_COLUMNS = ["source", "file", "record", "model_name", "column", "value", "rule", "action", "table"]
+ISSUE_TABLES = ("models", "benchmarks", "prices")
+
+
+class SourceError(ValueError):
+    """A raw source that cannot be read at all (named file, record and field in the message)."""
+
+
+@dataclass
+class Collector:
+    """Rows of the canonical tables, and what could not be taken as it was, for one source file."""
+
+    source: str
+    file: str
+    # the canonical table a raw field feeds ("models", "benchmarks" or "prices"): a rejected value is counted there
+    # (rows in = used + quarantined per table); the adapter gives it by field name
+    table_of: Callable[[str | None], str | None] = field(default=lambda column: "models" if column else None)
+    models: dict[str, dict] = field(default_factory=dict)
+    benchmarks: list[dict] = field(default_factory=list)
+    prices: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+    def issue(self, record: int | None, name: str | None, column: str | None, value, rule: str,
+              action: str = "rejected_value") -> None:
+        name = name.replace("\0", "") if isinstance(name, str) else name
+        value = None if value is None else str(value).replace("\0", "")[:200]
+        self.issues.append(dict(source=self.source, file=self.file, record=record, model_name=name, column=column,
+                                value=value, rule=rule, action=action,
+                                table=None if action == "rejected_record" else self.table_of(column)))
+
+    def model(self, model_id: str, record: int | None = None, **fields) -> bool:
+        """Add a model; a second record with the same id is kept out with a warning (the first one wins)."""
+        if model_id in self.models:
+            self.issue(record, fields.get("name"), "id", model_id,
+                       f"duplicate model id {model_id!r}: the first record is kept", "warning")
+            return False
+        for key, value in fields.items():
+            if isinstance(value, str) and "\0" in value:  # a NUL byte never reaches a table or a CSV
+                fields[key] = value.replace("\0", "")
+                self.issue(record, fields.get("name"), key, None, "NUL byte(s) removed from the value", "warning")
+        row = {column: None for column in MODEL_COLUMNS}
+        row.update(fields, model_id=model_id, source=self.source)
+        self.models[model_id] = row
+        return True
+
+    def score(self, model_id: str, benchmark: str, score: float | None) -> None:
+        if score is not None:
+            self.benchmarks.append(dict(model_id=model_id, benchmark=benchmark, score=float(score),
+                                        source=self.source))
+
+    def price(self, model_id: str, provider: str, observed_on: dt.date, input_usd=None, output_usd=None,
+              blended_usd=None) -> None:
+        if any(v is not None for v in (input_usd, output_usd, blended_usd)):
+            self.prices.append(dict(model_id=model_id, provider=provider, input_usd_per_mtok=input_usd,
+                                    output_usd_per_mtok=output_usd, blended_usd_per_mtok=blended_usd,
+                                    observed_on=observed_on, source=self.source))
+
+    def tables(self) -> CanonicalTables:
+        prices = pd.DataFrame(self.prices, columns=PRICE_COLUMNS)
+        if not prices.empty:  # one row per model, provider and date: several source entries -> the lowest price
+            prices = prices.groupby(["model_id", "provider", "observed_on", "source"], as_index=False,
+                                    dropna=False).min()[PRICE_COLUMNS]
+        return CanonicalTables(
+            models=pd.DataFrame(list(self.models.values()), columns=MODEL_COLUMNS),
+            benchmarks=pd.DataFrame(self.benchmarks, columns=["model_id", "benchmark", "score", "source"]
+                                    ).drop_duplicates(["model_id", "benchmark", "source"]),
+            prices=prices,
+            ingest_issues=pd.DataFrame(self.issues, columns=ISSUE_COLUMNS),
+        )
+
+
+def date_in_name(path: Path) -> dt.date | None:
+    """The first YYYY-MM-DD in a file name (the observation date of a dated snapshot file)."""
+    match = re.search(r"(\d{4})-(\d{2})-(\d{2})", Path(path).name)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def number(value, record, name, column, collector: Collector, scale: float = 1.0) -> float | None:
+    """A JSON number (a numeric string is accepted with a warning: sources sometimes quote numbers)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        collector.issue(record, name, column, value, "boolean where a number was expected")
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) * scale
+    if isinstance(value, str):
+        try:
+            parsed = float(value.replace(",", "").replace("$", "").strip())
+        except ValueError:
+            collector.issue(record, name, column, value, "not a number")
+            return None
+        collector.issue(record, name, column, value, "number given as a string (accepted)", "warning")
+        return parsed * scale
+    collector.issue(record, name, column, value, f"a {type(value).__name__} where a number was expected")
+    return None
+
+
+def text_number(text, record, name, column, collector: Collector) -> float | None:
+    """A number written as text (CSV cells): '2,589.00' -> 2589.0; blank -> None; anything else rejected."""
+    from tasks.data.parsing import ParseError, parse_number
+
+    try:
+        return parse_number(text)
+    except ParseError as err:
+        collector.issue(record, name, column, text, err.rule)
+        return None
+
+
+def fraction(value, record, name, column, collector: Collector) -> float | None:
+    """A score as a fraction of 1; a value in (1, 100] is a percentage and is divided by 100, with a warning."""
+    parsed = number(value, record, name, column, collector)
+    if parsed is None:
+        return None
+    if 1 < parsed <= 100:
+        collector.issue(record, name, column, value, "score in percent converted to a fraction", "warning")
+        return parsed / 100
+    return parsed
+
+
+def iso_day(value, record, name, column, collector: Collector, month_ok: bool = True) -> dt.date | None:
+    """'2025-08-05' (or '2025-08' -> the 1st of the month when ``month_ok``); anything else is rejected."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?(?:[T ].*)?", text)
+    if match and (match.group(3) or month_ok):
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3) or 1))
+        except ValueError:
+            pass
+    collector.issue(record, name, column, value, "not an ISO date (YYYY-MM-DD)")
+    return None
+
+
+# --- archives ------------------------------------------------------------------------------------------------
+class ArchiveError(SourceError):
+    pass
+
+
+def read_archive(path: Path, dangling: list[str] | None = None) -> dict[str, bytes]:
+    """Every regular file of a tar archive, by normalised member name, without writing anything to disk.
+
+    Refused (the whole archive, with the member named): absolute paths, '..' components, symbolic or hard links
+    whose target leaves the archive, device files. Links that stay inside are followed; links whose target is not
+    in the archive are appended to ``dangling`` (the caller reports them).
+    """
+    path = Path(path)
+    try:
+        archive = tarfile.open(path, "r:*")
+    except (tarfile.TarError, OSError, EOFError) as err:
+        raise ArchiveError(f"{path}: not a readable tar archive ({err})") from None
+    files: dict[str, bytes] = {}
+    links: dict[str, str] = {}
+    with archive:
+        try:
+            members = archive.getmembers()
+        except (tarfile.TarError, EOFError, OSError) as err:
+            raise ArchiveError(f"{path}: truncated or damaged archive ({err})") from None
+        for member in members:
+            name = member.name
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+                raise ArchiveError(f"{path}, member {name!r}: absolute path refused")
+            normal = posixpath.normpath(name)
+            if normal == ".." or normal.startswith("../") or "/../" in f"/{name}/":
+                raise ArchiveError(f"{path}, member {name!r}: a '..' component leaves the archive: refused")
+            if member.issym() or member.islnk():
+                target = member.linkname
+                resolved = (posixpath.normpath(posixpath.join(posixpath.dirname(normal), target))
+                            if member.issym() else posixpath.normpath(target))
+                if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                    raise ArchiveError(f"{path}, member {name!r}: link to {target!r} leaves the archive: refused")
+                links[normal] = resolved
+            elif member.isfile():
+                handle = archive.extractfile(member)
+                try:
+                    files[normal] = handle.read() if handle else b""
+                except (tarfile.TarError, EOFError, OSError) as err:
+                    raise ArchiveError(f"{path}, member {name!r}: truncated ({err})") from None
+            elif member.isdir():
+                continue
+            else:
+                raise ArchiveError(f"{path}, member {name!r}: special file (device or fifo) refused")
+    for name in links:
+        target, seen = links[name], {name}
+        while target in links and target not in seen:  # link chains stay inside; cycles are ignored
+            seen.add(target)
+            target = links[target]
+        if target in files:
+            files[name] = files[target]
+        else:  # a link to a folder: its files appear under the link's name too
+            prefix = target + "/"
+            inside = [m for m in files if m.startswith(prefix)]
+            for member in inside:
+                files[name + "/" + member[len(prefix):]] = files[member]
+            if not inside and dangling is not None:
+                dangling.append(name)
+    return files

@@ -1,0 +1,381 @@
+"""Record-low frontier per quality band (the FutureTech study's "Method 1"), with its uncertainty.
+
+In each band: keep models released on or after the preset's start date whose quality score lies in the band
+(closed [lo, hi] by default, as in the study's code); order them by release date, same-day releases by value
+(cheapest first) then model id; a model is a *record* when its value is at most the lowest value of every model
+before it in that order (equal values count, as in the study's code: ``cummin() == value``). OLS of log10(value)
+on release day over the records gives the trend.
+
+The order of same-day releases is a choice: ``cheapest first`` is the order that adds the fewest same-day records,
+and it is explicit and deterministic (the study's unstable ``sort_values`` let the file's row order decide).
+
+Each trend also gets (``tasks/core/uncertainty.py``, ``tasks/core/tieorder.py``, ``tasks/core/coverage.py``): the range over
+every order of same-day releases, a bootstrap interval that redoes the selection in every resample, a
+permutation null, the leave-one-out range, and the simulated coverage of its intervals.
+
+``variant = price_frontier_sample`` is the decomposition on a common sample: the models of the band's price
+frontier (its records, those with a parameter count), on which ln price = ln active parameters + ln price per
+active parameter holds exactly, so the slopes add up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import ClassVar, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator
+
+from tasks.core.bands import in_band
+from tasks.core.coverage import band_truth, frontier_coverage
+from tasks.core.stats import FitError, factor_per_year, log_values, ols_fits, release_day
+from tasks.core.tieorder import tie_order_range
+from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_blocks, leave_one_out_slopes,
+                                   permutation_slopes, summarise)
+from tasks.data.quantities import PARAM_COLUMN, model_values
+from tasks.data.resolve import family_slug
+from tasks.methods import geomean
+from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, NO_REASONING, TYPICAL, Checks, Diagnostics, Estimate, LogBase, PriceSource,
+                                PriceType, Sample, Section, Subset, TrendFit, TrendSpec, known_benchmark,
+                                points_frame, skipped)
+
+NAME = "frontier"
+DERIVED = (geomean.NAME,)
+
+
+class FrontierSection(Section):
+    """Record-low frontier per quality band (the FutureTech "Method 1")."""
+
+    quality_measure: str = "mmlu_pro"
+    bands: list[tuple[float, float | None]]
+    band_edges: Literal["closed", "half_open"] = "closed"
+    min_release_date: dt.date | None = None
+    subsets: list[Subset] = ["open", "all"]
+    price_types: list[PriceType] = ["blended"]
+    price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+    # fitted too, for comparison (vintage table), without the half-open variant and the coverage simulation
+    comparison_price_sources: list[PriceSource] = []
+    log_base: LogBase = "10"
+    # one candidate per set of weights: reasoning-effort variants (gpt-oss-20b-high / -low, "-reasoning") share their
+    # weights, so only the cheapest variant in the band stands for them (tasks.data.resolve.family_slug)
+    one_per_weights: bool = True
+    # also per price band: the OLS trend over every model of the band, the typical model beside the cheapest
+    # (variant typical), and the record lows without reasoning models (variant no_reasoning, as Epoch AI)
+    typical: bool = True
+    no_reasoning: bool = True
+
+    @field_validator("quality_measure")
+    @classmethod
+    def _known_benchmark(cls, value: str) -> str:
+        return known_benchmark(value)
+
+    @field_validator("bands")
+    @classmethod
+    def _ordered_bands(cls, bands):
+        for low, high in bands:
+            if high is not None and high <= low:
+                raise ValueError(f"band [{low}, {high}] is empty")
+        return bands
+
+
+class DecompositionSection(Section):
+    """The frontier method (the preset's bands, start date, edges, rule and minimum points) applied to parameter
+    counts and to price per parameter: what is causing the price trend."""
+
+    REQUIRES: ClassVar[str] = "frontier"
+
+    quantities: list[Literal["active_params", "total_params", "price_per_active_param", "price_per_total_param"]] = [
+        "active_params", "total_params", "price_per_active_param", "price_per_total_param"]
+    subsets: list[Subset] = ["open"]
+    price_type: PriceType = "blended"
+    price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider"]
+
+
+class UncertaintySection(Section):
+    """How hard to test each frontier trend (tasks/core/uncertainty.py, tasks/core/coverage.py)."""
+
+    OPTIONAL_DEFAULT: ClassVar[bool] = True
+
+    bootstrap_resamples: int = Field(2000, ge=0)  # 0: no bootstrap rows
+    permutations: int = Field(1000, ge=0)  # 0: no permutation null
+    seed: int = 20250713
+    coverage_simulations: int = Field(400, ge=0)  # 0: no coverage simulation
+    coverage_resamples: int = Field(200, ge=10)
+    edge_variant: bool = True  # also fit half-open [lo, hi) bands (variant half_open_bands)
+    common_sample: bool = True  # decomposition on the price frontier's own models (variant price_frontier_sample)
+
+
+SECTIONS = {"frontier": FrontierSection, "decomposition": DecompositionSection, "uncertainty": UncertaintySection}
+
+
+# --- the plan ----------------------------------------------------------------------------------------------------
+def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+    """The price frontier per band, subset, price type and source; the decomposition; their variants."""
+    f, u = preset.frontier, preset.uncertainty
+    options = dict(method=NAME, quality_measure=f.quality_measure, band_edges=f.band_edges,
+                   one_per_weights=f.one_per_weights,
+                   min_release_date=f.min_release_date, ci_methods=("ols",), log_base=f.log_base,
+                   variant="" if f.band_edges == "closed" else HALF_OPEN,
+                   bootstrap_resamples=u.bootstrap_resamples, permutations=u.permutations, seed=u.seed,
+                   coverage_simulations=u.coverage_simulations, coverage_resamples=u.coverage_resamples)
+    specs, comparison = [], []
+    for source in [s for s in f.price_sources if s in price_sources]:
+        for price_type in f.price_types:
+            for subset in f.subsets:
+                for low, high in f.bands:
+                    specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                                           quantity="price", price_type=price_type, price_source=source))
+    for source in [s for s in f.comparison_price_sources if s in price_sources and s not in f.price_sources]:
+        # compared side by side with the main definition, so with the same checks (coverage included)
+        comparison += [TrendSpec(**common, **options, subset=subset, band_low=low,
+                                 band_high=high, quantity="price", price_type=price_type, price_source=source)
+                       for price_type in f.price_types for subset in f.subsets for low, high in f.bands]
+    d = preset.decomposition
+    if d is not None:
+        for quantity in d.quantities:
+            per_price = quantity.startswith("price_per_")
+            sources = [s for s in d.price_sources if s in price_sources] if per_price else [None]
+            for source in sources:
+                for subset in d.subsets:
+                    for low, high in f.bands:
+                        specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                                               quantity=quantity, price_type=d.price_type if per_price else None,
+                                               price_source=source))
+        if u.common_sample and f.band_edges == "closed":
+            # ln price = ln active params + ln price per active param, on each band's price-frontier models
+            for source in [s for s in d.price_sources if s in price_sources]:
+                for subset in d.subsets:
+                    for low, high in f.bands:
+                        for quantity in ("price", "active_params", "price_per_active_param"):
+                            specs.append(TrendSpec(
+                                **common, **{**options, "variant": COMMON_SAMPLE, "bootstrap_resamples": 0,
+                                             "permutations": 0, "coverage_simulations": 0},
+                                subset=subset, band_low=low, band_high=high, quantity=quantity,
+                                price_type=d.price_type, price_source=source))
+    main = [s for s in specs if not s.variant]
+    if u.edge_variant and f.band_edges == "closed":
+        specs += [s.model_copy(update={"band_edges": "half_open", "variant": HALF_OPEN, "coverage_simulations": 0})
+                  for s in main]
+    prices = [s for s in main if s.quantity == "price"]
+    if f.typical:  # the OLS over every model of the band, on every price definition (cheap: no resampling checks,
+        # as there is no selection to check)
+        specs += [s.model_copy(update={"variant": TYPICAL, "bootstrap_resamples": 0, "permutations": 0,
+                                       "coverage_simulations": 0}) for s in prices + comparison]
+    if f.no_reasoning:
+        specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True, "coverage_simulations": 0})
+                  for s in prices]
+    return specs + comparison
+
+
+# --- one trend ---------------------------------------------------------------------------------------------------
+def frontier_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Release date, then value (cheapest first), then model id; a stable sort, so the input order never matters."""
+    return frame.sort_values(["release_date", "value", "model_id"], kind="mergesort").reset_index(drop=True)
+
+
+def mark_records(ordered: pd.DataFrame) -> pd.Series:
+    """True where the value is at most the lowest value of every earlier row (rows already in frontier order)."""
+    previous_min = ordered["value"].cummin().shift(1, fill_value=np.inf)
+    return ordered["value"] <= previous_min
+
+
+def frontier_candidates(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+    """The band's candidates in frontier order: models of the subset with a value, released on or after the start
+    date, with the quality score in the band; reasoning models left out when the spec says so; and one model per set
+    of weights (the cheapest of its reasoning-effort variants in the band)."""
+    frame = model_values(analysis, spec.quantity, spec.subset, spec.price_type, spec.price_source)
+    if spec.min_release_date is not None:
+        frame = frame[frame["release_date"] >= pd.Timestamp(spec.min_release_date)]
+    if spec.exclude_reasoning:
+        frame = frame[~frame["reasoning"].astype("boolean").fillna(False).astype(bool)]
+    score = frame[f"score_{spec.quality_measure}"]
+    frame = frame[in_band(score, spec.quality_measure, spec.band_low, spec.band_high, spec.band_edges)]
+    frame = frontier_order(frame[["model_id", "name", "release_date", "value"]])
+    if spec.one_per_weights:
+        weights = frame["model_id"].map(family_slug)
+        cheapest = frame.assign(_w=weights).sort_values(["value", "release_date", "model_id"], kind="mergesort")
+        frame = frontier_order(frame.loc[cheapest.drop_duplicates("_w").index])
+    return frame
+
+
+def fit_records(records: pd.DataFrame, spec: TrendSpec):
+    return ols_fits(log_values(records["value"], spec.log_base), release_day(records["release_date"]),
+                    ci_level=spec.ci_level, ci_methods=("ols",))["ols"]
+
+
+def trend_seed(spec: TrendSpec, salt: str) -> int:
+    """A seed per trend and purpose, derived from the preset's seed: reproducible, distinct across trends."""
+    digest = hashlib.sha256(f"{spec.seed}:{spec.trend_id}:{salt}".encode()).hexdigest()
+    return int(digest[:8], 16)
+
+
+def snapshot_universe(analysis: pd.DataFrame) -> list[str]:
+    """Every model of the snapshot, sorted: the population the joint bootstrap resamples."""
+    return sorted(analysis["model_id"].unique())
+
+
+def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpec, observed: float
+                ) -> tuple[Checks, object, Diagnostics, pd.DataFrame | None]:
+    """Leave-one-out, permutation null, bootstrap and simulated coverage for one frontier trend."""
+    x = release_day(candidates["release_date"])
+    x = x - x.mean()
+    y = log_values(candidates["value"].to_numpy(), spec.log_base)
+    values = candidates["value"].to_numpy(dtype=float)
+    checks, diagnostics, replicates = {}, {}, []
+    level = spec.ci_level
+
+    loo = summarise(factors(leave_one_out_slopes(x, y, values, spec.min_points), spec.log_base), 1.0)
+    checks.update(loo_min_factor=loo.low, loo_max_factor=loo.high)
+    diagnostics["loo_valid"] = loo.valid
+
+    if spec.permutations:
+        tiebreak = np.lexsort((candidates["model_id"].to_numpy(), values)).argsort()
+        null = permutation_slopes(x, values, tiebreak, spec.permutations, trend_seed(spec, "null"),
+                                  spec.min_points, y)
+        null_factors = factors(null, spec.log_base)
+        finite = null_factors[np.isfinite(null_factors)]
+        if len(finite):
+            # over every shuffle, usable or not (one without enough records does not fall at least as fast):
+            # (b + 1) / (N + 1), never 0
+            at_least = int(np.sum(finite >= observed * (1 - 1e-12)))
+            checks.update(null_median_factor=float(np.median(finite)),
+                          null_p_value=(at_least + 1) / (len(null) + 1))
+        diagnostics.update(null_valid=len(finite), null_total=len(null))
+        replicates.append(pd.DataFrame({"kind": "null", "replicate": np.arange(len(null)), "slope_per_day": null}))
+
+    boot = None
+    if spec.bootstrap_resamples:
+        universe = snapshot_universe(analysis)
+        index = pd.Index(universe).get_indexer(candidates["model_id"])
+        counts = joint_count_blocks(len(universe), spec.bootstrap_resamples, spec.seed, index)
+        slopes = bootstrap_slopes(x, y, values, counts, spec.min_points)
+        boot = summarise(factors(slopes, spec.log_base), level)
+        diagnostics.update(bootstrap_valid=boot.valid, bootstrap_total=boot.total)
+        replicates.append(pd.DataFrame({"kind": "bootstrap", "replicate": np.arange(len(slopes)),
+                                        "slope_per_day": slopes}))
+
+    if spec.coverage_simulations and not spec.variant:
+        true_slope, sigma = band_truth(x, y)
+        cover = frontier_coverage(x, true_slope, sigma, spec.min_points, level, trend_seed(spec, "coverage"),
+                                  spec.coverage_simulations, spec.coverage_resamples)
+        diagnostics.update(coverage_ols=cover.ols, coverage_bootstrap=cover.bootstrap,
+                           coverage_simulations=cover.simulations,
+                           coverage_true_factor=factor_per_year(true_slope, spec.log_base), coverage_sigma=sigma)
+    frame = pd.concat(replicates, ignore_index=True) if replicates else None
+    return checks, boot, diagnostics, frame
+
+
+def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+    """One frontier trend: its estimate(s) and every candidate point (with ``is_record``/``in_fit``)."""
+    if spec.skip_note:
+        return skipped(spec)
+    if spec.variant == COMMON_SAMPLE:
+        return fit_common_sample(analysis, spec)
+    if spec.variant == TYPICAL:
+        return fit_typical(analysis, spec)
+    candidates = frontier_candidates(analysis, spec)
+    candidates["is_record"] = mark_records(candidates)
+    records = candidates[candidates["is_record"]]
+    sample = Sample.of(records, len(candidates))
+    slope_fit, status, note = None, "ok", None
+    if sample.n < spec.min_points:
+        status = "insufficient"
+        note = f"{sample.n} record(s), fewer than the minimum of {spec.min_points}"
+    else:
+        try:
+            slope_fit = fit_records(records, spec)
+        except FitError as err:
+            status, note = "insufficient", str(err)
+    candidates["in_fit"] = candidates["is_record"] & (status == "ok")
+    checks, boot, diagnostics, replicates = {}, None, {}, None
+    if status == "ok":
+        ties = tie_order_range(candidates, spec.min_points, spec.log_base, seed=trend_seed(spec, "ties"))
+        checks = dict(tie_order_min_factor=ties.min_factor, tie_order_max_factor=ties.max_factor,
+                      tie_order_exact=ties.exact)
+        more, boot, diagnostics, replicates = uncertainty(analysis, candidates, spec, slope_fit.factor(spec.log_base))
+        checks.update(more)
+    checks = Checks(**checks)
+    ols = Estimate.of(spec, "ols", "ols", slope_fit, sample, status, note, checks)
+    estimates = [ols]
+    if spec.bootstrap_resamples:
+        bootstrap = Estimate.of(spec, "ols", "bootstrap", slope_fit, sample, status, note, checks)
+        if status == "ok":
+            bootstrap = bootstrap.replace(
+                ci_low=boot.low if boot else None, ci_high=boot.high if boot else None, slope_se=None,
+                note=f"percentile interval of {boot.valid} of {boot.total} resamples with at least "
+                     f"{spec.min_points} records" if boot else None)
+        estimates.append(bootstrap)
+    if replicates is not None:
+        replicates.insert(0, "trend_id", spec.trend_id)
+    return TrendFit(spec, estimates, points_frame(candidates, spec.trend_id), Diagnostics(**diagnostics),
+                    replicates)
+
+
+def fit_typical(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
+    """The band's typical model: OLS of log value on release day over every candidate of the band (no selection of
+    record lows, so no selection bias either; it answers "how fast does the average model at this quality get
+    cheaper", beside the frontier's "how fast does the cheapest")."""
+    candidates = frontier_candidates(analysis, spec)
+    candidates["is_record"] = mark_records(candidates)
+    sample = Sample.of(candidates, len(candidates))
+    slope_fit, status, note = None, "ok", None
+    if sample.n < spec.min_points:
+        status, note = "insufficient", f"{sample.n} model(s) in the band, fewer than the minimum of {spec.min_points}"
+    else:
+        try:
+            slope_fit = fit_records(candidates, spec)
+        except FitError as err:
+            status, note = "insufficient", str(err)
+    candidates["in_fit"] = status == "ok"
+    return TrendFit(spec, [Estimate.of(spec, "ols", "ols", slope_fit, sample, status, note)],
+                    points_frame(candidates, spec.trend_id))
+
+
+def common_sample_frame(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, int]:
+    """The band's price-frontier records with price, active parameters and their ratio; and how many records."""
+    price_spec = spec.model_copy(update={"quantity": "price", "variant": ""})
+    candidates = frontier_candidates(analysis, price_spec)
+    records = candidates[mark_records(candidates)]
+    params = (analysis.drop_duplicates("model_id").set_index("model_id")[PARAM_COLUMN["active_params"]])
+    frame = records.rename(columns={"value": "price"}).assign(
+        active_params=records["model_id"].map(params).to_numpy())
+    frame["price_per_active_param"] = frame["price"] / frame["active_params"]
+    return frame, len(records)
+
+
+def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
+    """One term of ln price = ln active params + ln price per active param, on the price frontier's models."""
+    frame, n_records = common_sample_frame(analysis, spec)
+    sample_frame = frame[frame["active_params"].notna() & (frame["active_params"] > 0)].reset_index(drop=True)
+    n = len(sample_frame)
+    slope_fit, status, note, share = None, "ok", None, None
+    missing = n_records - n
+    if n < spec.min_points:
+        status, note = "insufficient", f"{n} price-frontier model(s) with a parameter count, fewer than " \
+                                       f"{spec.min_points}"
+    else:
+        try:
+            x = release_day(sample_frame["release_date"])
+            slopes = {q: ols_fits(log_values(sample_frame[q], spec.log_base), x, ci_level=spec.ci_level)["ols"]
+                      for q in ("price", "active_params", "price_per_active_param")}
+            slope_fit = slopes[spec.quantity]
+            if spec.quantity != "price" and slopes["price"].slope:
+                share = slope_fit.slope / slopes["price"].slope
+                note = f"share of the common-sample price trend: {share:.0%}"
+        except FitError as err:
+            status, note = "insufficient", str(err)
+    if missing and note:
+        note += f"; {missing} of {n_records} price-frontier models lack a parameter count"
+    points = sample_frame.assign(value=sample_frame[spec.quantity], is_record=True, in_fit=status == "ok")
+    estimate = Estimate.of(spec, "ols", "ols", slope_fit, Sample.of(sample_frame, n_records), status, note)
+    return TrendFit(spec, [estimate], points_frame(points, spec.trend_id), Diagnostics(common_sample_share=share))
+
+
+# --- derived trends: the geometric mean across bands ------------------------------------------------------------
+def derive(fits: list[TrendFit]) -> list[TrendFit]:
+    """One geometric mean per group of frontier trends that differ only by band (``tasks.methods.geomean``)."""
+    by_id = {f.spec.trend_id: f for f in fits}
+    return [geomean.fit(spec, [by_id[m] for m in spec.members])
+            for spec in geomean.plan([f.spec for f in fits])]

@@ -1,0 +1,165 @@
+"""Presets: a published method's choices, as data (``presets/*.toml``).
+
+A preset names its title and reference, the minimum points and interval level, one section per method it runs
+(``[frontier]``, ``[hedonic]``, ...: each method module declares its own sections, see ``tasks.methods``), the
+structural-break test, the hardware adjustment and its authors' published numbers. ``--preset`` takes a bundled
+preset's name or the path of a user's own TOML file with the same fields; unknown fields are errors (a typo must
+not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, create_model, model_validator
+
+from tasks.methods import all_method_names, sections
+from tasks.methods.base import PriceSource, PriceType, Section, Subset
+from tasks.platform.settings import presets_dir
+
+
+class PublishedValue(Section):
+    """A number the preset's authors published, set beside ours on their data in the report.
+
+    It selects our trend(s) by method, subset, quantity, price type and source, band (or hedonic score range) and
+    controls; ``aggregate`` compares a statement across the subset's bands ("7-28x", "geometric mean 11.8x").
+    A ``threshold`` trend (Epoch AI) is selected by its benchmark (``quality_measure``) and ``threshold_model``.
+    """
+
+    label: str
+    snapshot: str
+    method: str = "frontier"
+    subset: Subset
+    quality_measure: str | None = None  # threshold: the benchmark
+    threshold_model: str | None = None  # threshold: the model whose score is the threshold (its name)
+    quantity: str = "price"
+    price_type: PriceType | None = None
+    price_source: PriceSource | None = None
+    band: tuple[float, float | None] | None = None
+    controls: list[str] = []
+    variant: str = ""
+    aggregate: Literal["range", "geomean"] | None = None
+    value: float | None = None
+    value_range: tuple[float, float] | None = None
+    rounded_to: float | None = None  # the source rounds: "4x" means anything that rounds to 4
+    ci: tuple[float, float] | None = None
+    n: int | None = None
+    r_squared: float | None = None
+    adj_r_squared: float | None = None
+    kind: Literal["published", "reconstructed"] = "published"
+    source: str
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _one_value(self):
+        if self.method not in all_method_names():
+            raise ValueError(f"published value {self.label!r}: unknown method {self.method!r}")
+        if (self.value is None) == (self.value_range is None):
+            raise ValueError(f"published value {self.label!r}: give exactly one of value, value_range")
+        if self.aggregate is not None and self.band is not None:
+            raise ValueError(f"published value {self.label!r}: an aggregate spans bands; do not give a band")
+        if self.method == "threshold" and (self.quality_measure is None or self.threshold_model is None):
+            raise ValueError(f"published value {self.label!r}: a threshold trend needs quality_measure and "
+                             "threshold_model")
+        return self
+
+    def matches(self, method, subset, quantity, price_type, price_source, band_low, band_high, controls,
+                quality_measure=None, threshold_model=None, variant=None) -> bool:
+        """Does a trend (its identifying fields) fall under this published value?"""
+        if (method, subset, quantity) != (self.method, self.subset, self.quantity):
+            return False
+        if self.method not in ("frontier", "hedonic") and self.quality_measure is not None \
+                and quality_measure != self.quality_measure:
+            return False
+        if self.method == "threshold" and threshold_model != self.threshold_model:
+            return False
+        if self.variant and (variant or "") != self.variant:
+            return False
+        if self.price_type is not None and price_type != self.price_type:
+            return False
+        if self.price_source is not None and price_source != self.price_source:
+            return False
+        if self.band is not None and (band_low, band_high) != tuple(self.band):
+            return False
+        if self.method == "hedonic" and "+".join(self.controls) != (controls or ""):
+            return False
+        return True
+
+
+class BreaksSection(Section):
+    """One structural break in a trend's log-linear fit, tested where each segment can have enough points."""
+
+    min_segment: int = Field(5, ge=3)  # points on each side of a candidate break
+    simulations: int = Field(999, ge=99)  # residual bootstrap of the sup-F statistic under "no break"
+    alpha: float = Field(0.10, gt=0, lt=1)  # a break is reported as supported when p < alpha
+    seed: int = 20250714
+
+
+class PresetBase(Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
+    title: str
+    reference: str = ""
+    min_points: int = Field(4, ge=2)
+    ci_level: float = Field(0.9, gt=0, lt=1)
+    breaks: BreaksSection = BreaksSection()
+    # Hardware price-performance improvement per year: the factor a price trend is divided by to give
+    # ``hardware_adjusted_factor`` (what is left for algorithms and market). None: no adjustment.
+    hardware_factor_per_year: float | None = Field(None, gt=0)
+    hardware_source: str = ""
+    published: list[PublishedValue] = []
+
+    @model_validator(mode="after")
+    def _required_sections(self):
+        for name, model in sections().items():
+            needed = getattr(model, "REQUIRES", None)
+            if getattr(self, name, None) is not None and needed and getattr(self, needed, None) is None \
+                    and not getattr(model, "OPTIONAL_DEFAULT", False):
+                raise ValueError(f"a [{name}] section needs the [{needed}] section")
+        return self
+
+    def methods(self) -> list[str]:
+        """The methods this preset runs: those whose main section it has, in registry order."""
+        from tasks.methods import registry
+
+        return [name for name, module in registry().items() if getattr(self, getattr(module, "MAIN_SECTION", name),
+                                                                          None) is not None]
+
+
+def _section_field(model):
+    """A method's section: optional (None: the method does not run), or with defaults when the method says so."""
+    if getattr(model, "OPTIONAL_DEFAULT", False):
+        return (model, model())
+    return (model | None, None)
+
+
+Preset = create_model("Preset", __base__=PresetBase,
+                      **{name: _section_field(model) for name, model in sections().items()})
+
+
+def bundled_presets(folder: Path | None = None) -> dict[str, Path]:
+    return {path.stem: path for path in sorted((folder or presets_dir()).glob("*.toml"))}
+
+
+def load_preset(name_or_path: str) -> PresetBase:
+    """A bundled preset by name, or a TOML file by path."""
+    candidate = Path(name_or_path)
+    presets = bundled_presets()
+    if candidate.suffix == ".toml" or candidate.exists():
+        path = candidate
+    elif name_or_path in presets:
+        path = presets[name_or_path]
+    else:
+        raise ValueError(f"unknown preset {name_or_path!r}; bundled presets: {', '.join(presets)} "
+                         "(or pass the path of a .toml file)")
+    if not path.exists():
+        raise FileNotFoundError(f"preset file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"{path}: not valid TOML: {err}") from None
+    try:
+        return Preset.model_validate(data)
+    except Exception as err:
+        raise ValueError(f"{path}: invalid preset:\n{err}") from None

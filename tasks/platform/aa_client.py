@@ -1,0 +1,476 @@
+"""A live client for the Artificial Analysis (AA) API v2: ``GET {base_url}/data/llms/models``.
+
+Design:
+
+- **The key** comes from the ``AA_API_KEY`` environment variable, else from a Prefect ``Secret`` block (default name
+  ``aa-api-key``); neither is a clear error saying how to set one. It is held in an ``ApiKey`` whose ``repr`` and
+  ``str`` are redacted and which refuses to be pickled (so it can never become a persisted Prefect result or a task
+  parameter), and it is sent only in the ``x-api-key`` request header, never in a URL.
+- **It never reaches a log, an error or a file.** Every key that is resolved is registered with a logging filter
+  that replaces it by ``[REDACTED]``; the filter sits on the loggers that could carry it (ours, Prefect's run
+  loggers, httpx and httpcore, which log requests at INFO/DEBUG) and on their handlers and the root's. Error messages
+  are built from the URL without query or user info and are redacted again; httpx exceptions are not chained (their
+  request objects hold the headers). Only an allow-list of *response* headers is recorded; request headers never are.
+  A response body that echoes the key is saved with the key replaced (and the sidecar says so).
+- **Retries are explicit, inside the client** (not Prefect's task retries), so the schedule is visible and testable:
+  on 429, 5xx, timeouts and connection errors, with exponential backoff ``backoff_base * 2**(n-1)`` (capped at
+  ``backoff_max``) plus up to ``jitter`` x that at random, or the server's ``Retry-After`` (seconds or an HTTP date,
+  capped at ``retry_after_max``). 401/403 (key rejected), 404 (wrong URL), other 4xx, redirects (not followed: a
+  redirect could carry the key to another host) and other statuses fail at once. After the last retry the error
+  names the URL, the number of attempts and the last status or error.
+- **The raw body is saved before it is parsed**, atomically, as ``<out_dir>/llms_models_<YYYY-MM-DD>T<HHMMSS>Z.json``
+  (retrieval time, UTC; the date in the name is the observation date the ``aa_api`` adapter reads), with a sidecar
+  ``<same name>.meta`` (JSON: url without key, status, retrieved_at, sha256 and size of the body, attempts and their
+  outcomes, safe response headers). The sidecar's name does not end in ``.json`` on purpose: the ``aa_api``
+  adapter, given the folder, reads its newest ``llms_models_*<date>*.json`` file, which must be a response.
+  Only then is the body checked (JSON, an object with a non-empty ``data`` list). A body that fails is kept, renamed
+  ``<name>.invalid`` (so the folder stays ingestible), and the error says where it is: a parsing problem never loses
+  data. The default ``out_dir`` is ``data/raw/aa-api`` (``tasks.platform.settings.raw_dir``; git-ignored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import logging
+import re
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.core.hashing import sha256_bytes
+from tasks.platform.io import atomic_write_bytes, write_json
+from tasks.platform.settings import raw_dir
+
+DEFAULT_BASE_URL = "https://artificialanalysis.ai/api/v2"
+MODELS_PATH = "/data/llms/models"
+ENV_VAR = "AA_API_KEY"
+DEFAULT_SECRET_BLOCK = "aa-api-key"
+KEY_HEADER = "x-api-key"
+REDACTED = "[REDACTED]"
+SAFE_RESPONSE_HEADERS = ("content-type", "content-length", "content-encoding", "date", "etag", "last-modified")
+# loggers whose records (and handlers) the redaction filter watches; "" is the root logger
+WATCHED_LOGGERS = ("", __name__, "httpx", "httpcore", "prefect", "prefect.flow_runs", "prefect.task_runs")
+
+log = logging.getLogger(__name__)
+
+
+# --- errors -------------------------------------------------------------------------------------------------------
+class AAClientError(RuntimeError):
+    """Any failure of the AA client; the message never contains the key (it is redacted again here)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+
+class AAKeyMissing(AAClientError):
+    """No key in the environment variable nor in the Secret block."""
+
+
+class AAKeyRejected(AAClientError):
+    """HTTP 401/403: the key was refused."""
+
+
+class AANotFound(AAClientError):
+    """HTTP 404: the URL is wrong (base URL or API version)."""
+
+
+class AAFetchFailed(AAClientError):
+    """No usable response: retries exhausted, or a status that retrying cannot fix."""
+
+
+class AAResponseInvalid(AAClientError):
+    """HTTP 200 whose body is not a models response; the raw body was kept (``path``)."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:  # path optional: picklable
+        super().__init__(message)
+        self.path = path
+
+
+# --- the key and its redaction ------------------------------------------------------------------------------------
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+
+
+def _forms(secret: str) -> set[str]:
+    """The ways a key can come back in a response or an error: as given, URL-encoded (a 403 page echoing the
+    request), and so on; matched case-insensitively (a page may upper-case it)."""
+    from urllib.parse import quote, quote_plus
+
+    return {secret, quote(secret, safe=""), quote_plus(secret)}
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered key replaced by ``[REDACTED]``, in any letter case and URL-encoded."""
+    if not _SECRETS or not isinstance(text, str):
+        return text
+    forms = sorted({form for secret in _SECRETS for form in _forms(secret)}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(form) for form in forms), re.IGNORECASE)
+    return pattern.sub(REDACTED, text)
+
+
+class RedactKeyFilter(logging.Filter):
+    """Rewrites a log record whose message, arguments or exception text contain a registered key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _SECRETS:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's business, not ours
+            message = str(record.msg)
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+_FILTER = RedactKeyFilter()
+
+
+def install_redaction() -> None:
+    """Attach the redaction filter to the watched loggers and to their current handlers (idempotent)."""
+    for name in WATCHED_LOGGERS:
+        logger = logging.getLogger(name)
+        for target in (logger, *logger.handlers):
+            if _FILTER not in target.filters:
+                target.addFilter(_FILTER)
+
+
+def register_secret(value: str) -> None:
+    """Redact ``value`` from every log record and client error from now on (for the life of the process)."""
+    if value:
+        with _SECRETS_LOCK:
+            _SECRETS.add(value)
+    install_redaction()
+
+
+class ApiKey:
+    """An API key that does not show itself: redacted ``repr``/``str``, not picklable; ``reveal()`` for the header."""
+
+    __slots__ = ("_value", "source")
+
+    def __init__(self, value: str, source: str) -> None:
+        value = value.strip()
+        if not value:
+            raise AAKeyMissing(f"the AA API key from {source} is empty")
+        if not value.isascii() or not value.isprintable() or any(c.isspace() for c in value):
+            # an HTTP header cannot carry it, and the HTTP library's error would quote it
+            raise AAClientError(f"the AA API key from {source} contains spaces or non-ASCII characters; "
+                                "check how it was copied")
+        register_secret(value)
+        self._value = value
+        self.source = source
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"ApiKey({REDACTED}, source={self.source!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        raise TypeError("an ApiKey cannot be pickled (it would end up in persisted results)")
+
+
+def _missing_key_message(secret_block: str | None, why: str) -> str:
+    block = secret_block or DEFAULT_SECRET_BLOCK
+    return (
+        f"no Artificial Analysis API key: {why}. Set one either way:\n"
+        f"  - environment variable: export {ENV_VAR}=<your key>\n"
+        f"  - Prefect Secret block named {block!r}, saved where the flow runs (from the checkout, so that the same "
+        "Prefect home or server is used; the key is read from the terminal, not the command line):\n"
+        "    .venv/bin/python -c \"import tasks, getpass; from prefect.blocks.system import Secret; "
+        f"Secret(value=getpass.getpass('AA API key: ')).save('{block}', overwrite=True)\"\n"
+        "    or in the Prefect UI: Blocks > + > Secret."
+    )
+
+
+def resolve_api_key(secret_block: str | None = DEFAULT_SECRET_BLOCK, env_var: str = ENV_VAR) -> ApiKey:
+    """The key from ``env_var`` if set and non-empty, else from the Prefect ``Secret`` block ``secret_block``.
+
+    ``secret_block=None`` skips the block. Loading a block needs a Prefect API (a server, or the temporary local
+    one Prefect starts inside a flow run).
+    """
+    value = os.environ.get(env_var, "")
+    if value.strip():
+        return ApiKey(value, f"environment variable {env_var}")
+    if not secret_block:
+        raise AAKeyMissing(_missing_key_message(None, f"{env_var} is not set and no Secret block was named"))
+    from prefect.blocks.system import Secret
+
+    try:
+        block = Secret.load(secret_block)
+    except ValueError as err:
+        if "Unable to find block document" in str(err):
+            raise AAKeyMissing(_missing_key_message(
+                secret_block, f"{env_var} is not set and there is no Secret block named {secret_block!r}")) from None
+        raise AAClientError(f"could not read the Prefect Secret block {secret_block!r}: {err}") from None
+    except Exception as err:  # the Prefect API unreachable, a block of another type, ...
+        raise AAClientError(f"could not read the Prefect Secret block {secret_block!r} ({type(err).__name__}: "
+                            f"{err}); set {env_var} instead") from None
+    secret = block.value.get_secret_value()  # not block.get(): it would turn a key made of digits into a number
+    if not isinstance(secret, str):
+        raise AAClientError(f"the Prefect Secret block {secret_block!r} holds a {type(secret).__name__}, not the key "
+                            "as a string")
+    return ApiKey(secret, f"Prefect Secret block {secret_block!r}")
+
+
+# --- fetching -----------------------------------------------------------------------------------------------------
+@dataclass
+class FetchResult:
+    """A saved response: the body file, its sidecar, and what the sidecar says."""
+
+    path: Path
+    meta_path: Path
+    url: str
+    status: int
+    retrieved_at: str
+    sha256: str
+    size_bytes: int
+    attempts: int
+    models: int
+    history: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.update(path=str(self.path), meta_path=str(self.meta_path))
+        return out
+
+
+def models_url(base_url: str) -> str:
+    base = base_url.strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise AAClientError(f"base URL {safe_url(base)!r} must start with http:// or https://")
+    return base + MODELS_PATH
+
+
+def safe_url(url: str) -> str:
+    """``url`` without user info, query or fragment (the forms a key could take in a URL), redacted."""
+    try:
+        parsed = httpx.URL(url)
+        text = str(parsed.copy_with(username=None, password=None, query=None, fragment=None))
+    except Exception:
+        text = url.split("?", 1)[0].split("#", 1)[0]
+    return redact(text)
+
+
+def default_out_dir() -> Path:
+    return raw_dir() / "aa-api"
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """A ``Retry-After`` header in seconds (a number, or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds()
+    return max(0.0, seconds) if seconds == seconds else None  # NaN -> None
+
+
+def backoff_delay(attempt: int, backoff_base: float, backoff_max: float, jitter: float) -> float:
+    """Delay after failed attempt ``attempt`` (1-based): exponential, capped, plus up to ``jitter`` x at random."""
+    delay = min(backoff_max, backoff_base * 2 ** (attempt - 1))
+    return delay * (1 + random.uniform(0, jitter)) if jitter > 0 else delay
+
+
+def _body_excerpt(response: httpx.Response, limit: int = 200) -> str:
+    try:
+        text = response.text.strip()
+    except Exception:
+        return ""
+    text = " ".join(text.split())
+    return f"; the server said: {redact(text[:limit])}" if text else ""
+
+
+def _response_name(folder: Path, retrieved: dt.datetime) -> Path:
+    stem = f"llms_models_{retrieved:%Y-%m-%dT%H%M%SZ}"
+    path, n = folder / f"{stem}.json", 1
+    while path.exists() or Path(f"{path}.invalid").exists():  # two fetches in one second: keep both
+        n += 1
+        path = folder / f"{stem}_{n}.json"  # "_" sorts after ".": the newest stays last
+    return path
+
+
+def _validate(body: bytes) -> tuple[int | None, str | None]:
+    """(number of models, None) for a models response; (None, what is wrong) otherwise."""
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        return None, f"the body is not UTF-8 text ({err.reason} at byte {err.start})"
+    except json.JSONDecodeError as err:
+        return None, (f"the body is not valid JSON (truncated or damaged?): {err.msg} at line {err.lineno}, "
+                      f"column {err.colno}")
+    if not isinstance(payload, dict):
+        return None, f"the body is a JSON {type(payload).__name__}, expected an object with a 'data' list"
+    records = payload.get("data")
+    if not isinstance(records, list):
+        keys = ", ".join(sorted(map(str, payload))[:10])
+        return None, f"the body has no 'data' list (fields: {keys or 'none'})"
+    if not records:
+        return None, "the body's 'data' list is empty"
+    return len(records), None
+
+
+def fetch_models(
+    api_key: ApiKey | str | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    out_dir: Path | str | None = None,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 60.0,
+    retries: int = 4,
+    backoff_base: float = 1.0,
+    backoff_max: float = 60.0,
+    retry_after_max: float = 120.0,
+    jitter: float = 0.1,
+    secret_block: str | None = DEFAULT_SECRET_BLOCK,
+    logger: logging.Logger | logging.LoggerAdapter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> FetchResult:
+    """Fetch the AA models list, save the raw body and its sidecar, then check the body; return what was saved.
+
+    ``api_key``: an ``ApiKey``, the key itself, or None to resolve it (``resolve_api_key(secret_block)``).
+    ``retries``: how many times to retry after the first attempt (so at most ``retries + 1`` requests).
+    Raises ``AAKeyMissing``, ``AAKeyRejected``, ``AANotFound``, ``AAFetchFailed`` or ``AAResponseInvalid`` (body
+    kept, its path in the message and in ``.path``).
+    """
+    log_ = logger or log
+    install_redaction()
+    if retries < 0:
+        raise AAClientError(f"retries must be >= 0, got {retries}")
+    url = models_url(base_url)
+    key = api_key if isinstance(api_key, ApiKey) else (
+        ApiKey(api_key, "the api_key argument") if api_key is not None else resolve_api_key(secret_block))
+    shown = safe_url(url)
+    folder = Path(out_dir).expanduser().resolve() if out_dir else default_out_dir()
+    timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=connect_timeout, pool=connect_timeout)
+    history: list[dict] = []
+    attempt = 0
+    with httpx.Client(timeout=timeout, follow_redirects=False,
+                      headers={"accept": "application/json", "user-agent": "inference-trends (aa_client)"}) as client:
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            retry_after = None
+            try:
+                response = client.get(url, headers={KEY_HEADER: key.reveal()})
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
+                kind = "timeout" if isinstance(err, httpx.TimeoutException) else "connection error"
+                outcome = {"attempt": attempt, "status": None,
+                           "error": redact(f"{kind} ({type(err).__name__}: {err or 'no detail'})")}
+            except (httpx.HTTPError, httpx.InvalidURL) as err:  # a bad URL or protocol: retrying cannot help
+                raise AAFetchFailed(f"cannot request {shown}: {type(err).__name__}: {err}") from None
+            else:
+                status = response.status_code
+                outcome = {"attempt": attempt, "status": status}
+                if status == 200:
+                    break
+                if status in (401, 403):
+                    raise AAKeyRejected(
+                        f"key rejected: {shown} answered HTTP {status} to the key from {key.source}; check the key "
+                        f"(and that your plan includes this endpoint){_body_excerpt(response)}")
+                if status == 404:
+                    raise AANotFound(f"{shown} answered HTTP 404 (not found): check base_url (expected like "
+                                     f"{DEFAULT_BASE_URL}){_body_excerpt(response)}")
+                if 300 <= status < 400:
+                    location = safe_url(response.headers.get("location", "?"))
+                    raise AAFetchFailed(f"{shown} redirected (HTTP {status}) to {location}; redirects are not followed "
+                                        "so that the key is not sent elsewhere: set base_url to the final address")
+                if status != 429 and not 500 <= status < 600:
+                    raise AAFetchFailed(f"{shown} answered HTTP {status}; not retried{_body_excerpt(response)}")
+                retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                outcome["error"] = f"HTTP {status}" + (
+                    f", Retry-After {response.headers.get('retry-after')}" if retry_after is not None else "")
+            outcome["seconds"] = round(time.monotonic() - started, 3)
+            history.append(outcome)
+            if attempt > retries:
+                last = outcome.get("error") or f"HTTP {outcome['status']}"
+                raise AAFetchFailed(f"{shown}: no usable response after {attempt} attempt(s); last: {last}")
+            delay = (min(retry_after, retry_after_max) if retry_after is not None
+                     else backoff_delay(attempt, backoff_base, backoff_max, jitter))
+            outcome["retry_in_seconds"] = round(delay, 3)
+            log_.warning("AA API %s: attempt %d of %d failed (%s); retrying in %.2f s", shown, attempt,
+                         retries + 1, outcome["error"], delay)
+            sleep(delay)
+
+    retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    body = response.content
+    secret = key.reveal().encode()
+    echoed = body.count(secret)
+    if echoed:  # never write the key to disk, even if the server echoes it
+        body = body.replace(secret, REDACTED.encode())
+    path = atomic_write_bytes(_response_name(folder, retrieved), body)  # saved before anything is parsed
+    history.append({**outcome, "seconds": round(time.monotonic() - started, 3)})
+    meta: dict[str, Any] = {
+        "url": shown, "status": response.status_code, "retrieved_at": retrieved.isoformat().replace("+00:00", "Z"),
+        "sha256": sha256_bytes(body), "size_bytes": len(body), "attempts": attempt, "history": history,
+        "headers": {name: redact(response.headers[name]) for name in SAFE_RESPONSE_HEADERS
+                    if name in response.headers},
+        "http_version": response.http_version, "format": "aa_api", "client": "inference-trends tasks/platform/aa_client.py",
+    }
+    if echoed:
+        meta["key_redacted_from_body"] = echoed
+    count, problem = _validate(body)
+    if problem:
+        kept = path.with_name(path.name + ".invalid")
+        os.replace(path, kept)
+        meta.update(file=kept.name, valid=False, error=problem)
+        write_json(Path(f"{kept}.meta"), meta)
+        raise AAResponseInvalid(f"{shown} answered HTTP 200 but {problem}; the raw body was kept at {kept} "
+                                f"(sidecar {kept.name}.meta)", kept)
+    meta.update(file=path.name, valid=True, models=count)
+    meta_path = write_json(Path(f"{path}.meta"), meta)
+    log_.info("AA API %s: %d models (%d bytes) after %d attempt(s), saved to %s", shown, count, len(body), attempt,
+              path)
+    return FetchResult(path=path, meta_path=meta_path, url=shown, status=response.status_code,
+                       retrieved_at=meta["retrieved_at"], sha256=meta["sha256"], size_bytes=len(body),
+                       attempts=attempt, models=count, history=history)
+
+
+@task(name="fetch-aa-models", cache_policy=NO_CACHE)
+def fetch_aa_models_task(
+    base_url: str = DEFAULT_BASE_URL,
+    out_dir: str | None = None,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 60.0,
+    retries: int = 4,
+    backoff_base: float = 1.0,
+    secret_block: str | None = DEFAULT_SECRET_BLOCK,
+) -> dict[str, Any]:
+    """Fetch and save the AA models list (live I/O: never cached; retried inside the client, not by Prefect).
+
+    The key is resolved here, inside the task, so that it is never a task or flow parameter. Returns
+    ``FetchResult.to_dict()`` (paths as strings).
+    """
+    logger = get_run_logger()
+    result = fetch_models(base_url=base_url, out_dir=out_dir, connect_timeout=connect_timeout,
+                          read_timeout=read_timeout, retries=retries, backoff_base=backoff_base,
+                          secret_block=secret_block, logger=logger)
+    return result.to_dict()

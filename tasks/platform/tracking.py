@@ -1,0 +1,160 @@
+"""Running the stages of a flow: each task run with progress, bookkeeping (for the manifest and the lineage),
+cache repair and tags; and the run's provenance (package and code versions)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, tags
+from prefect.futures import PrefectFuture, wait
+from prefect.states import State
+
+from tasks.core.hashing import sha256_file, sha256_tree
+from tasks.platform.lineage import file_refs
+from tasks.platform.storage import ensure_local, localize
+from tasks.platform.settings import PROJECT_ROOT
+
+REPORTED_PACKAGES = ("prefect", "pandera", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
+                     "pydantic", "typer")
+
+
+@dataclass
+class StageTracker:
+    """Runs tasks, logs one progress line per task run, and records (name, task run id, state) for the manifest."""
+
+    refresh_cache: bool = False
+    records: list[dict] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)  # damaged cache entries dropped and recomputed
+
+    def _options(self, task):
+        return task.with_options(refresh_cache=True) if self.refresh_cache else task
+
+    def _record(self, stage: str, label: str, state: State, task_name: str, arguments: Any) -> Any:
+        """One manifest record: the task run, its flow run, and the files it read and wrote (lineage)."""
+        details = state.state_details
+        record = {"stage": stage, "task": label, "task_name": task_name,
+                  "task_run_id": str(details.task_run_id) if details.task_run_id else None,
+                  "flow_run_id": str(details.flow_run_id) if details.flow_run_id else None,
+                  "state": state.name, "inputs": file_refs(arguments)}
+        self.records.append(record)
+        result = state.result()  # raises the task's exception if it failed
+        localize(result)  # computed or cached on another worker: its files fetched from the shared store
+        read = {ref["file"] for ref in record["inputs"]}  # passed through (e.g. a figure job's data): not written here
+        record["outputs"] = [ref for ref in file_refs(result) if ref["file"] not in read]
+        return result
+
+    def _repaired(self, stage: str, label: str, task, state: State, call, labels=()) -> State:
+        """A cached result whose files are gone or damaged (a truncated Parquet file: its name carries the
+        sha256 of its bytes) is dropped and recomputed, with a warning, instead of failing every rerun."""
+        if state.name != "Cached":
+            return state
+        try:
+            problems = damaged_files(state.result())
+        except Exception as err:  # noqa: BLE001 - the persisted result record itself is unreadable
+            problems = [f"the cached result ({type(err).__name__}: {err})"]
+        if not problems:
+            return state
+        get_run_logger().warning("stage %s %s: cache entry damaged (%s); recomputing", stage, label,
+                                 "; ".join(problems[:3]))
+        self.repairs.append({"stage": stage, "task": label, "problems": problems})
+        with tags(f"stage:{stage}", *labels):
+            return call(task.with_options(refresh_cache=True))
+
+    def run(self, stage: str, task, *args, labels: tuple[str, ...] = (), **kwargs) -> Any:
+        """Run one task now; ``labels``: more tags for its task run (e.g. ``snapshot:<name>``)."""
+        logger = get_run_logger()
+        with tags(f"stage:{stage}", *labels):  # shown on the task run in the UI, and filterable
+            state = self._options(task)(*args, return_state=True, **kwargs)
+        state = self._repaired(stage, task.name, task, state,
+                               lambda fresh: fresh(*args, return_state=True, **kwargs), labels)
+        result = self._record(stage, task.name, state, task.name, [args, kwargs])
+        written = [ref["file"] for ref in self.records[-1]["outputs"]]
+        logger.info("stage %-8s %-28s %s%s", stage, task.name, _served(state),
+                    f" -> {', '.join(written[:6])}" + (f" (+{len(written) - 6} more)" if len(written) > 6 else "")
+                    if written else "")
+        return result
+
+    def map(self, stage: str, submissions: list[tuple[str, Any, tuple, tuple[str, ...]]]) -> list[Any]:
+        """Submit (label, task, args, tags) concurrently, wait for all, and return the results in order."""
+        logger = get_run_logger()
+        futures: list[PrefectFuture] = []
+        for _, task, args, labels in submissions:
+            with tags(f"stage:{stage}", *labels):
+                futures.append(self._options(task).submit(*args))
+        wait(futures)
+        results, served = [], {}
+        for (label, task, args, labels), future in zip(submissions, futures):
+            state = self._repaired(stage, label, task, future.state,
+                                   lambda fresh, args=args: fresh(*args, return_state=True), labels)
+            results.append(self._record(stage, label, state, task.name, args))
+            served[_served(state)] = served.get(_served(state), 0) + 1
+        logger.info("stage %-8s %d task runs: %s", stage, len(futures),
+                    ", ".join(f"{v} {k}" for k, v in sorted(served.items())))
+        return results
+
+
+_CONTENT_NAME = re.compile(r"-([0-9a-f]{16})\.[A-Za-z0-9]+$")
+
+
+def damaged_files(result: Any) -> list[str]:
+    """Files a cached result refers to that are missing, or whose bytes no longer match the sha256 their
+    content-addressed name carries (``name-<16 hex>.ext``: see ``tasks.platform.io``)."""
+    problems = []
+    for path in referenced_paths(result):
+        if not path.exists() and not ensure_local(path):
+            problems.append(f"{path.name} is missing")
+            continue
+        match = _CONTENT_NAME.search(path.name)
+        if match and path.is_file() and not sha256_file(path).startswith(match.group(1)):
+            problems.append(f"{path.name} does not match its content hash (truncated or changed)")
+            path.unlink(missing_ok=True)
+    return problems
+
+
+def referenced_paths(value: Any) -> list[Path]:
+    """Every Path inside a task result (dicts, lists, tuples), existing or not."""
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, dict):
+        return [p for item in value.values() for p in referenced_paths(item)]
+    if isinstance(value, (list, tuple)):
+        return [p for item in value for p in referenced_paths(item)]
+    return []
+
+
+def _served(state: State) -> str:
+    return "served from cache" if state.name == "Cached" else f"computed ({state.name.lower()})"
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+def code_version() -> dict[str, Any]:
+    """Git commit (and whether the tree has uncommitted changes) plus a hash of the project's source."""
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True,
+                                 timeout=10, check=True)
+            return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", "flows", "tasks", "schemas", "presets",
+                 "data/corrections.csv")
+    source = {package: sha256_tree(PROJECT_ROOT / package, "*.py") for package in ("flows", "tasks", "schemas")}
+    return {"git_commit": commit, "git_dirty": bool(status) if status is not None else None,
+            "source_sha256": source}

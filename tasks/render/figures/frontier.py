@@ -1,0 +1,154 @@
+"""Figures 1-4: record lows per quality band (price, parameters, price per parameter), the fit labelled."""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, _band_title, _fit_line, _footer, _header, _log_axis,
+                                  _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
+                                  fmt_factor, fmt_factor_with_interval, has_estimate, is_uninformative, status_reason)
+
+RECORDS_LABEL = "record lows (each holds until the next)"
+FIT_LABEL = "OLS fit on the record lows"
+MUTED_FIT_LABEL = "OLS fit, uninformative"
+TYPICAL_LABEL = "all models in the band (typical)"
+TYPICAL = "typical"
+# what identifies a band's trend apart from its variant: a typical row belongs to the main row that shares these
+BAND_KEYS = ["method", "subset", "quality_measure", "band_low", "band_high", "quantity", "price_type", "price_source"]
+
+
+def _same_band(rows: pd.DataFrame, row) -> pd.DataFrame:
+    match = pd.Series(True, index=rows.index)
+    for key in BAND_KEYS:
+        if key not in rows:
+            continue
+        value = getattr(row, key, None)
+        match &= rows[key].isna() if pd.isna(value) else (rows[key] == value)
+    return rows[match]
+
+
+def _flag(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].astype("boolean").fillna(False).astype(bool)
+
+
+def _panel_lines(row, typical) -> list[tuple[str, str]]:
+    """The lines above a panel: (text, colour)."""
+    if has_estimate(row):
+        colour = MUTED if is_uninformative(row) else "black"
+        lines = [(factor_label(row), colour)]
+        counts = f"n = {int(row.n)} records" if pd.notna(row.n) else ""
+        if pd.notna(getattr(row, "n_candidates", None)):
+            counts += f" of {int(row.n_candidates)}"
+        if pd.notna(getattr(row, "r_squared", None)):
+            counts += f" · R² = {row.r_squared:.2f}"
+        lines.append((counts, colour))
+        if is_uninformative(row):
+            lines += [(text, MUTED) for text in textwrap.wrap(status_reason(row), 50)[:2]]
+        elif pd.notna(getattr(row, "tie_order_min_factor", None)):
+            same_day = (f"any same-day order: {fmt_factor(row.tie_order_min_factor)}-"
+                        f"{fmt_factor(row.tie_order_max_factor)}x / year")
+            lines.append((same_day, colour))
+    else:  # no estimate: the status and why, wrapped to the panel's width
+        lines = [(str(row.status), "0.35")] + [(text, "0.35") for text in textwrap.wrap(status_reason(row), 50)[:2]]
+    if typical is not None:
+        text = fmt_factor_with_interval(typical.factor_per_year, typical.ci_low, typical.ci_high)
+        if typical.status == "uninformative":
+            text = f"uninformative: {text}"
+        lines.append((f"all models (typical): {text}", "0.3"))
+    return lines
+
+
+def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, subtitle: str, ylabel: str,
+                    attribution: list[str]) -> Figure:
+    """One panel per band: candidates faint, the record lows as a step line (a record holds until the next one),
+    the OLS fit labelled; ``trends`` holds one row per band (no variant), and may hold each band's ``typical``
+    row (the OLS over every model of the band), drawn as a thin dotted line when it has an estimate."""
+    variant = trends["variant"] if "variant" in trends else pd.Series(None, index=trends.index, dtype=object)
+    typical_rows = trends[variant == TYPICAL]
+    rows = trends[variant.isna()].sort_values("band_low").reset_index(drop=True)
+    panels = []
+    for row in rows.itertuples():
+        match = _same_band(typical_rows, row)
+        typical = next((t for t in match.itertuples() if has_estimate(t) and pd.notna(t.slope_per_day)), None)
+        panels.append((row, typical, _panel_lines(row, typical)))
+    n_lines = max([len(lines) for _, _, lines in panels] + [3])
+    text_height = 0.125 * n_lines  # inches: the lines above each panel
+    with plt.rc_context(RC):
+        height = 3.3 + max(text_height - 0.375, 0)
+        fig, axes = plt.subplots(1, max(len(rows), 1), figsize=(WIDTH, height), sharey=True, sharex=True,
+                                 squeeze=False)
+        axes = axes[0]
+        all_dates, all_values = [], []
+        for i, (row, typical, lines) in enumerate(panels):
+            ax, colour = axes[i], BAND_COLOURS[i % len(BAND_COLOURS)]
+            pts = points[points["trend_id"] == row.trend_id].sort_values(["release_date", "value"])
+            record = _flag(pts, "is_record")
+            records, others = pts[record], pts[~record]
+            all_dates += list(pts["release_date"])
+            all_values += list(pts["value"])
+            ax.scatter(others["release_date"], others["value"], s=7, color="0.72", linewidths=0, zorder=2,
+                       label="other models in the band")
+            if not records.empty:
+                ax.plot(records["release_date"].to_numpy(), records["value"].to_numpy(dtype=float),
+                        drawstyle="steps-post", color=colour, lw=0.9, marker="o", ms=4, mfc=colour, mec="white",
+                        mew=0.4, zorder=4, label=RECORDS_LABEL)
+                # the last record still holds: to the snapshot's latest price observation, or the band's last model
+                last = records["release_date"].max()
+                months = getattr(row, "months_since_last", np.nan)
+                end = last + pd.Timedelta(days=float(months) * 30.4375) if pd.notna(months) else (
+                    pts["release_date"].max())
+                if end > last:
+                    ax.plot([last, end], [records["value"].iloc[-1]] * 2, color=colour, lw=0.7, ls=":", zorder=3)
+                    all_dates.append(end)
+            if has_estimate(row) and pd.notna(row.slope_per_day) and pts["in_fit"].fillna(False).astype(bool).any():
+                dates, values = _fit_line(pts, row.slope_per_day, row.log_base)
+                all_values += list(values)
+                if is_uninformative(row):
+                    ax.plot(dates, values, color=MUTED, lw=0.8, ls="--", zorder=3, label=MUTED_FIT_LABEL)
+                else:
+                    ax.plot(dates, values, color="black", lw=1.1, ls="--", zorder=5, label=FIT_LABEL)
+            if typical is not None:
+                typical_points = points[points["trend_id"] == typical.trend_id]
+                if not _flag(typical_points, "in_fit").any():  # its points not at hand: the band's models
+                    typical_points = pts.assign(in_fit=True)
+                if not typical_points.empty:
+                    dates, values = _fit_line(typical_points, typical.slope_per_day, typical.log_base)
+                    all_values += list(values)
+                    ax.plot(dates, values, color="0.25", lw=0.8, ls=":", zorder=4, label=TYPICAL_LABEL)
+            ax.set_title(_band_title(row), fontweight="bold", pad=8 + 72 * text_height)
+            for k, (text, tone) in enumerate(lines):
+                ax.annotate(text, (0.5, 1), xycoords="axes fraction", xytext=(0, 3 + 7.6 * (len(lines) - 1 - k)),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=6, color=tone)
+            if pts.empty:
+                ax.text(0.5, 0.5, "no models in this band", transform=ax.transAxes, ha="center", color="0.4")
+        _log_axis(axes[0])
+        _set_log_limits(axes[0], all_values)
+        _set_date_limits(axes[0], all_dates)
+        axes[0].set_ylabel(ylabel)
+        found = {}
+        for ax in axes:
+            handles, labels = ax.get_legend_handles_labels()
+            found.update({label: handle for label, handle in zip(labels, handles) if label not in found})
+        legend_order = ["other models in the band", RECORDS_LABEL, FIT_LABEL, MUTED_FIT_LABEL, TYPICAL_LABEL]
+        unique = {label: found[label] for label in legend_order if label in found}
+        legend_rows = 1 if len(unique) <= 3 else 2
+        fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False,
+                   bbox_to_anchor=(0.5, 0.15 / height), handletextpad=0.3, columnspacing=1.5)
+        _header(fig, title, subtitle)
+        _footer(fig, attribution, "Record: at most every earlier model's lowest value; same day: cheapest first")
+        # fixed margins in inches (tight_layout would measure every tick: most of the drawing time): below, the
+        # footer, the legend and the two-line date labels; above, the titles and the lines over each panel
+        bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
+        top = 1 - (0.55 + 0.16 + text_height) / height
+        fig.subplots_adjust(left=0.085, right=0.975, bottom=bottom, top=top, wspace=0.12)
+        _tidy_log_ticks(fig, axes[0])
+        _tidy_date_ticks(fig, axes[0])
+    return fig
+
+
+# --- figure 5: hedonic -------------------------------------------------------------------------------------------

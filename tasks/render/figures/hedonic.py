@@ -1,0 +1,69 @@
+"""Figure 5: price adjusted to the sample's mean quality vs release date, one panel per price type."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from tasks.core.stats import release_day
+from tasks.methods.base import TrendSpec
+from tasks.methods.hedonic import hedonic_coefficients
+from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, _footer, _header, _log_axis,
+                                  _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
+                                  has_estimate, is_uninformative)
+
+
+def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[TrendSpec],
+                   attribution: list[str]) -> Figure:
+    """One panel per price type: price adjusted to the sample's mean MMLU-Pro, and the fitted trend."""
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(1, max(len(specs), 1), figsize=(WIDTH, 2.9), sharey=True, sharex=True,
+                                 squeeze=False)
+        axes = axes[0]
+        dates, values = [], []
+        for ax, spec, colour in zip(axes, specs, BAND_COLOURS):
+            row = trends[(trends["trend_id"] == spec.trend_id) & (trends["ci_method"] == "ols")].iloc[0]
+            ax.set_title(f"{PRICE_LABELS.get(spec.price_type, spec.price_type)} price", fontweight="bold", pad=22)
+            if not has_estimate(row):
+                ax.text(0.5, 0.5, f"{row.status}: {row.note}", transform=ax.transAxes, ha="center", wrap=True)
+                continue
+            muted = is_uninformative(row)  # an estimate without information: grey, never highlighted
+            colour = MUTED if muted else colour
+            sample, coef = hedonic_coefficients(analysis, spec)
+            score = sample[f"score_{spec.quality_measure}"]
+            shift = coef[f"score_{spec.quality_measure}"] * (score - score.mean())
+            adjusted = np.exp(np.log(sample["value"]) - shift) if spec.log_base == "e" else 10 ** (
+                np.log10(sample["value"]) - shift)
+            ax.scatter(sample["release_date"], adjusted, s=10, color=colour, alpha=0.75, linewidths=0,
+                       label="open models (quality-adjusted)")
+            dates += list(sample["release_date"])
+            values += list(adjusted)
+            x = release_day(sample["release_date"])
+            span = np.array([x.min(), x.max()])
+            level = coef["const"] + coef[f"score_{spec.quality_measure}"] * score.mean()
+            for control in spec.controls[1:]:
+                level += coef[f"score_{control}"] * sample[f"score_{control}"].mean()
+            fitted = level + coef["day"] * span
+            ax.plot(pd.to_datetime(span, unit="D"), np.exp(fitted) if spec.log_base == "e" else 10 ** fitted,
+                    color=MUTED if muted else "black", ls="--", lw=0.8 if muted else 1.1, label="fit")
+            ax.text(0.5, 1.015, f"{factor_label(row)}\nn = {int(row.n)} · adj. R² = {row.adj_r_squared:.2f}",
+                    transform=ax.transAxes, ha="center", va="bottom", fontsize=6, linespacing=1.25,
+                    color=MUTED if muted else "black")
+        _log_axis(axes[0])
+        _set_date_limits(axes[0], dates)
+        _set_log_limits(axes[0], values)
+        axes[0].set_ylabel("USD per 1M tokens at mean MMLU-Pro (log)")
+        spec = specs[0] if specs else None
+        scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, all release dates · "
+                 f"price: {spec.price_source} · snapshot {spec.snapshot}" if spec else "")
+        _header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
+        _footer(fig, attribution, "ln price = a·day + b·MMLU-Pro + c; points shifted to the mean MMLU-Pro")
+        fig.subplots_adjust(left=0.075, right=0.975, bottom=0.17, top=0.74, wspace=0.12)
+        _tidy_log_ticks(fig, axes[0])
+        _tidy_date_ticks(fig, axes[0])
+    return fig
+
+
+# --- figure 6: summary ---------------------------------------------------------------------------------------------

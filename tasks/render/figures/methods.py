@@ -1,0 +1,160 @@
+"""Figure 9: every method's estimates on every snapshot, with the published figures marked."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.transforms import blended_transform_factory
+
+from tasks.core.vocabulary import BENCHMARKS, label
+from tasks.render.comparison import METHOD_LABELS, methods_selection
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+                                  is_uninformative)
+
+REFERENCES = [("frontier", 7, 28, "FutureTech 2025: 7-28x"), ("hedonic", 3, 4, "FutureTech 2025: 3-4x"),
+              ("threshold", 9, 900, "Epoch AI 2025: 9-900x, median 46x"), ("threshold", 46, 46, ""),
+              ("monthly_cheapest", 10, 10, "a16z 2024: 10x")]
+TRAINING_PROGRESS = 3.0  # training-side algorithmic progress, about 3x per year (Ho et al. 2024)
+TRAINING_SOURCE = "training-side algorithmic progress, about 3x per year: Ho et al. 2024"
+BLUE = "#1b6ca8"
+LABEL_FONT = 5.6
+
+
+def _label(row) -> str:
+    benchmark = label(BENCHMARKS, row.quality_measure) if pd.notna(row.quality_measure) else ""
+    if row.method == "threshold":
+        text = f"{benchmark} ≥ {row.threshold_model}"
+    elif row.method == "hedonic":
+        text = f"{row.subset}, MMLU-Pro {row.band_low:g}-{row.band_high:g} %"
+    elif row.method == "monthly_cheapest":
+        text = f"{row.subset}, {benchmark} ≥ {row.band_low:g}"
+    else:
+        text = f"{row.subset}, {benchmark} {row.band_low:g}-{row.band_high:g} %"
+    return f"{text} (uninformative)" if is_uninformative(row) else text
+
+
+def _beyond(ax, high: bool, text: str, y: float, colour: str, size: float = 4.8) -> None:
+    """Values beyond the factor axis: an arrowhead at the axis edge and the values written just inside it, above
+    the line (inside: a value of any length fits)."""
+    edge = X_MAX if high else X_MIN
+    ax.plot([edge], [y], marker=">" if high else "<", color=colour, ms=3, linestyle="none", clip_on=False, zorder=6)
+    ax.annotate(text, (edge, y), xytext=(-3 if high else 3, 1.5), textcoords="offset points",
+                ha="right" if high else "left", va="bottom", fontsize=size, color=colour, annotation_clip=False)
+
+
+def _beyond_text(factor: float, end: float, high: bool) -> str | None:
+    """What the arrow at one edge says: the interval's end beyond it, and the estimate when it is beyond it too;
+    None when nothing is beyond that edge."""
+    def out(value) -> bool:
+        return pd.notna(value) and ((value > X_MAX) if high else (value < X_MIN))
+
+    if out(factor) and out(end):
+        return f"estimate {fmt_factor(factor)}x, interval {'to' if high else 'from'} {fmt_factor(end)}x"
+    if out(factor):
+        return f"estimate {fmt_factor(factor)}x"
+    return f"{fmt_factor(end)}x" if out(end) else None
+
+
+def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
+    """Every estimate with its interval, grouped by method then snapshot, with the published reference figures.
+    Uninformative estimates are drawn grey and hollow; trends without an estimate (insufficient, skipped) are
+    counted in their group's heading, not drawn; a group without any estimate is left out (the footer names it).
+    Values beyond the axis: an arrowhead at its edge with the value written."""
+    rows = methods_selection(trends)
+    rows = rows.assign(_m=rows["method"].map(list(METHOD_LABELS).index))
+    rows = rows.sort_values(["_m", "snapshot", "subset", "quality_measure", "band_low", "threshold_model"],
+                            ascending=[True, True, False, True, True, True], na_position="last")
+    estimate = rows["status"].isin(["ok", "uninformative"]) & rows["factor_per_year"].notna()
+    groups, empty = [], []
+    for key in dict.fromkeys(zip(rows["method"], rows["snapshot"])):
+        part = rows[(rows["method"] == key[0]) & (rows["snapshot"] == key[1])]
+        (groups if estimate[part.index].any() else empty).append((key, part))
+    shown = sum(int(estimate[part.index].sum()) for _, part in groups)
+    with plt.rc_context(RC):
+        height = 1.55 + 0.125 * shown + 0.2 * len(groups)
+        fig = plt.figure(figsize=(WIDTH, height))
+        # the label column as wide as the widest label (measured), so no label is cut
+        renderer, font = fig.canvas.get_renderer(), FontProperties(size=LABEL_FONT)
+        widest = max([renderer.get_text_width_height_descent(_label(r), font, ismath=False)[0]
+                      for _, part in groups for r in part[estimate[part.index]].itertuples()] + [0])
+        left_edge = min(max(0.3, (widest + 10) / (WIDTH * fig.dpi)), 0.5)
+        ax = fig.add_axes((left_edge, 0.82 / height, 0.965 - left_edge, 1 - 1.45 / height))
+        left = blended_transform_factory(fig.transFigure, ax.transData)
+        y, ticks, labels, spans = 0.0, [], [], []
+        for (method, snapshot), part in groups:
+            drawn = part[estimate[part.index]]
+            uninformative = int((drawn["status"] == "uninformative").sum())
+            missing = part[~estimate[part.index]]
+            counts = [f"{len(drawn) - uninformative} estimates"] + ([f"{uninformative} uninformative"]
+                                                                    if uninformative else [])
+            if len(missing):
+                without = ", ".join(sorted(set(missing["status"])))
+                counts.append(f"{len(missing)} without an estimate: {without}")
+            title = ax.text(0.01, y, f"{METHOD_LABELS[method]} · {snapshot}", transform=left, fontsize=6.0,
+                            fontweight="bold", ha="left", va="center")
+            if uninformative or len(missing):
+                ax.annotate(f"({'; '.join(counts)})", (1, 0.5), xycoords=title, xytext=(4, 0),
+                            textcoords="offset points", fontsize=5.4, ha="left", va="center", color="0.25")
+            top = y
+            y += 1.15
+            for row in drawn.itertuples():
+                muted = is_uninformative(row)
+                colour = MUTED if muted else BLUE
+                ticks.append(y)
+                labels.append(_label(row))
+                factor = row.factor_per_year
+                if pd.notna(row.ci_low) and pd.notna(row.ci_high):
+                    ax.plot([min(max(row.ci_low, X_MIN), X_MAX), max(min(row.ci_high, X_MAX), X_MIN)], [y, y],
+                            color=colour, lw=0.6 if muted else 0.8)
+                for high, end in ((False, row.ci_low), (True, row.ci_high)):  # each edge: what lies beyond it
+                    text = _beyond_text(factor, end, high)
+                    if text:
+                        _beyond(ax, high, text, y, colour)
+                if X_MIN <= factor <= X_MAX:
+                    ax.plot([factor], [y], "o", color=colour, mfc="white" if muted else colour, ms=2.6,
+                            mew=0.7 if muted else 1)
+                y += 1
+            spans.append((method, top, y - 0.5))
+            y += 0.6
+        for method, top, bottom in spans:
+            for ref_method, low, high, text in REFERENCES:
+                if ref_method != method:
+                    continue
+                if low == high:
+                    ax.plot([low, low], [top + 0.35, bottom], color="#d1495b", lw=0.9, ls=":")
+                else:
+                    ax.fill_betweenx([top + 0.35, bottom], low, high, color="#d1495b", alpha=0.09, lw=0)
+                if text:
+                    ax.text(low * 1.05, top + 0.6, text, fontsize=5.2, color="#b03040", va="center", ha="left")
+        ax.axvline(TRAINING_PROGRESS, color="#2a9d3f", lw=0.7, ls="--")
+        ax.text(TRAINING_PROGRESS * 0.95, -0.9, "training-side ~3x (Ho et al. 2024)", fontsize=5.4,
+                color="#2a7d3f", va="center", ha="right")
+        ax.axvline(1, color="0.5", lw=0.5)
+        ax.set_yticks(ticks)
+        ax.set_yticklabels(labels, fontsize=LABEL_FONT)
+        for tick_label, text in zip(ax.get_yticklabels(), labels):
+            if text.endswith("(uninformative)"):
+                tick_label.set_color("0.45")
+        ax.tick_params(axis="y", length=0)
+        ax.set_ylim(y - 0.3, -1.4)
+        _factor_axis(ax)
+        ax.grid(axis="y", visible=False)
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel("times cheaper per year (log scale)")
+        _header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
+                "for a16z's method), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
+                "hollow: uninformative estimate (no information); arrow: beyond the axis, its value written; red "
+                f"shading / dotted: the authors' published figures; green dashed: {TRAINING_SOURCE}")
+        note = ""
+        if empty:
+            note = "No estimate: " + "; ".join(
+                f"{key[0]} on {key[1]} ({', '.join(sorted(set(part['status'])))})" for key, part in empty)
+        _footer(fig, attribution, "")
+        if note:
+            fig.text(0.005, 0.25 / height, note, fontsize=5.5, color="0.35", ha="left", va="bottom")
+    return fig
+
+
+# --- figure 7: the permutation null ------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""Which figures a run gets, and the data each one draws (pure: frames in, frames out)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tasks.data.quantities import UNITS
+from tasks.data.sources import attributions
+from tasks.methods.base import TrendSpec
+from tasks.render.figures import main_price_source
+
+
+def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
+                 hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
+                 attribution: list[str] | None = None, diagnostics: pd.DataFrame | None = None
+                 ) -> list[tuple[dict, dict]]:
+    """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out.
+
+    ``attribution``: every source behind the snapshot (a merged snapshot's prices and parameters come from sources
+    that are not the models' own ``source``); default: the analysis table's sources."""
+    attribution = attribution or attributions(analysis["source"].unique())
+    snapshot_rows = trends[trends["snapshot"] == snapshot]
+    if diagnostics is not None and "coverage_ols" in diagnostics and "coverage_ols" not in snapshot_rows:
+        # the simulated coverage of each OLS interval: a poorly covering one is labelled a range
+        coverage = diagnostics[["trend_id", "coverage_ols"]].drop_duplicates("trend_id")
+        snapshot_rows = snapshot_rows.merge(coverage, on="trend_id", how="left")
+    # skipped trends (the data lacks what they need) have nothing to draw
+    everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
+    trends = everything[everything["method"] != "frontier_geomean"]
+    frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
+    # each band's typical trend (the OLS over every model of the band), drawn beside its record lows when present
+    typical = snapshot_rows[(snapshot_rows["method"] == "frontier") & (snapshot_rows["variant"] == "typical")
+                            & (snapshot_rows["ci_method"] == "ols") & (snapshot_rows["status"] != "skipped")]
+    source = main_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
+    jobs: list[tuple[dict, dict]] = []
+    common = dict(snapshot=snapshot, attribution=attribution)
+
+    def with_points(rows: pd.DataFrame) -> dict:
+        keys = ["subset", "quantity", "price_type", "price_source", "quality_measure"]
+        same = typical.merge(rows[keys].drop_duplicates(), on=keys, how="inner")["trend_id"]
+        rows = pd.concat([rows, typical[typical["trend_id"].isin(same)]]) if len(same) else rows
+        return {"trends": rows, "points": points[points["trend_id"].isin(rows["trend_id"])]}
+
+    price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
+                     & (frontier["price_source"] == source)]
+    names = {"all": ("frontier_all", "all models (open and proprietary)"),
+             "open": ("frontier_open", "open-weights models")}
+    for subset, (name, who) in names.items():
+        rows = price[price["subset"] == subset]
+        if not rows.empty:
+            jobs.append((dict(common, name=name, ylabel="USD per 1M tokens, blended 3:1 (log)",
+                              title=f"Lowest price at constant quality: {who}",
+                              subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot "
+                                       f"{snapshot}"), with_points(rows)))
+    per_quantity = {
+        "active_params": ("Fewest active parameters at each quality level (open-weights models)",
+                          f"{UNITS['active_params']} (log)"),
+        "price_per_active_param": ("Lowest blended price per active parameter (open-weights models)",
+                                   "USD per 1M tokens per\nbillion active parameters (log)"),
+    }
+    for quantity, (title, ylabel) in per_quantity.items():
+        rows = frontier[(frontier["quantity"] == quantity) & (frontier["subset"] == "open")]
+        if quantity.startswith("price_per_"):
+            rows = rows[rows["price_source"] == source]
+        if not rows.empty:
+            jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
+                              subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
+                                       f"snapshot {snapshot}"), with_points(rows)))
+    specs = sorted((s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
+                    and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
+                   key=lambda s: ["input", "output", "blended"].index(s.price_type))
+    if specs:
+        rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
+        jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
+    if not trends.empty:  # every row of the snapshot: the figure picks its rows and says how many it leaves out
+        jobs.append((dict(common, name="summary"), {"trends": snapshot_rows}))
+    if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
+        null = replicates[(replicates["kind"] == "null") & replicates["trend_id"].isin(price["trend_id"])]
+        jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
+                          subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
+                                   f"models (no trend), as shares of the usable shuffles (those with enough records "
+                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
+                                   f"blended price, {source} · {snapshot}"),
+                     {"trends": price, "replicates": null}))
+    return jobs
+
+
+def cross_snapshot_figures(trends: pd.DataFrame, sources: set[str], attribution: dict[str, list[str]]
+                           ) -> list[tuple[dict, dict]]:
+    """The figures that span every snapshot: the vintage comparison and the methods comparison."""
+    from tasks.render.comparison import methods_selection
+
+    lines = attributions(sources)
+    lines += [line for snap_lines in attribution.values() for line in snap_lines if line not in lines]
+    jobs = []
+    if len(attribution) > 1:  # the vintage comparison spans every snapshot
+        rows = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")
+                      & (((trends["method"] == "frontier") & (trends["price_type"] == "blended"))
+                         | ((trends["method"] == "hedonic") & (trends["controls"] == "mmlu_pro")))]
+        if not rows.empty:  # a preset without frontier or hedonic trends has nothing to compare across vintages
+            jobs.append((dict(snapshot="vintage", name="vintage", attribution=lines), {"trends": rows}))
+    methods = methods_selection(trends)
+    if methods["method"].nunique() > 1:  # the methods comparison spans every preset and snapshot
+        jobs.append((dict(snapshot="methods", name="methods", attribution=lines), {"trends": methods}))
+    return jobs
+
+
+def draw(fields: dict, frames: dict):
+    """The matplotlib figure of one planned figure (``fields``: its name, titles, attribution; ``frames``: its
+    data)."""
+    from tasks.render.figures.frontier import frontier_figure
+    from tasks.render.figures.hedonic import hedonic_figure
+    from tasks.render.figures.methods import methods_figure
+    from tasks.render.figures.null import null_figure
+    from tasks.render.figures.summary import summary_figure
+    from tasks.render.figures.vintage import vintage_figure
+
+    name, attribution = fields["name"], fields["attribution"]
+    trends = frames["trends"]
+    if name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):
+        return frontier_figure(trends, frames["points"], title=fields["title"], subtitle=fields["subtitle"],
+                               ylabel=fields["ylabel"], attribution=attribution)
+    if name == "hedonic":
+        return hedonic_figure(frames["analysis"], trends, fields["hedonic_specs"], attribution)
+    if name == "summary":
+        return summary_figure(trends, attribution, snapshot=fields["snapshot"])
+    if name == "null":
+        return null_figure(trends, frames["replicates"], attribution, fields["title"], fields["subtitle"])
+    if name == "vintage":
+        return vintage_figure(trends, attribution)
+    if name == "methods":
+        return methods_figure(trends, attribution)
+    raise ValueError(f"unknown figure {name!r}")

@@ -1,0 +1,16 @@
+"""Stage 5: one structural break per single-regressor trend (``tasks.methods.breaks``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.methods.breaks import breaks_table
+from tasks.platform.caching import cached_task
+from tasks.platform.io import read_parquet, write_cached_parquet
+
+
+@cached_task(name="structural-breaks", task_run_name="structural-breaks")
+def breaks_task(outputs: dict[str, Path], settings: dict[str, dict]) -> Path:
+    """``settings``: per preset name, its ``[breaks]`` section (min_segment, simulations, alpha, seed)."""
+    table = breaks_table(read_parquet(outputs["trends"]), read_parquet(outputs["points"]), settings)
+    return write_cached_parquet(table, "outputs", "breaks", {"task": "structural-breaks"})

@@ -1,0 +1,60 @@
+"""Stage 2: canonical tables -> the analysis table, the quarantine and the corrections log (``tasks.data.clean``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger
+
+from tasks.data.canonical import CanonicalTables
+import pandas as pd
+
+from tasks.data.clean import CleanResult, clean, read_corrections
+from tasks.data.first_observed import with_first_observed
+from tasks.platform.caching import cached_task
+from tasks.platform.io import read_parquet, read_tables, write_cached_parquet
+
+
+@cached_task(name="clean", task_run_name="clean-and-assemble")
+def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: bool) -> dict[str, Path]:
+    """Read the canonical Parquet tables, clean, validate, and write the analysis table and the quarantine."""
+    tables = read_tables(CanonicalTables, {k: v for k, v in canonical.items() if k in CanonicalTables.table_names()})
+    result = clean(tables, read_corrections(corrections_path), apply_fixes)
+    lineage = {"apply_corrections": apply_fixes}
+    paths = {name: write_cached_parquet(getattr(result, name), "clean", name, {**lineage, "table": name})
+             for name in CleanResult.TABLES}
+    logger = get_run_logger()
+    for row in result.summary.itertuples(index=False):
+        logger.info("clean %s: %d in = %d used + %d quarantined", row.table, row.rows_in, row.rows_used,
+                    row.rows_quarantined)
+    for warning in result.warnings.itertuples(index=False):
+        logger.warning("%s, record %s (%s): %s", warning.file, warning.record, warning.model_name, warning.rule)
+    applied = int((result.corrections["status"] == "applied").sum())
+    logger.info("corrections: %d applied of %d (%s)", applied, len(result.corrections),
+                "enabled" if apply_fixes else "disabled by --as-published")
+    return paths
+
+
+def read_clean(paths: dict[str, Path]) -> CleanResult:
+    return CleanResult(**{name: read_parquet(Path(path)) for name, path in paths.items()})
+
+
+@cached_task(name="first-observed", task_run_name="first-observed-prices")
+def first_observed_task(analysis_path: Path, earlier: list[Path]) -> Path:
+    """The analysis table with each model's price at first observation added (``tasks.data.first_observed``)."""
+    table = with_first_observed(read_parquet(analysis_path), [read_parquet(p) for p in earlier])
+    added = table[table["price_source"] == "first_observed"]
+    get_run_logger().info("first observed prices: %d models, %d from an earlier snapshot", len(added),
+                          int((added["observed_on"] < table["observed_on"].max()).sum()))
+    return write_cached_parquet(table, "clean", "analysis", {"table": "analysis", "first_observed": True})
+
+
+def add_first_observed(tracker, snapshots: list) -> None:
+    """Each snapshot that has earlier ones gets the ``first_observed`` price definition (in place)."""
+    dates = {s.name: read_parquet(s.analysis)["observed_on"].max() for s in snapshots}
+    for snapshot in snapshots:
+        earlier = [s.analysis for s in snapshots if pd.notna(dates[s.name]) and pd.notna(dates[snapshot.name])
+                   and dates[s.name] < dates[snapshot.name]]
+        if earlier:
+            snapshot.clean = {**snapshot.clean, "analysis": tracker.run(
+                "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",))}

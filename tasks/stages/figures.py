@@ -1,0 +1,68 @@
+"""Stage 6: the figures, one cached task per snapshot (and one for the figures that span every snapshot)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.core.hashing import sha256_bytes
+from tasks.methods.base import TrendSpec
+from tasks.platform.caching import cached_task
+from tasks.platform.io import atomic_write_bytes, read_parquet
+from tasks.platform.settings import cache_dir
+from tasks.render.figures import figure_bytes
+from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
+
+_PYPLOT = threading.Lock()  # pyplot and rcParams are process-global: one figure at a time, whatever the runner
+
+
+def _run_name(parameters: dict) -> str:
+    return f"figures[{parameters['snapshot']}]"
+
+
+def _draw_all(jobs: list[tuple[dict, dict]]) -> dict[str, Path]:
+    """Draw every job (PNG and SVG); ``figures/<snapshot>/<name>.<png|svg>`` -> its cached file."""
+    out = {}
+    for fields, frames in jobs:
+        with _PYPLOT:
+            rendered = figure_bytes(draw(fields, frames))
+        for fmt, data in rendered.items():
+            target = cache_dir() / "figures" / f"{fields['name']}-{sha256_bytes(data)[:16]}.{fmt}"
+            atomic_write_bytes(target, data)
+            out[f"figures/{fields['snapshot']}/{fields['name']}.{fmt}"] = target
+    return out
+
+
+@cached_task(name="figures", task_run_name=_run_name)
+def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, attribution: list[str]
+                 ) -> dict[str, Path]:
+    """Every figure of one snapshot."""
+    trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
+    index = read_parquet(outputs["index"])
+    hedonic = [TrendSpec.model_validate_json(text) for text in index.loc[index["method"] == "hedonic", "spec"]]
+    jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, hedonic,
+                        read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]))
+    return _draw_all(jobs)
+
+
+@cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]")
+def cross_figures_task(outputs: dict[str, Path], analysis_paths: dict[str, Path],
+                       attribution: dict[str, list[str]]) -> dict[str, Path]:
+    """The vintage comparison and the methods comparison."""
+    sources = set().union(*(set(pd.unique(read_parquet(p)["source"])) for p in analysis_paths.values()))
+    return _draw_all(cross_snapshot_figures(read_parquet(outputs["trends"]), sources, attribution))
+
+
+def draw_figures(tracker, snapshots: list, outputs: dict[str, Path]) -> dict[str, Path]:
+    """Every figure of the run: one task per snapshot, one for those spanning every snapshot."""
+    submissions = [(f"figures[{s.name}]", figures_task, (s.name, outputs, s.analysis, s.attribution),
+                    (f"snapshot:{s.name}",)) for s in snapshots]
+    submissions.append(("figures[across snapshots]", cross_figures_task,
+                        (outputs, {s.name: s.analysis for s in snapshots}, {s.name: s.attribution for s in snapshots}),
+                        ()))
+    drawn: dict[str, Path] = {}
+    for result in tracker.map("figures", submissions):
+        drawn.update(result)
+    return drawn

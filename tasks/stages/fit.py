@@ -1,0 +1,197 @@
+"""Stage 3: one cached task per (snapshot, preset, method): plan that method's trends, fit every one of them
+(pure ``fit`` functions, vectorised resampling inside), derive the geometric means, write the batch's tables.
+
+The grain is chosen by measurement (``benchmarks/overhead.py``): a task run costs about 100-140 ms here, a trend
+about 65 ms to fit, so a task per trend cost more than the work it cached. A batch's cache key covers its inputs by
+content (the analysis tables, the preset's sections for this method, the creator mapping) and the code of this
+module and of the method's module: editing one method recomputes its batches only.
+
+Per-trend lineage survives the batching: the batch writes an index (trend_id -> method, code hash) that the manifest,
+``inference-trends lineage`` and the UI's lineage artifact join to the task run that produced it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+from pathlib import Path
+
+import pandas as pd
+from prefect import flow, get_run_logger
+from prefect.context import TaskRunContext
+
+from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
+from tasks.data.creators import read_creator_map
+from tasks.methods import registry
+from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
+from tasks.methods.plan import plan_method
+from tasks.platform.caching import cached_task, task_code_hash
+from tasks.platform.io import read_parquet, write_cached_parquet
+
+BATCH_TABLES = ("rows", "points", "diagnostics", "replicates", "index")
+
+
+def preset_for(preset, method: str):
+    """The preset as one method sees it: its own sections and published values, the others' left out, so that a
+    change to another method's section does not recompute this method's trends."""
+    module = registry()[method]
+    mine = set(module.SECTIONS)
+    update = {}
+    for name, field in type(preset).model_fields.items():
+        if name in mine or name in type(preset).__base__.model_fields:
+            continue
+        model = getattr(type(getattr(preset, name, None)), "OPTIONAL_DEFAULT", False)
+        update[name] = type(getattr(preset, name))() if model else None
+    names = {module.NAME, *getattr(module, "DERIVED", ())}
+    update["published"] = [p for p in preset.published if p.method in names]
+    return preset.model_copy(update=update)
+
+
+def batch_tables(fits: list[TrendFit], code_sha256: str) -> dict[str, pd.DataFrame]:
+    """A batch's fits as its tables (rows and points in the output contract; diagnostics; replicates; index)."""
+    replicates = [f.replicates for f in fits if f.replicates is not None and not f.replicates.empty]
+    points = [f.points for f in fits if not f.points.empty]
+    return {
+        "rows": pd.concat([f.rows for f in fits], ignore_index=True) if fits else pd.DataFrame(columns=TREND_COLUMNS),
+        "points": pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=POINT_COLUMNS),
+        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=DIAGNOSTIC_COLUMNS),
+        "replicates": (pd.concat(replicates, ignore_index=True) if replicates else
+                       pd.DataFrame(columns=REPLICATE_COLUMNS)).astype({"replicate": "int64",
+                                                                        "slope_per_day": "float64"}),
+        "index": pd.DataFrame({"trend_id": [f.spec.trend_id for f in fits], "method": [f.spec.method for f in fits],
+                               "status": [f.main.status for f in fits], "code_sha256": code_sha256,
+                               "spec": [f.spec.model_dump_json() for f in fits]}),
+    }
+
+
+def read_context(paths: dict) -> dict:
+    """The context files of a batch: the creator mapping (CSV), or cleaned tables (Parquet); an absent one is None."""
+    context = {}
+    for name, path in paths.items():
+        if path is None or not Path(path).exists():
+            context[name] = None
+        elif name == "creators":
+            context[name] = read_creator_map(path)
+        else:
+            context[name] = read_parquet(Path(path))
+    return context
+
+
+def context_paths(method: str, snapshot, creators_path: Path | None, published_here: bool) -> dict[str, Path]:
+    """The context files ``method`` reads (its ``CONTEXT``): only those key its cache. Cleaned tables (``runs``,
+    ``run_prices``) come from the snapshot's cleaning, and from its cleaning as published when a preset publishes
+    values for it."""
+    paths = {}
+    for name in getattr(registry()[method], "CONTEXT", ()):
+        if name == "creators":
+            paths[name] = creators_path
+        elif name in snapshot.clean:
+            paths[name] = snapshot.clean[name]
+            published = snapshot.as_published_clean or {}
+            if published_here and name in published:
+                paths[f"{name}_as_published"] = published[name]
+    return {name: path for name, path in paths.items() if path is not None}
+
+
+def _run_name(parameters: dict) -> str:
+    preset = parameters["preset"]
+    return f"fit[{parameters['snapshot']} · {preset.name} · {parameters['method']}]"
+
+
+@functools.cache
+def fit_task(method: str):
+    """The cached batch task of one method (its cache key covers this module's and the method module's code)."""
+    module = registry()[method]
+
+    @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(module.__name__,))
+    def fit_batch(method: str, preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None,
+                  context_paths: dict | None = None) -> dict[str, Path]:
+        """Plan and fit every trend of ``method`` for ``preset`` on one snapshot. ``context_paths``: the shared
+        files the method reads (``CONTEXT``), by name; ``<name>_as_published`` for the data as published."""
+        analysis = read_parquet(analysis_path)
+        as_published = read_parquet(as_published_path) if as_published_path is not None else None
+        specs = plan_method(preset, method, snapshot, analysis, as_published)
+        context = read_context(context_paths or {})
+        published_context = {name: context.get(f"{name}_as_published", context.get(name)) for name in context}
+        as_of = analysis["observed_on"].max() if "observed_on" in analysis else None  # the latest price observation
+        fits = [judge(module.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED else
+                      module.fit(analysis, spec, context), as_of) for spec in specs]
+        if hasattr(module, "derive"):
+            fits += [judge(fit, as_of) for fit in module.derive(fits)]
+        code = task_code_hash(TaskRunContext.get().task.fn)
+        tables = batch_tables(fits, code)
+        statuses = tables["index"]["status"].value_counts().to_dict()
+        get_run_logger().info("%s on %s (%s): %d trends (%s)", method, snapshot, preset.name, len(fits),
+                              ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+        lineage = {"snapshot": snapshot, "preset": preset.name, "method": method}
+        return {name: write_cached_parquet(frame, f"trends/{method}", f"{snapshot}-{preset.name}-{name}",
+                                           {**lineage, "table": name}) for name, frame in tables.items()}
+
+    return fit_batch
+
+
+def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None, config=None) -> list[dict[str, Path]]:
+    """Every (snapshot, preset, method) batch, submitted together: on the flow's threads, or on Dask
+    (``config.task_runner = "dask"``: a local cluster of one process per core, or ``config.dask_address``)."""
+    submissions = []
+    for snapshot in snapshots:
+        for preset in presets:
+            published_here = any(p.snapshot == snapshot.name for p in preset.published)
+            for method in preset.methods():
+                args = (method, preset_for(preset, method), snapshot.name, snapshot.analysis,
+                        snapshot.as_published if published_here else None,
+                        context_paths(method, snapshot, creators_path, published_here))
+                labels = (f"snapshot:{snapshot.name}", f"preset:{preset.name}", f"method:{method}")
+                submissions.append((f"fit[{snapshot.name} · {preset.name} · {method}]", fit_task(method), args,
+                                    labels))
+    if config is None or config.task_runner != "dask":
+        return tracker.map("fit", submissions)
+    with api_address_for_workers():
+        results, records, repairs = fit_on_dask.with_options(task_runner=dask_runner(config))(
+            submissions, tracker.refresh_cache)
+    tracker.records += records
+    tracker.repairs += repairs
+    # new objects: the batches' paths go on to the collect task as data, not as the subflow's result (a task input
+    # of kind flow_run is what Prefect's default UI cannot render on the task runs page)
+    return [{name: Path(str(path)) for name, path in batch.items()} for batch in results]
+
+
+@contextlib.contextmanager
+def api_address_for_workers():
+    """Dask workers are other processes: without an API address each would start a temporary API of its own.
+    They inherit the environment when they start, so ``PREFECT_API_URL`` names this run's API (the temporary one
+    included) while the Dask subflow runs, and is restored afterwards: a later command in the same process (a test
+    session, a served deployment) must not inherit a server that has stopped."""
+    from prefect.client.orchestration import get_client
+
+    before = os.environ.get("PREFECT_API_URL")
+    with get_client(sync_client=True) as client:
+        os.environ["PREFECT_API_URL"] = str(client.api_url).rstrip("/")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+
+
+def dask_runner(config):
+    """prefect-dask's runner: an existing cluster's address, or a local cluster of one process per core."""
+    from prefect_dask import DaskTaskRunner
+
+    if config.dask_address:
+        return DaskTaskRunner(address=config.dask_address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count() or 2, "threads_per_worker": 1,
+                                          "dashboard_address": None, "processes": True})
+
+
+@flow(name="fit-on-dask", log_prints=True)
+def fit_on_dask(submissions: list, refresh_cache: bool = False) -> tuple[list, list[dict], list[dict]]:
+    """The fit stage's batches on a Dask cluster (the subflow carries the Dask task runner)."""
+    from tasks.platform.tracking import StageTracker
+
+    tracker = StageTracker(refresh_cache=refresh_cache)
+    results = tracker.map("fit", submissions)
+    return results, tracker.records, tracker.repairs

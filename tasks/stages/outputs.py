@@ -1,0 +1,50 @@
+"""Stage 4: every batch's tables -> the run's tables, as Parquet hand-offs (CSV only in the published run folder).
+
+- ``trends``, ``points``: the output contract, validated, in a deterministic order (rows by ``trend_id``,
+  ``estimator``, ``ci_method``; points by ``trend_id``, release date, model id);
+- ``diagnostics``: per trend, the usable resamples, permutations and leave-one-out fits, the simulated coverage of
+  its intervals, the creator clusters and the reasoning models left out (what the report reads, never a note);
+- ``replicates``: every bootstrap and permutation slope (trend_id, kind, replicate, slope_per_day);
+- ``index``: every trend with the code hash of the batch that fitted it (the per-trend lineage).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from prefect import get_run_logger
+
+from tasks.methods.base import DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, finalise_trends
+from tasks.platform.caching import cached_task
+from tasks.platform.io import read_parquet, write_cached_parquet
+
+OUTPUT_TABLES = ("trends", "points", "diagnostics", "replicates", "index")
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def collect(batches: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The run's tables from its batches' tables (pure)."""
+    trends = finalise_trends([b["rows"] for b in batches])
+    points = finalise_points([b["points"] for b in batches])
+    diagnostics = _concat([b["diagnostics"] for b in batches], DIAGNOSTIC_COLUMNS)
+    diagnostics = diagnostics.dropna(how="all", subset=DIAGNOSTIC_COLUMNS[1:]).sort_values("trend_id", kind="mergesort")
+    replicates = _concat([b["replicates"] for b in batches], REPLICATE_COLUMNS)
+    replicates = replicates.sort_values(["trend_id", "kind", "replicate"], kind="mergesort").reset_index(drop=True)
+    index = pd.concat([b["index"] for b in batches], ignore_index=True).sort_values("trend_id", kind="mergesort")
+    return {"trends": trends, "points": points, "diagnostics": diagnostics.reset_index(drop=True),
+            "replicates": replicates, "index": index.reset_index(drop=True)}
+
+
+@cached_task(name="collect-trends", task_run_name="collect-trends")
+def collect_task(results: list[dict[str, Path]]) -> dict[str, Path]:
+    tables = collect([{name: read_parquet(path) for name, path in batch.items()} for batch in results])
+    trends = tables["trends"]
+    counts = trends.drop_duplicates("trend_id")["status"].value_counts().to_dict()
+    get_run_logger().info("trends: %d rows, %d trends (%s)", len(trends), trends["trend_id"].nunique(),
+                          ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return {name: write_cached_parquet(frame, "outputs", name, {"table": name}) for name, frame in tables.items()}

@@ -1,0 +1,189 @@
+"""Before any work: what a run will do (the presets, its inputs and their formats, the output folder) and the
+facts about its inputs that the manifest and the report state (files with sha256, raw sources, attribution).
+
+Prefect-free: the command line calls ``prepare_run`` before it starts a Prefect API, so that a bad option fails in a
+second; the flow calls it again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.core.hashing import sha256_file
+from tasks.data.canonical import read_snapshot_meta
+from tasks.data.creators import creators_file
+from tasks.data.ingest import adapter, detect_format, members, unused_files
+from tasks.data.ingest.common import SourceError
+from tasks.data.parsing import slugify
+from tasks.data.resolve import contributing_sources
+from tasks.data.sources import attributions
+from tasks.methods.presets import bundled_presets, load_preset
+from tasks.platform.folders import NAME_PATTERN, check_name, check_output_folder
+from tasks.platform.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """One snapshot of the run: a bundled snapshot folder, or raw sources merged by entity resolution."""
+
+    name: str  # the snapshot name used in the outputs
+    parts: tuple[tuple[Path, str], ...]  # (path, format); the first one's models are the snapshot's models
+
+    @property
+    def path(self) -> Path:
+        return self.parts[0][0]
+
+    @property
+    def format(self) -> str:
+        return self.parts[0][1] if len(self.parts) == 1 else "merged"
+
+
+def display_path(path: Path) -> str:
+    """Paths inside the project are shown relative to it (stable across clones); others as given."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def resolve_inputs(config) -> list[RunInput]:
+    if config.input:
+        paths = [Path(p).expanduser().resolve() for p in [config.input, *config.extra_inputs]]
+        if config.input_format and len(paths) > 1:
+            raise ValueError("--format applies to a single input; formats of several inputs are detected")
+        formats = [config.input_format or detect_format(p) for p in paths]
+        for fmt in formats:
+            adapter(fmt)  # an unknown forced format fails here, before any work
+        first = paths[0]
+        if config.snapshot_name:
+            name = check_name(config.snapshot_name, "--snapshot-name")
+        else:  # the input's own name, made safe for a file name (it names analysis/<name>.parquet, figures/<name>/)
+            derived = first.name if formats[0] == "snapshot" else first.stem
+            name = derived if re.fullmatch(NAME_PATTERN, derived) else (slugify(derived)[:100] or "input")
+        return [RunInput(name, tuple(zip(paths, formats)))]
+    folders = sorted(p for p in snapshots_dir().iterdir() if p.is_dir() and (p / "models.csv").exists())
+    if not folders:
+        raise FileNotFoundError(f"no bundled snapshot in {snapshots_dir()}; pass --input or run `make snapshots`")
+    return [RunInput(check_name(p.name, "bundled snapshot"), ((p, "snapshot"),)) for p in folders]
+
+
+def rejected_inputs(inputs: list[RunInput]) -> list[dict]:
+    """Files in the input folders that no adapter read: listed with the reason, never as inputs."""
+    return [{**entry, "path": display_path(Path(entry["path"]))}
+            for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
+
+
+def preset_names(ref: str) -> list[str]:
+    """``all`` (every bundled preset), one name or path, or a comma-separated list of them."""
+    if ref.strip() == "all":
+        return list(bundled_presets())
+    return [part.strip() for part in ref.split(",") if part.strip()]
+
+
+def combined_preset_meta(presets: list) -> dict:
+    """What the report needs of the run's presets: names, titles, references, published values (all of them)."""
+    if len(presets) == 1:
+        return presets[0].model_dump(mode="json")
+    return {"name": ", ".join(p.name for p in presets),
+            "title": "every method side by side (" + ", ".join(p.name for p in presets) + ")",
+            "reference": "; ".join(f"{p.name}: {p.reference}" for p in presets if p.reference),
+            "published": [v for p in presets for v in p.model_dump(mode="json")["published"]],
+            "hardware_factor_per_year": presets[0].hardware_factor_per_year,
+            "hardware_source": presets[0].hardware_source}
+
+
+def input_records(inputs: list[RunInput], corrections: Path, preset_ref: str) -> list[dict]:
+    records = []
+    for item in inputs:
+        for path, fmt in item.parts:
+            for file in members(fmt, path):
+                records.append({"path": display_path(file), "role": f"{fmt} input ({item.name})",
+                                "sha256": sha256_file(file)})
+    records.append({"path": display_path(corrections), "role": "data corrections", "sha256": sha256_file(corrections)})
+    if creators_file().exists():  # the hedonic regression's creator clusters (tasks/data/creators.py)
+        records.append({"path": display_path(creators_file()), "role": "creator mapping",
+                        "sha256": sha256_file(creators_file())})
+    crosswalk = crosswalk_file()
+    if any(len(i.parts) > 1 for i in inputs) and crosswalk.exists():
+        records.append({"path": display_path(crosswalk), "role": "entity-resolution crosswalk",
+                        "sha256": sha256_file(crosswalk)})
+    for ref in preset_names(preset_ref):
+        preset_path = Path(ref) if Path(ref).exists() else bundled_presets().get(ref)
+        if preset_path is not None:
+            records.append({"path": display_path(preset_path), "role": "preset", "sha256": sha256_file(preset_path)})
+    return records
+
+
+def snapshot_sources(item: RunInput) -> list[dict]:
+    """The raw files a snapshot was built from (its snapshot.json), or the raw inputs themselves."""
+    if item.format == "snapshot":
+        return read_snapshot_meta(item.path).get("sources", [])
+    return [{"file": p.name, "format": fmt, "origin": display_path(p), "sha256": sha256_file(p)}
+            for path, fmt in item.parts for p in members(fmt, path)]
+
+
+def run_attribution(cleans: dict, inputs: list[RunInput], resolution: dict[str, dict[str, Path]]) -> list[str]:
+    """Every source whose data reached the run: the rows' sources, and sources that filled fields in a merge."""
+    lines = attributions(pd.concat([c.analysis["source"] for c in cleans.values()]).unique())
+    for item in inputs:
+        extra = read_snapshot_meta(item.path).get("attribution", []) if item.format == "snapshot" else []
+        if item.name in resolution and item.format != "snapshot":
+            matches = pd.read_parquet(resolution[item.name]["matches"])
+            extra = attributions(contributing_sources(matches))
+        lines += [line for line in extra if line not in lines]
+    return lines
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What ``prepare_run`` found: the presets, the inputs, the corrections file and the files not read."""
+
+    presets: list
+    inputs: list[RunInput]
+    corrections: Path
+    not_read: list[dict]
+
+
+def prepare_run(config) -> RunPlan:
+    """Everything a run checks before any work: the presets, the inputs and their formats, the files of input
+    folders that would not be read (an error with ``strict``), and the output folder (never one the tool did not
+    write). Cheap and Prefect-free: the command line calls it before it starts a Prefect API, the flow again."""
+    presets = [load_preset(name) for name in preset_names(config.preset)]
+    if config.bootstrap_resamples is not None:
+        presets = [p.model_copy(update={"uncertainty": p.uncertainty.model_copy(
+            update={"bootstrap_resamples": config.bootstrap_resamples})}) for p in presets]
+    inputs = resolve_inputs(config)
+    corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
+    not_read = rejected_inputs(inputs)
+    if not_read and config.strict:
+        raise SourceError(f"--strict: {len(not_read)} file(s) in the input folder(s) would not be read, e.g. "
+                          f"{not_read[0]['path']} ({not_read[0]['reason']})")
+    if config.out:
+        check_output_folder(config.out, "run", [path for item in inputs for path, _ in item.parts] + [corrections])
+    return RunPlan(presets, inputs, corrections, not_read)
+
+
+@dataclass
+class Snapshot:
+    """One snapshot of the run after ingest and clean: where its tables are, and what the report says of it."""
+
+    item: RunInput
+    canonical: dict[str, Path]  # its canonical tables (merged, when several sources)
+    clean: dict[str, Path]  # analysis, quarantine, summary, corrections, warnings
+    as_published: Path | None = None  # the analysis table without corrections (published values on it)
+    resolution: dict[str, Path] | None = None  # matches and conflicts of a merge
+    attribution: list[str] | None = None
+    as_published_clean: dict[str, Path] | None = None  # every table of the cleaning as published (runs included)
+
+    @property
+    def name(self) -> str:
+        return self.item.name
+
+    @property
+    def analysis(self) -> Path:
+        return self.clean["analysis"]

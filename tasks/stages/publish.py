@@ -1,0 +1,262 @@
+"""Stage 8: the run folder (all or nothing), its manifest, the asset events and the UI artifacts.
+
+``manifest.json`` holds every input with its sha256, the full configuration, the package and code versions, every
+task run (state, files read and written), every trend with the task run and code hash that fitted it, and every
+output with its sha256 and the task run that produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pandas as pd
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from tasks.core.hashing import sha256_file, sha256_tree
+from tasks.data.ingest import members
+from tasks.data.sources import attributions
+from tasks.data.tables import csv_text
+from tasks.methods.base import FLOAT_DIGITS, points_csv, trends_csv
+from tasks.platform.artifacts import artifacts_task
+from tasks.platform.assets import materialize_files
+from tasks.platform.history_store import LEDGER, PROFILES
+from tasks.platform.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
+from tasks.platform.io import read_parquet, write_json, write_parquet
+from tasks.platform.lineage import file_refs, location
+from tasks.platform.settings import history_dir, runs_dir
+from tasks.platform.tracking import code_version, package_versions
+from tasks.stages.clean import read_clean
+from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,
+                                  snapshot_sources)
+
+MANIFEST_SCHEMA_VERSION = "1.0"
+
+
+def new_run_id() -> str:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run = flow_run.get_id()
+    return f"{stamp}-{(run or uuid.uuid4().hex)[:8]}"
+
+
+def report_meta(config, run, snapshots: list[Snapshot], histories: dict) -> dict:
+    """What the report and the manifest say about the run's presets, inputs and sources."""
+    records = input_records(run.inputs, run.corrections, config.preset)
+    for name in histories:
+        for file in (LEDGER, PROFILES):
+            records.append({"path": display_path(history_dir() / name / file), "role": f"price history ({name})",
+                            "sha256": sha256_file(history_dir() / name / file)})
+    attribution: list[str] = []
+    for snapshot in snapshots:
+        attribution += [line for line in snapshot.attribution if line not in attribution]
+    if histories:
+        attribution += [line for line in attributions(["aa_site"]) if line not in attribution]
+    return {"preset": combined_preset_meta(run.presets), "presets": [p.model_dump(mode="json") for p in run.presets],
+            "as_published": config.as_published, "attribution": attribution, "inputs": records,
+            "rejected_inputs": run.not_read, "code": {k: v for k, v in code_version().items() if k != "source_sha256"},
+            "snapshots": [{"name": s.name, "sources": snapshot_sources(s.item)} for s in snapshots]}
+
+
+def _bib(text: str) -> str:
+    """A BibTeX field value: braces and backslashes removed, so that no input can close the field."""
+    return " ".join(str(text).replace("\\", " ").replace("{", "(").replace("}", ")").split())
+
+
+def citation(run_id: str, meta: dict, report: dict[str, Path]) -> str:
+    """``CITATION.bib``: this run as a dataset, with its id, the code version and the sha256 of every input and of
+    the report, so that a number quoted from it can be traced to exactly these files."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        tool = version("inference-trends")
+    except PackageNotFoundError:
+        tool = "unknown"
+    code = meta.get("code") or {}
+    created = dt.datetime.now(dt.timezone.utc)
+    inputs = "; ".join(f"{r['path']} sha256:{r['sha256']}" for r in meta["inputs"] if r.get("sha256"))
+    note = (f"inference-trends {tool}, run {run_id}, preset {meta['preset']['name']}, code "
+            f"{code.get('git_commit') or 'unknown'}{' (uncommitted changes)' if code.get('git_dirty') else ''}; "
+            f"report.md sha256:{sha256_file(report['report.md'])}; inputs: {inputs}; "
+            f"{'; '.join(meta['attribution'])}")
+    key = "inference_trends_" + "".join(ch if ch.isalnum() else "_" for ch in run_id)
+    return (f"@misc{{{key},\n"
+            f"  title = {{{{How fast does LLM inference get cheaper? {_bib(meta['preset']['title'])}}}}},\n"
+            f"  author = {{{{inference-trends contributors}}}},\n"
+            f"  year = {{{created.year}}},\n"
+            f"  month = {{{created.month}}},\n"
+            f"  howpublished = {{Run {_bib(run_id)} of the inference-trends pipeline}},\n"
+            f"  note = {{{_bib(note)}}}\n"
+            "}\n")
+
+
+def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, dict]:
+    """Run-folder name -> the task run that wrote its source file (the first one, if several wrote the same bytes)."""
+    by_location: dict[str, dict] = {}
+    for record in records:
+        for ref in record.get("outputs", []):
+            by_location.setdefault(ref["file"], record)
+    producers = {}
+    for name, source in files.items():
+        record = by_location.get(location(source))
+        if record is not None:
+            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state")}
+            producers[name]["source"] = location(source)
+    return producers
+
+
+def trend_producers(index: pd.DataFrame, batches: list[dict[str, Path]], records: list[dict]) -> dict[str, dict]:
+    """trend_id -> the batch task run that fitted it, with its code hash (the per-trend lineage)."""
+    by_location = {ref["file"]: record for record in records if record["stage"] == "fit"
+                   for ref in record.get("outputs", [])}
+    out = {}
+    for batch in batches:
+        record = by_location.get(location(batch["index"]))
+        if record is None:
+            continue
+        for row in read_parquet(batch["index"]).itertuples(index=False):
+            out[row.trend_id] = {"task": record["task"], "task_run_id": record["task_run_id"],
+                                 "flow_run_id": record["flow_run_id"], "state": record["state"],
+                                 "code_sha256": row.code_sha256}
+    return {trend_id: out[trend_id] for trend_id in index["trend_id"] if trend_id in out}
+
+
+@task(name="publish-run", task_run_name="publish-run-folder", cache_policy=NO_CACHE)
+def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFrame], texts: dict[str, str],
+                 manifest: dict, producers: dict[str, dict], upstream: dict[str, list[Path]]) -> Path:
+    """Assemble the run folder in a staging folder beside it, then swap it in: all or nothing.
+
+    ``files``: copied from the cache; ``tables``, ``texts``: written here (``upstream``: the files each was built
+    from, also in a Parquet table's lineage metadata). ``manifest.json`` maps every output to the task run and flow
+    run that produced it."""
+    from prefect.runtime import task_run
+
+    out = Path(out)
+    me = {"stage": "publish", "task": "publish-run", "task_run_id": str(task_run.get_id()),
+          "flow_run_id": str(flow_run.get_id()), "state": "Completed"}
+    with staging_folder(out) as staging:
+        for name, source in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        for name, frame in tables.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if name.endswith(".parquet"):
+                write_parquet(frame, target, {"producer": {"task": "publish-run", "module": __name__},
+                                              "table": name, "upstream": file_refs(upstream.get(name, []))})
+            else:
+                target.write_text(csv_text(frame))
+        for name, text in texts.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        manifest["outputs"] = [
+            {"path": name, "sha256": sha256_file(p), "produced_by": producers.get(name, {
+                **me, "upstream": [ref["file"] for ref in file_refs(upstream.get(name, []))]})}
+            for p in sorted(staging.rglob("*")) if p.is_file() and p.name != STAGING_MARKER
+            for name in [p.relative_to(staging).as_posix()]
+        ]
+        write_json(staging / "manifest.json", manifest)
+        swap_in(staging, out, "run")
+    return out
+
+
+def _combined(cleans: dict, attribute: str) -> pd.DataFrame:
+    frames = [getattr(clean, attribute).assign(snapshot=name) for name, clean in cleans.items()]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["snapshot", *[c for c in frame.columns if c != "snapshot"]]]
+
+
+def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[str, Path]],
+            outputs: dict[str, Path], breaks: Path, histories: dict, figures: dict[str, Path],
+            report: dict[str, Path], meta: dict) -> dict:
+    """Write the run folder and its manifest; record the asset events and the UI artifacts; return the summary."""
+    logger = get_run_logger()
+    run_id = new_run_id()
+    out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
+    cleans = {s.name: read_clean(s.clean) for s in snapshots}
+    trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
+    files = {"replicates.parquet": outputs["replicates"], **report, **figures}
+    for snapshot in snapshots:
+        files[f"analysis/{snapshot.name}.parquet"] = snapshot.analysis
+    texts = {"trends.csv": trends_csv(trends), "points.csv": points_csv(points),
+             "diagnostics.csv": csv_text(read_parquet(outputs["diagnostics"]), float_digits=FLOAT_DIGITS),
+             "ATTRIBUTION.txt": "\n".join(meta["attribution"]) + "\n",
+             "CITATION.bib": citation(run_id, meta, report)}
+    tables = {"quarantine.parquet": _combined(cleans, "quarantine"), "quarantine.csv": _combined(cleans, "quarantine"),
+              "quarantine_summary.csv": _combined(cleans, "summary"),
+              "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),
+              "breaks.csv": read_parquet(breaks)}
+    upstream = {"quarantine.parquet": [s.clean["quarantine"] for s in snapshots],
+                "quarantine.csv": [s.clean["quarantine"] for s in snapshots],
+                "quarantine_summary.csv": [s.clean["summary"] for s in snapshots],
+                "corrections_log.csv": [s.clean["corrections"] for s in snapshots],
+                "warnings.csv": [s.clean["warnings"] for s in snapshots], "breaks.csv": [breaks],
+                "trends.csv": [outputs["trends"]], "points.csv": [outputs["points"]],
+                "diagnostics.csv": [outputs["diagnostics"]]}
+    for name, paths in histories.items():
+        files[f"history/{name}/prices.parquet"] = paths["prices"]
+        for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
+                          ("same_model_summary", "same_model_summary.csv"), ("files", "files.csv")):
+            tables[f"history/{name}/{file}"] = read_parquet(paths[key])
+            upstream[f"history/{name}/{file}"] = [paths[key]]
+    manifest = {
+        "schema": RUN_SCHEMA, "schema_version": MANIFEST_SCHEMA_VERSION, "run_id": run_id,
+        "flow_run_id": str(flow_run.get_id()),
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv), "config": config.model_dump(mode="json"),
+        "preset": meta["preset"], "presets": meta["presets"],
+        "snapshots": [{"name": i.name, "format": i.format,
+                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
+                      for i in run.inputs],
+        "inputs": meta["inputs"], "rejected_inputs": run.not_read, "packages": package_versions(),
+        "code": code_version(), "tasks": tracker.records, "cache_repairs": tracker.repairs,
+        "trends": trend_producers(read_parquet(outputs["index"]), batches, tracker.records),
+        "attribution": meta["attribution"],
+    }
+    publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
+    try:  # the run folder is published: asset events are a record of it, not a condition for it
+        materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
+    except Exception as error:  # noqa: BLE001
+        logger.warning("asset events not recorded (%s: %s); the run's outputs are complete", type(error).__name__,
+                       error)
+    artifacts_task(out)
+    if not config.out:
+        point_latest(out)
+    logger.info("results in %s", out)
+    return {"run_dir": str(out), "run_id": run_id, "flow_run_id": str(flow_run.get_id()),
+            "trends": str(out / "trends.csv"), "report": str(out / "report.md"), "report_html": str(out / "report.html"),
+            "tasks": tracker.records, "cache_repairs": tracker.repairs}
+
+
+def materialize_run(out: Path, inputs: list[RunInput], canonical_paths: dict[str, dict[str, Path]]) -> None:
+    """Asset events for the published chain: snapshot tables -> analysis table -> trends.csv -> report."""
+    analysis = []
+    for item in inputs:
+        if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
+            tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
+        else:  # raw sources: their canonical tables are this run's snapshot tables
+            tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
+            materialize_files(f"snapshot-{item.name}", tables,
+                              [f for path, fmt in item.parts for f in members(fmt, path)])
+        analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"], tables)
+    materialize_files("trends", [out / "trends.csv", out / "points.csv"], analysis)
+    materialize_files("report", [out / "report.md", out / "report.html"],
+                      [out / "trends.csv", *sorted(out.glob("figures/*/*.png"))])
+
+
+def point_latest(out: Path) -> None:
+    """``data/runs/latest`` -> the newest default run folder (a convenience; ignored where links are not allowed)."""
+    link = out.parent / "latest"
+    try:
+        tmp = out.parent / f".latest-{uuid.uuid4().hex[:8]}"
+        os.symlink(out.name, tmp)
+        os.replace(tmp, link)
+    except OSError:
+        pass

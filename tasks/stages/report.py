@@ -1,0 +1,45 @@
+"""Stage 7: the report, ``report.md``, a self-contained ``report.html`` and the first screen's numbers
+(``headline.json``), all from ``tasks.render.report``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.core.hashing import sha256_bytes
+from tasks.platform.caching import cached_task
+from tasks.platform.io import atomic_write_text, read_parquet
+from tasks.platform.settings import cache_dir
+from tasks.data.tables import csv_text
+from tasks.render.report import ReportInputs, price_changes, render_report
+from tasks.stages.clean import read_clean
+
+
+@cached_task(name="report", task_run_name="write-report")
+def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
+                meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
+                histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
+                ) -> dict[str, Path]:
+    inputs = ReportInputs(
+        trends=read_parquet(outputs["trends"]), diagnostics=read_parquet(outputs["diagnostics"]),
+        cleans={snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}, meta=meta,
+        figures=figures, resolution=resolution or {},
+        histories={name: {key: read_parquet(path) for key, path in paths.items()}
+                   for name, paths in (histories or {}).items()},
+        breaks=read_parquet(breaks_path) if breaks_path else None)
+    text, page, numbers = render_report(inputs)
+    headline = json.dumps(numbers, indent=2, sort_keys=True, default=str) + "\n"
+    changes = price_changes(inputs)
+    changes_csv = csv_text(changes if changes is not None else pd.DataFrame(
+        columns=["model_id", "name", "snapshot_a", "price_a", "snapshot_b", "price_b", "change"]))
+    folder = cache_dir() / "report"
+    return {
+        "price_changes.csv": atomic_write_text(
+            folder / f"price_changes-{sha256_bytes(changes_csv.encode())[:16]}.csv", changes_csv),
+        "report.md": atomic_write_text(folder / f"report-{sha256_bytes(text.encode())[:16]}.md", text),
+        "report.html": atomic_write_text(folder / f"report-{sha256_bytes(page.encode())[:16]}.html", page),
+        "headline.json": atomic_write_text(folder / f"headline-{sha256_bytes(headline.encode())[:16]}.json",
+                                           headline),
+    }

@@ -1,0 +1,43 @@
+"""The layers of ``tasks/`` hold (import-linter contracts of ``pyproject.toml``), and the check is not vacuous: the
+same contracts break on a copy of the tree into which a forbidden import was written."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tasks.platform.settings import PROJECT_ROOT
+
+LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit("
+        "lint_imports_command(['--config', sys.argv[1], '--no-cache']))"]
+
+
+def lint(root: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(root))
+    return subprocess.run([*LINT, str(root / "pyproject.toml")], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_layers_hold():
+    result = lint(PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 kept, 0 broken" in result.stdout
+
+
+def test_a_forbidden_import_breaks_a_contract(tmp_path):
+    for folder in ("tasks", "schemas", "flows"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    stats = tmp_path / "tasks" / "core" / "stats.py"
+    stats.write_text(stats.read_text() + "\nfrom tasks.data.parsing import slugify  # noqa: E402,F401\n")
+    helper = tmp_path / "tasks" / "methods" / "base.py"  # Prefect reached through another module counts too
+    helper.write_text(helper.read_text() + "\nimport tasks.platform.tracking  # noqa: E402,F401\n")
+    result = lint(tmp_path)
+    assert result.returncode != 0
+    assert "Layers: entry points > stage wrappers > render > methods > data > core BROKEN" in result.stdout
+    assert "tasks.core.stats -> tasks.data.parsing" in result.stdout
+    assert "Only the stage wrappers and the platform import Prefect" in result.stdout
+    assert "tasks.methods.base -> tasks.platform.tracking" in result.stdout

@@ -1,0 +1,404 @@
+"""What each figure draws (not how big its file is): hand-made trends and points in, the matplotlib figure out,
+inspected for its scales, labels, series and texts."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.lines import Line2D
+
+from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
+from tasks.core.vocabulary import fmt_factor
+from tasks.render.figures import X_MAX, X_MIN, figure_bytes
+from tasks.render.figures.frontier import frontier_figure
+from tasks.render.figures.methods import methods_figure
+from tasks.render.figures.null import null_figure
+from tasks.render.figures.plan import draw, plan_figures
+from tasks.render.figures.summary import MAX_ROWS, summary_figure
+
+DAYS_PER_YEAR = 365.25
+ATTRIBUTION = ["Data: test source"]
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# --- hand-made tables --------------------------------------------------------------------------------------------
+def trend(**values) -> dict:
+    """One trends.csv row: every contract column, the given ones set."""
+    row = {column: None for column in TREND_COLUMNS}
+    row.update(snapshot="snap-a", preset="preset-a", method="frontier", subset="open", quality_measure="mmlu_pro",
+               band_low=30.0, band_high=50.0, quantity="price", price_type="blended", price_source="lowest_provider",
+               estimator="ols", ci_method="ols", ci_level=0.9, log_base="10", status="ok")
+    row.update(values)
+    return row
+
+
+def trends_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    for column in ("band_low", "band_high", "factor_per_year", "ci_low", "ci_high", "slope_per_day", "n",
+                   "n_candidates", "r_squared", "tie_order_min_factor", "tie_order_max_factor",
+                   "null_median_factor", "null_p_value", "months_since_last"):
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+def points_frame(rows: list[tuple]) -> pd.DataFrame:
+    """(trend_id, release date, value, is_record, in_fit) tuples."""
+    frame = pd.DataFrame([{"trend_id": t, "model_id": f"m{i}", "name": f"Model {i}", "release_date": pd.Timestamp(d),
+                           "value": v, "is_record": r, "in_fit": f} for i, (t, d, v, r, f) in enumerate(rows)],
+                         columns=POINT_COLUMNS)
+    frame["is_record"] = frame["is_record"].astype("boolean")
+    frame["in_fit"] = frame["in_fit"].astype("boolean")
+    return frame
+
+
+def days(dates) -> np.ndarray:
+    return np.array([(pd.Timestamp(d) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1) for d in dates])
+
+
+def slope_for(factor: float) -> float:
+    """The log10 slope per day of ``factor`` times cheaper per year."""
+    return -math.log10(factor) / DAYS_PER_YEAR
+
+
+def as_dates(values) -> list[pd.Timestamp]:
+    return [pd.Timestamp(mdates.num2date(v)).tz_localize(None) if isinstance(v, float) else pd.Timestamp(v)
+            for v in values]
+
+
+def line_with_label(ax, text: str) -> Line2D | None:
+    return next((line for line in ax.get_lines() if line.get_label() == text), None)
+
+
+def all_texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and callable(a.get_text))]
+
+
+# --- frontier figures --------------------------------------------------------------------------------------------
+RECORD_DATES = ["2024-01-10", "2024-05-01", "2024-11-20", "2025-06-15"]
+FACTOR = 10.0
+
+
+def frontier_tables(typical: bool = False, status: str = "ok"):
+    """One band: four record lows exactly on a line falling 10x per year, two other models; optionally the band's
+    typical trend (falling 2x per year) over every model."""
+    slope = slope_for(FACTOR)
+    x = days(RECORD_DATES)
+    values = 10 ** (0.5 + slope * (x - x[0]))
+    rows = [trend(trend_id="band-30", factor_per_year=FACTOR, ci_low=4.0, ci_high=25.0, slope_per_day=slope,
+                  n=4, n_candidates=6, r_squared=1.0, tie_order_min_factor=9.5, tie_order_max_factor=10.5,
+                  status=status, note="uninformative: its points span 289 days, under 12 months"
+                  if status == "uninformative" else None)]
+    pts = [("band-30", d, v, True, True) for d, v in zip(RECORD_DATES, values)]
+    pts += [("band-30", "2024-03-01", 9.0, False, False), ("band-30", "2025-01-01", 5.0, False, False)]
+    if typical:
+        rows.append(trend(trend_id="band-30-typical", variant="typical", factor_per_year=2.0, ci_low=1.5,
+                          ci_high=2.8, slope_per_day=slope_for(2.0), n=6))
+        pts += [("band-30-typical", d, v, r, True) for _, d, v, r, _ in pts]
+    return trends_frame(rows), points_frame(pts), values
+
+
+def draw_frontier(trends, points):
+    return frontier_figure(trends, points, title="Lowest price", subtitle="test", ylabel="USD per 1M tokens (log)",
+                           attribution=ATTRIBUTION)
+
+
+def test_frontier_records_are_a_step_line_and_the_fit_has_the_rows_slope():
+    trends, points, values = frontier_tables()
+    fig = draw_frontier(trends, points)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "USD per 1M tokens (log)"
+    assert ax.get_title() == "MMLU-Pro [30, 50] %"
+    steps = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
+    assert len(steps) == 1
+    assert as_dates(steps[0].get_xdata()) == [pd.Timestamp(d) for d in RECORD_DATES]
+    assert np.allclose(steps[0].get_ydata(), values)
+    fit = line_with_label(ax, "OLS fit on the record lows")
+    assert fit is not None and fit.get_color() == "black"
+    start, end = as_dates(fit.get_xdata())
+    assert (start, end) == (pd.Timestamp(RECORD_DATES[0]), pd.Timestamp(RECORD_DATES[-1]))
+    # the records lie on the line: the fit's ends are the first and the last record, and the drop between them is
+    # the factor per year over the span, computed here from the factor alone
+    fitted = np.asarray(fit.get_ydata(), dtype=float)
+    assert fitted == pytest.approx([values[0], values[-1]], rel=1e-9)
+    years = (end - start) / pd.Timedelta(days=1) / DAYS_PER_YEAR
+    assert fitted[0] / fitted[1] == pytest.approx(FACTOR ** years, rel=1e-9)
+    texts = all_texts(fig)
+    assert f"{fmt_factor(FACTOR)}x / year [{fmt_factor(4.0)}-{fmt_factor(25.0)}]" in texts
+    assert f"any same-day order: {fmt_factor(9.5)}-{fmt_factor(10.5)}x / year" in texts
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "record lows (each holds until the next)" in legend
+    assert "all models in the band (typical)" not in legend  # no typical row: no typical line, nothing broken
+
+
+def test_frontier_draws_the_typical_trend_as_a_thin_dotted_line():
+    trends, points, _ = frontier_tables(typical=True)
+    fig = draw_frontier(trends, points)
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1  # the typical row is no panel of its own
+    typical = line_with_label(ax, "all models in the band (typical)")
+    assert typical is not None and typical.get_linestyle() == ":" and typical.get_linewidth() < 1
+    start, end = as_dates(typical.get_xdata())
+    fitted = np.asarray(typical.get_ydata(), dtype=float)
+    years = (end - start) / pd.Timedelta(days=1) / DAYS_PER_YEAR
+    assert fitted[0] / fitted[1] == pytest.approx(2.0 ** years, rel=1e-9)
+    assert "all models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert f"all models (typical): {fmt_factor(2.0)}x / year [{fmt_factor(1.5)}-{fmt_factor(2.8)}]" in all_texts(fig)
+
+
+def test_frontier_uninformative_estimate_is_grey_never_highlighted():
+    trends, points, _ = frontier_tables(status="uninformative")
+    fig = draw_frontier(trends, points)
+    ax = fig.axes[0]
+    assert line_with_label(ax, "OLS fit on the record lows") is None
+    muted = line_with_label(ax, "OLS fit, uninformative")
+    assert muted is not None and muted.get_color() != "black"
+    texts = all_texts(fig)
+    assert f"uninformative: {fmt_factor(FACTOR)}x / year [{fmt_factor(4.0)}-{fmt_factor(25.0)}]" in texts
+    assert "its points span 289 days, under 12 months" in texts
+
+
+def test_frontier_tick_labels_stay_in_their_panel_and_the_figure():
+    slope = slope_for(5.0)
+    rows, pts = [], []
+    for k, low in enumerate((30.0, 50.0, 70.0)):
+        trend_id = f"band-{low:g}"
+        rows.append(trend(trend_id=trend_id, band_low=low, band_high=low + 20, factor_per_year=5.0, ci_low=2.0,
+                          ci_high=9.0, slope_per_day=slope, n=3, n_candidates=3, r_squared=0.9))
+        for d, v in (("2023-11-20", 2.0 * (k + 1)), ("2024-09-01", 0.5 * (k + 1)), ("2026-01-05", 0.04 * (k + 1))):
+            pts.append((trend_id, d, v, True, True))
+    fig = draw_frontier(trends_frame(rows), points_frame(pts))
+    # one panel per band: with fewer panels the neighbour check below would compare nothing
+    assert [ax.get_title() for ax in fig.axes] == ["MMLU-Pro [30, 50] %", "MMLU-Pro [50, 70] %", "MMLU-Pro [70, 90] %"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    boxes = []
+    for ax in fig.axes:
+        labels = [t for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        assert len(labels) >= 2
+        extents = [t.get_window_extent(renderer) for t in labels]
+        assert all(0 <= e.x0 and e.x1 <= width for e in extents)
+        boxes.append((min(e.x0 for e in extents), max(e.x1 for e in extents)))
+    for (_, right), (left, _) in itertools.pairwise(boxes):
+        assert right < left  # a panel's date labels never run into the next panel's
+    ylabels = [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(ylabels) >= 2  # the log axis is labelled (decades, or 2 and 5 between them)
+    panel = fig.axes[0].get_window_extent(renderer)
+    for t in ylabels:
+        e = t.get_window_extent(renderer)
+        assert e.x0 >= 0 and panel.y0 - 1 <= (e.y0 + e.y1) / 2 <= panel.y1 + 1
+
+
+def test_a_figure_is_deterministic():
+    trends, points, _ = frontier_tables(typical=True)
+    first = figure_bytes(draw_frontier(trends, points))
+    second = figure_bytes(draw_frontier(trends, points))
+    # both formats the figures stage writes, and each a real image (two empty outputs would also be equal)
+    assert set(first) == set(second) == {"png", "svg"}
+    assert first["png"].startswith(b"\x89PNG\r\n\x1a\n") and b"<svg" in first["svg"][:2000]
+    assert first["png"] == second["png"]
+    assert first["svg"] == second["svg"]
+
+
+# --- summary -----------------------------------------------------------------------------------------------------
+LONG_MODEL = "Claude Opus 4.7 (Non-reasoning, high)"
+
+
+def summary_tables() -> pd.DataFrame:
+    rows = [
+        # the same band on two price sources: two rows, told apart by their source
+        trend(trend_id="f-open-30-lp", factor_per_year=8.0, ci_low=3.0, ci_high=20.0, n=5),
+        trend(trend_id="f-open-30-aa", price_source="aa_headline", factor_per_year=6.0, ci_low=2.0, ci_high=15.0,
+              n=5),
+        trend(trend_id="f-open-30-lp", ci_method="bootstrap", factor_per_year=8.0, ci_low=2.5, ci_high=30.0, n=5),
+        trend(trend_id="f-all-50-fo", subset="all", band_low=50.0, band_high=70.0, price_source="first_observed",
+              factor_per_year=12.0, ci_low=5.0, ci_high=30.0, n=6),
+        trend(trend_id="f-open-70-un", band_low=70.0, band_high=90.0, status="uninformative", factor_per_year=80.0,
+              ci_low=0.05, ci_high=40000.0, n=4),
+        trend(trend_id="t-long", method="threshold", subset="all", quality_measure="gpqa_diamond", band_low=None,
+              band_high=None, threshold_model=LONG_MODEL, price_source="aa_headline", factor_per_year=30.0,
+              ci_low=10.0, ci_high=90.0, n=7),
+        trend(trend_id="t-short", method="threshold", subset="all", quality_measure="gpqa_diamond", band_low=None,
+              band_high=None, threshold_model="GPT-4", price_source="aa_headline", status="insufficient", n=2),
+        trend(trend_id="f-open-30-lp-half", variant="half_open_bands", factor_per_year=7.0, ci_low=3.0, ci_high=18.0),
+        # another snapshot's row: never in this snapshot's figure
+        trend(trend_id="other-snapshot", snapshot="snap-b", subset="all", band_low=30.0, band_high=50.0,
+              price_source="lowest_reported", factor_per_year=3.0, ci_low=1.0, ci_high=9.0, n=4),
+    ]
+    return trends_frame(rows)
+
+
+def summary_labels(fig) -> list[str]:
+    ax = fig.axes[0]
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_summary_one_row_per_trend_labelled_in_full():
+    trends = summary_tables()
+    fig = summary_figure(trends, ATTRIBUTION, snapshot="snap-a")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((X_MIN, X_MAX))
+    assert ax.get_xlabel() == "times cheaper per year (log scale)"
+    labels = summary_labels(fig)
+    flat = [text.replace(" ·\n", " · ").replace("\n", " ") for text in labels]
+    # one row per trend of snap-a without a variant (the bootstrap row is the same trend)
+    assert len(labels) == 6 and len(set(flat)) == 6
+    assert not any("lowest_reported" in text for text in flat)  # snap-b's row did not leak in
+    assert "frontier · open · MMLU-Pro 30-50 % · blended 3:1 price · lowest_provider" in flat
+    assert "frontier · open · MMLU-Pro 30-50 % · blended 3:1 price · aa_headline" in flat
+    assert "frontier · all · MMLU-Pro 50-70 % · blended 3:1 price · first_observed" in flat
+    assert f"threshold · all · GPQA Diamond ≥ {LONG_MODEL} · blended 3:1 price · aa_headline" in flat
+    assert any(text.endswith("· uninformative") for text in flat)
+    for text in flat:  # every row names its price source
+        assert any(source in text for source in ("lowest_provider", "aa_headline", "first_observed"))
+    renderer = fig.canvas.get_renderer()
+    for tick in ax.get_yticklabels():  # nothing cut off at the figure's left edge
+        assert tick.get_window_extent(renderer).x0 >= 0
+    # the estimate's value written on the right, with the one formatter; the uninformative one hollow
+    texts = all_texts(fig)
+    assert f"{fmt_factor(8.0)}x (n=5)" in texts and f"{fmt_factor(80.0)}x (n=4)" in texts
+    hollow = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1 and hollow[0].get_xdata()[0] == 80.0
+    assert "snap-a" in " ".join(texts) and "7 trends in trends.csv" in " ".join(texts)
+
+
+def test_summary_needs_one_snapshot():
+    with pytest.raises(ValueError, match="per snapshot"):
+        summary_figure(summary_tables(), ATTRIBUTION)
+
+
+def test_summary_with_too_many_trends_shows_the_main_ones_and_says_so():
+    rows = []
+    for k in range(20):
+        for source in ("lowest_provider", "aa_headline"):
+            rows.append(trend(trend_id=f"t-{k}-{source}", method="threshold", subset="all",
+                              quality_measure="gpqa_diamond", band_low=None, band_high=None,
+                              threshold_model=f"Model number {k}", price_source=source, factor_per_year=5.0 + k,
+                              ci_low=2.0, ci_high=50.0, n=6))
+    for k in range(10):
+        rows.append(trend(trend_id=f"t-few-{k}", method="threshold", subset="all", quality_measure="gpqa_diamond",
+                          band_low=None, band_high=None, threshold_model=f"Sparse {k}", status="insufficient", n=2))
+    fig = summary_figure(trends_frame(rows), ATTRIBUTION, snapshot="snap-a")
+    labels = summary_labels(fig)
+    assert len(labels) == 20 <= MAX_ROWS
+    assert all("lowest_provider" in text.replace("\n", " ") for text in labels)
+    subtitle = " ".join(all_texts(fig))
+    assert "20 of its 50 trends in trends.csv" in subtitle
+    assert fig.get_figheight() < 8
+
+
+# --- methods -----------------------------------------------------------------------------------------------------
+def methods_tables() -> pd.DataFrame:
+    return trends_frame([
+        trend(trend_id="m-frontier", factor_per_year=20.0, ci_low=5.0, ci_high=25000.0, n=6),
+        trend(trend_id="m-frontier-un", band_low=50.0, band_high=70.0, status="uninformative", factor_per_year=40.0,
+              ci_low=0.02, ci_high=900.0, n=4),
+        trend(trend_id="m-threshold", method="threshold", subset="all", quality_measure="gpqa_diamond",
+              band_low=None, band_high=None, threshold_model="GPT-4", price_source="aa_headline",
+              factor_per_year=60000.0, ci_low=30.0, ci_high=2e9, n=5),
+        trend(trend_id="m-monthly", method="monthly_cheapest", subset="all", quality_measure="mmlu", band_low=42.0,
+              band_high=None, price_type="mean_in_out", price_source="source_price", status="skipped"),
+    ])
+
+
+def test_methods_values_beyond_the_axis_are_arrows_with_their_number():
+    fig = methods_figure(methods_tables(), ATTRIBUTION)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((X_MIN, X_MAX))
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    assert set(ticks) == {"open, MMLU-Pro 30-50 %", "open, MMLU-Pro 50-70 % (uninformative)", "GPQA Diamond ≥ GPT-4"}
+    arrows = [(line.get_marker(), line.get_xdata()[0], line.get_ydata()[0]) for line in ax.get_lines()
+              if line.get_marker() in (">", "<")]
+    assert (">", X_MAX, ticks["open, MMLU-Pro 30-50 %"]) in arrows
+    assert ("<", X_MIN, ticks["open, MMLU-Pro 50-70 % (uninformative)"]) in arrows
+    assert (">", X_MAX, ticks["GPQA Diamond ≥ GPT-4"]) in arrows
+    notes = [t.get_text() for t in ax.texts]
+    assert f"{fmt_factor(25000.0)}x" in notes and f"{fmt_factor(0.02)}x" in notes
+    assert f"estimate {fmt_factor(60000.0)}x, interval to {fmt_factor(2e9)}x" in notes
+    texts = " ".join(all_texts(fig))
+    # an empty section (the monthly method, skipped) has no heading; the footer names it
+    assert "Monthly cheapest" not in texts and "No estimate: monthly_cheapest on snap-a (skipped)" in texts
+    assert "training-side algorithmic progress, about 3x per year: Ho et al. 2024" in texts
+    assert any(line.get_xdata()[0] == 3.0 and line.get_linestyle() == "--" for line in ax.get_lines())
+    # the uninformative estimate: hollow
+    hollow = [line for line in ax.get_lines() if line.get_marker() == "o" and line.get_markerfacecolor() == "white"]
+    assert [line.get_xdata()[0] for line in hollow] == [40.0]
+
+
+# --- the permutation null ----------------------------------------------------------------------------------------
+def test_null_figure_has_a_share_scale_and_counts_usable_shuffles():
+    slope = slope_for(30.0)
+    trends = trends_frame([
+        trend(trend_id="n-30", factor_per_year=30.0, ci_low=10.0, ci_high=90.0, slope_per_day=slope,
+              null_median_factor=3.0, null_p_value=0.02, n=5),
+        trend(trend_id="n-50", band_low=50.0, band_high=70.0, status="insufficient", n=2, log_base=None),
+    ])
+    null_slopes = [slope_for(f) for f in (2.0, 2.5, 3.0, 3.0, 4.0, 6.0, 9.0)] + [np.nan] * 3
+    replicates = pd.DataFrame({"trend_id": "n-30", "kind": "null", "replicate": range(10),
+                               "slope_per_day": null_slopes})
+    fig = null_figure(trends, replicates, ATTRIBUTION, "null", "subtitle")
+    first, second = fig.axes[0], fig.axes[1]
+    assert first.get_ylabel() == "share of usable shuffles"
+    assert first.get_xscale() == "log"
+    assert [t.get_text() for t in first.texts] == ["usable shuffles: 7 of 10"]
+    assert [t.get_text() for t in second.texts] == ["usable shuffles: 0 of 0"]
+    assert sum(patch.get_height() for patch in first.patches) == pytest.approx(1.0)  # shares of usable shuffles
+    fig.canvas.draw()
+    assert [t.get_text() for t in first.get_yticklabels() if t.get_text()][:2] == ["0%", "10%"]
+    assert first.get_title().splitlines()[1:] == [f"observed {fmt_factor(30.0)}x",
+                                                  f"null median {fmt_factor(3.0)}x · p = 0.02"]
+    observed = [line for line in first.get_lines() if line.get_xdata()[0] == 30.0]
+    assert observed and observed[0].get_color() == "#d1495b"
+
+
+# --- the plan ----------------------------------------------------------------------------------------------------
+def test_plan_draws_one_summary_per_snapshot_and_passes_typical_rows():
+    trends, points, _ = frontier_tables(typical=True)
+    trends = pd.concat([trends, trends_frame([trend(trend_id="b-only", snapshot="snap-b", factor_per_year=3.0,
+                                                    ci_low=1.0, ci_high=9.0, slope_per_day=slope_for(3.0),
+                                                    n=4)])], ignore_index=True)
+    analysis = pd.DataFrame({"source": ["test"]})
+    jobs = {fields["name"]: (fields, frames) for fields, frames in
+            plan_figures(trends, points, analysis, "snap-a", [], None, ATTRIBUTION)}
+    assert set(jobs) == {"frontier_open", "summary"}
+    fields, frames = jobs["summary"]
+    assert set(frames["trends"]["snapshot"]) == {"snap-a"}
+    assert set(frames["trends"]["trend_id"]) == {"band-30", "band-30-typical"}
+    expected = "frontier · open · MMLU-Pro 30-50 % · blended 3:1 price · lowest_provider"
+    assert summary_labels(draw(fields, frames)) == [expected]
+    fields, frames = jobs["frontier_open"]
+    assert set(frames["trends"]["trend_id"]) == {"band-30", "band-30-typical"}
+    fig = draw(fields, frames)
+    assert line_with_label(fig.axes[0], "all models in the band (typical)") is not None
+
+
+def test_plan_takes_a_price_source_the_vocabulary_does_not_know_yet():
+    trends, points, _ = frontier_tables()
+    trends["price_source"] = "brand_new_source"
+    jobs = plan_figures(trends, points, pd.DataFrame({"source": ["test"]}), "snap-a", [], None, ATTRIBUTION)
+    names = [fields["name"] for fields, _ in jobs]
+    assert "frontier_open" in names
+
+
+def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
+    from tasks.core.vocabulary import fmt_factor_with_interval
+    from tasks.render.figures import factor_label
+
+    # before: "34.8x / year [6.54-185]" above the panel, though that interval covered 58% in simulation
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0, coverage=0.58) == "34.8x / year, range 6.54-185 (covers 58%)"
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0, coverage=0.88) == "34.8x / year [6.54-185]"
+    assert fmt_factor_with_interval(34.8, 6.54, 185.0) == "34.8x / year [6.54-185]"
+    row = pd.Series({"factor_per_year": 51.9, "ci_low": 5.31, "ci_high": 508.0, "status": "ok",
+                     "coverage_ols": 0.224})
+    assert factor_label(row) == "51.9x / year, range 5.31-508 (covers 22%)"
