@@ -1047,6 +1047,16 @@ def _read_table(path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_output(path)
 
 
+def benchmark_cost_figures(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    """The cost-per-run figure of each benchmark (method benchmark_cost), in the plan's order."""
+    prefix = f"figures/{snapshot}/benchmark_cost_"
+    for key in [k for k in inputs.figures if k.startswith(prefix) and k.endswith(".png")]:
+        benchmark = key.removeprefix(prefix).removesuffix(".png")
+        doc.figure(inputs.figures, key, f"Figure: cost of one run of {md_escape(BENCHMARKS.get(benchmark, benchmark))} "
+                                        f"over time on {md_code(snapshot)}, the score as colour, the Pareto points "
+                                        "joined, the Pareto and unrestricted fits")
+
+
 # --- the whole report ---------------------------------------------------------------------------------------------
 def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     meta = inputs.meta
@@ -1067,6 +1077,7 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
         threshold_details(doc, inputs, snapshot)
         monthly_details(doc, inputs, snapshot)
         decomposition_details(doc, inputs, snapshot)
+        benchmark_cost_figures(doc, inputs, snapshot)
         if f"figures/{snapshot}/summary.png" in inputs.figures:
             doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
                        f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")
