@@ -304,11 +304,13 @@ def reproductions(inputs: ReportInputs) -> list[dict]:
         def choose(variant: str | None) -> pd.DataFrame:
             part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
             mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
-                                  r.band_high, r.controls, r.quality_measure, r.threshold_model)
+                                  r.band_high, r.controls, r.quality_measure, r.threshold_model,
+                                  r.variant if isinstance(r.variant, str) else None)
                     for r in part.itertuples()]
             return part[mask] if len(part) else part
 
-        main_row, ours = _published_ours(choose(None), entry)
+        # a published value of a variant (e.g. the unrestricted fit beside a Pareto one) is set beside that variant
+        main_row, ours = _published_ours(choose(entry.variant or None), entry)
         if as_published_run:
             pub_row, ours_published = main_row, ours
         else:
