@@ -219,3 +219,31 @@ def test_bundled_snapshot_matches_statsmodels_on_a_frontier_selected_by_hand(bun
     assert len(raw) == candidates
     _check(bundled[(subset, "")], _formula_fit(_frontier_by_hand(raw)), candidates)
     _check(bundled[(subset, bc.UNRESTRICTED)], _formula_fit(raw), candidates)
+
+
+# ------------------------------------------------------------------------------------------------ the answer
+
+def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
+    from tasks.render.document import render_markdown
+    from tasks.render.report import Document, ReportInputs, answer_section, headline, headline_lines
+
+    base = dict(snapshot="aa-site-scrape-daily", method="benchmark_cost", quality_measure=INDEX,
+                quantity="cost_per_run", price_type=None, price_source="aa_headline", controls="logit_score",
+                band_low=None, band_high=None, threshold_model=None, estimator="ols", ci_method="ols",
+                variant=None, ci_level=0.9, status="ok", months_since_last=None, note=None)
+    trends = pd.DataFrame([dict(base, trend_id="all", subset="all", factor_per_year=21.88, ci_low=10.96,
+                                ci_high=43.68, n=70),
+                           dict(base, trend_id="open", subset="open", factor_per_year=3.564, ci_low=1.231,
+                                ci_high=10.32, n=35)])
+    inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame(), cleans={}, meta={})
+    numbers = headline(inputs)
+    # no frontier or hedonic estimate: no snapshot to answer on, but the cost lines are there (before: nothing)
+    assert numbers["snapshot"] is None
+    assert [(e["subset"], e["factor_per_year"]) for e in numbers["entries"]] == [("all", 21.88), ("open", 3.564)]
+    lines = headline_lines(numbers)
+    assert lines[0] == "No frontier or hedonic estimate to answer from: see the report."
+    assert any("AA Intelligence Index, all models" in line and "21.9x" in line for line in lines)
+    doc = Document("t")
+    answer_section(doc, inputs, numbers, [])
+    text = render_markdown(doc)
+    assert "**Cost of one benchmark run** on `aa-site-scrape-daily`" in text and "3.56x" in text

@@ -133,6 +133,8 @@ def scope(row) -> str:
         return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
     if row["method"] in ("frontier_geomean",):
         return f"{measure}, every band"
+    if pd.isna(row["band_low"]) and measure:  # a trend over every score of its benchmark (benchmark_cost)
+        return measure
     return f"{measure} {fmt_band(row)}".strip()
 
 
@@ -364,9 +366,9 @@ def headline(inputs: ReportInputs) -> dict:
     main = main_rows(inputs.trends)
     out = {"snapshot": snapshot, "observed_on": fmt_date(inputs.observed_on(snapshot)) if snapshot else None,
            "entries": []}
-    if snapshot is None:
-        return out
-    here = main[main["snapshot"] == snapshot]
+    # with no frontier or hedonic estimate (a run of the benchmark_cost method alone) the cost and threshold lines
+    # below still answer
+    here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
 
     def add(kind: str, what: str, rows: pd.DataFrame):
@@ -431,9 +433,12 @@ def _left_out(note) -> str | None:
 def headline_lines(numbers: dict) -> list[str]:
     """The first screen in plain text, for the terminal: one line per answer and price definition."""
     if not numbers.get("snapshot"):
-        return ["No frontier or hedonic estimate to answer from: see the report."]
-    lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
-             "x cheaper per year at constant quality:"]
+        lines = ["No frontier or hedonic estimate to answer from: see the report."]
+        if not any(e["kind"] == "benchmark_cost" for e in numbers.get("entries", [])):
+            return lines
+    else:
+        lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
+                 "x cheaper per year at constant quality:"]
     titles = {"hedonic": "typical model (hedonic, open models)",
               "frontier": "cheapest model per band (record lows, open, geometric mean)",
               "typical_band": "typical model per band (geometric mean, no interval)",
@@ -483,11 +488,21 @@ def _number(value):
     return float(value) if not isinstance(value, (int,)) else value
 
 
+def _cost_line(costs: list[dict]) -> str:
+    """The answer's line on the cost of one benchmark run (method benchmark_cost)."""
+    parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
+    return (f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x prices, or the "
+            "source's own cost of a run; Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
+
+
 def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: list[dict]) -> None:
     doc.heading("The answer")
     snapshot = numbers["snapshot"]
     if snapshot is None:
         doc.text("This run has no frontier or hedonic estimate to answer from; every estimate is in the table below.")
+        costs = [e for e in numbers["entries"] if e["kind"] == "benchmark_cost"]
+        if costs:
+            doc.bullets([_cost_line(costs)])
         return
     doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
              "how many times cheaper per year inference gets at constant quality, on each price definition "
@@ -514,9 +529,7 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     lines = []
     costs = [e for e in entries if e["kind"] == "benchmark_cost"]
     if costs:
-        parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
-        lines.append(f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x "
-                     "prices, Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
+        lines.append(_cost_line(costs))
     else:
         lines.append("**Cost of one benchmark run** (tokens actually spent x prices): not in this run (the "
                      "`futuretech-2026` preset on the authors' 2026 data estimates it).")
@@ -584,7 +597,8 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
     for _, row in shown.sort_values(["snapshot", "_m", "_s", "subset", "price_type", "variant", "band_low"],
                                     na_position="first", kind="mergesort").iterrows():
         method = row["method"] + (" (typical)" if row["variant"] == "typical" else "")
-        rows.append([method, row["snapshot"], f"{row['price_source']} · {row['price_type']}", row["subset"],
+        price = row["price_source"] if pd.isna(row["price_type"]) else f"{row['price_source']} · {row['price_type']}"
+        rows.append([method, row["snapshot"], price, row["subset"],
                      scope(row), factor_text(row), interval_text(inputs, row), time_text(row), fmt_int(row["n"]),
                      published.get(row["trend_id"], "-"), flags(inputs, row)])
     doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "halves / 10x in", "n",
