@@ -177,3 +177,16 @@ def test_the_figure_is_deterministic():
     first = figure_bytes(draw_gpqa(*tables()))
     second = figure_bytes(draw_gpqa(*tables()))
     assert first == second
+
+
+def test_the_summary_draws_the_pareto_bootstrap_interval():
+    from tasks.render.figures.summary import summary_figure
+
+    rows = [cost_row("gpqa-all", "all"),
+            {**cost_row("gpqa-all", "all", low=4.7, high=37.3), "ci_method": "bootstrap"}]
+    fig = summary_figure(trends_frame(rows), ATTRIBUTION, snapshot="snap-a")
+    ax = fig.axes[0]
+    green = [line for line in ax.get_lines() if line.get_color() == "#2a9d3f"]
+    assert len(green) == 1 and list(green[0].get_xdata()) == pytest.approx([4.7, 37.3])
+    blue = [line for line in ax.get_lines() if line.get_color() == "#1b6ca8"]
+    assert len(blue) == 1 and list(blue[0].get_xdata()) == pytest.approx([3.9, 20.9])
