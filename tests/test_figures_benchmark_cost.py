@@ -190,3 +190,14 @@ def test_the_summary_draws_the_pareto_bootstrap_interval():
     assert len(green) == 1 and list(green[0].get_xdata()) == pytest.approx([4.7, 37.3])
     blue = [line for line in ax.get_lines() if line.get_color() == "#1b6ca8"]
     assert len(blue) == 1 and list(blue[0].get_xdata()) == pytest.approx([3.9, 20.9])
+
+
+def test_an_uninformative_fit_is_grey():
+    trends, points, scores = tables()
+    trends.loc[trends["trend_id"] == "gpqa-open-u", "status"] = "uninformative"
+    fig = draw_gpqa(trends, points, scores)
+    ax = panels(fig)[1]
+    every = next(line for line in ax.get_lines() if line.get_label().startswith(UNRESTRICTED_LABEL))
+    assert "uninformative" in every.get_label() and every.get_color() == "0.6"
+    pareto = next(line for line in ax.get_lines() if line.get_label().startswith(FIT_LABEL))
+    assert pareto.get_color() == "#d1495b"

@@ -147,7 +147,8 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                 if every["in_fit"].astype("boolean").fillna(False).any():
                     dates, fitted = _fit_line(every, unrestricted.slope_per_day, unrestricted.log_base)
                     all_values += list(fitted)
-                    ax.plot(dates, fitted, color="0.3", lw=0.9, ls=":", zorder=4,
+                    ax.plot(dates, fitted, color=MUTED if is_uninformative(unrestricted) else "0.3", lw=0.9, ls=":",
+                            zorder=4,
                             label=f"{UNRESTRICTED_LABEL}: {fit_label(unrestricted)}")
             ax.set_title(label(SUBSETS, row.subset), fontweight="bold", pad=8 + 72 * text_height)
             for k, (text, tone) in enumerate(lines):
