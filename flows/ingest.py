@@ -29,7 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.states import Completed, Failed
 
-from flows.config import EstimateConfig, IngestConfig
+from flows.config import EstimateConfig, IngestConfig, estimate_parameters
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.stages.ingest import ingest_task
@@ -55,7 +55,7 @@ def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig,
         from prefect.deployments import run_deployment
 
         run = run_deployment(config.estimate_deployment,
-                             parameters={"config": estimate_config.model_dump(mode="json")},
+                             parameters=estimate_parameters(estimate_config),
                              timeout=0, tags=["ingest", f"content:{sha256[:12]}"], as_subflow=False)
         get_run_logger().info("triggered %s: flow run %s (%s)", config.estimate_deployment, run.name, run.id)
         return str(run.id)
