@@ -109,6 +109,28 @@ def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], l
     return [item for _, _, item in sorted(found, key=lambda t: (t[0], t[1]))], left
 
 
+def ready_signature(inbox: Path, settle_seconds: float = 0.0) -> tuple[tuple[str, float, int], ...]:
+    """What an ingest run would take now, cheaply (names, times and sizes; nothing is read or hashed): the entries
+    at the top of the inbox that are not hidden, partial or still being written. Empty: no ingest run is needed.
+    Used by the inbox watcher (``flows/watch.py``) between runs."""
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        return ()
+    found, now_ = [], dt.datetime.now().timestamp()
+    for path in sorted(inbox.iterdir()):
+        if path.name in (ACCEPTED, REJECTED, LEDGER_FILE) or path.name.startswith(".") or \
+                path.name.endswith(PARTIAL_SUFFIXES):
+            continue
+        try:
+            changed = newest_change(path)
+            size = path.lstat().st_size
+        except OSError:
+            continue  # gone or unreadable: the ingest run reports what it cannot read
+        if now_ - changed >= settle_seconds:
+            found.append((path.name, changed, size))
+    return tuple(found)
+
+
 def read_ledger(inbox: Path) -> pd.DataFrame:
     path = Path(inbox) / LEDGER_FILE
     if not path.exists():
