@@ -36,9 +36,9 @@ import pandas as pd
 from tasks.core.hashing import sha256_tree
 from tasks.platform.io import atomic_write_text
 from tasks.data.tables import csv_text, read_csv_output
+from tasks.platform.inbox_layout import (ACCEPTED, LEDGER_FILE, LOCK_FILE, PARTIAL_SUFFIXES, REJECTED,  # noqa: F401
+                                         newest_change, ready_signature)
 
-ACCEPTED, REJECTED, LEDGER_FILE, LOCK_FILE = "accepted", "rejected", "ledger.csv", ".lock"
-PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".error.txt")
 LEDGER_COLUMNS = ["sha256", "name", "origin", "format", "outcome", "stored_as", "processed_at", "estimate_flow_run",
                   "detail"]
 
@@ -74,14 +74,6 @@ def locked(inbox: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def newest_change(path: Path) -> float:
-    """The newest modification time of a file, or of a folder and everything in it."""
-    times = [path.lstat().st_mtime]
-    if path.is_dir():
-        times += [p.lstat().st_mtime for p in path.rglob("*")]
-    return max(times)
-
-
 def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], list[str]]:
     """Files and folders at the top of the inbox, oldest first (then by name), and why others were left alone.
 
@@ -107,28 +99,6 @@ def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], l
         except OSError as error:
             left.append(f"{path.name}: cannot be read ({error}); left in the inbox")
     return [item for _, _, item in sorted(found, key=lambda t: (t[0], t[1]))], left
-
-
-def ready_signature(inbox: Path, settle_seconds: float = 0.0) -> tuple[tuple[str, float, int], ...]:
-    """What an ingest run would take now, cheaply (names, times and sizes; nothing is read or hashed): the entries
-    at the top of the inbox that are not hidden, partial or still being written. Empty: no ingest run is needed.
-    Used by the inbox watcher (``flows/watch.py``) between runs."""
-    inbox = Path(inbox)
-    if not inbox.is_dir():
-        return ()
-    found, now_ = [], dt.datetime.now().timestamp()
-    for path in sorted(inbox.iterdir()):
-        if path.name in (ACCEPTED, REJECTED, LEDGER_FILE) or path.name.startswith(".") or \
-                path.name.endswith(PARTIAL_SUFFIXES):
-            continue
-        try:
-            changed = newest_change(path)
-            size = path.lstat().st_size
-        except OSError:
-            continue  # gone or unreadable: the ingest run reports what it cannot read
-        if now_ - changed >= settle_seconds:
-            found.append((path.name, changed, size))
-    return tuple(found)
 
 
 def read_ledger(inbox: Path) -> pd.DataFrame:
