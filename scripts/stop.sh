@@ -81,6 +81,7 @@ stop server
 POOL=$(sed -n 's/^export INFERENCE_TRENDS_POOL=//p' "$STATE/env" 2>/dev/null)
 others=$(pgrep -f -- "prefect worker start --pool ${POOL:-inference-trends}( |$)" 2>/dev/null | tr '\n' ' ')
 if [[ -n "${others// /}" ]]; then
-  echo "note: other workers of pool ${POOL:-inference-trends} still run (not started by make serve/worker): pids $others"
+  echo "note: other 'prefect worker start --pool ${POOL:-inference-trends}' processes still run, not started by make" \
+       "serve/worker (by hand, or of another server): pids $others; stop them yourself if they are this service's"
 fi
 rm -f "$STATE/env"
