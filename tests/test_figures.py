@@ -402,3 +402,16 @@ def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
     row = pd.Series({"factor_per_year": 51.9, "ci_low": 5.31, "ci_high": 508.0, "status": "ok",
                      "coverage_ols": 0.224})
     assert factor_label(row) == "51.9x / year, range 5.31-508 (covers 22%)"
+
+
+def test_a_long_panel_label_is_wrapped_within_its_panel():
+    """An uninformative range with its coverage ran into the next panel's header on aa-2026-07 (86.6x, 2.30-3,261,
+    covers 49%): the label is wrapped, every header line at most 46 characters, nothing of it lost."""
+    from tasks.render.figures.frontier import _panel_lines
+
+    row = pd.DataFrame([trend(factor_per_year=86.6, ci_low=2.30, ci_high=3261.0, n=4, n_candidates=10,
+                              r_squared=0.87, status="uninformative", coverage_ols=0.49,
+                              note="uninformative: its points span 289 days, under 12 months")]).iloc[0]
+    lines = [text for text, _ in _panel_lines(row, None)]
+    assert max(len(text) for text in lines) <= 46
+    assert " ".join(lines).startswith("uninformative: 86.6x / year, range 2.30-3,261 (covers 49%)")
