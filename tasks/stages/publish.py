@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
-from prefect import get_run_logger, task
+from prefect import get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -31,7 +31,7 @@ from tasks.platform.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, s
 from tasks.platform.io import read_parquet, write_json, write_parquet
 from tasks.platform.lineage import file_refs, location
 from tasks.platform.settings import history_dir, runs_dir
-from tasks.platform.tracking import code_version, package_versions
+from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs, package_versions
 from tasks.stages.clean import read_clean
 from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,
                                   snapshot_sources)
@@ -220,16 +220,20 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
         "trends": trend_producers(read_parquet(outputs["index"]), batches, tracker.records),
         "attribution": meta["attribution"],
     }
-    publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
-    try:  # the run folder is published: asset events are a record of it, not a condition for it
-        materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
-    except Exception as error:  # noqa: BLE001
-        logger.warning("asset events not recorded (%s: %s); the run's outputs are complete", type(error).__name__,
-                       error)
-    artifacts_task(out)
+    with tags("stage:publish"):  # like every stage's task runs: filterable by stage in the UI
+        publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
+        try:  # the run folder is published: asset events are a record of it, not a condition for it
+            materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
+        except Exception as error:  # noqa: BLE001
+            logger.warning("asset events not recorded (%s: %s); the run's outputs are complete",
+                           type(error).__name__, error)
+        mark_cached_runs(tracker.records)  # before the artifacts: the lineage page links the renamed task runs
+        artifacts_task(out)
     if not config.out:
         point_latest(out)
     logger.info("results in %s", out)
+    cached, total = cache_counts(tracker.records)
+    logger.info("%d of %d tasks served from cache (%d computed)", cached, total, total - cached)
     return {"run_dir": str(out), "run_id": run_id, "flow_run_id": str(flow_run.get_id()),
             "trends": str(out / "trends.csv"), "report": str(out / "report.md"), "report_html": str(out / "report.html"),
             "tasks": tracker.records, "cache_repairs": tracker.repairs}
