@@ -81,8 +81,10 @@ class StageTracker:
         state = self._repaired(stage, task.name, task, state,
                                lambda fresh: fresh(*args, return_state=True, **kwargs), labels, name)
         result = self._record(stage, task.name, state, task.name, [args, kwargs], labels)
+        if name:
+            self.records[-1]["name"] = name  # its task run's name (the UI's, before a " · cached")
         written = [ref["file"] for ref in self.records[-1]["outputs"]]
-        logger.info("stage %-8s %-28s %s%s", stage, task.name, _served(state),
+        logger.info("stage %-8s %-28s %s%s", stage, name or task.name, _served(state),
                     f" -> {', '.join(written[:6])}" + (f" (+{len(written) - 6} more)" if len(written) > 6 else "")
                     if written else "")
         return result
@@ -100,6 +102,7 @@ class StageTracker:
             state = self._repaired(stage, label, task, future.state,
                                    lambda fresh, args=args: fresh(*args, return_state=True), labels)
             results.append(self._record(stage, label, state, task.name, args, labels))
+            self.records[-1]["name"] = label
             served[_served(state)] = served.get(_served(state), 0) + 1
         logger.info("stage %-8s %d task runs: %s", stage, len(futures),
                     ", ".join(f"{v} {k}" for k, v in sorted(served.items())))

@@ -105,7 +105,8 @@ def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, d
     for name, source in files.items():
         record = by_location.get(location(source))
         if record is not None:
-            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state")}
+            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state",
+                                                            "name") if key in record}
             producers[name]["source"] = location(source)
     return producers
 
@@ -213,7 +214,8 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
         "command": " ".join(sys.argv), "config": config.model_dump(mode="json"),
         "preset": meta["preset"], "presets": meta["presets"],
         "snapshots": [{"name": i.name, "format": i.format,
-                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
+                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts],
+                       "sources": snapshot_sources(i)}  # the raw files (with origin) it was built from
                       for i in run.inputs],
         "inputs": meta["inputs"], "rejected_inputs": run.not_read, "packages": package_versions(),
         "code": code_version(), "tasks": tracker.records, "cache_repairs": tracker.repairs,
