@@ -97,6 +97,14 @@ sys.exit(f"the Prefect server did not answer {url} within 120 s; see {log}")
 PY
 
 "$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
+# every deployment's version: the git commit of this checkout (prefect.yaml: {{ $INFERENCE_TRENDS_VERSION }})
+if [[ -z "${INFERENCE_TRENDS_VERSION:-}" ]]; then
+  INFERENCE_TRENDS_VERSION=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    INFERENCE_TRENDS_VERSION=$INFERENCE_TRENDS_VERSION-dirty
+  fi
+fi
+export INFERENCE_TRENDS_VERSION
 "$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
   echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
 
