@@ -194,7 +194,8 @@ def _dask_run_name() -> str:
     submissions = (flow_run.parameters or {}).get("submissions") or []
     snapshots = sorted({label.split(":", 1)[1] for *_, labels in submissions for label in labels
                         if label.startswith("snapshot:")})
-    return f"fit on Dask: {len(submissions)} batches of {', '.join(snapshots) or 'no snapshot'}"
+    batches = f"{len(submissions)} batch{'es' if len(submissions) != 1 else ''}"
+    return f"fit on Dask: {batches} of {', '.join(snapshots) or 'no snapshot'}"
 
 
 @flow(name="fit-on-dask", flow_run_name=_dask_run_name, log_prints=True)
