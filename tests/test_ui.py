@@ -184,3 +184,20 @@ def test_task_inputs_are_of_kinds_the_ui_renders(which, request):
              for item in items}
     assert {kind for *_, kind in kinds} <= RENDERED_INPUT_KINDS, sorted(
         k for k in kinds if k[2] not in RENDERED_INPUT_KINDS)
+
+
+def test_lineage_page_without_a_ui_shows_task_run_ids_and_short_origins():
+    """A command-line run's API has no UI: task runs by id, as text. Origins are short links (narrow tables)."""
+    from tasks.platform.lineage import lineage_markdown
+
+    record = {"stage": "ingest", "task": "ingest-snapshot", "name": f"ingest-snapshot[{SNAPSHOT}]",
+              "task_run_id": "0000-1111", "state": "Cached", "snapshot": SNAPSHOT, "inputs": [],
+              "outputs": [{"file": "cache/canonical/models-0123456789abcdef.parquet", "sha256": "0123456789abcdef" * 4}]}
+    manifest = {"run_id": "r1", "code": {"git_commit": "abcdef123456789"}, "tasks": [record],
+                "snapshots": [{"name": SNAPSHOT, "sources": [{
+                    "file": "art.csv", "sha256": "f" * 64,
+                    "origin": "github owner/Some_Repo @ 589218a : art.csv"}]}], "inputs": [], "outputs": []}
+    text = lineage_markdown(manifest, None, None)
+    assert f"| ingest | ingest-snapshot `0000-1111` | {SNAPSHOT} | cached | models.parquet `01234567` |" in text
+    assert "[Some_Repo @ 589218a](https://github.com/owner/Some_Repo/blob/589218a/art.csv)" in text
+    assert "/runs/task-run/" not in text and "1 of 1 tasks served from cache" in text

@@ -151,12 +151,28 @@ def _served(record: dict) -> str:
     return {"Cached": "cached", "Completed": "computed"}.get(state, state.lower())
 
 
+_GITHUB = re.compile(r"github ([\w.-]+)/([\w.-]+)(?: @ ([0-9a-f]{6,40}))?(?: : (\S+))?")
+
+
 def _origin(origin: str) -> str:
-    """A source's origin, short: a URL as a link named by its host, a path by its last two parts."""
-    match = re.match(r"https?://([^/]+)", origin or "")
+    """A source's origin, short: a GitHub origin (``github owner/repo @ sha : path``) as a link to that commit's file
+    named ``repo @ sha``, a URL as a link named by its host, a path by its last two parts, other text up to its
+    first comma."""
+    origin = origin or ""
+    github = _GITHUB.search(origin)
+    if github:
+        owner, repo, sha, path = github.groups()
+        url = f"https://github.com/{owner}/{repo}"
+        if sha:
+            url += f"/{'tree' if not path or path.endswith('/') else 'blob'}/{sha}/{path or ''}".rstrip("/")
+        before = re.sub(r"[\s,(]+$", "", origin[:github.start()]).split(",")[0]
+        return (f"{before}: " if before else "") + f"[{repo}{f' @ {sha}' if sha else ''}]({url})"
+    match = re.match(r"https?://([^/]+)", origin)
     if match:
         return f"[{match.group(1)}]({origin})"
-    return "/".join(str(origin).split("/")[-2:]) if origin else ""
+    if "/" in origin and " " not in origin:
+        return "/".join(origin.split("/")[-2:])
+    return origin.split(",")[0]
 
 
 def _files(refs: list[dict], most: int = 3, snapshot: str | None = None) -> str:
