@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import contextvars
 import re
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +184,15 @@ def mark_cached_runs(records: list[dict], timeout: float = 20.0) -> int:
         get_run_logger().warning("%d cached task run(s) not marked in the UI: the server had not recorded them "
                                  "within %.0f s", len(pending), timeout)
     return renamed
+
+
+def mark_cached_runs_meanwhile(records: list[dict]) -> threading.Thread:
+    """``mark_cached_runs`` in a thread (with this run's context: its API and logger) while the run publishes: the
+    wait for the server and the renames (about a second for 30 task runs) then cost the run nothing. Join it."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(mark_cached_runs, list(records)),
+                              name="mark-cached-task-runs", daemon=True)
+    thread.start()
+    return thread
 
 
 def _served(state: State) -> str:

@@ -31,7 +31,7 @@ from tasks.platform.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, s
 from tasks.platform.io import read_parquet, write_json, write_parquet
 from tasks.platform.lineage import file_refs, location
 from tasks.platform.settings import history_dir, runs_dir
-from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs, package_versions
+from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs_meanwhile, package_versions
 from tasks.stages.clean import read_clean
 from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,
                                   snapshot_sources)
@@ -179,6 +179,7 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
             report: dict[str, Path], meta: dict) -> dict:
     """Write the run folder and its manifest; record the asset events and the UI artifacts; return the summary."""
     logger = get_run_logger()
+    marking = mark_cached_runs_meanwhile(tracker.records)  # " · cached" on cached task runs' names, meanwhile
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
     cleans = {s.name: read_clean(s.clean) for s in snapshots}
@@ -229,10 +230,10 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
         except Exception as error:  # noqa: BLE001
             logger.warning("asset events not recorded (%s: %s); the run's outputs are complete",
                            type(error).__name__, error)
-        mark_cached_runs(tracker.records)  # before the artifacts: the lineage page links the renamed task runs
         artifacts_task(out)
     if not config.out:
         point_latest(out)
+    marking.join(timeout=30)
     logger.info("results in %s", out)
     cached, total = cache_counts(tracker.records)
     logger.info("%d of %d tasks served from cache (%d computed)", cached, total, total - cached)
