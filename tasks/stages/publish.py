@@ -246,13 +246,15 @@ def materialize_run(out: Path, inputs: list[RunInput], canonical_paths: dict[str
     """Asset events for the published chain: snapshot tables -> analysis table -> trends.csv -> report."""
     analysis = []
     for item in inputs:
-        if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
-            tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
-        else:  # raw sources: their canonical tables are this run's snapshot tables
-            tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
-            materialize_files(f"snapshot-{item.name}", tables,
-                              [f for path, fmt in item.parts for f in members(fmt, path)])
-        analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"], tables)
+        with tags(f"snapshot:{item.name}"):  # per-snapshot task runs carry their snapshot, as every stage's do
+            if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
+                tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
+            else:  # raw sources: their canonical tables are this run's snapshot tables
+                tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
+                materialize_files(f"snapshot-{item.name}", tables,
+                                  [f for path, fmt in item.parts for f in members(fmt, path)])
+            analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"],
+                                          tables)
     materialize_files("trends", [out / "trends.csv", out / "points.csv"], analysis)
     materialize_files("report", [out / "report.md", out / "report.html"],
                       [out / "trends.csv", *sorted(out.glob("figures/*/*.png"))])
