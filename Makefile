@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test setup snapshots lock clean-cache serve stop
+.PHONY: run test setup snapshots lock clean-cache serve stop worker
 
 # Create the virtual environment, install the pinned dependencies, then the project itself (editable).
 $(STAMP): requirements.lock pyproject.toml
@@ -31,6 +31,10 @@ serve: $(STAMP)
 
 stop:
 	bash scripts/stop.sh
+
+## (Re)start just the worker of the running service (after a code change, or if it died); `make stop` stops it too.
+worker: $(STAMP)
+	BIN=$(abspath $(BIN)) bash scripts/worker.sh
 
 ## Rebuild the bundled snapshots from the raw public files in ../shared/data.
 SHARED ?= ../shared/data

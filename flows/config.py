@@ -1,12 +1,17 @@
-"""The one typed parameter of each flow (its fields become the Prefect UI's run form)."""
+"""The one typed config of each flow (what the command line and Python build), and the flat run forms of the
+deployments (``flows/deployments.py``) that map onto them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tasks.data.ingest import ADAPTERS
+from tasks.methods.presets import bundled_presets
 from tasks.platform.folders import NAME_PATTERN
+from tasks.platform.settings import PROJECT_ROOT
 
 
 class EstimateConfig(BaseModel):
@@ -187,4 +192,77 @@ def flow_run_name(naming):
         return naming((flow_run.parameters or {}).get("config"))
 
     name.__name__ = f"{naming.__name__}_callable"
+    return name
+
+
+# ---- the flat run forms of the deployments (flows/deployments.py) ------------------------------------------------
+# The UI renders a deployment's parameters as its run form: flat, typed fields with defaults read better than one
+# nested optional object. Empty text means "the default" (no null switches); paths are relative to the project.
+
+PRESET_CHOICES: tuple[str, ...] = (*bundled_presets(), "all")
+PresetChoice = Literal[PRESET_CHOICES]  # type: ignore[valid-type]  (an enum of the bundled presets + all)
+FORMAT_CHOICES: tuple[str, ...] = ("auto", *ADAPTERS)
+FormatChoice = Literal[FORMAT_CHOICES]  # type: ignore[valid-type]
+DEFAULT_BOOTSTRAP = 2000  # the bundled presets' own bootstrap resamples
+
+
+def project_path(value: str) -> str | None:
+    """A form's path: empty -> None (the default), relative -> relative to the project folder."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else PROJECT_ROOT / path)
+
+
+def preset_ref(preset: str, custom_preset: str = "") -> str:
+    """The preset reference of the config: the custom one when given (paths relative to the project)."""
+    refs = [r.strip() for r in (custom_preset or "").split(",") if r.strip()]
+    if not refs:
+        return preset
+    return ",".join(r if r in PRESET_CHOICES or Path(r).is_absolute() else project_path(r) for r in refs)
+
+
+def estimate_config(*, preset: str = "all", custom_preset: str = "", input: str = "",
+                    extra_inputs: list[str] | None = None, input_format: str = "auto", snapshot_name: str = "",
+                    out: str = "", bootstrap_resamples: int = DEFAULT_BOOTSTRAP, figures: bool = True,
+                    history: bool = True, as_published: bool = False, strict: bool = False, corrections: str = "",
+                    refresh_cache: bool = False, task_runner: str = "threads", dask_address: str = ""
+                    ) -> EstimateConfig:
+    """The EstimateConfig of the estimate deployment's flat form."""
+    return EstimateConfig(
+        preset=preset_ref(preset, custom_preset), input=project_path(input),
+        extra_inputs=[project_path(p) for p in extra_inputs or [] if project_path(p)],
+        input_format=None if input_format in ("", "auto") else input_format, snapshot_name=snapshot_name or None,
+        out=project_path(out), bootstrap_resamples=bootstrap_resamples, figures=figures, history=history,
+        as_published=as_published, strict=strict, corrections=project_path(corrections),
+        refresh_cache=refresh_cache, task_runner=task_runner, dask_address=dask_address or None)
+
+
+def estimate_parameters(config: EstimateConfig) -> dict:
+    """The estimate deployment's flat parameters for a config (what the ingest flow sends to the deployment)."""
+    values = config.model_dump(mode="json")
+    preset = values.pop("preset")
+    flat = {key: ("" if value is None else value) for key, value in values.items()}
+    flat["input_format"] = config.input_format or "auto"
+    if config.bootstrap_resamples is None:
+        flat["bootstrap_resamples"] = DEFAULT_BOOTSTRAP
+    flat.update(preset=preset, custom_preset="") if preset in PRESET_CHOICES else \
+        flat.update(preset="all", custom_preset=preset)
+    return flat
+
+
+def form_run_name(naming, build):
+    """A ``flow_run_name`` callable for a deployment's flat-form flow (``flows/deployments.py``): ``build`` turns the
+    run's flat parameters into the flow's config, ``naming`` names it (the same names as the command line's runs)."""
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        try:
+            config = build(**(flow_run.parameters or {}))
+        except (TypeError, ValueError):
+            return naming(None)
+        return naming(config)
+
+    name.__name__ = f"{naming.__name__}_form_callable"
     return name

@@ -26,8 +26,10 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
+from prefect.states import Completed, Failed
 
-from flows.config import EstimateConfig, IngestConfig
+from flows.config import EstimateConfig, IngestConfig, estimate_parameters
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.stages.ingest import ingest_task
@@ -53,7 +55,7 @@ def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig,
         from prefect.deployments import run_deployment
 
         run = run_deployment(config.estimate_deployment,
-                             parameters={"config": estimate_config.model_dump(mode="json")},
+                             parameters=estimate_parameters(estimate_config),
                              timeout=0, tags=["ingest", f"content:{sha256[:12]}"], as_subflow=False)
         get_run_logger().info("triggered %s: flow run %s (%s)", config.estimate_deployment, run.name, run.id)
         return str(run.id)
@@ -63,6 +65,42 @@ def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig,
         summary = estimate.with_options(flow_run_name=f"estimate-{snapshot}")(estimate_config)
         return summary.get("flow_run_id")
     return None
+
+
+class Rejected(ValueError):
+    """An item rejected inside its task (already moved to rejected/): the message is the reason as the user reads it."""
+
+    def __init__(self, reason: str, target: Path, report: Path):
+        super().__init__(reason)
+        self.target, self.report = target, report
+
+
+@task(name="detect-format", task_run_name="detect-format-{label}", cache_policy=NO_CACHE)
+def detect_format_task(inbox: Path, item: Incoming, stored_path: Path, label: str) -> str:
+    """Which adapter reads this item (from its content). A task, so that an unrecognised or corrupt file (a truncated
+    JSON download) is a failed task run in the UI; it moves the file to rejected/ before failing, so that the
+    failure message names where the file is."""
+    try:
+        return detect_format(stored_path)
+    except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)
+        raise Rejected(*_rejected(reject(inbox, item, stored_path, None, error))) from None
+
+
+def _rejected(moved: tuple[Path, Path, str]) -> tuple[str, Path, Path]:
+    target, report, reason = moved
+    return reason, target, report
+
+
+REJECTED_EVENT = "inference-trends.ingest.rejected"
+
+
+def emit_rejection(item: Incoming, fmt: str | None, target: Path, report: Path, reason: str) -> None:
+    """One Prefect event per rejected file (an Automation can notify on it: see the README's service section)."""
+    emit_event(event=REJECTED_EVENT,
+               resource={"prefect.resource.id": f"inference-trends.file.{target}",
+                         "prefect.resource.name": item.path.name},
+               payload={"file": str(target), "name": item.path.name, "report": str(report), "format": fmt or "",
+                        "sha256": item.sha256, "reason": reason})
 
 
 def _escape(name: str) -> str:
@@ -89,18 +127,22 @@ def _process(inbox: Path, item: Incoming) -> dict[str, Any]:
     stored_path = accept(inbox, item)
     fmt = None
     try:
-        fmt = detect_format(stored_path)
+        detected = detect_format_task(inbox, item, stored_path, _escape(item.path.name), return_state=True)
+        fmt = detected.result()  # raises Rejected: why no adapter reads it
         state = ingest_task(fmt).with_options(task_run_name=_escape(f"validate-{fmt}-{item.path.name}"))(
             stored_path, return_state=True)
         counts = read_tables(CanonicalTables, state.result()).row_counts()  # raises the validation error
         if counts["models"] == 0:
             raise ValueError(f"{item.path.name}: the {fmt} adapter found no model in it")
     except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)
-        target, report = reject(inbox, item, stored_path, fmt, error)
-        logger.warning("%s rejected (%s): %s; moved to %s, report %s", item.path.name, fmt or "format unknown",
-                       first_line(error), target, report.name)
-        return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(target),
-                "detail": first_line(error)}
+        if isinstance(error, Rejected):
+            reason, target, report = str(error), error.target, error.report
+        else:
+            target, report, reason = reject(inbox, item, stored_path, fmt, error)
+        logger.warning("%s rejected (%s); moved to %s, report %s:\n%s", item.path.name, fmt or "format unknown",
+                       target, report.name, reason)
+        emit_rejection(item, fmt, target, report, reason)
+        return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(target), "detail": reason}
     logger.info("%s accepted (%s: %d models, %d price rows) -> %s", item.path.name, fmt, counts["models"],
                 counts["prices"], stored_path)
     return {**row, "format": fmt, "outcome": "accepted", "stored_as": str(stored_path),
@@ -126,10 +168,34 @@ def _trigger(config: IngestConfig, inbox: Path, outcome: dict[str, Any]) -> str 
     return run_id
 
 
+class IngestRejected(ValueError):
+    """Every new item of an ingest run was rejected (the run ends Failed with this message)."""
+
+
+def outcome_message(counts: dict[str, int], outcomes: list[dict[str, Any]]) -> str:
+    """The final state message: what became of the new items, e.g. "1 accepted, 1 rejected" (and which)."""
+    if not outcomes:
+        return "nothing new in the inbox"
+    message = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or kind in ("accepted", "rejected"))
+    rejected = [o for o in outcomes if o["outcome"] == "rejected"]
+    if rejected:
+        message += " (rejected: " + "; ".join(f"{Path(o['stored_as']).name}: "
+                                              f"{first_line_of(o['detail'].removeprefix(o['stored_as'] + ': '))}"
+                                              for o in rejected[:5]) + ("; ..." if len(rejected) > 5 else "") + ")"
+    return message
+
+
+def first_line_of(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:200]
+
+
 @flow(name="ingest", log_prints=True)
 def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
     """Take new data files from the inbox (and the AA API when AA_API_KEY is set), validate them, and run estimate
-    on each new one; unchanged content triggers nothing, invalid files go to rejected/ with an error report."""
+    on each new one; unchanged content triggers nothing, invalid files go to rejected/ with an error report.
+
+    The run ends Completed with a message such as "1 accepted, 0 duplicate, 1 rejected (...)", or Failed when every
+    new item was rejected; each rejection is also a Prefect event ``inference-trends.ingest.rejected``."""
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     logger = get_run_logger()
     inbox = ensure_layout(Path(config.inbox).expanduser().resolve() if config.inbox else inbox_dir())
@@ -147,8 +213,9 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
     with locked(inbox) as held:
         if not held:
             logger.info("another ingest run is processing %s; this one stops here", inbox)
-            return {"inbox": str(inbox), "outcomes": [], "accepted": 0, "duplicate": 0, "rejected": 0,
-                    "estimate_runs": [], "busy": True}
+            return Completed(message="another ingest run is processing the inbox", data={
+                "inbox": str(inbox), "outcomes": [], "accepted": 0, "duplicate": 0, "rejected": 0,
+                "estimate_runs": [], "busy": True})
         for pending in pending_triggers(inbox).to_dict("records"):  # triggers that failed in an earlier run
             if config.trigger != "none" and Path(pending["stored_as"]).exists():
                 run_id = _trigger(config, inbox, pending)
@@ -176,14 +243,18 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
                                                             for o in outcomes],
                               description=f"What became of each new item in {inbox}")
     counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in ("accepted", "duplicate", "rejected")}
-    logger.info("inbox %s: %d accepted, %d duplicate, %d rejected", inbox, counts["accepted"], counts["duplicate"],
-                counts["rejected"])
+    message = outcome_message(counts, outcomes)
+    logger.info("inbox %s: %s", inbox, message)
     if pull_error is not None:
-        raise RuntimeError(f"the inbox was processed, but the AA API pull failed: {pull_error}")
+        raise RuntimeError(f"the inbox was processed ({message}), but the AA API pull failed: {pull_error}")
     if failed:
         raise RuntimeError(f"{failed} accepted file(s) could not trigger their estimate run (see the log); the next "
                            "ingest run tries again")
-    return {"inbox": str(inbox), "outcomes": outcomes, **counts, "estimate_runs": triggered}
+    if counts["rejected"] and not counts["accepted"] and not counts["duplicate"]:
+        # nothing of what arrived was usable: a red run in the UI (and an error on the command line)
+        return Failed(message=message, data=IngestRejected(f"{message}; reports in {inbox / 'rejected'}"))
+    return Completed(message=message, data={"inbox": str(inbox), "outcomes": outcomes, **counts,
+                                            "estimate_runs": triggered})
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
                 (staging / name).write_text(csv_text(read_parquet(canonical[key])), encoding="utf-8")
             meta["resolution"] = match_summary(matches).to_dict(orient="records")
             sources |= set(contributing_sources(matches))
-        write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta, "row_counts": tables.row_counts(),
+        write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta, "row_counts": tables.snapshot_row_counts(),
                                              "attribution": attributions(sources)})
         swap_in(staging, folder, "snapshot")
     return folder

@@ -128,8 +128,7 @@ def main() -> None:
         if args.flow_run:
             run = client.get(f"/flow_runs/{args.flow_run}").json()
         else:
-            parameters = {"config": {"preset": args.preset,
-                                     "input": str(ROOT / "data" / "snapshots" / "futuretech-2025-07")}}
+            parameters = {"preset": args.preset, "input": "data/snapshots/futuretech-2025-07"}  # the flat run form
             created = client.post(f"/deployments/{deployment['id']}/create_flow_run",
                                   json={"parameters": parameters, "tags": ["screenshots"]}).json()
             print(f"triggered estimate run {created['name']} ({created['id']}); waiting")

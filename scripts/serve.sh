@@ -4,15 +4,18 @@
 #      PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://user:pass@host/db is set: see the README);
 #   2. the process work pool "inference-trends";
 #   3. every deployment of prefect.yaml (estimate, ingest, build-snapshot, price-history, fetch-aa);
-#   4. a worker on that pool, which runs the flows from this checkout with this environment;
-#   5. a read-only file server of the run folders (python -m http.server, loopback), for the HTML report links.
+#   4. a worker on that pool (scripts/worker.sh, also `make worker`), which runs the flows from this checkout;
+#   5. a read-only file server of the run folders (python -m http.server, loopback), for the HTML report links;
+#   6. the inbox watcher (flows/watch.py): an ingest flow run only when files wait in the inbox.
 # Each process runs in its own process group; its pid is written to $STATE/<name>.pid so that `make stop` stops
 # exactly these (and the flow runs the worker started), nothing else.
 #
 # Settings (environment): INFERENCE_TRENDS_PORT (4200), INFERENCE_TRENDS_SERVE_DIR (.serve: pid files and logs),
-# INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2 concurrent flow runs), PREFECT_HOME
-# (.prefect), and every INFERENCE_TRENDS_* location of tasks/platform/settings.py (inbox, cache, runs, ...), which the
-# worker passes on to the flow runs.
+# INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2
+# concurrent flow runs: the work pool's limit, so it holds for every worker of the pool), INFERENCE_TRENDS_WATCH_SECONDS
+# (30: how often the watcher looks at the inbox), PREFECT_HOME (.prefect), and every INFERENCE_TRENDS_* location of
+# tasks/platform/settings.py (inbox, cache, runs, ...). The locations are written into the deployments' job variables
+# (prefect.yaml), so that any worker of the pool, also one started by hand, runs the flows with them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,8 +34,15 @@ export PREFECT_SERVER_API_HOST=$HOST
 export PREFECT_SERVER_API_PORT=$PORT
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export DO_NOT_TRACK=1
-# results of the service's runs live with the project's cache (as for `make run`), unless set otherwise
-export PREFECT_RESULTS_LOCAL_STORAGE_PATH=${PREFECT_RESULTS_LOCAL_STORAGE_PATH:-${INFERENCE_TRENDS_CACHE_DIR:-$ROOT/data/cache}/prefect-results}
+REPORTS_PORT=${INFERENCE_TRENDS_REPORTS_PORT:-4201}
+# the locations of the service's runs (prefect.yaml puts them into every deployment's job variables): results live
+# with the project's cache (as for `make run`), unless set otherwise
+export INFERENCE_TRENDS_CACHE_DIR=${INFERENCE_TRENDS_CACHE_DIR:-$ROOT/data/cache}
+export PREFECT_RESULTS_LOCAL_STORAGE_PATH=${PREFECT_RESULTS_LOCAL_STORAGE_PATH:-$INFERENCE_TRENDS_CACHE_DIR/prefect-results}
+export INFERENCE_TRENDS_RUNS_DIR=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
+export INFERENCE_TRENDS_INBOX=${INFERENCE_TRENDS_INBOX:-$ROOT/data/inbox}
+export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:$REPORTS_PORT
+export INFERENCE_TRENDS_REPORTS_ROOT=$INFERENCE_TRENDS_RUNS_DIR
 
 mkdir -p "$STATE" "$PREFECT_HOME"
 
@@ -55,13 +65,12 @@ check_running() {  # NAME: still alive a moment after its start?
     false
   fi
 }
-for name in server worker reports; do
+for name in server worker reports watcher; do
   if alive "$name"; then
     echo "already running: $name (pid $(cat "$STATE/$name.pid")); \`make stop\` first" >&2
     exit 1
   fi
 done
-REPORTS_PORT=${INFERENCE_TRENDS_REPORTS_PORT:-4201}
 for port_var in INFERENCE_TRENDS_PORT:$PORT INFERENCE_TRENDS_REPORTS_PORT:$REPORTS_PORT; do
   if "$BIN/python" - "$HOST" "${port_var#*:}" <<'PY'
 import socket, sys
@@ -96,7 +105,6 @@ while time.time() < deadline:
 sys.exit(f"the Prefect server did not answer {url} within 120 s; see {log}")
 PY
 
-"$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
 # every deployment's version: the git commit of this checkout (prefect.yaml: {{ $INFERENCE_TRENDS_VERSION }})
 if [[ -z "${INFERENCE_TRENDS_VERSION:-}" ]]; then
   INFERENCE_TRENDS_VERSION=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -105,31 +113,45 @@ if [[ -z "${INFERENCE_TRENDS_VERSION:-}" ]]; then
   fi
 fi
 export INFERENCE_TRENDS_VERSION
-"$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
-  echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
 
-export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:$REPORTS_PORT
-export INFERENCE_TRENDS_REPORTS_ROOT=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
-setsid "$BIN/prefect" worker start --pool "$POOL" --type process --name "$POOL-worker-$PORT" --limit "$LIMIT" \
-  --install-policy never >"$STATE/worker.log" 2>&1 </dev/null &
-started worker $!
-check_running worker
-
-# the run folders over HTTP (read-only, loopback), so that the report artifact's link to report.html opens
-RUNS=${INFERENCE_TRENDS_RUNS_DIR:-$ROOT/data/runs}
-mkdir -p "$RUNS"
-setsid "$BIN/python" -m http.server "$REPORTS_PORT" --bind "$HOST" --directory "$RUNS" >"$STATE/reports.log" 2>&1 </dev/null &
-started reports $!
-check_running reports
-trap - ERR
-
-# what a shell needs to talk to this server (`source .serve/env`)
+# what a shell (and `make worker`, and a `prefect deploy` by hand) needs to talk to this server: `source .serve/env`
 cat >"$STATE/env" <<ENV
+export INFERENCE_TRENDS_HOME=$ROOT
 export PREFECT_HOME=$PREFECT_HOME
 export PREFECT_API_URL=$PREFECT_API_URL
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export DO_NOT_TRACK=1
+export INFERENCE_TRENDS_POOL=$POOL
+export INFERENCE_TRENDS_WORKER_LIMIT=$LIMIT
+export PREFECT_RESULTS_LOCAL_STORAGE_PATH=$PREFECT_RESULTS_LOCAL_STORAGE_PATH
+export INFERENCE_TRENDS_CACHE_DIR=$INFERENCE_TRENDS_CACHE_DIR
+export INFERENCE_TRENDS_RUNS_DIR=$INFERENCE_TRENDS_RUNS_DIR
+export INFERENCE_TRENDS_INBOX=$INFERENCE_TRENDS_INBOX
+export INFERENCE_TRENDS_REPORTS_URL=$INFERENCE_TRENDS_REPORTS_URL
+export INFERENCE_TRENDS_REPORTS_ROOT=$INFERENCE_TRENDS_REPORTS_ROOT
+export INFERENCE_TRENDS_VERSION=$INFERENCE_TRENDS_VERSION
 ENV
+
+"$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
+# the limit belongs to the pool, so that a second worker (started by hand) cannot double it
+"$BIN/prefect" work-pool set-concurrency-limit "$POOL" "$LIMIT" >>"$STATE/pool.log" 2>&1
+"$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
+  echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
+
+BIN=$BIN INFERENCE_TRENDS_SERVE_DIR=$STATE bash "$ROOT/scripts/worker.sh" >/dev/null
+
+# the run folders over HTTP (read-only, loopback), so that the report artifact's link to report.html opens
+RUNS=$INFERENCE_TRENDS_RUNS_DIR
+mkdir -p "$RUNS" "$INFERENCE_TRENDS_INBOX"
+setsid "$BIN/python" -m http.server "$REPORTS_PORT" --bind "$HOST" --directory "$RUNS" >"$STATE/reports.log" 2>&1 </dev/null &
+started reports $!
+check_running reports
+
+# the inbox watcher: an ingest flow run when files wait in the inbox, none when it is empty (no polling schedule)
+setsid "$BIN/python" -m flows.watch >"$STATE/watcher.log" 2>&1 </dev/null &
+started watcher $!
+check_running watcher
+trap - ERR
 
 deployments=$("$BIN/python" - <<'PY'
 import yaml
@@ -141,5 +163,5 @@ echo "API:          $PREFECT_API_URL   (source $STATE/env to use it from a shell
 echo "work pool:    $POOL (process), worker pid $(cat "$STATE/worker.pid"), logs in $STATE/"
 echo "deployments:  $deployments"
 echo "reports:      $INFERENCE_TRENDS_REPORTS_URL (run folders: $RUNS)"
-echo "inbox:        ${INFERENCE_TRENDS_INBOX:-$ROOT/data/inbox}  (drop new data files here)"
+echo "inbox:        $INFERENCE_TRENDS_INBOX  (drop new data files here; watched every ${INFERENCE_TRENDS_WATCH_SECONDS:-30} s, pid $(cat "$STATE/watcher.pid"))"
 echo "stop with:    make stop"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make stop`: stop what `make serve` started, from its pid files: the worker (with the flow runs it started: its
-# process group and every descendant process), the run-folder file server, then the server. A pid file whose
+# `make stop`: stop what `make serve` (and `make worker`) started, from its pid files: the inbox watcher, the worker
+# (with the flow runs it started: its process group and every descendant process), the run-folder file server, then
+# the server. `scripts/stop.sh worker` stops only the named ones (`make worker` restarts the worker this way). A pid file whose
 # process is gone, or whose pid now belongs to another process (its start time or command differs), is removed
 # without signalling anything.
 set -uo pipefail
@@ -28,6 +29,7 @@ ours() {
     server) expected='prefect server start' ;;
     worker) expected='prefect worker start' ;;
     reports) expected='http.server' ;;
+    watcher) expected='flows.watch' ;;
   esac
   if [[ -r "/proc/$pid/stat" && -f "$STATE/$name.start" ]]; then
     [[ "$(awk '{print $22}' "/proc/$pid/stat")" == "$(cat "$STATE/$name.start")" ]] || return 1
@@ -66,7 +68,20 @@ stop() {
   echo "$name: stopped (pid $pid)"
 }
 
+if [[ $# -gt 0 ]]; then
+  for name in "$@"; do stop "$name"; done
+  exit 0
+fi
+stop watcher
 stop worker
 stop reports
 stop server
+# workers of the pool that `make serve`/`make worker` did not start (e.g. `prefect worker start --pool ...` by hand)
+# are not ours to stop: say so, with their pids
+POOL=$(sed -n 's/^export INFERENCE_TRENDS_POOL=//p' "$STATE/env" 2>/dev/null)
+others=$(pgrep -f -- "prefect worker start --pool ${POOL:-inference-trends}( |$)" 2>/dev/null | tr '\n' ' ')
+if [[ -n "${others// /}" ]]; then
+  echo "note: other 'prefect worker start --pool ${POOL:-inference-trends}' processes still run, not started by make" \
+       "serve/worker (by hand, or of another server): pids $others; stop them yourself if they are this service's"
+fi
 rm -f "$STATE/env"

@@ -526,6 +526,27 @@ def test_published_values_in_the_preset_match_the_table():
         assert entry.ci == (None if low is None else (low, high))
 
 
+def test_the_report_sets_each_published_value_beside_its_own_variant():
+    from tasks.render.report import ReportInputs, reproductions
+
+    wanted = [p for p in load_preset("futuretech-2026").published
+              if p.quality_measure == "gpqa_diamond" and p.subset == "all"]
+    assert [p.variant for p in wanted] == ["", bc.UNRESTRICTED]
+    base = dict(snapshot="futuretech-2026-04", method="benchmark_cost", subset="all", quality_measure="gpqa_diamond",
+                quantity="cost_per_run", price_type=None, price_source="list_price", controls="logit_score",
+                band_low=None, band_high=None, threshold_model=None, estimator="ols", ci_method="ols", status="ok",
+                tie_order_min_factor=None, tie_order_max_factor=None)
+    trends = pd.DataFrame([dict(base, trend_id="pareto", variant=None, factor_per_year=9.0400),
+                           dict(base, trend_id="every", variant=bc.UNRESTRICTED, factor_per_year=4.4190)])
+    inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame(), cleans={},
+                          meta={"preset": {"published": [p.model_dump() for p in wanted]}})
+    found = {item["entry"].variant: item for item in reproductions(inputs)}
+    # before: the unrestricted value was looked up among the Pareto rows only, found nothing and read "differs"
+    assert found[""]["ours"] == 9.0400 and found[""]["status"] == "reproduced"
+    assert found[bc.UNRESTRICTED]["ours"] == 4.4190 and found[bc.UNRESTRICTED]["status"] == "reproduced"
+    assert found[bc.UNRESTRICTED]["main_row"]["trend_id"] == "every"
+
+
 def test_tokens_and_prices_add_up_to_the_cost_trend(fits):
     by_id = {(f.spec.quality_measure, f.spec.subset, f.spec.quantity, f.spec.variant): f for f in fits}
     checked = 0

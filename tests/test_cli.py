@@ -23,20 +23,18 @@ def test_help_documents_every_option():
     assert "'all'" in run_help.output  # the default: every bundled preset
 
 
-def test_deployment_entrypoints_are_the_flows():
+def test_deployment_entrypoints_are_the_flat_forms_of_the_flows():
     from prefect.flows import load_flow_from_entrypoint
 
-    from flows.estimate import estimate
-    from flows.snapshot import build_snapshot
+    import flows.deployments as forms
 
     config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text())
     entrypoints = {d["name"]: d["entrypoint"] for d in config["deployments"]}
-    loaded = load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["estimate"]))
-    assert loaded.name == estimate.name == "estimate"
-    assert loaded.fn.__code__.co_code == estimate.fn.__code__.co_code
-    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["build-snapshot"])).name == build_snapshot.name
-    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["price-history"])).name == "price-history"
-    assert load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints["fetch-aa"])).name == "fetch-aa"
+    for name, function in (("estimate", "estimate"), ("ingest", "ingest"), ("build-snapshot", "build_snapshot"),
+                           ("price-history", "price_history"), ("fetch-aa", "fetch_aa")):
+        assert entrypoints[name] == f"flows/deployments.py:{function}"
+        loaded = load_flow_from_entrypoint(str(PROJECT_ROOT / entrypoints[name]))
+        assert loaded.name == name and loaded.fn.__code__.co_code == getattr(forms, function).fn.__code__.co_code
 
 
 @pytest.mark.e2e

@@ -178,6 +178,8 @@ def test_frontier_tick_labels_stay_in_their_panel_and_the_figure():
         for d, v in (("2023-11-20", 2.0 * (k + 1)), ("2024-09-01", 0.5 * (k + 1)), ("2026-01-05", 0.04 * (k + 1))):
             pts.append((trend_id, d, v, True, True))
     fig = draw_frontier(trends_frame(rows), points_frame(pts))
+    # one panel per band: with fewer panels the neighbour check below would compare nothing
+    assert [ax.get_title() for ax in fig.axes] == ["MMLU-Pro [30, 50] %", "MMLU-Pro [50, 70] %", "MMLU-Pro [70, 90] %"]
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width = fig.bbox.width
@@ -200,9 +202,13 @@ def test_frontier_tick_labels_stay_in_their_panel_and_the_figure():
 
 def test_a_figure_is_deterministic():
     trends, points, _ = frontier_tables(typical=True)
-    first = figure_bytes(draw_frontier(trends, points))["png"]
-    second = figure_bytes(draw_frontier(trends, points))["png"]
-    assert first == second
+    first = figure_bytes(draw_frontier(trends, points))
+    second = figure_bytes(draw_frontier(trends, points))
+    # both formats the figures stage writes, and each a real image (two empty outputs would also be equal)
+    assert set(first) == set(second) == {"png", "svg"}
+    assert first["png"].startswith(b"\x89PNG\r\n\x1a\n") and b"<svg" in first["svg"][:2000]
+    assert first["png"] == second["png"]
+    assert first["svg"] == second["svg"]
 
 
 # --- summary -----------------------------------------------------------------------------------------------------
@@ -396,3 +402,16 @@ def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
     row = pd.Series({"factor_per_year": 51.9, "ci_low": 5.31, "ci_high": 508.0, "status": "ok",
                      "coverage_ols": 0.224})
     assert factor_label(row) == "51.9x / year, range 5.31-508 (covers 22%)"
+
+
+def test_a_long_panel_label_is_wrapped_within_its_panel():
+    """An uninformative range with its coverage ran into the next panel's header on aa-2026-07 (86.6x, 2.30-3,261,
+    covers 49%): the label is wrapped, every header line at most 46 characters, nothing of it lost."""
+    from tasks.render.figures.frontier import _panel_lines
+
+    row = pd.DataFrame([trend(factor_per_year=86.6, ci_low=2.30, ci_high=3261.0, n=4, n_candidates=10,
+                              r_squared=0.87, status="uninformative", coverage_ols=0.49,
+                              note="uninformative: its points span 289 days, under 12 months")]).iloc[0]
+    lines = [text for text, _ in _panel_lines(row, None)]
+    assert max(len(text) for text in lines) <= 46
+    assert " ".join(lines).startswith("uninformative: 86.6x / year, range 2.30-3,261 (covers 49%)")

@@ -113,17 +113,44 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     assert sorted(prices[prices["observed_on"] == "2026-07-03"]["blended_usd_per_mtok"]) == [0.4, 1.4]
 
 
-def test_a_broken_file_stops_ingestion_without_touching_the_ledger(tmp_path):
+def test_a_broken_file_stops_ingestion_without_touching_the_ledger(tmp_path, monkeypatch):
+    import tasks.platform.history_store as history
+    from tasks.core.hashing import sha256_file
+
     raw, store = tmp_path / "raw", tmp_path / "store"
     raw.mkdir()
     write_day(raw, "2026-07-01", [scrape("a", 1.0)])
     ingest_history(raw, store)
     ledger = (store / LEDGER).read_bytes()
-    (raw / "aa_models_2026-07-02.json").write_text('[{"slug": "a", "name": "A", "pri')  # truncated
-    with pytest.raises(Exception, match="aa_models_2026-07-02.json"):
+    # a good new file is parsed and its part written before the broken one stops the run: the ledger must still
+    # not name it (with the broken file alone, nothing would have been written whatever the ledger rule)
+    write_day(raw, "2026-07-02", [scrape("a", 0.9)])
+    (raw / "aa_models_2026-07-03.json").write_text('[{"slug": "a", "name": "A", "pri')  # truncated
+    with pytest.raises(Exception, match="aa_models_2026-07-03.json"):
         ingest_history(raw, store)
+    assert (store / PARTS / f"2026-07-02-{sha256_file(raw / 'aa_models_2026-07-02.json')[:12]}").is_dir()
     assert (store / LEDGER).read_bytes() == ledger  # the ledger names only complete parts
     assert not [p for p in (store / PARTS).iterdir() if p.name.startswith(".")]
+
+    # a failure while a part is being written (its second table) leaves no staging folder behind
+    (raw / "aa_models_2026-07-03.json").unlink()
+    written: list[Path] = []
+    real_write = history.write_parquet
+
+    def failing_write(frame, path, *args, **kwargs):
+        written.append(Path(path))
+        if len(written) == 2:
+            raise OSError("disk full")
+        return real_write(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(history, "write_parquet", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_history(raw, store)
+    assert len(written) == 2 and written[0].parent.name.startswith(".2026-07-02")  # it failed inside a staging part
+    assert (store / LEDGER).read_bytes() == ledger
+    assert not [p for p in (store / PARTS).iterdir() if p.name.startswith(".")]
+    monkeypatch.undo()
+    assert ingest_history(raw, store).added == ["aa_models_2026-07-02.json"]  # once the cause is gone, it goes in
 
 
 # --- data drift -----------------------------------------------------------------------------------------------------
@@ -203,7 +230,12 @@ def test_bundled_store_holds_every_daily_scrape(daily_files):
     assert [["2026-07-12", "mmlu_pro"], ["2026-08-05", "coding"]] == \
         drift[drift["kind"] == "column_all_null"][["observed_on", "column"]].values.tolist()
     committed = pd.read_csv(BUNDLED_STORE / "data_drift.csv", dtype=str, keep_default_na=False)
-    assert len(committed) == len(drift)
+    # the committed table is the one the store gives now, row for row (a count alone would pass any content)
+    assert len(committed) == len(drift) > 0
+    text_columns = ["observed_on", "previous_on", "kind", "column", "severity", "message"]
+    assert committed[text_columns].values.tolist() == drift[text_columns].fillna("").values.tolist()
+    for column in ("before", "after"):
+        assert pd.to_numeric(committed[column]).tolist() == pytest.approx(drift[column].tolist(), nan_ok=True), column
 
 
 # --- same-model drift -----------------------------------------------------------------------------------------------

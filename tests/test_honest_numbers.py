@@ -51,8 +51,11 @@ def test_a_plain_correction_that_no_longer_matches_stops_the_run(tmp_path):
 def test_a_condition_is_for_dates_and_numbers_only(tmp_path):
     path = tmp_path / "corrections.csv"
     path.write_text("model_id,field,old,new,reason,source\nx,name,<b,c,why,src\n")
-    with pytest.raises(ValueError):
+    # the rule itself must be what refuses the row (any other ValueError, e.g. 'name' not correctable, would pass)
+    with pytest.raises(ValueError, match=r"row 1, column old: a condition \('<b'\) applies to dates and numbers only"):
         read_corrections(path)
+    path.write_text("model_id,field,old,new,reason,source\nx,release_date,<2024-01-01,2025-01-01,why,src\n")
+    assert read_corrections(path)["old"].tolist() == ["<2024-01-01"]  # ... which a date accepts
 
 
 # --- 2. floating-point noise no longer decides record lows -------------------------------------------------------

@@ -199,8 +199,11 @@ def test_real_file_counts_match_an_independent_count(real, raw_rows):
     assert (real.prices.provider == "aa_headline").sum() == headline
 
 
-def test_bundled_snapshot_is_the_real_file(real):
+def test_bundled_snapshot_is_the_real_file(real, futuretech_csv):
     """The committed snapshot holds exactly what the adapter makes of the real file (no hand edits)."""
+    import hashlib
+    import json
+
     from tasks.data.canonical import read_snapshot
     from tests.conftest import BUNDLED_SNAPSHOT
 
@@ -214,4 +217,11 @@ def test_bundled_snapshot_is_the_real_file(real):
             theirs.sort_values(keys, kind="mergesort").reset_index(drop=True),
             check_dtype=False,
         )
-    assert Path(BUNDLED_SNAPSHOT / "snapshot.json").exists()
+    # its description names the real file by content and counts what the tables hold (not merely that it exists)
+    meta = json.loads(Path(BUNDLED_SNAPSHOT / "snapshot.json").read_text())
+    assert (meta["name"], meta["format"]) == ("futuretech-2025-07", "futuretech")
+    [source] = meta["sources"]
+    assert source["file"] == futuretech_csv.name
+    assert source["sha256"] == hashlib.sha256(futuretech_csv.read_bytes()).hexdigest()
+    assert meta["row_counts"] == {name: len(getattr(real, name))
+                                  for name in ("models", "benchmarks", "prices", "ingest_issues")}

@@ -4,7 +4,13 @@ every deployment of prefect.yaml and a worker; runs are triggered through the RE
 - the estimate deployment, run with non-default parameters: its task graph, artifacts, asset events, output files,
   the lineage in its Parquet metadata and manifest, and `inference-trends lineage` on its outputs;
 - the ingest deployment: a new file in the inbox triggers exactly one estimate run, the same content again none,
-  and an invalid file lands in rejected/ with its error report.
+  and an invalid file lands in rejected/ with its error report; the run's final state message says so;
+- the run forms: flat, typed parameters with defaults (no null switches), the preset a choice, every deployment
+  described;
+- the inbox watcher: no ingest run while the inbox is empty, exactly one when a file arrives (rejected: a Failed run
+  and one event per file);
+- a second worker started by hand (`prefect worker start --pool ...`, plain environment) serves a rerun from the
+  cache: the locations are the deployments' job variables; `make worker` restarts the service's worker.
 
 `scripts/stop.sh` must then stop exactly what was started. About 2 minutes in all.
 """
@@ -60,6 +66,7 @@ def service(tmp_path_factory, session_dir):
         INFERENCE_TRENDS_INBOX=str(root / "inbox"), INFERENCE_TRENDS_REPORTS_PORT=str(free_port()),
         PREFECT_WORKER_QUERY_SECONDS="2", PREFECT_LOGGING_LEVEL="INFO",
         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",  # no scheduled run may start during the test
+        INFERENCE_TRENDS_WATCH_SECONDS="2", INFERENCE_TRENDS_WATCH_SETTLE="1",  # the inbox watcher, quickly
     )  # cache and runs folders: the test session's (conftest), so that this process can trace the lineage
     started = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "serve.sh")], env=env, capture_output=True,
                              text=True, timeout=240)
@@ -76,7 +83,7 @@ def service(tmp_path_factory, session_dir):
         stopped = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "stop.sh")], env=env, capture_output=True,
                                  text=True, timeout=60)
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
-        assert set(pids) == {"server", "worker", "reports"}, pids
+        assert set(pids) == {"server", "worker", "reports", "watcher"}, pids
         for name, pid in pids.items():
             assert not _alive(pid), f"{name} (pid {pid}) still running after stop.sh"
         assert not list(serve_dir.glob("*.pid"))
@@ -125,17 +132,13 @@ def estimate_runs(client: httpx.Client) -> list[dict]:
 def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_preset):
     client = service["client"]
     deployment = client.get("/deployments/name/estimate/estimate").json()
-    form = deployment["parameter_openapi_schema"]  # what the UI renders as the run form
-    fields = form["definitions"]["EstimateConfig"]["properties"]
-    assert fields["preset"]["default"] == "all" and "preset" in fields["preset"]["description"]
-    assert all(field.get("description") for field in fields.values())
     assert deployment["schedules"] and deployment["schedules"][0]["schedule"]["cron"] == "0 6 * * *"
     assert deployment["version"] == git_version()  # the code a deployment runs, on its page in the UI
 
     out = tmp_path / "run"
-    config = {**LIGHT, "preset": str(tiny_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
+    config = {**LIGHT, "custom_preset": str(tiny_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
               "out": str(out)}
-    run = run_deployment(client, "estimate/estimate", {"config": config})
+    run = run_deployment(client, "estimate/estimate", config)
     assert run["state_type"] == "COMPLETED", (run["state"], _logs(service["serve_dir"]))
 
     # the task graph: the stages, one fit task per (snapshot, preset, method), the publication steps; no subflow
@@ -209,22 +212,25 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
 
 
 def test_inbox_new_file_triggers_exactly_one_estimate(service, tiny_preset):
-    client, inbox = service["client"], service["inbox"]
+    client = service["client"]
+    inbox = service["root"] / "manual-inbox"  # not the watched inbox: these runs are started here, by hand
     inbox.mkdir(exist_ok=True)
     before = len(estimate_runs(client))
     data = FIXTURES / "futuretech_small.csv"
     shutil.copyfile(data, inbox / "small-prices.csv")
     bad = inbox / "broken.csv"
     bad.write_text("Model,Creator\nonly,two columns\n")
-    ingest = {"config": {"settle_seconds": 0, "estimate": {**LIGHT, "preset": str(tiny_preset)}}}
+    ingest = {"inbox": str(inbox), "settle_seconds": 0, **LIGHT, "custom_preset": str(tiny_preset)}
 
     first = run_deployment(client, "ingest/ingest", ingest)
     assert first["state_type"] == "COMPLETED", _logs(service["serve_dir"])
+    assert first["state"]["message"].startswith("1 accepted, 1 rejected (rejected: broken.csv: no adapter"), first
+    assert "--format" not in first["state"]["message"]
     runs = [r for r in estimate_runs(client) if "ingest" in r["tags"]]
     assert len(estimate_runs(client)) == before + 1 and len(runs) == 1
     triggered = wait_for(client, runs[0]["id"])
     assert triggered["state_type"] == "COMPLETED", _logs(service["serve_dir"])
-    accepted = Path(triggered["parameters"]["config"]["input"])
+    accepted = Path(triggered["parameters"]["input"])
     assert accepted.read_bytes() == data.read_bytes() and accepted.parent.parent == inbox / "accepted"
     manifest = next(m for m in (json.loads(p.read_text()) for p in runs_dir().glob("*/manifest.json"))
                     if m["flow_run_id"] == triggered["id"])
@@ -232,12 +238,13 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service, tiny_preset):
     assert ingest_record["state"] == "Cached"  # validated by the ingest run: the estimate run reuses it
     assert (inbox / "rejected" / "broken.csv").exists() and not bad.exists()
     report = (inbox / "rejected" / "broken.csv.error.txt").read_text()
-    assert "broken.csv" in report and "no adapter recognises" in report
+    assert str(inbox / "rejected" / "broken.csv") in report and "no adapter recognises" in report
+    assert "--format" not in report and "has no format option" in report
 
     # the same content again, under another name: nothing runs
     shutil.copyfile(data, inbox / "small-prices-again.csv")
     second = run_deployment(client, "ingest/ingest", ingest)
-    assert second["state_type"] == "COMPLETED"
+    assert second["state_type"] == "COMPLETED" and second["state"]["message"] == "0 accepted, 1 duplicate, 0 rejected"
     time.sleep(3)  # a triggered run would be created within the ingest run, before it completed
     assert len(estimate_runs(client)) == before + 1
     assert not (inbox / "small-prices-again.csv").exists()
@@ -245,3 +252,114 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service, tiny_preset):
     assert dict(zip(ledger["name"], ledger["outcome"])) == {
         "small-prices.csv": "accepted", "broken.csv": "rejected", "small-prices-again.csv": "duplicate"}
     assert ledger.set_index("name").loc["small-prices.csv", "estimate_flow_run"] == runs[0]["id"]
+
+
+def ingest_runs(client: httpx.Client) -> list[dict]:
+    deployment = client.get("/deployments/name/ingest/ingest").json()
+    runs = client.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment["id"]]}}}).json()
+    return [run for run in runs if not run["auto_scheduled"]]
+
+
+def test_run_forms_are_flat_typed_and_described(service):
+    from tasks.methods.presets import bundled_presets
+
+    client = service["client"]
+    deployments = {d["name"]: d for d in client.post("/deployments/filter", json={}).json()}
+    assert set(deployments) == {"estimate", "ingest", "build-snapshot", "price-history", "fetch-aa"}
+    for name, deployment in deployments.items():
+        assert len(deployment["description"] or "") > 80, (name, deployment["description"])
+        form = deployment["parameter_openapi_schema"]  # what the UI renders as the run form
+        assert not form.get("definitions"), (name, form)  # no nested object
+        for field, spec in form["properties"].items():
+            assert spec.get("description"), (name, field)
+            assert "anyOf" not in spec, (name, field, spec)  # no "str | None" switch
+            assert "default" in spec or field in form.get("required", []), (name, field)
+    estimate = deployments["estimate"]["parameter_openapi_schema"]["properties"]
+    assert estimate["preset"]["enum"] == [*bundled_presets(), "all"] and estimate["preset"]["default"] == "all"
+    assert estimate["bootstrap_resamples"]["type"] == "integer" and estimate["figures"]["type"] == "boolean"
+    assert estimate["input"]["default"] == "" and "relative to the project" in estimate["input"]["description"]
+    assert deployments["build-snapshot"]["parameter_openapi_schema"]["required"] == ["inputs", "name"]
+    ingest = deployments["ingest"]
+    assert not [s for s in ingest["schedules"] if "interval" in s["schedule"]]  # no 2-minute poll
+
+
+def test_watcher_creates_an_ingest_run_only_for_new_files(service):
+    client, inbox, serve_dir = service["client"], service["inbox"], service["serve_dir"]
+    assert (serve_dir / "watcher.pid").exists()
+    before = len(ingest_runs(client))
+    time.sleep(10)  # five poll periods of the watcher with an empty inbox
+    assert len(ingest_runs(client)) == before, _logs(serve_dir)
+
+    (inbox / "truncated.json").write_text('{"status": 200, "data": [{"id": "a", "name": "A"}, {"id": ')
+    deadline = time.time() + 60
+    while len(ingest_runs(client)) == before and time.time() < deadline:
+        time.sleep(1)
+    runs = ingest_runs(client)
+    assert len(runs) == before + 1, _logs(serve_dir)
+    run = wait_for(client, runs[0]["id"] if len(runs) == 1 else max(runs, key=lambda r: r["created"])["id"], 120)
+    assert "inbox-watcher" in run["tags"]
+    # everything new was rejected: a red run whose message says what and why
+    assert run["state_type"] == "FAILED", (run["state"], _logs(serve_dir))
+    assert run["state"]["message"].startswith("0 accepted, 1 rejected (rejected: truncated.json: not valid JSON"), \
+        run["state"]
+    time.sleep(6)  # the rejected file left the inbox: no further run
+    assert len(ingest_runs(client)) == before + 1
+
+    rejected = inbox / "rejected" / "truncated.json"
+    assert rejected.exists() and str(rejected) in (inbox / "rejected" / "truncated.json.error.txt").read_text()
+    events = client.post("/events/filter", json={"filter": {"event": {"name": ["inference-trends.ingest.rejected"]},
+                                                            "resource": {"id": [f"inference-trends.file.{rejected}"]}},
+                                                 "limit": 10}).json()["events"]
+    deadline = time.time() + 20
+    while not events and time.time() < deadline:  # events are written in batches
+        time.sleep(1)
+        events = client.post("/events/filter", json={"filter": {
+            "event": {"name": ["inference-trends.ingest.rejected"]},
+            "resource": {"id": [f"inference-trends.file.{rejected}"]}}, "limit": 10}).json()["events"]
+    assert len(events) == 1, events
+    assert "not valid JSON" in events[0]["payload"]["reason"] and events[0]["payload"]["name"] == "truncated.json"
+    # the failed detect-format task run names the file where it is now
+    tasks = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}}}).json()
+    detect = next(t for t in tasks if t["name"] == "detect-format-truncated.json")
+    assert detect["state_type"] == "FAILED" and str(rejected) in detect["state"]["message"]
+
+
+def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
+    client, serve_dir, env = service["client"], service["serve_dir"], service["env"]
+    parameters = {**LIGHT, "custom_preset": str(tiny_preset), "input": str(BUNDLED_SNAPSHOT)}
+    first = run_deployment(client, "estimate/estimate", parameters)
+    assert first["state_type"] == "COMPLETED", _logs(serve_dir)
+
+    # the service's worker stops; a worker started as the UI's work-pool page says, in a plain environment
+    stopped = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "stop.sh"), "worker"], env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert stopped.returncode == 0 and not (serve_dir / "worker.pid").exists(), stopped.stdout + stopped.stderr
+    plain_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
+                 "PREFECT_API_URL": str(client.base_url).rstrip("/"), "PREFECT_HOME": str(tmp_path / "plain-home"),
+                 "PREFECT_WORKER_QUERY_SECONDS": "2", "DO_NOT_TRACK": "1"}
+    prefect = str(Path(sys.executable).parent / "prefect")
+    worker = subprocess.Popen([prefect, "worker", "start", "--pool", "inference-trends"], env=plain_env,
+                              cwd=tmp_path, stdout=open(tmp_path / "plain-worker.log", "w"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        second = run_deployment(client, "estimate/estimate", parameters)  # default run folder: data/runs/RUN_ID
+        log = (tmp_path / "plain-worker.log").read_text()
+        assert second["state_type"] == "COMPLETED", log[-5000:]
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(30)
+        # `make worker` brings the service's worker back (pid file: `make stop` stops it)
+        restarted = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "worker.sh")], env=env,
+                                   capture_output=True, text=True, timeout=60)
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert (serve_dir / "worker.pid").exists() and "make stop" in restarted.stdout
+    assert f"flow run '{second['name']}'" in log or second["name"] in log  # the plain worker ran it
+
+    manifest = next(m for m in (json.loads(p.read_text()) for p in runs_dir().glob("*/manifest.json"))
+                    if m["flow_run_id"] == second["id"])
+    assert all(t["state"] == "Cached" for t in manifest["tasks"] if t["stage"] in ("ingest", "clean", "fit",
+                                                                                 "collect")), manifest["tasks"]
+    assert not (tmp_path / "plain-home" / "storage").exists()  # no result went to the worker's own Prefect home
+    artifacts = client.post("/artifacts/filter", json={"artifacts": {
+        "flow_run_id": {"any_": [second["id"]]}, "key": {"any_": ["estimate-report-html"]}}}).json()
+    assert artifacts and "](http://127.0.0.1:" in artifacts[0]["data"], artifacts  # the report link, not file://

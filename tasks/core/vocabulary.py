@@ -24,7 +24,7 @@ QUANTITIES: dict[str, str] = {
     "total_params": "fewest total parameters",
     "price_per_active_param": "price per active parameter",
     "price_per_total_param": "price per total parameter",
-    "cost_per_run": "cost of one run of a benchmark (tokens spent x prices)",
+    "cost_per_run": "cost of one benchmark run",
     "tokens_per_run": "tokens one run of a benchmark spends",
     "price_per_token": "price per token of a run (its cost / its tokens)",
 }

@@ -44,6 +44,11 @@ class CanonicalTables:
         return {name: int(len(getattr(self, name))) for name in self.table_names()
                 if name not in OPTIONAL_TABLES or len(getattr(self, name))}
 
+    def snapshot_row_counts(self) -> dict[str, int]:
+        """Row counts as snapshot.json records them: an empty optional table is left out, as its file is, so that a
+        snapshot without runs keeps the snapshot.json it always had."""
+        return {name: count for name, count in self.row_counts().items() if count or name not in OPTIONAL_TABLES}
+
     # --- bundled snapshot CSVs ---------------------------------------------------------------------------
     def snapshot_files(self) -> dict[str, str]:
         """CSV text per table, rows in a stable order so that rebuilding a snapshot gives identical files."""

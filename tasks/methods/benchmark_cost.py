@@ -52,8 +52,8 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods.base import (AS_PUBLISHED, Checks, Diagnostics, Estimate, Sample, Section, Subset, TrendFit,
-                                TrendSpec, known_benchmark, points_frame)
+from tasks.methods.base import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Sample, Section,
+                                Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
 
 NAME = "benchmark_cost"
 CONTEXT = ("runs", "run_prices")  # tasks.data.runs: the cleaned runs and the list prices that cost them
@@ -364,6 +364,18 @@ def _survival_note(factor: float, checks: dict) -> str | None:
     return text
 
 
+def _hardware_note(spec: TrendSpec) -> str | None:
+    """Why a cost trend has no hardware-adjusted factor although its preset names a hardware gain: its costs are
+    priced on one date (``tasks.methods.base.hardware_adjusted``)."""
+    if spec.hardware_factor is None or spec.price_source in OBSERVED_AT_RELEASE:
+        return None
+    if spec.price_source == "aa_headline":
+        return ("no hardware adjustment (hardware_adjusted_factor empty): AA prices every model at its headline "
+                "price of the scrape's day, on today's hardware")
+    return (f"no hardware adjustment (hardware_adjusted_factor empty): {spec.price_source} prices every model on "
+            "one date, on today's hardware")
+
+
 def _join(*parts) -> str | None:
     text = "; ".join(p for p in parts if p)
     return text or None
@@ -424,7 +436,9 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         if spec.quantity != "cost_per_run" and share is not None:
             note = f"share of the cost-per-run trend on the same points: {share:.0%}"
     survival = _survival_note(slope_fit.factor("e"), checks) if slope_fit is not None else None
-    ols = Estimate.of(spec, "ols", "ols", slope_fit, sample, status, _join(about, note, survival), Checks(**checks))
+    hardware = _hardware_note(spec) if status == "ok" else None
+    ols = Estimate.of(spec, "ols", "ols", slope_fit, sample, status, _join(about, note, survival, hardware),
+                      Checks(**checks))
     estimates = [ols]
     if checked:
         bootstrap = Estimate.of(spec, "ols", "bootstrap", slope_fit, sample, status, _join(about, note),
@@ -433,7 +447,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
             bootstrap = bootstrap.replace(
                 ci_low=boot.low if boot else None, ci_high=boot.high if boot else None, slope_se=None,
                 note=_join(about, f"percentile interval of {boot.valid} of {boot.total} cluster-bootstrap resamples "
-                                  "(models drawn with replacement, the Pareto selection redone in each)")
+                                  "(models drawn with replacement, the Pareto selection redone in each)", hardware)
                 if boot else None)
         estimates.append(bootstrap)
     if replicates is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import re
 import shutil
 import traceback
 from collections.abc import Iterator
@@ -35,9 +36,9 @@ import pandas as pd
 from tasks.core.hashing import sha256_tree
 from tasks.platform.io import atomic_write_text
 from tasks.data.tables import csv_text, read_csv_output
+from tasks.platform.inbox_layout import (ACCEPTED, LEDGER_FILE, LOCK_FILE, PARTIAL_SUFFIXES, REJECTED,  # noqa: F401
+                                         newest_change, ready_signature)
 
-ACCEPTED, REJECTED, LEDGER_FILE, LOCK_FILE = "accepted", "rejected", "ledger.csv", ".lock"
-PARTIAL_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".error.txt")
 LEDGER_COLUMNS = ["sha256", "name", "origin", "format", "outcome", "stored_as", "processed_at", "estimate_flow_run",
                   "detail"]
 
@@ -71,14 +72,6 @@ def locked(inbox: Path) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def newest_change(path: Path) -> float:
-    """The newest modification time of a file, or of a folder and everything in it."""
-    times = [path.lstat().st_mtime]
-    if path.is_dir():
-        times += [p.lstat().st_mtime for p in path.rglob("*")]
-    return max(times)
 
 
 def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], list[str]]:
@@ -173,26 +166,48 @@ def accept(inbox: Path, item: Incoming) -> Path:
     return target
 
 
-def reject(inbox: Path, item: Incoming, stored: Path, fmt: str | None, error: BaseException) -> tuple[Path, Path]:
-    """Move the item from where ``accept`` put it to ``rejected/``, with the error report beside it."""
+def reject(inbox: Path, item: Incoming, stored: Path, fmt: str | None, error: BaseException
+           ) -> tuple[Path, Path, str]:
+    """Move the item from where ``accept`` put it to ``rejected/``, with the error report beside it; returns where it
+    went, the report, and the full reason as the user should read it (``rejection_text``)."""
     target = _free_name(Path(inbox) / REJECTED, item.path.name)
     shutil.move(str(stored), target)
     with contextlib.suppress(OSError):
         stored.parent.rmdir()  # its accepted/<hash>/ folder, now empty
+    text = rejection_text(error, stored, target)
     report = target.parent / f"{target.name}.error.txt"
-    atomic_write_text(report, error_report(item, fmt, error))
-    return target, report
+    atomic_write_text(report, error_report(item, fmt, error, text, target))
+    return target, report, text
 
 
-def error_report(item: Incoming, fmt: str | None, error: BaseException) -> str:
+# what the adapters advise on the command line, and what is true of the ingest flow, which has no format option: it
+# always detects the format from the content
+_FORCE_FORMAT = re.compile(r"force one with --format \(([^)]*)\)")
+INGEST_FORMAT_ADVICE = ("the ingest flow detects the format from the content and has no format option: make the file "
+                        "one of the supported formats ({}), or run the estimate deployment on it with its "
+                        "input_format parameter")
+
+
+def rejection_text(error: BaseException, stored: Path, target: Path) -> str:
+    """The whole error message (every line: file, table, row, column, rule), naming the file where it is now
+    (``rejected/...``, not the ``accepted/<hash>/`` place it was validated in) and the ingest flow's real options."""
+    text = str(error).strip() or type(error).__name__
+    text = text.replace(str(stored), str(target))
+    text = _FORCE_FORMAT.sub(lambda m: INGEST_FORMAT_ADVICE.format(m.group(1)), text)
+    return text.replace("or let the format be detected (leave --format out)",
+                        "(the ingest flow detected this format from the content)")
+
+
+def error_report(item: Incoming, fmt: str | None, error: BaseException, text: str | None = None,
+                 target: Path | None = None) -> str:
     lines = [
-        f"file:      {item.path.name}",
+        f"file:      {target or item.path.name}",
         f"sha256:    {item.sha256}",
         f"format:    {fmt or 'not recognised'}",
         f"rejected:  {now()}",
         f"error:     {type(error).__name__}",
         "",
-        str(error).strip() or type(error).__name__,
+        text or str(error).strip() or type(error).__name__,
         "",
         "Nothing else was affected: no estimate run was triggered for this file. Fix the file and drop it into the",
         "inbox again (a new content hash is a new file).",

@@ -133,6 +133,8 @@ def scope(row) -> str:
         return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
     if row["method"] in ("frontier_geomean",):
         return f"{measure}, every band"
+    if pd.isna(row["band_low"]) and measure:  # a trend over every score of its benchmark (benchmark_cost)
+        return measure
     return f"{measure} {fmt_band(row)}".strip()
 
 
@@ -304,11 +306,13 @@ def reproductions(inputs: ReportInputs) -> list[dict]:
         def choose(variant: str | None) -> pd.DataFrame:
             part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
             mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
-                                  r.band_high, r.controls, r.quality_measure, r.threshold_model)
+                                  r.band_high, r.controls, r.quality_measure, r.threshold_model,
+                                  r.variant if isinstance(r.variant, str) else None)
                     for r in part.itertuples()]
             return part[mask] if len(part) else part
 
-        main_row, ours = _published_ours(choose(None), entry)
+        # a published value of a variant (e.g. the unrestricted fit beside a Pareto one) is set beside that variant
+        main_row, ours = _published_ours(choose(entry.variant or None), entry)
         if as_published_run:
             pub_row, ours_published = main_row, ours
         else:
@@ -362,9 +366,9 @@ def headline(inputs: ReportInputs) -> dict:
     main = main_rows(inputs.trends)
     out = {"snapshot": snapshot, "observed_on": fmt_date(inputs.observed_on(snapshot)) if snapshot else None,
            "entries": []}
-    if snapshot is None:
-        return out
-    here = main[main["snapshot"] == snapshot]
+    # with no frontier or hedonic estimate (a run of the benchmark_cost method alone) the cost and threshold lines
+    # below still answer
+    here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
 
     def add(kind: str, what: str, rows: pd.DataFrame):
@@ -429,9 +433,12 @@ def _left_out(note) -> str | None:
 def headline_lines(numbers: dict) -> list[str]:
     """The first screen in plain text, for the terminal: one line per answer and price definition."""
     if not numbers.get("snapshot"):
-        return ["No frontier or hedonic estimate to answer from: see the report."]
-    lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
-             "x cheaper per year at constant quality:"]
+        lines = ["No frontier or hedonic estimate to answer from: see the report."]
+        if not any(e["kind"] == "benchmark_cost" for e in numbers.get("entries", [])):
+            return lines
+    else:
+        lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
+                 "x cheaper per year at constant quality:"]
     titles = {"hedonic": "typical model (hedonic, open models)",
               "frontier": "cheapest model per band (record lows, open, geometric mean)",
               "typical_band": "typical model per band (geometric mean, no interval)",
@@ -481,11 +488,21 @@ def _number(value):
     return float(value) if not isinstance(value, (int,)) else value
 
 
+def _cost_line(costs: list[dict]) -> str:
+    """The answer's line on the cost of one benchmark run (method benchmark_cost)."""
+    parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
+    return (f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x prices, or the "
+            "source's own cost of a run; Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
+
+
 def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: list[dict]) -> None:
     doc.heading("The answer")
     snapshot = numbers["snapshot"]
     if snapshot is None:
         doc.text("This run has no frontier or hedonic estimate to answer from; every estimate is in the table below.")
+        costs = [e for e in numbers["entries"] if e["kind"] == "benchmark_cost"]
+        if costs:
+            doc.bullets([_cost_line(costs)])
         return
     doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
              "how many times cheaper per year inference gets at constant quality, on each price definition "
@@ -512,9 +529,7 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     lines = []
     costs = [e for e in entries if e["kind"] == "benchmark_cost"]
     if costs:
-        parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
-        lines.append(f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x "
-                     "prices, Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
+        lines.append(_cost_line(costs))
     else:
         lines.append("**Cost of one benchmark run** (tokens actually spent x prices): not in this run (the "
                      "`futuretech-2026` preset on the authors' 2026 data estimates it).")
@@ -582,7 +597,8 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
     for _, row in shown.sort_values(["snapshot", "_m", "_s", "subset", "price_type", "variant", "band_low"],
                                     na_position="first", kind="mergesort").iterrows():
         method = row["method"] + (" (typical)" if row["variant"] == "typical" else "")
-        rows.append([method, row["snapshot"], f"{row['price_source']} · {row['price_type']}", row["subset"],
+        price = row["price_source"] if pd.isna(row["price_type"]) else f"{row['price_source']} · {row['price_type']}"
+        rows.append([method, row["snapshot"], price, row["subset"],
                      scope(row), factor_text(row), interval_text(inputs, row), time_text(row), fmt_int(row["n"]),
                      published.get(row["trend_id"], "-"), flags(inputs, row)])
     doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "halves / 10x in", "n",
@@ -1047,6 +1063,16 @@ def _read_table(path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_output(path)
 
 
+def benchmark_cost_figures(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    """The cost-per-run figure of each benchmark (method benchmark_cost), in the plan's order."""
+    prefix = f"figures/{snapshot}/benchmark_cost_"
+    for key in [k for k in inputs.figures if k.startswith(prefix) and k.endswith(".png")]:
+        benchmark = key.removeprefix(prefix).removesuffix(".png")
+        doc.figure(inputs.figures, key, f"Figure: cost of one run of {md_escape(BENCHMARKS.get(benchmark, benchmark))} "
+                                        f"over time on {md_code(snapshot)}, the score as colour, the Pareto points "
+                                        "joined, the Pareto and unrestricted fits")
+
+
 # --- the whole report ---------------------------------------------------------------------------------------------
 def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     meta = inputs.meta
@@ -1067,6 +1093,7 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
         threshold_details(doc, inputs, snapshot)
         monthly_details(doc, inputs, snapshot)
         decomposition_details(doc, inputs, snapshot)
+        benchmark_cost_figures(doc, inputs, snapshot)
         if f"figures/{snapshot}/summary.png" in inputs.figures:
             doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
                        f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")

@@ -36,14 +36,15 @@ def _draw_all(jobs: list[tuple[dict, dict]]) -> dict[str, Path]:
 
 
 @cached_task(name="figures", task_run_name=_run_name)
-def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, attribution: list[str]
-                 ) -> dict[str, Path]:
-    """Every figure of one snapshot."""
+def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, attribution: list[str],
+                 runs_path: Path | None = None) -> dict[str, Path]:
+    """Every figure of one snapshot (``runs_path``: its cleaned benchmark runs, when the cleaning wrote them)."""
     trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
     index = read_parquet(outputs["index"])
     hedonic = [TrendSpec.model_validate_json(text) for text in index.loc[index["method"] == "hedonic", "spec"]]
     jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, hedonic,
-                        read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]))
+                        read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]),
+                        read_parquet(runs_path) if runs_path else None)
     return _draw_all(jobs)
 
 
@@ -57,8 +58,9 @@ def cross_figures_task(outputs: dict[str, Path], analysis_paths: dict[str, Path]
 
 def draw_figures(tracker, snapshots: list, outputs: dict[str, Path]) -> dict[str, Path]:
     """Every figure of the run: one task per snapshot, one for those spanning every snapshot."""
-    submissions = [(f"figures[{s.name}]", figures_task, (s.name, outputs, s.analysis, s.attribution),
-                    (f"snapshot:{s.name}",)) for s in snapshots]
+    submissions = [(f"figures[{s.name}]", figures_task, (s.name, outputs, s.analysis, s.attribution,
+                                                        s.clean.get("runs")), (f"snapshot:{s.name}",))
+                   for s in snapshots]
     submissions.append(("figures[across snapshots]", cross_figures_task,
                         (outputs, {s.name: s.analysis for s in snapshots}, {s.name: s.attribution for s in snapshots}),
                         ()))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -64,6 +65,24 @@ def unused_files(fmt: str, path: Path) -> list[dict]:
             for p in all_files(path) if p.resolve() not in read]
 
 
+def json_problem(path: Path) -> str | None:
+    """Why a file that looks like JSON (a .json name, or content starting with { or [) does not parse, or None: a
+    truncated download is then rejected for what it is, not as an unknown format."""
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip()
+        if not (path.suffix.lower() == ".json" or head[:1] in (b"{", b"[")):
+            return None
+        json.loads(path.read_bytes())
+    except OSError:
+        return None
+    except (ValueError, UnicodeDecodeError) as err:
+        return f"not valid JSON, truncated or corrupt? ({type(err).__name__}: {err}; the file has {path.stat().st_size} bytes)"
+    return None
+
+
 def detect_format(path: Path) -> str:
     path = Path(path)
     if not path.exists():
@@ -84,6 +103,9 @@ def detect_format(path: Path) -> str:
         raise SourceError(f"{path}: no adapter reads this folder as one input. It holds {described}. A folder input "
                           "is one source (e.g. one FutureTech CSV, or one day's scrapes); give files of several "
                           "sources with one --input each")
+    problem = json_problem(path)
+    if problem:
+        raise SourceError(f"{path}: {problem}; no adapter can read it")
     raise SourceError(
         f"{path}: no adapter recognises this input by its content; force one with --format "
         f"({', '.join(ADAPTERS)})"

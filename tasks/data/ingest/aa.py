@@ -76,6 +76,8 @@ def site_table(column: str | None) -> str | None:
     """The canonical table a site field feeds (a rejected value of it is counted there)."""
     if column in ("price", "price_in", "price_out"):
         return "prices"
+    if column == "cost":
+        return "runs"
     return "benchmarks" if column in SITE_SCORES else ("models" if column else None)
 
 
@@ -117,9 +119,20 @@ def parse_site(records: list, path: Path) -> CanonicalTables:
             active_params_b=number(r.get("active"), i, name, "active", collector))
         if not added:
             continue
+        scores = {}
         for key, benchmark in SITE_SCORES.items():
             reader = number if benchmark in POINTS else fraction
-            collector.score(model_id, benchmark, reader(r.get(key), i, name, key, collector))
+            scores[benchmark] = reader(r.get(key), i, name, key, collector)
+            collector.score(model_id, benchmark, scores[benchmark])
+        # AA's cost to run its Intelligence Index (USD, at its headline prices of the scrape's day): a benchmark
+        # run whose cost the source reports (the benchmark_cost method); newer scrapes only
+        cost = number(r.get("cost"), i, name, "cost", collector)
+        if cost is not None and not cost > 0:
+            collector.issue(i, name, "cost", r.get("cost"), "cost of running the index not above zero: cannot be "
+                            "logged")
+        elif cost is not None:
+            collector.reported_run(model_id, "aa_intelligence_index", i, cost, "aa_headline",
+                                   scores["aa_intelligence_index"])
         collector.price(model_id, "aa_headline", observed_on,
                         input_usd=number(r.get("price_in"), i, name, "price_in", collector),
                         output_usd=number(r.get("price_out"), i, name, "price_out", collector),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas.canonical import RUN_COLUMNS, RUN_FLAGS
 from tasks.data.canonical import CanonicalTables
 
 MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", "license", "reasoning",
@@ -40,6 +41,7 @@ class Collector:
     benchmarks: list[dict] = field(default_factory=list)
     prices: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)  # benchmark runs (optional table: most sources have none)
 
     def issue(self, record: int | None, name: str | None, column: str | None, value, rule: str,
               action: str = "rejected_value") -> None:
@@ -76,6 +78,12 @@ class Collector:
                                     output_usd_per_mtok=output_usd, blended_usd_per_mtok=blended_usd,
                                     observed_on=observed_on, source=self.source))
 
+    def reported_run(self, model_id: str, benchmark: str, record: int | None, cost_usd: float, price_source: str,
+                     score: float | None) -> None:
+        """A benchmark run whose cost the source reports (no tokens to price), with the price definition behind it."""
+        self.runs.append(dict(model_id=model_id, benchmark=benchmark, record=record, cost_usd=float(cost_usd),
+                              price_source=price_source, score=score, source=self.source))
+
     def tables(self) -> CanonicalTables:
         prices = pd.DataFrame(self.prices, columns=PRICE_COLUMNS)
         if not prices.empty:  # one row per model, provider and date: several source entries -> the lowest price
@@ -87,7 +95,19 @@ class Collector:
                                     ).drop_duplicates(["model_id", "benchmark", "source"]),
             prices=prices,
             ingest_issues=pd.DataFrame(self.issues, columns=ISSUE_COLUMNS),
+            **({"runs": _runs_frame(self.runs)} if self.runs else {}),
         )
+
+
+def _runs_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame([{**dict.fromkeys(RUN_COLUMNS), **row} for row in rows], columns=RUN_COLUMNS)
+    for flag in RUN_FLAGS:
+        frame[flag] = frame[flag].astype("boolean")
+    frame["record"] = frame["record"].astype("Int64")
+    for column in RUN_COLUMNS:
+        if column not in (*RUN_FLAGS, "record", "model_id", "benchmark", "price_source", "source"):
+            frame[column] = frame[column].astype(float)
+    return frame
 
 
 def date_in_name(path: Path) -> dt.date | None:

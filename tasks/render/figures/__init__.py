@@ -10,6 +10,9 @@ source on every figure.
 5. ``hedonic``: price adjusted for MMLU-Pro vs release date, one panel per price type, with the fit.
 6. ``summary``: one snapshot's trends, one row each labelled in full, the factor with its intervals on a log axis,
    the tie-order range beside it; the main ones only when there are many.
+7. ``benchmark_cost_<benchmark>`` (method benchmark_cost): cost of one benchmark run vs date, one panel per subset, the
+   score as colour, the Pareto points joined by a step line, the Pareto and unrestricted fits labelled "N x cheaper
+   per year" (``benchmark_cost.py``).
 
 An uninformative estimate (a factor whose span or interval carries no information) is drawn grey and hollow and
 says so, never as a highlighted estimate.

@@ -40,7 +40,8 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
     """The lines above a panel: (text, colour)."""
     if has_estimate(row):
         colour = MUTED if is_uninformative(row) else "black"
-        lines = [(factor_label(row), colour)]
+        # a long label (an uninformative range with its coverage) on two lines: it must not run into the next panel
+        lines = [(text, colour) for text in textwrap.wrap(factor_label(row), 46)]
         counts = f"n = {int(row.n)} records" if pd.notna(row.n) else ""
         if pd.notna(getattr(row, "n_candidates", None)):
             counts += f" of {int(row.n_candidates)}"

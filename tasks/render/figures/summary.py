@@ -196,7 +196,9 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str], snapshot: str |
     rows, dropped, left_out, total = summary_rows(trends, snapshot)
     snapshot = snapshot or (rows["snapshot"].iloc[0] if len(rows) else "")
     snapshot_rows = trends[trends["snapshot"] == snapshot] if snapshot else trends
-    boot = snapshot_rows[(snapshot_rows["ci_method"] == "bootstrap") & (snapshot_rows["method"] == "frontier")
+    # the bootstrap that redoes the selection: record lows (frontier) and Pareto points (benchmark_cost)
+    boot = snapshot_rows[(snapshot_rows["ci_method"] == "bootstrap")
+                         & snapshot_rows["method"].isin(["frontier", "benchmark_cost"])
                          & snapshot_rows["variant"].isna() & (snapshot_rows["estimator"] == "ols")]
     boot = boot.drop_duplicates("trend_id").set_index("trend_id")
     groups = _ordered(rows)

@@ -1,0 +1,196 @@
+"""Cost of one benchmark run (method ``benchmark_cost``): per benchmark, the cost per run vs its date, one panel per
+subset (all models, open models), the score as colour, the Pareto points joined by a step line, the Pareto fit
+labelled with its factor ("N x cheaper per year") and the unrestricted fit (every point) beside it.
+
+The date is the month of a price cut for runs priced from a list-price history (each model's new lowest cost) and the
+model's release for a cost the source reports (ARC Prize's cost per task, AA's cost of running its index). The fitted
+line is drawn at the fitted points' mean logit score (the regression controls for the score; the points are not
+shifted).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from schemas.canonical import BENCHMARK_UNITS
+from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label
+from tasks.render.figures import (MUTED, RC, WIDTH, _fit_line, _footer, _header, _log_axis, _set_date_limits,
+                                  _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, has_estimate, is_uninformative,
+                                  status_reason)
+
+UNRESTRICTED = "unrestricted"
+UNIT = "x cheaper per year"
+FRONTIER_LABEL = "Pareto frontier (none earlier scores as high for less)"
+FIT_LABEL = "fit on the Pareto points"
+UNRESTRICTED_LABEL = "fit on every point (unrestricted)"
+OTHERS_LABEL = "other runs"
+NO_SCORE_LABEL = "no score, or a score of 0 (left out of the fits)"
+SUBSET_ORDER = ("all", "open")  # panels left to right
+LINE_CHARS = 62  # the lines above a panel wrap at this width (two panels side by side)
+CMAP = "viridis"
+FIT_COLOUR = "#d1495b"
+# what one run is, per price definition of the cost: the y-axis label
+YLABELS = {"list_price": "USD per run, list prices (log)", "source_price": "USD per task (log)",
+           "aa_headline": "USD per run of the index (log)"}
+DATES = {"list_price": "each point: a model's new lowest cost, dated at the month of the price cut",
+         "source_price": "each point: one model's run, dated at the model's release",
+         "aa_headline": "each point: one model's run, dated at the model's release, priced at the scrape's day"}
+
+
+def _main_rows(trends: pd.DataFrame) -> pd.DataFrame:
+    return trends[trends["variant"].isna() & (trends["ci_method"] == "ols")]
+
+
+def score_scale(benchmark: str) -> tuple[float, str]:
+    """(multiplier, colour-bar label) of a benchmark's scores: fractions shown in percent, points as they are."""
+    name = label(BENCHMARKS, benchmark)
+    if BENCHMARK_UNITS.get(benchmark) == "points":
+        return 1.0, f"{name} (points)"
+    return 100.0, f"{name} score (%)"
+
+
+def fit_label(row, prefix: str = "") -> str:
+    """``21.9x cheaper per year [11.0-43.7]`` (the vocabulary's formatter)."""
+    text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high, unit=UNIT)
+    return f"{prefix}uninformative: {text}" if is_uninformative(row) else f"{prefix}{text}"
+
+
+def _panel_lines(row, unrestricted) -> list[tuple[str, str]]:
+    """The lines above a panel: (text, colour)."""
+    if has_estimate(row):
+        colour = MUTED if is_uninformative(row) else FIT_COLOUR
+        lines = [(part, colour) for part in textwrap.wrap(f"Pareto fit (dashed): {fit_label(row)}", LINE_CHARS)]
+        counts = f"n = {int(row.n)} Pareto points"
+        if pd.notna(getattr(row, "n_candidates", None)):
+            counts += f" of {int(row.n_candidates)}"
+        if pd.notna(getattr(row, "r_squared", None)):
+            counts += f" · R² = {row.r_squared:.2f}"
+        lines.append((counts, colour))
+    else:
+        lines = [(f"Pareto: {row.status}", "0.35")] + [(t, "0.35") for t in textwrap.wrap(status_reason(row), LINE_CHARS)[:2]]
+    if unrestricted is not None:  # its n is the Pareto line's candidates
+        text = (f"every point (dotted): {fit_label(unrestricted)}" if has_estimate(unrestricted) else
+                f"every point: {unrestricted.status}")
+        lines += [(part, "0.3") for part in textwrap.wrap(text, LINE_CHARS)]
+    return lines
+
+
+def _with_scores(points: pd.DataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
+    """``points`` with the score of each model's run (missing where the run has none, or a score of 0)."""
+    if scores is None or scores.empty:
+        return points.assign(score=np.nan)
+    by_model = scores.drop_duplicates("model_id").set_index("model_id")["score"].astype(float)
+    score = points["model_id"].map(by_model).astype(float)
+    return points.assign(score=score.where(score > 0))  # a score of 0 is left out of the fits, as a missing one
+
+
+def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd.DataFrame | None, *,
+                          benchmark: str, snapshot: str, attribution: list[str]) -> Figure:
+    """One panel per subset of one benchmark's ``cost_per_run`` trends (``trends``: the Pareto rows, variant empty,
+    and their ``unrestricted`` rows); ``points``: the points of those trends; ``scores``: ``model_id``, ``score`` of
+    the benchmark's runs (the colour)."""
+    main = _main_rows(trends)
+    extra = trends[(trends["variant"] == UNRESTRICTED) & (trends["ci_method"] == "ols")]
+    subsets = sorted(dict.fromkeys(main["subset"]), key=lambda s: SUBSET_ORDER.index(s) if s in SUBSET_ORDER else 9)
+    panels = []
+    for subset in subsets:
+        row = next(main[main["subset"] == subset].itertuples())
+        match = extra[extra["subset"] == subset]
+        unrestricted = next(match.itertuples()) if len(match) else None
+        panels.append((row, unrestricted, _panel_lines(row, unrestricted)))
+    multiplier, colour_label = score_scale(benchmark)
+    shown = _with_scores(points, scores)
+    values = shown["score"].to_numpy(dtype=float) * multiplier
+    finite = values[np.isfinite(values)]
+    norm = Normalize(float(finite.min()), float(finite.max())) if len(finite) and finite.min() < finite.max() else (
+        Normalize(0, 100 if multiplier == 100 else max(float(finite.max()) if len(finite) else 1.0, 1.0)))
+    n_lines = max([len(lines) for _, _, lines in panels] + [3])
+    text_height = 0.125 * n_lines
+    price_source = main["price_source"].dropna().iloc[0] if main["price_source"].notna().any() else ""
+    with plt.rc_context(RC):
+        height = 3.5 + max(text_height - 0.375, 0)
+        fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(WIDTH, height), sharey=True, sharex=True,
+                                 squeeze=False)
+        axes = axes[0]
+        all_dates, all_values, mappable = [], [], None
+        for ax, (row, unrestricted, lines) in zip(axes, panels):
+            pts = shown[shown["trend_id"] == row.trend_id].sort_values(["release_date", "value"], kind="mergesort")
+            on_frontier = pts["is_record"].astype("boolean").fillna(False).astype(bool)
+            frontier, others = pts[on_frontier], pts[~on_frontier]
+            all_dates += list(pts["release_date"])
+            all_values += list(pts["value"])
+            colours = {"cmap": plt.get_cmap(CMAP).with_extremes(bad=MUTED), "norm": norm, "plotnonfinite": True}
+            scattered = ax.scatter(others["release_date"], others["value"], c=others["score"] * multiplier, s=9,
+                                   alpha=0.55, linewidths=0, zorder=2, label=OTHERS_LABEL, **colours)
+            mappable = mappable or scattered
+            if not frontier.empty:
+                ax.plot(frontier["release_date"].to_numpy(), frontier["value"].to_numpy(dtype=float),
+                        drawstyle="steps-post", color="0.25", lw=0.7, zorder=3, label=FRONTIER_LABEL)
+                mappable = ax.scatter(frontier["release_date"], frontier["value"], c=frontier["score"] * multiplier,
+                                      s=20, edgecolors="black", linewidths=0.5, zorder=4, **colours)  # opaque: the bar
+            if (has_estimate(row) and pd.notna(row.slope_per_day)
+                    and pts["in_fit"].astype("boolean").fillna(False).any()):
+                dates, fitted = _fit_line(pts, row.slope_per_day, row.log_base)
+                all_values += list(fitted)
+                muted = is_uninformative(row)
+                ax.plot(dates, fitted, color=MUTED if muted else FIT_COLOUR, lw=0.9 if muted else 1.4, ls="--",
+                        zorder=5, label=f"{FIT_LABEL}: {fit_label(row)}")
+            if unrestricted is not None and has_estimate(unrestricted) and pd.notna(unrestricted.slope_per_day):
+                every = shown[shown["trend_id"] == unrestricted.trend_id]
+                if every["in_fit"].astype("boolean").fillna(False).any():
+                    dates, fitted = _fit_line(every, unrestricted.slope_per_day, unrestricted.log_base)
+                    all_values += list(fitted)
+                    ax.plot(dates, fitted, color=MUTED if is_uninformative(unrestricted) else "0.3", lw=0.9, ls=":",
+                            zorder=4,
+                            label=f"{UNRESTRICTED_LABEL}: {fit_label(unrestricted)}")
+            ax.set_title(label(SUBSETS, row.subset), fontweight="bold", pad=8 + 72 * text_height)
+            for k, (text, tone) in enumerate(lines):
+                ax.annotate(text, (0.5, 1), xycoords="axes fraction", xytext=(0, 3 + 7.6 * (len(lines) - 1 - k)),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=6, color=tone)
+            if pts.empty:
+                ax.text(0.5, 0.5, "no runs", transform=ax.transAxes, ha="center", color="0.4")
+        _log_axis(axes[0])
+        _set_log_limits(axes[0], all_values)
+        _set_date_limits(axes[0], all_dates)
+        axes[0].set_ylabel(YLABELS.get(price_source, "USD per run (log)"))
+        # one legend for the figure: what each kind of mark is (each line's factor is above its panel, in its colour,
+        # and in the line's own label)
+        kinds = {OTHERS_LABEL: None, FRONTIER_LABEL: None, FIT_LABEL: None, UNRESTRICTED_LABEL: None}
+        for ax in axes:
+            for handle, text in zip(*ax.get_legend_handles_labels()):
+                kind = next((k for k in kinds if text == k or text.startswith(f"{k}: ")), None)
+                if kind and kinds[kind] is None and not (kind == FIT_LABEL and "uninformative" in text):
+                    kinds[kind] = handle
+        if shown["score"].isna().any():
+            kinds[NO_SCORE_LABEL] = Line2D([], [], ls="", marker="o", ms=3, mfc=MUTED, mec="none")
+        if kinds[FRONTIER_LABEL] is not None:  # the step line with the frontier's marker
+            kinds[FRONTIER_LABEL] = Line2D([], [], color="0.25", lw=0.7, marker="o", ms=4.5, mfc=plt.get_cmap(CMAP)(0.6),
+                                           mec="black", mew=0.5)
+        shown_kinds = {k: h for k, h in kinds.items() if h is not None}
+        legend_rows = (len(shown_kinds) + 1) // 2
+        if shown_kinds:
+            fig.legend(list(shown_kinds.values()), list(shown_kinds.keys()), loc="lower center", ncol=2,
+                       frameon=False, bbox_to_anchor=(0.45, 0.15 / height), handletextpad=0.3, columnspacing=1.5)
+        what = label(BENCHMARKS, benchmark)
+        _header(fig, f"Cost of one run of {what} over time, score as colour",
+                f"{DATES.get(price_source, 'each point: one run')} · price: {price_source} · snapshot {snapshot} · "
+                "fits: ln cost = a·day + b·logit(score) + c, each line drawn at its fitted points' mean score")
+        _footer(fig, attribution, "")
+        bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
+        top = 1 - (0.55 + 0.16 + text_height) / height
+        fig.subplots_adjust(left=0.085, right=0.88, bottom=bottom, top=top, wspace=0.1)
+        if mappable is not None:
+            box = axes[-1].get_position()
+            bar = fig.add_axes([0.9, box.y0, 0.015, box.height])
+            fig.colorbar(mappable, cax=bar).set_label(colour_label)
+            bar.tick_params(labelsize=6)
+        _tidy_log_ticks(fig, axes[0])
+        _tidy_date_ticks(fig, axes[0])
+    return fig
