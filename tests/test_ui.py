@@ -203,3 +203,22 @@ def test_lineage_page_without_a_ui_shows_task_run_ids_and_short_origins():
     assert f"| ingest | ingest-snapshot `0000-1111` | {SNAPSHOT} | cached | models.parquet `01234567` |" in text
     assert "[Some_Repo @ 589218a](https://github.com/owner/Some_Repo/blob/589218a/art.csv)" in text
     assert "/runs/task-run/" not in text and "1 of 1 tasks served from cache" in text
+
+
+@pytest.mark.parametrize("which", ["computed", "cached"])
+def test_each_task_run_page_shows_what_it_read_and_wrote(which, request):
+    """A task run's own Artifacts tab lists the files it read and wrote (short sha256), computed or cached."""
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterTaskRunId
+
+    summary = request.getfixturevalue(which)
+    fit = next(r for r in summary["tasks"] if r["stage"] == "fit")
+    with client() as c:
+        pages = c.read_artifacts(artifact_filter=ArtifactFilter(
+            task_run_id=ArtifactFilterTaskRunId(any_=[fit["task_run_id"]])))
+    assert len(pages) == 1 and pages[0].type == "markdown"
+    page = pages[0].data
+    assert ("served from cache" if which == "cached" else "computed in this run") in page
+    read, wrote = page.split("### Wrote")
+    for ref in fit["inputs"]:
+        assert f"`{ref['file']}` | `{ref['sha256'][:12]}`" in read
+    assert fit["outputs"] and all(f"`{ref['file']}` | `{ref['sha256'][:12]}`" in wrote for ref in fit["outputs"])

@@ -186,10 +186,58 @@ def mark_cached_runs(records: list[dict], timeout: float = 20.0) -> int:
     return renamed
 
 
+def io_page(record: dict) -> str:
+    """The Markdown of a task run's own Artifacts tab: what it read and what it wrote (file, sha256), and whether it
+    was computed or served from cache. Paths are the cache's content-addressed names (project-relative)."""
+    def rows(refs: list[dict]) -> list[str]:
+        if not refs:
+            return ["(nothing)"]
+        lines = ["| file | sha256 |", "|---|---|"]
+        for ref in refs:
+            name = str(ref.get("file", "")).replace("|", "/").replace("`", "")
+            lines.append(f"| `{name}` | `{str(ref.get('sha256', ''))[:12]}` |")
+        return lines
+
+    served = "served from cache (the files below were written when it was computed)" \
+        if record.get("state") == "Cached" else "computed in this run"
+    return "\n".join([f"**{served}**", "", "### Read", "", *rows(record.get("inputs") or []), "", "### Wrote", "",
+                      *rows(record.get("outputs") or [])])
+
+
+def attach_io_pages(records: list[dict]) -> int:
+    """Each task run's reads and writes as a Markdown artifact of that task run: its page in the UI (Artifacts tab)
+    shows them, for computed and cached task runs alike. Returns how many were attached; a failure is a warning."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    attached = 0
+    try:
+        with get_client(sync_client=True) as client:
+            for record in records:
+                if not record.get("task_run_id") or not (record.get("inputs") or record.get("outputs")):
+                    continue
+                client.create_artifact(ArtifactCreate(
+                    type="markdown", data=io_page(record), description="what this task run read and wrote",
+                    task_run_id=UUID(record["task_run_id"]),
+                    flow_run_id=UUID(record["flow_run_id"]) if record.get("flow_run_id") else None))
+                attached += 1
+    except Exception as error:  # noqa: BLE001 - a page for the UI, not a condition of the run
+        get_run_logger().warning("task runs' read/write pages not attached (%s: %s)", type(error).__name__, error)
+    return attached
+
+
+def _mark_and_attach(records: list[dict]) -> None:
+    mark_cached_runs(records)
+    attach_io_pages(records)
+
+
 def mark_cached_runs_meanwhile(records: list[dict]) -> threading.Thread:
-    """``mark_cached_runs`` in a thread (with this run's context: its API and logger) while the run publishes: the
-    wait for the server and the renames (about a second for 30 task runs) then cost the run nothing. Join it."""
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(mark_cached_runs, list(records)),
+    """``mark_cached_runs`` (then ``attach_io_pages``) in a thread (with this run's context: its API and logger) while
+    the run publishes: the wait for the server and the renames (about a second for 30 task runs) then cost the run
+    nothing. Join it."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(_mark_and_attach, list(records)),
                               name="mark-cached-task-runs", daemon=True)
     thread.start()
     return thread
