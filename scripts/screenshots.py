@@ -7,7 +7,8 @@
 What it saves (the README links them): the estimate deployment's run form; of an estimate run: its page (run graph,
 task runs named after their snapshot, cached ones marked `` · cached``), its Artifacts tab, the lineage artifact
 (the page that leads from the run to its raw files, one click from the Artifacts tab) and the report artifact; the
-page of one of its fit task runs (tags, task inputs); and an ingest run with its outcomes. Headless Chromium
+page of one of its fit task runs (tags, task inputs); and an ingest run with its outcomes and the page of its
+rejections' whole reasons. Headless Chromium
 (Debian's ``chromium``, ``--headless=new``, a 1400 px wide window) is driven over the DevTools protocol: navigate,
 let the app load its data, click a tab by its text, take a screenshot.
 """
@@ -146,6 +147,9 @@ def main() -> None:
         # an ingest run that took something in (drop a file into the inbox first to have one)
         ingest = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-outcomes"]}},
                                                         "sort": "CREATED_DESC", "limit": 1}).json()
+        # ... and the page with its rejections' whole reasons (drop a broken file too to have one)
+        rejections = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-rejections"]}},
+                                                            "sort": "CREATED_DESC", "limit": 1}).json()
 
     browser = Browser()
     try:
@@ -164,6 +168,8 @@ def main() -> None:
         if ingest:
             browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", OUT / "ingest-run.png", 1100)
             browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", OUT / "ingest-outcomes.png", 700)
+        if rejections:
+            browser.shoot(f"{ui}/artifacts/artifact/{rejections[0]['id']}", OUT / "ingest-rejections.png", 900)
     finally:
         browser.close()
 

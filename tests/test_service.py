@@ -297,7 +297,7 @@ def test_watcher_creates_an_ingest_run_only_for_new_files(service):
     runs = ingest_runs(client)
     assert len(runs) == before + 1, _logs(serve_dir)
     run = wait_for(client, runs[0]["id"] if len(runs) == 1 else max(runs, key=lambda r: r["created"])["id"], 120)
-    assert "inbox-watcher" in run["tags"]
+    assert "inbox-watcher" in run["tags"] and run["name"] == "ingest truncated.json"  # named after its file
     # everything new was rejected: a red run whose message says what and why
     assert run["state_type"] == "FAILED", (run["state"], _logs(serve_dir))
     assert run["state"]["message"].startswith("0 accepted, 1 rejected (rejected: truncated.json: not valid JSON"), \
@@ -322,6 +322,11 @@ def test_watcher_creates_an_ingest_run_only_for_new_files(service):
     tasks = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}}}).json()
     detect = next(t for t in tasks if t["name"] == "detect-format-truncated.json")
     assert detect["state_type"] == "FAILED" and str(rejected) in detect["state"]["message"]
+    # the whole reason, wrapped, in the run's ingest-rejections page (a table cell cuts it off)
+    pages = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-rejections"]},
+                                                                 "flow_run_id": {"any_": [run["id"]]}}}).json()
+    assert len(pages) == 1 and "## truncated.json" in pages[0]["data"] and str(rejected) in pages[0]["data"]
+    assert "not valid JSON" in pages[0]["data"] and "Expecting" in pages[0]["data"]
 
 
 def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
