@@ -124,6 +124,77 @@ class IngestConfig(BaseModel):
         "its input is set to the accepted file (other fields as given here).")
 
 
+# --- flow run names: what a run works on, instead of Prefect's random two words ------------------------------------
+def _config(model: type[BaseModel], value) -> BaseModel | None:
+    """The flow's config parameter as the model (a deployment's run hands the flow a dict); None if it is not one."""
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value or {})
+    except ValueError:
+        return None
+
+
+def _short(names: list[str], most: int = 3) -> str:
+    return " + ".join(names[:most]) + (f" + {len(names) - most} more" if len(names) > most else "")
+
+
+def estimate_run_name(value) -> str:
+    """``<preset(s)> on <snapshot(s) or input file>``, e.g. ``futuretech-2025 on futuretech-2025-07`` or
+    ``all presets on aa_models_2026-07-02.json``."""
+    from pathlib import Path
+
+    config = _config(EstimateConfig, value)
+    if config is None:
+        return "estimate"
+    refs = [part.strip() for part in config.preset.split(",") if part.strip()]
+    presets = "all presets" if config.preset.strip() == "all" else _short(
+        [Path(r).stem if r.endswith(".toml") else r for r in refs])
+    if config.snapshot_name:
+        data = config.snapshot_name
+    elif config.input:
+        data = _short([Path(p).name for p in [config.input, *config.extra_inputs]], 2)
+    else:
+        from tasks.platform.settings import snapshots_dir
+
+        try:
+            data = _short(sorted(p.name for p in snapshots_dir().iterdir() if (p / "models.csv").exists()))
+        except OSError:
+            data = "the bundled snapshots"
+    return f"{presets} on {data}" + (" (as published)" if config.as_published else "")
+
+
+def snapshot_run_name(value) -> str:
+    """``<snapshot name> from <raw file(s)>``."""
+    from pathlib import Path
+
+    config = _config(SnapshotConfig, value)
+    if config is None:
+        return "build-snapshot"
+    return f"{config.name} from {_short([Path(p).name for p in config.inputs], 2)}"
+
+
+def history_run_name(value) -> str:
+    from pathlib import Path
+
+    config = _config(HistoryConfig, value)
+    if config is None:
+        return "price-history"
+    return f"{Path(config.store).name if config.store else 'aa-site-daily'}" + (
+        f" from {Path(config.input).name}" if config.input else "")
+
+
+def flow_run_name(naming):
+    """A ``flow_run_name`` callable for ``@flow``: ``naming`` applied to the run's ``config`` parameter."""
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        return naming((flow_run.parameters or {}).get("config"))
+
+    name.__name__ = f"{naming.__name__}_callable"
+    return name
+
+
 # ---- the flat run forms of the deployments (flows/deployments.py) ------------------------------------------------
 # The UI renders a deployment's parameters as its run form: flat, typed fields with defaults read better than one
 # nested optional object. Empty text means "the default" (no null switches); paths are relative to the project.
@@ -179,3 +250,19 @@ def estimate_parameters(config: EstimateConfig) -> dict:
     flat.update(preset=preset, custom_preset="") if preset in PRESET_CHOICES else \
         flat.update(preset="all", custom_preset=preset)
     return flat
+
+
+def form_run_name(naming, build):
+    """A ``flow_run_name`` callable for a deployment's flat-form flow (``flows/deployments.py``): ``build`` turns the
+    run's flat parameters into the flow's config, ``naming`` names it (the same names as the command line's runs)."""
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        try:
+            config = build(**(flow_run.parameters or {}))
+        except (TypeError, ValueError):
+            return naming(None)
+        return naming(config)
+
+    name.__name__ = f"{naming.__name__}_form_callable"
+    return name

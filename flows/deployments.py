@@ -14,7 +14,8 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.config import (DEFAULT_BOOTSTRAP, FetchConfig, FormatChoice, HistoryConfig, IngestConfig, PresetChoice,
-                          SnapshotConfig, estimate_config, preset_ref, project_path)
+                          SnapshotConfig, estimate_config, estimate_run_name, form_run_name, history_run_name,
+                          preset_ref, project_path, snapshot_run_name)
 from flows.estimate import estimate as estimate_flow
 from flows.fetch import fetch_aa as fetch_flow
 from flows.history import price_history as history_flow
@@ -22,7 +23,7 @@ from flows.ingest import ingest as ingest_flow
 from flows.snapshot import build_snapshot as snapshot_flow
 
 
-@flow(name="estimate", log_prints=True)
+@flow(name="estimate", flow_run_name=form_run_name(estimate_run_name, estimate_config), log_prints=True)
 def estimate(
     preset: PresetChoice = "all",
     input: str = "",
@@ -111,7 +112,8 @@ def ingest(
                                  figures=figures, history=history)))
 
 
-@flow(name="build-snapshot", log_prints=True)
+@flow(name="build-snapshot", flow_run_name=form_run_name(
+    snapshot_run_name, lambda inputs=(), name="", **_: SnapshotConfig(inputs=list(inputs), name=name)), log_prints=True)
 def build_snapshot(inputs: list[str], name: str, input_format: FormatChoice = "auto", crosswalk: str = "",
                    out_dir: str = "") -> str:
     """Build a bundled snapshot (canonical CSVs with their source) from raw source files.
@@ -130,7 +132,9 @@ def build_snapshot(inputs: list[str], name: str, input_format: FormatChoice = "a
         out_dir=project_path(out_dir)))
 
 
-@flow(name="price-history", log_prints=True)
+@flow(name="price-history", flow_run_name=form_run_name(
+    history_run_name, lambda input="", store="": HistoryConfig(input=project_path(input), store=project_path(store))),
+    log_prints=True)
 def price_history(input: str = "", store: str = "") -> dict:
     """Add new daily AA site scrapes to the price-history store; write its data-drift warnings and the same-model
     price drift.

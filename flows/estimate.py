@@ -12,7 +12,7 @@ import sys
 
 from prefect import flow, get_run_logger
 
-from flows.config import EstimateConfig
+from flows.config import EstimateConfig, estimate_run_name, flow_run_name
 from tasks.data.creators import creators_file
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.settings import history_dir
@@ -29,7 +29,7 @@ from tasks.stages.publish import publish, report_meta
 from tasks.stages.report import report_task
 
 
-@flow(name="estimate", log_prints=True)
+@flow(name="estimate", flow_run_name=flow_run_name(estimate_run_name), log_prints=True)
 def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     """Estimate how fast inference gets cheaper at constant quality, per the chosen preset(s) (default: every
     bundled one), on bundled or given data; write trends.csv, points.csv, report.md and manifest.json to the run

@@ -16,7 +16,7 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows.config import HistoryConfig
+from flows.config import HistoryConfig, flow_run_name, history_run_name
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.artifacts import table_rows
 from tasks.platform.history_store import export_history
@@ -25,7 +25,7 @@ from tasks.platform.io import read_parquet
 from tasks.platform.settings import history_dir, shared_data_dir
 
 
-@flow(name="price-history", log_prints=True)
+@flow(name="price-history", flow_run_name=flow_run_name(history_run_name), log_prints=True)
 def price_history(config: HistoryConfig = HistoryConfig()) -> dict:
     """Ingest new dated price files into the history store; write its data-drift warnings and same-model drift."""
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set

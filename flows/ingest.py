@@ -1,6 +1,7 @@
 """The ``ingest`` flow: new data in, ``estimate`` out, for what is new and nothing else.
 
-Each run (the ``ingest`` deployment polls on a short interval; ``inference-trends ingest`` runs it once):
+Each run (the inbox watcher of ``make serve`` starts one when files wait, ``flows/watch.py``; ``inference-trends
+ingest`` runs it once):
 
 1. takes every file or folder waiting in the inbox (``tasks.platform.inbox``), and, when ``AA_API_KEY`` is set on the worker,
    pulls the live AA API models list (``tasks.platform.aa_client``, the raw response kept in ``data/raw/aa-api``);
@@ -20,11 +21,12 @@ import os
 import re
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.states import Completed, Failed
@@ -189,6 +191,23 @@ def first_line_of(text: str) -> str:
     return (text.strip().splitlines() or [""])[0][:200]
 
 
+
+def rejections_markdown(inbox: Path, rejected: list[dict[str, Any]]) -> str:
+    """Each rejected item with where it is now and its whole reason (names escaped; the reason in a fenced block, so
+    text from a file is shown as text, never as markup)."""
+    from tasks.render.markup import md_code, md_escape
+
+    parts = [f"# Rejected from {md_code(inbox)}", ""]
+    for item in rejected:
+        # wrapped at 100 characters: the UI shows a code block unwrapped, cut at the page's edge
+        reason = "\n".join(textwrap.fill(line, 100, break_on_hyphens=False, break_long_words=False) or line
+                            for line in str(item.get("detail", "")).replace("\0", "").splitlines())
+        fence = "~" * max(3, max((len(run) + 1 for run in re.findall(r"~{3,}", reason)), default=3))
+        parts += [f"## {md_escape(item.get('name', ''))}", "",
+                  f"Moved to {md_code(item.get('stored_as', ''))} (sha256 {md_code(str(item.get('sha256', ''))[:12])});"
+                  " the report beside it ends in `.error.txt`.", "", f"{fence}text", reason, fence, ""]
+    return "\n".join(parts)
+
 @flow(name="ingest", log_prints=True)
 def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
     """Take new data files from the inbox (and the AA API when AA_API_KEY is set), validate them, and run estimate
@@ -242,6 +261,10 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
         create_table_artifact(key="ingest-outcomes", table=[{c: str(o.get(c, "") or "") for c in columns}
                                                             for o in outcomes],
                               description=f"What became of each new item in {inbox}")
+        rejected = [o for o in outcomes if o["outcome"] == "rejected"]
+        if rejected:  # a table cell cuts a long reason off: here each one is whole, wrapped, one click away
+            create_markdown_artifact(key="ingest-rejections", markdown=rejections_markdown(inbox, rejected),
+                                     description=f"Why each rejected item of {inbox} was rejected, in full")
     counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in ("accepted", "duplicate", "rejected")}
     message = outcome_message(counts, outcomes)
     logger.info("inbox %s: %s", inbox, message)

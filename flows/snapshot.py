@@ -15,7 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import SnapshotConfig
+from flows.config import SnapshotConfig, flow_run_name, snapshot_run_name
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.assets import materialize_files
 from tasks.core.hashing import sha256_file
@@ -59,7 +59,7 @@ def source_records(path: Path, fmt: str) -> list[dict]:
             for p in files]
 
 
-@flow(name="build-snapshot", log_prints=True)
+@flow(name="build-snapshot", flow_run_name=flow_run_name(snapshot_run_name), log_prints=True)
 def build_snapshot(config: SnapshotConfig) -> str:
     """Ingest raw source files (several: merged by entity resolution) and write them as a snapshot of canonical
     CSVs."""
@@ -70,7 +70,8 @@ def build_snapshot(config: SnapshotConfig) -> str:
     if config.input_format and len(paths) > 1:
         raise ValueError("--format applies to a single input; formats of several inputs are detected")
     formats = [config.input_format or detect_format(p) for p in paths]
-    canonical = [ingest_task(fmt)(p) for p, fmt in zip(paths, formats)]
+    canonical = [ingest_task(fmt).with_options(task_run_name=f"ingest-{fmt}[{config.name} · {p.name}]".replace("{", "(").replace("}", ")"))(p)
+                 for p, fmt in zip(paths, formats)]
     if len(canonical) > 1:
         crosswalk = Path(config.crosswalk).resolve() if config.crosswalk else crosswalk_file()
         merged = resolve_task(canonical, crosswalk if crosswalk.exists() else None)

@@ -59,8 +59,11 @@ class Watcher:
         if self.run_active():
             return None  # the running ingest run takes them, or the next one will
         deployment = _call(self.api, "GET", f"/deployments/name/{self.deployment}")
+        names = [name for name, _, _ in signature]
+        label = ", ".join(names[:2]) + (f" + {len(names) - 2} more" if len(names) > 2 else "")
+        # named after what it ingests (the runs list says which run took which file), not two random words
         run = _call(self.api, "POST", f"/deployments/{deployment['id']}/create_flow_run",
-                    {"tags": ["inbox-watcher"], "parameters": {}})
+                    {"tags": ["inbox-watcher"], "parameters": {}, "name": f"ingest {label}"})
         self.last_signature, self.last_time, self.last_run = signature, time.time(), run["id"]
         log.info("%d new item(s) in %s (%s): created ingest flow run %s (%s)", len(signature), inbox,
                  ", ".join(name for name, _, _ in signature[:5]), run["name"], run["id"])

@@ -4,10 +4,13 @@
     .venv/bin/python scripts/screenshots.py            # triggers an estimate run, waits, shoots
     .venv/bin/python scripts/screenshots.py --flow-run ID   # shoots an existing estimate run
 
-What it saves (the README links them): the estimate deployment's run form, the run graph of an estimate run, the
-task runs of its fit-trends subflow (one per trend, named by trend_id) and one of them with its tags, the run's
-Artifacts tab, the report artifact (figures embedded), the lineage artifact, and an ingest run. Headless Chromium
-(Debian's ``chromium``) is driven over the DevTools protocol: navigate, let the app load its data, click a tab.
+What it saves (the README links them): the estimate deployment's run form; of an estimate run: its page (run graph,
+task runs named after their snapshot, cached ones marked `` · cached``), its Artifacts tab, the lineage artifact
+(the page that leads from the run to its raw files, one click from the Artifacts tab) and the report artifact; the
+page of one of its fit task runs (tags, task inputs); and an ingest run with its outcomes and the page of its
+rejections' whole reasons. Headless Chromium
+(Debian's ``chromium``, ``--headless=new``, a 1400 px wide window) is driven over the DevTools protocol: navigate,
+let the app load its data, click a tab by its text, take a screenshot.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ class Browser:
             sys.exit("chromium is not installed (Debian: apt install chromium)")
         self.profile = tempfile.mkdtemp(prefix="screenshots-")
         self.process = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+            [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             "--window-size=1400,1300",
              "--disable-background-networking", "--disable-component-update", "--remote-debugging-port=0",
              f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -78,7 +82,7 @@ class Browser:
                 return message.get("result", {})
 
     def shoot(self, url: str, target: Path, height: int, click: str | None = None, settle: float = 6.0,
-              width: int = 1440) -> Path:
+              width: int = 1400) -> Path:
         self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         self.call("Page.enable")
         self.call("Page.navigate", url=url)
@@ -132,38 +136,43 @@ def main() -> None:
             run = wait(client, created["id"])
         if run["state_type"] != "COMPLETED":
             sys.exit(f"estimate run {run['id']} ended {run['state_type']}")
-        nodes = [node for _, node in client.get(f"/flow_runs/{run['id']}/graph-v2").json()["nodes"]]
-        fit = next(node for node in nodes if node["kind"] == "flow-run")
         artifacts = client.post("/artifacts/filter",
                                 json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
         by_key = {a["key"]: a for a in artifacts}
-        fit_runs = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [fit["id"]]}},
-                                                          "task_runs": {"name": {"like_": "frontier-open-"}},
-                                                          "limit": 1}).json()
+        # one fit task run of this run (the fit batches are task runs of the flow run itself, no subflow)
+        fit_runs = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}},
+                                                          "task_runs": {"name": {"like_": "fit["}},
+                                                          "sort": "EXPECTED_START_TIME_ASC", "limit": 1}).json()
         fit_task = fit_runs[0]["id"] if fit_runs else None
         # an ingest run that took something in (drop a file into the inbox first to have one)
         ingest = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-outcomes"]}},
                                                         "sort": "CREATED_DESC", "limit": 1}).json()
+        # ... and the page with its rejections' whole reasons (drop a broken file too to have one)
+        rejections = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-rejections"]}},
+                                                            "sort": "CREATED_DESC", "limit": 1}).json()
 
     browser = Browser()
     try:
         browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", OUT / "deployment-form.png", 1500)
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1000)
-        browser.shoot(f"{ui}/runs/flow-run/{fit['id']}", OUT / "fit-trends-task-runs.png", 1300, click="Task Runs")
-        if fit_task:
-            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "trend-task-run.png", 1000)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1300)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-task-runs.png", 1300, click="Task Runs")
         browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-artifacts.png", 1300, click="Artifacts")
+        if "estimate-lineage" in by_key:
+            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-lineage']['id']}",
+                          OUT / "lineage-artifact.png", 2600)  # a narrow page, tall
+        if fit_task:
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "fit-task-run.png", 1300)
         if "estimate-report" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", OUT / "report-artifact.png",
                           3200)
-        if "estimate-lineage" in by_key:
-            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-lineage']['id']}",
-                          OUT / "lineage-artifact.png", 1300, width=2600)  # a wide table
         if ingest:
             browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", OUT / "ingest-run.png", 1100)
             browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", OUT / "ingest-outcomes.png", 700)
+        if rejections:
+            browser.shoot(f"{ui}/artifacts/artifact/{rejections[0]['id']}", OUT / "ingest-rejections.png", 900)
     finally:
         browser.close()
+
 
 if __name__ == "__main__":
     main()

@@ -105,6 +105,15 @@ while time.time() < deadline:
 sys.exit(f"the Prefect server did not answer {url} within 120 s; see {log}")
 PY
 
+# every deployment's version: the git commit of this checkout (prefect.yaml: {{ $INFERENCE_TRENDS_VERSION }})
+if [[ -z "${INFERENCE_TRENDS_VERSION:-}" ]]; then
+  INFERENCE_TRENDS_VERSION=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    INFERENCE_TRENDS_VERSION=$INFERENCE_TRENDS_VERSION-dirty
+  fi
+fi
+export INFERENCE_TRENDS_VERSION
+
 # what a shell (and `make worker`, and a `prefect deploy` by hand) needs to talk to this server: `source .serve/env`
 cat >"$STATE/env" <<ENV
 export INFERENCE_TRENDS_HOME=$ROOT
@@ -120,6 +129,7 @@ export INFERENCE_TRENDS_RUNS_DIR=$INFERENCE_TRENDS_RUNS_DIR
 export INFERENCE_TRENDS_INBOX=$INFERENCE_TRENDS_INBOX
 export INFERENCE_TRENDS_REPORTS_URL=$INFERENCE_TRENDS_REPORTS_URL
 export INFERENCE_TRENDS_REPORTS_ROOT=$INFERENCE_TRENDS_REPORTS_ROOT
+export INFERENCE_TRENDS_VERSION=$INFERENCE_TRENDS_VERSION
 ENV
 
 "$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1

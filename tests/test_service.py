@@ -38,6 +38,15 @@ TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 LIGHT = {"bootstrap_resamples": 0, "figures": False, "history": False}
 
 
+def git_version() -> str:
+    """What scripts/serve.sh deploys as the version: the short commit, ``-dirty`` with uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -124,6 +133,7 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
     client = service["client"]
     deployment = client.get("/deployments/name/estimate/estimate").json()
     assert deployment["schedules"] and deployment["schedules"][0]["schedule"]["cron"] == "0 6 * * *"
+    assert deployment["version"] == git_version()  # the code a deployment runs, on its page in the UI
 
     out = tmp_path / "run"
     config = {**LIGHT, "custom_preset": str(tiny_preset), "input": str(BUNDLED_SNAPSHOT), "bootstrap_resamples": 60,
@@ -133,14 +143,15 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
 
     # the task graph: the stages, one fit task per (snapshot, preset, method), the publication steps; no subflow
     graph = [node for _, node in client.get(f"/flow_runs/{run['id']}/graph-v2").json()["nodes"]]
-    names = {node["label"] for node in graph}
-    for expected in ("ingest-snapshot", "clean-and-assemble", "fit[futuretech-2025-07 · futuretech-2025 · frontier]",
+    names = {node["label"].removesuffix(" · cached") for node in graph}  # cached task runs say so in their name
+    for expected in ("ingest-snapshot[futuretech-2025-07]", "clean-and-assemble[futuretech-2025-07]",
+                     "fit[futuretech-2025-07 · futuretech-2025 · frontier]",
                      "collect-trends", "publish-run-folder", "materialize-analysis-futuretech-2025-07",
                      "materialize-trends", "materialize-report", "publish-artifacts"):
         assert expected in names, (expected, sorted(names))
     assert not [n for n in graph if n["kind"] == "flow-run"]
     fit_node = next(n for n in graph if n["label"].startswith("fit["))
-    collect = next(n for n in graph if n["label"] == "collect-trends")
+    collect = next(n for n in graph if n["label"].removesuffix(" · cached") == "collect-trends")
     assert fit_node["id"] in {edge["id"] for edge in collect["parents"]}  # the edge the UI draws: fit -> collect
     trends = pd.read_csv(out / "trends.csv")
     frontier_ids = {t for t in trends["trend_id"] if t.startswith("frontier-")}
@@ -170,6 +181,10 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
     assert "Record-low frontier by quality band" in keys["estimate-report"]["data"]
     assert len(json.loads(keys["estimate-trends"]["data"])) == len(trends)
     assert "report.html" in keys["estimate-report-html"]["data"]
+    # the lineage page links each task run to its page in this server's UI
+    ui = f"http://127.0.0.1:{service['env']['INFERENCE_TRENDS_PORT']}"
+    assert f"[{fit['task']}]({ui}/runs/task-run/{fit['task_run_id']})" in keys["estimate-lineage"]["data"]
+    assert run["name"] == "futuretech-2025-tiny on futuretech-2025-07"
 
     # asset events: snapshot tables -> analysis table -> trends.csv -> report
     events = client.post("/events/filter", json={"filter": {
@@ -282,7 +297,7 @@ def test_watcher_creates_an_ingest_run_only_for_new_files(service):
     runs = ingest_runs(client)
     assert len(runs) == before + 1, _logs(serve_dir)
     run = wait_for(client, runs[0]["id"] if len(runs) == 1 else max(runs, key=lambda r: r["created"])["id"], 120)
-    assert "inbox-watcher" in run["tags"]
+    assert "inbox-watcher" in run["tags"] and run["name"] == "ingest truncated.json"  # named after its file
     # everything new was rejected: a red run whose message says what and why
     assert run["state_type"] == "FAILED", (run["state"], _logs(serve_dir))
     assert run["state"]["message"].startswith("0 accepted, 1 rejected (rejected: truncated.json: not valid JSON"), \
@@ -307,6 +322,11 @@ def test_watcher_creates_an_ingest_run_only_for_new_files(service):
     tasks = client.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}}}).json()
     detect = next(t for t in tasks if t["name"] == "detect-format-truncated.json")
     assert detect["state_type"] == "FAILED" and str(rejected) in detect["state"]["message"]
+    # the whole reason, wrapped, in the run's ingest-rejections page (a table cell cuts it off)
+    pages = client.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["ingest-rejections"]},
+                                                                 "flow_run_id": {"any_": [run["id"]]}}}).json()
+    assert len(pages) == 1 and "## truncated.json" in pages[0]["data"] and str(rejected) in pages[0]["data"]
+    assert "not valid JSON" in pages[0]["data"] and "Expecting" in pages[0]["data"]
 
 
 def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):

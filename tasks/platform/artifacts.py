@@ -3,9 +3,12 @@
 - ``estimate-report``: report.md with its figures embedded as SVG data URIs (checked in headless Chromium against
   the Prefect UI: ``data:`` images render; ``file://`` paths and relative paths do not; a locally served URL renders
   only while that server runs, so it is used for the link to the HTML report, not for the figures);
-- ``estimate-trends``: the trends table (main columns); ``estimate-quarantine``: rows in = used + quarantined;
+- ``estimate-trends``: the trends table (main columns: snapshot, preset, method, factor and interval first);
+  ``estimate-quarantine``: rows in = used + quarantined;
 - ``estimate-warnings``: data-quality warnings (what the adapters flagged, and the price history's data drift);
-- ``estimate-lineage``: every task run with the files it read and wrote, and every output with its producer;
+- ``estimate-lineage``: one narrow markdown page: the code hash, the raw input files (name, sha256, origin), the task
+  runs behind the headline trends, every output and every task run (cached or computed), each task run a link to its
+  page in the UI (``PREFECT_UI_URL``; its id as text when the UI's address is unknown);
 - ``estimate-report-html``: a link to report.html, over the run-folder file server of ``make serve``
   (``INFERENCE_TRENDS_REPORTS_URL``) when it is set, else a ``file://`` URL.
 """
@@ -24,11 +27,31 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 
 from tasks.data.tables import read_csv_output
-from tasks.platform.lineage import lineage_rows
+from tasks.platform.lineage import lineage_markdown
 
-TREND_SUMMARY_COLUMNS = ["trend_id", "method", "subset", "band_low", "band_high", "quantity", "price_type",
-                         "controls", "variant", "ci_method", "factor_per_year", "ci_low", "ci_high",
-                         "tie_order_min_factor", "tie_order_max_factor", "n", "r_squared", "status", "note"]
+# what identifies a trend and its number first; the hash-suffixed trend_id last (it is in every other column)
+TREND_SUMMARY_COLUMNS = ["snapshot", "preset", "method", "factor_per_year", "interval", "subset", "band_low",
+                         "band_high", "quantity", "price_type", "controls", "variant", "estimator", "ci_method",
+                         "tie_order_min_factor", "tie_order_max_factor", "n", "r_squared", "status", "note", "trend_id"]
+
+
+def trend_summary(trends: pd.DataFrame) -> pd.DataFrame:
+    """The trends artifact's table: ``TREND_SUMMARY_COLUMNS``, the interval as one short text (``4.87-38.4``)."""
+    def interval(row) -> str:
+        if pd.isna(row.ci_low) or pd.isna(row.ci_high):
+            return ""
+        return f"{row.ci_low:.3g}-{row.ci_high:.3g}"
+
+    frame = trends.copy()
+    frame["interval"] = [interval(row) for row in frame.itertuples(index=False)]
+    return frame[TREND_SUMMARY_COLUMNS]
+
+
+def ui_url() -> str | None:
+    """The Prefect UI's address for links (None when this API has no UI, e.g. a command's temporary API)."""
+    from prefect.settings import PREFECT_UI_URL
+
+    return PREFECT_UI_URL.value() or None
 
 
 def table_rows(frame: pd.DataFrame) -> list[dict]:
@@ -112,21 +135,22 @@ def artifacts_task(run_dir: Path, key_prefix: str = "estimate") -> list[str]:
     summary = read_csv_output(run_dir / "quarantine_summary.csv", dtype={"table": str, "unit": str})
     manifest = json.loads((run_dir / "manifest.json").read_text())
     warnings = warning_rows(run_dir)
+    headline = json.loads((run_dir / "headline.json").read_text()) if (run_dir / "headline.json").exists() else None
     ids = [
         create_markdown_artifact(key=f"{key_prefix}-report", description=f"report.md of {run_dir.name}",
                                  markdown=report_for_ui((run_dir / "report.md").read_text(), run_dir)),
         create_table_artifact(key=f"{key_prefix}-trends", description=f"trends.csv of {run_dir.name} (main columns)",
-                              table=table_rows(trends[TREND_SUMMARY_COLUMNS])),
+                              table=table_rows(trend_summary(trends))),
         create_table_artifact(key=f"{key_prefix}-quarantine",
                               description=f"rows in = used + quarantined, per table ({run_dir.name})",
                               table=table_rows(summary)),
         create_table_artifact(key=f"{key_prefix}-warnings",
                               description=f"data-quality warnings of {run_dir.name}: {len(warnings)}",
                               table=warnings or [{"kind": "none", "where": "", "what": "no warnings", "severity": ""}]),
-        create_table_artifact(key=f"{key_prefix}-lineage",
-                              description=f"lineage of {run_dir.name}: each task run's inputs and outputs, and each "
-                              "output's producer (full detail: manifest.json, `inference-trends lineage`)",
-                              table=lineage_rows(manifest)),
+        create_markdown_artifact(key=f"{key_prefix}-lineage",
+                                 description=f"lineage of {run_dir.name}: raw files, code, the task run behind each "
+                                 "headline trend and output, cached or computed",
+                                 markdown=lineage_markdown(manifest, headline, ui_url())),
         create_link_artifact(key=f"{key_prefix}-report-html", link=report_link(run_dir),
                              link_text=f"report.html of {run_dir.name}",
                              description="The self-contained HTML report (figures embedded)"),

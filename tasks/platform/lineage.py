@@ -124,28 +124,140 @@ def task_lineage(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {**record, **(extra or {})}
 
 
-def lineage_rows(manifest: dict) -> list[dict]:
-    """The run's lineage as a table for the UI artifact: one row per output of the run folder (the task run that
-    produced it, what it was copied from), then one per task run (what it read and wrote)."""
-    def names(refs: list[dict], label: str = "") -> str:
-        """Short names: no folder, no content-hash suffix, no trend_id prefix (the row's task says it)."""
-        shown = []
-        for ref in refs[:4]:
-            name = re.sub(r"-[0-9a-f]{16}(\.\w+)$", r"\1", ref["file"].rsplit("/", 1)[-1])
-            shown.append(name[len(label) + 1:] if label and name.startswith(label + ".") else name)
-        return ", ".join(shown) + (f" (+{len(refs) - 4} more)" if len(refs) > 4 else "")
+# --- the lineage page of a run (the ``estimate-lineage`` markdown artifact) -----------------------------------------
+def _cell(text: Any) -> str:
+    """A markdown table cell: no pipes or line breaks."""
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
-    rows = []  # the run folder's outputs first: what a reader of the report looks for
+
+def _short_name(file: str) -> str:
+    """A file's base name without its content-hash suffix (the hash is shown beside it)."""
+    return re.sub(r"-[0-9a-f]{16}(\.\w+)$", r"\1", file.rsplit("/", 1)[-1])
+
+
+def task_run_link(record: dict, ui_url: str | None, text: str | None = None) -> str:
+    """The task run as a link to its page in the UI, or its label and id as text when the UI's address is unknown."""
+    label = _cell(text or record.get("name") or record.get("task") or record.get("task_name") or "task run")
+    run_id = record.get("task_run_id")
+    if not run_id:
+        return label
+    if ui_url:
+        return f"[{label}]({ui_url.rstrip('/')}/runs/task-run/{run_id})"
+    return f"{label} `{run_id}`"
+
+
+def _served(record: dict) -> str:
+    state = record.get("state", "")
+    return {"Cached": "cached", "Completed": "computed"}.get(state, state.lower())
+
+
+_GITHUB = re.compile(r"github ([\w.-]+)/([\w.-]+)(?: @ ([0-9a-f]{6,40}))?(?: : (\S+))?")
+
+
+def _origin(origin: str) -> str:
+    """A source's origin, short: a GitHub origin (``github owner/repo @ sha : path``) as a link to that commit's file
+    named ``repo @ sha``, a URL as a link named by its host, a path by its last two parts, other text up to its
+    first comma."""
+    origin = origin or ""
+    github = _GITHUB.search(origin)
+    if github:
+        owner, repo, sha, path = github.groups()
+        url = f"https://github.com/{owner}/{repo}"
+        if sha:
+            url += f"/{'tree' if not path or path.endswith('/') else 'blob'}/{sha}/{path or ''}".rstrip("/")
+        before = re.sub(r"[\s,(]+$", "", origin[:github.start()]).split(",")[0]
+        return (f"{before}: " if before else "") + f"[{repo}{f' @ {sha}' if sha else ''}]({url})"
+    match = re.match(r"https?://([^/]+)", origin)
+    if match:
+        return f"[{match.group(1)}]({origin})"
+    if "/" in origin and " " not in origin:
+        return "/".join(origin.split("/")[-2:])
+    return origin.split(",")[0]
+
+
+def _files(refs: list[dict], most: int = 3, snapshot: str | None = None) -> str:
+    """Base names with short hashes; a batch's tables (``<snapshot>-<preset>-rows.parquet``) by their table name."""
+    def name(ref: dict) -> str:
+        short = _short_name(ref["file"])
+        return short.rsplit("-", 1)[-1] if snapshot and short.startswith(f"{snapshot}-") else short
+
+    shown = [f"{name(r)} `{r['sha256'][:8]}`" for r in refs[:most]]
+    return ", ".join(shown) + (f" (+{len(refs) - most})" if len(refs) > most else "")
+
+
+def lineage_markdown(manifest: dict, headline: dict | None = None, ui_url: str | None = None) -> str:
+    """The lineage of one run on one narrow page: the code, the raw input files (name, sha256, origin), the task runs
+    behind the headline trends, the run folder's outputs and every task run (cached or computed), each task run a
+    link to its page in the UI (``ui_url``; without one, its id as text). Short hashes and names, no long paths:
+    ``manifest.json`` and ``inference-trends lineage`` have the full detail."""
+    records = manifest.get("tasks", [])
+    by_id = {r.get("task_run_id"): r for r in records}
+    code = manifest.get("code") or {}
+    cached = sum(r.get("state") == "Cached" for r in records)
+    lines = [f"# Lineage of run `{manifest.get('run_id', '')}`", ""]
+    source = code.get("source_sha256") or {}
+    lines.append(f"**Code** git `{(code.get('git_commit') or 'unknown')[:12]}`"
+                 + (" (uncommitted changes)" if code.get("git_dirty") else "")
+                 + "".join(f" · {name} `{digest[:12]}`" for name, digest in sorted(source.items()))
+                 + f"  \n**Cache** {cached} of {len(records)} tasks served from cache"
+                 + "  \nFull detail: `manifest.json` of the run folder; `inference-trends lineage TREND_ID`.")
+    # raw files: what each snapshot was built from (bundled), or the raw inputs themselves
+    lines += ["", "## Raw input files", "", "| snapshot | file | sha256 | origin |", "|---|---|---|---|"]
+    for snapshot in manifest.get("snapshots", []):
+        for src in snapshot.get("sources", []):
+            lines.append(f"| {_cell(snapshot.get('name'))} | {_cell(src.get('file'))} | "
+                         f"`{(src.get('sha256') or '')[:12]}` | {_cell(_origin(src.get('origin', '')))} |")
+    lines += ["", "Files this run read:", "", "| file | sha256 | role |", "|---|---|---|"]
+    for item in manifest.get("inputs", []):
+        if item.get("sha256"):  # the last two parts of the path: the snapshot or store and the file
+            lines.append(f"| {_cell('/'.join(item['path'].split('/')[-2:]))} | `{item['sha256'][:12]}` | "
+                         f"{_cell(re.sub(r' [(].*[)]$', '', item.get('role', '')))} |")
+    # the headline trends: which task run fitted them, from which files
+    trends = manifest.get("trends", {})
+    entries = [e for e in (headline or {}).get("entries", []) if e.get("trend_id")]
+    if entries:
+        lines += ["", "## Headline trends", ""]
+    trends_output = next((o for o in manifest.get("outputs", []) if o["path"] == "trends.csv"), None)
+    for entry in entries:
+        factor = entry.get("factor_per_year")
+        lines.append(f"- **{_cell(entry.get('what', entry.get('kind', '')))}**: "
+                     + (f"{factor:.3g}x per year" if isinstance(factor, (int, float)) else "no estimate")
+                     + (f" ({entry.get('interval')})" if entry.get("interval") not in (None, "-") else "")
+                     + f", {entry.get('status', '')}")
+        fitted_by: dict[str, list[str]] = {}
+        for trend_id in str(entry["trend_id"]).split(","):
+            producer = trends.get(trend_id.strip())
+            if producer:
+                fitted_by.setdefault(producer.get("task_run_id"), []).append(trend_id.strip())
+        for run_id, ids in fitted_by.items():
+            record = by_id.get(run_id, trends.get(ids[0], {}))
+            lines.append(f"  - fitted by {task_run_link(record, ui_url)} ({_served(record)}, code "
+                         f"`{trends.get(ids[0], {}).get('code_sha256', '')[:12]}`): "
+                         + ", ".join(f"`{i}`" for i in ids[:3]) + (f" (+{len(ids) - 3})" if len(ids) > 3 else ""))
+            if record.get("inputs"):
+                lines.append(f"  - from {_files(record['inputs'])}; wrote "
+                             f"{_files(record.get('outputs', []), 5, record.get('snapshot'))}")
+        if trends_output:
+            producer = trends_output.get("produced_by", {})
+            lines.append(f"  - in trends.csv `{trends_output['sha256'][:8]}` by {task_run_link(producer, ui_url)}")
+    # the run folder: each output and the task run that wrote it (a figure folder on one row)
+    lines += ["", "## Outputs", "", "| output | sha256 | written by | |", "|---|---|---|---|"]
+    groups: dict[str, list[dict]] = {}
     for output in manifest.get("outputs", []):
-        producer = output.get("produced_by", {})
-        rows.append({"task": producer.get("task", ""), "writes": f"{output['path']} (sha256 {output['sha256'][:12]})",
-                     "reads": producer.get("source", "") or names([{"file": u} for u in producer.get("upstream", [])]),
-                     "state": producer.get("state", ""), "stage": "output",
-                     "task_run_id": producer.get("task_run_id") or "", "flow_run_id": producer.get("flow_run_id") or ""})
-    for record in manifest.get("tasks", []):
-        rows.append({"task": record.get("task", ""), "writes": names(record.get("outputs", []), record.get("task", "")),
-                     "reads": names(record.get("inputs", [])), "state": record.get("state", ""),
-                     "stage": record.get("stage", ""), "task_run_id": record.get("task_run_id") or "",
-                     "flow_run_id": record.get("flow_run_id") or ""})
-    return rows
-
+        parts = output["path"].split("/")
+        key = "/".join(parts[:2]) + "/" if parts[0] == "figures" and len(parts) > 2 else output["path"]
+        groups.setdefault(key, []).append(output)
+    for key, outputs in groups.items():
+        producer = outputs[0].get("produced_by", {})
+        digest = f"`{outputs[0]['sha256'][:8]}`" if len(outputs) == 1 else f"{len(outputs)} files"
+        lines.append(f"| {_cell(key)} | {digest} | {task_run_link(producer, ui_url)} | {_served(producer)} |")
+    # every task run, by stage
+    lines += ["", "## Task runs", "", "| stage | task run | snapshot | | wrote |", "|---|---|---|---|---|"]
+    for record in records:
+        snapshot = record.get("snapshot")
+        name = record.get("name") or record.get("task") or ""
+        if snapshot:  # the snapshot has its own column
+            name = name.replace(f"[{snapshot} · ", "[").replace(f" · {snapshot}]", "]").replace(f"[{snapshot}]", "")
+        lines.append(f"| {_cell(record.get('stage'))} | {task_run_link(record, ui_url, name)} | {_cell(snapshot or '')} "
+                     f"| {_served(record)} | {_files(record.get('outputs', []), snapshot=snapshot)} |")
+    return "\n".join(lines) + "\n"

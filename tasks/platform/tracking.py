@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import contextvars
 import re
 import subprocess
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,16 +35,21 @@ class StageTracker:
     records: list[dict] = field(default_factory=list)
     repairs: list[dict] = field(default_factory=list)  # damaged cache entries dropped and recomputed
 
-    def _options(self, task):
-        return task.with_options(refresh_cache=True) if self.refresh_cache else task
+    def _options(self, task, name: str | None = None):
+        options = {"refresh_cache": True} if self.refresh_cache else {}
+        if name:  # the task run named after what it works on (a format string to Prefect: no braces)
+            options["task_run_name"] = name.replace("{", "(").replace("}", ")")
+        return task.with_options(**options) if options else task
 
-    def _record(self, stage: str, label: str, state: State, task_name: str, arguments: Any) -> Any:
+    def _record(self, stage: str, label: str, state: State, task_name: str, arguments: Any,
+                labels: tuple[str, ...] = ()) -> Any:
         """One manifest record: the task run, its flow run, and the files it read and wrote (lineage)."""
         details = state.state_details
+        snapshot = next((tag.split(":", 1)[1] for tag in labels if tag.startswith("snapshot:")), None)
         record = {"stage": stage, "task": label, "task_name": task_name,
                   "task_run_id": str(details.task_run_id) if details.task_run_id else None,
                   "flow_run_id": str(details.flow_run_id) if details.flow_run_id else None,
-                  "state": state.name, "inputs": file_refs(arguments)}
+                  "state": state.name, "snapshot": snapshot, "inputs": file_refs(arguments)}
         self.records.append(record)
         result = state.result()  # raises the task's exception if it failed
         localize(result)  # computed or cached on another worker: its files fetched from the shared store
@@ -49,7 +57,7 @@ class StageTracker:
         record["outputs"] = [ref for ref in file_refs(result) if ref["file"] not in read]
         return result
 
-    def _repaired(self, stage: str, label: str, task, state: State, call, labels=()) -> State:
+    def _repaired(self, stage: str, label: str, task, state: State, call, labels=(), name=None) -> State:
         """A cached result whose files are gone or damaged (a truncated Parquet file: its name carries the
         sha256 of its bytes) is dropped and recomputed, with a warning, instead of failing every rerun."""
         if state.name != "Cached":
@@ -64,18 +72,21 @@ class StageTracker:
                                  "; ".join(problems[:3]))
         self.repairs.append({"stage": stage, "task": label, "problems": problems})
         with tags(f"stage:{stage}", *labels):
-            return call(task.with_options(refresh_cache=True))
+            return call(self._options(task, name).with_options(refresh_cache=True))
 
-    def run(self, stage: str, task, *args, labels: tuple[str, ...] = (), **kwargs) -> Any:
-        """Run one task now; ``labels``: more tags for its task run (e.g. ``snapshot:<name>``)."""
+    def run(self, stage: str, task, *args, labels: tuple[str, ...] = (), name: str | None = None, **kwargs) -> Any:
+        """Run one task now; ``labels``: more tags for its task run (``snapshot:<name>``: keep tags few, each costs
+        the task run concurrency-limit look-ups); ``name``: its task run name (default: the task's own)."""
         logger = get_run_logger()
         with tags(f"stage:{stage}", *labels):  # shown on the task run in the UI, and filterable
-            state = self._options(task)(*args, return_state=True, **kwargs)
+            state = self._options(task, name)(*args, return_state=True, **kwargs)
         state = self._repaired(stage, task.name, task, state,
-                               lambda fresh: fresh(*args, return_state=True, **kwargs), labels)
-        result = self._record(stage, task.name, state, task.name, [args, kwargs])
+                               lambda fresh: fresh(*args, return_state=True, **kwargs), labels, name)
+        result = self._record(stage, task.name, state, task.name, [args, kwargs], labels)
+        if name:
+            self.records[-1]["name"] = name  # its task run's name (the UI's, before a " · cached")
         written = [ref["file"] for ref in self.records[-1]["outputs"]]
-        logger.info("stage %-8s %-28s %s%s", stage, task.name, _served(state),
+        logger.info("stage %-8s %-28s %s%s", stage, name or task.name, _served(state),
                     f" -> {', '.join(written[:6])}" + (f" (+{len(written) - 6} more)" if len(written) > 6 else "")
                     if written else "")
         return result
@@ -92,7 +103,8 @@ class StageTracker:
         for (label, task, args, labels), future in zip(submissions, futures):
             state = self._repaired(stage, label, task, future.state,
                                    lambda fresh, args=args: fresh(*args, return_state=True), labels)
-            results.append(self._record(stage, label, state, task.name, args))
+            results.append(self._record(stage, label, state, task.name, args, labels))
+            self.records[-1]["name"] = label
             served[_served(state)] = served.get(_served(state), 0) + 1
         logger.info("stage %-8s %d task runs: %s", stage, len(futures),
                     ", ".join(f"{v} {k}" for k, v in sorted(served.items())))
@@ -126,6 +138,109 @@ def referenced_paths(value: Any) -> list[Path]:
     if isinstance(value, (list, tuple)):
         return [p for item in value for p in referenced_paths(item)]
     return []
+
+
+CACHED_SUFFIX = " · cached"
+
+
+def cache_counts(records: list[dict]) -> tuple[int, int]:
+    """(task runs served from cache, task runs) of a run's records."""
+    return sum(r.get("state") == "Cached" for r in records), len(records)
+
+
+def mark_cached_runs(records: list[dict], timeout: float = 20.0) -> int:
+    """Suffix `` · cached`` to the name of every task run served from cache, so that the UI (which draws cached and
+    computed task runs in the same green) tells them apart. Tags cannot change once a task run has started; its
+    name can (``PATCH /task_runs/{id}``). Task runs reach the server as events, so each is renamed once the server
+    has recorded its final state: a later event (the state carries a newer timestamp) would otherwise restore the
+    old name. Returns how many were renamed; a failure is a warning, never a failed run."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterId
+
+    pending = {UUID(r["task_run_id"]) for r in records if r.get("state") == "Cached" and r.get("task_run_id")}
+    renamed = 0
+    try:
+        with get_client(sync_client=True) as client:
+            deadline = time.monotonic() + timeout
+            while pending:
+                for chunk in [sorted(pending)[i:i + 200] for i in range(0, len(pending), 200)]:
+                    for run in client.read_task_runs(
+                            task_run_filter=TaskRunFilter(id=TaskRunFilterId(any_=chunk)), limit=len(chunk)):
+                        if run.state is None or not run.state.is_final():
+                            continue
+                        if not run.name.endswith(CACHED_SUFFIX):
+                            client.set_task_run_name(run.id, run.name + CACHED_SUFFIX).raise_for_status()
+                            renamed += 1
+                        pending.discard(run.id)
+                if not pending or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+    except Exception as error:  # noqa: BLE001 - a name is a convenience for the UI, not a condition of the run
+        get_run_logger().warning("cached task runs not marked in the UI (%s: %s)", type(error).__name__, error)
+        return renamed
+    if pending:
+        get_run_logger().warning("%d cached task run(s) not marked in the UI: the server had not recorded them "
+                                 "within %.0f s", len(pending), timeout)
+    return renamed
+
+
+def io_page(record: dict) -> str:
+    """The Markdown of a task run's own Artifacts tab: what it read and what it wrote (file, sha256), and whether it
+    was computed or served from cache. Paths are the cache's content-addressed names (project-relative)."""
+    def rows(refs: list[dict]) -> list[str]:
+        if not refs:
+            return ["(nothing)"]
+        lines = ["| file | sha256 |", "|---|---|"]
+        for ref in refs:
+            name = str(ref.get("file", "")).replace("|", "/").replace("`", "")
+            lines.append(f"| `{name}` | `{str(ref.get('sha256', ''))[:12]}` |")
+        return lines
+
+    served = "served from cache (the files below were written when it was computed)" \
+        if record.get("state") == "Cached" else "computed in this run"
+    return "\n".join([f"**{served}**", "", "### Read", "", *rows(record.get("inputs") or []), "", "### Wrote", "",
+                      *rows(record.get("outputs") or [])])
+
+
+def attach_io_pages(records: list[dict]) -> int:
+    """Each task run's reads and writes as a Markdown artifact of that task run: its page in the UI (Artifacts tab)
+    shows them, for computed and cached task runs alike. Returns how many were attached; a failure is a warning."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import ArtifactCreate
+
+    attached = 0
+    try:
+        with get_client(sync_client=True) as client:
+            for record in records:
+                if not record.get("task_run_id") or not (record.get("inputs") or record.get("outputs")):
+                    continue
+                client.create_artifact(ArtifactCreate(
+                    type="markdown", data=io_page(record), description="what this task run read and wrote",
+                    task_run_id=UUID(record["task_run_id"]),
+                    flow_run_id=UUID(record["flow_run_id"]) if record.get("flow_run_id") else None))
+                attached += 1
+    except Exception as error:  # noqa: BLE001 - a page for the UI, not a condition of the run
+        get_run_logger().warning("task runs' read/write pages not attached (%s: %s)", type(error).__name__, error)
+    return attached
+
+
+def _mark_and_attach(records: list[dict]) -> None:
+    mark_cached_runs(records)
+    attach_io_pages(records)
+
+
+def mark_cached_runs_meanwhile(records: list[dict]) -> threading.Thread:
+    """``mark_cached_runs`` (then ``attach_io_pages``) in a thread (with this run's context: its API and logger) while
+    the run publishes: the wait for the server and the renames (about a second for 30 task runs) then cost the run
+    nothing. Join it."""
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(_mark_and_attach, list(records)),
+                              name="mark-cached-task-runs", daemon=True)
+    thread.start()
+    return thread
 
 
 def _served(state: State) -> str:

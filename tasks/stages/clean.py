@@ -57,4 +57,5 @@ def add_first_observed(tracker, snapshots: list) -> None:
                    and dates[s.name] < dates[snapshot.name]]
         if earlier:
             snapshot.clean = {**snapshot.clean, "analysis": tracker.run(
-                "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",))}
+                "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",),
+                name=f"first-observed-prices[{snapshot.name}]")}

@@ -142,7 +142,7 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None,
                 args = (method, preset_for(preset, method), snapshot.name, snapshot.analysis,
                         snapshot.as_published if published_here else None,
                         context_paths(method, snapshot, creators_path, published_here))
-                labels = (f"snapshot:{snapshot.name}", f"preset:{preset.name}", f"method:{method}")
+                labels = (f"snapshot:{snapshot.name}",)  # few tags (each costs concurrency-limit look-ups)
                 submissions.append((f"fit[{snapshot.name} · {preset.name} · {method}]", fit_task(method), args,
                                     labels))
     if config is None or config.task_runner != "dask":
@@ -187,7 +187,18 @@ def dask_runner(config):
                                           "dashboard_address": None, "processes": True})
 
 
-@flow(name="fit-on-dask", log_prints=True)
+def _dask_run_name() -> str:
+    """``fit on Dask: <n> batches of <snapshots>``."""
+    from prefect.runtime import flow_run
+
+    submissions = (flow_run.parameters or {}).get("submissions") or []
+    snapshots = sorted({label.split(":", 1)[1] for *_, labels in submissions for label in labels
+                        if label.startswith("snapshot:")})
+    batches = f"{len(submissions)} batch{'es' if len(submissions) != 1 else ''}"
+    return f"fit on Dask: {batches} of {', '.join(snapshots) or 'no snapshot'}"
+
+
+@flow(name="fit-on-dask", flow_run_name=_dask_run_name, log_prints=True)
 def fit_on_dask(submissions: list, refresh_cache: bool = False) -> tuple[list, list[dict], list[dict]]:
     """The fit stage's batches on a Dask cluster (the subflow carries the Dask task runner)."""
     from tasks.platform.tracking import StageTracker

@@ -55,5 +55,5 @@ def run_history(store: Path) -> dict[str, Path]:
 def load_histories(tracker, root: Path) -> dict[str, dict[str, Path]]:
     """The drift tables of every price-history store under ``root`` (a folder with a ledger)."""
     return {store.name: tracker.run("history", history_task, str(store), store / LEDGER, store / PROFILES,
-                                    labels=(f"history:{store.name}",))
+                                    name=f"price-history-drift[{store.name}]")
             for store in history_stores(root)}

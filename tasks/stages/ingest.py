@@ -64,19 +64,24 @@ def load_snapshot(tracker, item: RunInput, corrections: Path, apply_fixes: bool,
     """Ingest (and merge) one snapshot's sources and clean them: a ``Snapshot``. ``published_here``: some preset
     publishes values for it, so the data as published is cleaned too (for the published-vs-reproduced table)."""
     labels = (f"snapshot:{item.name}",)
-    parts = [tracker.run("ingest", ingest_task(fmt), path, labels=labels) for path, fmt in item.parts]
+    several = len(item.parts) > 1  # task runs named after the snapshot (and the file, when it merges several)
+    parts = [tracker.run("ingest", ingest_task(fmt), path, labels=labels,
+                         name=f"ingest-{fmt}[{item.name}{f' · {Path(path).name}' if several else ''}]")
+             for path, fmt in item.parts]
     canonical, resolution = parts[0], None
     if len(parts) > 1:
         crosswalk = crosswalk_file()
         canonical = tracker.run("resolve", resolve_task, parts, crosswalk if crosswalk.exists() else None,
-                                labels=labels)
+                                labels=labels, name=f"resolve[{item.name} · {len(parts)} sources]")
         resolution = {"matches": canonical["matches"], "conflicts": canonical["conflicts"]}
     elif item.format == "snapshot" and (item.path / "resolution.csv").exists():
         resolution = {"matches": item.path / "resolution.csv", "conflicts": item.path / "conflicts.csv"}
-    clean = tracker.run("clean", clean_task, canonical, corrections, apply_fixes, labels=labels)
+    clean = tracker.run("clean", clean_task, canonical, corrections, apply_fixes, labels=labels,
+                        name=f"clean-and-assemble[{item.name}{'' if apply_fixes else ' · as published'}]")
     as_published, as_published_clean = None, None
     if apply_fixes and published_here:
-        as_published_clean = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels)
+        as_published_clean = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels,
+                                         name=f"clean-and-assemble[{item.name} · as published]")
         as_published = as_published_clean["analysis"]
     # every source whose data reached the snapshot: the rows' sources, and sources that filled fields in a merge
     lines = attributions(read_parquet(clean["analysis"])["source"].unique())

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
-from prefect import get_run_logger, task
+from prefect import get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -31,7 +31,7 @@ from tasks.platform.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, s
 from tasks.platform.io import read_parquet, write_json, write_parquet
 from tasks.platform.lineage import file_refs, location
 from tasks.platform.settings import history_dir, runs_dir
-from tasks.platform.tracking import code_version, package_versions
+from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs_meanwhile, package_versions
 from tasks.stages.clean import read_clean
 from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,
                                   snapshot_sources)
@@ -105,7 +105,8 @@ def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, d
     for name, source in files.items():
         record = by_location.get(location(source))
         if record is not None:
-            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state")}
+            producers[name] = {key: record[key] for key in ("stage", "task", "task_run_id", "flow_run_id", "state",
+                                                            "name") if key in record}
             producers[name]["source"] = location(source)
     return producers
 
@@ -178,6 +179,7 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
             report: dict[str, Path], meta: dict) -> dict:
     """Write the run folder and its manifest; record the asset events and the UI artifacts; return the summary."""
     logger = get_run_logger()
+    marking = mark_cached_runs_meanwhile(tracker.records)  # " · cached" on cached task runs' names, meanwhile
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
     cleans = {s.name: read_clean(s.clean) for s in snapshots}
@@ -213,23 +215,28 @@ def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[
         "command": " ".join(sys.argv), "config": config.model_dump(mode="json"),
         "preset": meta["preset"], "presets": meta["presets"],
         "snapshots": [{"name": i.name, "format": i.format,
-                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts]}
+                       "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts],
+                       "sources": snapshot_sources(i)}  # the raw files (with origin) it was built from
                       for i in run.inputs],
         "inputs": meta["inputs"], "rejected_inputs": run.not_read, "packages": package_versions(),
         "code": code_version(), "tasks": tracker.records, "cache_repairs": tracker.repairs,
         "trends": trend_producers(read_parquet(outputs["index"]), batches, tracker.records),
         "attribution": meta["attribution"],
     }
-    publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
-    try:  # the run folder is published: asset events are a record of it, not a condition for it
-        materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
-    except Exception as error:  # noqa: BLE001
-        logger.warning("asset events not recorded (%s: %s); the run's outputs are complete", type(error).__name__,
-                       error)
-    artifacts_task(out)
+    with tags("stage:publish"):  # like every stage's task runs: filterable by stage in the UI
+        publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
+        try:  # the run folder is published: asset events are a record of it, not a condition for it
+            materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
+        except Exception as error:  # noqa: BLE001
+            logger.warning("asset events not recorded (%s: %s); the run's outputs are complete",
+                           type(error).__name__, error)
+        artifacts_task(out)
     if not config.out:
         point_latest(out)
+    marking.join(timeout=30)
     logger.info("results in %s", out)
+    cached, total = cache_counts(tracker.records)
+    logger.info("%d of %d tasks served from cache (%d computed)", cached, total, total - cached)
     return {"run_dir": str(out), "run_id": run_id, "flow_run_id": str(flow_run.get_id()),
             "trends": str(out / "trends.csv"), "report": str(out / "report.md"), "report_html": str(out / "report.html"),
             "tasks": tracker.records, "cache_repairs": tracker.repairs}
@@ -239,13 +246,15 @@ def materialize_run(out: Path, inputs: list[RunInput], canonical_paths: dict[str
     """Asset events for the published chain: snapshot tables -> analysis table -> trends.csv -> report."""
     analysis = []
     for item in inputs:
-        if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
-            tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
-        else:  # raw sources: their canonical tables are this run's snapshot tables
-            tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
-            materialize_files(f"snapshot-{item.name}", tables,
-                              [f for path, fmt in item.parts for f in members(fmt, path)])
-        analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"], tables)
+        with tags(f"snapshot:{item.name}"):  # per-snapshot task runs carry their snapshot, as every stage's do
+            if item.format == "snapshot":  # bundled: its CSVs (materialised by build-snapshot) are the upstream
+                tables = [item.path / f"{name}.csv" for name in ("models", "benchmarks", "prices")]
+            else:  # raw sources: their canonical tables are this run's snapshot tables
+                tables = [Path(canonical_paths[item.name][name]) for name in ("models", "benchmarks", "prices")]
+                materialize_files(f"snapshot-{item.name}", tables,
+                                  [f for path, fmt in item.parts for f in members(fmt, path)])
+            analysis += materialize_files(f"analysis-{item.name}", [out / "analysis" / f"{item.name}.parquet"],
+                                          tables)
     materialize_files("trends", [out / "trends.csv", out / "points.csv"], analysis)
     materialize_files("report", [out / "report.md", out / "report.html"],
                       [out / "trends.csv", *sorted(out.glob("figures/*/*.png"))])
