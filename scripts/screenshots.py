@@ -162,6 +162,8 @@ def main() -> None:
                           OUT / "lineage-artifact.png", 2600)  # a narrow page, tall
         if fit_task:
             browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "fit-task-run.png", 1300)
+            # its Artifacts tab: what this task run read and wrote
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "fit-task-run-io.png", 1300, click="Artifacts")
         if "estimate-report" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", OUT / "report-artifact.png",
                           3200)
