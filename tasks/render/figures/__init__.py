@@ -62,6 +62,15 @@ def factor_label(row) -> str:
     return f"uninformative: {text}" if is_uninformative(row) else text
 
 
+def _panel_header(ax, title: str, lines: list[tuple[str, str]], text_height: float) -> None:
+    """A panel's bold title above its lines of numbers ((text, colour), top to bottom), ``text_height`` inches of
+    them: the header of every multi-panel trend figure."""
+    ax.set_title(title, fontweight="bold", pad=8 + 72 * text_height)
+    for k, (text, tone) in enumerate(lines):
+        ax.annotate(text, (0.5, 1), xycoords="axes fraction", xytext=(0, 3 + 7.6 * (len(lines) - 1 - k)),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=6, color=tone)
+
+
 def is_uninformative(row) -> bool:
     return getattr(row, "status", None) == "uninformative"
 

@@ -21,7 +21,8 @@ from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label
-from tasks.render.figures import (MUTED, RC, WIDTH, _fit_line, _footer, _header, _log_axis, _set_date_limits,
+from tasks.render.figures import (MUTED, RC, WIDTH, _fit_line, _footer, _header, _log_axis, _panel_header,
+                                  _set_date_limits,
                                   _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, has_estimate, is_uninformative,
                                   status_reason)
 
@@ -150,10 +151,7 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                     ax.plot(dates, fitted, color=MUTED if is_uninformative(unrestricted) else "0.3", lw=0.9, ls=":",
                             zorder=4,
                             label=f"{UNRESTRICTED_LABEL}: {fit_label(unrestricted)}")
-            ax.set_title(label(SUBSETS, row.subset), fontweight="bold", pad=8 + 72 * text_height)
-            for k, (text, tone) in enumerate(lines):
-                ax.annotate(text, (0.5, 1), xycoords="axes fraction", xytext=(0, 3 + 7.6 * (len(lines) - 1 - k)),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=6, color=tone)
+            _panel_header(ax, label(SUBSETS, row.subset), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no runs", transform=ax.transAxes, ha="center", color="0.4")
         _log_axis(axes[0])

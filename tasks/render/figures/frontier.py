@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, _band_title, _fit_line, _footer, _header, _log_axis,
+                                  _panel_header,
                                   _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
                                   fmt_factor, fmt_factor_with_interval, has_estimate, is_uninformative, status_reason)
 
@@ -121,10 +122,7 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                     dates, values = _fit_line(typical_points, typical.slope_per_day, typical.log_base)
                     all_values += list(values)
                     ax.plot(dates, values, color="0.25", lw=0.8, ls=":", zorder=4, label=TYPICAL_LABEL)
-            ax.set_title(_band_title(row), fontweight="bold", pad=8 + 72 * text_height)
-            for k, (text, tone) in enumerate(lines):
-                ax.annotate(text, (0.5, 1), xycoords="axes fraction", xytext=(0, 3 + 7.6 * (len(lines) - 1 - k)),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=6, color=tone)
+            _panel_header(ax, _band_title(row), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no models in this band", transform=ax.transAxes, ha="center", color="0.4")
         _log_axis(axes[0])
