@@ -223,7 +223,7 @@ def bare(result_path: Path, out: Path) -> None:
             result = clean(tables[0], corrections, not config.as_published)
             cleans[item.name], analysis[item.name] = result, result.analysis
             if not config.as_published and item.name in published:
-                as_published[item.name] = clean(tables[0], corrections, False).analysis
+                as_published[item.name] = clean(tables[0], corrections, False)
         with timed("ingest"):  # the attribution lines (the flow's load_snapshot does this after cleaning)
             lines = attributions(result.analysis["source"].unique())
             lines += [line for line in read_snapshot_meta(item.path).get("attribution", []) if line not in lines]
@@ -254,12 +254,21 @@ def bare(result_path: Path, out: Path) -> None:
                 for method in preset.methods():
                     module = registry()[method]
                     data = analysis[snapshot.name]
-                    reference = as_published.get(snapshot.name) if published_here else None
+                    published_clean = as_published.get(snapshot.name) if published_here else None
+                    reference = published_clean.analysis if published_clean is not None else None
                     specs = plan_method(preset_for(preset, method), method, snapshot.name, data, reference)
-                    context = {"creators": creators if "creators" in getattr(module, "CONTEXT", ()) else None}
+                    # the context files the method reads (its CONTEXT), as tasks.stages.fit.context_paths gives them:
+                    # the creator mapping, the snapshot's cleaned tables (runs, run_prices), as published for those specs
+                    context, context_published = {}, {}
+                    for name in getattr(module, "CONTEXT", ()):
+                        if name == "creators":
+                            context[name] = context_published[name] = creators
+                        else:
+                            context[name] = getattr(cleans[snapshot.name], name)
+                            context_published[name] = getattr(published_clean or cleans[snapshot.name], name)
                     as_of = data["observed_on"].max() if "observed_on" in data else None
-                    fits = [judge(module.fit(reference if spec.variant == AS_PUBLISHED else data, spec, context),
-                                  as_of) for spec in specs]
+                    fits = [judge(module.fit(reference, spec, context_published) if spec.variant == AS_PUBLISHED
+                                  else module.fit(data, spec, context), as_of) for spec in specs]
                     if hasattr(module, "derive"):
                         fits += [judge(fit, as_of) for fit in module.derive(fits)]
                     batches.append(batch_tables(fits, ""))

@@ -17,7 +17,7 @@ import pytest
 
 from tasks.core.hashing import sha256_file
 from tasks.platform.settings import PROJECT_ROOT
-from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
+from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES, run_estimate
 
 pytestmark = pytest.mark.e2e
 
@@ -26,13 +26,10 @@ PUBLISHED_OPEN = {(30, 50): 7.12, (50, 70): 28.48, (70, 90): 8.2}  # the study's
 
 def run(tmp: Path, name: str, **config) -> dict:
     """The estimate flow on the study's snapshot unless an input is given (both_snapshots=True: every bundled one)."""
-    from flows.config import EstimateConfig
-    from flows.estimate import estimate
-
     if not config.pop("both_snapshots", False):
         config.setdefault("input", str(BUNDLED_SNAPSHOT))
     config.setdefault("preset", "futuretech-2025")  # the study's preset; `both` runs every method
-    return estimate(EstimateConfig(out=str(tmp / name), **config))
+    return run_estimate(out=str(tmp / name), **config)
 
 
 def states(summary: dict) -> dict[str, set[str]]:

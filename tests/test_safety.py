@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.platform.settings import PROJECT_ROOT
+from tests.conftest import run_estimate
 
 runner = CliRunner()
 HOSTILE_NAMES = [
@@ -540,17 +541,15 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
 
 @pytest.mark.e2e
 def test_a_truncated_cache_file_is_recomputed_with_a_warning(prefect_harness, tmp_path, tiny_preset):
-    from flows.config import EstimateConfig
-    from flows.estimate import estimate
     from tasks.platform.settings import cache_dir
 
     data = _futuretech(tmp_path, lambda rows: rows[1].__setitem__(0, "Unique Model 8f3a"), "unique.csv")
     config = dict(input=str(data), preset=str(tiny_preset), figures=False, history=False, bootstrap_resamples=20)
-    first = estimate(EstimateConfig(out=str(tmp_path / "a"), **config))
+    first = run_estimate(out=str(tmp_path / "a"), **config)
     analysis = next(r for r in first["tasks"] if r["stage"] == "clean")["outputs"]
     victim = next(cache_dir() / ref["file"][len("cache/"):] for ref in analysis if "analysis-" in ref["file"])
     victim.write_bytes(victim.read_bytes()[:100])
-    second = estimate(EstimateConfig(out=str(tmp_path / "b"), **config))
+    second = run_estimate(out=str(tmp_path / "b"), **config)
     clean = [r for r in second["tasks"] if r["stage"] == "clean"]
     assert clean[0]["state"] == "Completed"  # recomputed, not served from the damaged entry
     assert [(r["stage"], r["problems"]) for r in second["cache_repairs"]] == [

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tasks.platform.settings import PROJECT_ROOT
-from tests.conftest import BUNDLED_SNAPSHOT
+from tests.conftest import BUNDLED_SNAPSHOT, drain_prefect
 
 pytestmark = pytest.mark.e2e
 
@@ -36,9 +36,7 @@ def run(out: Path, preset: Path, **config) -> dict:
                                        figures=False, **config))
     finally:
         logger.setLevel(level)
-        from prefect.logging.handlers import APILogWorker
-
-        APILogWorker.drain_all(timeout=10)
+        drain_prefect()  # the run's log lines reach the API before the tests read them
 
 
 @pytest.fixture(scope="module")
