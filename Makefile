@@ -9,7 +9,7 @@ ARGS   ?=
 
 # Create the virtual environment, install the pinned dependencies, then the project itself (editable).
 # The installer is uv (pinned below, from the registry): the same wheels as pip at the versions of requirements.lock,
-# unpacked and compiled to bytecode in parallel (about 25 s on 2 cores instead of 2 minutes with pip). Where uv
+# unpacked and compiled to bytecode in parallel (35-45 s on 2 cores instead of 2 minutes with pip). Where uv
 # cannot be installed, pip does the same work. INSTALLER=pip forces pip.
 UV_VERSION ?= 0.13.9
 INSTALLER  ?= uv

@@ -561,9 +561,6 @@ def test_a_truncated_cache_file_is_recomputed_with_a_warning(prefect_harness, tm
 @pytest.mark.e2e
 def test_hostile_names_reach_no_output_as_live_markup_or_formula(prefect_harness, tmp_path, futuretech_csv,
                                                                    tiny_preset):
-    from flows.config import EstimateConfig
-    from flows.estimate import estimate
-
     rows = read_rows(futuretech_csv)
     header = [" ".join(h.split()) for h in rows[0]]
     name, price, date = header.index("Model"), header.index("Lowest Blended Price AA"), header.index("Release Date")
@@ -574,8 +571,8 @@ def test_hostile_names_reach_no_output_as_live_markup_or_formula(prefect_harness
         row[name] = hostile
     path = write_rows(tmp_path / "hostile.csv", rows)
     before = tree(tmp_path)
-    estimate(EstimateConfig(input=str(path), preset=str(tiny_preset), out=str(tmp_path / "run"), figures=False,
-                            history=False, bootstrap_resamples=20))
+    run_estimate(input=str(path), preset=str(tiny_preset), out=str(tmp_path / "run"), figures=False, history=False,
+                 bootstrap_resamples=20)
     assert {k: v for k, v in tree(tmp_path, skip=tmp_path / "run").items()} == before
     run = tmp_path / "run"
     page = (run / "report.html").read_text()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tasks.platform.settings import PROJECT_ROOT
-from tests.conftest import BUNDLED_SNAPSHOT, drain_prefect
+from tests.conftest import BUNDLED_SNAPSHOT, run_estimate
 
 pytestmark = pytest.mark.e2e
 
@@ -25,18 +25,13 @@ RENDERED_INPUT_KINDS = {"task_run", "parameter", "constant"}  # not "flow_run": 
 
 
 def run(out: Path, preset: Path, **config) -> dict:
-    from flows.config import EstimateConfig
-    from flows.estimate import estimate
-
     logger = logging.getLogger("prefect.flow_runs")
     level = logger.level
     logger.setLevel(logging.INFO)  # the run's INFO lines reach the API (the session's level is WARNING)
-    try:
-        return estimate(EstimateConfig(input=str(BUNDLED_SNAPSHOT), preset=str(preset), out=str(out),
-                                       figures=False, **config))
+    try:  # run_estimate drains the log worker: the run's lines reach the API before the tests read them
+        return run_estimate(input=str(BUNDLED_SNAPSHOT), preset=str(preset), out=str(out), figures=False, **config)
     finally:
         logger.setLevel(level)
-        drain_prefect()  # the run's log lines reach the API before the tests read them
 
 
 @pytest.fixture(scope="module")
