@@ -204,19 +204,25 @@ def _guarded(call, build, api: bool = True, check=None):
     or on the console with --debug) and exit 1; on SIGTERM / SIGINT stop cleanly (exit 143 / 130)."""
     import pydantic
 
-    from flows.runtime import Stopped, command_logging, exit_now, prefect_api, stop_on_signals
+    from flows.runtime import Stopped, command_logging, exit_now, prefect_api, stop_on_signals, stop_signal
     from tasks.platform.aa_client import AAClientError
     from schemas.validation import DataValidationError
 
     log = logging.getLogger("inference_trends.cli")
     with command_logging(_OPTIONS["debug"]) as log_file:
         try:
-            with stop_on_signals():
-                config = build()
-                if check is not None:  # quick checks first: a bad option fails before a Prefect API starts
-                    check(config)
-                with prefect_api() if api else contextlib.nullcontext():
-                    return call(config)
+            try:
+                with stop_on_signals():
+                    config = build()
+                    if check is not None:  # quick checks first: a bad option fails before a Prefect API starts
+                        check(config)
+                    with prefect_api() if api else contextlib.nullcontext():
+                        return call(config)
+            except BaseException as err:  # a stop, however Prefect wrapped it, is a stop (not an "error: ...")
+                signum = stop_signal(err)
+                if signum is not None and not isinstance(err, Stopped):
+                    raise Stopped(signum) from err
+                raise
         except Stopped as stop:
             log.warning("stopped by %s", stop)
             typer.echo(f"stopped by {stop}: nothing was published; earlier results are as they were", err=True)

@@ -48,6 +48,21 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+def stop_signal(err: BaseException) -> int | None:
+    """The signal that stopped the command, if ``err`` is, or was raised while handling, a stop: our ``Stopped``, or
+    Prefect's ``TerminationSignal`` (while a task run starts, Prefect's engine has its own SIGTERM handler; its crash
+    handling can then fail in turn, e.g. ``ValueError('Task run is not set')``, with the signal only in the chain)."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, Stopped):
+            return err.signum
+        if type(err).__name__ == "TerminationSignal" and type(err).__module__ == "prefect.exceptions":
+            return int(getattr(err, "signal", signal.SIGTERM))
+        err = err.__cause__ or err.__context__
+    return None
+
+
 def prefect_home() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
 

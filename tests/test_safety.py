@@ -490,6 +490,38 @@ def test_a_failing_ingest_prints_the_message_alone(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_stop_wrapped_by_prefect_is_still_a_stop():
+    """Seen in CI: SIGTERM while a task run was starting reached Prefect's own handler (TerminationSignal), whose
+    crash handling then raised ValueError('Task run is not set'); the command printed "error: ..." and exited 1."""
+    from prefect.exceptions import TerminationSignal
+
+    from flows.runtime import Stopped, stop_signal
+
+    def raised(make):
+        try:
+            make()
+        except BaseException as err:  # noqa: BLE001
+            return err
+
+    def wrapped():
+        try:
+            raise TerminationSignal(signal=signal.SIGTERM)
+        except TerminationSignal:
+            raise ValueError("Task run is not set")  # noqa: B904 - implicit context, as in Prefect
+
+    def caused():
+        raise RuntimeError("flow crashed") from Stopped(signal.SIGINT)
+
+    assert stop_signal(raised(wrapped)) == signal.SIGTERM == 15
+    assert stop_signal(raised(caused)) == signal.SIGINT == 2
+    assert stop_signal(Stopped(signal.SIGTERM)) == 15
+    assert stop_signal(ValueError("a real error")) is None
+    loop = ValueError("a")
+    loop.__context__ = KeyError("b")
+    loop.__context__.__context__ = loop  # a cycle ends the walk
+    assert stop_signal(loop) is None
+
+
 @pytest.mark.e2e
 def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_preset):
     from tasks.platform.folders import RUN_SCHEMA
