@@ -53,7 +53,8 @@ def run(
         None, "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --task-runner "
         "dask)."),
     bootstrap: Optional[int] = typer.Option(
-        None, "--bootstrap", help="Bootstrap resamples per frontier trend (preset default 2,000; 0: off)."),
+        None, "--bootstrap", help="Bootstrap resamples per frontier trend (preset default 2,000; 0: off; at most "
+        "100,000: INFERENCE_TRENDS_MAX_RESAMPLES raises the limit)."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (default) or skip them."),
     history: bool = typer.Option(True, "--history/--no-history", help="Report the price-history stores of "
                                  "data/history beside the trends (default) or not."),
@@ -80,6 +81,8 @@ def run(
     typer.echo(f"Results:  {summary['run_dir']}")
     typer.echo(f"  trends: {summary['trends']}")
     typer.echo(f"  report: {summary['report']}")
+    if summary.get("nothing_estimated"):
+        typer.echo(f"warning: {summary['nothing_estimated']}; see the report", err=True)
     headline = Path(summary["run_dir"]) / "headline.json"
     if headline.is_file():
         from tasks.render.report import headline_lines
@@ -135,19 +138,30 @@ def fetch_aa(
     base_url: str = typer.Option("https://artificialanalysis.ai/api/v2", "--base-url",
                                  help="AA API v2 base URL ({base_url}/data/llms/models is requested)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for raw responses (default data/raw/aa-api)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Read timeout per attempt, seconds."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds one attempt may take, from the request to the "
+                                  "last byte of the body."),
+    deadline: float = typer.Option(300.0, "--deadline", help="Seconds the whole fetch may take, retries and the "
+                                   "waits between them included."),
     retries: int = typer.Option(4, "--retries", help="Retries on 429, 5xx, timeouts and connection errors."),
     secret_block: str = typer.Option("aa-api-key", "--secret-block",
                                      help="Prefect Secret block with the key, used when AA_API_KEY is not set."),
+    allow_other_base_url: bool = typer.Option(
+        False, "--allow-other-base-url", help="Send the key to a --base-url other than https://artificialanalysis.ai "
+        "(a mirror, a local test server; http:// only on a loopback address)."),
 ) -> None:
     """Fetch the live Artificial Analysis models list (key: AA_API_KEY or a Prefect Secret block), keep the raw
     response with its retrieval time, and ingest it. Then: inference-trends run --input data/raw/aa-api."""
+    import os
+
     from flows.config import FetchConfig
     from flows.fetch import fetch_aa as fetch_flow
+    from tasks.platform.aa_client import OTHER_BASE_URL_ENV
 
+    if allow_other_base_url:  # the opt-in lives in this process's environment, where no flow parameter reaches
+        os.environ[OTHER_BASE_URL_ENV] = "1"
     build = lambda: FetchConfig(  # noqa: E731
-        base_url=base_url, out_dir=str(out_dir) if out_dir else None, timeout=timeout, retries=retries,
-        secret_block=secret_block)
+        base_url=base_url, out_dir=str(out_dir) if out_dir else None, timeout=timeout, deadline=deadline,
+        retries=retries, secret_block=secret_block)
     result = _guarded(fetch_flow, build)
     counts = result["row_counts"]
     typer.echo(f"Saved {result['path']} ({result['attempts']} attempt(s)): {counts['models']} models, "
@@ -230,8 +244,9 @@ def _guarded(call, build, api: bool = True, check=None):
         except pydantic.ValidationError as err:  # an option out of its range or pattern
             log.error("%s", err, exc_info=True)
             for problem in err.errors():
-                field = "--" + "-".join(str(part) for part in problem["loc"]).replace("_", "-")
-                typer.echo(f"error: {field}: {problem['msg']} (given: {problem.get('input')!r})", err=True)
+                message = problem["msg"].removeprefix("Value error, ")
+                typer.echo(f"error: {option_name(problem['loc'])}: {message} (given: {problem.get('input')!r})",
+                           err=True)
             raise typer.Exit(1) from None
         except (DataValidationError, ValueError, FileNotFoundError, AAClientError) as err:
             log.error("%s", err, exc_info=True)
@@ -252,6 +267,15 @@ def _guarded(call, build, api: bool = True, check=None):
 
 
 _OPTIONS = {"debug": False}
+# config fields whose command-line option has another name (an error names the option the user typed)
+OPTION_NAMES = {"bootstrap_resamples": "--bootstrap", "input_format": "--format", "extra_inputs": "--input",
+                "inputs": "--input", "settle_seconds": "--settle"}
+
+
+def option_name(loc: tuple) -> str:
+    """The command-line option of a config field's error location (``("estimate", "preset")`` -> ``--preset``)."""
+    field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
 
 
 @app.callback()

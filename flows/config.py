@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasks.data.ingest import ADAPTERS
+from tasks.methods.base import Resamples
 from tasks.methods.presets import bundled_presets
 from tasks.platform.folders import NAME_PATTERN
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.platform.inbox_seen import parse_entry
+from tasks.platform.settings import PROJECT_ROOT, confined_path
 
 
 class EstimateConfig(BaseModel):
@@ -52,8 +54,9 @@ class EstimateConfig(BaseModel):
         "Dask through prefect-dask (a local cluster, or an existing one with dask_address).")
     dask_address: str | None = Field(None, description="Address of an existing Dask scheduler, e.g. "
                                      "tcp://10.0.0.5:8786 (with task_runner = dask).")
-    bootstrap_resamples: int | None = Field(None, ge=0, description="Override the preset's bootstrap resamples "
-                                            "(default 2,000; 0 turns the bootstrap off).")
+    bootstrap_resamples: Resamples | None = Field(None, ge=0, description="Override the preset's bootstrap "
+                                                  "resamples (default 2,000; 0 turns the bootstrap off; at most "
+                                                  "100,000, or INFERENCE_TRENDS_MAX_RESAMPLES).")
     figures: bool = Field(True, description="Draw the figures (about 10 s); off for quick what-if reruns.")
     history: bool = Field(True, description="Report the price-history stores of data/history (same-model price "
                           "drift and data-drift warnings) beside the trends.")
@@ -82,8 +85,13 @@ class FetchConfig(BaseModel):
                           "requests {base_url}/data/llms/models.")
     out_dir: str | None = Field(None, description="Folder for the raw responses and their .meta sidecars "
                                 "(default data/raw/aa-api).")
-    timeout: float = Field(60.0, gt=0, description="Read timeout in seconds (per attempt).")
+    timeout: float = Field(60.0, gt=0, description="Seconds one attempt may take, from the request to the last "
+                           "byte of the body (not per read: a server that sends a byte now and then cannot "
+                           "stretch it).")
     connect_timeout: float = Field(10.0, gt=0, description="Connect timeout in seconds (per attempt).")
+    deadline: float = Field(300.0, gt=0, description="Seconds the whole fetch may take, every attempt and the waits "
+                            "between retries included; no wait starts that would end after it, and an attempt "
+                            "still running then is cut.")
     retries: int = Field(4, ge=0, le=20, description="Retries after the first attempt, on HTTP 429, 5xx, timeouts "
                          "and connection errors (exponential backoff with jitter; Retry-After honoured).")
     backoff_base: float = Field(1.0, ge=0, description="First backoff delay in seconds (doubled at each retry).")
@@ -113,7 +121,12 @@ class IngestConfig(BaseModel):
     pull_aa_api: bool = Field(True, description="Also pull the live AA API models list when AA_API_KEY is set on "
                               "the worker (skipped, with a log line, when it is not).")
     settle_seconds: float = Field(10.0, ge=0, description="Leave alone what was modified less than this many "
-                                  "seconds ago (a copy still being written); it is taken by the next run.")
+                                  "seconds ago (a copy still being written); it is taken by the next run. Not "
+                                  "applied to `entries`.")
+    entries: list[str] = Field(default_factory=list, description="The inbox entries this run was created for, as the "
+                               "inbox watcher saw them ('NAME (SIZE bytes, mtime SECONDS)'): exactly those are "
+                               "taken, if unchanged, whatever settle_seconds says; the final state names any that "
+                               "could not be. Empty: whatever waits in the inbox.")
     trigger: Literal["deployment", "inline", "none"] = Field(
         "deployment", description="How to run estimate on each new file: through the estimate deployment "
         "(its own flow run, picked up by a worker), inline as a subflow of this run, or not at all.")
@@ -122,6 +135,13 @@ class IngestConfig(BaseModel):
     estimate: EstimateConfig = Field(
         default_factory=EstimateConfig, description="Parameters of the estimate run triggered for each new file; "
         "its input is set to the accepted file (other fields as given here).")
+
+    @field_validator("entries")
+    @classmethod
+    def _entries_are_plain_inbox_entries(cls, entries: list[str]) -> list[str]:
+        for text in entries:
+            parse_entry(text)  # ValueError: malformed, or a name outside the inbox's top level
+        return entries
 
 
 # --- flow run names: what a run works on, instead of Prefect's random two words ------------------------------------
@@ -213,6 +233,21 @@ def project_path(value: str) -> str | None:
         return None
     path = Path(value).expanduser()
     return str(path if path.is_absolute() else PROJECT_ROOT / path)
+
+
+def deployment_path(value: str, parameter: str, write: bool = False) -> str:
+    """A deployment form's path, confined: empty stays empty (the default); otherwise the path resolved (relative to
+    the project folder, symlinks followed), which must lie inside the folders a deployment run may read or write
+    (``tasks.platform.settings.allowed_roots``), else ``PathNotAllowed`` naming the parameter, the path and those
+    folders. The deployments' parameters arrive through the API; the command line is not confined."""
+    value = (value or "").strip()
+    return str(confined_path(value, parameter, write)) if value else ""
+
+
+def deployment_presets(custom_preset: str, parameter: str = "custom_preset") -> str:
+    """``custom_preset`` of a deployment form with each preset file confined (bundled preset names stay names)."""
+    refs = [r.strip() for r in (custom_preset or "").split(",") if r.strip()]
+    return ",".join(r if r in PRESET_CHOICES else deployment_path(r, parameter) for r in refs)
 
 
 def preset_ref(preset: str, custom_preset: str = "") -> str:

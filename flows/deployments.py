@@ -5,6 +5,13 @@ flow body in this flow run (``flow.fn``: no subflow), so the command line, the P
 the same thing.
 
 Text fields left empty mean "the default"; relative paths are relative to the project folder.
+
+Every path parameter is confined (``flows.config.deployment_path``): resolved, symlinks followed, it must lie inside
+the project's data folders, or inside the folders ``INFERENCE_TRENDS_ALLOWED_ROOTS`` named when the service started
+(``tasks.platform.settings.allowed_roots``); otherwise the run fails at once, naming the parameter, the path and the
+allowed folders, before anything is read or written. These parameters arrive through the Prefect API: the check is
+here, in the flow, not in the UI's form. The command line (``inference-trends``) is the user's own shell and is not
+confined.
 """
 
 from __future__ import annotations
@@ -14,8 +21,8 @@ from typing import Any, Literal
 from prefect import flow
 
 from flows.config import (DEFAULT_BOOTSTRAP, FetchConfig, FormatChoice, HistoryConfig, IngestConfig, PresetChoice,
-                          SnapshotConfig, estimate_config, estimate_run_name, form_run_name, history_run_name,
-                          preset_ref, project_path, snapshot_run_name)
+                          SnapshotConfig, deployment_path, deployment_presets, estimate_config, estimate_run_name,
+                          form_run_name, history_run_name, preset_ref, project_path, snapshot_run_name)
 from flows.estimate import estimate as estimate_flow
 from flows.fetch import fetch_aa as fetch_flow
 from flows.history import price_history as history_flow
@@ -47,8 +54,9 @@ def estimate(
 
     Args:
         preset: A bundled preset (presets/*.toml), or all of them side by side.
-        input: A raw source file or folder, relative to the project folder (format detected from its content).
-            Empty: every bundled snapshot in data/snapshots.
+        input: A raw source file or folder, relative to the project folder (format detected from its content),
+            inside the project's data folders (or INFERENCE_TRENDS_ALLOWED_ROOTS of the service). Empty: every
+            bundled snapshot in data/snapshots.
         bootstrap_resamples: Bootstrap resamples per frontier trend (2,000 is the bundled presets' own value; 0
             turns the bootstrap off for a quick run).
         figures: Draw the figures (about 10 s); off for quick what-if runs.
@@ -59,14 +67,17 @@ def estimate(
         input_format: Force the input's format instead of detecting it from the content (auto).
         extra_inputs: More raw sources merged into the input's snapshot by entity resolution.
         snapshot_name: Name of the input's snapshot in the outputs (empty: the input's name).
-        out: Run folder, relative to the project folder (empty: data/runs/RUN_ID); an existing folder is replaced
-            only when the run succeeds.
+        out: Run folder, relative to the project folder, inside its data folders (empty: data/runs/RUN_ID); an
+            existing folder is replaced only when the run succeeds, and only if it holds nothing but a run's files.
         strict: Stop with an error when a file of an input folder would not be read (default: listed as rejected).
         corrections: Corrections file (empty: data/corrections.csv).
         refresh_cache: Recompute every task instead of serving cached results.
         task_runner: Where the one-task-per-trend fan-out runs: threads in this process, or Dask (prefect-dask).
         dask_address: Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with task_runner dask).
     """
+    input, out = deployment_path(input, "input"), deployment_path(out, "out", write=True)
+    corrections, custom_preset = deployment_path(corrections, "corrections"), deployment_presets(custom_preset)
+    extra_inputs = [deployment_path(p, "extra_inputs") for p in extra_inputs if (p or "").strip()]
     return estimate_flow.fn(estimate_config(
         preset=preset, custom_preset=custom_preset, input=input, extra_inputs=extra_inputs,
         input_format=input_format, snapshot_name=snapshot_name, out=out, bootstrap_resamples=bootstrap_resamples,
@@ -79,6 +90,7 @@ def ingest(
     inbox: str = "",
     pull_aa_api: bool = False,
     settle_seconds: float = 10.0,
+    entries: list[str] = [],  # noqa: B006  (never mutated)
     trigger: Literal["deployment", "inline", "none"] = "deployment",
     preset: PresetChoice = "all",
     custom_preset: str = "",
@@ -95,7 +107,11 @@ def ingest(
             worker).
         pull_aa_api: Also pull the live AA API models list (needs AA_API_KEY on the worker; skipped otherwise).
         settle_seconds: Leave alone what was modified less than this many seconds ago (a copy still being
-            written); the next run takes it.
+            written); the next run takes it. Not applied to `entries`.
+        entries: Set by the inbox watcher (leave empty): the entries it saw waiting, one per line as
+            'NAME (SIZE bytes, mtime SECONDS)'. The run takes exactly those, if still unchanged (whatever
+            settle_seconds says), and names in its final state any it could not take. Empty: whatever waits in the
+            inbox.
         trigger: How to run estimate on each new file: through the estimate deployment (its own flow run), inline
             in this run, or not at all.
         preset: Preset of the estimate runs triggered for new files.
@@ -105,9 +121,10 @@ def ingest(
         history: Report the price-history stores in the triggered estimate runs.
         estimate_deployment: The deployment to trigger (flow name/deployment name).
     """
+    inbox, custom_preset = deployment_path(inbox, "inbox", write=True), deployment_presets(custom_preset)
     return ingest_flow.fn(IngestConfig(
-        inbox=project_path(inbox), pull_aa_api=pull_aa_api, settle_seconds=settle_seconds, trigger=trigger,
-        estimate_deployment=estimate_deployment,
+        inbox=inbox or None, pull_aa_api=pull_aa_api, settle_seconds=settle_seconds, entries=entries,
+        trigger=trigger, estimate_deployment=estimate_deployment,
         estimate=estimate_config(preset=preset, custom_preset=custom_preset, bootstrap_resamples=bootstrap_resamples,
                                  figures=figures, history=history)))
 
@@ -127,9 +144,10 @@ def build_snapshot(inputs: list[str], name: str, input_format: FormatChoice = "a
         out_dir: Parent folder of the snapshot (empty: data/snapshots).
     """
     return snapshot_flow.fn(SnapshotConfig(
-        inputs=[project_path(p) for p in inputs if project_path(p)], name=name,
-        input_format=None if input_format == "auto" else input_format, crosswalk=project_path(crosswalk),
-        out_dir=project_path(out_dir)))
+        inputs=[deployment_path(p, "inputs") for p in inputs if (p or "").strip()], name=name,
+        input_format=None if input_format == "auto" else input_format,
+        crosswalk=deployment_path(crosswalk, "crosswalk") or None,
+        out_dir=deployment_path(out_dir, "out_dir", write=True) or None))
 
 
 @flow(name="price-history", flow_run_name=form_run_name(
@@ -144,27 +162,31 @@ def price_history(input: str = "", store: str = "") -> dict:
             ../shared/data/aa-site-scrape-daily).
         store: History store folder (empty: data/history/aa-site-daily); files already in it are not read again.
     """
-    return history_flow.fn(HistoryConfig(input=project_path(input), store=project_path(store)))
+    return history_flow.fn(HistoryConfig(input=deployment_path(input, "input") or None,
+                                         store=deployment_path(store, "store", write=True) or None))
 
 
 @flow(name="fetch-aa")
 def fetch_aa(base_url: str = "https://artificialanalysis.ai/api/v2", out_dir: str = "", timeout: float = 60.0,
-             connect_timeout: float = 10.0, retries: int = 4, backoff_base: float = 1.0,
+             connect_timeout: float = 10.0, deadline: float = 300.0, retries: int = 4, backoff_base: float = 1.0,
              secret_block: str = "aa-api-key") -> dict:
     """Fetch the live Artificial Analysis models list, keep the raw response, and ingest it.
 
     Args:
-        base_url: AA API v2 base URL; the flow requests {base_url}/data/llms/models.
+        base_url: AA API v2 base URL; the flow requests {base_url}/data/llms/models. The key is sent only over
+            https to artificialanalysis.ai or its subdomains; another URL needs
+            INFERENCE_TRENDS_AA_ALLOW_OTHER_BASE_URL=1 in the worker's environment (never a parameter).
         out_dir: Folder for the raw responses and their .meta sidecars (empty: data/raw/aa-api).
-        timeout: Read timeout in seconds (per attempt).
+        timeout: Seconds one attempt may take, from the request to the last byte of the body.
         connect_timeout: Connect timeout in seconds (per attempt).
+        deadline: Seconds the whole fetch may take, retries and the waits between them included.
         retries: Retries after the first attempt, on HTTP 429, 5xx, timeouts and connection errors.
         backoff_base: First backoff delay in seconds (doubled at each retry).
         secret_block: Prefect Secret block holding the key, used when AA_API_KEY is not set on the worker.
     """
-    return fetch_flow.fn(FetchConfig(base_url=base_url, out_dir=project_path(out_dir), timeout=timeout,
-                                     connect_timeout=connect_timeout, retries=retries, backoff_base=backoff_base,
-                                     secret_block=secret_block))
+    return fetch_flow.fn(FetchConfig(base_url=base_url, out_dir=deployment_path(out_dir, "out_dir", write=True) or None,
+                                     timeout=timeout, connect_timeout=connect_timeout, deadline=deadline,
+                                     retries=retries, backoff_base=backoff_base, secret_block=secret_block))
 
 
 __all__ = ["build_snapshot", "estimate", "fetch_aa", "ingest", "preset_ref", "price_history"]

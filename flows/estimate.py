@@ -2,6 +2,10 @@
 
     ingest -> clean -> fit (snapshot x preset x method) -> collect -> breaks -> figures -> report -> publish
 
+A run stops with an error when an input leaves nothing to estimate (its records all, or mostly, quarantined on a key
+field: ``tasks.data.usable``) or when every trend is skipped; when every trend was attempted but had too few points,
+the run is published and its final state's message says that nothing was estimated.
+
 Run it with ``inference-trends run`` (see ``--help``), ``python -m flows.estimate``, or the ``estimate`` deployment
 of ``prefect.yaml``. It needs no Prefect server: ``inference-trends`` starts a temporary local API for the command.
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 import sys
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed
 
 from flows.config import EstimateConfig, estimate_run_name, flow_run_name
 from tasks.data.creators import creators_file
@@ -23,7 +28,7 @@ from tasks.stages.figures import draw_figures
 from tasks.stages.fit import fit_all
 from tasks.stages.history import load_histories
 from tasks.stages.ingest import load_snapshot
-from tasks.stages.outputs import collect_task
+from tasks.stages.outputs import check_estimated, collect_task
 from tasks.stages.prepare import prepare_run
 from tasks.stages.publish import publish, report_meta
 from tasks.stages.report import report_task
@@ -45,13 +50,17 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     add_first_observed(tracker, snapshots)
     batches = fit_all(tracker, run.presets, snapshots, creators_file(), config)
     outputs = tracker.run("collect", collect_task, batches)
+    nothing = check_estimated(outputs)  # every trend skipped: stops here; every one insufficient: said at the end
     breaks = tracker.run("breaks", breaks_task, outputs, {p.name: p.breaks.model_dump() for p in run.presets})
     histories = load_histories(tracker, history_dir()) if config.history else {}
     figures = draw_figures(tracker, snapshots, outputs) if config.figures else {}
     meta = report_meta(config, run, snapshots, histories)
     report = tracker.run("report", report_task, outputs, {s.name: s.clean for s in snapshots}, figures, meta,
                          {s.name: s.resolution for s in snapshots if s.resolution}, histories, breaks)
-    return publish(tracker, config, run, snapshots, batches, outputs, breaks, histories, figures, report, meta)
+    summary = publish(tracker, config, run, snapshots, batches, outputs, breaks, histories, figures, report, meta)
+    if nothing:  # published, but not a plain green success: the final state says that nothing was estimated
+        return Completed(message=f"{nothing}; see the report", data={**summary, "nothing_estimated": nothing})
+    return summary
 
 
 if __name__ == "__main__":

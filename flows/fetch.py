@@ -1,9 +1,11 @@
 """The ``fetch-aa`` flow: the live AA API models list -> a saved raw response -> canonical tables.
 
-Two tasks: ``fetch-aa-models`` (``tasks.platform.aa_client``: key from ``AA_API_KEY`` or a Prefect Secret block, retries with
-backoff inside the client, the raw body and a ``.meta`` sidecar written to ``data/raw/aa-api/`` before anything is
-parsed) and the existing ``aa_api`` ingest adapter on the saved file. The key is resolved inside the fetch task, so it
-is never a flow or task parameter; the config holds only its Secret block's name.
+Two tasks: ``fetch-aa-models`` (``tasks.platform.aa_client``: key from ``AA_API_KEY`` or a Prefect Secret block, sent
+only over https to artificialanalysis.ai unless the fetching process opted in to another base URL; each attempt and
+the whole call bounded in time, the decoded body in size; retries with backoff inside the client, the raw body and a
+``.meta`` sidecar written to ``data/raw/aa-api/`` before anything is parsed) and the existing ``aa_api`` ingest
+adapter on the saved file. The key is resolved inside the fetch task, so it is never a flow or task parameter; the
+config holds only its Secret block's name.
 
 The ingest is cached like every task, on the saved file's bytes *and name* (``tasks.platform.caching``): the adapter reads the
 observation date from the name, so an unchanged response fetched on a later day is ingested again with its own date.
@@ -33,7 +35,7 @@ def fetch_aa(config: FetchConfig) -> dict[str, Any]:
     logger = get_run_logger()
     fetched = fetch_aa_models_task(
         base_url=config.base_url, out_dir=config.out_dir, connect_timeout=config.connect_timeout,
-        read_timeout=config.timeout, retries=config.retries, backoff_base=config.backoff_base,
+        timeout=config.timeout, deadline=config.deadline, retries=config.retries, backoff_base=config.backoff_base,
         secret_block=config.secret_block,
     )
     canonical = ingest_task("aa_api")(Path(fetched["path"]))

@@ -3,20 +3,28 @@
 Each run (the inbox watcher of ``make serve`` starts one when files wait, ``flows/watch.py``; ``inference-trends
 ingest`` runs it once):
 
-1. takes every file or folder waiting in the inbox (``tasks.platform.inbox``), and, when ``AA_API_KEY`` is set on the worker,
-   pulls the live AA API models list (``tasks.platform.aa_client``, the raw response kept in ``data/raw/aa-api``);
+1. takes every file or folder waiting in the inbox (``tasks.platform.inbox``: settled, and not open for writing by a
+   process), or, in a run the watcher created, exactly the entries it saw (``entries``, ``tasks.platform.inbox_seen``:
+   taken if unchanged and not open for writing, whatever ``settle_seconds`` says; any it cannot take is named in the
+   final state), and, when ``AA_API_KEY`` is set on the worker, pulls the live AA API models list
+   (``tasks.platform.aa_client``, the raw response kept in ``data/raw/aa-api``);
 2. skips content it has accepted before (same sha256, whatever the name): nothing runs for it;
-3. detects the format from the content and runs that adapter's ingest task, which validates every canonical table
-   (the same cached task the estimate flow runs: the estimate run that follows is served its ingest from cache);
-   a failure moves the file to ``rejected/`` with an ``.error.txt`` report and affects nothing else;
-4. accepts the rest (``accepted/<hash>/<name>``), and triggers one estimate run per accepted item, through the
-   estimate deployment (or inline), with the configured parameters and the new file as input;
-5. records every outcome in the inbox's ``ledger.csv`` and in a table artifact.
+3. copies each new item to ``accepted/<hash>/<name>`` and hashes the copy (the ledger's hash is that of the bytes
+   validated and kept); detects the format from the content and runs that adapter's ingest task, which validates
+   every canonical table, then the clean task and the check that the file leaves something to estimate
+   (``tasks.data.usable``: a file whose records are all, or mostly, quarantined on a key field is rejected). These are
+   the same cached tasks the estimate flow runs: the estimate run that follows is served them from cache. A failure
+   moves the file to ``rejected/`` with an ``.error.txt`` report, emits ``inference-trends.ingest.rejected``, and
+   affects nothing else;
+4. accepts the rest, and triggers one estimate run per accepted item, through the estimate deployment (or inline),
+   with the configured parameters and the new file as input;
+5. records every outcome in the inbox's ledger (``.inbox-state/ledger.csv``) and in a table artifact.
 """
 
 from __future__ import annotations
 
 
+import hashlib
 import os
 import re
 import shutil
@@ -34,19 +42,27 @@ from prefect.states import Completed, Failed
 from flows.config import EstimateConfig, IngestConfig, estimate_parameters
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
+from tasks.stages.clean import check_usable, clean_task
 from tasks.stages.ingest import ingest_task
 from tasks.platform.io import read_tables
 from tasks.data.canonical import CanonicalTables
 from tasks.core.hashing import sha256_tree
-from tasks.platform.inbox import (Incoming, accept, accepted_before, append_ledger, ensure_layout, first_line, locked, now,
-                         pending_triggers, reject, update_ledger, waiting)
+from tasks.platform.inbox import (Changed, CopyDiffers, Incoming, accepted_before, append_ledger, ensure_layout,
+                                  first_line, locked, now, pending_triggers, reject, rejection_text, settle_layout,
+                                  take, update_ledger, waiting)
 from tasks.data.ingest import detect_format
-from tasks.platform.settings import inbox_dir
+from tasks.platform.inbox_seen import check_entries
+from tasks.platform.settings import corrections_file, inbox_dir
 
 
 def snapshot_name_for(path: Path) -> str:
+    """The snapshot name of an accepted item's estimate run: its name made safe (``NAME_PATTERN``: at most 100
+    characters; a longer one is cut, with 8 hex digits of its sha256 appended, so that names stay distinct)."""
     stem = path.name if path.is_dir() else path.stem
-    return re.sub(r"[^a-z0-9._\-]+", "-", stem.lower()).strip("-._") or "inbox"
+    name = re.sub(r"[^a-z0-9._\-]+", "-", stem.lower()).strip("-._") or "inbox"
+    if len(name) > 100:
+        name = name[:91].rstrip("-._") + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return name
 
 
 @task(name="trigger-estimate", task_run_name="trigger-estimate-{snapshot}", cache_policy=NO_CACHE)
@@ -85,7 +101,11 @@ def detect_format_task(inbox: Path, item: Incoming, stored_path: Path, label: st
     try:
         return detect_format(stored_path)
     except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)
-        raise Rejected(*_rejected(reject(inbox, item, stored_path, None, error))) from None
+        try:
+            moved = reject(inbox, item, stored_path, None, error)
+        except OSError:
+            raise error from None  # not moved: the caller records it where it is, with this reason
+        raise Rejected(*_rejected(moved)) from None
 
 
 def _rejected(moved: tuple[Path, Path, str]) -> tuple[str, Path, Path]:
@@ -110,7 +130,38 @@ def _escape(name: str) -> str:
     return name.replace("{", "{{").replace("}", "}}")
 
 
-def _process(inbox: Path, item: Incoming) -> dict[str, Any]:
+def _usable(config: IngestConfig, inbox: Path, canonical: dict[str, Path], stored_path: Path, label: str) -> None:
+    """The check of the estimate run (``tasks.stages.clean.check_usable``): clean the new file's tables as its
+    estimate run will (the same cached task, corrections and switch: that run is then served this clean from the
+    cache), and raise ``Unusable`` when it leaves nothing to estimate."""
+    corrections = Path(config.estimate.corrections).resolve() if config.estimate.corrections else corrections_file()
+    state = clean_task.with_options(task_run_name=_escape(f"check-{label}"))(
+        canonical, corrections, not config.estimate.as_published, return_state=True)
+    check_usable(state.result(), str(stored_path))
+
+
+def _reject(inbox: Path, item: Incoming, stored: Path, fmt: str | None, error: BaseException,
+            row: dict[str, Any]) -> dict[str, Any]:
+    """Reject an item (already moved to rejected/, or move it there now), log it, emit the event; the outcome row.
+    If it cannot be moved, it stays where it is and the row says so: no item is ever left without a ledger row."""
+    logger = get_run_logger()
+    if isinstance(error, Rejected):
+        reason, target, report = str(error), error.target, error.report
+    else:
+        try:
+            target, report, reason = reject(inbox, item, stored, fmt, error)
+        except OSError as failure:
+            reason = (f"{rejection_text(error, stored, stored)}\n(it could not be moved to rejected/: "
+                      f"{failure.strerror or failure}; it is still at {stored})")
+            logger.error("%s rejected, but not moved: %s", item.path.name, reason)
+            return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(stored), "detail": reason}
+    logger.warning("%s rejected (%s); moved to %s, report %s:\n%s", item.path.name, fmt or "format unknown",
+                   target, report.name, reason)
+    emit_rejection(item, fmt, target, report, reason)
+    return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(target), "detail": reason}
+
+
+def _process(config: IngestConfig, inbox: Path, item: Incoming) -> dict[str, Any]:
     """Decide one item: duplicate, rejected or accepted (the estimate run is triggered by the caller)."""
     logger = get_run_logger()
     row = {"sha256": item.sha256, "name": item.path.name, "origin": item.origin, "processed_at": now()}
@@ -121,30 +172,37 @@ def _process(inbox: Path, item: Incoming) -> dict[str, Any]:
         logger.info("%s: same content as %s (sha256 %s), already ingested: nothing to do", item.path.name, stored,
                     item.sha256[:12])
         return {**row, "outcome": "duplicate", "stored_as": stored, "detail": "content already accepted"}
-    if item.origin == "inbox" and sha256_tree(item.path) != item.sha256:
-        logger.info("%s changed while it was being read; left for the next run", item.path.name)
-        return {**row, "outcome": "changed", "stored_as": str(item.path), "detail": "still being written"}
-    # into accepted/<hash>/<name> first, then validated there: the lineage of the cached tables names the place
-    # where the file stays, and the estimate run's ingest (same name and bytes) is served from this one's cache
-    stored_path = accept(inbox, item)
+    if item.origin == "inbox" and item.path.is_symlink():  # what it points to is not the inbox's to read
+        return _reject(inbox, item, item.path, None, ValueError(
+            f"{item.path}: a symbolic link; the inbox takes files and folders, not links to them (copy the file "
+            "itself into the inbox)"), row)
+    # a copy into accepted/<hash>/<name> first, hashed, then validated there: the ledger's hash is the hash of the
+    # bytes validated and kept; the lineage of the cached tables names the place where the file stays, and the
+    # estimate run's ingest (same name and bytes) is served from this one's cache
+    try:
+        stored_path, row["sha256"] = take(inbox, item)
+    except Changed as change:
+        logger.info("%s", change)
+        return {**row, "outcome": "changed", "stored_as": str(item.path), "detail": str(change)}
+    except CopyDiffers as error:
+        return _reject(inbox, item, error.stored, None, error, {**row, "sha256": sha256_tree(error.stored)})
+    except OSError as error:
+        logger.error("%s could not be taken (%s); left for the next run", item.path.name, error)
+        return {**row, "outcome": "failed", "stored_as": str(item.path),
+                "detail": f"could not be copied to accepted/ ({error.strerror or error}); left for the next run"}
     fmt = None
     try:
         detected = detect_format_task(inbox, item, stored_path, _escape(item.path.name), return_state=True)
         fmt = detected.result()  # raises Rejected: why no adapter reads it
         state = ingest_task(fmt).with_options(task_run_name=_escape(f"validate-{fmt}-{item.path.name}"))(
             stored_path, return_state=True)
-        counts = read_tables(CanonicalTables, state.result()).row_counts()  # raises the validation error
+        canonical = state.result()  # raises the validation error
+        counts = read_tables(CanonicalTables, canonical).row_counts()
         if counts["models"] == 0:
-            raise ValueError(f"{item.path.name}: the {fmt} adapter found no model in it")
+            raise ValueError(f"{stored_path}: the {fmt} adapter found no model in it")
+        _usable(config, inbox, canonical, stored_path, item.path.name)
     except Exception as error:  # noqa: BLE001  (any failure rejects this file, and only this file)
-        if isinstance(error, Rejected):
-            reason, target, report = str(error), error.target, error.report
-        else:
-            target, report, reason = reject(inbox, item, stored_path, fmt, error)
-        logger.warning("%s rejected (%s); moved to %s, report %s:\n%s", item.path.name, fmt or "format unknown",
-                       target, report.name, reason)
-        emit_rejection(item, fmt, target, report, reason)
-        return {**row, "format": fmt or "", "outcome": "rejected", "stored_as": str(target), "detail": reason}
+        return _reject(inbox, item, stored_path, fmt, error, row)
     logger.info("%s accepted (%s: %d models, %d price rows) -> %s", item.path.name, fmt, counts["models"],
                 counts["prices"], stored_path)
     return {**row, "format": fmt, "outcome": "accepted", "stored_as": str(stored_path),
@@ -174,21 +232,26 @@ class IngestRejected(ValueError):
     """Every new item of an ingest run was rejected (the run ends Failed with this message)."""
 
 
-def outcome_message(counts: dict[str, int], outcomes: list[dict[str, Any]]) -> str:
-    """The final state message: what became of the new items, e.g. "1 accepted, 1 rejected" (and which)."""
+def outcome_message(counts: dict[str, int], outcomes: list[dict[str, Any]], left: list[str] = ()) -> str:
+    """The final state message: what became of the new items, e.g. "1 accepted, 1 rejected" (and which), and what
+    was left in the inbox, with the first reason (e.g. "still open for writing by process 1234")."""
+    waits = f"{len(left)} item(s) left in the inbox ({left[0]}{'; ...' if len(left) > 1 else ''})" if left else ""
     if not outcomes:
-        return "nothing new in the inbox"
+        return "nothing new in the inbox" + (f"; {waits}" if waits else "")
     message = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or kind in ("accepted", "rejected"))
     rejected = [o for o in outcomes if o["outcome"] == "rejected"]
     if rejected:
         message += " (rejected: " + "; ".join(f"{Path(o['stored_as']).name}: "
                                               f"{first_line_of(o['detail'].removeprefix(o['stored_as'] + ': '))}"
                                               for o in rejected[:5]) + ("; ..." if len(rejected) > 5 else "") + ")"
-    return message
+    return message + (f"; {waits}" if waits else "")
 
 
 def first_line_of(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:200]
+    """The first line, at most 200 characters ("..." where it was cut: the whole reason is in the ledger, the report
+    and the ingest-rejections artifact)."""
+    line = (text.strip().splitlines() or [""])[0]
+    return line if len(line) <= 200 else line[:197] + "..."
 
 
 
@@ -228,32 +291,40 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
             logger.error("AA API pull failed: %s", pull_error)
     elif config.pull_aa_api:
         logger.info("AA API pull skipped: %s is not set on this worker", ENV_VAR)
-    outcomes, triggered, failed = [], [], 0
+    outcomes, triggered, untriggered = [], [], 0
     with locked(inbox) as held:
         if not held:
             logger.info("another ingest run is processing %s; this one stops here", inbox)
             return Completed(message="another ingest run is processing the inbox", data={
-                "inbox": str(inbox), "outcomes": [], "accepted": 0, "duplicate": 0, "rejected": 0,
+                "inbox": str(inbox), "outcomes": [], "accepted": 0, "duplicate": 0, "rejected": 0, "failed": 0,
                 "estimate_runs": [], "busy": True})
+        for change in settle_layout(inbox):  # the earlier layout's ledger; a file under a reserved name
+            logger.warning("%s", change)
         for pending in pending_triggers(inbox).to_dict("records"):  # triggers that failed in an earlier run
             if config.trigger != "none" and Path(pending["stored_as"]).exists():
                 run_id = _trigger(config, inbox, pending)
                 triggered += [run_id] if run_id else []
-        items, left = waiting(inbox, config.settle_seconds)
+        not_taken: list[tuple[str, str]] = []  # (kind, "name: why") of the entries this run was created for
+        if config.entries:  # created by the inbox watcher: exactly what it saw, if unchanged (no settle time again)
+            paths, not_taken = check_entries(inbox, config.entries)
+            items, left = waiting(inbox, only=paths)
+        else:
+            items, left = waiting(inbox, config.settle_seconds)
         for reason in left:
             logger.info("left in the inbox: %s", reason)
         if fetched is not None:
             items.append(Incoming(Path(fetched["path"]), fetched["sha256"], "aa-api"))
         for item in items:
-            outcome = _process(inbox, item)
-            if outcome["outcome"] == "changed":
+            outcome = _process(config, inbox, item)
+            if outcome["outcome"] == "changed":  # still in the inbox: the next run takes it
+                left.append(outcome["detail"])
                 continue
             append_ledger(inbox, outcome)
             if outcome["outcome"] == "accepted" and config.trigger != "none":
                 run_id = _trigger(config, inbox, outcome)
                 outcome["estimate_flow_run"] = run_id or ""
                 triggered += [run_id] if run_id else []
-                failed += run_id is None
+                untriggered += run_id is None
             outcomes.append(outcome)
     if outcomes:
         columns = ["name", "outcome", "format", "detail", "estimate_flow_run", "stored_as", "sha256", "origin",
@@ -265,15 +336,24 @@ def ingest(config: IngestConfig = IngestConfig()) -> dict[str, Any]:
         if rejected:  # a table cell cuts a long reason off: here each one is whole, wrapped, one click away
             create_markdown_artifact(key="ingest-rejections", markdown=rejections_markdown(inbox, rejected),
                                      description=f"Why each rejected item of {inbox} was rejected, in full")
-    counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in ("accepted", "duplicate", "rejected")}
-    message = outcome_message(counts, outcomes)
+    counts = {kind: sum(o["outcome"] == kind for o in outcomes) for kind in ("accepted", "duplicate", "rejected",
+                                                                            "failed")}
+    if config.entries:  # a run created for files: each one it did not take is named (never a bare "nothing new")
+        not_taken += [("left", reason) for reason in left]
+        left = []
+    message = outcome_message(counts, outcomes, left)
+    if not_taken:
+        details = "; ".join(text for _, text in not_taken)
+        message = (f"{message}; not taken: {details}" if outcomes else
+                   f"none of the {len(config.entries)} entries this run was created for was taken: {details}")
     logger.info("inbox %s: %s", inbox, message)
     if pull_error is not None:
         raise RuntimeError(f"the inbox was processed ({message}), but the AA API pull failed: {pull_error}")
-    if failed:
-        raise RuntimeError(f"{failed} accepted file(s) could not trigger their estimate run (see the log); the next "
-                           "ingest run tries again")
-    if counts["rejected"] and not counts["accepted"] and not counts["duplicate"]:
+    if untriggered:
+        raise RuntimeError(f"{untriggered} accepted file(s) could not trigger their estimate run (see the log); the "
+                           "next ingest run tries again")
+    unreadable = any(kind == "unreadable" for kind, _ in not_taken)
+    if (counts["rejected"] or counts["failed"] or unreadable) and not counts["accepted"] and not counts["duplicate"]:
         # nothing of what arrived was usable: a red run in the UI (and an error on the command line)
         return Failed(message=message, data=IngestRejected(f"{message}; reports in {inbox / 'rejected'}"))
     return Completed(message=message, data={"inbox": str(inbox), "outcomes": outcomes, **counts,

@@ -3,13 +3,19 @@
 - **Temporary API.** Without ``PREFECT_API_URL``, Prefect would start a temporary server itself and stop it at
   interpreter exit, which a SIGKILL skips (the server lingers) and a SIGTERM to a process group kills first (the
   run then retries a dead server). Here the command starts that server itself (``TemporaryApi``): in a session of
-  its own (a Ctrl-C in the terminal goes to the run, which stops the server in order), bound to die with the run
+  its own (a Ctrl-C in the terminal goes to the run, which stops the server in order), deaf to SIGTERM (a
+  supervisor's SIGTERM to every process of a service reaches the run, which reports its stop to the server and
+  then stops it with SIGINT), bound to die with the run
   (Linux ``PR_SET_PDEATHSIG``: even a SIGKILL of the run takes the server down), and recorded in
   ``$PREFECT_HOME/temporary-api.json`` so that the next command stops one that outlived its run anyway (other
   platforms).
-- **Stop on request.** SIGTERM and SIGINT raise ``Stopped`` in the main thread: the flow stops, a staging folder is
-  removed, the previous run folder stays as it was, the server is stopped, and the process exits (143 / 130)
-  without waiting for fits still running in worker threads.
+- **Stop on request.** SIGTERM and SIGINT raise ``Stopped`` in the main thread (during a flow run Prefect's own
+  SIGTERM handler raises its ``TerminationSignal`` there instead, and re-sends the signal to ours once the flow
+  has ended). The fits running on worker threads, which no signal reaches, stop too: the wait for them sets their
+  stop event (``tasks/core/stopping.py``), and their loops check it between blocks, so the task runner's join
+  of its threads returns within a second instead of when every fit is done (it used to take minutes with a large
+  ``--bootstrap``, so that only a second SIGTERM stopped the run). Then the flow stops, a staging folder is
+  removed, the previous run folder stays as it was, the server is stopped, and the process exits (143 / 130).
 - **Messages, not tracebacks.** The console shows log lines and, at the end, one ``error:`` line; tracebacks (and
   everything else) go to ``$PREFECT_HOME/logs/last-command.log``, or to the console too with ``--debug``.
 """
@@ -30,7 +36,9 @@ from pathlib import Path
 
 import httpx
 
+from tasks.core.stopping import request_stop
 from tasks.platform.folders import _alive, _start_time
+from tasks.platform.io import json_text
 
 LOG_NAME = "last-command.log"
 STATE_NAME = "temporary-api.json"
@@ -104,11 +112,18 @@ def command_logging(debug: bool):
 
 
 # --- the temporary API --------------------------------------------------------------------------------------------
+# The server is stopped with SIGINT (uvicorn shuts down on it as on SIGTERM). SIGTERM is blocked in it: a supervisor
+# that sends SIGTERM to every process of the service (systemd's default KillMode=control-group) must not take the
+# API away from the run while the run reports its stop to it (Prefect's client then retried for minutes).
+STOP_SERVER = signal.SIGINT
+
+
 def _die_with_parent() -> None:  # runs in the child between fork and exec
     os.setsid()
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # kept across exec; see STOP_SERVER
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when the parent dies, however it dies
+        libc.prctl(1, STOP_SERVER)  # PR_SET_PDEATHSIG: stopped when the parent dies, however it dies
     except (OSError, AttributeError):
         pass
 
@@ -131,7 +146,7 @@ def stop_leftover_server(state_file: Path) -> bool:
     stopped = False
     if not _alive(owner) and _alive(server) and server.get("started") is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(server["pid"], signal.SIGTERM)
+            os.killpg(server["pid"], STOP_SERVER)
             stopped = True
     state_file.unlink(missing_ok=True)
     return stopped
@@ -162,9 +177,10 @@ class TemporaryApi:
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
              "error", "--lifespan", "on"],
             env=env, preexec_fn=_die_with_parent if os.name == "posix" else None, stdin=subprocess.DEVNULL)
-        self.state_file.write_text(json.dumps({
+        self.state_file.write_text(json_text({
             "owner": {"pid": os.getpid(), "started": _start_time(os.getpid())},
-            "server": {"pid": self.process.pid, "started": _start_time(self.process.pid)}, "port": port}))
+            "server": {"pid": self.process.pid, "started": _start_time(self.process.pid)}, "port": port},
+            str(self.state_file)))
         self.url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + self.timeout
         with httpx.Client(timeout=2) as client:
@@ -182,7 +198,7 @@ class TemporaryApi:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGTERM)
+                os.killpg(self.process.pid, STOP_SERVER)
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -234,6 +250,7 @@ def stop_on_signals():
         return
 
     def handler(signum, frame):
+        request_stop()  # work on worker threads stops too (they never receive a signal)
         raise Stopped(signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}

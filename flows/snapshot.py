@@ -1,9 +1,10 @@
 """The ``build-snapshot`` flow: raw source files -> a bundled snapshot folder of canonical CSVs.
 
 ``data/snapshots/<name>/`` holds models.csv, benchmarks.csv, prices.csv (``source`` on every row), ingest_issues.csv
-(what the adapter could not take as it was) and snapshot.json (the source files with their sha256, row counts and
-attribution). Rebuilding from the same files gives identical bytes; the folder is replaced only when the build
-succeeds.
+(what the adapter could not take as it was) and snapshot.json (the source files with their sha256, row counts,
+attribution, and the folder's own files with their sha256). Rebuilding from the same files gives identical bytes;
+the folder is replaced only when the build succeeds, and only while it holds nothing but what a build wrote there
+(``tasks/platform/folders.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tasks.platform.io import read_tables
 from tasks.stages.ingest import ingest_task
 from tasks.data.canonical import SNAPSHOT_META, CanonicalTables
 from tasks.data.ingest import adapter, detect_format
-from tasks.platform.folders import SNAPSHOT_SCHEMA, check_output_folder, staging_folder, swap_in
+from tasks.platform.folders import SNAPSHOT_SCHEMA, check_output_folder, file_list, staging_folder, swap_in
 from tasks.platform.io import read_parquet, write_json
 from tasks.data.tables import csv_text
 from tasks.data.resolve import contributing_sources, match_summary
@@ -46,8 +47,11 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
                 (staging / name).write_text(csv_text(read_parquet(canonical[key])), encoding="utf-8")
             meta["resolution"] = match_summary(matches).to_dict(orient="records")
             sources |= set(contributing_sources(matches))
-        write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta, "row_counts": tables.snapshot_row_counts(),
-                                             "attribution": attributions(sources)})
+        # "files": every file with its sha256, so that a rebuild replaces this folder only while it holds nothing
+        # else (tasks/platform/folders.py)
+        write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta,
+                                             "row_counts": tables.snapshot_row_counts(),
+                                             "attribution": attributions(sources), "files": file_list(staging)})
         swap_in(staging, folder, "snapshot")
     return folder
 

@@ -10,7 +10,9 @@ task runs named after their snapshot, cached ones marked `` · cached``), its Ar
 page of one of its fit task runs (tags, task inputs); and an ingest run with its outcomes and the page of its
 rejections' whole reasons. Headless Chromium
 (Debian's ``chromium``, ``--headless=new``, a 1400 px wide window) is driven over the DevTools protocol: navigate,
-let the app load its data, click a tab by its text, take a screenshot.
+let the app load its data, click a tab by its text, take a screenshot. The API asks for basic authentication: the
+string comes from ``PREFECT_API_AUTH_STRING`` or ``.serve/api-auth``; the browser is logged in the way the UI's login
+page does it (the string in its local storage), never through the command line.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ def api_url() -> str:
             if line.startswith("export PREFECT_API_URL="):
                 return line.split("=", 1)[1].strip()
     return "http://127.0.0.1:4200/api"
+
+
+def auth_string() -> str:
+    """The API's basic authentication string of `make serve` (empty: the server asks for none)."""
+    if os.environ.get("PREFECT_API_AUTH_STRING"):
+        return os.environ["PREFECT_API_AUTH_STRING"]
+    path = Path(os.environ.get("INFERENCE_TRENDS_SERVE_DIR", ROOT / ".serve")) / "api-auth"
+    return path.read_text().strip() if path.exists() else ""
 
 
 class Browser:
@@ -80,6 +90,14 @@ class Browser:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
+
+    def log_in(self, ui: str, auth: str) -> None:
+        """What the UI's login page does: the string, base64-encoded, in the page's local storage."""
+        self.call("Page.enable")
+        self.call("Page.navigate", url=ui)
+        time.sleep(3)
+        token = base64.b64encode(auth.encode()).decode()
+        self.call("Runtime.evaluate", expression=f"localStorage.setItem('prefect-password', {json.dumps(token)})")
 
     def shoot(self, url: str, target: Path, height: int, click: str | None = None, settle: float = 6.0,
               width: int = 1400) -> Path:
@@ -124,7 +142,9 @@ def main() -> None:
     api = api_url()
     ui = api.removesuffix("/api")
     OUT.mkdir(parents=True, exist_ok=True)
-    with httpx.Client(base_url=api, timeout=30) as client:
+    auth = auth_string()
+    headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
+    with httpx.Client(base_url=api, timeout=30, headers=headers) as client:
         deployment = client.get("/deployments/name/estimate/estimate").json()
         if args.flow_run:
             run = client.get(f"/flow_runs/{args.flow_run}").json()
@@ -153,6 +173,8 @@ def main() -> None:
 
     browser = Browser()
     try:
+        if auth:
+            browser.log_in(ui, auth)
         browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", OUT / "deployment-form.png", 1500)
         browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1300)
         browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-task-runs.png", 1300, click="Task Runs")

@@ -10,6 +10,18 @@
 # Each process runs in its own process group; its pid is written to $STATE/<name>.pid so that `make stop` stops
 # exactly these (and the flow runs the worker started), nothing else.
 #
+# Access: the API requires basic authentication. The string (`inference-trends:<random>`) is generated once into
+# $STATE/api-auth (mode 0600, in a 0700 folder, git-ignored; delete it to get a new one at the next start) and read
+# from there by everything that talks to the API: the server (PREFECT_SERVER_API_AUTH_STRING), this script's
+# `prefect` calls, the worker and its flow runs, the watcher, and a shell that does `source $STATE/env` (all through
+# PREFECT_API_AUTH_STRING). It is never printed, logged, or written into prefect.yaml or the deployments' job
+# variables. The UI asks for it once, as its password. Only the UI's own origin may call the API from a browser
+# (CORS); any other web page gets no CORS header, and no request without the string gets past 401.
+# What deployment runs may read and write: the project's data folders, or the folders of INFERENCE_TRENDS_ALLOWED_ROOTS
+# (separated by ":") when it is set here; every path parameter of every deployment is checked in the flow
+# (flows/deployments.py). The AA key goes only to https://artificialanalysis.ai unless the worker was started with
+# INFERENCE_TRENDS_AA_ALLOW_OTHER_BASE_URL=1 in its environment.
+#
 # Settings (environment): INFERENCE_TRENDS_PORT (4200), INFERENCE_TRENDS_SERVE_DIR (.serve: pid files and logs),
 # INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2
 # concurrent flow runs: the work pool's limit, so it holds for every worker of the pool), INFERENCE_TRENDS_WATCH_SECONDS
@@ -45,6 +57,19 @@ export INFERENCE_TRENDS_REPORTS_URL=http://$HOST:$REPORTS_PORT
 export INFERENCE_TRENDS_REPORTS_ROOT=$INFERENCE_TRENDS_RUNS_DIR
 
 mkdir -p "$STATE" "$PREFECT_HOME"
+chmod 700 "$STATE"  # pid files, logs, and the API's password: this user's only
+
+# the API's basic authentication: generated once, kept in a file only this user can read, never on a command line
+AUTH_FILE=$STATE/api-auth
+if [[ ! -s "$AUTH_FILE" ]]; then
+  (umask 077 && "$BIN/python" -c 'import secrets; print("inference-trends:" + secrets.token_urlsafe(32))' >"$AUTH_FILE")
+fi
+chmod 600 "$AUTH_FILE"
+PREFECT_API_AUTH_STRING=$(<"$AUTH_FILE")
+export PREFECT_API_AUTH_STRING
+unset PREFECT_API_KEY  # a Cloud key beside the auth string takes precedence and gets 401
+# the folders deployment runs may use (empty: the project's data folders); a job variable of every deployment
+export INFERENCE_TRENDS_ALLOWED_ROOTS=${INFERENCE_TRENDS_ALLOWED_ROOTS:-}
 
 alive() { [[ -f "$STATE/$1.pid" ]] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
 
@@ -84,7 +109,10 @@ PY
 done
 
 # $! is the pid of the started program only when it is its own statement; setsid gives it its own process group
-setsid "$BIN/prefect" server start --host "$HOST" --port "$PORT" >"$STATE/server.log" 2>&1 </dev/null &
+# only the UI's own origin (by address or by name) may call the API from a browser; the password is the server's alone
+PREFECT_SERVER_API_AUTH_STRING=$PREFECT_API_AUTH_STRING \
+PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS="http://$HOST:$PORT,http://localhost:$PORT" \
+  setsid "$BIN/prefect" server start --host "$HOST" --port "$PORT" >"$STATE/server.log" 2>&1 </dev/null &
 started server $!
 
 "$BIN/python" - "$PREFECT_API_URL/health" "$STATE/server.log" "$(cat "$STATE/server.pid")" <<'PY'
@@ -115,10 +143,13 @@ fi
 export INFERENCE_TRENDS_VERSION
 
 # what a shell (and `make worker`, and a `prefect deploy` by hand) needs to talk to this server: `source .serve/env`
+# (the password is read from its file when the env is sourced, not copied into it)
 cat >"$STATE/env" <<ENV
 export INFERENCE_TRENDS_HOME=$ROOT
 export PREFECT_HOME=$PREFECT_HOME
 export PREFECT_API_URL=$PREFECT_API_URL
+export PREFECT_API_AUTH_STRING="\$(cat '$AUTH_FILE')"
+export INFERENCE_TRENDS_ALLOWED_ROOTS='$INFERENCE_TRENDS_ALLOWED_ROOTS'
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
 export DO_NOT_TRACK=1
 export INFERENCE_TRENDS_POOL=$POOL
@@ -158,10 +189,19 @@ import yaml
 print(", ".join(d["name"] for d in yaml.safe_load(open("prefect.yaml"))["deployments"]))
 PY
 )
+roots=$("$BIN/python" - <<'PY'
+from tasks.platform.settings import allowed_roots
+print(", ".join(map(str, allowed_roots(write=True))) + "; read also: "
+      + (", ".join(str(r) for r in allowed_roots(write=False) if r not in allowed_roots(write=True)) or "-"))
+PY
+)
 echo "Prefect UI:   http://$HOST:$PORT"
-echo "API:          $PREFECT_API_URL   (source $STATE/env to use it from a shell)"
+echo "UI login:     the UI asks once for a password: paste the line of $AUTH_FILE"
+echo "              (e.g. xclip -selection clipboard < $AUTH_FILE; it is not shown here or in any log)"
+echo "API:          $PREFECT_API_URL   (basic auth; source $STATE/env to use it from a shell)"
 echo "work pool:    $POOL (process), worker pid $(cat "$STATE/worker.pid"), logs in $STATE/"
 echo "deployments:  $deployments"
 echo "reports:      $INFERENCE_TRENDS_REPORTS_URL (run folders: $RUNS)"
+echo "paths:        deployment runs write only in: $roots (INFERENCE_TRENDS_ALLOWED_ROOTS sets others)"
 echo "inbox:        $INFERENCE_TRENDS_INBOX  (drop new data files here; watched every ${INFERENCE_TRENDS_WATCH_SECONDS:-30} s, pid $(cat "$STATE/watcher.pid"))"
 echo "stop with:    make stop"

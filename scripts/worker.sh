@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make worker`: (re)start just the worker of `make serve`'s work pool, with a pid file like serve.sh's, so that
 # `make stop` stops it (and the flow runs it started). The server must be running (`make serve`): the worker takes
-# the API address and the service's settings from $STATE/env.
+# the API address, its password (read from $STATE/api-auth) and the service's settings from $STATE/env.
 #
 # Any worker of the pool runs the flows with the same cache, result storage, run folders, inbox and report links:
 # those come from the deployments' job variables (prefect.yaml), not from the worker's environment. So a worker

@@ -25,6 +25,13 @@ os.environ.pop("PREFECT_API_URL", None)
 
 import pytest  # noqa: E402
 
+# Prefect configures logging when ``prefect.main`` is first imported, binding its console handler to ``sys.stderr`` of
+# that moment. Imported first inside a ``CliRunner.invoke`` (an in-process CLI test), that is the runner's stream,
+# closed when the invoke returns: every later flow run in the same test worker then failed writing its first log line
+# (RecursionError through Prefect's print-as-log), but only when xdist happened to give that worker a CLI test
+# before the flow tests. Imported here, the handler writes to pytest's own capture for the whole session.
+import prefect.main  # noqa: E402,F401
+
 from tasks.platform.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -27,8 +27,8 @@ import pandas as pd
 import pytest
 
 from tasks.platform.aa_client import (
-    REDACTED, SAFE_RESPONSE_HEADERS, AAClientError, AAFetchFailed, AAKeyMissing, AAKeyRejected, AANotFound,
-    AAResponseInvalid, ApiKey, default_out_dir, fetch_models, resolve_api_key, retry_after_seconds,
+    OTHER_BASE_URL_ENV, REDACTED, SAFE_RESPONSE_HEADERS, AAClientError, AAFetchFailed, AAKeyMissing, AAKeyRejected,
+    AANotFound, AAResponseInvalid, ApiKey, default_out_dir, fetch_models, resolve_api_key, retry_after_seconds,
 )
 from tasks.core.hashing import sha256_bytes, sha256_file
 from tasks.data.ingest import detect_format
@@ -40,7 +40,7 @@ from tasks.platform.settings import shared_data_dir
 KEY = "sk-test-LEAKCHECK-1234567890"
 API_PATH = "/api/v2/data/llms/models"
 RECORDED = shared_data_dir() / "aa-api-v2"
-FAST = dict(backoff_base=0.01, jitter=0.1, connect_timeout=2.0, read_timeout=2.0)
+FAST = dict(backoff_base=0.01, jitter=0.1, connect_timeout=2.0, timeout=2.0)
 
 
 def _model(i: int, slug: str, mmlu_pro: float, blended: float) -> dict:
@@ -69,6 +69,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     declared_length: int | None = None  # a Content-Length beyond the body: the connection drops mid-body
+    drip: float = 0.0  # seconds between the body's bytes (one at a time): a server that never quite stalls
 
 
 class FakeAA:
@@ -109,7 +110,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.send_header("Connection", "close")
             self.end_headers()
-            self.wfile.write(reply.body)
+            if reply.drip:
+                for i in range(len(reply.body)):
+                    self.wfile.write(reply.body[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.drip)
+            else:
+                self.wfile.write(reply.body)
             self.wfile.flush()
         except OSError:  # the client gave up (timeout): nothing to answer
             pass
@@ -141,6 +148,9 @@ def aa_server():
 @pytest.fixture(autouse=True)
 def key_env(monkeypatch):
     monkeypatch.setenv("AA_API_KEY", KEY)
+    # the local server is http://127.0.0.1: the key goes there only with the opt-in (tests/test_safety_service.py
+    # checks that it is refused without)
+    monkeypatch.setenv(OTHER_BASE_URL_ENV, "1")
 
 
 @pytest.fixture
@@ -320,7 +330,7 @@ def test_other_4xx_and_redirects_are_not_retried(aa_server, out_dir):
 
 def test_slow_response_times_out_then_retries(aa_server, out_dir):
     aa_server.queue(Reply(delay=0.8))
-    result = fetch_models(base_url=aa_server.url, out_dir=out_dir, **{**FAST, "read_timeout": 0.2})
+    result = fetch_models(base_url=aa_server.url, out_dir=out_dir, **{**FAST, "timeout": 0.2})
     assert result.attempts == 2 and len(aa_server.requests) == 2
     assert result.history[0]["status"] is None and "timeout" in result.history[0]["error"]
     assert result.path.read_bytes() == FIXTURE_BYTES
@@ -412,7 +422,7 @@ def test_key_echoed_in_the_body_is_not_written(aa_server, out_dir):
 def test_key_never_reaches_logs_output_files_or_errors(aa_server, out_dir, caplog, capfd):
     caplog.set_level(logging.DEBUG)  # httpx and httpcore log requests at INFO and DEBUG
     aa_server.queue(Reply(429, b"{}", {"Retry-After": "0"}), Reply(500, b"oops"), Reply(delay=0.6), Reply())
-    result = fetch_models(base_url=aa_server.url, out_dir=out_dir, **{**FAST, "read_timeout": 0.2})
+    result = fetch_models(base_url=aa_server.url, out_dir=out_dir, **{**FAST, "timeout": 0.2})
     assert result.attempts == 4
     errors: list[str] = []
     for reply in (Reply(401, b'{"error": "Invalid API key"}'), Reply(body=b'{"data": [')):

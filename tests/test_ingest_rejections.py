@@ -84,7 +84,7 @@ def test_ingest_run_reports_its_rejections(prefect_harness, inbox, monkeypatch):
     assert "not valid JSON, truncated or corrupt?" in truncated["detail"] and "--format" not in truncated["detail"]
     report = (inbox / "rejected" / "truncated.json.error.txt").read_text()
     assert "not valid JSON" in report and str(inbox / "rejected" / "truncated.json") in report
-    ledger = pd.read_csv(inbox / "ledger.csv", dtype=str, keep_default_na=False).set_index("name")
+    ledger = pd.read_csv(inbox / ".inbox-state" / "ledger.csv", dtype=str, keep_default_na=False).set_index("name")
     assert "row 3, column output_usd_per_mtok" in ledger.loc["schema-bad.csv", "detail"]
 
     assert [e["event"] for e in events] == ["inference-trends.ingest.rejected"] * 2

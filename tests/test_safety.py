@@ -528,8 +528,9 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
 
     out = tmp_path / "run"
     out.mkdir()
-    (out / "manifest.json").write_text(json.dumps({"schema": RUN_SCHEMA}))
     (out / "trends.csv").write_text("previous results\n")
+    (out / "manifest.json").write_text(json.dumps({"schema": RUN_SCHEMA, "outputs": [  # every file, with its sha256
+        {"path": "trends.csv", "sha256": hashlib.sha256(b"previous results\n").hexdigest()}]}))
     before = tree(tmp_path)
     env = {"PREFECT_HOME": str(tmp_path / "home"), "INFERENCE_TRENDS_CACHE_DIR": str(tmp_path / "cache"),
            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(tmp_path / "cache" / "results")}

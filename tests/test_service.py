@@ -9,14 +9,20 @@ every deployment of prefect.yaml and a worker; runs are triggered through the RE
   described;
 - the inbox watcher: no ingest run while the inbox is empty, exactly one when a file arrives (rejected: a Failed run
   and one event per file);
-- a second worker started by hand (`prefect worker start --pool ...`, plain environment) serves a rerun from the
-  cache: the locations are the deployments' job variables; `make worker` restarts the service's worker.
+- a second worker started by hand (`prefect worker start --pool ...`, plain environment but for the API's password)
+  serves a rerun from the cache: the locations are the deployments' job variables; `make worker` restarts the
+  service's worker;
+- the API is closed to other web pages (CORS) and to callers without the password (401; the password is in
+  .serve/api-auth, 0600, never in the output, the logs, .serve/env or the deployments), `make serve` says how to log
+  into the UI, and a deployment run that names a folder outside the allowed ones fails and touches nothing there.
 
-`scripts/stop.sh` must then stop exactly what was started. About 2 minutes in all.
+`scripts/stop.sh` must then stop exactly what was started. About 4 minutes in all on a busy 2-core machine (the
+confinement check adds about 20 s).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -25,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +41,7 @@ import pytest
 
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
 from tasks.platform.assets import asset_key
-from tasks.platform.settings import PROJECT_ROOT, runs_dir
+from tasks.platform.settings import ALLOWED_ROOTS_ENV, PROJECT_ROOT, allowed_roots, runs_dir
 
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 LIGHT = {"bootstrap_resamples": 0, "figures": False, "history": False}
@@ -69,6 +76,9 @@ def service(tmp_path_factory, session_dir):
         PREFECT_WORKER_QUERY_SECONDS="2", PREFECT_LOGGING_LEVEL="INFO",
         PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",  # no scheduled run may start during the test
         INFERENCE_TRENDS_WATCH_SECONDS="2", INFERENCE_TRENDS_WATCH_SETTLE="1",  # the inbox watcher, quickly
+        # what deployment runs may use: the tests' temporary folders (presets, run folders, inboxes) and data/
+        INFERENCE_TRENDS_ALLOWED_ROOTS=os.pathsep.join(map(str, (tmp_path_factory.getbasetemp(), session_dir,
+                                                                 PROJECT_ROOT / "data"))),
     )  # cache and runs folders: the test session's (conftest), so that this process can trace the lineage
     started = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "serve.sh")], env=env, capture_output=True,
                              text=True, timeout=240)
@@ -77,9 +87,11 @@ def service(tmp_path_factory, session_dir):
         assert started.returncode == 0, started.stdout + started.stderr + _logs(serve_dir)
         assert f"Prefect UI:   http://127.0.0.1:{port}" in started.stdout
         api = f"http://127.0.0.1:{port}/api"
-        with httpx.Client(base_url=api, timeout=30) as client:
+        auth = (serve_dir / "api-auth").read_text().strip()
+        headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()}
+        with httpx.Client(base_url=api, timeout=30, headers=headers) as client:
             yield {"client": client, "root": root, "inbox": root / "inbox", "serve_dir": serve_dir,
-                   "stdout": started.stdout, "env": env}
+                   "stdout": started.stdout + started.stderr, "env": env, "api": api, "auth": auth}
     finally:
         pids = {p.stem: int(p.read_text()) for p in serve_dir.glob("*.pid")}
         stopped = subprocess.run(["bash", str(PROJECT_ROOT / "scripts" / "stop.sh")], env=env, capture_output=True,
@@ -250,7 +262,7 @@ def test_inbox_new_file_triggers_exactly_one_estimate(service, tiny_preset):
     time.sleep(3)  # a triggered run would be created within the ingest run, before it completed
     assert len(estimate_runs(client)) == before + 1
     assert not (inbox / "small-prices-again.csv").exists()
-    ledger = pd.read_csv(inbox / "ledger.csv", dtype=str, keep_default_na=False)
+    ledger = pd.read_csv(inbox / ".inbox-state" / "ledger.csv", dtype=str, keep_default_na=False)
     assert dict(zip(ledger["name"], ledger["outcome"])) == {
         "small-prices.csv": "accepted", "broken.csv": "rejected", "small-prices-again.csv": "duplicate"}
     assert ledger.set_index("name").loc["small-prices.csv", "estimate_flow_run"] == runs[0]["id"]
@@ -300,6 +312,10 @@ def test_watcher_creates_an_ingest_run_only_for_new_files(service):
     assert len(runs) == before + 1, _logs(serve_dir)
     run = wait_for(client, runs[0]["id"] if len(runs) == 1 else max(runs, key=lambda r: r["created"])["id"], 120)
     assert "inbox-watcher" in run["tags"] and run["name"] == "ingest truncated.json"  # named after its file
+    # given what the watcher saw: taken whatever the deployment's own settle_seconds (10) says (before, a run that
+    # started within 10 s of the file's write found "nothing new in the inbox" and ended Completed)
+    [entry] = run["parameters"]["entries"]
+    assert entry.startswith("truncated.json (58 bytes, mtime ") and "settle_seconds" not in run["parameters"]
     # everything new was rejected: a red run whose message says what and why
     assert run["state_type"] == "FAILED", (run["state"], _logs(serve_dir))
     assert run["state"]["message"].startswith("0 accepted, 1 rejected (rejected: truncated.json: not valid JSON"), \
@@ -366,7 +382,8 @@ def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
     assert stopped.returncode == 0 and not (serve_dir / "worker.pid").exists(), stopped.stdout + stopped.stderr
     plain_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path)),
                  "PREFECT_API_URL": str(client.base_url).rstrip("/"), "PREFECT_HOME": str(tmp_path / "plain-home"),
-                 "PREFECT_WORKER_QUERY_SECONDS": "2", "DO_NOT_TRACK": "1"}
+                 "PREFECT_WORKER_QUERY_SECONDS": "2", "DO_NOT_TRACK": "1",
+                 "PREFECT_API_AUTH_STRING": service["auth"]}  # the API's password: `source .serve/env` gives it
     prefect = str(Path(sys.executable).parent / "prefect")
     worker = subprocess.Popen([prefect, "worker", "start", "--pool", "inference-trends"], env=plain_env,
                               cwd=tmp_path, stdout=open(tmp_path / "plain-worker.log", "w"),
@@ -392,3 +409,66 @@ def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
     artifacts = client.post("/artifacts/filter", json={"artifacts": {
         "flow_run_id": {"any_": [second["id"]]}, "key": {"any_": ["estimate-report-html"]}}}).json()
     assert artifacts and "](http://127.0.0.1:" in artifacts[0]["data"], artifacts  # the report link, not file://
+
+
+def test_the_api_is_closed_to_other_pages_and_to_callers_without_the_password(service):
+    api, auth, serve_dir = service["api"], service["auth"], service["serve_dir"]
+    ui = f"http://127.0.0.1:{service['env']['INFERENCE_TRENDS_PORT']}"
+    preflight = {"Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization,content-type"}
+    evil = httpx.options(f"{api}/flow_runs/filter", headers={"Origin": "http://evil.example", **preflight})
+    assert "access-control-allow-origin" not in evil.headers, evil.headers  # before: "*"
+    own = httpx.options(f"{api}/flow_runs/filter", headers={"Origin": ui, **preflight})
+    assert own.headers["access-control-allow-origin"] == ui  # the UI itself still may
+    anonymous = httpx.post(f"{api}/flow_runs/filter", json={}, headers={"Origin": "http://evil.example"})
+    assert anonymous.status_code == 401 and "access-control-allow-origin" not in anonymous.headers  # before: 200
+    wrong = httpx.post(f"{api}/deployments/filter", json={}, auth=("inference-trends", "guess"))
+    assert wrong.status_code == 401
+    assert httpx.get(f"{api}/health").status_code == 200  # what serve.sh waits on, without the password
+
+    # the password: generated, this user's only, never shown or logged, not in .serve/env nor in the deployments
+    assert auth.startswith("inference-trends:") and len(auth) > 40
+    assert (serve_dir / "api-auth").stat().st_mode & 0o777 == 0o600 and serve_dir.stat().st_mode & 0o777 == 0o700
+    secret = auth.split(":", 1)[1]
+    assert "UI login:     the UI asks once for a password: paste the line of " + str(serve_dir / "api-auth") \
+        in service["stdout"]
+    assert secret not in service["stdout"] and secret not in (serve_dir / "env").read_text()
+    for log in serve_dir.glob("*.log"):
+        assert secret not in log.read_text(errors="replace"), log.name
+    deployments = service["client"].post("/deployments/filter", json={}).json()
+    assert deployments and secret not in json.dumps(deployments)
+    env_file = (serve_dir / "env").read_text()
+    assert f"export PREFECT_API_AUTH_STRING=\"$(cat '{serve_dir / 'api-auth'}')\"" in env_file
+    sourced = subprocess.run(["bash", "-c", f"source '{serve_dir / 'env'}' && printf %s \"$PREFECT_API_AUTH_STRING\""],
+                             capture_output=True, text=True)
+    assert sourced.stdout == auth  # `source .serve/env` users (and `make worker`) authenticate
+
+
+def test_a_deployment_run_cannot_reach_outside_the_allowed_folders(service, monkeypatch):
+    client = service["client"]
+    elsewhere = Path(tempfile.mkdtemp(prefix="inference-trends-elsewhere-"))  # not under any allowed root
+    try:
+        (elsewhere / "sub").mkdir()
+        (elsewhere / "taxes.pdf").write_bytes(b"%PDF-1.4 private")
+        (elsewhere / "authorized_keys").write_text("ssh-ed25519 AAAA me@home\n")
+        (elsewhere / "sub" / "notes.txt").write_text("mine\n")
+        before = {p.relative_to(elsewhere): p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+        out = elsewhere / "run"
+        runs = [(name, client.post(f"/deployments/{client.get(f'/deployments/name/{name}').json()['id']}"
+                                   "/create_flow_run", json={"parameters": parameters}).json()["id"])
+                for name, parameters in (("estimate/estimate", {**LIGHT, "out": str(out)}),
+                                         ("ingest/ingest", {"inbox": str(elsewhere), "settle_seconds": 0}))]
+        monkeypatch.setenv(ALLOWED_ROOTS_ENV, service["env"][ALLOWED_ROOTS_ENV])  # the service's list, resolved here
+        roots = ", ".join(map(str, allowed_roots(write=True)))
+        for (name, run_id), (parameter, path) in zip(runs, (("out", out), ("inbox", elsewhere))):
+            run = wait_for(client, run_id)
+            assert run["state_type"] == "FAILED", (name, run["state"], _logs(service["serve_dir"]))
+            assert run["state"]["message"] == (
+                f"Flow run encountered an exception: PathNotAllowed: {parameter}: {path} is outside the folders a "
+                f"deployment run may write to: {roots} ({ALLOWED_ROOTS_ENV} of the service; the command line is not "
+                "restricted)"), run["state"]
+        after = {p.relative_to(elsewhere): p.read_bytes() for p in elsewhere.rglob("*") if p.is_file()}
+        assert after == before and not out.exists() and sorted(p.name for p in elsewhere.iterdir()) == [
+            "authorized_keys", "sub", "taxes.pdf"]  # before: moved to rejected/, and a run folder written there
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)

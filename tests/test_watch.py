@@ -12,8 +12,9 @@ from tasks.platform.inbox_layout import ready_signature
 def test_ready_signature_lists_only_what_an_ingest_run_would_take(tmp_path):
     for name in ("accepted", "rejected"):
         (tmp_path / name).mkdir()
-    (tmp_path / "ledger.csv").write_text("x\n")
-    (tmp_path / ".lock").write_text("")
+    (tmp_path / ".inbox-state").mkdir()  # the inbox's own files (a dropped ledger.csv is data)
+    (tmp_path / ".inbox-state" / "ledger.csv").write_text("x\n")
+    (tmp_path / ".inbox-state" / "lock").write_text("")
     (tmp_path / "copying.csv.part").write_text("x")
     assert ready_signature(tmp_path) == ()
     fresh = tmp_path / "new.csv"
@@ -42,7 +43,7 @@ def test_one_run_per_new_content_none_for_an_empty_inbox(tmp_path, monkeypatch):
     first = watcher.check(tmp_path)
     assert first and ("POST", "/deployments/dep/create_flow_run") in calls
     (tmp_path / "b.csv").write_text("y")
-    assert watcher.check(tmp_path) is None  # its run is still running: that one or the next takes b.csv
+    assert watcher.check(tmp_path) is None  # its run is still running: the next one takes b.csv
     state["type"] = "COMPLETED"
     assert watcher.check(tmp_path)  # new entries, the last run done: a new run
     assert watcher.check(tmp_path) is None  # the same entries left behind: not again before the retry period

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as scipy_stats
 
+from tasks.core.stopping import check as check_stop
 from tasks.core.uncertainty import BLOCK_ELEMENTS, draw_counts
 
 SIMULATIONS = 400
@@ -56,6 +57,7 @@ def frontier_coverage(days: np.ndarray, true_slope: float, sigma: float, min_poi
     tail = (1 - level) / 2 * 100
     covered_ols = covered_boot = fitted = boot_fitted = 0
     for start in range(0, simulations, block):
+        check_stop()  # a stop request takes effect between blocks (tasks/core/stopping.py)
         size = min(block, simulations - start)
         y = true_slope * x[None, :] + rng.normal(0, sigma, (size, n))
         rank = y.argsort(axis=1).argsort(axis=1)
@@ -125,6 +127,7 @@ def hedonic_coverage(n: int, true_slope: float, sigma: float, level: float, seed
     rng = np.random.default_rng(seed)
     hits = {"ols": 0, "hc3": 0}
     for _ in range(simulations):
+        check_stop()
         day = rng.uniform(0, 900, n)
         score = rng.uniform(0.4, 0.7, n)
         spread = sigma * (0.5 + day / 900) if heteroskedastic else sigma

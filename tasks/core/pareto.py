@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tasks.core.stopping import check as check_stop
 from tasks.core.uncertainty import block_rows, draw_counts
 
 MAX_CONDITION = 1e12  # a replicate's normal matrix worse conditioned than this has no identified slope
@@ -101,6 +102,7 @@ def bootstrap_slopes(days, scores, costs, y, controls, groups, resamples: int, s
     out = []
     step = block_rows(max(len(groups), size))
     for start in range(0, resamples, step):
+        check_stop()  # a stop request takes effect between blocks (tasks/core/stopping.py)
         counts = draw_counts(rng, min(step, resamples - start), size)[:, groups]
         kept = kept_under(dated, counts > 0) if select else counts > 0
         out.append(weighted_slopes(days, y, controls, counts * kept, min_points))
@@ -117,6 +119,7 @@ def permutation_slopes(days, scores, costs, y, controls, permutations: int, seed
     out = []
     step = max(1, block_rows(n * n) if n else 1)
     for start in range(0, permutations, step):
+        check_stop()
         size = min(step, permutations - start)
         shuffled = days[np.argsort(rng.random((size, n)), axis=1)]  # shuffled[r, i]: the date point i gets
         if select:

@@ -56,6 +56,7 @@ from scipy.optimize import linprog
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from tasks.core.stats import DAYS_PER_YEAR, FitError, SlopeFit, check_design
+from tasks.core.stopping import check as check_stop
 
 WEBB_WEIGHTS = np.array([-math.sqrt(1.5), -1.0, -math.sqrt(0.5), math.sqrt(0.5), 1.0, math.sqrt(1.5)])
 RADEMACHER_WEIGHTS = np.array([-1.0, 1.0])
@@ -158,6 +159,7 @@ class WildClusterBootstrap:
         step = self.se if math.isfinite(self.se) and self.se > 0 else max(abs(self.estimate), 1.0)
         inside, outside = self.estimate, None
         for power in range(31):
+            check_stop()  # a stop request takes effect between steps (tasks/core/stopping.py)
             candidate = self.estimate + direction * step * 2.0**power
             if self.pvalue(candidate) < alpha:
                 outside = candidate
@@ -166,6 +168,7 @@ class WildClusterBootstrap:
         if outside is None:
             return direction * math.inf
         for _ in range(200):
+            check_stop()
             if abs(outside - inside) <= 1e-9 * step:
                 break
             middle = (inside + outside) / 2
@@ -227,6 +230,7 @@ def quantile_irls(Y: np.ndarray, X: np.ndarray, q: float, max_iter: int = IRLS_M
     active = np.arange(count)
     converged = np.zeros(count, dtype=bool)
     for _ in range(max_iter):
+        check_stop()
         if not active.size:
             break
         Xa, Ya, wa = X[active], Y[active], weights[active]
@@ -286,6 +290,7 @@ def quantile_fit(y, x, controls, q: float, ci_level: float = 0.9, resamples: int
         if usable:
             betas, converged = quantile_irls(Yb, Xb, q)
             for i in np.flatnonzero(~converged):
+                check_stop()
                 betas[i] = quantile_lp(Yb[i], Xb[i], q)
             exact += int((~converged).sum())
             slopes = betas[:, 1]

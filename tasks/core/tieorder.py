@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES, log_values, release_day
+from tasks.core.stopping import check as check_stop
 
 MAX_EXACT = 100_000
 SAMPLE_ORDERS = 10_000
@@ -88,6 +89,7 @@ def masks_sampled(ordered: pd.DataFrame, samples: int, seed: int) -> np.ndarray:
         while end < len(values) and days[end] == days[start]:
             end += 1
         size = end - start
+        check_stop()
         order = np.argsort(rng.random((samples, size)), axis=1)  # a random permutation per sample
         permuted = values[start:end][order]
         before = np.minimum.accumulate(np.concatenate([running[:, None], permuted], axis=1), axis=1)[:, :-1]
@@ -133,6 +135,7 @@ def tie_order_range(ordered: pd.DataFrame, min_points: int, log_base: str, max_e
     blocks = [masks_exact(always, optional)] if exact else [masks_sampled(ordered, samples, seed)]
     for masks in blocks:
         for begin in range(0, len(masks), CHUNK):
+            check_stop()  # a stop request takes effect between chunks (tasks/core/stopping.py)
             slopes = masked_slopes(x, y, masks[begin:begin + CHUNK], min_points)
             total += len(slopes)
             finite = slopes[np.isfinite(slopes)]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES
+from tasks.core.stopping import check as check_stop
 
 CHUNK = 4096  # replicates per block at most
 # Elements per work array: replicates are processed in blocks of at most this many cells (replicates x
@@ -99,6 +100,7 @@ def joint_count_blocks(universe_size: int, resamples: int, seed: int, columns: n
     rng = np.random.default_rng(seed)
     step = block_rows(universe_size)
     for start in range(0, resamples, step):
+        check_stop()  # a stop request takes effect between blocks (tasks/core/stopping.py)
         counts = draw_counts(rng, min(step, resamples - start), universe_size)
         yield counts if columns is None else counts[:, columns]
 
@@ -117,6 +119,7 @@ def bootstrap_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, counts, m
     out = []
     for matrix in blocks:
         for start in range(0, len(matrix), block_rows(len(values))):
+            check_stop()
             block = matrix[start:start + block_rows(len(values))]
             records = records_under(values, block > 0)
             out.append(weighted_slopes(x, y, block * records, records.sum(axis=1), min_points))
@@ -135,6 +138,7 @@ def permutation_slopes(days: np.ndarray, values: np.ndarray, tiebreak: np.ndarra
     out = np.empty(permutations)
     step = block_rows(n)
     for start in range(0, permutations, step):
+        check_stop()
         size = min(step, permutations - start)
         shuffled = np.argsort(rng.random((size, n)), axis=1)  # a permutation of the dates per replicate
         dates = days[shuffled]  # dates[r, i]: the date model i gets in replicate r
@@ -163,6 +167,7 @@ def leave_one_out_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, min_p
     n = len(values)
     out = []
     for start in range(0, n, block_rows(n)):
+        check_stop()
         rows = np.arange(start, min(n, start + block_rows(n)))
         included = np.ones((len(rows), n), dtype=bool)
         included[np.arange(len(rows)), rows] = False

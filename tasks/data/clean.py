@@ -4,8 +4,9 @@ quarantine (every rejected unit with its reason) and the corrections log.
 The smallest bad unit is quarantined, never silently dropped:
 - a whole model when its identity or release date is unusable (its scores and prices follow it, with that reason);
 - one score (outside 0..1 for a fraction benchmark, unknown benchmark, conflicting duplicates);
-- one price observation (one model x provider x date x price type) that is missing a model or cannot be logged
-  (zero or negative);
+- one price observation (one model x provider x date x price type) that is missing a model, cannot be logged
+  (zero or negative), or lies outside the plausible range ``PLAUSIBLE_PRICE`` (1e-4 to 1e4 USD per million tokens,
+  see there);
 - one attribute value (a non-positive parameter count), the model staying in.
 For each table, rows in = rows used + rows quarantined (``QuarantineSummary`` checks it).
 
@@ -52,6 +53,28 @@ QUARANTINE_COLUMNS = list(Quarantine.to_schema().columns)
 RELEASE_DATE_FLOOR = pd.Timestamp("2017-01-01")
 MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", "reasoning", "license",
                  "total_params_b", "active_params_b", "source"]
+# The plausible range of a price, in USD per million tokens (input, output or blended). Every price of every source in
+# ../shared/data lies in 0.0023 .. 4,800 (the cheapest: evroc's Whisper at $0.0023 in models.dev; the cheapest text
+# models $0.01-0.05; the dearest list price $600, o1-pro's output; the single highest, 4,800, is Replicate's output
+# price for deepseek-vl2 in LLM-Stats). The range leaves a margin of 20x below the cheapest and 2x above the highest
+# (16x above the dearest list price): $0.0001 per million tokens is 10^-10 dollars a token, $10,000 one cent a token.
+# A price outside it is a unit error (per token or per thousand tokens read as per million, cents as dollars) or a
+# placeholder, and one such price moves a trend's endpoints by orders of magnitude (a hostile 1e-10 made a 9x
+# headline 1,037x): it is quarantined with the reason, like a zero or negative price.
+PLAUSIBLE_PRICE = (1e-4, 1e4)
+
+
+def price_problem(value: float) -> str | None:
+    """Why a price (USD per million tokens) cannot be used, or None: not finite, not positive, or implausible."""
+    low, high = PLAUSIBLE_PRICE
+    if not math.isfinite(value):
+        return "price is not a finite number"
+    if value <= 0:
+        return "non-positive price: cannot take its logarithm"
+    if not low <= value <= high:
+        return (f"implausible price: {value:g} USD per 1M tokens is outside {low:g}..{high:g}, the plausible range "
+                "(tasks/data/clean.py PLAUSIBLE_PRICE; a unit error or a placeholder?)")
+    return None
 
 
 @dataclass
@@ -290,11 +313,7 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
     long["price_type"] = long["price_type"].str.removesuffix("_usd_per_mtok")
     keep = pd.Series(True, index=long.index)
     for i, row in long.iterrows():
-        problem = model_problem(row.model_id)
-        if problem is None and not math.isfinite(row.usd_per_mtok):
-            problem = "price is not a finite number"
-        if problem is None and row.usd_per_mtok <= 0:
-            problem = "non-positive price: cannot take its logarithm"
+        problem = model_problem(row.model_id) or price_problem(row.usd_per_mtok)
         if problem is None and row.provider not in AGGREGATE_PROVIDERS and not is_hosting_provider(row.provider):
             problem = f"provider is a {provider_category(row.provider)}, not a hosting provider (tasks.data.providers)"
         if problem:
@@ -320,7 +339,12 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
                                              na_position="first").reset_index(drop=True)
     analysis = validate(AnalysisTable, analysis, "analysis table")
 
-    runs, run_prices, run_quarantine, run_warnings = clean_runs(tables.runs, models, bad_models, tables.prices)
+    # the list prices that cost benchmark runs: an implausible one is left out there too (quarantined above)
+    source_prices = tables.prices.copy()
+    for column in (f"{t}_usd_per_mtok" for t in PRICE_TYPES):
+        values = pd.to_numeric(source_prices[column], errors="coerce")
+        source_prices[column] = values.where(values.isna() | (values <= 0) | values.between(*PLAUSIBLE_PRICE))
+    runs, run_prices, run_quarantine, run_warnings = clean_runs(tables.runs, models, bad_models, source_prices)
     for row in run_quarantine:
         _q(quarantine, **row)
     quarantine_frame = pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS)

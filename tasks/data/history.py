@@ -6,7 +6,9 @@ same-model price drift.
 
 - ``files.csv``: the ledger, one row per ingested file: name, size, observation date, sha256, row counts, part.
 - ``parts/<observed_on>-<sha256[:12]>/``: that file's canonical ``models``, ``benchmarks`` and ``prices`` tables
-  (Parquet), exactly as the ``aa_site`` adapter reads them (``observed_on`` = the date in the file's name).
+  (Parquet), exactly as the ``aa_site`` adapter reads them (``observed_on`` = the date in the file's name, which
+  may not be after today: ``tasks.data.ingest.common.observation_date``; each file passes the reading gate,
+  ``tasks.data.ingest.reading``, before it is hashed).
 - ``profiles.csv``: a per-column profile of every raw file (records, null rate, median, maximum), the evidence for
   data-drift detection, kept so that drift is computed without reading a raw file again.
 

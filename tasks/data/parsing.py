@@ -2,12 +2,18 @@
 
 Exactness: percentages and fractions are parsed with ``Decimal`` so that "50.00%" becomes exactly the same float
 as 0.5 (band membership is then decided in integer basis points, see ``tasks.core.bands``).
+
+Strictness: a number is digits (thousands separators only in groups of three), an optional decimal part and, where
+a parser says so, an exponent. Python's ``float()`` would also take ``1_000``, ``nan``, ``inf``, ``infinity`` and
+surrounding Unicode spaces; none of those is a number here, and no parser calls ``float()`` on raw text. A number
+beyond the range of a float (``1e999``, 400 digits) is a ``ParseError`` too, never an infinity.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -22,6 +28,7 @@ class ParseError(ValueError):
 
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+_EXPONENT = re.compile(r"^(.*?)[eE]([+-]?\d{1,6})$")
 
 
 def is_blank(text: object) -> bool:
@@ -39,11 +46,36 @@ def parse_decimal(text: str) -> Decimal:
         raise ParseError(f"not a number: {text!r}") from exc
 
 
+def finite(value: Decimal, text) -> float:
+    """A Decimal as a float; beyond the range of a float it is a ``ParseError``, never an infinity."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ParseError(f"number beyond the range of a float: {str(text)[:40]!r}")
+    return number
+
+
 def parse_number(text: str) -> float | None:
     """A plain number ('2,589.00' -> 2589.0); blank -> None."""
     if is_blank(text):
         return None
-    return float(parse_decimal(text))
+    return finite(parse_decimal(text), text)
+
+
+def parse_number_text(text: str) -> float | None:
+    """A number written as text, with an optional exponent ('1.14E+09', '2,589.00', '-3'); blank -> None.
+    '1_000', 'nan', 'inf' and '1e999' are ``ParseError``s (see the module's docstring)."""
+    if is_blank(text):
+        return None
+    cleaned = str(text).strip()
+    match = _EXPONENT.match(cleaned)
+    mantissa, exponent = (match.group(1), int(match.group(2))) if match else (cleaned, 0)
+    if not re.search(r"\d", mantissa):
+        raise ParseError(f"not a number: {text!r}")
+    try:
+        value = parse_decimal(mantissa)
+    except ParseError:
+        raise ParseError(f"not a number: {text!r}") from None
+    return finite(value.scaleb(exponent) if exponent else value, text)
 
 
 def parse_usd(text: str) -> float | None:
@@ -61,7 +93,7 @@ def parse_usd(text: str) -> float | None:
         value = parse_decimal(cleaned)
     except ParseError as exc:
         raise ParseError(f"not a price in USD: {text!r}") from exc
-    return float(-value if negative else value)
+    return finite(-value if negative else value, text)
 
 
 def parse_fraction(text: str) -> float | None:
@@ -84,7 +116,7 @@ def parse_fraction(text: str) -> float | None:
             raise ParseError(f"not a score: {text!r}") from exc
         if value > 1:
             raise ParseError(f"bare number above 1 where a fraction or a percentage was expected: {text!r}")
-    return float(value)
+    return finite(value, text)
 
 
 def parse_mdy_date(text: str) -> dt.date | None:

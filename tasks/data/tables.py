@@ -1,4 +1,5 @@
-"""Tables as CSV text: deterministic bytes, no spreadsheet formulas, and read back exactly.
+"""Tables as CSV text: deterministic bytes, no spreadsheet formulas, no hidden bidirectional controls, and read back
+exactly.
 
 Pure (no file writing here: ``tasks.platform.io`` writes; this formats and parses).
 """
@@ -23,11 +24,40 @@ import pandas as pd
 # outputs keep the values exactly as they are.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# Unicode bidirectional controls (the "Trojan Source" characters): an embedding, override or isolate (U+202A-U+202E,
+# U+2066-U+2069) or a mark (U+200E, U+200F, U+061C) reorders how the rest of a cell, or of a line, is displayed:
+# "\u202egpj.exe" shows as "exe.jpg". In a CSV text cell each is written as a visible token, ``<U+202E>``; a text
+# that itself contains such a token has its "<" written as ``<U+003C>``, so that ``restore_cell`` gives back the exact
+# text. Parquet outputs keep the characters as they are; the report shows the same tokens
+# (``show_controls``, used by ``tasks.render.markup``).
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_TOKEN_CODES = "|".join(f"{ord(c):04X}" for c in BIDI_CONTROLS + "<")
+_TOKEN = re.compile(f"<U\\+({_TOKEN_CODES})>")
+
+
+def show_controls(text: str) -> str:
+    """``text`` with every bidirectional control as a visible token (``<U+202E>``), for reading only (the report)."""
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with every bidirectional control as a visible token (``<U+202E>``), reversibly (``hidden_controls``)."""
+    if "<U+" not in text and not _BIDI.search(text):
+        return text
+    text = _TOKEN.sub(lambda m: "<U+003C>" + m.group(0)[1:], text)  # a literal token: its "<" escaped
+    return show_controls(text)
+
+
+def hidden_controls(text: str) -> str:
+    """The exact text behind ``visible_controls``."""
+    return _TOKEN.sub(lambda m: chr(int(m.group(1), 16)), text) if "<U+" in text else text
 
 
 def neutralise_cell(text: str) -> str:
-    """A text cell that no spreadsheet runs as a formula (see ``FORMULA_START``); NUL bytes removed."""
-    text = text.replace("\0", "")
+    """A text cell that no spreadsheet runs as a formula (see ``FORMULA_START``) and whose bidirectional controls
+    are visible tokens (see ``BIDI_CONTROLS``); NUL bytes removed."""
+    text = visible_controls(text.replace("\0", ""))
     if text and ((text[0] in FORMULA_START and not _PLAIN_NUMBER.match(text)) or text[0] == "'"):
         return "'" + text
     return text
@@ -35,7 +65,9 @@ def neutralise_cell(text: str) -> str:
 
 def restore_cell(text):
     """The exact text of a cell written by ``neutralise_cell``."""
-    return text[1:] if isinstance(text, str) and text.startswith("'") else text
+    if not isinstance(text, str):
+        return text
+    return hidden_controls(text[1:] if text.startswith("'") else text)
 
 
 def restore_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,12 +17,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS, TREND_ID_COLUMNS, Points, Trends
 from schemas.canonical import BENCHMARK_UNITS
@@ -284,6 +285,25 @@ MIN_SPAN_DAYS = 365  # points spanning less than 12 months say little about a ye
 MAX_INTERVAL_RATIO = 1000.0  # an interval wider than three orders of magnitude says nothing about it
 
 
+def nothing_estimated(trends: pd.DataFrame) -> tuple[str, bool] | None:
+    """None when some trend of the run has an estimate (status ``ok`` or ``uninformative``). Otherwise what the run
+    estimated instead: a message with the count of each status and the most frequent notes, and whether any trend
+    was attempted (``insufficient``: too few points for it) rather than skipped (``skipped``: the data has nothing
+    it could be fitted on, e.g. no score for its quality measure, or no usable price)."""
+    if (trends["status"].isin(ESTIMATED)).any():
+        return None
+    by_trend = trends.drop_duplicates("trend_id")
+    counts = by_trend["status"].value_counts()
+    notes = by_trend["note"].fillna(by_trend["status"]).value_counts()
+    listed = "; ".join(f"{note} ({n})" for note, n in notes.head(3).items())
+    statuses = ", ".join(f"{n} {status}" for status, n in counts.items())
+    message = (f"nothing was estimated: none of the {len(by_trend)} trend(s) of this run has an estimate "
+               f"({statuses or 'no trend at all'})")
+    if listed:
+        message += f"; the most frequent reasons: {listed}"
+    return message, bool((by_trend["status"] == "insufficient").any())
+
+
 def uninformative_reason(estimate: Estimate) -> str | None:
     """Why an estimate carries no information (documented rule), or None."""
     if estimate.status != "ok":
@@ -395,6 +415,55 @@ def known_benchmark(value: str) -> str:
 
 
 class Section(BaseModel):
-    """A preset section: strict (an unknown field is an error, never a silent default) and immutable."""
+    """A preset section: strict (an unknown field is an error, never a silent default), immutable, and every number
+    finite (TOML has ``nan`` and ``inf``: they are errors here, not values that fail mid-run or reach a JSON file)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --- the limits of a preset's numbers ----------------------------------------------------------------------------
+# Resampling counts (bootstrap resamples, permutations, simulations): each at most this many. The bundled presets use
+# 200-2,000 (a run's fits take a minute); 100,000 takes about 50 times as long, and the replicates of every trend are
+# kept (replicates.parquet), so a mistyped 99999999 would run for hours with memory growing.
+MAX_RESAMPLES_ENV = "INFERENCE_TRENDS_MAX_RESAMPLES"
+DEFAULT_MAX_RESAMPLES = 100_000
+
+
+def max_resamples() -> int:
+    """The most resamples (or permutations, or simulations) a count may ask for (``INFERENCE_TRENDS_MAX_RESAMPLES``,
+    default 100,000)."""
+    value = os.environ.get(MAX_RESAMPLES_ENV, "")
+    try:
+        return int(value) if value.strip() else DEFAULT_MAX_RESAMPLES
+    except ValueError:
+        raise ValueError(f"{MAX_RESAMPLES_ENV}={value!r} is not a whole number") from None
+
+
+def within_resample_limit(value: int) -> int:
+    limit = max_resamples()
+    if value > limit:
+        raise ValueError(f"more than the limit of {limit:,} (set {MAX_RESAMPLES_ENV} to raise it)")
+    return value
+
+
+# a count of resamples, permutations or simulations: bounded by ``max_resamples()``
+Resamples = Annotated[int, AfterValidator(within_resample_limit)]
+
+
+def _g(value) -> str:
+    return format(value, "g")
+
+
+def check_band(low: float, high: float | None, benchmark: str | None) -> None:
+    """A quality band [low, high] in band units (``tasks.core.bands``: percent for a fraction benchmark, as reported
+    for points such as Elo; high None: no upper end, a threshold): low below high, and for percentages
+    0 <= low < high <= 100 (a threshold: 0 <= low <= 100). Raises ValueError saying which rule it breaks."""
+    if high is not None and not low < high:
+        raise ValueError(f"band [{_g(low)}, {_g(high)}] is empty: its low end must be below its high end")
+    if benchmark is not None and BENCHMARK_UNITS.get(benchmark) == "fraction" and \
+            not (0 <= low <= 100 and (high is None or high <= 100)):
+        if high is None:
+            raise ValueError(f"threshold {_g(low)} is not within 0-100: {benchmark} is scored in percent here, so "
+                             "a threshold needs 0 <= threshold <= 100")
+        raise ValueError(f"band [{_g(low)}, {_g(high)}] is not within 0-100: {benchmark} is scored in percent "
+                         "here, so a band needs 0 <= low < high <= 100")

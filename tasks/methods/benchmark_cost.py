@@ -52,8 +52,8 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods.base import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Sample, Section,
-                                Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
+from tasks.methods.base import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
+                                Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
 
 NAME = "benchmark_cost"
 CONTEXT = ("runs", "run_prices")  # tasks.data.runs: the cleaned runs and the list prices that cost them
@@ -87,8 +87,8 @@ class BenchmarkCostSection(Section):
     # "authors": the cache counts only when reads, writes and both cache prices are given (generate_new_csv.py);
     # "components": each cache component on its own (the formula as the issue states it)
     cache_rule: Literal["authors", "components"] = "authors"
-    bootstrap_resamples: int = Field(2000, ge=0)  # cluster bootstrap by model, the selection redone (0: none)
-    permutations: int = Field(1000, ge=0)  # permutation null, dates shuffled (0: none)
+    bootstrap_resamples: Resamples = Field(2000, ge=0)  # cluster bootstrap by model, the selection redone (0: none)
+    permutations: Resamples = Field(1000, ge=0)  # permutation null, dates shuffled (0: none)
     seed: int = 20260401
 
     @field_validator("benchmarks")

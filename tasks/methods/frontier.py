@@ -26,7 +26,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from tasks.core.bands import in_band
 from tasks.core.coverage import band_truth, frontier_coverage
@@ -37,9 +37,10 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.methods import geomean
-from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, NO_REASONING, TYPICAL, Checks, Diagnostics, Estimate, LogBase, PriceSource,
-                                PriceType, Sample, Section, Subset, TrendFit, TrendSpec, known_benchmark,
-                                points_frame, skipped)
+from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
+                                Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
+                                Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
+                                skipped)
 
 NAME = "frontier"
 DERIVED = (geomean.NAME,)
@@ -73,10 +74,9 @@ class FrontierSection(Section):
 
     @field_validator("bands")
     @classmethod
-    def _ordered_bands(cls, bands):
-        for low, high in bands:
-            if high is not None and high <= low:
-                raise ValueError(f"band [{low}, {high}] is empty")
+    def _ordered_bands(cls, bands, info: ValidationInfo):
+        for low, high in bands:  # in percent for a fraction benchmark (tasks.core.bands)
+            check_band(low, high, info.data.get("quality_measure"))
         return bands
 
 
@@ -98,13 +98,25 @@ class UncertaintySection(Section):
 
     OPTIONAL_DEFAULT: ClassVar[bool] = True
 
-    bootstrap_resamples: int = Field(2000, ge=0)  # 0: no bootstrap rows
-    permutations: int = Field(1000, ge=0)  # 0: no permutation null
+    # each count at most tasks.methods.base.max_resamples() (100,000; INFERENCE_TRENDS_MAX_RESAMPLES)
+    bootstrap_resamples: Resamples = Field(2000, ge=0)  # 0: no bootstrap rows
+    permutations: Resamples = Field(1000, ge=0)  # 0: no permutation null
     seed: int = 20250713
-    coverage_simulations: int = Field(400, ge=0)  # 0: no coverage simulation
-    coverage_resamples: int = Field(200, ge=10)
+    coverage_simulations: Resamples = Field(400, ge=0)  # 0: no coverage simulation
+    coverage_resamples: Resamples = Field(200, ge=10)  # bootstraps per simulation
     edge_variant: bool = True  # also fit half-open [lo, hi) bands (variant half_open_bands)
     common_sample: bool = True  # decomposition on the price frontier's own models (variant price_frontier_sample)
+
+    @model_validator(mode="after")
+    def _coverage_cost(self):
+        # every simulation runs its own bootstrap: the cost is their product, bounded by 100 x the resample limit
+        limit = 100 * max_resamples()
+        fits = self.coverage_simulations * self.coverage_resamples
+        if fits > limit:
+            raise ValueError(f"coverage_simulations x coverage_resamples = {fits:,} bootstrap fits per trend, more "
+                             f"than the limit of {limit:,} (100 x the resample limit; set {MAX_RESAMPLES_ENV} to "
+                             "raise it)")
+        return self
 
 
 SECTIONS = {"frontier": FrontierSection, "decomposition": DecompositionSection, "uncertainty": UncertaintySection}

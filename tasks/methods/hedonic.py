@@ -34,7 +34,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from schemas.analysis import POINT_COLUMNS
 from schemas.canonical import BENCHMARK_UNITS
@@ -43,8 +43,8 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods.base import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Sample,
-                                Section, Subset, TrendFit, TrendSpec, points_frame)
+from tasks.methods.base import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
+                                Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 NAME = "hedonic"
 CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for the cluster-robust intervals
@@ -65,13 +65,19 @@ class HedonicSection(Section):
     ci_methods: list[Literal["ols", "hc3", "cluster", "wild_cluster"]] = ["ols", "hc3"]
     log_base: LogBase = "e"
     cluster_by: Literal["creator"] = "creator"  # the source's creator, else data/creators.csv, else the model itself
-    wild_bootstrap: int = Field(999, ge=99)  # wild cluster bootstrap replicates (all weight vectors if fewer)
+    wild_bootstrap: Resamples = Field(999, ge=99)  # wild cluster bootstrap replicates (all weight vectors if fewer)
     wild_cluster_below: int = Field(30, ge=0)  # cluster asked, fewer clusters than this: wild_cluster added
     quantiles: list[Literal[0.5, 0.2]] = []  # quantile regressions: estimator quantile_0.5 / quantile_0.2
     # their seeded pairs-bootstrap resamples (0: no interval); 499: (B + 1) * 0.05 = 25, an exact order statistic
-    quantile_bootstrap: int = Field(499, ge=0)
+    quantile_bootstrap: Resamples = Field(499, ge=0)
     no_reasoning: bool = False  # also fit every trend without reasoning models (variant no_reasoning)
     seed: int = 20250713
+
+    @field_validator("score_range")
+    @classmethod
+    def _a_band(cls, value, info: ValidationInfo):
+        check_band(*value, info.data.get("quality_measure"))  # in percent for a fraction benchmark
+        return value
 
     @model_validator(mode="after")
     def _known_controls(self):

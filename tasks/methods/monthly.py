@@ -19,13 +19,13 @@ narrower than the evidence warrants (the report says so); the point estimate is 
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
 from tasks.methods.base import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
-                                known_benchmark, points_frame, skipped)
+                                check_band, known_benchmark, points_frame, skipped)
 
 NAME = "monthly_cheapest"
 
@@ -45,6 +45,13 @@ class MonthlyCheapestSection(Section):
     @classmethod
     def _known_benchmark(cls, value: str) -> str:
         return known_benchmark(value)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, values, info: ValidationInfo):
+        for value in values:  # each the low end of a band with no high end
+            check_band(value, None, info.data.get("quality_measure"))
+        return values
 
 
 SECTIONS = {"monthly_cheapest": MonthlyCheapestSection}

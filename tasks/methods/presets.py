@@ -5,6 +5,12 @@ A preset names its title and reference, the minimum points and interval level, o
 structural-break test, the hardware adjustment and its authors' published numbers. ``--preset`` takes a bundled
 preset's name or the path of a user's own TOML file with the same fields; unknown fields are errors (a typo must
 not silently fall back to a default).
+
+A preset is checked when it is loaded, before any work: every number finite (TOML's ``nan`` and ``inf`` are
+errors), quality bands and thresholds in their units (percent for fraction benchmarks: 0 <= low < high <= 100,
+``tasks.methods.base.check_band``), the hardware factor positive, and every count of resamples, permutations and
+simulations at most ``tasks.methods.base.max_resamples()`` (100,000; ``INFERENCE_TRENDS_MAX_RESAMPLES`` raises it).
+An error names the preset file, the field, the rule and the value given, one line per problem.
 """
 
 from __future__ import annotations
@@ -13,10 +19,10 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, ValidationError, create_model, model_validator
 
 from tasks.methods import all_method_names, sections
-from tasks.methods.base import PriceSource, PriceType, Section, Subset
+from tasks.methods.base import PriceSource, PriceType, Resamples, Section, Subset, check_band
 from tasks.platform.settings import presets_dir
 
 
@@ -58,6 +64,8 @@ class PublishedValue(Section):
             raise ValueError(f"published value {self.label!r}: unknown method {self.method!r}")
         if (self.value is None) == (self.value_range is None):
             raise ValueError(f"published value {self.label!r}: give exactly one of value, value_range")
+        if self.band is not None:
+            check_band(*self.band, None)
         if self.aggregate is not None and self.band is not None:
             raise ValueError(f"published value {self.label!r}: an aggregate spans bands; do not give a band")
         if self.method == "threshold" and (self.quality_measure is None or self.threshold_model is None):
@@ -92,7 +100,7 @@ class BreaksSection(Section):
     """One structural break in a trend's log-linear fit, tested where each segment can have enough points."""
 
     min_segment: int = Field(5, ge=3)  # points on each side of a candidate break
-    simulations: int = Field(999, ge=99)  # residual bootstrap of the sup-F statistic under "no break"
+    simulations: Resamples = Field(999, ge=99)  # residual bootstrap of the sup-F statistic under "no break"
     alpha: float = Field(0.10, gt=0, lt=1)  # a break is reported as supported when p < alpha
     seed: int = 20250714
 
@@ -161,5 +169,27 @@ def load_preset(name_or_path: str) -> PresetBase:
         raise ValueError(f"{path}: not valid TOML: {err}") from None
     try:
         return Preset.model_validate(data)
+    except ValidationError as err:
+        raise ValueError("\n".join(f"{path}: invalid preset: {problem}" for problem in problems(err))) from None
     except Exception as err:
         raise ValueError(f"{path}: invalid preset:\n{err}") from None
+
+
+def field_path(loc: tuple) -> str:
+    """``("frontier", "bands", 0, 1)`` -> ``frontier.bands[0][1]``."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def problems(err: ValidationError) -> list[str]:
+    """One line per problem of a preset: the field, the rule it breaks, and the value given."""
+    lines = []
+    for problem in err.errors():
+        given = repr(problem.get("input"))
+        given = given if len(given) <= 80 else given[:77] + "..."
+        message = problem["msg"].removeprefix("Value error, ")
+        where = field_path(problem["loc"])
+        lines.append(f"{where + ': ' if where else ''}{message} (given: {given})")
+    return lines

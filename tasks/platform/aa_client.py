@@ -12,6 +12,18 @@ Design:
   are built from the URL without query or user info and are redacted again; httpx exceptions are not chained (their
   request objects hold the headers). Only an allow-list of *response* headers is recorded; request headers never are.
   A response body that echoes the key is saved with the key replaced (and the sidecar says so).
+- **The key goes only to AA.** The base URL must be ``https://`` on ``artificialanalysis.ai`` or one of its
+  subdomains (``check_base_url``). Any other base URL (a mirror, a local test server) needs the opt-in
+  ``INFERENCE_TRENDS_AA_ALLOW_OTHER_BASE_URL=1`` in the environment of the process that fetches (the worker, for a
+  deployment run; ``inference-trends fetch-aa --allow-other-base-url`` sets it for the command): never a parameter,
+  so whoever can start a flow run cannot redirect the key. Even then, ``http://`` (the key in clear text) is refused
+  unless the host is a loopback address.
+- **Bounded in time and size.** ``timeout`` bounds each attempt as a whole, from the request to the last byte of the
+  body (not each read: a server that sends one byte a second cannot stretch it); ``deadline`` bounds the whole call,
+  every attempt and every wait between retries included (no wait starts that would end after it, and an attempt
+  still running then is cut). The body is read as a stream and decoded here (only ``gzip`` is asked for and
+  accepted), counting decoded bytes: more than ``INFERENCE_TRENDS_AA_MAX_RESPONSE_BYTES`` (50,000,000; the real
+  response is under 1 MB) stops the read with an error naming the limit (a 4 MB gzip bomb no longer inflates to 4 GB).
 - **Retries are explicit, inside the client** (not Prefect's task retries), so the schedule is visible and testable:
   on 429, 5xx, timeouts and connection errors, with exponential backoff ``backoff_base * 2**(n-1)`` (capped at
   ``backoff_max``) plus up to ``jitter`` x that at random, or the server's ``Retry-After`` (seconds or an HTTP date,
@@ -30,15 +42,19 @@ Design:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
+import ipaddress
 import json
 import logging
 import re
 import os
 import random
+import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -59,6 +75,13 @@ DEFAULT_SECRET_BLOCK = "aa-api-key"
 KEY_HEADER = "x-api-key"
 REDACTED = "[REDACTED]"
 SAFE_RESPONSE_HEADERS = ("content-type", "content-length", "content-encoding", "date", "etag", "last-modified")
+# the hosts the key may be sent to (and their subdomains), over https only
+AA_HOSTS = ("artificialanalysis.ai",)
+OTHER_BASE_URL_ENV = "INFERENCE_TRENDS_AA_ALLOW_OTHER_BASE_URL"
+MAX_RESPONSE_ENV = "INFERENCE_TRENDS_AA_MAX_RESPONSE_BYTES"
+DEFAULT_MAX_RESPONSE_BYTES = 50_000_000  # the real models response is under 1 MB
+ERROR_BODY_BYTES = 64_000  # of a response that is not 200, only this much is read (for the error's excerpt)
+DEFAULT_DEADLINE = 300.0
 # loggers whose records (and handlers) the redaction filter watches; "" is the root logger
 WATCHED_LOGGERS = ("", __name__, "httpx", "httpcore", "prefect", "prefect.flow_runs", "prefect.task_runs")
 
@@ -255,11 +278,68 @@ class FetchResult:
         return out
 
 
-def models_url(base_url: str) -> str:
+def other_base_url_allowed() -> bool:
+    """Has the process that fetches opted in to a base URL other than AA's own (``OTHER_BASE_URL_ENV``)?"""
+    return os.environ.get(OTHER_BASE_URL_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """``base_url`` (stripped of a trailing ``/``) if the key may be sent there; ``AAClientError`` saying why not.
+
+    ``https://`` on ``artificialanalysis.ai`` or a subdomain: yes. Anything else only with the opt-in
+    (``OTHER_BASE_URL_ENV=1`` in this process's environment), and ``http://`` only to a loopback host even then."""
     base = base_url.strip().rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        raise AAClientError(f"base URL {safe_url(base)!r} must start with http:// or https://")
-    return base + MODELS_PATH
+    shown = safe_url(base)
+    try:
+        url = httpx.URL(base)
+    except Exception:  # noqa: BLE001  (httpx.InvalidURL and friends: the message below says what is expected)
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise AAClientError(f"base URL {shown!r} must be an https:// URL (the AA API: {DEFAULT_BASE_URL})")
+    if url.userinfo:
+        raise AAClientError(f"base URL {shown!r} must not carry a user name or password")
+    host = url.host.rstrip(".").lower()
+    on_aa = any(host == domain or host.endswith("." + domain) for domain in AA_HOSTS)
+    if url.scheme == "https" and on_aa:
+        return base
+    opt_in = (f"for a mirror or a local test server, opt in with {OTHER_BASE_URL_ENV}=1 in the environment of the "
+              "process that fetches (the worker, for a deployment run) or `inference-trends fetch-aa "
+              "--allow-other-base-url`; no flow parameter can")
+    if not other_base_url_allowed():
+        if on_aa:
+            raise AAClientError(f"base URL {shown!r}: http:// would send the AA API key in clear text; use https://")
+        raise AAClientError(f"base URL {shown!r}: the AA API key is sent only to https://{AA_HOSTS[0]} and its "
+                            f"subdomains, not to {host}; {opt_in}")
+    if url.scheme == "http" and not _loopback(host):
+        raise AAClientError(f"base URL {shown!r}: http:// would send the AA API key in clear text; only a loopback "
+                            "test server (127.0.0.1, ::1, localhost) may be http://")
+    return base
+
+
+def models_url(base_url: str) -> str:
+    """The models endpoint under ``base_url``, which must pass ``check_base_url``."""
+    return check_base_url(base_url) + MODELS_PATH
+
+
+def max_response_bytes() -> int:
+    """The most bytes a response body may have once decoded (``INFERENCE_TRENDS_AA_MAX_RESPONSE_BYTES``)."""
+    value = os.environ.get(MAX_RESPONSE_ENV, "")
+    try:
+        limit = int(value) if value.strip() else DEFAULT_MAX_RESPONSE_BYTES
+    except ValueError:
+        raise AAClientError(f"{MAX_RESPONSE_ENV}={value!r} is not a whole number") from None
+    if limit <= 0:
+        raise AAClientError(f"{MAX_RESPONSE_ENV}={value!r} must be positive")
+    return limit
 
 
 def safe_url(url: str) -> str:
@@ -300,13 +380,95 @@ def backoff_delay(attempt: int, backoff_base: float, backoff_max: float, jitter:
     return delay * (1 + random.uniform(0, jitter)) if jitter > 0 else delay
 
 
-def _body_excerpt(response: httpx.Response, limit: int = 200) -> str:
-    try:
-        text = response.text.strip()
-    except Exception:
-        return ""
-    text = " ".join(text.split())
+def _body_excerpt(body: bytes, limit: int = 200) -> str:
+    text = " ".join(body.decode("utf-8", errors="replace").split())
     return f"; the server said: {redact(text[:limit])}" if text else ""
+
+
+class _Watchdog:
+    """Cuts an attempt at a moment (``monotonic``): shuts down the sockets it opened (captured through httpcore's
+    ``trace`` extension), so that a read blocked on a server that sends one byte now and then returns at once."""
+
+    def __init__(self, at: float) -> None:
+        self.fired = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, at - time.monotonic()), self._fire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with self._lock:
+                    self._sockets.append(sock)
+                if self.fired.is_set():
+                    self._shutdown(sock)
+
+    def _fire(self) -> None:
+        self.fired.set()
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed, or detached by the TLS wrapper
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's: also under an SSLSocket
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_body(response: httpx.Response, limit: int, shown: str, truncate: bool = False) -> bytes:
+    """The body, decoded here from the raw stream and counted as it is decoded: ``_TooLarge`` past ``limit`` bytes
+    (or the first ``limit`` bytes with ``truncate``). Only gzip (the one encoding asked for) or none is accepted."""
+    header = response.headers.get("content-encoding", "")
+    encodings = [e.strip().lower() for e in header.split(",") if e.strip() and e.strip().lower() != "identity"]
+    if encodings and encodings != ["gzip"] and encodings != ["x-gzip"]:
+        if truncate:
+            return b""
+        raise AAFetchFailed(f"{shown} answered with Content-Encoding {header!r}, which this client did not ask for "
+                            "and does not decode (it asks for gzip)")
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if encodings else None
+    body = bytearray()
+    try:
+        for raw in response.iter_raw():
+            data = raw
+            while data:
+                if decoder is None:
+                    piece, data = data, b""
+                else:  # never more than the room left (+1 byte, to know it overflows) at a time
+                    piece = decoder.decompress(data, limit - len(body) + 1)
+                    data = decoder.unconsumed_tail
+                    if decoder.eof and decoder.unused_data:  # a gzip stream of several members
+                        data, decoder = decoder.unused_data + data, zlib.decompressobj(16 + zlib.MAX_WBITS)
+                body += piece
+                if len(body) > limit:
+                    if truncate:
+                        return bytes(body[:limit])
+                    raise _TooLarge
+        if decoder is not None:
+            body += decoder.flush()  # at most the last match (258 bytes): nothing left to inflate
+            if len(body) > limit and not truncate:
+                raise _TooLarge
+            if not decoder.eof and not truncate:
+                raise AAFetchFailed(f"{shown}: the gzip-encoded body ends before its end (cut short?)")
+    except zlib.error as err:
+        if truncate:
+            return bytes(body[:limit])
+        raise AAFetchFailed(f"{shown}: the gzip-encoded body cannot be decoded ({err})") from None
+    return bytes(body[:limit])
 
 
 def _response_name(folder: Path, retrieved: dt.datetime) -> Path:
@@ -344,7 +506,8 @@ def fetch_models(
     base_url: str = DEFAULT_BASE_URL,
     out_dir: Path | str | None = None,
     connect_timeout: float = 10.0,
-    read_timeout: float = 60.0,
+    timeout: float = 60.0,
+    deadline: float | None = DEFAULT_DEADLINE,
     retries: int = 4,
     backoff_base: float = 1.0,
     backoff_max: float = 60.0,
@@ -357,37 +520,61 @@ def fetch_models(
     """Fetch the AA models list, save the raw body and its sidecar, then check the body; return what was saved.
 
     ``api_key``: an ``ApiKey``, the key itself, or None to resolve it (``resolve_api_key(secret_block)``).
+    ``timeout``: seconds each attempt may take as a whole, from the request to the body's last byte (``connect_timeout``
+    bounds the connection within it). ``deadline``: seconds the whole call may take, every attempt and the waits
+    between retries included (None: no bound beyond ``(retries + 1) x timeout`` and the waits).
     ``retries``: how many times to retry after the first attempt (so at most ``retries + 1`` requests).
-    Raises ``AAKeyMissing``, ``AAKeyRejected``, ``AANotFound``, ``AAFetchFailed`` or ``AAResponseInvalid`` (body
-    kept, its path in the message and in ``.path``).
+    Raises ``AAClientError`` (base URL refused, before any key is resolved), ``AAKeyMissing``, ``AAKeyRejected``,
+    ``AANotFound``, ``AAFetchFailed`` or ``AAResponseInvalid`` (body kept, its path in the message and in ``.path``).
     """
     log_ = logger or log
     install_redaction()
     if retries < 0:
         raise AAClientError(f"retries must be >= 0, got {retries}")
-    url = models_url(base_url)
+    url = models_url(base_url)  # refused here, before the key is even looked up
+    limit = max_response_bytes()
     key = api_key if isinstance(api_key, ApiKey) else (
         ApiKey(api_key, "the api_key argument") if api_key is not None else resolve_api_key(secret_block))
     shown = safe_url(url)
     folder = Path(out_dir).expanduser().resolve() if out_dir else default_out_dir()
-    timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=connect_timeout, pool=connect_timeout)
+    end = time.monotonic() + deadline if deadline is not None else float("inf")
     history: list[dict] = []
     attempt = 0
-    with httpx.Client(timeout=timeout, follow_redirects=False,
-                      headers={"accept": "application/json", "user-agent": "inference-trends (aa_client)"}) as client:
+    # no kept-alive connection: every attempt opens its own, so that its watchdog knows the socket to cut
+    with httpx.Client(follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0),
+                      headers={"accept": "application/json", "accept-encoding": "gzip",
+                               "user-agent": "inference-trends (aa_client)"}) as client:
         while True:
             attempt += 1
             started = time.monotonic()
+            cut_at = min(started + timeout, end)
+            left = max(cut_at - started, 0.001)
             retry_after = None
-            try:
-                response = client.get(url, headers={KEY_HEADER: key.reveal()})
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
-                kind = "timeout" if isinstance(err, httpx.TimeoutException) else "connection error"
-                outcome = {"attempt": attempt, "status": None,
-                           "error": redact(f"{kind} ({type(err).__name__}: {err or 'no detail'})")}
-            except (httpx.HTTPError, httpx.InvalidURL) as err:  # a bad URL or protocol: retrying cannot help
-                raise AAFetchFailed(f"cannot request {shown}: {type(err).__name__}: {err}") from None
-            else:
+            response, body = None, b""
+            with _Watchdog(cut_at) as watchdog:
+                try:
+                    with client.stream("GET", url, headers={KEY_HEADER: key.reveal()},
+                                       timeout=httpx.Timeout(min(timeout, left), connect=min(connect_timeout, left)),
+                                       extensions={"trace": watchdog.trace}) as response:
+                        body = _read_body(response, limit if response.status_code == 200 else ERROR_BODY_BYTES,
+                                          shown, truncate=response.status_code != 200)
+                except _TooLarge:
+                    raise AAFetchFailed(
+                        f"{shown}: the response body is larger than {limit:,} bytes once decoded (content-encoding "
+                        f"{response.headers.get('content-encoding', 'none')}); reading stopped there and nothing was "
+                        f"saved. {MAX_RESPONSE_ENV} raises the limit") from None
+                except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
+                    if watchdog.fired.is_set() or isinstance(err, httpx.TimeoutException):
+                        why = (f"the {deadline:g} s deadline of the whole fetch" if cut_at >= end else
+                               f"the {timeout:g} s timeout of an attempt")
+                        error = f"timeout (no complete response within {why})"
+                    else:
+                        error = f"connection error ({type(err).__name__}: {err or 'no detail'})"
+                    outcome = {"attempt": attempt, "status": None, "error": redact(error)}
+                    response = None
+                except (httpx.HTTPError, httpx.InvalidURL) as err:  # a bad URL or protocol: retrying cannot help
+                    raise AAFetchFailed(f"cannot request {shown}: {type(err).__name__}: {err}") from None
+            if response is not None:
                 status = response.status_code
                 outcome = {"attempt": attempt, "status": status}
                 if status == 200:
@@ -395,33 +582,37 @@ def fetch_models(
                 if status in (401, 403):
                     raise AAKeyRejected(
                         f"key rejected: {shown} answered HTTP {status} to the key from {key.source}; check the key "
-                        f"(and that your plan includes this endpoint){_body_excerpt(response)}")
+                        f"(and that your plan includes this endpoint){_body_excerpt(body)}")
                 if status == 404:
                     raise AANotFound(f"{shown} answered HTTP 404 (not found): check base_url (expected like "
-                                     f"{DEFAULT_BASE_URL}){_body_excerpt(response)}")
+                                     f"{DEFAULT_BASE_URL}){_body_excerpt(body)}")
                 if 300 <= status < 400:
                     location = safe_url(response.headers.get("location", "?"))
                     raise AAFetchFailed(f"{shown} redirected (HTTP {status}) to {location}; redirects are not followed "
                                         "so that the key is not sent elsewhere: set base_url to the final address")
                 if status != 429 and not 500 <= status < 600:
-                    raise AAFetchFailed(f"{shown} answered HTTP {status}; not retried{_body_excerpt(response)}")
+                    raise AAFetchFailed(f"{shown} answered HTTP {status}; not retried{_body_excerpt(body)}")
                 retry_after = retry_after_seconds(response.headers.get("retry-after"))
                 outcome["error"] = f"HTTP {status}" + (
                     f", Retry-After {response.headers.get('retry-after')}" if retry_after is not None else "")
             outcome["seconds"] = round(time.monotonic() - started, 3)
             history.append(outcome)
+            last = outcome.get("error") or f"HTTP {outcome['status']}"
             if attempt > retries:
-                last = outcome.get("error") or f"HTTP {outcome['status']}"
                 raise AAFetchFailed(f"{shown}: no usable response after {attempt} attempt(s); last: {last}")
             delay = (min(retry_after, retry_after_max) if retry_after is not None
                      else backoff_delay(attempt, backoff_base, backoff_max, jitter))
+            if time.monotonic() + delay >= end:
+                when = ("" if time.monotonic() >= end else
+                        f" (the next one would start {delay:.3g} s from now, after it)")
+                raise AAFetchFailed(f"{shown}: no usable response within the {deadline:g} s deadline after {attempt} "
+                                    f"attempt(s){when}; last: {last}")
             outcome["retry_in_seconds"] = round(delay, 3)
             log_.warning("AA API %s: attempt %d of %d failed (%s); retrying in %.2f s", shown, attempt,
                          retries + 1, outcome["error"], delay)
             sleep(delay)
 
     retrieved = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    body = response.content
     secret = key.reveal().encode()
     echoed = body.count(secret)
     if echoed:  # never write the key to disk, even if the server echoes it
@@ -459,7 +650,8 @@ def fetch_aa_models_task(
     base_url: str = DEFAULT_BASE_URL,
     out_dir: str | None = None,
     connect_timeout: float = 10.0,
-    read_timeout: float = 60.0,
+    timeout: float = 60.0,
+    deadline: float | None = DEFAULT_DEADLINE,
     retries: int = 4,
     backoff_base: float = 1.0,
     secret_block: str | None = DEFAULT_SECRET_BLOCK,
@@ -470,7 +662,7 @@ def fetch_aa_models_task(
     ``FetchResult.to_dict()`` (paths as strings).
     """
     logger = get_run_logger()
-    result = fetch_models(base_url=base_url, out_dir=out_dir, connect_timeout=connect_timeout,
-                          read_timeout=read_timeout, retries=retries, backoff_base=backoff_base,
+    result = fetch_models(base_url=base_url, out_dir=out_dir, connect_timeout=connect_timeout, timeout=timeout,
+                          deadline=deadline, retries=retries, backoff_base=backoff_base,
                           secret_block=secret_block, logger=logger)
     return result.to_dict()

@@ -18,7 +18,8 @@ from tasks.data.canonical import CanonicalTables
 from tasks.data.history import (LEDGER, LEDGER_COLUMNS, PARTS, PROFILE_COLUMNS, PROFILES, TABLES,
                                 profile_records)
 from tasks.data.ingest.aa import load_json, parse_site, site_files
-from tasks.data.ingest.common import date_in_name
+from tasks.data.ingest.common import date_in_name, observation_date
+from tasks.data.ingest.reading import check_input
 from tasks.data.tables import csv_text, read_csv_output
 from tasks.platform.caching import code_hash
 from tasks.platform.io import atomic_write_text, read_parquet, write_parquet
@@ -114,6 +115,8 @@ def ingest_history(folder: Path, store: Path) -> IngestReport:
         observed_on = date_in_name(path)
         if observed_on is None:
             raise ValueError(f"{path}: the file name carries no YYYY-MM-DD observation date")
+        observation_date(observed_on, f"{path}: the date in the file name")  # not after today
+        check_input(path)  # the reading gate before hashing: a regular file within the byte limit, never a FIFO
         # the content hash decides (a same-size edit is not missed); the date is the name's, so the same bytes
         # under another date (a day on which nothing changed) are a new observation date, not a duplicate
         digest = sha256_file(path)

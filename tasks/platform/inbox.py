@@ -1,29 +1,43 @@
 """The inbox of the ``ingest`` flow: new data files in, each one accepted (once per content), or rejected with why.
 
-Layout of the inbox folder (``data/inbox`` by default, ``INFERENCE_TRENDS_INBOX`` or the flow's ``inbox``):
+Layout of the inbox folder (``data/inbox`` by default, ``INFERENCE_TRENDS_INBOX`` or the flow's ``inbox``; the names
+are in ``tasks.platform.inbox_layout``):
 
 - ``<inbox>/<file or folder>``: new data, in any format an ingest adapter recognises by its content. Names starting
   with ``.`` or ending in ``.part``, ``.tmp``, ``.crdownload`` or ``.partial`` are left alone until they are renamed,
-  and so is anything modified in the last few seconds (``settle_seconds``: a copy still being written); an entry is
-  hashed again before it is moved, and left for the next run if it changed.
-- ``<inbox>/accepted/<sha256 prefix>/<name>``: where each new item moves before it is validated, and stays if it
-  passes: under its content hash, with its own name (adapters read observation dates from names).
+  and so is anything modified in the last few seconds (``settle_seconds``: a copy still being written) or that a
+  process still has open for writing (Linux: ``/proc``; the reason names the process).
+- ``<inbox>/accepted/<sha256 prefix>/<name>``: a copy of each new item, made before it is validated, where it stays
+  if it passes: under its content hash, with its own name (adapters read observation dates from names). The copy
+  is hashed, and must hold what the item held when it was listed; only then is the original removed. The ledger's
+  hash is thus the hash of the bytes validated and kept, whatever a writer does to the original meanwhile.
 - ``<inbox>/rejected/<name>`` with ``<name>.error.txt`` beside it: what failed validation, and the error (file,
   table, row, column and rule).
-- ``<inbox>/ledger.csv``: one row per file processed: content hash, name, format, outcome, where it went, the
-  estimate run it triggered. The ledger decides what is new: content (sha256) already accepted is a duplicate,
-  whatever its name; its copy is removed from the inbox (the accepted copy holds the same bytes) and nothing runs.
-  An accepted item whose estimate run could not be triggered is ``trigger-failed`` until a later run triggers it.
+- ``<inbox>/.inbox-state/ledger.csv``: one row per item processed: content hash, name, format, outcome, where it
+  went, the estimate run it triggered. The ledger decides what is new: content (sha256) already accepted is a
+  duplicate, whatever its name; its copy is removed from the inbox (the accepted copy holds the same bytes) and
+  nothing runs. An accepted item whose estimate run could not be triggered is ``trigger-failed`` until a later run
+  triggers it. The inbox's own files live in that hidden folder, where nothing dropped into the inbox can replace
+  them: a dropped ``ledger.csv`` is data like any other. The ``ledger.csv`` of the earlier layout (at the top, beside
+  a ``.lock``) moves there once, if it is one (its columns are the ledger's).
+- A file dropped under the name of one of the inbox's folders (``accepted``, ``rejected``) moves to
+  ``.inbox-state/held/`` first, so that the folder can be made; it is then taken from there like any other item.
 
-Processing holds an exclusive lock on ``<inbox>/.lock``; a run that finds it taken stops at once (the run holding it
-takes every file), so overlapping scheduled runs never queue up or take the same file.
+Names derived from an item's name (``<name>.error.txt``, ``<stem>.N<suffix>``, ``accepted/<hash>/<name>``) fit the
+file system's limit of 255 bytes (``inbox_layout.fit_name``: shortened deterministically, suffix kept, with a short
+hash of the whole name). Every item taken gets a ledger row, even when moving it to ``rejected/`` fails.
+
+Processing holds an exclusive lock on ``.inbox-state/lock``; a run that finds it taken stops at once (the run holding
+it takes every file), so overlapping scheduled runs never queue up or take the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import fcntl
+import os
 import re
 import shutil
 import traceback
@@ -36,8 +50,10 @@ import pandas as pd
 from tasks.core.hashing import sha256_tree
 from tasks.platform.io import atomic_write_text
 from tasks.data.tables import csv_text, read_csv_output
-from tasks.platform.inbox_layout import (ACCEPTED, LEDGER_FILE, LOCK_FILE, PARTIAL_SUFFIXES, REJECTED,  # noqa: F401
-                                         newest_change, ready_signature)
+from tasks.platform.inbox_layout import (ACCEPTED, HELD_DIR, LEDGER_FILE, LOCK_FILE,  # noqa: F401
+                                         OLD_LEDGER_FILE, OLD_LOCK_FILE, PARTIAL_SUFFIXES, REJECTED, REPORT_SUFFIX,
+                                         STATE_DIR, candidates, files_of, fit_name, name_bytes, newest_change,
+                                         open_for_writing, ready_signature, skipped, writers)
 
 LEDGER_COLUMNS = ["sha256", "name", "origin", "format", "outcome", "stored_as", "processed_at", "estimate_flow_run",
                   "detail"]
@@ -53,16 +69,55 @@ class Incoming:
 
 
 def ensure_layout(inbox: Path) -> Path:
+    """The inbox and its state folder (safe when several runs make them at once); ``settle_layout``, under the lock,
+    does the rest."""
     inbox = Path(inbox)
-    for folder in (inbox, inbox / ACCEPTED, inbox / REJECTED):
-        folder.mkdir(parents=True, exist_ok=True)
+    (inbox / STATE_DIR).mkdir(parents=True, exist_ok=True)
     return inbox
+
+
+def _is_old_ledger(inbox: Path) -> bool:
+    """A ``ledger.csv`` at the top that is the ledger of the earlier layout: its header is the ledger's columns, and
+    the earlier layout's ``.lock`` is beside it (every run of that layout made one)."""
+    path = inbox / OLD_LEDGER_FILE
+    if not (path.is_file() and not path.is_symlink() and (inbox / OLD_LOCK_FILE).is_file()):
+        return False
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            header = next(csv.reader(handle), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return header == LEDGER_COLUMNS
+
+
+def settle_layout(inbox: Path) -> list[str]:
+    """Under the lock: move the earlier layout's ledger into the state folder (once); move a file (or link) that
+    holds the name of one of the inbox's folders to ``.inbox-state/held/`` (it is then taken like any other item);
+    make the folders. Returns what was done, for the log."""
+    inbox = Path(inbox)
+    done = []
+    if not (inbox / LEDGER_FILE).exists() and _is_old_ledger(inbox):
+        os.replace(inbox / OLD_LEDGER_FILE, inbox / LEDGER_FILE)
+        with contextlib.suppress(OSError):
+            if (inbox / OLD_LOCK_FILE).stat().st_size == 0:
+                (inbox / OLD_LOCK_FILE).unlink()
+        done.append(f"the ledger of the earlier layout moved from {inbox / OLD_LEDGER_FILE} to {inbox / LEDGER_FILE}")
+    for name in (ACCEPTED, REJECTED):
+        folder = inbox / name
+        if os.path.lexists(folder) and not folder.is_dir():
+            (inbox / HELD_DIR).mkdir(parents=True, exist_ok=True)
+            target = _free_name(inbox / HELD_DIR, name)
+            os.replace(folder, target)
+            done.append(f"{name}: a file under the name of the inbox's {name}/ folder; moved to {target}, to be "
+                        "taken like any other item")
+        folder.mkdir(exist_ok=True)
+    return done
 
 
 @contextlib.contextmanager
 def locked(inbox: Path) -> Iterator[bool]:
     """Hold the inbox's lock; yields False at once (without waiting) when another run holds it."""
-    with open(Path(inbox) / LOCK_FILE, "w") as handle:
+    with open(Path(inbox) / LOCK_FILE, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -74,24 +129,42 @@ def locked(inbox: Path) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def waiting(inbox: Path, settle_seconds: float = 0.0) -> tuple[list[Incoming], list[str]]:
-    """Files and folders at the top of the inbox, oldest first (then by name), and why others were left alone.
+def waiting(inbox: Path, settle_seconds: float = 0.0, only: list[Path] | None = None
+            ) -> tuple[list[Incoming], list[str]]:
+    """Files and folders at the top of the inbox (and held ones), oldest first (then by name), and why others were
+    left alone.
 
     Hidden and partial names are skipped, and so is anything modified within the last ``settle_seconds`` (a copy
-    still being written). An entry that cannot be read is reported and left where it is; it blocks nothing else."""
+    still being written) or open for writing by a process (``inbox_layout.writers``): the same rules as the
+    watcher's ``ready_signature``. An entry that cannot be read is reported and left where it is; it blocks nothing
+    else.
+
+    ``only``: exactly these entries (those the inbox watcher saw settle, ``tasks.platform.inbox_seen``), without the
+    settle time: the watcher judged that already; every other rule applies."""
     inbox = Path(inbox)
-    found, left = [], []
+    found = []
+    if only is not None:
+        entries = list(only)
+        open_files = writers([file for path in entries for file in files_of(path)])
+        left, settle_seconds = [], 0.0
+    else:
+        left = [f"{path.name}: a partial name (renamed when complete?)" for path in sorted(inbox.iterdir())
+                if skipped(path) == "partial"]
+        entries, open_files = candidates(inbox)
+        held = inbox / HELD_DIR
+        if held.is_dir():
+            more, held_open = candidates(held)
+            entries, open_files = entries + more, {**open_files, **held_open}
     now_ = dt.datetime.now().timestamp()
-    for path in sorted(inbox.iterdir()):
-        if path.name in (ACCEPTED, REJECTED, LEDGER_FILE) or path.name.startswith("."):
-            continue
-        if path.name.endswith(PARTIAL_SUFFIXES):
-            left.append(f"{path.name}: a partial name (renamed when complete?)")
-            continue
+    for path in entries:
         try:
             changed = newest_change(path)
             if now_ - changed < settle_seconds:
                 left.append(f"{path.name}: modified {now_ - changed:.0f} s ago, still being written? (next run)")
+                continue
+            writer = open_for_writing(path, open_files)
+            if writer is not None:
+                left.append(f"{path.name}: still open for writing by process {writer}; left for the next run")
                 continue
             if not (path.is_file() or path.is_dir()):
                 raise OSError("neither a regular file nor a folder")
@@ -105,7 +178,12 @@ def read_ledger(inbox: Path) -> pd.DataFrame:
     path = Path(inbox) / LEDGER_FILE
     if not path.exists():
         return pd.DataFrame(columns=LEDGER_COLUMNS)
-    return read_csv_output(path, dtype=str, keep_default_na=False)[LEDGER_COLUMNS]
+    ledger = read_csv_output(path, dtype=str, keep_default_na=False)
+    missing = [c for c in LEDGER_COLUMNS if c not in ledger.columns]
+    if missing:
+        raise ValueError(f"{path}: not the inbox's ledger (missing column(s) {', '.join(missing)}); the inbox is "
+                         "not processed until it is restored or removed")
+    return ledger[LEDGER_COLUMNS]
 
 
 def append_ledger(inbox: Path, row: dict) -> None:
@@ -142,40 +220,80 @@ def pending_triggers(inbox: Path) -> pd.DataFrame:
 
 
 def _free_name(folder: Path, name: str) -> Path:
-    target = folder / name
+    """``folder/<name>``, or ``<stem>.2<suffix>``, ``.3`` ... when taken; each a name that fits with
+    ``.error.txt`` appended (``fit_name``)."""
+    target = folder / fit_name(name, name_bytes(REPORT_SUFFIX))
     stem, suffix, n = Path(name).stem, Path(name).suffix, 1
-    while target.exists() or (folder / f"{target.name}.error.txt").exists():
+    while os.path.lexists(target) or os.path.lexists(folder / f"{target.name}{REPORT_SUFFIX}"):
         n += 1
-        target = folder / f"{stem}.{n}{suffix}"
+        target = folder / fit_name(f"{stem}.{n}{suffix}", name_bytes(REPORT_SUFFIX))
     return target
 
 
-def accept(inbox: Path, item: Incoming) -> Path:
-    """Move (inbox) or copy (fetched elsewhere) the item to ``accepted/<sha256[:16]>/<name>``."""
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+
+
+class Changed(Exception):
+    """The item changed between being listed and being taken: left where it is, for the next run."""
+
+
+class CopyDiffers(ValueError):
+    """The item is as it was listed, but its copy in accepted/ does not hold the same content: links in it that lead
+    out of it no longer lead to the same files from there. It is rejected (``stored``: the copy)."""
+
+    def __init__(self, message: str, stored: Path):
+        super().__init__(message)
+        self.stored = stored
+
+
+def take(inbox: Path, item: Incoming) -> tuple[Path, str]:
+    """Copy the item to ``accepted/<sha256[:16]>/<name>`` and hash the copy: that hash names what is validated and
+    kept (the ledger's hash), whatever a writer does to the original later. The original must still hold what it
+    held when it was listed (its sha256), or the copy is removed and ``Changed`` raised: the item is left for the
+    next run. Then the original is removed (an item of the inbox; a fetched one stays where it was fetched to). Links
+    inside a folder are copied as links, as a move kept them; a copy that then differs raises ``CopyDiffers``."""
     folder = Path(inbox) / ACCEPTED / item.sha256[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / item.path.name
-    if target.exists():
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    target = folder / fit_name(item.path.name)
+    _remove(target)
+    try:
+        if item.path.is_dir() and not item.path.is_symlink():
+            shutil.copytree(item.path, target, symlinks=True)
+        else:
+            shutil.copy2(item.path, target, follow_symlinks=False)
+        stored = sha256_tree(target)
+        if item.origin == "inbox" and sha256_tree(item.path) != item.sha256:  # written to since it was listed
+            raise Changed(f"{item.path.name} changed while it was being taken (sha256 {item.sha256[:12]} when "
+                          f"listed, {stored[:12]} copied); left for the next run")
+    except BaseException:
+        _remove(target)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+        raise
     if item.origin == "inbox":
-        shutil.move(str(item.path), target)
-    elif item.path.is_dir():
-        shutil.copytree(item.path, target)
-    else:
-        shutil.copy2(item.path, target)
-    return target
+        _remove(item.path)
+    if stored != item.sha256:
+        raise CopyDiffers(f"{target}: its copy does not hold what it held (sha256 {stored[:12]}, not "
+                          f"{item.sha256[:12]}): links in it lead out of it? The inbox takes files and folders, not "
+                          "links to them: copy the files themselves into it", target)
+    return target, stored
 
 
 def reject(inbox: Path, item: Incoming, stored: Path, fmt: str | None, error: BaseException
            ) -> tuple[Path, Path, str]:
-    """Move the item from where ``accept`` put it to ``rejected/``, with the error report beside it; returns where it
+    """Move the item from where ``take`` put it to ``rejected/``, with the error report beside it; returns where it
     went, the report, and the full reason as the user should read it (``rejection_text``)."""
     target = _free_name(Path(inbox) / REJECTED, item.path.name)
     shutil.move(str(stored), target)
-    with contextlib.suppress(OSError):
-        stored.parent.rmdir()  # its accepted/<hash>/ folder, now empty
+    if stored.parent.parent == Path(inbox) / ACCEPTED:
+        with contextlib.suppress(OSError):
+            stored.parent.rmdir()  # its accepted/<hash>/ folder, now empty
     text = rejection_text(error, stored, target)
-    report = target.parent / f"{target.name}.error.txt"
+    report = target.parent / f"{target.name}{REPORT_SUFFIX}"
     atomic_write_text(report, error_report(item, fmt, error, text, target))
     return target, report, text
 

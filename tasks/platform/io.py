@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import uuid
@@ -37,7 +38,9 @@ def _umask() -> int:
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # the temporary name adds 14 bytes to the name: a name near the limit of 255 bytes gets a short one
+    prefix = f".{path.name}." if len(os.fsencode(path.name)) <= 200 else ".long-name."
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -53,15 +56,48 @@ def atomic_write_text(path: Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def write_json(path: Path, payload: Any) -> Path:
-    return atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+def _non_finite(value: Any, where: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinite number inside ``value`` (dicts, lists, tuples), with its key path."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (where or "the value", value)
+    if isinstance(value, dict):
+        items = ((f"{where}.{key}" if where else str(key), item) for key, item in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{where}[{i}]", item) for i, item in enumerate(value))
+    else:
+        return None
+    for path, item in items:
+        found = _non_finite(item, path)
+        if found:
+            return found
+    return None
+
+
+def json_text(payload: Any, what: str, indent: int | None = 2) -> str:
+    """Strict JSON (keys sorted; other objects as text): NaN and Infinity are not JSON, so a non-finite number is
+    an error naming the output and the key, never written (every JSON file the project writes goes through this)."""
+    try:
+        text = json.dumps(payload, indent=indent, sort_keys=True, default=str, allow_nan=False)
+    except ValueError:
+        found = _non_finite(payload)
+        if found is None:
+            raise
+        raise ValueError(f"{what}: {found[0]} is {found[1]}, not a finite number (JSON has no NaN or Infinity); "
+                         "not written") from None
+    return text + "\n" if indent is not None else text
+
+
+def write_json(path: Path, payload: Any, what: str | None = None) -> Path:
+    """``payload`` as strict JSON (``json_text``), written atomically; ``what``: how an error names the file
+    (default its path)."""
+    return atomic_write_text(path, json_text(payload, what or str(path)))
 
 
 def _table(df: pd.DataFrame, lineage: dict[str, Any] | None) -> pa.Table:
     table = pa.Table.from_pandas(df, preserve_index=False)
     if lineage:
         metadata = dict(table.schema.metadata or {})
-        metadata[LINEAGE_KEY] = json.dumps(lineage, sort_keys=True, default=str).encode()
+        metadata[LINEAGE_KEY] = json_text(lineage, "lineage metadata", indent=None).encode()
         table = table.replace_schema_metadata(metadata)
     return table
 

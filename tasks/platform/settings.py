@@ -12,9 +12,12 @@ point the pipeline elsewhere without touching code:
   ``tasks.platform.aa_client`` writes to its ``aa-api/`` subfolder).
 - ``INFERENCE_TRENDS_HISTORY_DIR``: price-history stores (``data/history``; the bundled one is committed).
 - ``INFERENCE_TRENDS_INBOX``: where new data files are dropped for the ``ingest`` flow (``data/inbox``; its
-  ``accepted/`` and ``rejected/`` subfolders and ``ledger.csv`` record what became of each file).
+  ``accepted/`` and ``rejected/`` subfolders and ``.inbox-state/ledger.csv`` record what became of each file).
 - ``INFERENCE_TRENDS_SHARED_DATA``: the raw public datasets (default ``../shared/data`` beside the checkout).
 - ``PREFECT_HOME``: defaults to ``.prefect/`` inside the project, so two clones never share Prefect state.
+- ``INFERENCE_TRENDS_ALLOWED_ROOTS``: the folders a *deployment* run (``make serve``: parameters that arrive through
+  the Prefect API) may read and write, separated by ``:`` (``os.pathsep``). Unset: the project's data folders
+  (``allowed_roots``). The command line is the user's own shell and is not confined.
 """
 
 from __future__ import annotations
@@ -74,6 +77,57 @@ def crosswalk_file() -> Path:
 
 def shared_data_dir() -> Path:
     return _env_path("INFERENCE_TRENDS_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
+
+
+# --- where a deployment run may read and write ---------------------------------------------------------------------
+ALLOWED_ROOTS_ENV = "INFERENCE_TRENDS_ALLOWED_ROOTS"
+
+
+class PathNotAllowed(ValueError):
+    """A deployment parameter names a path outside the folders a deployment run may use."""
+
+
+def allowed_roots(write: bool) -> list[Path]:
+    """The folders a deployment run may read (``write=False``) or write (``write=True``), symlinks resolved.
+
+    ``INFERENCE_TRENDS_ALLOWED_ROOTS`` (``os.pathsep``-separated; relative entries are relative to the project), when
+    set when the service starts, is the whole list, for reading and writing. Unset, the project's data folders:
+    ``data/`` and the configured locations (cache, runs, raw responses, price history, inbox), and, for reading only,
+    the bundled presets (``presets/``) and the shared raw datasets (``../shared/data``, the default input of the
+    price-history flow), which a deployment run never writes into."""
+    explicit = [part.strip() for part in os.environ.get(ALLOWED_ROOTS_ENV, "").split(os.pathsep) if part.strip()]
+    if explicit:
+        roots = [Path(part).expanduser() for part in explicit]
+        roots = [root if root.is_absolute() else PROJECT_ROOT / root for root in roots]
+    else:
+        roots = [data_dir(), cache_dir(), runs_dir(), raw_dir(), history_dir(), inbox_dir()]
+        if not write:
+            roots += [presets_dir(), shared_data_dir()]
+    resolved = [root.resolve() for root in roots]
+    unique: list[Path] = []
+    for root in resolved:  # a folder inside another one of the list adds nothing (data/raw inside data/)
+        if root not in unique and not any(other in root.parents for other in resolved):
+            unique.append(root)
+    return unique
+
+
+def confined_path(value: str | Path, parameter: str, write: bool) -> Path:
+    """``value`` resolved (symlinks followed; relative to the project), if it lies inside ``allowed_roots(write)``;
+    otherwise ``PathNotAllowed`` naming the parameter, the path and the allowed folders. Used on every path
+    parameter of the deployments (``flows/deployments.py``): the API is the boundary, not the UI's form."""
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else PROJECT_ROOT / path
+    resolved = path.resolve()
+    roots = allowed_roots(write)
+    if any(resolved == root or root in resolved.parents for root in roots):
+        return resolved
+    shown = str(path) + (f" (resolved: {resolved})" if resolved != path else "")
+    source = (f"{ALLOWED_ROOTS_ENV} of the service" if os.environ.get(ALLOWED_ROOTS_ENV, "").strip() else
+              f"the project's data folders; start the service with {ALLOWED_ROOTS_ENV}=DIR{os.pathsep}DIR... to "
+              "allow others")
+    raise PathNotAllowed(f"{parameter}: {shown} is outside the folders a deployment run may "
+                         f"{'write to' if write else 'read'}: {', '.join(map(str, roots))} ({source}; the command "
+                         "line is not restricted)")
 
 
 def apply_environment_defaults() -> None:

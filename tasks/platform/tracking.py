@@ -19,6 +19,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.states import State
 
 from tasks.core.hashing import sha256_file, sha256_tree
+from tasks.core.stopping import stoppable
 from tasks.platform.lineage import file_refs
 from tasks.platform.storage import ensure_local, localize
 from tasks.platform.settings import PROJECT_ROOT
@@ -95,10 +96,14 @@ class StageTracker:
         """Submit (label, task, args, tags) concurrently, wait for all, and return the results in order."""
         logger = get_run_logger()
         futures: list[PrefectFuture] = []
-        for _, task, args, labels in submissions:
-            with tags(f"stage:{stage}", *labels):
-                futures.append(self._options(task).submit(*args))
-        wait(futures)
+        # the worker threads inherit the scope's stop event: a signal that interrupts the wait below (ours or
+        # Prefect's) sets it, and their loops stop within a second, instead of the task runner waiting for them
+        # to finish every fit before the process may exit (tasks/core/stopping.py)
+        with stoppable():
+            for _, task, args, labels in submissions:
+                with tags(f"stage:{stage}", *labels):
+                    futures.append(self._options(task).submit(*args))
+            wait(futures)
         results, served = [], {}
         for (label, task, args, labels), future in zip(submissions, futures):
             state = self._repaired(stage, label, task, future.state,

@@ -9,6 +9,11 @@ data is escaped before it enters a report, and the HTML rendering is safe even i
 - ``Md``: a string our own code built as Markdown (trusted); ``md_table`` escapes every other cell;
 - ``markdown_to_html``: Markdown -> HTML with raw HTML turned off (it is shown as text) and every link or image
   whose address is not relative, ``http(s)``, ``mailto`` or an embedded PNG/SVG ``data:`` image dropped.
+
+Unicode bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C: they reorder how text is
+displayed, "\u202egpj.exe" shows as "exe.jpg") are shown as visible tokens, ``<U+202E>``, by ``md_escape`` and
+``md_code`` (the same tokens as in the CSV outputs, ``tasks.data.tables.BIDI_CONTROLS``), and ``markdown_to_html``
+makes any that reached it visible too.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import re
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
+
+from tasks.data.tables import show_controls
 
 # what can start inline Markdown (or end a table cell); an underscore only at a word's edge (``_it_``), so that
 # identifiers such as lowest_reported stay readable in the Markdown source
@@ -35,7 +42,7 @@ def md_escape(value) -> str:
     """``value`` as literal Markdown text: it renders as exactly these characters, nothing live."""
     if isinstance(value, Md):
         return value
-    text = " ".join(str(value).replace("\0", "").splitlines())
+    text = show_controls(" ".join(str(value).replace("\0", "").splitlines()))
     text = _MD_INLINE.sub(r"\\\1", text)
     text = _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else
                                                       "\\" + m.group(2)), text)
@@ -44,7 +51,7 @@ def md_escape(value) -> str:
 
 def md_code(value) -> Md:
     """``value`` as a Markdown code span (rendered literally, whatever it holds)."""
-    text = " ".join(str(value).replace("\0", "").splitlines())
+    text = show_controls(" ".join(str(value).replace("\0", "").splitlines()))
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -71,4 +78,4 @@ def markdown_to_html(text: str) -> str:
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
     converter.treeprocessors.register(_SafeLinks(converter), "safe_links", 0)
-    return converter.convert(text)
+    return converter.convert(show_controls(text))

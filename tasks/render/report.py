@@ -483,9 +483,12 @@ def _typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
 
 
 def _number(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+    """A number of ``headline.json``: None when missing or not finite (JSON has no NaN or Infinity; an unbounded
+    interval end is null there)."""
+    if value is None or pd.isna(value):
         return None
-    return float(value) if not isinstance(value, (int,)) else value
+    value = float(value) if not isinstance(value, (int,)) else value
+    return value if math.isfinite(value) else None
 
 
 def _cost_line(costs: list[dict]) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from tasks.data.clean import CleanResult, clean, read_corrections
 from tasks.data.first_observed import with_first_observed
+from tasks.data.usable import Unusable, unusable_reason
 from tasks.platform.caching import cached_task
 from tasks.platform.io import read_parquet, read_tables, write_cached_parquet
 
@@ -33,6 +34,15 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
     logger.info("corrections: %d applied of %d (%s)", applied, len(result.corrections),
                 "enabled" if apply_fixes else "disabled by --as-published")
     return paths
+
+
+def check_usable(paths: dict[str, Path], label: str) -> None:
+    """Raise ``Unusable`` (a ValueError: the command prints it and exits 1) when the cleaned input named ``label``
+    leaves nothing to estimate (``tasks.data.usable``). Outside the cached task: its limit is read from the
+    environment at each run. The inbox applies the same check to each new file (``flows/ingest.py``)."""
+    reason = unusable_reason(label, read_parquet(Path(paths["quarantine"])), read_parquet(Path(paths["summary"])))
+    if reason:
+        raise Unusable(reason)
 
 
 def read_clean(paths: dict[str, Path]) -> CleanResult:

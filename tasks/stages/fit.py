@@ -6,6 +6,9 @@ about 65 ms to fit, so a task per trend cost more than the work it cached. A bat
 content (the analysis tables, the preset's sections for this method, the creator mapping) and the code of this
 module and of the method's module: editing one method recomputes its batches only.
 
+A SIGTERM stops the batches within a second: they run on worker threads, which no signal reaches, so their loops
+check the run's stop request between trends and between blocks of resamples (``tasks/core/stopping.py``).
+
 Per-trend lineage survives the batching: the batch writes an index (trend_id -> method, code hash) that the manifest,
 ``inference-trends lineage`` and the UI's lineage artifact join to the task run that produced it.
 """
@@ -22,6 +25,7 @@ from prefect import flow, get_run_logger
 from prefect.context import TaskRunContext
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
+from tasks.core.stopping import check as check_stop
 from tasks.data.creators import read_creator_map
 from tasks.methods import registry
 from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
@@ -115,8 +119,12 @@ def fit_task(method: str):
         context = read_context(context_paths or {})
         published_context = {name: context.get(f"{name}_as_published", context.get(name)) for name in context}
         as_of = analysis["observed_on"].max() if "observed_on" in analysis else None  # the latest price observation
-        fits = [judge(module.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED else
-                      module.fit(analysis, spec, context), as_of) for spec in specs]
+        get_run_logger().info("%s on %s (%s): fitting %d trends", method, snapshot, preset.name, len(specs))
+        fits = []
+        for spec in specs:
+            check_stop()  # a stop request ends the batch between trends too (tasks/core/stopping.py)
+            fits.append(judge(module.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED
+                              else module.fit(analysis, spec, context), as_of))
         if hasattr(module, "derive"):
             fits += [judge(fit, as_of) for fit in module.derive(fits)]
         code = task_code_hash(TaskRunContext.get().task.fn)

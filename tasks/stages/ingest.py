@@ -15,7 +15,7 @@ from tasks.data.sources import attributions
 from tasks.platform.caching import cached_task
 from tasks.platform.io import read_parquet, read_tables, write_cached_parquet, write_tables
 from tasks.platform.settings import crosswalk_file
-from tasks.stages.clean import clean_task
+from tasks.stages.clean import check_usable, clean_task
 from tasks.stages.prepare import RunInput, Snapshot
 
 
@@ -78,6 +78,10 @@ def load_snapshot(tracker, item: RunInput, corrections: Path, apply_fixes: bool,
         resolution = {"matches": item.path / "resolution.csv", "conflicts": item.path / "conflicts.csv"}
     clean = tracker.run("clean", clean_task, canonical, corrections, apply_fixes, labels=labels,
                         name=f"clean-and-assemble[{item.name}{'' if apply_fixes else ' · as published'}]")
+    # an input whose records are (nearly) all quarantined on a key field leaves nothing to estimate: the run stops
+    # with the reason the inbox gives when it rejects such a file
+    check_usable(clean, str(item.path) if not several else
+                 f"snapshot {item.name} ({', '.join(str(path) for path, _ in item.parts)})")
     as_published, as_published_clean = None, None
     if apply_fixes and published_here:
         as_published_clean = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels,

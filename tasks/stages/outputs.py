@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 from prefect import get_run_logger
 
-from tasks.methods.base import DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, finalise_trends
+from tasks.data.usable import Unusable
+from tasks.methods.base import (DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, finalise_trends,
+                                nothing_estimated)
 from tasks.platform.caching import cached_task
 from tasks.platform.io import read_parquet, write_cached_parquet
 
@@ -48,3 +50,20 @@ def collect_task(results: list[dict[str, Path]]) -> dict[str, Path]:
     get_run_logger().info("trends: %d rows, %d trends (%s)", len(trends), trends["trend_id"].nunique(),
                           ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return {name: write_cached_parquet(frame, "outputs", name, {"table": name}) for name, frame in tables.items()}
+
+
+def check_estimated(outputs: dict[str, Path]) -> str | None:
+    """A run that estimates nothing never ends as a plain success. When every trend was skipped (nothing in the data
+    could be fitted: the preset asks for measures or prices the input does not have) the run stops before it
+    publishes anything: ``Unusable`` (a ValueError: the command prints it and exits 1). When some were attempted but
+    every one had too few points (a small input: its report says how many each had), the run is published, and the
+    message returned here becomes its final state's message and a warning (``flows/estimate.py``). None: some trend
+    has an estimate."""
+    found = nothing_estimated(read_parquet(Path(outputs["trends"])))
+    if found is None:
+        return None
+    message, attempted = found
+    if not attempted:
+        raise Unusable(f"{message}. Nothing was published")
+    get_run_logger().warning("%s; see the report", message)
+    return message

@@ -7,6 +7,7 @@ second; the flow calls it again.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from tasks.data.canonical import read_snapshot_meta
 from tasks.data.creators import creators_file
 from tasks.data.ingest import adapter, detect_format, members, unused_files
 from tasks.data.ingest.common import SourceError
+from tasks.data.ingest.reading import check_input
 from tasks.data.parsing import slugify
 from tasks.data.resolve import contributing_sources
 from tasks.data.sources import attributions
@@ -42,9 +44,14 @@ class RunInput:
         return self.parts[0][1] if len(self.parts) == 1 else "merged"
 
 
-def display_path(path: Path) -> str:
-    """Paths inside the project are shown relative to it (stable across clones); others as given."""
-    path = Path(path).resolve()
+def display_path(path: Path, follow: bool = True) -> str:
+    """Paths inside the project are shown relative to it (stable across clones); others as given. ``follow=False``:
+    a link is shown as itself (its folder resolved), not as its target: a dangling link or a link loop has none."""
+    path = Path(path)
+    try:
+        path = path.resolve() if follow else path.parent.resolve() / path.name
+    except (OSError, RuntimeError):
+        path = Path(os.path.abspath(path))
     try:
         return path.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
@@ -59,6 +66,9 @@ def resolve_inputs(config) -> list[RunInput]:
         formats = [config.input_format or detect_format(p) for p in paths]
         for fmt in formats:
             adapter(fmt)  # an unknown forced format fails here, before any work
+        for path, fmt in zip(paths, formats):  # the reading gate, before any work (and before any file is hashed):
+            for file in members(fmt, path):  # regular files within the byte limit, never a FIFO or a device
+                check_input(file)
         first = paths[0]
         if config.snapshot_name:
             name = check_name(config.snapshot_name, "--snapshot-name")
@@ -73,8 +83,10 @@ def resolve_inputs(config) -> list[RunInput]:
 
 
 def rejected_inputs(inputs: list[RunInput]) -> list[dict]:
-    """Files in the input folders that no adapter read: listed with the reason, never as inputs."""
-    return [{**entry, "path": display_path(Path(entry["path"]))}
+    """Files in the input folders that no adapter read: listed with the reason, never as inputs. Entries that are
+    not regular files (a FIFO, a link to a device, a dangling link, a link loop) are among them, with what they are;
+    ``--strict`` makes any of them an error."""
+    return [{**entry, "path": display_path(Path(entry["path"]), follow=False)}
             for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
 
 

@@ -2,7 +2,9 @@
 
 ``manifest.json`` holds every input with its sha256, the full configuration, the package and code versions, every
 task run (state, files read and written), every trend with the task run and code hash that fitted it, and every
-output with its sha256 and the task run that produced it.
+output with its sha256 and the task run that produced it. ``outputs`` lists every file of the run folder but the
+manifest itself: a rerun replaces the folder only while it holds exactly these files (``tasks/platform/folders.py``).
+The manifest, like every JSON file, is strict JSON (``tasks.platform.io.json_text``).
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
             for p in sorted(staging.rglob("*")) if p.is_file() and p.name != STAGING_MARKER
             for name in [p.relative_to(staging).as_posix()]
         ]
-        write_json(staging / "manifest.json", manifest)
+        write_json(staging / "manifest.json", manifest, what=str(out / "manifest.json"))
         swap_in(staging, out, "run")
     return out
 

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
 from tasks.platform.caching import cached_task
-from tasks.platform.io import atomic_write_text, read_parquet
+from tasks.platform.io import atomic_write_text, json_text, read_parquet
 from tasks.platform.settings import cache_dir
 from tasks.data.tables import csv_text
 from tasks.render.report import ReportInputs, price_changes, render_report
@@ -30,7 +29,7 @@ def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]
                    for name, paths in (histories or {}).items()},
         breaks=read_parquet(breaks_path) if breaks_path else None)
     text, page, numbers = render_report(inputs)
-    headline = json.dumps(numbers, indent=2, sort_keys=True, default=str) + "\n"
+    headline = json_text(numbers, "headline.json")
     changes = price_changes(inputs)
     changes_csv = csv_text(changes if changes is not None else pd.DataFrame(
         columns=["model_id", "name", "snapshot_a", "price_a", "snapshot_b", "price_b", "change"]))

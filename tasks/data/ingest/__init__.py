@@ -11,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 from tasks.data.ingest.common import SourceError
+from tasks.data.ingest.reading import (MAX_JSON_DEPTH, check_input, json_depth_exceeds, read_head, read_input,
+                                       special_entries)
 
 # format name -> module; the order is the detection order (the most specific signature first)
 ADAPTERS: dict[str, str] = {
@@ -34,8 +36,8 @@ def adapter(fmt: str) -> ModuleType:
 
 
 def all_files(path: Path) -> list[Path]:
-    """Every file under an input (the input itself when it is a file), sorted; unreadable or looping entries are
-    an error naming them."""
+    """Every regular file under an input (the input itself when it is a file), sorted; unreadable or looping
+    entries are an error naming them. Entries that are not regular files: ``special_entries``."""
     path = Path(path)
     if not path.is_dir():
         return [path]
@@ -57,12 +59,17 @@ def members(fmt: str, path: Path) -> list[Path]:
 
 def unused_files(fmt: str, path: Path) -> list[dict]:
     """Files of an input folder that its adapter does not read, each with the reason (listed as rejected inputs,
-    never as inputs)."""
+    never as inputs): regular files no adapter reads, and entries that are not regular files at all (a FIFO, a
+    link to a device, a dangling link, a link loop: ``tasks.data.ingest.reading.special_entries``)."""
     read = {p.resolve() for p in members(fmt, path)}
-    return [{"path": str(p), "format": fmt,
-             "reason": f"not read: the {fmt} adapter reads {', '.join(sorted(q.name for q in read)) or 'nothing'} "
-                       "in this folder, and no other adapter is applied to a folder's other files"}
-            for p in all_files(path) if p.resolve() not in read]
+    unused = [{"path": str(p), "format": fmt,
+               "reason": f"not read: the {fmt} adapter reads {', '.join(sorted(q.name for q in read)) or 'nothing'} "
+                         "in this folder, and no other adapter is applied to a folder's other files"}
+              for p in all_files(path) if p.resolve() not in read]
+    if Path(path).is_dir():
+        unused += [{"path": str(p), "format": fmt, "reason": f"not read: {problem}; only regular files are read"}
+                   for p, problem in special_entries(path)]
+    return sorted(unused, key=lambda entry: entry["path"])
 
 
 def json_problem(path: Path) -> str | None:
@@ -71,22 +78,25 @@ def json_problem(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:
-        with path.open("rb") as handle:
-            head = handle.read(64).lstrip()
+        head = read_head(path, 64).lstrip()
         if not (path.suffix.lower() == ".json" or head[:1] in (b"{", b"[")):
             return None
-        json.loads(path.read_bytes())
-    except OSError:
+        data = read_input(path)
+        if json_depth_exceeds(data):
+            return f"JSON nested deeper than {MAX_JSON_DEPTH} levels, the limit (tasks/data/ingest/reading.py)"
+        json.loads(data)
+    except (OSError, SourceError):
         return None
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         return f"not valid JSON, truncated or corrupt? ({type(err).__name__}: {err}; the file has {path.stat().st_size} bytes)"
     return None
 
 
 def detect_format(path: Path) -> str:
     path = Path(path)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise FileNotFoundError(f"input {path} does not exist")
+    check_input(path)  # a file input must be a regular file within the byte limit (never a FIFO or a device)
     try:
         for fmt in ADAPTERS:
             if adapter(fmt).sniff_any(path):

@@ -11,16 +11,20 @@
 Both: model id = the AA slug; scores as fractions (a percent value is converted, with a warning); index points
 as is; prices as the AA headline (list) price, ``provider = aa_headline``, observed on the file's date. Renamed or
 missing fields are clear errors when a required field is absent from every record, quarantined records when only
-some lack it, and a warning when an optional field is absent from every record (data drift).
+some lack it, and a warning when an optional field is absent from every record (data drift). Files are read through
+the reading gate and parsed strictly (``tasks.data.ingest.reading``: NaN, duplicate keys, deep nesting and more
+than ``INFERENCE_TRENDS_MAX_INPUT_ROWS`` records are errors); the observation date (the file name's, or the API
+wrapper's ``retrieved_at``) may not be after today (``tasks.data.ingest.common.observation_date``).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import Collector, SourceError, date_in_name, fraction, iso_day, number
+from tasks.data.ingest import reading
+from tasks.data.ingest.common import (Collector, SourceError, date_in_name, fraction, iso_day, number,
+                                      observation_date, regular_files)
 from tasks.data.parsing import slugify
 
 API_SCORES = {  # evaluations key -> benchmark id (fractions unless listed in API_POINTS)
@@ -38,13 +42,8 @@ SITE_EXPECTED = ("creator", "release", "open", "params", "active", "reasoning", 
 
 
 def load_json(path: Path):
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise SourceError(f"{path}: not valid JSON (truncated or damaged?) at line {err.lineno}, column "
-                          f"{err.colno}: {err.msg}") from None
-    except UnicodeDecodeError as err:
-        raise SourceError(f"{path}: not UTF-8 text ({err.reason})") from None
+    """A JSON input, read through the reading gate and parsed strictly (``tasks.data.ingest.reading``)."""
+    return reading.load_json(path)
 
 
 def _require_everywhere(records: list, required: tuple[str, ...], expected: tuple[str, ...], path: Path,
@@ -68,7 +67,7 @@ def _observed_on(path: Path, collector: Collector):
     if date is None:
         raise SourceError(f"{path}: the file name carries no YYYY-MM-DD observation date (name files like "
                           "aa_models_2026-07-02.json)")
-    return date
+    return observation_date(date, f"{path}: the date in the file name")
 
 
 # --- the AA site scrape -------------------------------------------------------------------------------------------
@@ -94,6 +93,7 @@ def parse_site(records: list, path: Path) -> CanonicalTables:
     collector = Collector(source=f"aa_site/{path.name}", file=path.name, table_of=site_table)
     if not isinstance(records, list):
         raise SourceError(f"{path}: expected a JSON list of models, found a {type(records).__name__}")
+    reading.check_records(path, len(records))
     _require_everywhere(records, SITE_REQUIRED, SITE_EXPECTED, path, collector)
     observed_on = _observed_on(path, collector)
     for i, r in enumerate(records, 1):
@@ -151,14 +151,11 @@ def sniff_site(path: Path) -> bool:
         return bool(site_files(path))
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
-    try:
-        return _looks_like_site(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
-        return False
+    return _looks_like_site(reading.sniff_json(path))
 
 
 def site_files(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).glob("*.json") if date_in_name(p) and p.name.startswith("aa_models"))
+    return [p for p in regular_files(folder, "*.json") if date_in_name(p) and p.name.startswith("aa_models")]
 
 
 def site_members(path: Path) -> list[Path]:
@@ -185,9 +182,11 @@ def parse_api(payload, path: Path) -> CanonicalTables:
     records, retrieved, key = api_records(payload, path)
     if not isinstance(records, list):
         raise SourceError(f"{path}, field {key!r}: expected a list, found a {type(records).__name__}")
+    reading.check_records(path, len(records))
     _require_everywhere(records, ("slug", "name"), ("release_date", "evaluations", "pricing"), path, collector)
-    observed_on = (iso_day(retrieved, None, None, "retrieved_at", collector) if retrieved else None) or \
-        _observed_on(path, collector)
+    retrieved_on = iso_day(retrieved, None, None, "retrieved_at", collector) if retrieved else None
+    observed_on = (observation_date(retrieved_on, f"{path}, field retrieved_at ({retrieved!r})") if retrieved_on
+                   else _observed_on(path, collector))
     for i, r in enumerate(records, 1):
         if not isinstance(r, dict):
             collector.issue(i, None, None, r, "record is not an object", "rejected_record")
@@ -247,10 +246,7 @@ def sniff_api(path: Path) -> bool:
         return bool(api_files(path))
     if path.suffix.lower() != ".json" or not path.is_file():
         return False
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError):
-        return False
+    data = reading.sniff_json(path)
     try:
         records = api_records(data, path)[0]
     except SourceError:
@@ -259,7 +255,7 @@ def sniff_api(path: Path) -> bool:
 
 
 def api_files(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).glob("*.json") if date_in_name(p) and p.name.startswith("llms_models"))
+    return [p for p in regular_files(folder, "*.json") if date_in_name(p) and p.name.startswith("llms_models")]
 
 
 def api_members(path: Path) -> list[Path]:

@@ -18,7 +18,8 @@ from schemas.validation import DataValidationError
 
 def read_source(fmt: str, ingest: Callable[[Path], CanonicalTables], path: Path) -> CanonicalTables:
     """Run an adapter; whatever goes wrong is an error naming the file and the format (never a bare parser
-    message such as "No columns to parse from file")."""
+    message such as "No columns to parse from file", nor a bare OverflowError or RecursionError: the adapters'
+    readers name the record themselves, this is the backstop)."""
     try:
         return ingest(path)
     except (SourceError, DataValidationError, FileNotFoundError):
@@ -27,6 +28,6 @@ def read_source(fmt: str, ingest: Callable[[Path], CanonicalTables], path: Path)
         raise SourceError(f"{path}: cannot be read ({err.strerror})") from None
     except OSError as err:
         raise SourceError(f"{path}: cannot be read as {fmt} ({err.strerror or err})") from None
-    except (ValueError, KeyError, IndexError, TypeError, UnicodeError) as err:
+    except (ValueError, KeyError, IndexError, TypeError, UnicodeError, OverflowError, RecursionError) as err:
         raise SourceError(f"{path}: not readable as format {fmt!r} ({type(err).__name__}: {err}); check the file, "
                           "or let the format be detected (leave --format out)") from None

@@ -10,7 +10,9 @@ What a spreadsheet export can do to a CSV, and what happens here:
   ``Blended\\nUSD/1M Tokens``): an error naming both, when the adapter uses that column (unused duplicates, such as
   two free-text ``Notes`` columns, are harmless);
 - more rows than ``max_input_rows()``: an error naming the limit (and how to raise it), raised while reading, so
-  that a huge file never fills the memory.
+  that a huge file never fills the memory;
+- the file is read through the reading gate (``tasks.data.ingest.reading``): a regular file within the byte limit,
+  never a FIFO or a device.
 """
 
 from __future__ import annotations
@@ -18,27 +20,16 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from tasks.data.ingest.common import SourceError
+from tasks.data.ingest.reading import MAX_ROWS_ENV, max_input_rows, read_head, read_input  # noqa: F401
 
-MAX_ROWS_ENV = "INFERENCE_TRENDS_MAX_INPUT_ROWS"
-DEFAULT_MAX_ROWS = 200_000
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
          (codecs.BOM_UTF16_BE, "UTF-16"))
-
-
-def max_input_rows() -> int:
-    """The most data rows one input file may have (``INFERENCE_TRENDS_MAX_INPUT_ROWS``, default 200,000)."""
-    value = os.environ.get(MAX_ROWS_ENV, "")
-    try:
-        return int(value) if value.strip() else DEFAULT_MAX_ROWS
-    except ValueError:
-        raise SourceError(f"{MAX_ROWS_ENV}={value!r} is not a whole number") from None
 
 
 def collapse(header: str) -> str:
@@ -48,7 +39,7 @@ def collapse(header: str) -> str:
 def decode(path: Path, data: bytes | None = None) -> str:
     """The text of a UTF-8 file (a BOM is allowed); any other encoding is an error that names it."""
     path = Path(path)
-    data = path.read_bytes() if data is None else data
+    data = read_input(path) if data is None else data
     for bom, name in _BOMS:
         if data.startswith(bom):
             raise SourceError(f"{path}: the file is {name}-encoded; save it as UTF-8 (e.g. 'CSV UTF-8' in a "
@@ -103,11 +94,18 @@ class CsvTable:
 
 
 def read_header(path: Path, normalise=collapse) -> list[str]:
-    """Only the header row (for sniffing); empty when the file cannot be read as a UTF-8 CSV."""
+    """Only the header row (for sniffing); empty when the file cannot be read as a UTF-8 CSV, or is not a regular
+    file (the reading gate, ``tasks.data.ingest.reading``: sniffing never blocks on a FIFO nor reads a device)."""
+    head = read_head(path)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            return [normalise(h) for h in next(csv.reader(handle), [])]
-    except (OSError, UnicodeDecodeError, csv.Error):
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # not a character cut at the end of the head
+            return []
+        text = head[:err.start].decode("utf-8-sig")
+    try:
+        return [normalise(h) for h in next(csv.reader(io.StringIO(text, newline="")), [])]
+    except csv.Error:
         return []
 
 

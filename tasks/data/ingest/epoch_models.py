@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import Collector, iso_day, text_number
+from tasks.data.ingest.common import Collector, iso_day, regular_files, text_number
 from tasks.data.ingest.csvfile import CsvTable, read_csv_table, read_header
 from tasks.data.parsing import slugify
 
@@ -86,7 +86,7 @@ def parse(table: CsvTable, file_name: str) -> CanonicalTables:
 def sniff_any(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        files = [p for p in path.glob("*.csv") if sniff_any(p)]
+        files = [p for p in regular_files(path, "*.csv") if sniff_any(p)]
         return len(files) == 1
     if not path.is_file() or path.suffix.lower() != ".csv":
         return False
@@ -97,13 +97,13 @@ def sniff_any(path: Path) -> bool:
 def members(path: Path) -> list[Path]:
     """The export this adapter reads: the file itself, or a folder's one matching CSV."""
     path = Path(path)
-    return [p for p in sorted(path.glob("*.csv")) if sniff_any(p)][:1] if path.is_dir() else [path]
+    return [p for p in regular_files(path, "*.csv") if sniff_any(p)][:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:
     path = Path(path)
     if path.is_dir():
-        path = next(p for p in sorted(path.glob("*.csv")) if sniff_any(p))
+        path = next(p for p in regular_files(path, "*.csv") if sniff_any(p))
     return parse(read_csv_table(path, str), path.name)
 
 

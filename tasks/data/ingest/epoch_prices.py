@@ -27,7 +27,8 @@ How the rows become canonical tables:
 Bad input: a missing column or an unreadable file is an error naming the file and the column(s); a bad value is
 rejected with its file, row and column (a price that is not a number, a percentage outside 0..100, a score that is
 not a number), and a row whose date is unusable is rejected whole (its date is both the observation date and
-possibly the model's release date); the cleaning stage quarantines all of them with their reason.
+possibly the model's release date), and so is a row dated after today (``tasks.data.ingest.common.observation_date``:
+prices cannot be observed in the future); the cleaning stage quarantines all of them with their reason.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, SourceError
+from tasks.data.ingest.common import (ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, SourceError, future_observation,
+                                      regular_files)
 from tasks.data.ingest.csvfile import read_csv_table, read_header
-from tasks.data.parsing import ParseError, is_blank, parse_decimal, parse_iso_date, parse_usd, slugify
+from tasks.data.parsing import ParseError, finite, is_blank, parse_decimal, parse_iso_date, parse_usd, slugify
 
 FORMAT = "epoch_prices"
 ORIGIN = "Epoch AI, github epoch-research/llm-benchmark-efficiency @ 2fdd9a8 : data/"
@@ -75,7 +77,7 @@ def sniff(path: Path) -> bool:
 def files(path: Path) -> list[Path]:
     """The file itself, or every CSV of a folder (sorted by name)."""
     path = Path(path)
-    return sorted(p for p in path.glob("*.csv") if p.is_file()) if path.is_dir() else [path]
+    return regular_files(path, "*.csv") if path.is_dir() else [path]
 
 
 members = files
@@ -112,7 +114,7 @@ def _score(text: str, unit: str) -> float | None:
         if not Decimal(0) <= value <= Decimal(100):
             raise ParseError(f"percentage outside 0..100: {text!r}")
         return float(value / Decimal(100))
-    return float(value)
+    return finite(value, text)
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -145,6 +147,10 @@ def parse(rows: list[dict]) -> CanonicalTables:
         if date is None:
             issues.add(file, record, name, DATE, None, "missing date: the row's price cannot be dated",
                        "rejected_record")
+            continue
+        future = future_observation(date)  # the row's date is its price's observation date
+        if future:
+            issues.add(file, record, name, DATE, row[DATE], future, "rejected_record")
             continue
         try:
             price = parse_usd(row[PRICE])

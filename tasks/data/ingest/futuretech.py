@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import ISSUE_COLUMNS
+from tasks.data.ingest.common import ISSUE_COLUMNS, regular_files
 from tasks.data.ingest.csvfile import CsvTable, read_csv_table, read_header
 from tasks.data.parsing import ParseError, parse_fraction, parse_mdy_date, parse_number, parse_usd, slugify
 
@@ -275,7 +275,7 @@ def resolve(path: Path) -> Path:
     """A FutureTech CSV, or a folder holding exactly one."""
     path = Path(path)
     if path.is_dir():
-        matches = [p for p in sorted(path.glob("*.csv")) if sniff(p)]
+        matches = [p for p in regular_files(path, "*.csv") if sniff(p)]
         if len(matches) != 1:
             raise ValueError(f"{path}: expected exactly one FutureTech-format CSV, found {len(matches)}")
         return matches[0]
@@ -290,7 +290,7 @@ def members(path: Path) -> list[Path]:
 def sniff_any(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        return sum(1 for p in path.glob("*.csv") if sniff(p)) == 1
+        return sum(1 for p in regular_files(path, "*.csv") if sniff(p)) == 1
     return sniff(path)
 
 

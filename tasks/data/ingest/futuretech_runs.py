@@ -57,9 +57,9 @@ import pandas as pd
 
 from schemas.canonical import RUN_COLUMNS, RUN_FLAGS
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS
+from tasks.data.ingest.common import ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, observation_date, regular_files
 from tasks.data.ingest.csvfile import read_csv_table, read_header
-from tasks.data.parsing import ParseError, parse_fraction, parse_mdy_date, slugify
+from tasks.data.parsing import ParseError, parse_fraction, parse_mdy_date, parse_number_text, slugify
 
 FORMAT = "futuretech_runs"
 ORIGIN = "github hansgundlach/Algorithmic_Progress_Inference @ a6381e2 : data/"
@@ -133,17 +133,16 @@ def is_missing(text: object) -> bool:
 
 
 def parse_count(text: object) -> float | None:
-    """A number as the authors read it: '$' and ',' removed, then a float ('1.14E+09', '9,053.00'); blank -> None."""
+    """A number as the authors read it: '$' and ',' removed, then a number ('1.14E+09', '9,053.00'); blank -> None.
+    Strict where ``float()`` is not (``tasks.data.parsing.parse_number_text``): '1_000' and 'inf' are not numbers."""
     if is_missing(text):
         return None
     cleaned = str(text).strip().replace("$", "").replace(",", "").strip()
-    try:
-        value = float(cleaned)
-    except ValueError as exc:
-        raise ParseError(f"not a number: {text!r}") from exc
-    if not math.isfinite(value):
-        raise ParseError(f"not a finite number: {text!r}")
-    return value
+    try:  # strict: float() would also take '1_000', 'inf' and 'infinity'
+        return parse_number_text(cleaned)
+    except ParseError as exc:
+        rule = "not a finite number" if "beyond the range" in exc.rule else "not a number"
+        raise ParseError(f"{rule}: {text!r}") from exc
 
 
 def _is_zero(text: object) -> bool:
@@ -227,10 +226,10 @@ def resolve(path: Path) -> tuple[Path, Path | None]:
     """(main file, ARC file or None) of an input: a folder with exactly one main file, or the main file itself."""
     path = Path(path)
     if path.is_dir():
-        main = [p for p in sorted(path.glob("*.csv")) if sniff(p)]
+        main = [p for p in regular_files(path, "*.csv") if sniff(p)]
         if len(main) != 1:
             raise ValueError(f"{path}: expected exactly one FutureTech 2026 runs file, found {len(main)}")
-        arc = [p for p in sorted(path.glob("*.csv")) if p != main[0] and sniff_arc(p)]
+        arc = [p for p in regular_files(path, "*.csv") if p != main[0] and sniff_arc(p)]
         if len(arc) > 1:
             raise ValueError(f"{path}: expected at most one ARC file (merged.csv), found {len(arc)}")
         return main[0], (arc[0] if arc else None)
@@ -240,7 +239,7 @@ def resolve(path: Path) -> tuple[Path, Path | None]:
 def sniff_any(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        return sum(1 for p in path.glob("*.csv") if sniff(p)) == 1
+        return sum(1 for p in regular_files(path, "*.csv") if sniff(p)) == 1
     return sniff(path)
 
 
@@ -443,6 +442,8 @@ def parse(raw: pd.DataFrame, file_name: str) -> tuple[CanonicalTables, dict[str,
     months = month_columns(raw.columns)
     if not months:
         raise ValueError("not a FutureTech 2026 file: no 'M/1/YYYY input price' / 'output price' column pairs")
+    for month, input_column, _ in months:  # each month column's date is an observation date
+        observation_date(month.date(), f"{file_name}, column {input_column!r}")
     required = {"Model", "License", "Release Date"} | {
         getattr(spec, f.name) for spec in RUN_COLUMNS_BY_BENCHMARK.values() for f in fields(spec)
         if f.name != "unused" and getattr(spec, f.name)}

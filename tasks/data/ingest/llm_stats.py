@@ -6,17 +6,24 @@
   they keep their source (``llm_stats/...``) and are not mixed with Artificial Analysis' own evaluations unless a
   preset asks for it;
 - ``data/providers/<provider>/models.json``: per-provider prices in cents per million tokens (stored in USD),
-  observed on each entry's ``updated_at`` date.
+  observed on each entry's ``updated_at`` date (an entry dated after today is rejected:
+  ``tasks.data.ingest.common.future_observation``).
+
+The archive is read within its limits (``tasks.data.ingest.common.read_archive``), each member's JSON strictly
+(``tasks.data.ingest.reading.loads_strict``: a member with NaN, a duplicate key or deep nesting is a rejected record
+with the reason), and more model files and price entries together than ``INFERENCE_TRENDS_MAX_INPUT_ROWS`` is an
+error.
 """
 
 from __future__ import annotations
 
-import json
 import tarfile
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import Collector, SourceError, fraction, iso_day, number, read_archive
+from tasks.data.ingest.common import (Collector, SourceError, fraction, future_observation, iso_day, number,
+                                      read_archive, regular_files)
+from tasks.data.ingest.reading import check_records, loads_strict, read_head
 from tasks.data.parsing import slugify
 
 FORMAT = "llm_stats"
@@ -37,10 +44,14 @@ def table_of(column: str | None) -> str | None:
 
 
 def _json(files: dict[str, bytes], member: str, archive: str, collector: Collector, record: int):
+    """A member's JSON, parsed strictly (``tasks.data.ingest.reading.loads_strict``); a member that breaks a rule
+    is a rejected record naming the member, where in it and the rule."""
     try:
-        return json.loads(files[member].decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        collector.issue(record, None, member, None, f"not valid JSON: {err}", "rejected_record")
+        return loads_strict(files[member], member)
+    except SourceError as err:
+        rule = str(err).removeprefix(member).removeprefix(": ").removeprefix(", ")
+        collector.issue(record, None, member, None, rule if rule.startswith("not valid JSON") else
+                        f"not valid JSON: {rule}", "rejected_record")
         return None
 
 
@@ -56,6 +67,8 @@ def parse(files: dict[str, bytes], archive: str) -> CanonicalTables:
             if isinstance(data, dict) and data.get("license_id"):
                 licences[data["license_id"]] = data
     model_files = sorted(m for m in files if m.startswith(f"{root}organizations/") and m.endswith("/model.json"))
+    check_records(archive, len(model_files), "model files (records)")
+    records = len(model_files)
     for record, member in enumerate(model_files, 1):
         data = _json(files, member, archive, collector, record)
         if not isinstance(data, dict):
@@ -86,13 +99,23 @@ def parse(files: dict[str, bytes], archive: str) -> CanonicalTables:
     for member in price_files:
         provider = member.split("/")[-2]
         entries = _json(files, member, archive, collector, None)
+        records += len(entries) if isinstance(entries, list) else 0
+        check_records(archive, records, "records (model files and price entries)")
         for record, entry in enumerate(entries if isinstance(entries, list) else [], 1):
+            if not isinstance(entry, dict):
+                collector.issue(record, None, member, entry, "price entry is not an object", "rejected_record")
+                continue
             source_id = entry.get("model_id")
             if not source_id:
                 collector.issue(record, None, member, None, "price entry without model_id", "rejected_record")
                 continue
             observed = iso_day(entry.get("updated_at"), record, source_id, f"{member}:updated_at", collector)
             if observed is None:
+                continue
+            future = future_observation(observed)  # the entry's price observation date
+            if future:
+                collector.issue(record, source_id, f"{member}:updated_at", entry.get("updated_at"), future,
+                                "rejected_record")
                 continue
             model_id = slugify(source_id)
             if model_id not in collector.models:
@@ -111,10 +134,10 @@ def parse(files: dict[str, bytes], archive: str) -> CanonicalTables:
 def sniff_any(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        archives = list(path.glob("*.tar.gz"))
+        archives = regular_files(path, "*.tar.gz")
         return len(archives) == 1 and sniff_any(archives[0])
-    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")):
-        return False
+    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")) or not read_head(path, 1):
+        return False  # read_head: the reading gate (a regular file within the byte limit)
     try:
         with tarfile.open(path, "r:*") as archive:
             for count, member in enumerate(archive):
@@ -130,13 +153,13 @@ def sniff_any(path: Path) -> bool:
 def members(path: Path) -> list[Path]:
     """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
     path = Path(path)
-    return sorted(path.glob("*.tar.gz"))[:1] if path.is_dir() else [path]
+    return regular_files(path, "*.tar.gz")[:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:
     path = Path(path)
     if path.is_dir():
-        path = next(path.glob("*.tar.gz"))
+        path = regular_files(path, "*.tar.gz")[0]
     return parse(read_archive(path), path.name)
 
 

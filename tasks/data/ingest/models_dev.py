@@ -10,7 +10,10 @@
 
 Model id: the model file's own id, slugified (``Qwen/Qwen3.5-35B-A3B`` -> ``qwen3.5-35b-a3b``); providers name one
 model differently (``llama-3.3-70b-versatile``, ``meta-llama/Llama-3.3-70B-Instruct-Turbo``): entity resolution
-(``tasks.data.resolve``) joins them to one model. The observation date is the archive's newest file time.
+(``tasks.data.resolve``) joins them to one model. The observation date is the archive's newest member time
+(``tasks.data.ingest.common.archive_date``: not after today). The archive is read within its limits
+(``tasks.data.ingest.common.read_archive``); more provider model files than ``INFERENCE_TRENDS_MAX_INPUT_ROWS`` is an
+error.
 """
 
 from __future__ import annotations
@@ -21,17 +24,13 @@ import tomllib
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import Collector, SourceError, iso_day, number, read_archive
+from tasks.data.ingest.common import (Collector, SourceError, archive_date, iso_day, number, read_archive,
+                                      regular_files)
+from tasks.data.ingest.reading import check_records, read_head
 from tasks.data.parsing import slugify
 
 FORMAT = "models_dev"
 ORIGIN = "github anomalyco/models.dev @ f3fc692 (2026-07-02)"
-
-
-def _archive_date(path: Path) -> dt.date:
-    with tarfile.open(path, "r:*") as archive:
-        newest = max((m.mtime for m in archive.getmembers()), default=0)
-    return dt.datetime.fromtimestamp(newest, tz=dt.timezone.utc).date()
 
 
 def _merge(base: dict, own: dict, omit: list[str]) -> dict:
@@ -70,6 +69,7 @@ def parse(files: dict[str, bytes], archive_name: str, observed_on: dt.date,
                 collector.issue(None, None, member, None, f"not valid TOML: {err}", "rejected_record")
     if not providers:
         raise SourceError(f"{archive_name}: no providers/<provider>/models/*.toml files: not a models.dev archive")
+    check_records(archive_name, len(providers), "provider model files (records)")
     for record, (provider, file_id, member) in enumerate(providers, 1):
         try:
             data = tomllib.loads(files[member].decode("utf-8"))
@@ -112,9 +112,10 @@ def parse(files: dict[str, bytes], archive_name: str, observed_on: dt.date,
 def sniff_any(path: Path) -> bool:
     path = Path(path)
     if path.is_dir():
-        return len(list(path.glob("*.tar.gz"))) == 1 and sniff_any(next(path.glob("*.tar.gz")))
-    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")):
-        return False
+        archives = regular_files(path, "*.tar.gz")
+        return len(archives) == 1 and sniff_any(archives[0])
+    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")) or not read_head(path, 1):
+        return False  # read_head: the reading gate (a regular file within the byte limit)
     try:
         with tarfile.open(path, "r:*") as archive:
             for count, member in enumerate(archive):
@@ -131,15 +132,15 @@ def sniff_any(path: Path) -> bool:
 def members(path: Path) -> list[Path]:
     """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
     path = Path(path)
-    return sorted(path.glob("*.tar.gz"))[:1] if path.is_dir() else [path]
+    return regular_files(path, "*.tar.gz")[:1] if path.is_dir() else [path]
 
 
 def ingest(path: Path) -> CanonicalTables:
     path = Path(path)
     if path.is_dir():
-        path = next(path.glob("*.tar.gz"))
+        path = regular_files(path, "*.tar.gz")[0]
     dangling: list[str] = []
     files = read_archive(path, dangling)
-    return parse(files, path.name, _archive_date(path), dangling)
+    return parse(files, path.name, archive_date(path, files), dangling)
 
 

@@ -1,10 +1,16 @@
-"""A bundled (or user-built) snapshot folder: the canonical tables as CSV, read back and validated."""
+"""A bundled (or user-built) snapshot folder: the canonical tables as CSV, read back and validated. Its latest price
+observation may not be after today (``tasks.data.ingest.common.observation_date``), as for every other adapter."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from tasks.data.canonical import is_snapshot_folder, read_snapshot
+import pandas as pd
+
+from tasks.data.canonical import CanonicalTables, is_snapshot_folder, read_snapshot
+from tasks.data.ingest.common import observation_date
+from tasks.data.ingest.reading import check_input
 
 FORMAT = "snapshot"
 sniff_any = is_snapshot_folder
@@ -14,7 +20,15 @@ SNAPSHOT_FILES = ("models.csv", "benchmarks.csv", "prices.csv", "ingest_issues.c
 
 def members(path: Path) -> list[Path]:
     """The files of a snapshot folder this project writes and reads."""
-    return [Path(path) / name for name in SNAPSHOT_FILES if (Path(path) / name).exists()]
+    return [Path(path) / name for name in SNAPSHOT_FILES if os.path.lexists(Path(path) / name)]
 
 
-ingest = read_snapshot
+def ingest(path: Path) -> CanonicalTables:
+    for name in SNAPSHOT_FILES:  # the reading gate: regular files within the byte limit, never a FIFO
+        if os.path.lexists(Path(path) / name):
+            check_input(Path(path) / name)
+    tables = read_snapshot(path)
+    dates = pd.to_datetime(tables.prices["observed_on"]).dropna()
+    if len(dates):
+        observation_date(dates.max().date(), f"{Path(path) / 'prices.csv'}, column observed_on")
+    return tables

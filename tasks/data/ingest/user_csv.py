@@ -3,7 +3,7 @@
 Give the mapping file as the input (``--input my-prices.mapping.toml``), or a CSV whose mapping sits beside it
 as ``<name>.mapping.toml``. Example::
 
-    file = "my-prices.csv"          # the data, relative to this file
+    file = "my-prices.csv"          # the data: a file in the same folder as this one (its name only)
     source = "my-survey"            # names the source on every row
     observed_on = 2026-07-15        # the date the prices were observed
     date_format = "iso"             # iso (2025-08-05, or 2025-08) | mdy (8/5/25)
@@ -23,6 +23,11 @@ as ``<name>.mapping.toml``. Example::
 
     [scores]                        # benchmark id (schemas.canonical.BENCHMARK_UNITS) -> your column
     mmlu_pro = "MMLU-Pro"
+
+The mapping names only a file beside it: a plain file name, no folder, no absolute path, and not a link that leads
+out of the mapping's folder. A mapping dropped into the inbox (or given with ``--input``) thus reads nothing but the
+data it came with. An error about the data file never quotes a line of a file that is not recognisably that data:
+when none of the mapping's columns is in its first line, that line is not shown.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import Collector, SourceError, iso_day, text_number
+from tasks.data.ingest.common import Collector, SourceError, iso_day, observation_date, regular_files, text_number
 from tasks.data.ingest.csvfile import CsvTable, collapse, read_csv_table
+from tasks.data.ingest.reading import read_input
 from tasks.data.parsing import ParseError, parse_bool, parse_fraction, parse_mdy_date, parse_usd, slugify
 
 FORMAT = "user_csv"
@@ -93,9 +99,11 @@ class Mapping(BaseModel):
 
 def load_mapping(path: Path) -> Mapping:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(read_input(path).decode("utf-8"))  # the reading gate (tasks.data.ingest.reading)
     except tomllib.TOMLDecodeError as err:
         raise SourceError(f"{path}: not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise SourceError(f"{path}: not UTF-8 text ({err.reason})") from None
     try:
         return Mapping.model_validate(data)
     except ValidationError as err:
@@ -111,6 +119,9 @@ def parse(table: CsvTable, mapping: Mapping, file_name: str) -> CanonicalTables:
         "models" if column else None))
     named = list(dict.fromkeys([*mapping.columns.values(), *mapping.scores.values()]))
     missing = sorted(c for c in named if not table.positions(c))
+    if missing and len(missing) == len(named):  # not recognisably the data described: its first line is not shown
+        raise SourceError(f"{file_name}: none of the column(s) named in the mapping ({', '.join(missing)}) is in "
+                          "the file's first line; is it the file the mapping describes? (the line is not shown)")
     if missing:
         raise SourceError(f"{file_name}: column(s) named in the mapping are not in the file: {', '.join(missing)}; "
                           f"the file has: {', '.join(table.header)}")
@@ -121,6 +132,8 @@ def parse(table: CsvTable, mapping: Mapping, file_name: str) -> CanonicalTables:
     cols = mapping.columns
     if mapping.observed_on is None and any(f in cols for f in PRICE_FIELDS):
         raise SourceError(f"{file_name}: the mapping names price columns but no observed_on date")
+    if mapping.observed_on is not None:
+        observation_date(mapping.observed_on, f"{file_name}: the mapping's observed_on")
 
     def cell(row, field):
         return row.get(cols[field], "") if field in cols else ""
@@ -181,18 +194,38 @@ def mapping_for(path: Path) -> Path | None:
         sibling = path.with_name(path.stem + ".mapping.toml")
         return sibling if sibling.exists() else None
     if path.is_dir():
-        mappings = list(path.glob("*.mapping.toml"))
+        mappings = regular_files(path, "*.mapping.toml")
         return mappings[0] if len(mappings) == 1 else None
     return None
 
 
+def data_file(mapping_path: Path, mapping: Mapping) -> Path:
+    """The data file the mapping names, checked: a file in the mapping's own folder, named by its name alone, and
+    not a link that leads out of that folder; otherwise a ``SourceError`` that says so (without reading it)."""
+    name = mapping.file
+    rule = ("a mapping may name only a file in its own folder, by its name alone (no folder, no absolute path, no "
+            "link leading out of the folder)")
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise SourceError(f"{mapping_path}: field 'file': {name!r} is not a file name beside the mapping; {rule}")
+    folder = Path(mapping_path).parent
+    data = folder / name
+    if not data.exists():
+        raise SourceError(f"{mapping_path}: field 'file': {name!r}: no such file beside the mapping")
+    if data.is_symlink() and data.resolve().parent != folder.resolve():
+        raise SourceError(f"{mapping_path}: field 'file': {name!r} is a link to a file outside the mapping's "
+                          f"folder; {rule}")
+    if not data.is_file():
+        raise SourceError(f"{mapping_path}: field 'file': {name!r} is not a file")
+    return data
+
+
 def members(path: Path) -> list[Path]:
-    """The mapping file and the data file it names."""
+    """The mapping file and the data file it names (the mapping alone when that name breaks the rule)."""
     mapping_path = mapping_for(path)
     if mapping_path is None:
         return []
     try:
-        return [mapping_path, mapping_path.parent / load_mapping(mapping_path).file]
+        return [mapping_path, data_file(mapping_path, load_mapping(mapping_path))]
     except SourceError:
         return [mapping_path]
 
@@ -206,9 +239,7 @@ def ingest(path: Path) -> CanonicalTables:
     if mapping_path is None:
         raise SourceError(f"{path}: no column mapping (<name>.mapping.toml) found")
     mapping = load_mapping(mapping_path)
-    data = mapping_path.parent / mapping.file
-    if not data.exists():
-        raise SourceError(f"{mapping_path}: field 'file': {data} does not exist")
+    data = data_file(mapping_path, mapping)
     return parse(read_csv_table(data), mapping, data.name)
 
 
