@@ -32,7 +32,7 @@ CASES = {"copies-100k": (490, False), "distinct-100k": (490, True), "rows-1m": (
 
 
 def write_input(path: Path, copies: int, distinct: bool) -> int:
-    from tasks.platform.settings import shared_data_dir
+    from tasks.files.settings import shared_data_dir
 
     source = shared_data_dir() / "futuretech-2025-07" / "art_analysis_inf_data.csv"
     with open(source, newline="", encoding="utf-8") as handle:
@@ -61,7 +61,7 @@ def run_case(name: str) -> dict:
     from tasks.data.ingest.common import SourceError
     from tasks.methods.plan import available_measures, available_price_sources, plan_trends
     from tasks.methods.presets import load_preset
-    from tasks.platform.settings import corrections_file
+    from tasks.files.settings import corrections_file
 
     result: dict = {"case": name}
     with tempfile.TemporaryDirectory() as folder:

@@ -182,7 +182,7 @@ def bare(result_path: Path, out: Path) -> None:
     from tasks.data.ingest import adapter
     from tasks.data.ingest.base import read_source
     from tasks.data.sources import attributions
-    from tasks.data.tables import csv_text
+    from tasks.files.tables import csv_text
     from tasks.methods import registry
     from tasks.methods.base import (
         AS_PUBLISHED,
@@ -194,7 +194,7 @@ def bare(result_path: Path, out: Path) -> None:
     )
     from tasks.methods.breaks import breaks_table
     from tasks.methods.plan import plan_method
-    from tasks.platform.settings import history_dir
+    from tasks.files.settings import history_dir
     from tasks.render.figures import figure_bytes
     from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
     from tasks.stages.prepare import Snapshot, prepare_run
@@ -338,7 +338,7 @@ def flow(result_path: Path, argv: list[str]) -> None:
     marks: dict[str, float] = {}
     stages: dict[str, dict] = {}
 
-    from tasks.platform.settings import apply_environment_defaults
+    from tasks.files.settings import apply_environment_defaults
 
     apply_environment_defaults()  # what flows.cli.main does first, before anything imports Prefect
     from flows import estimate, runtime

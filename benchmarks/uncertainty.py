@@ -57,16 +57,16 @@ def main() -> None:
     isolate(scratch)
     sys.path.insert(0, str(ROOT))
 
-    from tasks.platform.settings import apply_environment_defaults
+    from tasks.files.settings import apply_environment_defaults
 
     apply_environment_defaults()  # before anything imports Prefect
     from tasks.data.canonical import read_snapshot
     from tasks.data.clean import clean, read_corrections
     from tasks.methods.frontier import fit as fit_frontier
-    from tasks.platform.io import write_parquet
+    from tasks.files.io import write_parquet
     from tasks.methods.plan import available_price_sources, plan_trends
     from tasks.methods.presets import load_preset
-    from tasks.platform.settings import corrections_file, snapshots_dir
+    from tasks.files.settings import corrections_file, snapshots_dir
 
     preset = load_preset("futuretech-2025")
     analysis = clean(read_snapshot(snapshots_dir() / "futuretech-2025-07"),

@@ -285,7 +285,7 @@ def _global(debug: bool = typer.Option(False, "--debug", help="Show tracebacks o
 
 
 def main(argv: list[str] | None = None) -> None:
-    from tasks.platform.settings import apply_environment_defaults
+    from tasks.files.settings import apply_environment_defaults
 
     apply_environment_defaults()  # before anything imports Prefect: it reads its settings once, at import
     app(args=argv if argv is not None else sys.argv[1:], prog_name="inference-trends")

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tasks.data.ingest import ADAPTERS
 from tasks.methods.base import Resamples
 from tasks.methods.presets import bundled_presets
-from tasks.platform.folders import NAME_PATTERN
+from tasks.files.folders import NAME_PATTERN
 from tasks.platform.inbox_seen import parse_entry
-from tasks.platform.settings import PROJECT_ROOT, confined_path
+from tasks.files.settings import PROJECT_ROOT, confined_path
 
 
 class EstimateConfig(BaseModel):
@@ -175,7 +175,7 @@ def estimate_run_name(value) -> str:
     elif config.input:
         data = _short([Path(p).name for p in [config.input, *config.extra_inputs]], 2)
     else:
-        from tasks.platform.settings import snapshots_dir
+        from tasks.files.settings import snapshots_dir
 
         try:
             data = _short(sorted(p.name for p in snapshots_dir().iterdir() if (p / "models.csv").exists()))
@@ -238,7 +238,7 @@ def project_path(value: str) -> str | None:
 def deployment_path(value: str, parameter: str, write: bool = False) -> str:
     """A deployment form's path, confined: empty stays empty (the default); otherwise the path resolved (relative to
     the project folder, symlinks followed), which must lie inside the folders a deployment run may read or write
-    (``tasks.platform.settings.allowed_roots``), else ``PathNotAllowed`` naming the parameter, the path and those
+    (``tasks.files.settings.allowed_roots``), else ``PathNotAllowed`` naming the parameter, the path and those
     folders. The deployments' parameters arrive through the API; the command line is not confined."""
     value = (value or "").strip()
     return str(confined_path(value, parameter, write)) if value else ""

@@ -8,7 +8,7 @@ Text fields left empty mean "the default"; relative paths are relative to the pr
 
 Every path parameter is confined (``flows.config.deployment_path``): resolved, symlinks followed, it must lie inside
 the project's data folders, or inside the folders ``INFERENCE_TRENDS_ALLOWED_ROOTS`` named when the service started
-(``tasks.platform.settings.allowed_roots``); otherwise the run fails at once, naming the parameter, the path and the
+(``tasks.files.settings.allowed_roots``); otherwise the run fails at once, naming the parameter, the path and the
 allowed folders, before anything is read or written. These parameters arrive through the Prefect API: the check is
 here, in the flow, not in the UI's form. The command line (``inference-trends``) is the user's own shell and is not
 confined.

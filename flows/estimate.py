@@ -20,7 +20,7 @@ from prefect.states import Completed
 from flows.config import EstimateConfig, estimate_run_name, flow_run_name
 from tasks.data.creators import creators_file
 from tasks.platform.caching import ensure_result_storage
-from tasks.platform.settings import history_dir
+from tasks.files.settings import history_dir
 from tasks.platform.tracking import StageTracker
 from tasks.stages.breaks import breaks_task
 from tasks.stages.clean import add_first_observed

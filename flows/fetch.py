@@ -24,7 +24,7 @@ from flows.config import FetchConfig
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.aa_client import fetch_aa_models_task
 from tasks.stages.ingest import ingest_task
-from tasks.platform.io import read_tables
+from tasks.files.io import read_tables
 from tasks.data.canonical import CanonicalTables
 
 

@@ -21,8 +21,8 @@ from tasks.platform.caching import ensure_result_storage
 from tasks.platform.artifacts import table_rows
 from tasks.platform.history_store import export_history
 from tasks.stages.history import ingest_history_task, run_history
-from tasks.platform.io import read_parquet
-from tasks.platform.settings import history_dir, shared_data_dir
+from tasks.files.io import read_parquet
+from tasks.files.settings import history_dir, shared_data_dir
 
 
 @flow(name="price-history", flow_run_name=flow_run_name(history_run_name), log_prints=True)

@@ -44,7 +44,7 @@ from tasks.platform.caching import ensure_result_storage
 from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.stages.clean import check_usable, clean_task
 from tasks.stages.ingest import ingest_task
-from tasks.platform.io import read_tables
+from tasks.files.io import read_tables
 from tasks.data.canonical import CanonicalTables
 from tasks.core.hashing import sha256_tree
 from tasks.platform.inbox import (Changed, CopyDiffers, Incoming, accepted_before, append_ledger, ensure_layout,
@@ -52,7 +52,7 @@ from tasks.platform.inbox import (Changed, CopyDiffers, Incoming, accepted_befor
                                   take, update_ledger, waiting)
 from tasks.data.ingest import detect_format
 from tasks.platform.inbox_seen import check_entries
-from tasks.platform.settings import corrections_file, inbox_dir
+from tasks.files.settings import corrections_file, inbox_dir
 
 
 def snapshot_name_for(path: Path) -> str:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from tasks.platform.io import read_lineage
-from tasks.data.tables import read_csv_output
+from tasks.files.io import read_lineage
+from tasks.files.tables import read_csv_output
 from tasks.platform.lineage import location, resolve_location
-from tasks.platform.settings import runs_dir
+from tasks.files.settings import runs_dir
 
 MAX_CHILDREN = 8
 

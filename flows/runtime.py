@@ -37,8 +37,8 @@ from pathlib import Path
 import httpx
 
 from tasks.core.stopping import request_stop
-from tasks.platform.folders import _alive, _start_time
-from tasks.platform.io import json_text
+from tasks.files.folders import _alive, _start_time
+from tasks.files.io import json_text
 
 LOG_NAME = "last-command.log"
 STATE_NAME = "temporary-api.json"

@@ -4,7 +4,7 @@
 (what the adapter could not take as it was) and snapshot.json (the source files with their sha256, row counts,
 attribution, and the folder's own files with their sha256). Rebuilding from the same files gives identical bytes;
 the folder is replaced only when the build succeeds, and only while it holds nothing but what a build wrote there
-(``tasks/platform/folders.py``).
+(``tasks/files/folders.py``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ from flows.config import SnapshotConfig, flow_run_name, snapshot_run_name
 from tasks.platform.caching import ensure_result_storage
 from tasks.platform.assets import materialize_files
 from tasks.core.hashing import sha256_file
-from tasks.platform.io import read_tables
+from tasks.files.io import read_tables
 from tasks.stages.ingest import ingest_task
 from tasks.data.canonical import SNAPSHOT_META, CanonicalTables
 from tasks.data.ingest import adapter, detect_format
-from tasks.platform.folders import SNAPSHOT_SCHEMA, check_output_folder, file_list, staging_folder, swap_in
-from tasks.platform.io import read_parquet, write_json
-from tasks.data.tables import csv_text
+from tasks.files.folders import SNAPSHOT_SCHEMA, check_output_folder, file_list, staging_folder, swap_in
+from tasks.files.io import read_parquet, write_json
+from tasks.files.tables import csv_text
 from tasks.data.resolve import contributing_sources, match_summary
 from tasks.stages.ingest import resolve_task
-from tasks.platform.settings import crosswalk_file, snapshots_dir
+from tasks.files.settings import crosswalk_file, snapshots_dir
 from tasks.data.sources import attributions
 
 
@@ -48,7 +48,7 @@ def write_snapshot_task(canonical: dict[str, Path], folder: Path, meta: dict) ->
             meta["resolution"] = match_summary(matches).to_dict(orient="records")
             sources |= set(contributing_sources(matches))
         # "files": every file with its sha256, so that a rebuild replaces this folder only while it holds nothing
-        # else (tasks/platform/folders.py)
+        # else (tasks/files/folders.py)
         write_json(staging / SNAPSHOT_META, {"schema": SNAPSHOT_SCHEMA, **meta,
                                              "row_counts": tables.snapshot_row_counts(),
                                              "attribution": attributions(sources), "files": file_list(staging)})

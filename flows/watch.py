@@ -30,7 +30,7 @@ import urllib.request
 
 from tasks.platform.inbox_layout import ready_signature
 from tasks.platform.inbox_seen import format_entry
-from tasks.platform.settings import inbox_dir
+from tasks.files.settings import inbox_dir
 
 ACTIVE = {"SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING"}
 log = logging.getLogger("inference_trends.watch")

@@ -26,7 +26,7 @@
 # INFERENCE_TRENDS_POOL (inference-trends), INFERENCE_TRENDS_REPORTS_PORT (4201), INFERENCE_TRENDS_WORKER_LIMIT (2
 # concurrent flow runs: the work pool's limit, so it holds for every worker of the pool), INFERENCE_TRENDS_WATCH_SECONDS
 # (30: how often the watcher looks at the inbox), PREFECT_HOME (.prefect), and every INFERENCE_TRENDS_* location of
-# tasks/platform/settings.py (inbox, cache, runs, ...). The locations are written into the deployments' job variables
+# tasks/files/settings.py (inbox, cache, runs, ...). The locations are written into the deployments' job variables
 # (prefect.yaml), so that any worker of the pool, also one started by hand, runs the flows with them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -190,7 +190,7 @@ print(", ".join(d["name"] for d in yaml.safe_load(open("prefect.yaml"))["deploym
 PY
 )
 roots=$("$BIN/python" - <<'PY'
-from tasks.platform.settings import allowed_roots
+from tasks.files.settings import allowed_roots
 print(", ".join(map(str, allowed_roots(write=True))) + "; read also: "
       + (", ".join(str(r) for r in allowed_roots(write=False) if r not in allowed_roots(write=True)) or "-"))
 PY

@@ -1,12 +1,16 @@
 """The analysis, in layers (import-linter contracts in ``pyproject.toml`` keep them apart):
 
 - ``core``: pure numerics (OLS kernels, resampling, same-day orders, coverage, robust intervals, bands);
-- ``data``: ingest adapters, cleaning, entity resolution, lowest prices, price-history computations, CSV tables;
+- ``files``: where things live, atomic deterministic writes (Parquet, CSV, JSON), run folders replaced only when
+  this tool wrote them, the optional shared result storage;
+- ``data``: ingest adapters, cleaning, entity resolution, lowest prices, price-history computations;
 - ``methods``: one module per estimation method, each a preset section, ``plan`` and a pure ``fit``;
 - ``render``: the report, the figures, the methods comparison;
-- ``platform``: Prefect and storage: caching, Parquet I/O, lineage, assets, artifacts, settings, the AA client;
+- ``platform``: Prefect and the service: caching, cached intermediates and their lineage, assets, artifacts,
+  tracking, the inbox and the price-history store, the AA client (above ``render``: it may use every layer below);
 - ``stages``: the thin Prefect task wrappers, one module per stage of the DAG.
 
-Only ``platform`` and ``stages`` import Prefect. Importing this package has no side effects: the command line
-applies the project's environment defaults explicitly (``tasks.platform.settings.apply_environment_defaults``).
+Layers, top to bottom: flows > stages > platform > render > methods > data > files > core. Only ``platform``
+and ``stages`` import Prefect. Importing this package has no side effects: the command line
+applies the project's environment defaults explicitly (``tasks.files.settings.apply_environment_defaults``).
 """

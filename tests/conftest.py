@@ -32,7 +32,7 @@ import pytest  # noqa: E402
 # before the flow tests. Imported here, the handler writes to pytest's own capture for the whole session.
 import prefect.main  # noqa: E402,F401
 
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FUTURETECH_CSV = shared_data_dir() / "futuretech-2025-07" / "art_analysis_inf_data.csv"

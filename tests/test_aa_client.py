@@ -34,8 +34,8 @@ from tasks.core.hashing import sha256_bytes, sha256_file
 from tasks.data.ingest import detect_format
 from tasks.data.ingest.aa import ingest_api
 from tasks.data.ingest.common import date_in_name
-from tasks.platform.io import read_tables
-from tasks.platform.settings import shared_data_dir
+from tasks.files.io import read_tables
+from tasks.files.settings import shared_data_dir
 
 KEY = "sk-test-LEAKCHECK-1234567890"
 API_PATH = "/api/v2/data/llms/models"

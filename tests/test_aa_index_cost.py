@@ -26,7 +26,7 @@ from tasks.methods import benchmark_cost as bc
 from tasks.methods.base import judge
 from tasks.methods.plan import plan_method
 from tasks.methods.presets import load_preset
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 SCRAPES = shared_data_dir() / "aa-site-scrape-daily"
 LATEST = SCRAPES / "aa_models_2026-08-22.json"  # the newest scrape: 142 of its 285 models carry a cost

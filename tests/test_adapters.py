@@ -19,7 +19,7 @@ from tasks.data.ingest.epoch_models import ingest as ingest_epoch
 from tasks.data.ingest.llm_stats import ingest as ingest_llm_stats
 from tasks.data.ingest.models_dev import ingest as ingest_models_dev
 from tasks.data.ingest.user_csv import ingest as ingest_user
-from tasks.platform.settings import shared_data_dir
+from tasks.files.settings import shared_data_dir
 
 SHARED = shared_data_dir()
 SITE = SHARED / "aa-site-scrape-daily" / "aa_models_2026-07-02.json"

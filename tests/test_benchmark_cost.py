@@ -29,7 +29,7 @@ from tasks.methods import benchmark_cost as bc
 from tasks.methods.base import TrendSpec, judge
 from tasks.methods.plan import plan_method
 from tasks.methods.presets import load_preset
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 FOLDER = shared_data_dir() / "futuretech-2026-04"
 DERIVED = shared_data_dir() / "futuretech-2026-04-derived"

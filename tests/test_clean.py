@@ -10,7 +10,7 @@ import pytest
 from schemas.canonical import IngestIssues, empty
 from tasks.data.canonical import CanonicalTables, read_snapshot
 from tasks.data.clean import clean, read_corrections
-from tasks.platform.settings import corrections_file
+from tasks.files.settings import corrections_file
 from tests.conftest import BUNDLED_SNAPSHOT
 
 NO_CORRECTIONS = pd.DataFrame(columns=["model_id", "field", "old", "new", "reason", "source"])

@@ -7,7 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ import inspect
 from flows.config import (PRESET_CHOICES, EstimateConfig, estimate_config, estimate_parameters, preset_ref,
                           project_path)
 from tasks.methods.presets import bundled_presets
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 
 
 def test_the_default_form_is_the_default_config():

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tasks.core.hashing import sha256_file
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES, run_estimate
 
 pytestmark = pytest.mark.e2e
@@ -309,7 +309,7 @@ def test_report_artifact_embeds_its_figures(first):
 def test_parquet_lineage_is_complete_and_deterministic(first):
     """Every Parquet output names its producing task, code and config hashes and upstream files with their sha256
     (which match the files), and holds no run id or timestamp."""
-    from tasks.platform.io import read_lineage
+    from tasks.files.io import read_lineage
     from tasks.platform.lineage import resolve_location
 
     folder = Path(first["run_dir"])

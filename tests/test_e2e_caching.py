@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT
 from tests.test_e2e import run, states
 

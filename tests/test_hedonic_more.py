@@ -21,7 +21,7 @@ from tasks.methods.hedonic import fit as fit_hedonic, hedonic_sample
 from tasks.methods.plan import plan_trends
 from tasks.methods.presets import load_preset
 from tasks.core.robust import WEBB_WEIGHTS, WildClusterBootstrap, quantile_fit, quantile_irls, wild_cluster_fit, wild_weights
-from tasks.platform.settings import PROJECT_ROOT, corrections_file
+from tasks.files.settings import PROJECT_ROOT, corrections_file
 from tasks.methods.base import NO_REASONING, finalise_trends
 from tests.test_hedonic import hedonic_spec, toy_frame
 

@@ -16,7 +16,7 @@ import pytest
 
 from tasks.data.history import (LEDGER, PARTS, detect_drift, profile_records, same_model_drift, summarise_same_model)
 from tasks.platform.history_store import ingest_history, load_history, read_ledger, read_profiles
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 DAILY = shared_data_dir() / "aa-site-scrape-daily"
 BUNDLED_STORE = PROJECT_ROOT / "data" / "history" / "aa-site-daily"
@@ -48,7 +48,7 @@ def test_ingestion_is_incremental(tmp_path, monkeypatch):
     assert first.added == ["aa_models_2026-07-01.json", "aa_models_2026-07-02.json"] and first.rows_added == 5
     assert len(load_history(store)["prices"]) == 5
     from tasks.core.hashing import sha256_file
-    from tasks.platform.io import read_lineage
+    from tasks.files.io import read_lineage
 
     day_one = raw / "aa_models_2026-07-01.json"
     lineage = read_lineage(store / PARTS / f"2026-07-01-{sha256_file(day_one)[:12]}" / "prices.parquet")

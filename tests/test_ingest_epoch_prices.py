@@ -13,7 +13,7 @@ from tasks.data.canonical import read_snapshot
 from tasks.data.ingest import detect_format
 from tasks.data.ingest.common import SourceError
 from tasks.data.ingest.epoch_prices import ingest
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 FOLDER = shared_data_dir() / "epoch-llm-price-trends-2025-03"
 SNAPSHOT = PROJECT_ROOT / "data" / "snapshots" / "epoch-2025-03"

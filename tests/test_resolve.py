@@ -127,7 +127,7 @@ def test_the_bundled_2026_snapshot_is_reproducible_from_the_raw_files():
     from tasks.data.ingest.llm_stats import ingest as llm_stats
     from tasks.data.ingest.models_dev import ingest as models_dev
     from tasks.data.resolve import read_crosswalk
-    from tasks.platform.settings import PROJECT_ROOT, crosswalk_file, shared_data_dir
+    from tasks.files.settings import PROJECT_ROOT, crosswalk_file, shared_data_dir
 
     shared = shared_data_dir()
     if not (shared / "models-dev-2026-07").exists():

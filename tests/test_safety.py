@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import run_estimate
 
 runner = CliRunner()
@@ -115,7 +115,7 @@ def test_out_at_an_existing_file_is_refused_and_the_file_is_kept(tmp_path):
 
 
 def test_output_checks_accept_run_folders_and_empty_folders(tmp_path):
-    from tasks.platform.folders import RUN_SCHEMA, UnsafeTarget, check_output_folder
+    from tasks.files.folders import RUN_SCHEMA, UnsafeTarget, check_output_folder
 
     run_folder = tmp_path / "run"
     run_folder.mkdir()
@@ -144,7 +144,7 @@ def test_snapshot_out_dir_never_replaces_a_foreign_folder(tmp_path, futuretech_c
 
 
 def test_stale_staging_folders_of_dead_runs_are_removed_and_nothing_else(tmp_path):
-    from tasks.platform.folders import STAGING_MARKER, clean_stale, staging_folder, swap_in
+    from tasks.files.folders import STAGING_MARKER, clean_stale, staging_folder, swap_in
 
     dead = tmp_path / ".run.staging-0123abcd"
     dead.mkdir()
@@ -164,7 +164,7 @@ def test_stale_staging_folders_of_dead_runs_are_removed_and_nothing_else(tmp_pat
 
 
 def test_a_failed_block_leaves_no_staging_folder(tmp_path):
-    from tasks.platform.folders import staging_folder
+    from tasks.files.folders import staging_folder
 
     with pytest.raises(RuntimeError):
         with staging_folder(tmp_path / "run"):
@@ -254,7 +254,7 @@ def test_markdown_escaping_leaves_nothing_live():
                                            ("\tx", "'\tx"), ("'quoted", "''quoted"), ("-0.5", "-0.5"),
                                            ("+1e-3", "+1e-3"), ("plain", "plain"), ("nul\0byte", "nulbyte")])
 def test_csv_cells_are_neutralised_and_read_back_exactly(cell, written, tmp_path):
-    from tasks.data.tables import csv_text, read_csv_output
+    from tasks.files.tables import csv_text, read_csv_output
 
     text = csv_text(pd.DataFrame({"name": [cell], "value": [-1.5]}))
     assert next(csv.reader(io.StringIO(text.splitlines()[1]))) == [written, "-1.5"]
@@ -271,7 +271,7 @@ def test_release_dates_in_the_future_or_before_the_floor_are_quarantined(futuret
     from tasks.data.ingest import futuretech
     from tasks.methods.plan import available_measures, available_price_sources, plan_trends
     from tasks.methods.presets import load_preset
-    from tasks.platform.settings import corrections_file
+    from tasks.files.settings import corrections_file
 
     rows = read_rows(futuretech_csv)
     header = [" ".join(h.split()) for h in rows[0]]
@@ -445,7 +445,7 @@ def test_folder_problems_are_described(tmp_path):
 def test_quarantine_summary_counts_rejections_made_at_ingest(tmp_path):
     from tasks.data.clean import clean, read_corrections
     from tasks.data.ingest import futuretech
-    from tasks.platform.settings import corrections_file
+    from tasks.files.settings import corrections_file
 
     def bad_values(rows):
         header = [" ".join(h.split()) for h in rows[0]]
@@ -524,7 +524,7 @@ def test_a_stop_wrapped_by_prefect_is_still_a_stop():
 
 @pytest.mark.e2e
 def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_preset):
-    from tasks.platform.folders import RUN_SCHEMA
+    from tasks.files.folders import RUN_SCHEMA
 
     out = tmp_path / "run"
     out.mkdir()
@@ -574,7 +574,7 @@ def test_sigterm_stops_the_run_and_sigkill_leaves_no_server(tmp_path, tiny_prese
 
 @pytest.mark.e2e
 def test_a_truncated_cache_file_is_recomputed_with_a_warning(prefect_harness, tmp_path, tiny_preset):
-    from tasks.platform.settings import cache_dir
+    from tasks.files.settings import cache_dir
 
     data = _futuretech(tmp_path, lambda rows: rows[1].__setitem__(0, "Unique Model 8f3a"), "unique.csv")
     config = dict(input=str(data), preset=str(tiny_preset), figures=False, history=False, bootstrap_resamples=20)

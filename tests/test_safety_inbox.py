@@ -113,7 +113,7 @@ def test_a_file_whose_every_release_date_is_bad_is_rejected_by_the_inbox_and_the
 def _cleaned(path: Path):
     from tasks.data.clean import clean, read_corrections
     from tasks.data.ingest import futuretech
-    from tasks.platform.settings import corrections_file
+    from tasks.files.settings import corrections_file
 
     return clean(futuretech.ingest(path).validated(str(path)), read_corrections(corrections_file()))
 
@@ -460,7 +460,7 @@ def test_long_names_are_shortened_deterministically_keeping_the_suffix():
 
 def test_a_long_name_is_rejected_with_a_report_and_a_ledger_row(prefect_harness, inbox):
     from flows.ingest import snapshot_name_for
-    from tasks.platform.folders import check_name
+    from tasks.files.folders import check_name
     from tasks.platform.inbox_layout import NAME_MAX, fit_name
 
     long_name, accents = "a" * 246 + ".csv", "é" * 125 + ".csv"

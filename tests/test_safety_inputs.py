@@ -30,7 +30,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from tasks.platform.settings import PROJECT_ROOT, shared_data_dir
+from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 from tests.conftest import run_estimate
 
 runner = CliRunner()
@@ -202,7 +202,7 @@ def test_the_real_observation_dates_pass_the_rule(monkeypatch):
 # --- 2. implausible prices ---------------------------------------------------------------------------------------
 def _clean(tables):
     from tasks.data.clean import clean, read_corrections
-    from tasks.platform.settings import corrections_file
+    from tasks.files.settings import corrections_file
 
     return clean(tables.validated("x"), read_corrections(corrections_file()))
 
@@ -599,7 +599,7 @@ def test_toml_nan_and_huge_numbers_are_rejected_values(tmp_path):
     ("plain <U+1234>", "plain <U+1234>"),
 ])
 def test_bidi_controls_are_visible_in_csv_cells_and_read_back_exactly(cell, written, tmp_path):
-    from tasks.data.tables import csv_text, read_csv_output
+    from tasks.files.tables import csv_text, read_csv_output
 
     text = csv_text(pd.DataFrame({"name": [cell]}))
     assert next(csv.reader(io.StringIO(text.splitlines()[1]))) == [written]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT, run_estimate
 from tests.test_safety import cli, tree
 
@@ -40,7 +40,7 @@ def sha(data: bytes) -> str:
 
 def run_folder(path: Path, files: dict[str, bytes]) -> Path:
     """A run folder as the tool writes it: the files, and a manifest listing each with its sha256."""
-    from tasks.platform.folders import RUN_SCHEMA
+    from tasks.files.folders import RUN_SCHEMA
 
     for name, data in files.items():
         (path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ def test_a_copied_manifest_does_not_make_a_folder_replaceable(tmp_path, tiny_pre
 
 
 def test_only_a_folder_matching_its_manifest_is_replaceable(tmp_path):
-    from tasks.platform.folders import STAGING_MARKER, UnsafeTarget, check_output_folder
+    from tasks.files.folders import STAGING_MARKER, UnsafeTarget, check_output_folder
 
     files = {"trends.csv": b"a\n", "figures/x/one.png": b"png", "history/h/files.csv": b"f\n"}
     folder = run_folder(tmp_path / "run", files)
@@ -154,7 +154,7 @@ def test_only_a_folder_matching_its_manifest_is_replaceable(tmp_path):
 
 
 def test_the_swap_checks_again_and_keeps_the_new_results(tmp_path):
-    from tasks.platform.folders import UnsafeTarget, staging_folder, swap_in
+    from tasks.files.folders import UnsafeTarget, staging_folder, swap_in
 
     final = run_folder(tmp_path / "run", {"trends.csv": b"old\n"})
     with pytest.raises(UnsafeTarget) as caught:
@@ -175,8 +175,8 @@ def test_the_swap_checks_again_and_keeps_the_new_results(tmp_path):
 def test_snapshot_folders_follow_the_same_rule(tmp_path, futuretech_csv):
     from flows.snapshot import write_snapshot_task
     from tasks.data.canonical import CanonicalTables, read_snapshot
-    from tasks.platform.folders import SNAPSHOT_FILES, UnsafeTarget, check_output_folder
-    from tasks.platform.io import write_tables
+    from tasks.files.folders import SNAPSHOT_FILES, UnsafeTarget, check_output_folder
+    from tasks.platform.lineage import write_tables
 
     # a snapshot of a version without a file list (the bundled ones, kept byte-identical): by name only
     legacy = tmp_path / "legacy" / "futuretech-2025-07"
@@ -419,7 +419,7 @@ def test_a_bad_preset_stops_the_command_before_any_work(tmp_path):
 
 # --- 5b. strict JSON --------------------------------------------------------------------------------------------
 def test_json_outputs_are_strict(tmp_path):
-    from tasks.platform.io import json_text, write_json
+    from tasks.files.io import json_text, write_json
     from tasks.render.report import _number
 
     target = tmp_path / "manifest.json"

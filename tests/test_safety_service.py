@@ -33,7 +33,7 @@ from tasks.platform.aa_client import (MAX_RESPONSE_ENV, OTHER_BASE_URL_ENV, AACl
                                       check_base_url, fetch_models)
 from tasks.platform.inbox_layout import ready_signature
 from tasks.platform.inbox_seen import format_entry, parse_entry
-from tasks.platform.settings import (ALLOWED_ROOTS_ENV, PROJECT_ROOT, PathNotAllowed, allowed_roots, cache_dir,
+from tasks.files.settings import (ALLOWED_ROOTS_ENV, PROJECT_ROOT, PathNotAllowed, allowed_roots, cache_dir,
                                      confined_path, runs_dir, shared_data_dir)
 from tests.test_aa_client import FAST, FIXTURE_BYTES, KEY, Reply, aa_server, out_dir  # noqa: F401  (fixtures)
 from tests.test_safety import tree

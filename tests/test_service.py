@@ -41,7 +41,7 @@ import pytest
 
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
 from tasks.platform.assets import asset_key
-from tasks.platform.settings import ALLOWED_ROOTS_ENV, PROJECT_ROOT, allowed_roots, runs_dir
+from tasks.files.settings import ALLOWED_ROOTS_ENV, PROJECT_ROOT, allowed_roots, runs_dir
 
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 LIGHT = {"bootstrap_resamples": 0, "figures": False, "history": False}

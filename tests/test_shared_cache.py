@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 
 
 def run_on(machine: str, tmp: Path, shared_url: str, preset: Path) -> dict:

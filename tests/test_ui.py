@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT, run_estimate
 
 pytestmark = pytest.mark.e2e

@@ -29,7 +29,7 @@ from schemas.analysis import (AnalysisTable, CorrectionsLog, Quarantine, Quarant
                               SCORE_COLUMNS)
 from schemas.canonical import AGGREGATE_PROVIDERS, BENCHMARK_UNITS, PRICE_TYPES
 from tasks.data.canonical import CanonicalTables
-from tasks.data.tables import format_csv_value
+from tasks.files.tables import format_csv_value
 from tasks.data.parsing import ParseError, parse_bool, parse_iso_date, parse_number
 from tasks.data.providers import is_hosting_provider, provider_category
 from tasks.data.runs import clean_runs

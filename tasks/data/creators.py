@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.platform.settings import data_dir
+from tasks.files.settings import data_dir
 
 CREATOR_MAP_COLUMNS = ["pattern", "creator", "reason", "source"]
 ORIGINS = ("source", "mapping", "none")  # where a model's creator came from

@@ -30,7 +30,7 @@ from schemas.canonical import BENCHMARK_UNITS
 from schemas.validation import validate
 from tasks.core.stats import SlopeFit, halving_months
 from tasks.data.parsing import slugify
-from tasks.data.tables import csv_text, read_csv_output
+from tasks.files.tables import csv_text, read_csv_output
 
 FLOAT_DIGITS = 10
 # variants: sensitivity versions of a preset's main trends (empty variant)

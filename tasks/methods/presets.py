@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, create_model, model_validator
 
 from tasks.methods import all_method_names, sections
 from tasks.methods.base import PriceSource, PriceType, Resamples, Section, Subset, check_band
-from tasks.platform.settings import presets_dir
+from tasks.files.settings import presets_dir
 
 
 class PublishedValue(Section):

@@ -37,7 +37,7 @@ Design:
   adapter, given the folder, reads its newest ``llms_models_*<date>*.json`` file, which must be a response.
   Only then is the body checked (JSON, an object with a non-empty ``data`` list). A body that fails is kept, renamed
   ``<name>.invalid`` (so the folder stays ingestible), and the error says where it is: a parsing problem never loses
-  data. The default ``out_dir`` is ``data/raw/aa-api`` (``tasks.platform.settings.raw_dir``; git-ignored).
+  data. The default ``out_dir`` is ``data/raw/aa-api`` (``tasks.files.settings.raw_dir``; git-ignored).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.core.hashing import sha256_bytes
-from tasks.platform.io import atomic_write_bytes, write_json
-from tasks.platform.settings import raw_dir
+from tasks.files.io import atomic_write_bytes, write_json
+from tasks.files.settings import raw_dir
 
 DEFAULT_BASE_URL = "https://artificialanalysis.ai/api/v2"
 MODELS_PATH = "/data/llms/models"

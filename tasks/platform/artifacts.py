@@ -26,7 +26,7 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from tasks.data.tables import read_csv_output
+from tasks.files.tables import read_csv_output
 from tasks.platform.lineage import lineage_markdown
 
 # what identifies a trend and its number first; the hash-suffixed trend_id last (it is in every other column)

@@ -12,7 +12,7 @@ A task's cache key is the sha256 of
   pydantic model by its JSON, anything else by its JSON form.
 
 Results are persisted to Prefect's result storage (``data/cache/prefect-results`` by default, see
-``tasks.platform.settings``); tasks return paths of content-addressed Parquet files written under ``data/cache``.
+``tasks.files.settings``); tasks return paths of content-addressed Parquet files written under ``data/cache``.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from prefect.cache_policies import CachePolicy
 from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 
 from tasks.core.hashing import sha256_bytes, sha256_file, sha256_tree
-from tasks.platform.settings import cache_dir
-from tasks.platform.storage import (RESULTS_FOLDER, _block_name, _filesystem, ensure_local, result_storage_slug,
+from tasks.files.settings import cache_dir
+from tasks.files.storage import (RESULTS_FOLDER, _block_name, _filesystem, ensure_local, result_storage_slug,
                                     shared_url)
 
 PROJECT_PACKAGES = ("tasks", "schemas")
@@ -189,7 +189,7 @@ def stable_form(value: Any) -> Any:
     from pydantic import BaseModel
 
     if isinstance(value, Path):
-        ensure_local(value)  # a cache file another worker wrote: fetched from the shared store (tasks.platform.storage)
+        ensure_local(value)  # a cache file another worker wrote: fetched from the shared store (tasks.files.storage)
         if value.is_file():  # a file's name can carry meaning: the observation date of a dated scrape
             return {"name": value.name, "sha256": sha256_file(value)}
         if not value.exists():  # an optional file that is absent (the task decides what that means): a stable key

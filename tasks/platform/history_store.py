@@ -20,9 +20,9 @@ from tasks.data.history import (LEDGER, LEDGER_COLUMNS, PARTS, PROFILE_COLUMNS, 
 from tasks.data.ingest.aa import load_json, parse_site, site_files
 from tasks.data.ingest.common import date_in_name, observation_date
 from tasks.data.ingest.reading import check_input
-from tasks.data.tables import csv_text, read_csv_output
+from tasks.files.tables import csv_text, read_csv_output
 from tasks.platform.caching import code_hash
-from tasks.platform.io import atomic_write_text, read_parquet, write_parquet
+from tasks.files.io import atomic_write_text, read_parquet, write_parquet
 
 
 @dataclass

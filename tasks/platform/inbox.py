@@ -48,8 +48,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_tree
-from tasks.platform.io import atomic_write_text
-from tasks.data.tables import csv_text, read_csv_output
+from tasks.files.io import atomic_write_text
+from tasks.files.tables import csv_text, read_csv_output
 from tasks.platform.inbox_layout import (ACCEPTED, HELD_DIR, LEDGER_FILE, LOCK_FILE,  # noqa: F401
                                          OLD_LEDGER_FILE, OLD_LOCK_FILE, PARTIAL_SUFFIXES, REJECTED, REPORT_SUFFIX,
                                          STATE_DIR, candidates, files_of, fit_name, name_bytes, newest_change,

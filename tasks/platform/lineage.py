@@ -2,7 +2,7 @@
 
 Two records, one deterministic and one per run:
 
-- **in every Parquet file's metadata** (key ``inference_trends.lineage``, written by ``tasks.platform.io``): the producing
+- **in every Parquet file's metadata** (key ``inference_trends.lineage``, written by ``tasks.files.io``): the producing
   task, the sha256 of its code closure (``tasks.platform.caching.code_hash``), the sha256 of its configuration (its
   parameters other than files), and each upstream file with its sha256. No run ids, no timestamps: the bytes of an
   intermediate depend only on its inputs, so content-hash caching keeps working.
@@ -19,14 +19,20 @@ elsewhere count by name and content, as in the cache keys).
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from tasks.platform.caching import stable_form, task_code_hash
 from tasks.core.hashing import sha256_bytes, sha256_file
-from tasks.platform.settings import PROJECT_ROOT, cache_dir
+from tasks.files.io import write_parquet
+from tasks.files.settings import PROJECT_ROOT, cache_dir
+from tasks.files.storage import share
 
 CACHE_PREFIX = "cache/"
 
@@ -261,3 +267,24 @@ def lineage_markdown(manifest: dict, headline: dict | None = None, ui_url: str |
         lines.append(f"| {_cell(record.get('stage'))} | {task_run_link(record, ui_url, name)} | {_cell(snapshot or '')} "
                      f"| {_served(record)} | {_files(record.get('outputs', []), snapshot=snapshot)} |")
     return "\n".join(lines) + "\n"
+
+
+def write_cached_parquet(df: pd.DataFrame, stage: str, name: str, lineage: dict[str, Any] | None = None) -> Path:
+    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path.
+
+    Its metadata carries the lineage of the running task (``tasks.platform.lineage.task_lineage``) plus ``lineage``."""
+    lineage = task_lineage(lineage)
+    folder = cache_dir() / stage
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = write_parquet(df, folder / f".{name}.{uuid.uuid4().hex}.parquet.tmp", lineage)
+    final = folder / f"{name}-{sha256_file(tmp)[:16]}.parquet"
+    os.replace(tmp, final)
+    return share(final)
+
+
+def write_tables(tables, stage: str, lineage: dict) -> dict[str, Path]:
+    """Every table of a ``CanonicalTables`` (or any dataclass of frames) as a cached Parquet file."""
+    import dataclasses
+
+    return {f.name: write_cached_parquet(getattr(tables, f.name), stage, f.name, {**lineage, "table": f.name})
+            for f in dataclasses.fields(tables)}

@@ -21,8 +21,8 @@ from prefect.states import State
 from tasks.core.hashing import sha256_file, sha256_tree
 from tasks.core.stopping import stoppable
 from tasks.platform.lineage import file_refs
-from tasks.platform.storage import ensure_local, localize
-from tasks.platform.settings import PROJECT_ROOT
+from tasks.files.storage import ensure_local, localize
+from tasks.files.settings import PROJECT_ROOT
 
 REPORTED_PACKAGES = ("prefect", "pandera", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib",
                      "pydantic", "typer")
@@ -121,7 +121,7 @@ _CONTENT_NAME = re.compile(r"-([0-9a-f]{16})\.[A-Za-z0-9]+$")
 
 def damaged_files(result: Any) -> list[str]:
     """Files a cached result refers to that are missing, or whose bytes no longer match the sha256 their
-    content-addressed name carries (``name-<16 hex>.ext``: see ``tasks.platform.io``)."""
+    content-addressed name carries (``name-<16 hex>.ext``: see ``tasks.files.io``)."""
     problems = []
     for path in referenced_paths(result):
         if not path.exists() and not ensure_local(path):

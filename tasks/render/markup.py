@@ -12,7 +12,7 @@ data is escaped before it enters a report, and the HTML rendering is safe even i
 
 Unicode bidirectional controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C: they reorder how text is
 displayed, "\u202egpj.exe" shows as "exe.jpg") are shown as visible tokens, ``<U+202E>``, by ``md_escape`` and
-``md_code`` (the same tokens as in the CSV outputs, ``tasks.data.tables.BIDI_CONTROLS``), and ``markdown_to_html``
+``md_code`` (the same tokens as in the CSV outputs, ``tasks.files.tables.BIDI_CONTROLS``), and ``markdown_to_html``
 makes any that reached it visible too.
 """
 
@@ -23,7 +23,7 @@ import re
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from tasks.data.tables import show_controls
+from tasks.files.tables import show_controls
 
 # what can start inline Markdown (or end a table cell); an underscore only at a word's edge (``_it_``), so that
 # identifiers such as lowest_reported stay readable in the Markdown source

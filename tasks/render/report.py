@@ -27,7 +27,7 @@ from tasks.core.stats import geometric_mean
 from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
                                    fmt_interval, headline_price_source, label)
 from tasks.data.clean import CleanResult
-from tasks.data.tables import read_csv_output
+from tasks.files.tables import read_csv_output
 from tasks.methods.base import ESTIMATED
 from tasks.methods.presets import PublishedValue
 from tasks.render.comparison import METHOD_LABELS, REFERENCE_TEXT, WHAT, methods_selection

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from tasks.methods.breaks import breaks_table
 from tasks.platform.caching import cached_task
-from tasks.platform.io import read_parquet, write_cached_parquet
+from tasks.files.io import read_parquet
+from tasks.platform.lineage import write_cached_parquet
 
 
 @cached_task(name="structural-breaks", task_run_name="structural-breaks")

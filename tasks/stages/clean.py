@@ -13,7 +13,8 @@ from tasks.data.clean import CleanResult, clean, read_corrections
 from tasks.data.first_observed import with_first_observed
 from tasks.data.usable import Unusable, unusable_reason
 from tasks.platform.caching import cached_task
-from tasks.platform.io import read_parquet, read_tables, write_cached_parquet
+from tasks.files.io import read_parquet, read_tables
+from tasks.platform.lineage import write_cached_parquet
 
 
 @cached_task(name="clean", task_run_name="clean-and-assemble")

@@ -10,8 +10,8 @@ import pandas as pd
 from tasks.core.hashing import sha256_bytes
 from tasks.methods.base import TrendSpec
 from tasks.platform.caching import cached_task
-from tasks.platform.io import atomic_write_bytes, read_parquet
-from tasks.platform.settings import cache_dir
+from tasks.files.io import atomic_write_bytes, read_parquet
+from tasks.files.settings import cache_dir
 from tasks.render.figures import figure_bytes
 from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
 

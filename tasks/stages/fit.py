@@ -31,7 +31,8 @@ from tasks.methods import registry
 from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
 from tasks.methods.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
-from tasks.platform.io import read_parquet, write_cached_parquet
+from tasks.files.io import read_parquet
+from tasks.platform.lineage import write_cached_parquet
 
 BATCH_TABLES = ("rows", "points", "diagnostics", "replicates", "index")
 

@@ -11,8 +11,7 @@ from tasks.data.history import LEDGER, PROFILES, detect_drift, same_model_drift,
 from tasks.platform.caching import cached_task
 from tasks.platform.history_store import (history_stores, ingest_history, load_history, read_ledger,
                                          read_profiles)
-from tasks.platform.io import write_cached_parquet
-from tasks.platform.lineage import config_hash
+from tasks.platform.lineage import config_hash, write_cached_parquet
 
 
 @cached_task(name="price-history", task_run_name="price-history-drift")

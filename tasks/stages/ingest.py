@@ -13,8 +13,9 @@ from tasks.data.ingest.base import read_source
 from tasks.data.resolve import contributing_sources, read_crosswalk, resolve
 from tasks.data.sources import attributions
 from tasks.platform.caching import cached_task
-from tasks.platform.io import read_parquet, read_tables, write_cached_parquet, write_tables
-from tasks.platform.settings import crosswalk_file
+from tasks.files.io import read_parquet, read_tables
+from tasks.platform.lineage import write_cached_parquet, write_tables
+from tasks.files.settings import crosswalk_file
 from tasks.stages.clean import check_usable, clean_task
 from tasks.stages.prepare import RunInput, Snapshot
 

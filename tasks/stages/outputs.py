@@ -19,7 +19,8 @@ from tasks.data.usable import Unusable
 from tasks.methods.base import (DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, finalise_trends,
                                 nothing_estimated)
 from tasks.platform.caching import cached_task
-from tasks.platform.io import read_parquet, write_cached_parquet
+from tasks.files.io import read_parquet
+from tasks.platform.lineage import write_cached_parquet
 
 OUTPUT_TABLES = ("trends", "points", "diagnostics", "replicates", "index")
 

@@ -24,8 +24,8 @@ from tasks.data.parsing import slugify
 from tasks.data.resolve import contributing_sources
 from tasks.data.sources import attributions
 from tasks.methods.presets import bundled_presets, load_preset
-from tasks.platform.folders import NAME_PATTERN, check_name, check_output_folder
-from tasks.platform.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
+from tasks.files.folders import NAME_PATTERN, check_name, check_output_folder
+from tasks.files.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
 
 
 @dataclass(frozen=True)

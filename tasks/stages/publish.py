@@ -3,8 +3,8 @@
 ``manifest.json`` holds every input with its sha256, the full configuration, the package and code versions, every
 task run (state, files read and written), every trend with the task run and code hash that fitted it, and every
 output with its sha256 and the task run that produced it. ``outputs`` lists every file of the run folder but the
-manifest itself: a rerun replaces the folder only while it holds exactly these files (``tasks/platform/folders.py``).
-The manifest, like every JSON file, is strict JSON (``tasks.platform.io.json_text``).
+manifest itself: a rerun replaces the folder only while it holds exactly these files (``tasks/files/folders.py``).
+The manifest, like every JSON file, is strict JSON (``tasks.files.io.json_text``).
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from prefect.runtime import flow_run
 from tasks.core.hashing import sha256_file, sha256_tree
 from tasks.data.ingest import members
 from tasks.data.sources import attributions
-from tasks.data.tables import csv_text
+from tasks.files.tables import csv_text
 from tasks.methods.base import FLOAT_DIGITS, points_csv, trends_csv
 from tasks.platform.artifacts import artifacts_task
 from tasks.platform.assets import materialize_files
 from tasks.platform.history_store import LEDGER, PROFILES
-from tasks.platform.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
-from tasks.platform.io import read_parquet, write_json, write_parquet
+from tasks.files.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
+from tasks.files.io import read_parquet, write_json, write_parquet
 from tasks.platform.lineage import file_refs, location
-from tasks.platform.settings import history_dir, runs_dir
+from tasks.files.settings import history_dir, runs_dir
 from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs_meanwhile, package_versions
 from tasks.stages.clean import read_clean
 from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,

@@ -9,9 +9,9 @@ import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
 from tasks.platform.caching import cached_task
-from tasks.platform.io import atomic_write_text, json_text, read_parquet
-from tasks.platform.settings import cache_dir
-from tasks.data.tables import csv_text
+from tasks.files.io import atomic_write_text, json_text, read_parquet
+from tasks.files.settings import cache_dir
+from tasks.files.tables import csv_text
 from tasks.render.report import ReportInputs, price_changes, render_report
 from tasks.stages.clean import read_clean
 

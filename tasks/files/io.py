@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks.core.hashing import sha256_file
-from tasks.data.tables import csv_text
-from tasks.platform.settings import cache_dir
-from tasks.platform.storage import ensure_local, share
+from tasks.files.tables import csv_text
+from tasks.files.settings import cache_dir
+from tasks.files.storage import ensure_local, share
 
 LINEAGE_KEY = b"inference_trends.lineage"
 
@@ -49,7 +49,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return share(path)  # a cache file goes to the shared store too, when there is one (tasks.platform.storage)
+    return share(path)  # a cache file goes to the shared store too, when there is one (tasks.files.storage)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -116,21 +116,6 @@ def write_parquet(df: pd.DataFrame, path: Path, lineage: dict[str, Any] | None =
     return path
 
 
-def write_cached_parquet(df: pd.DataFrame, stage: str, name: str, lineage: dict[str, Any] | None = None) -> Path:
-    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path.
-
-    Its metadata carries the lineage of the running task (``tasks.platform.lineage.task_lineage``) plus ``lineage``."""
-    from tasks.platform.lineage import task_lineage
-
-    lineage = task_lineage(lineage)
-    folder = cache_dir() / stage
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = write_parquet(df, folder / f".{name}.{uuid.uuid4().hex}.parquet.tmp", lineage)
-    final = folder / f"{name}-{sha256_file(tmp)[:16]}.parquet"
-    os.replace(tmp, final)
-    return share(final)
-
-
 def read_parquet(path: Path) -> pd.DataFrame:
     path = Path(path)
     if not ensure_local(path):
@@ -145,18 +130,6 @@ def read_lineage(path: Path) -> dict[str, Any]:
     metadata = pq.read_schema(path).metadata or {}
     raw = metadata.get(LINEAGE_KEY)
     return json.loads(raw) if raw else {}
-
-
-def write_csv(df: pd.DataFrame, path: Path, float_digits: int | None = None) -> Path:
-    return atomic_write_text(path, csv_text(df, float_digits))
-
-
-def write_tables(tables, stage: str, lineage: dict) -> dict[str, Path]:
-    """Every table of a ``CanonicalTables`` (or any dataclass of frames) as a cached Parquet file."""
-    import dataclasses
-
-    return {f.name: write_cached_parquet(getattr(tables, f.name), stage, f.name, {**lineage, "table": f.name})
-            for f in dataclasses.fields(tables)}
 
 
 def read_tables(cls, paths: dict[str, Path]):

@@ -5,9 +5,9 @@ Set ``INFERENCE_TRENDS_SHARED_CACHE`` to any fsspec URL every worker reaches: ``
 shared mount. Then:
 
 - every file written to the local cache folder (content-addressed: its name holds its hash) is also put on the
-  shared store, under the same relative path (``share``, called by ``tasks.platform.io``'s cache writers);
+  shared store, under the same relative path (``share``, called by ``tasks.files.io``'s cache writers);
 - a cache file a task needs but this machine lacks (another worker computed it) is fetched from the store to its
-  local path before it is hashed or read (``ensure_local``, called by ``tasks.platform.caching`` and ``tasks.platform.io``);
+  local path before it is hashed or read (``ensure_local``, called by ``tasks.platform.caching`` and ``tasks.files.io``);
 - Prefect's persisted task results, which hold the cache keys, live on the store too (a saved Prefect storage block,
   ``LocalFileSystem`` for ``file://`` URLs and ``RemoteFileSystem`` otherwise, named after the URL's hash), so a task
   computed on one machine is served from cache on every other.
@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tasks.platform.settings import cache_dir
+from tasks.files.settings import cache_dir
 
 SHARED_ENV = "INFERENCE_TRENDS_SHARED_CACHE"
 RESULTS_FOLDER = "prefect-results"

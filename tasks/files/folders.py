@@ -33,7 +33,7 @@ import uuid
 from pathlib import Path
 
 from tasks.core.hashing import sha256_file
-from tasks.platform.io import json_text
+from tasks.files.io import json_text
 
 RUN_SCHEMA = "inference-trends/run-manifest"
 SNAPSHOT_SCHEMA = "inference-trends/snapshot"
@@ -172,7 +172,7 @@ def replace_refusal(folder: Path, kind: str) -> str | None:
 
 def protected_paths(inputs=()) -> list[tuple[Path, str]]:
     """What an output folder must never be or contain, each with how to name it in an error."""
-    from tasks.platform.settings import PROJECT_ROOT
+    from tasks.files.settings import PROJECT_ROOT
 
     found = [(PROJECT_ROOT.resolve(), "the project checkout"), (Path.home().resolve(), "the home folder"),
              (Path(Path.cwd().anchor).resolve(), "the file system root")]

@@ -1,7 +1,7 @@
 """Tables as CSV text: deterministic bytes, no spreadsheet formulas, no hidden bidirectional controls, and read back
 exactly.
 
-Pure (no file writing here: ``tasks.platform.io`` writes; this formats and parses).
+Pure (no file writing here: ``tasks.files.io`` writes; this formats and parses).
 """
 
 from __future__ import annotations
