@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from tasks.core.stopping import request_stop
-from tasks.files.folders import _alive, _start_time
+from tasks.files.folders import alive, start_time
 from tasks.files.io import json_text
 
 LOG_NAME = "last-command.log"
@@ -144,7 +144,7 @@ def stop_leftover_server(state_file: Path) -> bool:
         return False
     owner, server = state.get("owner", {}), state.get("server", {})
     stopped = False
-    if not _alive(owner) and _alive(server) and server.get("started") is not None:
+    if not alive(owner) and alive(server) and server.get("started") is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(server["pid"], STOP_SERVER)
             stopped = True
@@ -178,8 +178,8 @@ class TemporaryApi:
              "error", "--lifespan", "on"],
             env=env, preexec_fn=_die_with_parent if os.name == "posix" else None, stdin=subprocess.DEVNULL)
         self.state_file.write_text(json_text({
-            "owner": {"pid": os.getpid(), "started": _start_time(os.getpid())},
-            "server": {"pid": self.process.pid, "started": _start_time(self.process.pid)}, "port": port},
+            "owner": {"pid": os.getpid(), "started": start_time(os.getpid())},
+            "server": {"pid": self.process.pid, "started": start_time(self.process.pid)}, "port": port},
             str(self.state_file)))
         self.url = f"http://127.0.0.1:{port}/api"
         deadline = time.monotonic() + self.timeout

@@ -205,7 +205,7 @@ def check_output_folder(target: Path, kind: str, inputs=(), option: str = "--out
 
 
 # --- staging and the swap -----------------------------------------------------------------------------------------
-def _start_time(pid: int) -> str | None:
+def start_time(pid: int) -> str | None:
     """A process's start time (Linux: /proc/PID/stat field 22), to tell a pid from a later reuse of it."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
@@ -214,7 +214,7 @@ def _start_time(pid: int) -> str | None:
         return None
 
 
-def _alive(owner: dict) -> bool:
+def alive(owner: dict) -> bool:
     pid = owner.get("pid")
     if not isinstance(pid, int) or pid <= 0:
         return False
@@ -224,12 +224,12 @@ def _alive(owner: dict) -> bool:
         return False
     except PermissionError:
         return True
-    started = _start_time(pid)
+    started = start_time(pid)
     return started is None or owner.get("started") in (None, started)
 
 
 def _owner() -> dict:
-    return {"pid": os.getpid(), "started": _start_time(os.getpid())}
+    return {"pid": os.getpid(), "started": start_time(os.getpid())}
 
 
 def clean_stale(parent: Path) -> list[Path]:
@@ -248,7 +248,7 @@ def clean_stale(parent: Path) -> list[Path]:
             owner = json.loads((entry / STAGING_MARKER).read_text())
         except (OSError, ValueError):
             continue
-        if isinstance(owner, dict) and not _alive(owner):
+        if isinstance(owner, dict) and not alive(owner):
             final = parent / entry.name[1:].rsplit(".", 1)[0]
             if ".old-" in entry.name and not final.exists():
                 os.replace(entry, final)  # killed between the two renames: the previous folder goes back

@@ -38,7 +38,7 @@ def shared_url() -> str | None:
 
 
 @functools.cache
-def _filesystem(url: str):
+def filesystem(url: str):
     import fsspec
 
     return fsspec.core.url_to_fs(url)  # (filesystem, root path on it)
@@ -57,7 +57,7 @@ def share(path: Path) -> Path:
     relative = _relative(path) if url else None
     if relative is None or relative.startswith(RESULTS_FOLDER + "/"):
         return path
-    fs, root = _filesystem(url)
+    fs, root = filesystem(url)
     remote = f"{root}/{relative}"
     if not fs.exists(remote):
         fs.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
@@ -76,7 +76,7 @@ def ensure_local(path: Path) -> bool:
     relative = _relative(path) if url else None
     if relative is None:
         return False
-    fs, root = _filesystem(url)
+    fs, root = filesystem(url)
     remote = f"{root}/{relative}"
     if not fs.exists(remote):
         return False
@@ -107,7 +107,7 @@ def localize(value) -> None:
             localize(item)
 
 
-def _block_name(url: str) -> str:
+def block_name(url: str) -> str:
     return "inference-trends-results-" + hashlib.sha256(url.encode()).hexdigest()[:10]
 
 
@@ -117,4 +117,4 @@ def result_storage_slug() -> str | None:
     if url is None:
         return None
     kind = "local-file-system" if urlsplit(url).scheme == "file" else "remote-file-system"
-    return f"{kind}/{_block_name(url)}"
+    return f"{kind}/{block_name(url)}"

@@ -37,7 +37,7 @@ from prefect.filesystems import LocalFileSystem, RemoteFileSystem
 
 from tasks.core.hashing import sha256_bytes, sha256_file, sha256_tree
 from tasks.files.settings import cache_dir
-from tasks.files.storage import (RESULTS_FOLDER, _block_name, _filesystem, ensure_local, result_storage_slug,
+from tasks.files.storage import (RESULTS_FOLDER, block_name, filesystem, ensure_local, result_storage_slug,
                                     shared_url)
 
 PROJECT_PACKAGES = ("tasks", "schemas")
@@ -266,9 +266,9 @@ def ensure_result_storage() -> str | None:
     if url is None:
         return None
     if urlsplit(url).scheme == "file":
-        _, root = _filesystem(url)
+        _, root = filesystem(url)
         block = LocalFileSystem(basepath=f"{root}/{RESULTS_FOLDER}")
     else:
         block = RemoteFileSystem(basepath=f"{url}/{RESULTS_FOLDER}")
-    block.save(_block_name(url), overwrite=True)
+    block.save(block_name(url), overwrite=True)
     return result_storage_slug()

@@ -172,13 +172,6 @@ def load_history(store: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def history_meta(store: Path) -> dict:
-    """What the report says about a store: its name, files, dates and sha256 of its ledger."""
-    ledger = read_ledger(store)
-    return {"name": Path(store).name, "files": len(ledger), "first_on": ledger["observed_on"].min(),
-            "last_on": ledger["observed_on"].max(), "ledger_sha256": sha256_file(Path(store) / LEDGER)}
-
-
 def history_stores(root: Path) -> list[Path]:
     """The price-history stores under ``root`` (folders with a ledger)."""
     root = Path(root)

@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 from tasks.core.hashing import sha256_file
 from tasks.data.canonical import read_snapshot_meta
 from tasks.data.creators import creators_file
@@ -21,8 +19,6 @@ from tasks.data.ingest import adapter, detect_format, members, unused_files
 from tasks.data.ingest.common import SourceError
 from tasks.data.ingest.reading import check_input
 from tasks.data.parsing import slugify
-from tasks.data.resolve import contributing_sources
-from tasks.data.sources import attributions
 from tasks.methods.presets import bundled_presets, load_preset
 from tasks.files.folders import NAME_PATTERN, check_name, check_output_folder
 from tasks.files.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
@@ -137,18 +133,6 @@ def snapshot_sources(item: RunInput) -> list[dict]:
         return read_snapshot_meta(item.path).get("sources", [])
     return [{"file": p.name, "format": fmt, "origin": display_path(p), "sha256": sha256_file(p)}
             for path, fmt in item.parts for p in members(fmt, path)]
-
-
-def run_attribution(cleans: dict, inputs: list[RunInput], resolution: dict[str, dict[str, Path]]) -> list[str]:
-    """Every source whose data reached the run: the rows' sources, and sources that filled fields in a merge."""
-    lines = attributions(pd.concat([c.analysis["source"] for c in cleans.values()]).unique())
-    for item in inputs:
-        extra = read_snapshot_meta(item.path).get("attribution", []) if item.format == "snapshot" else []
-        if item.name in resolution and item.format != "snapshot":
-            matches = pd.read_parquet(resolution[item.name]["matches"])
-            extra = attributions(contributing_sources(matches))
-        lines += [line for line in extra if line not in lines]
-    return lines
 
 
 @dataclass(frozen=True)

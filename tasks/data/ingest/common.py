@@ -260,9 +260,9 @@ MAX_LINK_HOPS = 40  # a chain of links longer than this is refused (Linux's limi
 
 
 def _archive_limit(env: str, default: int) -> int:
-    from tasks.data.ingest.reading import _limit
+    from tasks.data.ingest.reading import env_limit
 
-    return _limit(env, default)
+    return env_limit(env, default)
 
 
 class ArchiveFiles(dict):

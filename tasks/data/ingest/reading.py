@@ -54,7 +54,7 @@ DEFAULT_MAX_ROWS = 200_000
 MAX_JSON_DEPTH = 100
 
 
-def _limit(env: str, default: int) -> int:
+def env_limit(env: str, default: int) -> int:
     value = os.environ.get(env, "")
     if not value.strip():
         return default
@@ -69,13 +69,13 @@ def _limit(env: str, default: int) -> int:
 
 def max_input_bytes() -> int:
     """The most bytes one input file may have (``INFERENCE_TRENDS_MAX_INPUT_BYTES``, default 256 MiB)."""
-    return _limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
+    return env_limit(MAX_BYTES_ENV, DEFAULT_MAX_BYTES)
 
 
 def max_input_rows() -> int:
     """The most data rows or records one input file may have (``INFERENCE_TRENDS_MAX_INPUT_ROWS``, default
     200,000)."""
-    return _limit(MAX_ROWS_ENV, DEFAULT_MAX_ROWS)
+    return env_limit(MAX_ROWS_ENV, DEFAULT_MAX_ROWS)
 
 
 def too_many_records(path, count: int, what: str = "records") -> SourceError:
