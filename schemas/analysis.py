@@ -19,21 +19,6 @@ SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 # table is assembled (tasks.methods.base.finalise_trends), here only their form; the other names are the
 # vocabulary's (tasks/core/vocabulary.py)
 
-TREND_COLUMNS = [
-    "trend_id", "snapshot", "preset", "method", "subset", "quality_measure", "band_low", "band_high",
-    "threshold_model", "quantity", "price_type", "price_source", "controls", "variant", "estimator", "ci_method",
-    "factor_per_year", "ci_low", "ci_high", "ci_level", "slope_per_day", "slope_se", "log_base", "halving_months",
-    "n", "n_candidates", "r_squared", "adj_r_squared", "first_date", "last_date", "tie_order_min_factor",
-    "tie_order_max_factor", "tie_order_exact", "loo_min_factor", "loo_max_factor", "null_median_factor",
-    "null_p_value", "hardware_adjusted_factor", "status", "note",
-    # added by step 10 (the contract only grows): months from the last fitted point to the snapshot's latest price
-    # observation (a frontier whose last record is old has stalled, whatever its slope says)
-    "months_since_last",
-]
-TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
-POINT_COLUMNS = ["trend_id", "model_id", "name", "release_date", "value", "is_record", "in_fit"]
-
-
 class AnalysisTable(pa.DataFrameModel):
     """One row per model and price observation (a model without any usable price has one row, price columns
     empty). Every value here passed cleaning: positive prices and parameter counts, fractions within 0..1."""
@@ -265,3 +250,11 @@ class Points(pa.DataFrameModel):
         strict = True
         coerce = True
         ordered = True
+
+
+# the output contract's columns, in order, from the schemas (the Trends columns are a frozen contract: issue "Step 1
+# of 7"; step 10 added months_since_last, months from the last fitted point to the snapshot's latest price
+# observation: a frontier whose last record is old has stalled, whatever its slope says)
+TREND_COLUMNS = list(Trends.to_schema().columns)
+TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
+POINT_COLUMNS = list(Points.to_schema().columns)

@@ -194,7 +194,7 @@ def test_snapshot_folders_follow_the_same_rule(tmp_path, futuretech_csv):
     # a snapshot written now lists its files with their sha256
     tables = read_snapshot(BUNDLED_SNAPSHOT)
     folder = tmp_path / "new" / "futuretech-2025-07"
-    write_snapshot_task.fn(write_tables(tables, "test-snapshot", {}), folder,
+    write_snapshot_task.fn(write_tables(tables, "canonical", {}), folder,
                            {"name": "futuretech-2025-07", "format": "futuretech", "sources": []})
     listed = {f["path"]: f["sha256"] for f in json.loads((folder / "snapshot.json").read_text())["files"]}
     written = tree(folder)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from tasks.platform.caching import stable_form, task_code_hash
 from tasks.core.hashing import sha256_bytes, sha256_file
+from tasks.files import catalog
 from tasks.files.io import write_parquet
 from tasks.files.settings import PROJECT_ROOT, cache_dir
 from tasks.files.storage import share
@@ -270,14 +271,16 @@ def lineage_markdown(manifest: dict, headline: dict | None = None, ui_url: str |
 
 
 def write_cached_parquet(df: pd.DataFrame, stage: str, name: str, lineage: dict[str, Any] | None = None) -> Path:
-    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path.
+    """Write ``df`` to the content-addressed cache folder of ``stage`` and return the final path (the catalog's path
+    rule: ``tasks.files.catalog``, which must name the table).
 
     Its metadata carries the lineage of the running task (``tasks.platform.lineage.task_lineage``) plus ``lineage``."""
+    catalog.entry(stage, name)  # an intermediate the catalog does not name is a mistake, found before any work
     lineage = task_lineage(lineage)
     folder = cache_dir() / stage
     folder.mkdir(parents=True, exist_ok=True)
     tmp = write_parquet(df, folder / f".{name}.{uuid.uuid4().hex}.parquet.tmp", lineage)
-    final = folder / f"{name}-{sha256_file(tmp)[:16]}.parquet"
+    final = catalog.cache_path(stage, name, sha256_file(tmp))
     os.replace(tmp, final)
     return share(final)
 
