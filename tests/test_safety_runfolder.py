@@ -173,7 +173,7 @@ def test_the_swap_checks_again_and_keeps_the_new_results(tmp_path):
 
 
 def test_snapshot_folders_follow_the_same_rule(tmp_path, futuretech_csv):
-    from flows.snapshot import write_snapshot_task
+    from tasks.stages.snapshot import write_snapshot_task
     from tasks.data.canonical import CanonicalTables, read_snapshot
     from tasks.files.folders import SNAPSHOT_FILES, UnsafeTarget, check_output_folder
     from tasks.platform.lineage import write_tables

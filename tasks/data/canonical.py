@@ -69,7 +69,7 @@ class CanonicalTables:
 
 
 def read_snapshot(folder: Path) -> CanonicalTables:
-    """Read a snapshot folder written by ``flows.snapshot`` and validate every table."""
+    """Read a snapshot folder written by ``tasks.stages.snapshot`` and validate every table."""
     folder = Path(folder)
     tables = {}
     for name in CanonicalTables.table_names():

@@ -42,7 +42,7 @@ STAGING_MARKER = ".inference-trends-staging"
 _STAGED = re.compile(r"^\..+\.(staging|old)-[0-9a-f]{8}$")
 META_FILE = {"run": "manifest.json", "snapshot": "snapshot.json"}
 FILE_LIST = {"run": "outputs", "snapshot": "files"}  # the key of the meta file's list of {path, sha256}
-# what build-snapshot writes (flows/snapshot.py: the canonical tables' CSVs, and the entity resolution's three
+# what build-snapshot writes (tasks/stages/snapshot.py: the canonical tables' CSVs, and the entity resolution's three
 # files): a snapshot folder without a file list may hold these names and nothing else
 SNAPSHOT_FILES = frozenset({"models.csv", "benchmarks.csv", "prices.csv", "ingest_issues.csv", "runs.csv",
                             "resolution.csv", "conflicts.csv", "field_sources.csv"})
