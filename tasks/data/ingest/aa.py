@@ -154,24 +154,40 @@ def sniff_site(path: Path) -> bool:
     return _looks_like_site(reading.sniff_json(path))
 
 
+def dated_files(folder: Path, prefix: str) -> list[Path]:
+    """A folder's ``<prefix>_YYYY-MM-DD.json`` files (regular files only), oldest first."""
+    return [p for p in regular_files(folder, "*.json") if date_in_name(p) and p.name.startswith(prefix)]
+
+
+def newest(path: Path, prefix: str) -> Path:
+    """The file an AA adapter reads: the file itself, or a folder's newest ``<prefix>_YYYY-MM-DD.json``."""
+    path = Path(path)
+    if path.is_dir():
+        files = dated_files(path, prefix)
+        if not files:
+            raise SourceError(f"{path}: no {prefix}_YYYY-MM-DD.json file")
+        path = files[-1]
+    return path
+
+
+def newest_members(path: Path, prefix: str) -> list[Path]:
+    """``newest`` as a list, empty for a folder without a dated file (what an adapter's ``members`` returns)."""
+    path = Path(path)
+    return dated_files(path, prefix)[-1:] if path.is_dir() else [path]
+
+
 def site_files(folder: Path) -> list[Path]:
-    return [p for p in regular_files(folder, "*.json") if date_in_name(p) and p.name.startswith("aa_models")]
+    return dated_files(folder, "aa_models")
 
 
 def site_members(path: Path) -> list[Path]:
     """The file this adapter reads: the file itself, or a folder's newest dated scrape."""
-    path = Path(path)
-    return site_files(path)[-1:] if path.is_dir() else [path]
+    return newest_members(path, "aa_models")
 
 
 def ingest_site(path: Path) -> CanonicalTables:
     """One scrape file (a folder: its newest dated file; the whole series is the price history's business)."""
-    path = Path(path)
-    if path.is_dir():
-        files = site_files(path)
-        if not files:
-            raise SourceError(f"{path}: no aa_models_YYYY-MM-DD.json file")
-        path = files[-1]
+    path = newest(path, "aa_models")
     return parse_site(load_json(path), path)
 
 
@@ -255,20 +271,14 @@ def sniff_api(path: Path) -> bool:
 
 
 def api_files(folder: Path) -> list[Path]:
-    return [p for p in regular_files(folder, "*.json") if date_in_name(p) and p.name.startswith("llms_models")]
+    return dated_files(folder, "llms_models")
 
 
 def api_members(path: Path) -> list[Path]:
     """The file this adapter reads: the file itself, or a folder's newest dated response."""
-    path = Path(path)
-    return api_files(path)[-1:] if path.is_dir() else [path]
+    return newest_members(path, "llms_models")
 
 
 def ingest_api(path: Path) -> CanonicalTables:
-    path = Path(path)
-    if path.is_dir():
-        files = api_files(path)
-        if not files:
-            raise SourceError(f"{path}: no llms_models_YYYY-MM-DD.json file")
-        path = files[-1]
+    path = newest(path, "llms_models")
     return parse_api(load_json(path), path)

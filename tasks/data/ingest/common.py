@@ -80,6 +80,35 @@ def regular_files(folder: Path, pattern: str) -> list[Path]:
     FIFO, a device or a dangling link (``tasks.data.ingest.unused_files`` lists them as not read)."""
     return sorted(p for p in Path(folder).glob(pattern) if p.is_file())
 
+def archive_holds(path: Path, wanted: Callable[[str], bool], most: int) -> bool:
+    """How an archive adapter recognises its source: a tar archive (or a folder holding exactly one .tar.gz) one of
+    whose first ``most`` members has a name ``wanted`` accepts."""
+    from tasks.data.ingest.reading import read_head
+
+    path = Path(path)
+    if path.is_dir():
+        archives = regular_files(path, "*.tar.gz")
+        return len(archives) == 1 and archive_holds(archives[0], wanted, most)
+    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")) or not read_head(path, 1):
+        return False  # read_head: the reading gate (a regular file within the byte limit)
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for count, member in enumerate(archive):
+                if wanted(member.name):
+                    return True
+                if count > most:
+                    return False
+    except (tarfile.TarError, OSError, EOFError):
+        return False
+    return False
+
+
+def archive_members(path: Path) -> list[Path]:
+    """The archive an archive adapter reads: the file itself, or a folder's one .tar.gz."""
+    path = Path(path)
+    return regular_files(path, "*.tar.gz")[:1] if path.is_dir() else [path]
+
+
 
 @dataclass
 class Collector:

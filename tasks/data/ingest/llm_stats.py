@@ -17,13 +17,12 @@ error.
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import (Collector, SourceError, fraction, future_observation, iso_day, number,
-                                      read_archive, regular_files)
-from tasks.data.ingest.reading import check_records, loads_strict, read_head
+from tasks.data.ingest.common import (Collector, SourceError, archive_holds, archive_members, fraction,
+                                      future_observation, iso_day, number, read_archive)
+from tasks.data.ingest.reading import check_records, loads_strict
 from tasks.data.parsing import slugify
 
 FORMAT = "llm_stats"
@@ -132,34 +131,16 @@ def parse(files: dict[str, bytes], archive: str) -> CanonicalTables:
 
 
 def sniff_any(path: Path) -> bool:
-    path = Path(path)
-    if path.is_dir():
-        archives = regular_files(path, "*.tar.gz")
-        return len(archives) == 1 and sniff_any(archives[0])
-    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")) or not read_head(path, 1):
-        return False  # read_head: the reading gate (a regular file within the byte limit)
-    try:
-        with tarfile.open(path, "r:*") as archive:
-            for count, member in enumerate(archive):
-                if "organizations/" in member.name and member.name.endswith("model.json"):
-                    return True
-                if count > 400:
-                    return False
-    except (tarfile.TarError, OSError, EOFError):
-        return False
-    return False
+    return archive_holds(path, lambda name: "organizations/" in name and name.endswith("model.json"), 400)
 
 
 def members(path: Path) -> list[Path]:
     """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
-    path = Path(path)
-    return regular_files(path, "*.tar.gz")[:1] if path.is_dir() else [path]
+    return archive_members(path)
 
 
 def ingest(path: Path) -> CanonicalTables:
-    path = Path(path)
-    if path.is_dir():
-        path = regular_files(path, "*.tar.gz")[0]
+    path = archive_members(path)[0]
     return parse(read_archive(path), path.name)
 
 

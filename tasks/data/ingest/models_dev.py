@@ -19,14 +19,13 @@ error.
 from __future__ import annotations
 
 import datetime as dt
-import tarfile
 import tomllib
 from pathlib import Path
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import (Collector, SourceError, archive_date, iso_day, number, read_archive,
-                                      regular_files)
-from tasks.data.ingest.reading import check_records, read_head
+from tasks.data.ingest.common import (Collector, SourceError, archive_date, archive_holds, archive_members, iso_day,
+                                      number, read_archive)
+from tasks.data.ingest.reading import check_records
 from tasks.data.parsing import slugify
 
 FORMAT = "models_dev"
@@ -110,35 +109,17 @@ def parse(files: dict[str, bytes], archive_name: str, observed_on: dt.date,
 
 
 def sniff_any(path: Path) -> bool:
-    path = Path(path)
-    if path.is_dir():
-        archives = regular_files(path, "*.tar.gz")
-        return len(archives) == 1 and sniff_any(archives[0])
-    if not path.is_file() or not path.name.endswith((".tar.gz", ".tgz", ".tar")) or not read_head(path, 1):
-        return False  # read_head: the reading gate (a regular file within the byte limit)
-    try:
-        with tarfile.open(path, "r:*") as archive:
-            for count, member in enumerate(archive):
-                if member.name.startswith("providers/") and (
-                        "/models/" in member.name or member.name.endswith("/provider.toml")):
-                    return True
-                if count > 2000:
-                    return False
-    except (tarfile.TarError, OSError, EOFError):
-        return False
-    return False
+    return archive_holds(path, lambda name: name.startswith("providers/") and (
+        "/models/" in name or name.endswith("/provider.toml")), 2000)
 
 
 def members(path: Path) -> list[Path]:
     """The archive this adapter reads: the file itself, or a folder's one .tar.gz."""
-    path = Path(path)
-    return regular_files(path, "*.tar.gz")[:1] if path.is_dir() else [path]
+    return archive_members(path)
 
 
 def ingest(path: Path) -> CanonicalTables:
-    path = Path(path)
-    if path.is_dir():
-        path = regular_files(path, "*.tar.gz")[0]
+    path = archive_members(path)[0]
     dangling: list[str] = []
     files = read_archive(path, dangling)
     return parse(files, path.name, archive_date(path, files), dangling)
