@@ -12,6 +12,8 @@ from typing import Optional
 
 import typer
 
+from flows.options import ESTIMATE, FETCH, HISTORY, INGEST, OF_TRIGGERED_RUNS, SNAPSHOT
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -22,44 +24,20 @@ app = typer.Typer(
 @app.command()
 def run(
     input: Optional[list[Path]] = typer.Option(
-        None, "--input", "-i",
-        help="A raw source file or a folder of raw files (format detected from content); repeat to merge several "
-        "sources by entity resolution (the first one's models are the snapshot's). Default: every bundled "
-        "snapshot in data/snapshots.",
-    ),
-    preset: str = typer.Option("all", "--preset", "-p",
-                               help="A bundled preset (presets/*.toml) by name, the path of a preset TOML file, a "
-                               "comma-separated list of them, or 'all' (default: every bundled preset, side by "
-                               "side)."),
-    out: Optional[Path] = typer.Option(
-        None, "--out", "-o",
-        help="Run folder (default data/runs/<run id>/). An existing folder is replaced only if the run succeeds.",
-    ),
-    as_published: bool = typer.Option(
-        False, "--as-published",
-        help="Turn off the project's documented data corrections (data/corrections.csv); nothing else changes.",
-    ),
-    input_format: Optional[str] = typer.Option(
-        None, "--format", help="Force the input format (snapshot, futuretech) instead of detecting it."),
-    snapshot_name: Optional[str] = typer.Option(
-        None, "--snapshot-name", help="Name for the input's snapshot in the outputs (default: the input's name)."),
-    corrections: Optional[Path] = typer.Option(
-        None, "--corrections", help="Corrections file (default data/corrections.csv)."),
-    refresh_cache: bool = typer.Option(False, "--refresh-cache", help="Recompute every task (ignore the cache)."),
-    task_runner: str = typer.Option(
-        "threads", "--task-runner", help="Run the fit stage (one task per snapshot x preset x method) on 'threads' "
-        "(default) or 'dask' (prefect-dask: a local cluster, or --dask-address)."),
-    dask_address: Optional[str] = typer.Option(
-        None, "--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies --task-runner "
-        "dask)."),
-    bootstrap: Optional[int] = typer.Option(
-        None, "--bootstrap", help="Bootstrap resamples per frontier trend (preset default 2,000; 0: off; at most "
-        "100,000: INFERENCE_TRENDS_MAX_RESAMPLES raises the limit)."),
-    figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw the figures (default) or skip them."),
-    history: bool = typer.Option(True, "--history/--no-history", help="Report the price-history stores of "
-                                 "data/history beside the trends (default) or not."),
-    strict: bool = typer.Option(False, "--strict", help="Stop when a file in an input folder would not be read "
-                                "(default: listed as a rejected input, with the reason)."),
+        None, "--input", "-i", help=f"{ESTIMATE['input']} Each further --input: {ESTIMATE['extra_inputs']}"),
+    preset: str = typer.Option("all", "--preset", "-p", help=ESTIMATE["preset"]),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=ESTIMATE["out"]),
+    as_published: bool = typer.Option(False, "--as-published", help=ESTIMATE["as_published"]),
+    input_format: Optional[str] = typer.Option(None, "--format", help=ESTIMATE["input_format"]),
+    snapshot_name: Optional[str] = typer.Option(None, "--snapshot-name", help=ESTIMATE["snapshot_name"]),
+    corrections: Optional[Path] = typer.Option(None, "--corrections", help=ESTIMATE["corrections"]),
+    refresh_cache: bool = typer.Option(False, "--refresh-cache", help=ESTIMATE["refresh_cache"]),
+    task_runner: str = typer.Option("threads", "--task-runner", help=ESTIMATE["task_runner"]),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help=ESTIMATE["dask_address"] + " Implies --task-runner dask."),
+    bootstrap_resamples: Optional[int] = typer.Option(None, "--bootstrap", help=ESTIMATE["bootstrap_resamples"]),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help=ESTIMATE["figures"]),
+    history: bool = typer.Option(True, "--history/--no-history", help=ESTIMATE["history"]),
+    strict: bool = typer.Option(False, "--strict", help=ESTIMATE["strict"]),
 ) -> None:
     """Run the estimate flow and print where the results are."""
     from flows.config import EstimateConfig
@@ -72,7 +50,7 @@ def run(
         out=str(out) if out else None, as_published=as_published,
         corrections=str(corrections) if corrections else None, refresh_cache=refresh_cache,
         task_runner="dask" if dask_address else task_runner, dask_address=dask_address,
-        bootstrap_resamples=bootstrap, figures=figures, history=history, strict=strict,
+        bootstrap_resamples=bootstrap_resamples, figures=figures, history=history, strict=strict,
     )
     summary = _guarded(estimate, build, check=prepare_run)
     cached = sum(1 for t in summary["tasks"] if t["state"] == "Cached")
@@ -94,20 +72,18 @@ def run(
 
 @app.command()
 def snapshot(
-    input: list[Path] = typer.Option(..., "--input", "-i", help="A raw source file or folder; repeat to merge several "
-                                     "sources by entity resolution (the first one's models are the snapshot's)."),
-    name: str = typer.Option(..., "--name", "-n", help="Snapshot name, e.g. futuretech-2025-07."),
-    input_format: Optional[str] = typer.Option(None, "--format", help="Force the format of a single input."),
-    crosswalk: Optional[Path] = typer.Option(None, "--crosswalk", help="Manual matching decisions (default "
-                                             "data/crosswalk.csv)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Parent folder (default data/snapshots)."),
+    inputs: list[Path] = typer.Option(..., "--input", "-i", help=SNAPSHOT["inputs"] + " Repeat the option for each."),
+    name: str = typer.Option(..., "--name", "-n", help=SNAPSHOT["name"]),
+    input_format: Optional[str] = typer.Option(None, "--format", help=SNAPSHOT["input_format"]),
+    crosswalk: Optional[Path] = typer.Option(None, "--crosswalk", help=SNAPSHOT["crosswalk"]),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help=SNAPSHOT["out_dir"]),
 ) -> None:
     """Build a bundled snapshot (canonical CSVs with their source) from raw files."""
     from flows.config import SnapshotConfig
     from flows.snapshot import build_snapshot
 
     build = lambda: SnapshotConfig(  # noqa: E731
-        inputs=[str(p) for p in input], name=name, input_format=input_format,
+        inputs=[str(p) for p in inputs], name=name, input_format=input_format,
         crosswalk=str(crosswalk) if crosswalk else None, out_dir=str(out_dir) if out_dir else None)
     folder = _guarded(build_snapshot, build)
     typer.echo(f"Snapshot written to {folder}")
@@ -115,10 +91,8 @@ def snapshot(
 
 @app.command()
 def history(
-    input: Optional[Path] = typer.Option(None, "--input", "-i", help="Folder of dated AA site scrapes "
-                                         "(aa_models_YYYY-MM-DD.json); default ../shared/data/aa-site-scrape-daily."),
-    store: Optional[Path] = typer.Option(None, "--store", help="History store (default data/history/aa-site-daily); "
-                                         "files already in it are not read again."),
+    input: Optional[Path] = typer.Option(None, "--input", "-i", help=HISTORY["input"]),
+    store: Optional[Path] = typer.Option(None, "--store", help=HISTORY["store"]),
 ) -> None:
     """Add new daily price files to the price-history store; report data drift and same-model price drift."""
     from flows.config import HistoryConfig
@@ -135,16 +109,12 @@ def history(
 
 @app.command("fetch-aa")
 def fetch_aa(
-    base_url: str = typer.Option("https://artificialanalysis.ai/api/v2", "--base-url",
-                                 help="AA API v2 base URL ({base_url}/data/llms/models is requested)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Folder for raw responses (default data/raw/aa-api)."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds one attempt may take, from the request to the "
-                                  "last byte of the body."),
-    deadline: float = typer.Option(300.0, "--deadline", help="Seconds the whole fetch may take, retries and the "
-                                   "waits between them included."),
-    retries: int = typer.Option(4, "--retries", help="Retries on 429, 5xx, timeouts and connection errors."),
-    secret_block: str = typer.Option("aa-api-key", "--secret-block",
-                                     help="Prefect Secret block with the key, used when AA_API_KEY is not set."),
+    base_url: str = typer.Option("https://artificialanalysis.ai/api/v2", "--base-url", help=FETCH["base_url"]),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help=FETCH["out_dir"]),
+    timeout: float = typer.Option(60.0, "--timeout", help=FETCH["timeout"]),
+    deadline: float = typer.Option(300.0, "--deadline", help=FETCH["deadline"]),
+    retries: int = typer.Option(4, "--retries", help=FETCH["retries"]),
+    secret_block: str = typer.Option("aa-api-key", "--secret-block", help=FETCH["secret_block"]),
     allow_other_base_url: bool = typer.Option(
         False, "--allow-other-base-url", help="Send the key to a --base-url other than https://artificialanalysis.ai "
         "(a mirror, a local test server; http:// only on a loopback address)."),
@@ -170,15 +140,12 @@ def fetch_aa(
 
 @app.command()
 def ingest(
-    inbox: Optional[Path] = typer.Option(None, "--inbox", help="Inbox folder (default data/inbox, or "
-                                         "INFERENCE_TRENDS_INBOX)."),
-    trigger: str = typer.Option("inline", "--trigger", help="Run estimate on each new file 'inline' (default "
-                                "here), through the 'deployment' (needs a server and a worker), or 'none'."),
-    preset: str = typer.Option("all", "--preset", "-p", help="Preset(s) of the estimate runs."),
-    pull_aa_api: bool = typer.Option(True, "--pull-aa-api/--no-pull-aa-api",
-                                     help="Also pull the AA API models list when AA_API_KEY is set."),
-    settle: float = typer.Option(10.0, "--settle", help="Leave alone what was modified less than this many seconds "
-                                 "ago (still being written)."),
+    inbox: Optional[Path] = typer.Option(None, "--inbox", help=INGEST["inbox"]),
+    trigger: str = typer.Option("inline", "--trigger", help=INGEST["trigger"] + " Here: 'inline' (default), "
+                                "'deployment' (needs a server and a worker) or 'none'."),
+    preset: str = typer.Option("all", "--preset", "-p", help=OF_TRIGGERED_RUNS + ESTIMATE["preset"]),
+    pull_aa_api: bool = typer.Option(True, "--pull-aa-api/--no-pull-aa-api", help=INGEST["pull_aa_api"]),
+    settle_seconds: float = typer.Option(10.0, "--settle", help=INGEST["settle_seconds"]),
 ) -> None:
     """Take new data files from the inbox (and the AA API when AA_API_KEY is set); validate each, reject what fails
     (rejected/ + .error.txt), run estimate on what is new. Unchanged content triggers nothing."""
@@ -186,7 +153,7 @@ def ingest(
     from flows.ingest import ingest as ingest_flow
 
     build = lambda: IngestConfig(  # noqa: E731
-        inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api, settle_seconds=settle,
+        inbox=str(inbox) if inbox else None, trigger=trigger, pull_aa_api=pull_aa_api, settle_seconds=settle_seconds,
         estimate=EstimateConfig(preset=preset))
     result = _guarded(ingest_flow, build)
     typer.echo("")

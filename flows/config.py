@@ -1,5 +1,5 @@
 """The one typed config of each flow (what the command line and Python build), and the flat run forms of the
-deployments (``flows/deployments.py``) that map onto them."""
+deployments (``flows/deployments.py``) that map onto them. Each field's description is ``flows/options.py``'s."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from flows.options import ESTIMATE, FETCH, HISTORY, INGEST, SNAPSHOT
 from tasks.data.ingest import ADAPTERS
 from tasks.methods.base import Resamples
 from tasks.methods.presets import bundled_presets
@@ -21,45 +22,21 @@ class EstimateConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: str = Field(
-        "all",
-        description="A bundled preset's name (presets/*.toml), the path of your own preset TOML file, a "
-        "comma-separated list of them, or 'all' (every bundled preset, side by side).",
-    )
-    input: str | None = Field(
-        None,
-        description="A raw source file or folder (format detected from its content). Empty: every bundled "
-        "snapshot in data/snapshots.",
-    )
-    input_format: str | None = Field(None, description="Force the input format instead of detecting it.")
-    extra_inputs: list[str] = Field(default_factory=list, description="More raw sources merged into the input's "
-                                    "snapshot by entity resolution (the input's models are the snapshot's models).")
-    snapshot_name: str | None = Field(
-        None, pattern=NAME_PATTERN, description="Name of the snapshot in the outputs when an input is given "
-        "(default: the input's name): lower-case letters, digits, '.', '_', '-'."
-    )
-    out: str | None = Field(
-        None, description="Run folder (default data/runs/RUN_ID); an existing folder is replaced only when the "
-        "new run succeeds."
-    )
-    as_published: bool = Field(
-        False, description="Turn off the project's documented data corrections (data/corrections.csv)."
-    )
-    strict: bool = Field(False, description="Stop with an error when a file in an input folder would not be read "
-                         "(default: it is listed as a rejected input in the report and manifest, with the reason).")
-    corrections: str | None = Field(None, description="Corrections file (default data/corrections.csv).")
-    refresh_cache: bool = Field(False, description="Recompute every task instead of serving cached results.")
-    task_runner: Literal["threads", "dask"] = Field(
-        "threads", description="Where the one-task-per-trend fan-out runs: threads in this process (default), or "
-        "Dask through prefect-dask (a local cluster, or an existing one with dask_address).")
-    dask_address: str | None = Field(None, description="Address of an existing Dask scheduler, e.g. "
-                                     "tcp://10.0.0.5:8786 (with task_runner = dask).")
-    bootstrap_resamples: Resamples | None = Field(None, ge=0, description="Override the preset's bootstrap "
-                                                  "resamples (default 2,000; 0 turns the bootstrap off; at most "
-                                                  "100,000, or INFERENCE_TRENDS_MAX_RESAMPLES).")
-    figures: bool = Field(True, description="Draw the figures (about 10 s); off for quick what-if reruns.")
-    history: bool = Field(True, description="Report the price-history stores of data/history (same-model price "
-                          "drift and data-drift warnings) beside the trends.")
+    preset: str = Field("all", description=ESTIMATE["preset"])
+    input: str | None = Field(None, description=ESTIMATE["input"])
+    input_format: str | None = Field(None, description=ESTIMATE["input_format"])
+    extra_inputs: list[str] = Field(default_factory=list, description=ESTIMATE["extra_inputs"])
+    snapshot_name: str | None = Field(None, pattern=NAME_PATTERN, description=ESTIMATE["snapshot_name"])
+    out: str | None = Field(None, description=ESTIMATE["out"])
+    as_published: bool = Field(False, description=ESTIMATE["as_published"])
+    strict: bool = Field(False, description=ESTIMATE["strict"])
+    corrections: str | None = Field(None, description=ESTIMATE["corrections"])
+    refresh_cache: bool = Field(False, description=ESTIMATE["refresh_cache"])
+    task_runner: Literal["threads", "dask"] = Field("threads", description=ESTIMATE["task_runner"])
+    dask_address: str | None = Field(None, description=ESTIMATE["dask_address"])
+    bootstrap_resamples: Resamples | None = Field(None, ge=0, description=ESTIMATE["bootstrap_resamples"])
+    figures: bool = Field(True, description=ESTIMATE["figures"])
+    history: bool = Field(True, description=ESTIMATE["history"])
 
 
 class SnapshotConfig(BaseModel):
@@ -67,13 +44,11 @@ class SnapshotConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inputs: list[str] = Field(min_length=1, description="Raw source files or folders; several are merged by entity "
-                              "resolution, the first one's models being the snapshot's models.")
-    name: str = Field(pattern=NAME_PATTERN, description="Snapshot name, e.g. futuretech-2025-07.")
-    input_format: str | None = Field(None, description="Force the format (one input only) instead of detecting it.")
-    crosswalk: str | None = Field(None, description="Crosswalk of manual matching decisions (default "
-                                  "data/crosswalk.csv).")
-    out_dir: str | None = Field(None, description="Parent folder (default data/snapshots).")
+    inputs: list[str] = Field(min_length=1, description=SNAPSHOT["inputs"])
+    name: str = Field(pattern=NAME_PATTERN, description=SNAPSHOT["name"])
+    input_format: str | None = Field(None, description=SNAPSHOT["input_format"])
+    crosswalk: str | None = Field(None, description=SNAPSHOT["crosswalk"])
+    out_dir: str | None = Field(None, description=SNAPSHOT["out_dir"])
 
 
 class FetchConfig(BaseModel):
@@ -81,22 +56,14 @@ class FetchConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    base_url: str = Field("https://artificialanalysis.ai/api/v2", description="AA API v2 base URL; the flow "
-                          "requests {base_url}/data/llms/models.")
-    out_dir: str | None = Field(None, description="Folder for the raw responses and their .meta sidecars "
-                                "(default data/raw/aa-api).")
-    timeout: float = Field(60.0, gt=0, description="Seconds one attempt may take, from the request to the last "
-                           "byte of the body (not per read: a server that sends a byte now and then cannot "
-                           "stretch it).")
-    connect_timeout: float = Field(10.0, gt=0, description="Connect timeout in seconds (per attempt).")
-    deadline: float = Field(300.0, gt=0, description="Seconds the whole fetch may take, every attempt and the waits "
-                            "between retries included; no wait starts that would end after it, and an attempt "
-                            "still running then is cut.")
-    retries: int = Field(4, ge=0, le=20, description="Retries after the first attempt, on HTTP 429, 5xx, timeouts "
-                         "and connection errors (exponential backoff with jitter; Retry-After honoured).")
-    backoff_base: float = Field(1.0, ge=0, description="First backoff delay in seconds (doubled at each retry).")
-    secret_block: str = Field("aa-api-key", description="Prefect Secret block holding the key, used when the "
-                              "AA_API_KEY environment variable is not set.")
+    base_url: str = Field("https://artificialanalysis.ai/api/v2", description=FETCH["base_url"])
+    out_dir: str | None = Field(None, description=FETCH["out_dir"])
+    timeout: float = Field(60.0, gt=0, description=FETCH["timeout"])
+    connect_timeout: float = Field(10.0, gt=0, description=FETCH["connect_timeout"])
+    deadline: float = Field(300.0, gt=0, description=FETCH["deadline"])
+    retries: int = Field(4, ge=0, le=20, description=FETCH["retries"])
+    backoff_base: float = Field(1.0, ge=0, description=FETCH["backoff_base"])
+    secret_block: str = Field("aa-api-key", description=FETCH["secret_block"])
 
 
 class HistoryConfig(BaseModel):
@@ -104,10 +71,8 @@ class HistoryConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    input: str | None = Field(None, description="Folder of dated AA site scrapes (aa_models_YYYY-MM-DD.json). "
-                              "Default: ../shared/data/aa-site-scrape-daily.")
-    store: str | None = Field(None, description="History store folder (default data/history/aa-site-daily). Files "
-                              "already in it are not read again.")
+    input: str | None = Field(None, description=HISTORY["input"])
+    store: str | None = Field(None, description=HISTORY["store"])
 
 
 class IngestConfig(BaseModel):
@@ -115,26 +80,13 @@ class IngestConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    inbox: str | None = Field(None, description="Inbox folder where new data files are dropped (default "
-                              "data/inbox, or INFERENCE_TRENDS_INBOX). Accepted files move to its accepted/ "
-                              "folder, rejected ones to rejected/ with an .error.txt report beside them.")
-    pull_aa_api: bool = Field(True, description="Also pull the live AA API models list when AA_API_KEY is set on "
-                              "the worker (skipped, with a log line, when it is not).")
-    settle_seconds: float = Field(10.0, ge=0, description="Leave alone what was modified less than this many "
-                                  "seconds ago (a copy still being written); it is taken by the next run. Not "
-                                  "applied to `entries`.")
-    entries: list[str] = Field(default_factory=list, description="The inbox entries this run was created for, as the "
-                               "inbox watcher saw them ('NAME (SIZE bytes, mtime SECONDS)'): exactly those are "
-                               "taken, if unchanged, whatever settle_seconds says; the final state names any that "
-                               "could not be. Empty: whatever waits in the inbox.")
-    trigger: Literal["deployment", "inline", "none"] = Field(
-        "deployment", description="How to run estimate on each new file: through the estimate deployment "
-        "(its own flow run, picked up by a worker), inline as a subflow of this run, or not at all.")
-    estimate_deployment: str = Field("estimate/estimate", description="The deployment to trigger "
-                                     "(flow name/deployment name).")
-    estimate: EstimateConfig = Field(
-        default_factory=EstimateConfig, description="Parameters of the estimate run triggered for each new file; "
-        "its input is set to the accepted file (other fields as given here).")
+    inbox: str | None = Field(None, description=INGEST["inbox"])
+    pull_aa_api: bool = Field(True, description=INGEST["pull_aa_api"])
+    settle_seconds: float = Field(10.0, ge=0, description=INGEST["settle_seconds"])
+    entries: list[str] = Field(default_factory=list, description=INGEST["entries"])
+    trigger: Literal["deployment", "inline", "none"] = Field("deployment", description=INGEST["trigger"])
+    estimate_deployment: str = Field("estimate/estimate", description=INGEST["estimate_deployment"])
+    estimate: EstimateConfig = Field(default_factory=EstimateConfig, description=INGEST["estimate"])
 
     @field_validator("entries")
     @classmethod

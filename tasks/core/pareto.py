@@ -16,20 +16,18 @@ so a trend fitted on them gets the same checks, vectorised over replicates (repl
   reports when there is no trend at all;
 - **leave-one-out**: each model (all its points) left out in turn, the frontier reselected and refitted.
 
-The regression is OLS of y on a constant, the day and control columns (``weighted_slopes``: weights are counts).
-A replicate with fewer distinct points than the minimum (or more coefficients than points), or a singular design,
-gives no slope (NaN) and is counted as unusable.
+The regression is OLS of y on a constant, the day and control columns (``tasks.core.slopes.weighted_coefficient``:
+weights are counts). A replicate with fewer distinct points than the minimum (or more coefficients than points), or
+a singular design, gives no slope (NaN) and is counted as unusable.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from tasks.core.slopes import weighted_coefficient
 from tasks.core.stopping import check as check_stop
 from tasks.core.uncertainty import block_rows, draw_counts
-
-MAX_CONDITION = 1e12  # a replicate's normal matrix worse conditioned than this has no identified slope
-
 
 def clipped_logit(score, clip: tuple[float, float] = (0.005, 0.995)) -> np.ndarray:
     """logit(score) with the score (a fraction) clipped to ``clip`` first: 0 -> logit(0.005), 1 -> logit(0.995)."""
@@ -64,33 +62,6 @@ def kept_under(dated: np.ndarray, included: np.ndarray) -> np.ndarray:
     return included & (dominated == 0)
 
 
-def weighted_slopes(x: np.ndarray, y: np.ndarray, controls: np.ndarray, weights: np.ndarray,
-                    min_points: int) -> np.ndarray:
-    """OLS coefficient of ``x`` in y ~ 1 + x + controls, per row of ``weights`` (replicates x points; a weight k =
-    the point k times). ``x``: one row of days shared by every replicate, or one row per replicate (permuted dates).
-    NaN where fewer than max(min_points, k + 1) distinct points remain or the design is singular."""
-    weights = np.asarray(weights, dtype=float)
-    replicates, n = weights.shape
-    x = np.broadcast_to(np.asarray(x, dtype=float), (replicates, n))
-    controls = np.asarray(controls, dtype=float).reshape(n, -1)
-    columns = [np.ones((replicates, n)), x - x.mean(axis=1, keepdims=True)]
-    columns += [np.broadcast_to(c - c.mean(), (replicates, n)) for c in controls.T]
-    design = np.stack(columns, axis=2)
-    k = design.shape[2]
-    normal = np.einsum("rn,rni,rnj->rij", weights, design, design)
-    right = np.einsum("rn,rni,n->ri", weights, design, np.asarray(y, dtype=float))
-    out = np.full(replicates, np.nan)
-    ok = (weights > 0).sum(axis=1) >= max(min_points, k + 1)
-    if ok.any():
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            condition = np.linalg.cond(normal[ok])
-        good = np.isfinite(condition) & (condition < MAX_CONDITION)
-        rows = np.flatnonzero(ok)[good]
-        if len(rows):
-            out[rows] = np.linalg.solve(normal[rows], right[rows][..., None])[:, 1, 0]
-    return out
-
-
 def bootstrap_slopes(days, scores, costs, y, controls, groups, resamples: int, seed: int, min_points: int,
                      select: bool = True) -> np.ndarray:
     """Slopes of ``resamples`` cluster-bootstrap replicates (``groups``: each point's model, 0 .. G-1), the frontier
@@ -105,7 +76,7 @@ def bootstrap_slopes(days, scores, costs, y, controls, groups, resamples: int, s
         check_stop()  # a stop request takes effect between blocks (tasks/core/stopping.py)
         counts = draw_counts(rng, min(step, resamples - start), size)[:, groups]
         kept = kept_under(dated, counts > 0) if select else counts > 0
-        out.append(weighted_slopes(days, y, controls, counts * kept, min_points))
+        out.append(weighted_coefficient(days, y, controls, counts * kept, min_points))
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -127,7 +98,7 @@ def permutation_slopes(days, scores, costs, y, controls, permutations: int, seed
             kept = ~(earlier & beats[None]).any(axis=2)
         else:
             kept = np.ones((size, n), dtype=bool)
-        out.append(weighted_slopes(shuffled, y, controls, kept, min_points))
+        out.append(weighted_coefficient(shuffled, y, controls, kept, min_points))
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -138,4 +109,4 @@ def leave_one_out_slopes(days, scores, costs, y, controls, groups, min_points: i
     size = int(groups.max()) + 1 if len(groups) else 0
     included = groups[None, :] != np.arange(size)[:, None]
     kept = kept_under(dated_dominance(days, scores, costs), included) if select else included
-    return weighted_slopes(days, y, controls, kept, min_points) if size else np.empty(0)
+    return weighted_coefficient(days, y, controls, kept, min_points) if size else np.empty(0)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tasks.core.slopes import weighted_slopes
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES, log_values, release_day
 from tasks.core.stopping import check as check_stop
 
@@ -101,19 +102,6 @@ def masks_sampled(ordered: pd.DataFrame, samples: int, seed: int) -> np.ndarray:
     return masks
 
 
-def masked_slopes(x: np.ndarray, y: np.ndarray, masks: np.ndarray, min_points: int) -> np.ndarray:
-    """OLS slope of y on x over each mask's points (closed form, vectorised); NaN where not identifiable."""
-    w = masks.astype(float)
-    n = w.sum(axis=1)
-    sx, sy = w @ x, w @ y
-    sxx, sxy = w @ (x * x), w @ (x * y)
-    denominator = n * sxx - sx * sx
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slopes = (n * sxy - sx * sy) / denominator
-    spread = denominator > 1e-9 * np.maximum(1.0, n * sxx)
-    return np.where((n >= min_points) & spread, slopes, np.nan)
-
-
 def tie_order_range(ordered: pd.DataFrame, min_points: int, log_base: str, max_exact: int = MAX_EXACT,
                     samples: int = SAMPLE_ORDERS, seed: int = 0) -> TieOrderRange:
     """Smallest and largest factor per year over every order of same-day releases (``ordered``: candidates in
@@ -136,7 +124,7 @@ def tie_order_range(ordered: pd.DataFrame, min_points: int, log_base: str, max_e
     for masks in blocks:
         for begin in range(0, len(masks), CHUNK):
             check_stop()  # a stop request takes effect between chunks (tasks/core/stopping.py)
-            slopes = masked_slopes(x, y, masks[begin:begin + CHUNK], min_points)
+            slopes = weighted_slopes(x, y, masks[begin:begin + CHUNK], min_points)
             total += len(slopes)
             finite = slopes[np.isfinite(slopes)]
             fitted += len(finite)

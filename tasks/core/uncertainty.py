@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tasks.core.slopes import weighted_slopes
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES
 from tasks.core.stopping import check as check_stop
 
@@ -46,23 +47,6 @@ class Summary:
     median: float | None
     valid: int
     total: int
-
-
-def weighted_slopes(x: np.ndarray, y: np.ndarray, weights: np.ndarray, distinct: np.ndarray,
-                    min_points: int) -> np.ndarray:
-    """OLS slope of y on x per row of ``weights`` (a weight k = the point k times), vectorised.
-
-    ``distinct``: distinct points per row, checked against ``min_points``. NaN where a slope is not identified.
-    """
-    w = weights.astype(float)
-    n = w.sum(axis=1)
-    sx, sy = w @ x, w @ y
-    sxx, sxy = w @ (x * x), w @ (x * y)
-    denominator = n * sxx - sx * sx
-    with np.errstate(invalid="ignore", divide="ignore"):
-        slopes = (n * sxy - sx * sy) / denominator
-    spread = denominator > 1e-9 * np.maximum(1.0, n * sxx)
-    return np.where((distinct >= min_points) & spread, slopes, np.nan)
 
 
 def records_under(values: np.ndarray, included: np.ndarray) -> np.ndarray:
@@ -122,7 +106,7 @@ def bootstrap_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, counts, m
             check_stop()
             block = matrix[start:start + block_rows(len(values))]
             records = records_under(values, block > 0)
-            out.append(weighted_slopes(x, y, block * records, records.sum(axis=1), min_points))
+            out.append(weighted_slopes(x, y, block * records, min_points, distinct=records.sum(axis=1)))
     return np.concatenate(out) if out else np.empty(0)
 
 
@@ -172,5 +156,5 @@ def leave_one_out_slopes(x: np.ndarray, y: np.ndarray, values: np.ndarray, min_p
         included = np.ones((len(rows), n), dtype=bool)
         included[np.arange(len(rows)), rows] = False
         records = records_under(values, included)
-        out.append(weighted_slopes(x, y, records, records.sum(axis=1), min_points))
+        out.append(weighted_slopes(x, y, records, min_points, distinct=records.sum(axis=1)))
     return np.concatenate(out) if out else np.empty(0)

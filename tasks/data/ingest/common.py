@@ -29,15 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from schemas.canonical import RUN_COLUMNS, RUN_FLAGS
+from schemas.canonical import RUN_COLUMNS, RUN_FLAGS, Benchmarks, Models, Prices
 from tasks.data.canonical import CanonicalTables
+from tasks.data.issues import IssueCollector
 
-MODEL_COLUMNS = ["model_id", "name", "creator", "release_date", "open_weights", "license", "reasoning",
-                 "total_params_b", "active_params_b", "source"]
-PRICE_COLUMNS = ["model_id", "provider", "input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok",
-                 "observed_on", "source"]
-ISSUE_COLUMNS = ["source", "file", "record", "model_name", "column", "value", "rule", "action", "table"]
-ISSUE_TABLES = ("models", "benchmarks", "prices")
+MODEL_COLUMNS = list(Models.to_schema().columns)
+PRICE_COLUMNS = list(Prices.to_schema().columns)
+BENCHMARK_COLUMNS = list(Benchmarks.to_schema().columns)
 
 
 class SourceError(ValueError):
@@ -95,16 +93,15 @@ class Collector:
     models: dict[str, dict] = field(default_factory=dict)
     benchmarks: list[dict] = field(default_factory=list)
     prices: list[dict] = field(default_factory=list)
-    issues: list[dict] = field(default_factory=list)
+    issues: IssueCollector = field(init=False)
     runs: list[dict] = field(default_factory=list)  # benchmark runs (optional table: most sources have none)
+
+    def __post_init__(self) -> None:
+        self.issues = IssueCollector(self.source, self.file, self.table_of)
 
     def issue(self, record: int | None, name: str | None, column: str | None, value, rule: str,
               action: str = "rejected_value") -> None:
-        name = name.replace("\0", "") if isinstance(name, str) else name
-        value = None if value is None else str(value).replace("\0", "")[:200]
-        self.issues.append(dict(source=self.source, file=self.file, record=record, model_name=name, column=column,
-                                value=value, rule=rule, action=action,
-                                table=None if action == "rejected_record" else self.table_of(column)))
+        self.issues.add(record, name, column, value, rule, action)
 
     def model(self, model_id: str, record: int | None = None, **fields) -> bool:
         """Add a model; a second record with the same id is kept out with a warning (the first one wins)."""
@@ -146,10 +143,10 @@ class Collector:
                                     dropna=False).min()[PRICE_COLUMNS]
         return CanonicalTables(
             models=pd.DataFrame(list(self.models.values()), columns=MODEL_COLUMNS),
-            benchmarks=pd.DataFrame(self.benchmarks, columns=["model_id", "benchmark", "score", "source"]
-                                    ).drop_duplicates(["model_id", "benchmark", "source"]),
+            benchmarks=pd.DataFrame(self.benchmarks, columns=BENCHMARK_COLUMNS).drop_duplicates(
+                ["model_id", "benchmark", "source"]),
             prices=prices,
-            ingest_issues=pd.DataFrame(self.issues, columns=ISSUE_COLUMNS),
+            ingest_issues=self.issues.frame(),
             **({"runs": _runs_frame(self.runs)} if self.runs else {}),
         )
 

@@ -40,8 +40,9 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import (ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, SourceError, future_observation,
+from tasks.data.ingest.common import (BENCHMARK_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, SourceError, future_observation,
                                       regular_files)
+from tasks.data.issues import IssueCollector
 from tasks.data.ingest.csvfile import read_csv_table, read_header
 from tasks.data.parsing import ParseError, finite, is_blank, parse_decimal, parse_iso_date, parse_usd, slugify
 
@@ -89,17 +90,6 @@ def sniff_any(path: Path) -> bool:
     return bool(found) and all(sniff(p) for p in found)
 
 
-class _Issues:
-    def __init__(self):
-        self.rows: list[dict] = []
-
-    def add(self, file: str, record: int | None, name: str | None, column: str | None, value, rule: str,
-            action: str = "rejected_value") -> None:
-        self.rows.append(dict(source=f"{FORMAT}/{file}", file=file, record=record, model_name=name, column=column,
-                              value=None if value is None else str(value)[:200], rule=rule, action=action,
-                              table=None if action == "rejected_record" else table_of(column)))
-
-
 def table_of(column: str | None) -> str:
     """The canonical table a raw column feeds (a rejected value of it is counted there)."""
     return "prices" if column == PRICE else "benchmarks" if column in SCORE_COLUMNS else "models"
@@ -128,41 +118,44 @@ def read_rows(path: Path) -> list[dict]:
 
 def parse(rows: list[dict]) -> CanonicalTables:
     """Rows of one or more Epoch price files -> canonical tables. Pure: no I/O."""
-    issues = _Issues()
+    issues = IssueCollector(FORMAT, "", table_of)
+
+    def issue(file: str, *args, **kwargs) -> None:  # one collector for several files: each row names its own
+        issues.add(*args, file=file, source=f"{FORMAT}/{file}", **kwargs)
     observations = []
     for row in rows:
         file, record, raw_name = row["_file"], row["_record"], row[NAME]
         for column in row["_nul"]:
-            issues.add(file, record, raw_name or None, column, None, "NUL byte(s) removed from the cell", "warning")
+            issue(file, record, raw_name or None, column, None, "NUL byte(s) removed from the cell", "warning")
         if not raw_name:
-            issues.add(file, record, None, NAME, None, "missing model name", "rejected_record")
+            issue(file, record, None, NAME, None, "missing model name", "rejected_record")
             continue
         name = NAME_ALIASES.get(raw_name, raw_name)
         try:
             date = parse_iso_date(row[DATE])
         except ParseError as err:
-            issues.add(file, record, name, DATE, row[DATE], f"{err.rule}: the row's price cannot be dated",
+            issue(file, record, name, DATE, row[DATE], f"{err.rule}: the row's price cannot be dated",
                        "rejected_record")
             continue
         if date is None:
-            issues.add(file, record, name, DATE, None, "missing date: the row's price cannot be dated",
+            issue(file, record, name, DATE, None, "missing date: the row's price cannot be dated",
                        "rejected_record")
             continue
         future = future_observation(date)  # the row's date is its price's observation date
         if future:
-            issues.add(file, record, name, DATE, row[DATE], future, "rejected_record")
+            issue(file, record, name, DATE, row[DATE], future, "rejected_record")
             continue
         try:
             price = parse_usd(row[PRICE])
         except ParseError as err:
-            issues.add(file, record, name, PRICE, row[PRICE], err.rule)
+            issue(file, record, name, PRICE, row[PRICE], err.rule)
             price = None
         scores = {}
         for column, (benchmark, unit) in SCORE_COLUMNS.items():
             try:
                 scores[benchmark] = _score(row[column], unit)
             except ParseError as err:
-                issues.add(file, record, name, column, row[column], err.rule)
+                issue(file, record, name, column, row[column], err.rule)
                 scores[benchmark] = None
         observations.append(dict(file=file, record=record, raw_name=raw_name, name=name, date=date, price=price,
                                  scores=scores))
@@ -180,14 +173,14 @@ def parse(rows: list[dict]) -> CanonicalTables:
             suffix = 2
             while f"{model_id}-{suffix}" in taken:
                 suffix += 1
-            issues.add(first["file"], first["record"], name, NAME, name,
+            issue(first["file"], first["record"], name, NAME, name,
                        f"name {name!r} and {taken[model_id]!r} give one id {model_id!r}: this one becomes "
                        f"{model_id}-{suffix}", "warning")
             model_id = f"{model_id}-{suffix}"
         taken[model_id] = name
         aliased = [o for o in group if o["raw_name"] != name]
         if aliased:
-            issues.add(aliased[0]["file"], aliased[0]["record"], name, NAME, aliased[0]["raw_name"],
+            issue(aliased[0]["file"], aliased[0]["record"], name, NAME, aliased[0]["raw_name"],
                        f"name {aliased[0]['raw_name']!r} read as {name!r} ({len(aliased)} rows; documented alias: "
                        "Epoch AI's analysis renames it so)", "warning")
         source = f"{FORMAT}/{first['file']}"
@@ -202,7 +195,7 @@ def parse(rows: list[dict]) -> CanonicalTables:
                                    source=f"{FORMAT}/{kept['file']}"))
             for other in given[1:]:
                 if other["scores"][benchmark] != kept["scores"][benchmark]:
-                    issues.add(other["file"], other["record"], name, column, row_text(other, benchmark),
+                    issue(other["file"], other["record"], name, column, row_text(other, benchmark),
                                f"{column} differs from {row_text(kept, benchmark)} on the model's first scored row "
                                f"({kept['date'].isoformat()}, {kept['file']} row {kept['record']}): the model keeps "
                                "its first score (a score belongs to the model, not to a price observation)",
@@ -213,7 +206,7 @@ def parse(rows: list[dict]) -> CanonicalTables:
                 continue
             if obs["date"] in seen:
                 earlier = seen[obs["date"]]
-                issues.add(obs["file"], obs["record"], name, PRICE, obs["price"],
+                issue(obs["file"], obs["record"], name, PRICE, obs["price"],
                            f"a second price for {name} on {obs['date'].isoformat()} (first: {earlier['price']:g}, "
                            f"{earlier['file']} row {earlier['record']}): the lower one is kept", "warning")
                 earlier["price"] = min(earlier["price"], obs["price"])
@@ -225,9 +218,9 @@ def parse(rows: list[dict]) -> CanonicalTables:
                        observed_on=o["date"], source=f"{FORMAT}/{o['file']}") for o in prices]
     return CanonicalTables(
         models=pd.DataFrame(models, columns=MODEL_COLUMNS),
-        benchmarks=pd.DataFrame(benchmarks, columns=["model_id", "benchmark", "score", "source"]),
+        benchmarks=pd.DataFrame(benchmarks, columns=BENCHMARK_COLUMNS),
         prices=pd.DataFrame(price_rows, columns=PRICE_COLUMNS),
-        ingest_issues=pd.DataFrame(issues.rows, columns=ISSUE_COLUMNS),
+        ingest_issues=issues.frame(),
     )
 
 

@@ -37,7 +37,9 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import ISSUE_COLUMNS, regular_files
+from tasks.data.ingest import common
+from tasks.data.ingest.common import regular_files
+from tasks.data.issues import IssueCollector
 from tasks.data.ingest.csvfile import CsvTable, read_csv_table, read_header
 from tasks.data.parsing import ParseError, parse_fraction, parse_mdy_date, parse_number, parse_usd, slugify
 
@@ -129,14 +131,8 @@ def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERV
     A row identical to an earlier one in every column is rejected (``rejected_record``, naming the first): it
     carries no information, and hundreds of copies must not multiply the work of every later stage."""
     source = f"{FORMAT}/{file_name}"
-    issues: list[dict] = []
-
-    def issue(record: int, name: str | None, column: str | None, value: str | None, rule: str, action: str):
-        issues.append(
-            dict(source=source, file=file_name, record=record, model_name=name, column=column,
-                 value=value, rule=rule, action=action,
-                 table=None if action == "rejected_record" else table_of(column))
-        )
+    issues = IssueCollector(source, file_name, table_of)
+    issue = issues.add
 
     for record, column in nul_cells:
         issue(record, raw.at[record - 1, "Model"].strip() or None, column, None,
@@ -232,13 +228,9 @@ def parse(raw: pd.DataFrame, file_name: str, observed_on: dt.date = PRICE_OBSERV
 
     return CanonicalTables(
         models=models,
-        benchmarks=pd.DataFrame(benchmarks, columns=["model_id", "benchmark", "score", "source"]),
-        prices=pd.DataFrame(
-            prices,
-            columns=["model_id", "provider", "input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok",
-                     "observed_on", "source"],
-        ),
-        ingest_issues=pd.DataFrame(issues, columns=ISSUE_COLUMNS),
+        benchmarks=pd.DataFrame(benchmarks, columns=common.BENCHMARK_COLUMNS),
+        prices=pd.DataFrame(prices, columns=common.PRICE_COLUMNS),
+        ingest_issues=issues.frame(),
     )
 
 

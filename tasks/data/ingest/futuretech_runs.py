@@ -57,8 +57,9 @@ import pandas as pd
 
 from schemas.canonical import RUN_COLUMNS, RUN_FLAGS
 from tasks.data.canonical import CanonicalTables
-from tasks.data.ingest.common import ISSUE_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, observation_date, regular_files
+from tasks.data.ingest.common import BENCHMARK_COLUMNS, MODEL_COLUMNS, PRICE_COLUMNS, observation_date, regular_files
 from tasks.data.ingest.csvfile import read_csv_table, read_header
+from tasks.data.issues import IssueCollector
 from tasks.data.parsing import ParseError, parse_fraction, parse_mdy_date, parse_number_text, slugify
 
 FORMAT = "futuretech_runs"
@@ -188,18 +189,9 @@ def month_columns(columns) -> list[tuple[pd.Timestamp, str, str]]:
 
 # ------------------------------------------------------------------------------------------------ issues
 
-class _Issues:
-    """Ingest issues of one file (``schemas.canonical.IngestIssues`` rows)."""
-
-    def __init__(self, source: str, file: str):
-        self.source, self.file = source, file
-        self.rows: list[dict] = []
-
-    def add(self, action: str, rule: str, record: int | None = None, name: str | None = None,
-            column: str | None = None, value: object = None, table: str | None = None) -> None:
-        self.rows.append(dict(source=self.source, file=self.file, record=record, model_name=name, column=column,
-                              value=None if value is None else str(value)[:200], rule=rule, action=action,
-                              table=None if action == "rejected_record" else table))
+def no_table(column: str | None) -> None:
+    """This file's issues name their table themselves (``table=``): a column alone does not tell it."""
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -279,7 +271,7 @@ def _require(raw: pd.DataFrame, columns, what: str) -> None:
 
 # ------------------------------------------------------------------------------------------------ the main file
 
-def _model_rows(raw: pd.DataFrame, used: list[str], issues: _Issues) -> dict[int, str]:
+def _model_rows(raw: pd.DataFrame, used: list[str], issues: IssueCollector) -> dict[int, str]:
     """Data row position -> model name, for rows that can be used (blank and repeated names are quarantined)."""
     names: dict[int, str] = {}
     first: dict[str, int] = {}
@@ -289,13 +281,13 @@ def _model_rows(raw: pd.DataFrame, used: list[str], issues: _Issues) -> dict[int
         if not name:
             filled = [c for c in used if not is_missing(raw.at[position, c])]
             if filled:
-                issues.add("rejected_record", "row without a model name", record=record, column=filled[0],
-                           value=raw.at[position, filled[0]])
+                issues.add(rule="row without a model name", record=record, column=filled[0],
+                           value=raw.at[position, filled[0]], action="rejected_record")
             continue
         if name in first:
-            issues.add("rejected_record", f"repeated model name (first at record {first[name]}): the authors key a "
+            issues.add(rule=f"repeated model name (first at record {first[name]}): the authors key a "
                        "price history by the name", record=record, name=name, column="Model",
-                       value=raw.at[position, "Model"])
+                       value=raw.at[position, "Model"], action="rejected_record")
             continue
         first[name] = record
         names[position] = name
@@ -303,7 +295,7 @@ def _model_rows(raw: pd.DataFrame, used: list[str], issues: _Issues) -> dict[int
 
 
 def _prices(raw: pd.DataFrame, names: dict[int, str], ids: dict[int, str], months, source: str,
-            issues: _Issues) -> list[dict]:
+            issues: IssueCollector) -> list[dict]:
     rows = []
     for position, name in names.items():
         record = position + 1
@@ -313,8 +305,8 @@ def _prices(raw: pd.DataFrame, names: dict[int, str], ids: dict[int, str], month
                 try:
                     values[side] = parse_count(raw.at[position, column])
                 except ParseError as err:
-                    issues.add("rejected_value", err.rule, record=record, name=name, column=column,
-                               value=raw.at[position, column], table="prices")
+                    issues.add(rule=err.rule, record=record, name=name, column=column,
+                               value=raw.at[position, column], table="prices", action="rejected_value")
                     values[side] = math.nan
             low, high = values["input"], values["output"]
             if low is None and high is None:
@@ -324,19 +316,19 @@ def _prices(raw: pd.DataFrame, names: dict[int, str], ids: dict[int, str], month
             if (low is None) != (high is None):
                 given, absent = ("input", "output") if high is None else ("output", "input")
                 column = input_column if given == "input" else output_column
-                issues.add("rejected_value", f"{given} price without {absent} price", record=record, name=name,
-                           column=column, value=raw.at[position, column], table="prices")
+                issues.add(rule=f"{given} price without {absent} price", record=record, name=name,
+                           column=column, value=raw.at[position, column], table="prices", action="rejected_value")
                 continue
             if low < 0 or high < 0:
-                issues.add("rejected_value", "negative price", record=record, name=name,
+                issues.add(rule="negative price", record=record, name=name,
                            column=input_column if low < 0 else output_column, value=f"{low} / {high}",
-                           table="prices")
+                           table="prices", action="rejected_value")
                 continue
             if low == 0 or high == 0:
-                issues.add("rejected_value", "zero price (the authors skip it as missing data)", record=record,
+                issues.add(rule="zero price (the authors skip it as missing data)", record=record,
                            name=name, column=input_column if low == 0 else output_column,
                            value=f"{raw.at[position, input_column]} / {raw.at[position, output_column]}",
-                           table="prices")
+                           table="prices", action="rejected_value")
                 continue
             rows.append(dict(model_id=ids[position], provider=LIST_PRICE, input_usd_per_mtok=low,
                              output_usd_per_mtok=high, blended_usd_per_mtok=None, observed_on=date.date(),
@@ -345,7 +337,7 @@ def _prices(raw: pd.DataFrame, names: dict[int, str], ids: dict[int, str], month
 
 
 def _run(raw: pd.DataFrame, position: int, name: str, benchmark: str, spec: RunColumns,
-         issues: _Issues) -> dict | None:
+         issues: IssueCollector) -> dict | None:
     """One benchmark run of one row, or None (nothing to run, or quarantined)."""
     record = position + 1
 
@@ -356,12 +348,12 @@ def _run(raw: pd.DataFrame, position: int, name: str, benchmark: str, spec: RunC
         return None
 
     def exclude(reason: str, column: str | None, value=None) -> None:
-        issues.add("rejected_value", f"{benchmark} run: {reason}", record=record, name=name, column=column,
-                   value=cell(column) if column and value is None else value, table="runs")
+        issues.add(rule=f"{benchmark} run: {reason}", record=record, name=name, column=column,
+                   value=cell(column) if column and value is None else value, table="runs", action="rejected_value")
 
     def warn(reason: str, column: str | None, value=None, table: str = "runs") -> None:
-        issues.add("warning", f"{benchmark} run: {reason}", record=record, name=name, column=column, value=value,
-                   table=table)
+        issues.add(rule=f"{benchmark} run: {reason}", record=record, name=name, column=column, value=value,
+                   table=table, action="warning")
 
     run: dict = {}
     for field in NUMBER_FIELDS:
@@ -449,7 +441,7 @@ def parse(raw: pd.DataFrame, file_name: str) -> tuple[CanonicalTables, dict[str,
         if f.name != "unused" and getattr(spec, f.name)}
     used = sorted(required - {"Model"}) + [column for _, a, b in months for column in (a, b)]
     _require(raw, {*required, *used}, "FutureTech 2026 file")
-    issues = _Issues(source, file_name)
+    issues = IssueCollector(source, file_name, table_of=no_table)
     names = _model_rows(raw, used, issues)
     ids = _model_ids(names)
 
@@ -460,8 +452,8 @@ def parse(raw: pd.DataFrame, file_name: str) -> tuple[CanonicalTables, dict[str,
         try:
             release = parse_mdy_date(raw.at[position, "Release Date"])
         except ParseError as err:
-            issues.add("warning", f"release date unreadable ({err.rule})", record=record, name=name,
-                       column="Release Date", value=raw.at[position, "Release Date"], table="models")
+            issues.add(rule=f"release date unreadable ({err.rule})", record=record, name=name,
+                       column="Release Date", value=raw.at[position, "Release Date"], table="models", action="warning")
             release = None
         creator = str(raw.at[position, "Creator"]).strip() or None if "Creator" in raw.columns else None
         models.append({**dict.fromkeys(MODEL_COLUMNS), "model_id": ids[position], "name": name, "creator": creator,
@@ -481,9 +473,9 @@ def parse(raw: pd.DataFrame, file_name: str) -> tuple[CanonicalTables, dict[str,
     runs = sorted(runs, key=lambda r: (order[r["benchmark"]], r["record"]))
     tables = CanonicalTables(
         models=pd.DataFrame(models, columns=MODEL_COLUMNS),
-        benchmarks=pd.DataFrame(scores, columns=["model_id", "benchmark", "score", "source"]),
+        benchmarks=pd.DataFrame(scores, columns=BENCHMARK_COLUMNS),
         prices=pd.DataFrame(prices, columns=PRICE_COLUMNS),
-        ingest_issues=pd.DataFrame(issues.rows, columns=ISSUE_COLUMNS),
+        ingest_issues=issues.frame(),
         runs=runs_frame(runs))
     return tables, {name: ids[position] for position, name in names.items()}
 
@@ -524,7 +516,7 @@ def parse_arc(raw: pd.DataFrame, file_name: str, tables: CanonicalTables, ids: d
     """
     _require(raw, ARC_COLUMNS.values(), "merged FutureTech/ARC file")
     source = f"{FORMAT}/{file_name}"
-    issues = _Issues(source, file_name)
+    issues = IssueCollector(source, file_name, table_of=no_table)
     models, runs, scores = [], [], []
     taken = set(tables.models["model_id"])
     seen: dict[str, int] = {}
@@ -539,8 +531,8 @@ def parse_arc(raw: pd.DataFrame, file_name: str, tables: CanonicalTables, ids: d
         name = str(cell("model")).strip()
 
         def exclude(reason: str, key: str) -> None:
-            issues.add("rejected_value", f"arc_agi_1 run: {reason}", record=record, name=name or None,
-                       column=ARC_COLUMNS[key], value=cell(key), table="runs")
+            issues.add(rule=f"arc_agi_1 run: {reason}", record=record, name=name or None,
+                       column=ARC_COLUMNS[key], value=cell(key), table="runs", action="rejected_value")
 
         if not name:
             exclude("ARC-AGI-1 result without a model name", "model")
@@ -573,7 +565,7 @@ def parse_arc(raw: pd.DataFrame, file_name: str, tables: CanonicalTables, ids: d
             why = (f"model name repeated in {file_name} (first at record {seen[name]}): this row's ARC-AGI-1 result "
                    f"is kept as model {model_id}, as the authors count every row") if name in seen else \
                 f"model not in the main file: taken from {file_name} as model {model_id}"
-            issues.add("warning", why, record=record, name=name, column="Model", value=name, table="models")
+            issues.add(rule=why, record=record, name=name, column="Model", value=name, table="models", action="warning")
             creator = str(raw.at[position, "Creator"]).strip() or None if "Creator" in raw.columns else None
             models.append({**dict.fromkeys(MODEL_COLUMNS), "model_id": model_id, "name": name, "creator": creator,
                            "release_date": parsed["release_date"], "open_weights": open_weights(license_text),
@@ -587,9 +579,9 @@ def parse_arc(raw: pd.DataFrame, file_name: str, tables: CanonicalTables, ids: d
                 match = None
             if match is not None and match < 1:
                 system = raw.at[position, "arc_matched_ai_system"] if "arc_matched_ai_system" in raw.columns else ""
-                issues.add("warning", f"arc_agi_1 run: ARC-AGI result matched to this model by name similarity "
+                issues.add(rule=f"arc_agi_1 run: ARC-AGI result matched to this model by name similarity "
                            f"({match:.3f}) from ARC system {str(system).strip()!r}", record=record, name=name,
-                           column="arc_matched_ai_system", value=system, table="runs")
+                           column="arc_matched_ai_system", value=system, table="runs", action="warning")
         runs.append({**dict.fromkeys(RUN_COLUMNS), "model_id": model_id, "benchmark": "arc_agi_1", "record": record,
                      "cost_usd": parsed["cost"], "price_source": ARC_PRICE_SOURCE, "score": parsed["score"],
                      "source": source})
@@ -600,7 +592,7 @@ def parse_arc(raw: pd.DataFrame, file_name: str, tables: CanonicalTables, ids: d
         benchmarks=pd.concat([tables.benchmarks, pd.DataFrame(scores, columns=tables.benchmarks.columns)],
                              ignore_index=True),
         prices=tables.prices,
-        ingest_issues=pd.concat([tables.ingest_issues, pd.DataFrame(issues.rows, columns=ISSUE_COLUMNS)],
+        ingest_issues=pd.concat([tables.ingest_issues, issues.frame()],
                                 ignore_index=True),
         runs=pd.concat([tables.runs, runs_frame(runs)], ignore_index=True))
 
