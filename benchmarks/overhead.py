@@ -184,16 +184,16 @@ def bare(result_path: Path, out: Path) -> None:
     from tasks.data.sources import attributions
     from tasks.files.tables import csv_text
     from tasks.methods import registry
-    from tasks.methods.base import (
-        AS_PUBLISHED,
-        FLOAT_DIGITS,
-        TrendSpec,
-        judge,
-        points_csv,
-        trends_csv,
-    )
-    from tasks.methods.breaks import breaks_table
-    from tasks.methods.plan import plan_method
+    from tasks.trends import (
+                              AS_PUBLISHED,
+                              FLOAT_DIGITS,
+                              TrendSpec,
+                              judge,
+                              points_csv,
+                              trends_csv,
+                              )
+    from tasks.study.breaks import breaks_table
+    from tasks.study.plan import plan_method
     from tasks.files.settings import history_dir
     from tasks.render.figures import figure_bytes
     from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures

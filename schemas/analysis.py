@@ -16,13 +16,13 @@ from tasks.core import vocabulary
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
 # methods and quantities are the registered methods' own (tasks/methods/__init__.py): checked when the trends
-# table is assembled (tasks.methods.base.finalise_trends), here only their form
+# table is assembled (tasks.trends.finalise_trends), here only their form
 SUBSETS = ["open", "all"]
 PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
 PRICE_SOURCES = list(vocabulary.PRICE_SOURCES)
 ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
 CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
-# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
+# ok: an estimate; uninformative: an estimate that carries no information (tasks.trends.judge: a span under
 # 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
 # and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
 STATUSES = ["ok", "uninformative", "insufficient", "skipped"]

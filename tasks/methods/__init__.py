@@ -3,7 +3,7 @@
 A method module defines
 - ``NAME``: the ``method`` column of its trends (``frontier``, ``hedonic``, ...);
 - ``SECTIONS``: the preset sections it reads, by TOML table name -> pydantic model (``[frontier]`` ->
-  ``FrontierSection``); ``tasks.methods.presets`` builds the ``Preset`` model from every method's sections, so a new
+  ``FrontierSection``); ``tasks.study.presets`` builds the ``Preset`` model from every method's sections, so a new
   method's section is valid in a preset TOML without touching any other file;
 - ``plan(preset, snapshot, analysis, common) -> list[TrendSpec]``: the trends the preset asks of this snapshot;
 - ``fit(analysis, spec, context) -> TrendFit``: one trend, pure (DataFrames in, a typed result out);
@@ -22,7 +22,7 @@ import pkgutil
 from types import ModuleType
 
 # modules of this package that are not methods
-_SUPPORT = {"base", "presets", "plan", "trends"}
+_SUPPORT: set[str] = set()
 
 
 @functools.cache

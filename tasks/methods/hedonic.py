@@ -43,8 +43,8 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods.base import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
-                                Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
+from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
+                          Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 NAME = "hedonic"
 CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for the cluster-robust intervals

@@ -24,8 +24,8 @@ from pydantic import ValidationInfo, field_validator
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
-from tasks.methods.base import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
-                                check_band, known_benchmark, points_frame, skipped)
+from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
+                          check_band, known_benchmark, points_frame, skipped)
 
 NAME = "monthly_cheapest"
 

@@ -46,8 +46,8 @@ from pydantic import Field, model_validator
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
-from tasks.methods.base import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
-                                TrendSpec, known_benchmark, points_frame, skipped)
+from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
+                          TrendSpec, known_benchmark, points_frame, skipped)
 
 NAME = "threshold"
 

@@ -28,8 +28,8 @@ from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PR
                                    fmt_interval, headline_price_source, label)
 from tasks.data.clean import CleanResult
 from tasks.files.tables import read_csv_output
-from tasks.methods.base import ESTIMATED
-from tasks.methods.presets import PublishedValue
+from tasks.trends import ESTIMATED
+from tasks.study.presets import PublishedValue
 from tasks.render.comparison import METHOD_LABELS, REFERENCE_TEXT, WHAT, methods_selection
 from tasks.render.document import Document, render_html, render_markdown
 from tasks.render.markup import Md, md_code, md_escape

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir

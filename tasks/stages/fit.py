@@ -28,8 +28,8 @@ from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stopping import check as check_stop
 from tasks.data.creators import read_creator_map
 from tasks.methods import registry
-from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
-from tasks.methods.plan import plan_method
+from tasks.trends import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
+from tasks.study.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet

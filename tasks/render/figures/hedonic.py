@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tasks.core.stats import release_day
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 from tasks.methods.hedonic import hedonic_coefficients
 from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, _footer, _header, _log_axis,
                                   _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,

@@ -7,7 +7,7 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, order
 from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 from tasks.render.figures import main_price_source
 
 
