@@ -5,7 +5,7 @@
   this tool wrote them, the optional shared result storage;
 - ``data``: ingest adapters, cleaning, entity resolution, lowest prices, price-history computations;
 - ``trends``: what every method shares: the trend specification, the typed result of a fit and its judgement, the
-  preset-section building blocks, the output tables, the geometric mean across bands;
+  preset-section building blocks, the output tables, the method plugin type, the geometric mean across bands;
 - ``methods``: one module per estimation method, each a preset section, ``plan`` and a pure ``fit``;
 - ``study``: what a run does with the methods: presets, planning a preset's trends, the run's trends table, the
   structural-break test of its trends;

@@ -346,4 +346,4 @@ def test_threshold_is_a_registered_method():
     from tasks.methods import method, registry
     from tasks.methods import threshold
 
-    assert registry()["threshold"] is threshold and method("threshold") is threshold
+    assert registry()["threshold"] is threshold.METHOD and method("threshold") is threshold.METHOD

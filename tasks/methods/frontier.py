@@ -37,6 +37,7 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
+from tasks.trends.method import Method
 from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
                           Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
                           Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
@@ -391,3 +392,17 @@ def derive(fits: list[TrendFit]) -> list[TrendFit]:
     by_id = {f.spec.trend_id: f for f in fits}
     return [geomean.fit(spec, [by_id[m] for m in spec.members])
             for spec in geomean.plan([f.spec for f in fits])]
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Record-low frontier by band (FutureTech)",
+    what="the price of the cheapest model inside a two-sided quality band, following the models that set a new record "
+         "low. The band keeps quality roughly constant, but only the record-setting models are fitted: the method "
+         "selects on the outcome",
+    derived=DERIVED,
+    derive=derive,
+)

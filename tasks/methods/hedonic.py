@@ -43,6 +43,7 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
+from tasks.trends.method import Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
@@ -311,3 +312,15 @@ def hedonic_coefficients(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.Da
                              has_constant="add")
     params = sm.OLS(log_values(sample["value"], spec.log_base), design).fit().params
     return sample, dict(zip(["const", "day", *controls], map(float, params)))
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Hedonic regression (FutureTech)",
+    what="the price trend of all models in a quality range after controlling for quality in a regression: every model "
+         "counts, not only the cheapest, so it measures how the typical price at given quality moves",
+    context=CONTEXT,
+)

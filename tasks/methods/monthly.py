@@ -24,6 +24,7 @@ from pydantic import ValidationInfo, field_validator
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
+from tasks.trends.method import Method
 from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
                           check_band, known_benchmark, points_frame, skipped)
 
@@ -158,3 +159,14 @@ def price_type_for(analysis: pd.DataFrame, price_source: str) -> str:
     frame = analysis[analysis["price_source"] == price_source]
     both = frame["input_usd_per_mtok"].notna() & frame["output_usd_per_mtok"].notna()
     return "mean_in_out" if bool(both.any()) else "blended"
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Monthly cheapest above a threshold (a16z)",
+    what="the cheapest model at or above a fixed score, month by month: a step function of a few record-setting "
+         "models, fitted as if each month were a new observation",
+)

@@ -46,6 +46,7 @@ from pydantic import Field, model_validator
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
+from tasks.trends.method import Method
 from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
                           TrendSpec, known_benchmark, points_frame, skipped)
 
@@ -236,3 +237,15 @@ def fmt_range(row) -> str:
     if pd.isna(row["band_high"]):
         return f">= {row['band_low']:g}"
     return f"[{row['band_low']:g}, {row['band_high']:g}) %"
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Cheapest above a threshold (Epoch AI)",
+    what="the price of the cheapest model at or above the level of a past top model, following the models that were "
+         "strictly cheaper than every earlier one. One-sided thresholds let quality rise inside the range, and the "
+         "record selection applies here too",
+)

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, create_model, model_validator
 
-from tasks.methods import all_method_names, sections
+from tasks.methods import METHODS, all_method_names, sections
 from tasks.trends import PriceSource, PriceType, Resamples, Section, Subset, check_band
 from tasks.files.settings import presets_dir
 
@@ -129,10 +129,7 @@ class PresetBase(Section):
 
     def methods(self) -> list[str]:
         """The methods this preset runs: those whose main section it has, in registry order."""
-        from tasks.methods import registry
-
-        return [name for name, module in registry().items() if getattr(self, getattr(module, "MAIN_SECTION", name),
-                                                                          None) is not None]
+        return [m.name for m in METHODS if getattr(self, m.main_section or m.name, None) is not None]
 
 
 def _section_field(model):

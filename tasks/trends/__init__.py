@@ -1,6 +1,6 @@
 """What every method shares, below the methods: the trend specification (``spec``), the typed result of a fit and
 the rule that judges it (``result``), the preset-section building blocks (``sections``), the output tables
-(``tables``). The geometric mean across a preset's bands (``geomean``), an
+(``tables``) and the method plugin type (``method``). The geometric mean across a preset's bands (``geomean``), an
 aggregation of frontier fits rather than a method of its own, lives here too.
 
 Every public name of ``spec``, ``result``, ``sections`` and ``tables`` is importable from this package.
