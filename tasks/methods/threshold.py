@@ -229,16 +229,6 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
                     points_frame(candidates, spec.trend_id))
 
 
-# --- labels for the report (tasks/render/report.py: threshold_section) ---------------------------------------------
-def fmt_range(row) -> str:
-    """'[43.9, 100) %' for percentage benchmarks, '>= 1106' for Elo."""
-    if pd.isna(row["band_low"]):
-        return "-"
-    if pd.isna(row["band_high"]):
-        return f">= {row['band_low']:g}"
-    return f"[{row['band_low']:g}, {row['band_high']:g}) %"
-
-
 METHOD = Method(
     name=NAME,
     sections=SECTIONS,

@@ -25,7 +25,7 @@ import pandas as pd
 
 from tasks.core.stats import geometric_mean
 from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
-                                   fmt_interval, headline_price_source, label)
+                                   fmt_interval, label)
 from tasks.data.clean import CleanResult
 from tasks.files.tables import read_csv_output
 from tasks.trends import ESTIMATED

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
@@ -245,10 +244,4 @@ def skipped(spec: TrendSpec, ci_methods: list[str] | None = None) -> TrendFit:
 def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
     frame = points.assign(trend_id=trend_id)
     return frame[POINT_COLUMNS]
-
-
-def nan_to_none(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.analysis import POINT_COLUMNS, Points, Trends
+from schemas.analysis import POINT_COLUMNS, Points
 from schemas.validation import validate
-from tasks.files.tables import csv_text, read_csv_output
+from tasks.files.tables import csv_text
 
 FLOAT_DIGITS = 10
 
@@ -29,11 +29,4 @@ def trends_csv(frame: pd.DataFrame) -> str:
 
 def points_csv(frame: pd.DataFrame) -> str:
     return csv_text(frame, float_digits=FLOAT_DIGITS)
-
-
-def read_trends_csv(path) -> pd.DataFrame:
-    """Read ``trends.csv`` back with the contract's types."""
-    frame = read_csv_output(path)
-    frame["tie_order_exact"] = frame["tie_order_exact"].map({"true": True, "false": False, None: None})
-    return validate(Trends, frame, str(path))
 

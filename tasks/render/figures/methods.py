@@ -10,7 +10,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import BENCHMARKS, label
 from tasks.render.comparison import METHOD_LABELS, methods_selection
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
                                   is_uninformative)
 
 REFERENCES = [("frontier", 7, 28, "FutureTech 2025: 7-28x"), ("hedonic", 3, 4, "FutureTech 2025: 3-4x"),
@@ -139,11 +139,11 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
                 tick_label.set_color("0.45")
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.3, -1.4)
-        _factor_axis(ax)
+        factor_axis(ax)
         ax.grid(axis="y", visible=False)
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
-        _header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
+        figure_header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
                 "for a16z's method), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
                 "hollow: uninformative estimate (no information); arrow: beyond the axis, its value written; red "
                 f"shading / dotted: the authors' published figures; green dashed: {TRAINING_SOURCE}")
@@ -151,7 +151,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         if empty:
             note = "No estimate: " + "; ".join(
                 f"{key[0]} on {key[1]} ({', '.join(sorted(set(part['status'])))})" for key, part in empty)
-        _footer(fig, attribution, "")
+        figure_footer(fig, attribution, "")
         if note:
             fig.text(0.005, 0.25 / height, note, fontsize=5.5, color="0.35", ha="left", va="bottom")
     return fig
