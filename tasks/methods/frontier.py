@@ -403,6 +403,10 @@ METHOD = Method(
     what="the price of the cheapest model inside a two-sided quality band, following the models that set a new record "
          "low. The band keeps quality roughly constant, but only the record-setting models are fitted: the method "
          "selects on the outcome",
+    reference="FutureTech 2025 published 7-28x per year across bands (geometric mean 11.8x)",
+    reference_ranges=((7, 28, "FutureTech 2025: 7-28x"),),
+    # the FutureTech preset's AA-headline fits are its comparison price; other presets may have only that price
+    compare=lambda rows: rows["price_source"] != "aa_headline",
     derived=DERIVED,
     derive=derive,
 )

@@ -322,5 +322,9 @@ METHOD = Method(
     label="Hedonic regression (FutureTech)",
     what="the price trend of all models in a quality range after controlling for quality in a regression: every model "
          "counts, not only the cheapest, so it measures how the typical price at given quality moves",
+    reference="FutureTech 2025 published about 3-4x per year (output and blended prices)",
+    reference_ranges=((3, 4, "FutureTech 2025: 3-4x"),),
+    # the quality control only, and not the FutureTech preset's AA-headline comparison price
+    compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
 )

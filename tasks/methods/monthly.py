@@ -24,7 +24,7 @@ from pydantic import ValidationInfo, field_validator
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
-from tasks.trends.method import Method
+from tasks.trends.method import Method, every_row
 from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
                           check_band, known_benchmark, points_frame, skipped)
 
@@ -169,4 +169,7 @@ METHOD = Method(
     label="Monthly cheapest above a threshold (a16z)",
     what="the cheapest model at or above a fixed score, month by month: a step function of a few record-setting "
          "models, fitted as if each month were a new observation",
+    reference="a16z 2024 published about 10x per year (MMLU 42 and 83)",
+    reference_ranges=((10, 10, "a16z 2024: 10x"),),
+    compare=every_row,
 )

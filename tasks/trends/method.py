@@ -27,6 +27,13 @@ FitFn = Callable[[pd.DataFrame, TrendSpec, dict | None], TrendFit]
 SectionFn = Callable[[Any, Any, str], None]
 # figures(rows, points, analysis, common) -> [(job fields, data frames)]: the method's figures of one snapshot
 FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict], list[tuple[dict, dict]]]
+# compare(rows) -> which of the method's rows the methods comparison shows (a boolean mask)
+CompareFn = Callable[[pd.DataFrame], pd.Series]
+
+
+def every_row(rows: pd.DataFrame) -> pd.Series:
+    """The methods comparison shows every main price row of the method."""
+    return pd.Series(True, index=rows.index)
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,10 @@ class Method(Generic[SectionT, DiagnosticsT]):
     - ``plan`` and ``fit`` (pure); ``context``: the shared files its fits read (``"creators"``, ``"runs"``, ...),
       part of its cache key; ``quantities``: the quantities it adds to the vocabulary's;
     - ``diagnostics``: the type of what its fits report about themselves besides their estimates;
-    - ``label`` and ``what``: its name for a reader and the one paragraph of what it measures;
+    - ``label`` and ``what``: its name for a reader and the one paragraph of what it measures; ``reference``: the
+      published figure it is set beside, in words, and ``reference_ranges`` as numbers ((low, high, label), x / year)
+      for the methods figure;
+    - ``compare``: which of its main price rows the methods comparison shows (None: it is not compared);
     - ``section``, ``figures`` and ``draw``: its part of the report's details, its figure jobs and how to draw them
       (None: the report's built-in sections cover it).
     """
@@ -51,6 +61,9 @@ class Method(Generic[SectionT, DiagnosticsT]):
     fit: FitFn
     label: str
     what: str
+    reference: str = ""
+    reference_ranges: tuple[tuple[float, float, str], ...] = ()
+    compare: CompareFn | None = None
     derived: tuple[str, ...] = ()
     derive: Callable[[list[TrendFit]], list[TrendFit]] | None = None
     context: tuple[str, ...] = ()
