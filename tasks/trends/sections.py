@@ -4,17 +4,12 @@ limits of a preset's numbers and the band check."""
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from schemas.canonical import BENCHMARK_UNITS
-
-Subset = Literal["open", "all"]
-PriceType = Literal["blended", "input", "output", "mean_in_out"]
-PriceSource = Literal["lowest_reported", "lowest_provider", "first_observed", "aa_headline", "source_price",
-                      "list_price"]
-LogBase = Literal["10", "e"]
+from tasks.core.vocabulary import LogBase, PriceSource, PriceType, Subset  # noqa: F401  (the one vocabulary)
 
 
 def known_benchmark(value: str) -> str:
