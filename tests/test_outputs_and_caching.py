@@ -86,6 +86,16 @@ def test_trends_schema_rejects_a_factor_outside_its_interval():
         finalise_trends([rows_frame([no_number])])
 
 
+def test_trends_table_takes_only_known_estimators_and_interval_methods():
+    """The vocabulary's estimators and interval methods, and those a registered method declares: any other is an
+    error naming the column (a typo must not reach trends.csv)."""
+    good = row(spec(), factor_per_year=3.0, ci_low=2.0, ci_high=4.0)
+    assert len(finalise_trends([rows_frame([good])])) == 1
+    for column, value in (("estimator", "theil_senn"), ("ci_method", "jackknife")):
+        with pytest.raises(ValueError, match=f"column {column}: {value} not registered"):
+            finalise_trends([rows_frame([{**good, column: value}])])
+
+
 def test_code_closure_follows_imports_exactly():
     frontier = module_closure("tasks.methods.frontier")
     assert {"tasks.methods.frontier", "tasks.core.stats", "tasks.core.bands", "tasks.trends", "tasks.data.quantities"} <= set(frontier)

@@ -64,3 +64,17 @@ def quantities() -> list[str]:
     for found in METHODS:
         names += [q for q in found.quantities if q not in names]
     return names
+
+
+def estimators() -> list[str]:
+    """Every value the ``estimator`` column can take: the vocabulary's, and those a method declares."""
+    from tasks.core.vocabulary import ESTIMATORS
+
+    return list(dict.fromkeys([*ESTIMATORS, *(e for found in METHODS for e in found.estimators)]))
+
+
+def ci_methods() -> list[str]:
+    """Every value the ``ci_method`` column can take: the vocabulary's, and those a method declares."""
+    from tasks.core.vocabulary import CI_METHODS
+
+    return list(dict.fromkeys([*CI_METHODS, *(c for found in METHODS for c in found.ci_methods)]))

@@ -1,5 +1,5 @@
-"""The trends table of a run: validated against its schema, every method a registered one, every quantity a known
-one."""
+"""The trends table of a run: validated against its schema, and every method, quantity, estimator and interval method
+a known one (the vocabulary's or a registered method's)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from schemas.analysis import TREND_COLUMNS, Trends
 from schemas.validation import validate
-from tasks.methods import all_method_names, quantities
+from tasks.methods import all_method_names, ci_methods, estimators, quantities
 
 
 def finalise_trends(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -17,7 +17,8 @@ def finalise_trends(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frame = frame.reindex(columns=TREND_COLUMNS)
     frame = frame.sort_values(["trend_id", "estimator", "ci_method"], kind="mergesort").reset_index(drop=True)
     frame = validate(Trends, frame, "trends table")
-    for column, known in (("method", all_method_names()), ("quantity", quantities())):
+    for column, known in (("method", all_method_names()), ("quantity", quantities()), ("estimator", estimators()),
+                          ("ci_method", ci_methods())):
         unknown = sorted(set(frame[column].dropna()) - set(known))
         if unknown:
             raise ValueError(f"trends table, column {column}: {', '.join(unknown)} not registered "

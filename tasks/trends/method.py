@@ -45,7 +45,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
     - ``sections``: its preset sections, TOML table -> pydantic model (its options: ``options`` is the main one,
       ``[name]`` unless ``main_section`` says otherwise); the preset runs the method when it has that section;
     - ``plan`` and ``fit`` (pure); ``context``: the shared files its fits read (``"creators"``, ``"runs"``, ...),
-      part of its cache key; ``quantities``: the quantities it adds to the vocabulary's;
+      part of its cache key; ``quantities``, ``estimators`` and ``ci_methods``: the quantities, estimators and
+      interval methods it adds to the vocabulary's;
     - ``diagnostics``: the type of what its fits report about themselves besides their estimates;
     - ``label`` and ``what``: its name for a reader and the one paragraph of what it measures; ``reference``: the
       published figure it is set beside, in words, and ``reference_ranges`` as numbers ((low, high, label), x / year)
@@ -68,6 +69,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
     derive: Callable[[list[TrendFit]], list[TrendFit]] | None = None
     context: tuple[str, ...] = ()
     quantities: tuple[str, ...] = ()
+    estimators: tuple[str, ...] = ()
+    ci_methods: tuple[str, ...] = ()
     diagnostics: type = Diagnostics
     main_section: str | None = None
     section: SectionFn | None = None
