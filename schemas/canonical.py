@@ -1,4 +1,4 @@
-"""Canonical, source-independent tables (DESIGN.md, "Canonical data model").
+"""Canonical, source-independent tables: the data model every source is read into.
 
 Every ingest adapter produces these; every bundled snapshot stores them as CSV. The schemas check structure
 (types, keys, units in names). Semantic validity (a positive price, a fraction within 0..1, a usable release date)
