@@ -10,22 +10,14 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.canonical import BENCHMARK_UNITS
-from tasks.core import vocabulary
+from tasks.core.vocabulary import (BENCHMARK_UNITS, CI_METHODS, ESTIMATORS, LOG_BASES, PRICE_SOURCES, PRICE_TYPES,
+                                   STATUSES, SUBSETS)
 
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
 # methods and quantities are the registered methods' own (tasks/methods/__init__.py): checked when the trends
-# table is assembled (tasks.methods.base.finalise_trends), here only their form
-SUBSETS = ["open", "all"]
-PRICE_TYPES = ["blended", "input", "output", "mean_in_out"]
-PRICE_SOURCES = list(vocabulary.PRICE_SOURCES)
-ESTIMATORS = ["ols", "quantile_0.5", "quantile_0.2"]
-CI_METHODS = ["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
-# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
-# 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
-# and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
-STATUSES = ["ok", "uninformative", "insufficient", "skipped"]
+# table is assembled (tasks.methods.base.finalise_trends), here only their form; the other names are the
+# vocabulary's (tasks/core/vocabulary.py)
 
 TREND_COLUMNS = [
     "trend_id", "snapshot", "preset", "method", "subset", "quality_measure", "band_low", "band_high",
@@ -198,25 +190,25 @@ class Trends(pa.DataFrameModel):
     snapshot: Series[str]
     preset: Series[str]
     method: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
-    subset: Series[str] = pa.Field(isin=SUBSETS)
+    subset: Series[str] = pa.Field(isin=list(SUBSETS))
     quality_measure: Series[str] = pa.Field(nullable=True)
     band_low: Series[float] = pa.Field(nullable=True)
     band_high: Series[float] = pa.Field(nullable=True)
     threshold_model: Series[str] = pa.Field(nullable=True)
     quantity: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
-    price_type: Series[str] = pa.Field(nullable=True, isin=PRICE_TYPES)
-    price_source: Series[str] = pa.Field(nullable=True, isin=PRICE_SOURCES)
+    price_type: Series[str] = pa.Field(nullable=True, isin=list(PRICE_TYPES))
+    price_source: Series[str] = pa.Field(nullable=True, isin=list(PRICE_SOURCES))
     controls: Series[str] = pa.Field(nullable=True)
     variant: Series[str] = pa.Field(nullable=True)
-    estimator: Series[str] = pa.Field(isin=ESTIMATORS)
-    ci_method: Series[str] = pa.Field(isin=CI_METHODS)
+    estimator: Series[str] = pa.Field(isin=list(ESTIMATORS))
+    ci_method: Series[str] = pa.Field(isin=list(CI_METHODS))
     factor_per_year: Series[float] = pa.Field(nullable=True, gt=0)
     ci_low: Series[float] = pa.Field(nullable=True, ge=0)
     ci_high: Series[float] = pa.Field(nullable=True, ge=0)
     ci_level: Series[float] = pa.Field(nullable=True, gt=0, lt=1)
     slope_per_day: Series[float] = pa.Field(nullable=True)
     slope_se: Series[float] = pa.Field(nullable=True, ge=0)
-    log_base: Series[str] = pa.Field(nullable=True, isin=["10", "e"])
+    log_base: Series[str] = pa.Field(nullable=True, isin=list(LOG_BASES))
     halving_months: Series[float] = pa.Field(nullable=True)
     n: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
     n_candidates: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
@@ -232,7 +224,7 @@ class Trends(pa.DataFrameModel):
     null_median_factor: Series[float] = pa.Field(nullable=True)
     null_p_value: Series[float] = pa.Field(nullable=True, ge=0, le=1)
     hardware_adjusted_factor: Series[float] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(isin=STATUSES)
+    status: Series[str] = pa.Field(isin=list(STATUSES))
     note: Series[str] = pa.Field(nullable=True)
     months_since_last: Series[float] = pa.Field(nullable=True, ge=0)
 

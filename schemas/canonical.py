@@ -1,4 +1,4 @@
-"""Canonical, source-independent tables: the data model every source is read into.
+"""Canonical, source-independent tables.
 
 Every ingest adapter produces these; every bundled snapshot stores them as CSV. The schemas check structure
 (types, keys, units in names). Semantic validity (a positive price, a fraction within 0..1, a usable release date)
@@ -12,38 +12,14 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from tasks.core import vocabulary
+
 SLUG = r"^[a-z0-9][a-z0-9.\-_]*$"
 
-# Benchmarks the project knows, with their unit: "fraction" (0..1 inside the pipeline, percent in bands and
-# reports) or "points" (kept as reported: Elo ratings, index points).
-BENCHMARK_UNITS: dict[str, str] = {
-    "mmlu_pro": "fraction",
-    "gpqa_diamond": "fraction",
-    "hle": "fraction",
-    "livecodebench": "fraction",
-    "scicode": "fraction",
-    "humaneval": "fraction",
-    "math_500": "fraction",
-    "aime_2024": "fraction",
-    "aime_2025": "fraction",
-    "aime": "fraction",  # Epoch AI's one-shot AIME score (the FutureTech 2026 file's oneshot_AIME; years pooled)
-    "swe_bench_verified": "fraction",
-    "arc_agi_1": "fraction",
-    "math_level_5": "fraction",
-    "mmlu": "fraction",
-    "aa_multilingual_index": "fraction",
-    "aa_intelligence_index": "points",
-    "arena_elo": "points",
-}
-
-PRICE_TYPES = ("input", "output", "blended")
-# Named aggregates a source may give instead of one provider's price.
-AGGREGATE_PROVIDERS = {
-    "lowest_reported": "lowest price across providers, as the source reports it",
-    "aa_headline": "Artificial Analysis' headline (list) price",
-    "source_price": "the price the source gives, provider unspecified",
-    "list_price": "the model's list price in a monthly price history (observed_on: the month)",
-}
+# the vocabulary (tasks/core/vocabulary.py) names the benchmarks with their units, the price types and the named
+# aggregates; these names are re-exported for the readers of the schemas
+BENCHMARK_UNITS = vocabulary.BENCHMARK_UNITS
+AGGREGATE_PROVIDERS = vocabulary.AGGREGATE_PROVIDERS
 
 
 class Models(pa.DataFrameModel):
@@ -100,7 +76,7 @@ class Prices(pa.DataFrameModel):
 
     @pa.dataframe_check(error="a price row must carry at least one of input, output, blended")
     def has_a_price(cls, df: pd.DataFrame) -> Series[bool]:
-        return df[["input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok"]].notna().any(axis=1)
+        return df[[vocabulary.price_column(t) for t in vocabulary.RECORDED_PRICE_TYPES]].notna().any(axis=1)
 
 
 class IngestIssues(pa.DataFrameModel):

@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from schemas.canonical import BENCHMARK_UNITS
+from tasks.core.vocabulary import BENCHMARK_UNITS
 
 Edges = Literal["closed", "half_open"]
 

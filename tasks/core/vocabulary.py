@@ -1,23 +1,54 @@
-"""One vocabulary for every output: the names of price sources, price types, quantities and benchmarks in their
-display order with their labels, and one formatter for "x per year" factors and their intervals. The report, the
-figures, the artifacts and the command line all print through these, so a number reads the same everywhere.
+"""One vocabulary for every output and every schema: the names of price sources, price types, quantities,
+benchmarks (quality measures and their units), subsets and statuses in their display order with their labels (each
+set of names written once, as a ``typing.Literal`` that preset sections and schemas use), and one formatter for
+"x per year" factors and their intervals. The report, the figures, the artifacts and the command line all print
+through these, so a number reads the same everywhere.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Literal, get_args
+
+
+def _labelled(kind, labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` keyed by exactly the names of the ``Literal`` ``kind``, in its order (checked at import, so the
+    names are written once: in the ``Literal``)."""
+    if tuple(labels) != get_args(kind):
+        raise AssertionError(f"labels {list(labels)} do not match {get_args(kind)}")
+    return labels
+
 
 # price definitions, in the order a report shows them: the first one a snapshot has is its headline price
-PRICE_SOURCES: dict[str, str] = {
+PriceSource = Literal["lowest_provider", "lowest_reported", "first_observed", "aa_headline", "source_price",
+                      "list_price"]
+PRICE_SOURCES: dict[str, str] = _labelled(PriceSource, {
     "lowest_provider": "lowest price across real hosting providers (computed from per-provider prices)",
     "lowest_reported": "lowest price across providers, as the source reports it",
     "first_observed": "lowest price across providers when the project's data first observed the model",
     "aa_headline": "Artificial Analysis' headline (list) price",
     "source_price": "the source's own price (provider unspecified)",
     "list_price": "the model's list price, as a monthly price history records it (dated at each month)",
-}
-PRICE_TYPES: dict[str, str] = {"blended": "blended 3:1", "input": "input", "output": "output",
-                               "mean_in_out": "mean of input and output"}
+})
+# the price definitions a source may give as a named aggregate in a prices row's ``provider`` instead of one
+# hosting provider's price (the others are computed by the pipeline)
+AggregateProvider = Literal["lowest_reported", "aa_headline", "source_price", "list_price"]
+AGGREGATE_PROVIDERS: tuple[str, ...] = get_args(AggregateProvider)
+
+# price types, in display order; a source records the first three (the canonical prices table has a column for each,
+# ``price_column``), the pipeline computes ``mean_in_out``
+PriceType = Literal["blended", "input", "output", "mean_in_out"]
+PRICE_TYPES: dict[str, str] = _labelled(PriceType, {"blended": "blended 3:1", "input": "input", "output": "output",
+                                                    "mean_in_out": "mean of input and output"})
+RecordedPriceType = Literal["input", "output", "blended"]  # in the canonical prices table's column order
+RECORDED_PRICE_TYPES: tuple[str, ...] = get_args(RecordedPriceType)
+
+
+def price_column(price_type: str) -> str:
+    """The column of a recorded price type: ``blended`` -> ``blended_usd_per_mtok`` (USD per million tokens)."""
+    return f"{price_type}_usd_per_mtok"
+
+
 QUANTITIES: dict[str, str] = {
     "price": "lowest blended price",
     "active_params": "fewest active parameters",
@@ -28,14 +59,51 @@ QUANTITIES: dict[str, str] = {
     "tokens_per_run": "tokens one run of a benchmark spends",
     "price_per_token": "price per token of a run (its cost / its tokens)",
 }
+
+# quality measures (benchmarks) the project knows, with their unit: "fraction" (0..1 inside the pipeline, percent in
+# bands and reports) or "points" (kept as reported: Elo ratings, index points); the analysis table's score columns
+# follow this order
+BenchmarkUnit = Literal["fraction", "points"]
+BENCHMARK_UNITS: dict[str, BenchmarkUnit] = {
+    "mmlu_pro": "fraction",
+    "gpqa_diamond": "fraction",
+    "hle": "fraction",
+    "livecodebench": "fraction",
+    "scicode": "fraction",
+    "humaneval": "fraction",
+    "math_500": "fraction",
+    "aime_2024": "fraction",
+    "aime_2025": "fraction",
+    "aime": "fraction",  # Epoch AI's one-shot AIME score (the FutureTech 2026 file's oneshot_AIME; years pooled)
+    "swe_bench_verified": "fraction",
+    "arc_agi_1": "fraction",
+    "math_level_5": "fraction",
+    "mmlu": "fraction",
+    "aa_multilingual_index": "fraction",
+    "aa_intelligence_index": "points",
+    "arena_elo": "points",
+}
+# display labels of the quality measures (those without one print as their id)
 BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond",
                               "math_500": "MATH-500", "math_level_5": "MATH level 5", "humaneval": "HumanEval",
                               "arena_elo": "Chatbot Arena Elo", "scicode": "SciCode", "hle": "Humanity's Last Exam",
                               "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025",
                               "aime": "AIME (Epoch AI, one-shot)", "swe_bench_verified": "SWE-bench Verified",
                               "arc_agi_1": "ARC-AGI-1", "aa_intelligence_index": "AA Intelligence Index"}
-SUBSETS: dict[str, str] = {"open": "open-weights models", "all": "all models (open and proprietary)"}
-STATUSES = ("ok", "insufficient", "skipped")
+
+Subset = Literal["open", "all"]
+SUBSETS: dict[str, str] = _labelled(Subset, {"open": "open-weights models", "all": "all models (open and proprietary)"})
+LogBase = Literal["10", "e"]
+LOG_BASES: tuple[str, ...] = get_args(LogBase)
+Estimator = Literal["ols", "quantile_0.5", "quantile_0.2"]
+ESTIMATORS: tuple[str, ...] = get_args(Estimator)
+CiMethod = Literal["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
+CI_METHODS: tuple[str, ...] = get_args(CiMethod)
+# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
+# 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
+# and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
+Status = Literal["ok", "uninformative", "insufficient", "skipped"]
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
 def order(values, vocabulary) -> list:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from schemas.analysis import (AnalysisTable, CorrectionsLog, Quarantine, QuarantineSummary, RunPrices, RunTable,
                               SCORE_COLUMNS)
-from schemas.canonical import AGGREGATE_PROVIDERS, BENCHMARK_UNITS, PRICE_TYPES
+from tasks.core.vocabulary import AGGREGATE_PROVIDERS, BENCHMARK_UNITS, RECORDED_PRICE_TYPES, price_column
 from tasks.data.canonical import CanonicalTables
 from tasks.files.tables import format_csv_value
 from tasks.data.parsing import ParseError, parse_bool, parse_iso_date, parse_number
@@ -308,7 +308,7 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
     # prices: one observation = model x provider x date x price type
     long = tables.prices.melt(
         id_vars=["model_id", "provider", "observed_on", "source"],
-        value_vars=[f"{t}_usd_per_mtok" for t in PRICE_TYPES], var_name="price_type", value_name="usd_per_mtok",
+        value_vars=[price_column(t) for t in RECORDED_PRICE_TYPES], var_name="price_type", value_name="usd_per_mtok",
     ).dropna(subset=["usd_per_mtok"])
     long["price_type"] = long["price_type"].str.removesuffix("_usd_per_mtok")
     keep = pd.Series(True, index=long.index)
@@ -341,7 +341,7 @@ def clean(tables: CanonicalTables, corrections: pd.DataFrame, apply_fixes: bool 
 
     # the list prices that cost benchmark runs: an implausible one is left out there too (quarantined above)
     source_prices = tables.prices.copy()
-    for column in (f"{t}_usd_per_mtok" for t in PRICE_TYPES):
+    for column in (price_column(t) for t in RECORDED_PRICE_TYPES):
         values = pd.to_numeric(source_prices[column], errors="coerce")
         source_prices[column] = values.where(values.isna() | (values <= 0) | values.between(*PLAUSIBLE_PRICE))
     runs, run_prices, run_quarantine, run_warnings = clean_runs(tables.runs, models, bad_models, source_prices)
@@ -389,8 +389,8 @@ def _price_observations(long: pd.DataFrame) -> pd.DataFrame:
     if long.empty:
         return pd.DataFrame(columns=columns)
     wide = long.pivot_table(index=["model_id", "provider", "observed_on"], columns="price_type",
-                            values="usd_per_mtok", aggfunc="min").reindex(columns=list(PRICE_TYPES))
-    wide.columns = [f"{t}_usd_per_mtok" for t in wide.columns]
+                            values="usd_per_mtok", aggfunc="min").reindex(columns=list(RECORDED_PRICE_TYPES))
+    wide.columns = [price_column(t) for t in wide.columns]
     wide = wide.reset_index()
     computed = (3 * wide["input_usd_per_mtok"] + wide["output_usd_per_mtok"]) / 4
     wide["blended_computed"] = wide["blended_usd_per_mtok"].isna() & computed.notna()

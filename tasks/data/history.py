@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tasks.core.vocabulary import PRICE_TYPES, RECORDED_PRICE_TYPES, price_column
 from tasks.data.lowest import lowest_price_per_model_date
 
 LEDGER = "files.csv"
@@ -56,7 +57,8 @@ PROFILE_COLUMNS = ["observed_on", "file", "column", "records", "present", "non_n
                    "median", "maximum"]
 DRIFT_COLUMNS = ["observed_on", "previous_on", "kind", "column", "before", "after", "severity", "message"]
 RECORDS_ROW = "(records)"  # the profile row that carries a file's record count
-PRICE_TYPES = {"blended": "blended_usd_per_mtok", "input": "input_usd_per_mtok", "output": "output_usd_per_mtok"}
+# the recorded price types in display order, with their price column
+PRICE_COLUMNS = {t: price_column(t) for t in PRICE_TYPES if t in RECORDED_PRICE_TYPES}
 DAYS_PER_YEAR = 365.25
 
 
@@ -166,7 +168,7 @@ def same_model_drift(prices: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame
     """Per model and price type: the annualised change of its own price over the whole price window."""
     attributes = latest_attributes(models)
     rows = []
-    for price_type, column in PRICE_TYPES.items():
+    for price_type, column in PRICE_COLUMNS.items():
         # one price per model and day: the lowest across providers (unusable prices are counted there, not used)
         usable = prices[prices[column].notna()]
         if usable.empty:
@@ -202,7 +204,7 @@ def same_model_drift(prices: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame
 def summarise_same_model(per_model: pd.DataFrame, min_models: int = 4) -> pd.DataFrame:
     """Median and spread of the same-model factors, per subset (open, all) and price type."""
     rows = []
-    for price_type in PRICE_TYPES:
+    for price_type in PRICE_COLUMNS:
         typed = per_model[per_model["price_type"] == price_type]
         for subset in ("open", "all"):
             sample = typed[typed["open_weights"] == True] if subset == "open" else typed  # noqa: E712

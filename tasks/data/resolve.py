@@ -20,7 +20,7 @@ Fields: each field has an ordered list of sources (``FIELD_PRECEDENCE``); the fi
 wherever another source holds a different value the disagreement is recorded (``conflicts``). Scores come only from
 the sources in ``SCORE_SOURCES`` (evaluations from different harnesses are not comparable: LLM-Stats' mostly
 self-reported scores are not mixed with Artificial Analysis' by default); prices from the sources in
-``PRICE_SOURCES``, every provider's row kept (the lowest hosting price is taken when cleaning).
+``SOURCES_WITH_PRICES``, every provider's row kept (the lowest hosting price is taken when cleaning).
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ FIELD_PRECEDENCE: dict[str, list[str]] = {
     "active_params_b": ["aa_site", "futuretech", "epoch_models"],
 }
 SCORE_SOURCES = ["aa_site", "aa_api", "futuretech", "user"]
-PRICE_SOURCES = ["aa_site", "aa_api", "futuretech", "models_dev", "user"]
+# the sources whose prices a merged snapshot takes (source formats; not the price definitions of
+# tasks.core.vocabulary.PRICE_SOURCES)
+SOURCES_WITH_PRICES = ["aa_site", "aa_api", "futuretech", "models_dev", "user"]
 CROSSWALK_COLUMNS = ["source", "source_id", "model_id", "reason"]
 MATCH_COLUMNS = ["source", "source_id", "source_name", "model_id", "method", "note"]
 CONFLICT_COLUMNS = ["model_id", "field", "winner_source", "winner_value", "other_source", "other_value"]
@@ -265,7 +267,7 @@ def resolve(sources: list[CanonicalTables], crosswalk: pd.DataFrame) -> Resoluti
     score_frames, price_frames, issue_frames = [], [], [spine.ingest_issues]
     if spine_fmt in SCORE_SOURCES:
         score_frames.append(spine.benchmarks)
-    if spine_fmt in PRICE_SOURCES:
+    if spine_fmt in SOURCES_WITH_PRICES:
         price_frames.append(spine.prices)
     for fmt, tables, joined in mapped:
         issue_frames.append(tables.ingest_issues)
@@ -274,7 +276,7 @@ def resolve(sources: list[CanonicalTables], crosswalk: pd.DataFrame) -> Resoluti
             scores = tables.benchmarks.merge(own[["source_id", "model_id"]], left_on="model_id",
                                              right_on="source_id", suffixes=("_source", ""))
             score_frames.append(scores[["model_id", "benchmark", "score", "source"]])
-        if fmt in PRICE_SOURCES and not tables.prices.empty:
+        if fmt in SOURCES_WITH_PRICES and not tables.prices.empty:
             prices = tables.prices.merge(joined[["source_id", "model_id"]], left_on="model_id",
                                          right_on="source_id", suffixes=("_source", ""))
             price_frames.append(prices[list(spine.prices.columns)])

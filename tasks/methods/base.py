@@ -401,11 +401,7 @@ def nan_to_none(value):
 
 
 # --- preset sections: what every method's section is made of ----------------------------------------------------
-Subset = Literal["open", "all"]
-PriceType = Literal["blended", "input", "output", "mean_in_out"]
-PriceSource = Literal["lowest_reported", "lowest_provider", "first_observed", "aa_headline", "source_price",
-                      "list_price"]
-LogBase = Literal["10", "e"]
+from tasks.core.vocabulary import LogBase, PriceSource, PriceType, Subset  # noqa: E402  (the one vocabulary)
 
 
 def known_benchmark(value: str) -> str:
