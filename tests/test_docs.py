@@ -269,6 +269,34 @@ def test_every_input_format_is_documented_and_in_the_help():
         assert not missing, f"{name} --format help lacks {missing}"
 
 
+# --- the module layout -------------------------------------------------------------------------------------------
+
+def layout() -> dict[str, list[str]]:
+    """docs/architecture.md's one-line-per-module tree: folder -> the modules and subpackages it names."""
+    (tree,) = [b for b in blocks(ROOT / "docs" / "architecture.md") if b.lang == "text" and b.body.startswith("flows/")]
+    folders: dict[str, list[str]] = {}
+    folder = None
+    for line in tree.body.splitlines():
+        if re.match(r"^[\w/]+/\s", line + " "):
+            folder = line.split()[0]
+            folders[folder] = []
+        elif folder and (match := re.match(r"^  ([\w]+(?:\.py|/))\s", line + " ")):
+            folders[folder].append(match[1])
+    return folders
+
+
+def test_the_module_layout_names_every_module_and_only_modules_that_exist():
+    folders = layout()
+    assert {"flows/", "schemas/", "tasks/core/", "tasks/stages/"} <= set(folders)
+    for folder, names in folders.items():
+        missing = [name for name in names if not (ROOT / folder / name).exists()]
+        assert not missing, f"docs/architecture.md names {folder}{missing}, which do not exist"
+        actual = {p.name for p in (ROOT / folder).glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+        assert actual <= set(names), f"docs/architecture.md lacks {folder}{sorted(actual - set(names))}"
+    packages = {f"{p.parent.relative_to(ROOT)}/" for p in (ROOT / "tasks").glob("*/__init__.py")}
+    assert packages <= set(folders), f"docs/architecture.md lacks the packages {sorted(packages - set(folders))}"
+
+
 # --- links ----------------------------------------------------------------------------------------------------------
 
 def slug(heading: str) -> str:
