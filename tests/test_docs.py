@@ -269,6 +269,30 @@ def test_every_input_format_is_documented_and_in_the_help():
         assert not missing, f"{name} --format help lacks {missing}"
 
 
+# --- what the pages list against what the code has -----------------------------------------------------------------
+
+def test_the_output_contract_lists_the_columns_of_trends_csv():
+    from schemas.analysis import TREND_COLUMNS
+
+    page = (ROOT / "docs" / "outputs.md").read_text()
+    section = page[page.index("## The output contract"):]
+    listed = re.search(r"`(trend_id,[^`]+)`", section)[1]
+    assert [c.strip() for c in listed.split(",")] == list(TREND_COLUMNS)
+
+
+def test_every_deployment_and_preset_is_documented():
+    import yaml
+
+    deployments = [d["name"] for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]]
+    service = (ROOT / "docs" / "service.md").read_text()
+    table = {name for row in re.findall(r"^\| (`[^|]+`) \|", service, re.M) for name in re.findall(r"`([\w-]+)`", row)}
+    assert set(deployments) <= table, f"docs/service.md's deployments table lacks {set(deployments) - table}"
+    methods = (ROOT / "docs" / "methods.md").read_text()
+    presets = {p.stem for p in (ROOT / "presets").glob("*.toml")}
+    listed = set(re.findall(r"^\| `([\w.-]+)` \|", methods, re.M))
+    assert presets <= listed, f"docs/methods.md's presets table lacks {presets - listed}"
+
+
 # --- the module layout -------------------------------------------------------------------------------------------
 
 def layout() -> dict[str, list[str]]:
