@@ -11,6 +11,7 @@ value and choice checked, nothing executed).
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shlex
@@ -291,6 +292,49 @@ def test_every_deployment_and_preset_is_documented():
     presets = {p.stem for p in (ROOT / "presets").glob("*.toml")}
     listed = set(re.findall(r"^\| `([\w.-]+)` \|", methods, re.M))
     assert presets <= listed, f"docs/methods.md's presets table lacks {presets - listed}"
+
+
+# --- paths and names in the prose ----------------------------------------------------------------------------------
+
+PROSE_PATH = re.compile(r"`((?:tasks|flows|schemas|scripts|benchmarks|tests|presets|data|docs)/[\w./-]*?)(?::[\w.]+)?`")
+PROSE_NAME = re.compile(r"`((?:tasks|flows|schemas)(?:\.\w+)+)")
+
+
+def prose(page: Path) -> str:
+    return FENCE.sub("", page.read_text(encoding="utf-8"))
+
+
+def missing_names(text: str) -> list[str]:
+    """Repository paths (``tasks/data/clean.py``) and dotted names (``tasks.files.tables.read_csv_output``) that a
+    text mentions in code spans but that do not exist. What runs write (``data/runs/...``) need not exist."""
+    problems = [f"`{m}`: no such file" for m in PROSE_PATH.findall(text)
+                if not m.startswith(GENERATED) and not (ROOT / m).exists()]
+    for name in sorted(set(PROSE_NAME.findall(text))):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            try:
+                for attribute in parts[i:]:
+                    found = getattr(found, attribute)
+            except AttributeError:
+                problems.append(f"`{name}`: no such module or attribute")
+            break
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_paths_and_names_in_the_prose_exist(page: Path):
+    assert not missing_names(prose(page))
+
+
+def test_the_prose_check_can_fail():
+    assert missing_names("see `tasks/data/clean.py` and `tasks.files.tables.read_csv_output`, `data/runs/latest`") == []
+    assert missing_names("`tasks/methods/presets.pyx`, `tasks.io.read_csv_output`, `tasks.files.tables.nothing`") == [
+        "`tasks/methods/presets.pyx`: no such file", "`tasks.files.tables.nothing`: no such module or attribute",
+        "`tasks.io.read_csv_output`: no such module or attribute"]
 
 
 # --- the module layout -------------------------------------------------------------------------------------------
