@@ -40,8 +40,7 @@ def run(
         help="Turn off the project's documented data corrections (data/corrections.csv); nothing else changes.",
     ),
     input_format: Optional[str] = typer.Option(
-        None, "--format", help="Force the input format instead of detecting it: snapshot, epoch_prices, user_csv, "
-        "futuretech_runs, futuretech, aa_api, aa_site, models_dev, llm_stats or epoch_models."),
+        None, "--format", help="Force the input format (snapshot, futuretech) instead of detecting it."),
     snapshot_name: Optional[str] = typer.Option(
         None, "--snapshot-name", help="Name for the input's snapshot in the outputs (default: the input's name)."),
     corrections: Optional[Path] = typer.Option(
@@ -98,9 +97,7 @@ def snapshot(
     input: list[Path] = typer.Option(..., "--input", "-i", help="A raw source file or folder; repeat to merge several "
                                      "sources by entity resolution (the first one's models are the snapshot's)."),
     name: str = typer.Option(..., "--name", "-n", help="Snapshot name, e.g. futuretech-2025-07."),
-    input_format: Optional[str] = typer.Option(
-        None, "--format", help="Force the format of a single input: snapshot, epoch_prices, user_csv, futuretech_runs, "
-        "futuretech, aa_api, aa_site, models_dev, llm_stats or epoch_models."),
+    input_format: Optional[str] = typer.Option(None, "--format", help="Force the format of a single input."),
     crosswalk: Optional[Path] = typer.Option(None, "--crosswalk", help="Manual matching decisions (default "
                                              "data/crosswalk.csv)."),
     out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Parent folder (default data/snapshots)."),

@@ -50,8 +50,8 @@ class EstimateConfig(BaseModel):
     corrections: str | None = Field(None, description="Corrections file (default data/corrections.csv).")
     refresh_cache: bool = Field(False, description="Recompute every task instead of serving cached results.")
     task_runner: Literal["threads", "dask"] = Field(
-        "threads", description="Where the fit stage's tasks (one per snapshot x preset x method) run: threads in "
-        "this process (default), or Dask through prefect-dask (a local cluster, or an existing one with dask_address).")
+        "threads", description="Where the one-task-per-trend fan-out runs: threads in this process (default), or "
+        "Dask through prefect-dask (a local cluster, or an existing one with dask_address).")
     dask_address: str | None = Field(None, description="Address of an existing Dask scheduler, e.g. "
                                      "tcp://10.0.0.5:8786 (with task_runner = dask).")
     bootstrap_resamples: Resamples | None = Field(None, ge=0, description="Override the preset's bootstrap "

@@ -72,7 +72,7 @@ def estimate(
         strict: Stop with an error when a file of an input folder would not be read (default: listed as rejected).
         corrections: Corrections file (empty: data/corrections.csv).
         refresh_cache: Recompute every task instead of serving cached results.
-        task_runner: Where the fit tasks (one per snapshot x preset x method) run: threads here, or Dask (prefect-dask).
+        task_runner: Where the one-task-per-trend fan-out runs: threads in this process, or Dask (prefect-dask).
         dask_address: Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with task_runner dask).
     """
     input, out = deployment_path(input, "input"), deployment_path(out, "out", write=True)
