@@ -266,6 +266,101 @@ def test_every_input_format_is_documented():
     assert table == set(ADAPTERS)
 
 
+# --- what the pages list against what the code has -----------------------------------------------------------------
+
+def test_the_output_contract_lists_the_columns_of_trends_csv():
+    from schemas.analysis import TREND_COLUMNS
+
+    page = (ROOT / "docs" / "outputs.md").read_text()
+    section = page[page.index("## The output contract"):]
+    listed = re.search(r"`(trend_id,[^`]+)`", section)[1]
+    assert [c.strip() for c in listed.split(",")] == list(TREND_COLUMNS)
+
+
+def test_every_deployment_and_preset_is_documented():
+    import yaml
+
+    deployments = [d["name"] for d in yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]]
+    service = (ROOT / "docs" / "service.md").read_text()
+    table = {name for row in re.findall(r"^\| (`[^|]+`) \|", service, re.M) for name in re.findall(r"`([\w-]+)`", row)}
+    assert set(deployments) <= table, f"docs/service.md's deployments table lacks {set(deployments) - table}"
+    methods = (ROOT / "docs" / "methods.md").read_text()
+    presets = {p.stem for p in (ROOT / "presets").glob("*.toml")}
+    listed = set(re.findall(r"^\| `([\w.-]+)` \|", methods, re.M))
+    assert presets <= listed, f"docs/methods.md's presets table lacks {presets - listed}"
+
+
+# --- paths and names in the prose ----------------------------------------------------------------------------------
+
+PROSE_PATH = re.compile(r"`((?:tasks|flows|schemas|scripts|benchmarks|tests|presets|data|docs)/[\w./-]*?)(?::[\w.]+)?`")
+PROSE_NAME = re.compile(r"`((?:tasks|flows|schemas)(?:\.\w+)+)")
+
+
+def prose(page: Path) -> str:
+    return FENCE.sub("", page.read_text(encoding="utf-8"))
+
+
+def missing_names(text: str) -> list[str]:
+    """Repository paths (``tasks/data/clean.py``) and dotted names (``tasks.files.tables.read_csv_output``) that a
+    text mentions in code spans but that do not exist. What runs write (``data/runs/...``) need not exist."""
+    problems = [f"`{m}`: no such file" for m in PROSE_PATH.findall(text)
+                if not m.startswith(GENERATED) and not (ROOT / m).exists()]
+    for name in sorted(set(PROSE_NAME.findall(text))):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                found = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            try:
+                for attribute in parts[i:]:
+                    found = getattr(found, attribute)
+            except AttributeError:
+                problems.append(f"`{name}`: no such module or attribute")
+            break
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_paths_and_names_in_the_prose_exist(page: Path):
+    assert not missing_names(prose(page))
+
+
+def test_the_prose_check_can_fail():
+    assert missing_names("see `tasks/data/clean.py` and `tasks.files.tables.read_csv_output`, `data/runs/latest`") == []
+    assert missing_names("`tasks/methods/presets.pyx`, `tasks.io.read_csv_output`, `tasks.files.tables.nothing`") == [
+        "`tasks/methods/presets.pyx`: no such file", "`tasks.files.tables.nothing`: no such module or attribute",
+        "`tasks.io.read_csv_output`: no such module or attribute"]
+
+
+# --- the module layout -------------------------------------------------------------------------------------------
+
+def layout() -> dict[str, list[str]]:
+    """docs/architecture.md's one-line-per-module tree: folder -> the modules and subpackages it names."""
+    (tree,) = [b for b in blocks(ROOT / "docs" / "architecture.md") if b.lang == "text" and b.body.startswith("flows/")]
+    folders: dict[str, list[str]] = {}
+    folder = None
+    for line in tree.body.splitlines():
+        if re.match(r"^[\w/]+/\s", line + " "):
+            folder = line.split()[0]
+            folders[folder] = []
+        elif folder and (match := re.match(r"^  ([\w]+(?:\.py|/))\s", line + " ")):
+            folders[folder].append(match[1])
+    return folders
+
+
+def test_the_module_layout_names_every_module_and_only_modules_that_exist():
+    folders = layout()
+    assert {"flows/", "schemas/", "tasks/core/", "tasks/stages/"} <= set(folders)
+    for folder, names in folders.items():
+        missing = [name for name in names if not (ROOT / folder / name).exists()]
+        assert not missing, f"docs/architecture.md names {folder}{missing}, which do not exist"
+        actual = {p.name for p in (ROOT / folder).glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+        assert actual <= set(names), f"docs/architecture.md lacks {folder}{sorted(actual - set(names))}"
+    packages = {f"{p.parent.relative_to(ROOT)}/" for p in (ROOT / "tasks").glob("*/__init__.py")}
+    assert packages <= set(folders), f"docs/architecture.md lacks the packages {sorted(packages - set(folders))}"
+
+
 # --- links ----------------------------------------------------------------------------------------------------------
 
 def slug(heading: str) -> str:
