@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test setup snapshots lock clean-cache serve stop worker
+.PHONY: run test setup snapshots lock clean-cache serve stop worker docs
 
 # Create the virtual environment, install the pinned dependencies, then the project itself (editable).
 # The installer is uv (pinned below, from the registry): the same wheels as pip at the versions of requirements.lock,
@@ -61,10 +61,16 @@ snapshots: $(STAMP)
 	$(BIN)/inference-trends snapshot --name epoch-2025-03 \
 	  --input $(SHARED)/epoch-llm-price-trends-2025-03
 
+## Build the documentation site (docs/, mkdocs.yml, the API reference from the docstrings) into site/, offline:
+## nothing is fetched at build or view time; --strict turns every warning (a broken link, a docstring mkdocstrings
+## cannot parse) into an error. Open site/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 ## Re-resolve requirements.lock from pyproject.toml in a throwaway environment.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet ".[test,bench]"
+	.lock-venv/bin/python -m pip install --quiet ".[test,bench,docs]"
 	( echo "# Exact versions of every dependency (direct and transitive), tested together on Python 3.11."; \
 	  echo "# Used by \`make run\` and \`make test\`; regenerate with \`make lock\` after changing pyproject.toml."; \
 	  .lock-venv/bin/python -m pip freeze --exclude inference-trends ) > requirements.lock

@@ -59,8 +59,8 @@ def run_case(name: str) -> dict:
     from tasks.methods.frontier import fit_frontier
     from tasks.data.ingest import futuretech
     from tasks.data.ingest.common import SourceError
-    from tasks.methods.plan import available_measures, available_price_sources, plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import available_measures, available_price_sources, plan_trends
+    from tasks.study.presets import load_preset
     from tasks.files.settings import corrections_file
 
     result: dict = {"case": name}

@@ -184,16 +184,16 @@ def bare(result_path: Path, out: Path) -> None:
     from tasks.data.sources import attributions
     from tasks.files.tables import csv_text
     from tasks.methods import registry
-    from tasks.methods.base import (
-        AS_PUBLISHED,
-        FLOAT_DIGITS,
-        TrendSpec,
-        judge,
-        points_csv,
-        trends_csv,
-    )
-    from tasks.methods.breaks import breaks_table
-    from tasks.methods.plan import plan_method
+    from tasks.trends import (
+                              AS_PUBLISHED,
+                              FLOAT_DIGITS,
+                              TrendSpec,
+                              judge,
+                              points_csv,
+                              trends_csv,
+                              )
+    from tasks.study.breaks import breaks_table
+    from tasks.study.plan import plan_method
     from tasks.files.settings import history_dir
     from tasks.render.figures import figure_bytes
     from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
@@ -257,10 +257,10 @@ def bare(result_path: Path, out: Path) -> None:
                     published_clean = as_published.get(snapshot.name) if published_here else None
                     reference = published_clean.analysis if published_clean is not None else None
                     specs = plan_method(preset_for(preset, method), method, snapshot.name, data, reference)
-                    # the context files the method reads (its CONTEXT), as tasks.stages.fit.context_paths gives them:
+                    # the context files the method reads (Method.context), as tasks.stages.fit.context_paths gives them:
                     # the creator mapping, the snapshot's cleaned tables (runs, run_prices), as published for those specs
                     context, context_published = {}, {}
-                    for name in getattr(module, "CONTEXT", ()):
+                    for name in module.context:
                         if name == "creators":
                             context[name] = context_published[name] = creators
                         else:
@@ -269,7 +269,7 @@ def bare(result_path: Path, out: Path) -> None:
                     as_of = data["observed_on"].max() if "observed_on" in data else None
                     fits = [judge(module.fit(reference, spec, context_published) if spec.variant == AS_PUBLISHED
                                   else module.fit(data, spec, context), as_of) for spec in specs]
-                    if hasattr(module, "derive"):
+                    if module.derive is not None:
                         fits += [judge(fit, as_of) for fit in module.derive(fits)]
                     batches.append(batch_tables(fits, ""))
                     counts["fit_batches"] = counts.get("fit_batches", 0) + 1

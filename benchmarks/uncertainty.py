@@ -64,8 +64,8 @@ def main() -> None:
     from tasks.data.clean import clean, read_corrections
     from tasks.methods.frontier import fit as fit_frontier
     from tasks.files.io import write_parquet
-    from tasks.methods.plan import available_price_sources, plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import available_price_sources, plan_trends
+    from tasks.study.presets import load_preset
     from tasks.files.settings import corrections_file, snapshots_dir
 
     preset = load_preset("futuretech-2025")

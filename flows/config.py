@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.options import ESTIMATE, FETCH, HISTORY, INGEST, SNAPSHOT
 from tasks.data.ingest import ADAPTERS
-from tasks.methods.base import Resamples
-from tasks.methods.presets import bundled_presets
+from tasks.trends import Resamples
+from tasks.study.presets import bundled_presets
 from tasks.files.folders import NAME_PATTERN
 from tasks.platform.inbox_seen import parse_entry
 from tasks.files.settings import PROJECT_ROOT, confined_path

@@ -10,13 +10,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from tasks.core.vocabulary import (BENCHMARK_UNITS, CI_METHODS, ESTIMATORS, LOG_BASES, PRICE_SOURCES, PRICE_TYPES,
-                                   STATUSES, SUBSETS)
+from tasks.core.vocabulary import BENCHMARK_UNITS, LOG_BASES, PRICE_SOURCES, PRICE_TYPES, STATUSES, SUBSETS
 
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
 # methods and quantities are the registered methods' own (tasks/methods/__init__.py): checked when the trends
-# table is assembled (tasks.methods.base.finalise_trends), here only their form; the other names are the
+# table is assembled (tasks.study.tables.finalise_trends), here only their form; the other names are the
 # vocabulary's (tasks/core/vocabulary.py)
 
 class AnalysisTable(pa.DataFrameModel):
@@ -185,8 +184,10 @@ class Trends(pa.DataFrameModel):
     price_source: Series[str] = pa.Field(nullable=True, isin=list(PRICE_SOURCES))
     controls: Series[str] = pa.Field(nullable=True)
     variant: Series[str] = pa.Field(nullable=True)
-    estimator: Series[str] = pa.Field(isin=list(ESTIMATORS))
-    ci_method: Series[str] = pa.Field(isin=list(CI_METHODS))
+    # the vocabulary's estimators and interval methods and those a registered method adds: checked, like methods and
+    # quantities, when the trends table is assembled (tasks.study.tables.finalise_trends), here only their form
+    estimator: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_.]*$")
+    ci_method: Series[str] = pa.Field(str_matches=r"^[a-z][a-z0-9_]*$")
     factor_per_year: Series[float] = pa.Field(nullable=True, gt=0)
     ci_low: Series[float] = pa.Field(nullable=True, ge=0)
     ci_high: Series[float] = pa.Field(nullable=True, ge=0)

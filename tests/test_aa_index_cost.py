@@ -23,9 +23,9 @@ from tasks.data.canonical import read_snapshot, read_snapshot_meta
 from tasks.data.clean import clean, read_corrections
 from tasks.data.ingest.aa import ingest_site
 from tasks.methods import benchmark_cost as bc
-from tasks.methods.base import judge
-from tasks.methods.plan import plan_method
-from tasks.methods.presets import load_preset
+from tasks.trends import judge
+from tasks.study.plan import plan_method
+from tasks.study.presets import load_preset
 from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 SCRAPES = shared_data_dir() / "aa-site-scrape-daily"

@@ -33,16 +33,16 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path):
     shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     stats = tmp_path / "tasks" / "core" / "stats.py"
     stats.write_text(stats.read_text() + "\nfrom tasks.data.parsing import slugify  # noqa: E402,F401\n")
-    helper = tmp_path / "tasks" / "methods" / "base.py"  # Prefect reached through another module counts too
+    helper = tmp_path / "tasks" / "trends" / "spec.py"  # Prefect reached through another module counts too
     helper.write_text(helper.read_text() + "\nimport tasks.platform.tracking  # noqa: E402,F401\n")
     files = tmp_path / "tasks" / "files" / "io.py"  # the file layer may not reach up into the data layer
     files.write_text(files.read_text() + "\nfrom tasks.data.canonical import CanonicalTables  # noqa: E402,F401\n")
     result = lint(tmp_path)
     assert result.returncode != 0
     text = " ".join(result.stdout.split())  # import-linter wraps long contract names
-    assert ("Layers: entry points > stage wrappers > platform (Prefect) > render > methods > data > files > core "
+    assert ("Layers: entry points > stage wrappers > platform (Prefect) > render > study > methods > trends > data > files > core "
             "BROKEN") in text
     assert "tasks.core.stats -> tasks.data.parsing" in result.stdout
     assert "Only the stage wrappers and the platform import Prefect" in result.stdout
-    assert "tasks.methods.base -> tasks.platform.tracking" in result.stdout
+    assert "tasks.trends.spec -> tasks.platform.tracking" in result.stdout
     assert "tasks.files.io -> tasks.data.canonical" in result.stdout

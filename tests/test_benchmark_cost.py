@@ -26,9 +26,9 @@ from tasks.data.clean import clean, read_corrections
 from tasks.data.ingest import detect_format
 from tasks.data.ingest.futuretech_runs import ingest, normalise_header
 from tasks.methods import benchmark_cost as bc
-from tasks.methods.base import TrendSpec, judge
-from tasks.methods.plan import plan_method
-from tasks.methods.presets import load_preset
+from tasks.trends import TrendSpec, judge
+from tasks.study.plan import plan_method
+from tasks.study.presets import load_preset
 from tasks.files.settings import PROJECT_ROOT, shared_data_dir
 
 FOLDER = shared_data_dir() / "futuretech-2026-04"
@@ -579,7 +579,8 @@ def test_selection_checks_on_the_headline_trends(fits):
 
 
 def test_trend_rows_follow_the_contract(fits):
-    from tasks.methods.base import finalise_points, finalise_trends
+    from tasks.study.tables import finalise_trends
+    from tasks.trends import finalise_points
 
     trends = finalise_trends([f.rows for f in fits])
     Trends.validate(trends)

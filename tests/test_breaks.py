@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tasks.methods.breaks import candidate_splits, sup_f, sup_f_break
+from tasks.core.breaks import candidate_splits, sup_f, sup_f_break
 
 
 def test_chow_statistic_by_hand():
@@ -50,7 +50,7 @@ def test_too_few_points_are_not_tested():
 def test_a_straight_record_low_series_is_not_called_broken():
     """Under "no break" in the market, record lows of a straight trend: the selection-aware p-value is roughly
     uniform (few below 0.1), where resampling the records' own residuals would reject most of the time."""
-    from tasks.methods.breaks import running_records, selected_break
+    from tasks.core.breaks import running_records, selected_break
 
     small = tested = 0
     for s in range(24):
@@ -67,7 +67,7 @@ def test_a_straight_record_low_series_is_not_called_broken():
 
 
 def test_running_records_by_hand():
-    from tasks.methods.breaks import running_records
+    from tasks.core.breaks import running_records
 
     x = np.array([0, 1, 1, 2, 3, 4], dtype=float)
     y = np.array([5.0, 6.0, 4.0, 4.0, 7.0, 1.0])

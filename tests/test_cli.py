@@ -61,7 +61,7 @@ def test_failed_run_leaves_the_previous_run_folder_untouched(prefect_harness, tm
 
 
 def test_preset_typo_is_an_error(tmp_path):
-    from tasks.methods.presets import load_preset
+    from tasks.study.presets import load_preset
 
     text = (PROJECT_ROOT / "presets" / "futuretech-2025.toml").read_text().replace("min_points", "min_pints")
     path = tmp_path / "typo.toml"

@@ -6,7 +6,7 @@ import inspect
 
 from flows.config import (PRESET_CHOICES, EstimateConfig, estimate_config, estimate_parameters, preset_ref,
                           project_path)
-from tasks.methods.presets import bundled_presets
+from tasks.study.presets import bundled_presets
 from tasks.files.settings import PROJECT_ROOT
 
 

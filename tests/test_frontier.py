@@ -10,7 +10,7 @@ import pytest
 
 from schemas.analysis import SCORE_COLUMNS
 from tasks.methods.frontier import fit as fit_frontier
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 
 
 def analysis(rows) -> pd.DataFrame:

@@ -18,11 +18,12 @@ from tasks.data.canonical import read_snapshot
 from tasks.data.clean import clean, read_corrections
 from tasks.data.creators import assign_creators, creator_from_name, creators_file, read_creator_map
 from tasks.methods.hedonic import fit as fit_hedonic, hedonic_sample
-from tasks.methods.plan import plan_trends
-from tasks.methods.presets import load_preset
+from tasks.study.plan import plan_trends
+from tasks.study.presets import load_preset
 from tasks.core.robust import WEBB_WEIGHTS, WildClusterBootstrap, quantile_fit, quantile_irls, wild_cluster_fit, wild_weights
 from tasks.files.settings import PROJECT_ROOT, corrections_file
-from tasks.methods.base import NO_REASONING, finalise_trends
+from tasks.study.tables import finalise_trends
+from tasks.trends import NO_REASONING
 from tests.test_hedonic import hedonic_spec, toy_frame
 
 SNAPSHOTS = PROJECT_ROOT / "data" / "snapshots"

@@ -287,8 +287,8 @@ def test_same_model_drift_with_a_noisy_path_matches_an_independent_fit():
 def test_a_benchmark_gone_missing_skips_the_trends_that_need_it():
     from tasks.methods.frontier import fit as fit_frontier
     from tasks.methods.hedonic import fit as fit_hedonic
-    from tasks.methods.plan import available_measures, plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import available_measures, plan_trends
+    from tasks.study.presets import load_preset
 
     analysis = pd.DataFrame({"model_id": ["a"], "score_gpqa_diamond": [0.5], "score_mmlu_pro": [np.nan]})
     assert available_measures(analysis) == {"gpqa_diamond"}

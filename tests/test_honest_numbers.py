@@ -13,8 +13,8 @@ import pytest
 from tasks.data.clean import StaleCorrection, apply_corrections, dearer_than_headline, read_corrections
 from tasks.data.first_observed import first_observed
 from tasks.data.quantities import at_precision
-from tasks.methods.base import (Estimate, OBSERVED_AT_RELEASE, Sample, TrendFit, TrendSpec, hardware_adjusted,
-                                judge, uninformative_reason)
+from tasks.trends import (Estimate, OBSERVED_AT_RELEASE, Sample, TrendFit, TrendSpec, hardware_adjusted,
+                          judge, uninformative_reason)
 from tasks.methods.frontier import frontier_candidates
 from tasks.methods.frontier import fit as fit_frontier
 from tests.test_frontier import analysis, records, spec

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tasks.methods.monthly import fit as fit_monthly, monthly_series, observation_prices, price_type_for
-from tasks.methods.base import Estimate, Sample, TrendSpec
+from tasks.trends import Estimate, Sample, TrendSpec
 from tasks.core.stats import SlopeFit
 
 
@@ -72,8 +72,8 @@ def test_hardware_adjustment_divides_price_trends_only():
 
 
 def test_a_user_preset_file_runs_the_methods_it_names(tmp_path):
-    from tasks.methods.plan import plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import plan_trends
+    from tasks.study.presets import load_preset
 
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\ntitle = "monthly cheapest at MMLU 60"\nmin_points = 3\n'

@@ -7,9 +7,10 @@ import pytest
 
 from schemas.analysis import TREND_COLUMNS
 from tasks.platform.caching import _normalised_source, module_closure, stable_form
-from tasks.methods.plan import plan_trends
-from tasks.methods.presets import load_preset
-from tasks.methods.base import Checks, Estimate, Sample, TrendSpec, finalise_trends, trends_csv
+from tasks.study.plan import plan_trends
+from tasks.study.presets import load_preset
+from tasks.study.tables import finalise_trends
+from tasks.trends import Checks, Estimate, Sample, TrendSpec, trends_csv
 from schemas.validation import DataValidationError
 from tests.test_frontier import spec
 
@@ -85,9 +86,19 @@ def test_trends_schema_rejects_a_factor_outside_its_interval():
         finalise_trends([rows_frame([no_number])])
 
 
+def test_trends_table_takes_only_known_estimators_and_interval_methods():
+    """The vocabulary's estimators and interval methods, and those a registered method declares: any other is an
+    error naming the column (a typo must not reach trends.csv)."""
+    good = row(spec(), factor_per_year=3.0, ci_low=2.0, ci_high=4.0)
+    assert len(finalise_trends([rows_frame([good])])) == 1
+    for column, value in (("estimator", "theil_senn"), ("ci_method", "jackknife")):
+        with pytest.raises(ValueError, match=f"column {column}: {value} not registered"):
+            finalise_trends([rows_frame([{**good, column: value}])])
+
+
 def test_code_closure_follows_imports_exactly():
     frontier = module_closure("tasks.methods.frontier")
-    assert {"tasks.methods.frontier", "tasks.core.stats", "tasks.core.bands", "tasks.methods.base", "tasks.data.quantities"} <= set(frontier)
+    assert {"tasks.methods.frontier", "tasks.core.stats", "tasks.core.bands", "tasks.trends", "tasks.data.quantities"} <= set(frontier)
     assert "tasks.methods.hedonic" not in frontier and "tasks.data.clean" not in frontier
     hedonic = module_closure("tasks.methods.hedonic")
     assert "tasks.core.stats" in hedonic and "tasks.methods.frontier" not in hedonic
@@ -96,7 +107,7 @@ def test_code_closure_follows_imports_exactly():
     futuretech = module_closure("tasks.data.ingest.futuretech")
     assert "tasks.data.ingest.csvfile" in futuretech and "tasks.data.ingest.snapshot" not in futuretech
     fit = module_closure("tasks.stages.fit")  # the fit stage: a method's batch adds that method's closure only
-    assert "tasks.methods.plan" in fit and not {"tasks.methods.frontier", "tasks.methods.hedonic"} & set(fit)
+    assert "tasks.study.plan" in fit and not {"tasks.methods.frontier", "tasks.methods.hedonic"} & set(fit)
 
 
 def test_source_hash_ignores_comments_but_not_code(tmp_path):

@@ -269,8 +269,8 @@ def test_release_dates_in_the_future_or_before_the_floor_are_quarantined(futuret
     from tasks.data.clean import clean, read_corrections
     from tasks.methods.frontier import fit as fit_frontier
     from tasks.data.ingest import futuretech
-    from tasks.methods.plan import available_measures, available_price_sources, plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import available_measures, available_price_sources, plan_trends
+    from tasks.study.presets import load_preset
     from tasks.files.settings import corrections_file
 
     rows = read_rows(futuretech_csv)

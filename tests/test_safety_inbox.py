@@ -163,7 +163,7 @@ def _trends(tmp_path: Path, statuses: list[tuple[str, str | None]]) -> dict[str,
 
 def test_a_run_whose_every_trend_is_skipped_stops_before_it_publishes(tmp_path):
     from tasks.data.usable import Unusable
-    from tasks.methods.base import nothing_estimated
+    from tasks.trends import nothing_estimated
     from tasks.stages.outputs import check_estimated
 
     skipped = [("skipped", "no mmlu_pro scores in snapshot x")] * 3 + [("skipped", "no usable price")]

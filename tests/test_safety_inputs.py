@@ -235,8 +235,8 @@ def test_an_implausible_price_does_not_move_the_headline(futuretech_csv, tmp_pat
     """The study's open [70, 90] frontier (8.77x a year) is unmoved by a model priced at 1e-10 USD per 1M tokens."""
     from tasks.data.ingest import futuretech
     from tasks.methods.frontier import fit as fit_frontier
-    from tasks.methods.plan import available_measures, available_price_sources, plan_trends
-    from tasks.methods.presets import load_preset
+    from tasks.study.plan import available_measures, available_price_sources, plan_trends
+    from tasks.study.presets import load_preset
 
     with open(futuretech_csv, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

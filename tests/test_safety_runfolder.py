@@ -329,7 +329,7 @@ def preset_with(tmp_path: Path, old: str, new: str, name: str = "bad.toml") -> P
     ("", "[breaks]\nsimulations = 100001\n", "breaks.simulations", "100001"),
 ])
 def test_preset_resample_counts_are_bounded(tmp_path, old, new, field, given):
-    from tasks.methods.presets import load_preset
+    from tasks.study.presets import load_preset
 
     path = tmp_path / "bad.toml"
     path.write_text(LIGHT_PRESET.replace(old, new) if old else LIGHT_PRESET + "\n" + new)
@@ -340,7 +340,7 @@ def test_preset_resample_counts_are_bounded(tmp_path, old, new, field, given):
 
 
 def test_benchmark_cost_counts_and_the_coverage_product_are_bounded(tmp_path):
-    from tasks.methods.presets import load_preset
+    from tasks.study.presets import load_preset
 
     text = (PROJECT_ROOT / "presets" / "aa-index-cost.toml").read_text()
     path = tmp_path / "cost.toml"
@@ -381,7 +381,7 @@ PERCENT = "mmlu_pro is scored in percent here, so a band needs 0 <= low < high <
     ("value = 11.8", "value = nan", "published[1].value: Input should be a finite number (given: nan)"),
 ])
 def test_presets_are_checked_when_loaded(tmp_path, old, new, problem):
-    from tasks.methods.presets import load_preset
+    from tasks.study.presets import load_preset
 
     path = preset_with(tmp_path, old, new)
     with pytest.raises(ValueError) as caught:
@@ -390,7 +390,7 @@ def test_presets_are_checked_when_loaded(tmp_path, old, new, problem):
 
 
 def test_thresholds_follow_their_benchmark_units(tmp_path):
-    from tasks.methods.presets import load_preset
+    from tasks.study.presets import load_preset
 
     path = tmp_path / "mine.toml"
     path.write_text('name = "mine"\ntitle = "t"\n[monthly_cheapest]\nthresholds = [60, 101]\n')

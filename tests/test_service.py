@@ -275,7 +275,7 @@ def ingest_runs(client: httpx.Client) -> list[dict]:
 
 
 def test_run_forms_are_flat_typed_and_described(service):
-    from tasks.methods.presets import bundled_presets
+    from tasks.study.presets import bundled_presets
 
     client = service["client"]
     deployments = {d["name"]: d for d in client.post("/deployments/filter", json={}).json()}

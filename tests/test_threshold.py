@@ -17,12 +17,12 @@ from scipy import stats
 from schemas.analysis import SCORE_COLUMNS
 from tasks.data.canonical import read_snapshot
 from tasks.data.clean import clean, read_corrections
-from tasks.methods.plan import available_measures, available_price_sources, plan_trends
-from tasks.methods.presets import Preset, load_preset
+from tasks.study.plan import available_measures, available_price_sources, plan_trends
+from tasks.study.presets import Preset, load_preset
 from tasks.methods.threshold import ThresholdSection as ThresholdPreset
 from tasks.files.settings import PROJECT_ROOT, corrections_file
 from tasks.methods.threshold import find_thresholds, fit as fit_threshold, observations, walk
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 
 SNAPSHOTS = PROJECT_ROOT / "data" / "snapshots"
 
@@ -346,4 +346,4 @@ def test_threshold_is_a_registered_method():
     from tasks.methods import method, registry
     from tasks.methods import threshold
 
-    assert registry()["threshold"] is threshold and method("threshold") is threshold
+    assert registry()["threshold"] is threshold.METHOD and method("threshold") is threshold.METHOD

@@ -11,8 +11,8 @@ import pytest
 
 from tasks.core.coverage import frontier_coverage, hedonic_coverage
 from tasks.methods.frontier import fit as fit_frontier
-from tasks.methods.geomean import from_tables as fit_geomean
-from tasks.methods.base import TrendSpec
+from tasks.trends.geomean import from_tables as fit_geomean
+from tasks.trends import TrendSpec
 from tasks.core.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
                                records_under)
 from tests.test_frontier import analysis, spec

@@ -45,7 +45,7 @@ def test_recorded_price_types_are_the_canonical_price_columns():
 
 
 def test_preset_sections_accept_exactly_the_vocabulary():
-    from tasks.methods import base
+    from tasks.trends import sections as base  # the preset sections' building blocks (tasks/trends/sections.py)
 
     adapter = TypeAdapter(base.PriceSource)
     for name in vocabulary.PRICE_SOURCES:

@@ -1,6 +1,6 @@
 """Estimators and conversions shared by every method.
 
-Conventions (DESIGN.md, "Statistics conventions"):
+Conventions (also in the docs, docs/methods.md, "Conversions"):
 - fit log_base(value) on time in days; ``factor_per_year = base ** (-slope * 365.25)``: a factor above 1 means the
   quantity falls that many times per year;
 - the factor's interval is the slope's interval transformed at its endpoints (asymmetric on the factor scale);

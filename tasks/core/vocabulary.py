@@ -99,7 +99,7 @@ Estimator = Literal["ols", "quantile_0.5", "quantile_0.2"]
 ESTIMATORS: tuple[str, ...] = get_args(Estimator)
 CiMethod = Literal["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
 CI_METHODS: tuple[str, ...] = get_args(CiMethod)
-# ok: an estimate; uninformative: an estimate that carries no information (tasks.methods.base.judge: a span under
+# ok: an estimate; uninformative: an estimate that carries no information (tasks.trends.judge: a span under
 # 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
 # and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
 Status = Literal["ok", "uninformative", "insufficient", "skipped"]

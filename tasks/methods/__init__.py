@@ -1,57 +1,50 @@
-"""The estimation methods: one module per method, found here by itself.
+"""The estimation methods: one module per method, listed here by name.
 
-A method module defines
-- ``NAME``: the ``method`` column of its trends (``frontier``, ``hedonic``, ...);
-- ``SECTIONS``: the preset sections it reads, by TOML table name -> pydantic model (``[frontier]`` ->
-  ``FrontierSection``); ``tasks.methods.presets`` builds the ``Preset`` model from every method's sections, so a new
-  method's section is valid in a preset TOML without touching any other file;
-- ``plan(preset, snapshot, analysis, common) -> list[TrendSpec]``: the trends the preset asks of this snapshot;
-- ``fit(analysis, spec, context) -> TrendFit``: one trend, pure (DataFrames in, a typed result out);
-- optionally ``derive(fits) -> list[TrendFit]``: trends computed from the others (the frontier's geometric
-  means across bands) and ``DERIVED``: the method names it derives; ``CONTEXT``: the shared files its fits read
-  (``"creators"``: the creator mapping), passed in ``context`` and part of its cache key.
+A method module declares ``METHOD = Method(...)`` (``tasks.trends.method``): its preset sections (its options, each
+a pydantic model), ``plan``, ``fit``, its diagnostics type, its label and what it measures, and optionally the trends
+it derives, its report section and its figures. ``tasks.study.presets`` builds the ``Preset`` model from every
+method's sections, so a new method's section is valid in a preset TOML without touching any other file.
 
-Adding a method: one module here, its section in a preset TOML, and a test.
+Adding a method: one module here, one line in ``METHODS`` below, its section in a preset TOML, and a test.
+
+The code cache (``tasks.platform.caching``) counts this module as a leaf: a method's fits are keyed by its own
+module's code, not by every method listed here.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import pkgutil
-from types import ModuleType
+from tasks.methods import benchmark_cost, frontier, hedonic, monthly, threshold
+from tasks.trends.method import Method
+from tasks.trends.sections import Section
 
-# modules of this package that are not methods
-_SUPPORT = {"base", "presets", "plan", "trends"}
-
-
-@functools.cache
-def registry() -> dict[str, ModuleType]:
-    """Method name -> module, for every module of this package that defines ``NAME``, ``SECTIONS``, ``plan`` and
-    ``fit`` (helpers such as ``geomean`` and ``breaks`` define fewer)."""
-    found = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name in _SUPPORT or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if all(hasattr(module, attribute) for attribute in ("NAME", "SECTIONS", "plan", "fit")):
-            found[module.NAME] = module
-    return found
+# in the order the report presents them
+METHODS: tuple[Method, ...] = (
+    frontier.METHOD,
+    hedonic.METHOD,
+    threshold.METHOD,
+    monthly.METHOD,
+    benchmark_cost.METHOD,
+)
 
 
-def method(name: str) -> ModuleType:
-    methods = registry()
-    for module in methods.values():
-        if name == module.NAME or name in getattr(module, "DERIVED", ()):
-            return module
-    raise ValueError(f"unknown method {name!r}; known: {', '.join(methods)}")
+def registry() -> dict[str, Method]:
+    """Method name -> its ``Method``, in the order of ``METHODS``."""
+    return {m.name: m for m in METHODS}
 
 
-def sections() -> dict[str, type]:
+def method(name: str) -> Method:
+    """The method whose trends have ``method = name`` (a derived name gives the method that derives it)."""
+    for found in METHODS:
+        if name in found.names():
+            return found
+    raise ValueError(f"unknown method {name!r}; known: {', '.join(m.name for m in METHODS)}")
+
+
+def sections() -> dict[str, type[Section]]:
     """Every preset section of every method: TOML table name -> pydantic model."""
-    out: dict[str, type] = {}
-    for module in registry().values():
-        for name, model in getattr(module, "SECTIONS", {}).items():
+    out: dict[str, type[Section]] = {}
+    for found in METHODS:
+        for name, model in found.sections.items():
             if name in out and out[name] is not model:
                 raise ValueError(f"preset section [{name}] is declared by two methods")
             out[name] = model
@@ -60,17 +53,28 @@ def sections() -> dict[str, type]:
 
 def all_method_names() -> list[str]:
     """Every value the ``method`` column can take (methods and the trends they derive)."""
-    names = []
-    for module in registry().values():
-        names += [module.NAME, *getattr(module, "DERIVED", ())]
-    return names
+    return [name for found in METHODS for name in found.names()]
 
 
 def quantities() -> list[str]:
-    """Every quantity a trend can follow: the shared vocabulary's, and those a method declares (``QUANTITIES``)."""
+    """Every quantity a trend can follow: the shared vocabulary's, and those a method declares."""
     from tasks.core.vocabulary import QUANTITIES
 
     names = list(QUANTITIES)
-    for module in registry().values():
-        names += [q for q in getattr(module, "QUANTITIES", ()) if q not in names]
+    for found in METHODS:
+        names += [q for q in found.quantities if q not in names]
     return names
+
+
+def estimators() -> list[str]:
+    """Every value the ``estimator`` column can take: the vocabulary's, and those a method declares."""
+    from tasks.core.vocabulary import ESTIMATORS
+
+    return list(dict.fromkeys([*ESTIMATORS, *(e for found in METHODS for e in found.estimators)]))
+
+
+def ci_methods() -> list[str]:
+    """Every value the ``ci_method`` column can take: the vocabulary's, and those a method declares."""
+    from tasks.core.vocabulary import CI_METHODS
+
+    return list(dict.fromkeys([*CI_METHODS, *(c for found in METHODS for c in found.ci_methods)]))

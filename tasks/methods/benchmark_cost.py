@@ -52,8 +52,9 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods.base import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
-                                Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
+from tasks.trends.method import Method
+from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
+                          Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
 
 NAME = "benchmark_cost"
 CONTEXT = ("runs", "run_prices")  # tasks.data.runs: the cleaned runs and the list prices that cost them
@@ -366,7 +367,7 @@ def _survival_note(factor: float, checks: dict) -> str | None:
 
 def _hardware_note(spec: TrendSpec) -> str | None:
     """Why a cost trend has no hardware-adjusted factor although its preset names a hardware gain: its costs are
-    priced on one date (``tasks.methods.base.hardware_adjusted``)."""
+    priced on one date (``tasks.trends.hardware_adjusted``)."""
     if spec.hardware_factor is None or spec.price_source in OBSERVED_AT_RELEASE:
         return None
     if spec.price_source == "aa_headline":
@@ -453,3 +454,16 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
     if replicates is not None:
         replicates.insert(0, "trend_id", spec.trend_id)
     return TrendFit(spec, estimates, _points(points, spec, status == "ok"), Diagnostics(**diagnostics), replicates)
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Cost of one benchmark run on a Pareto frontier (FutureTech 2026)",
+    what="the cost of one run of a benchmark (tokens actually spent x list prices) of the models on the cost-score "
+         "Pareto frontier, with the score controlled by its logit: the per-task price rather than the per-token one",
+    context=CONTEXT,
+    quantities=QUANTITIES,
+)

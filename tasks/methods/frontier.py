@@ -36,11 +36,12 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
                                    permutation_slopes, summarise)
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
-from tasks.methods import geomean
-from tasks.methods.base import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
-                                Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
-                                Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
-                                skipped)
+from tasks.trends import geomean
+from tasks.trends.method import Method
+from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
+                          Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
+                          Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
+                          skipped)
 
 NAME = "frontier"
 DERIVED = (geomean.NAME,)
@@ -98,7 +99,7 @@ class UncertaintySection(Section):
 
     OPTIONAL_DEFAULT: ClassVar[bool] = True
 
-    # each count at most tasks.methods.base.max_resamples() (100,000; INFERENCE_TRENDS_MAX_RESAMPLES)
+    # each count at most tasks.trends.max_resamples() (100,000; INFERENCE_TRENDS_MAX_RESAMPLES)
     bootstrap_resamples: Resamples = Field(2000, ge=0)  # 0: no bootstrap rows
     permutations: Resamples = Field(1000, ge=0)  # 0: no permutation null
     seed: int = 20250713
@@ -387,7 +388,25 @@ def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
 
 # --- derived trends: the geometric mean across bands ------------------------------------------------------------
 def derive(fits: list[TrendFit]) -> list[TrendFit]:
-    """One geometric mean per group of frontier trends that differ only by band (``tasks.methods.geomean``)."""
+    """One geometric mean per group of frontier trends that differ only by band (``tasks.trends.geomean``)."""
     by_id = {f.spec.trend_id: f for f in fits}
     return [geomean.fit(spec, [by_id[m] for m in spec.members])
             for spec in geomean.plan([f.spec for f in fits])]
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Record-low frontier by band (FutureTech)",
+    what="the price of the cheapest model inside a two-sided quality band, following the models that set a new record "
+         "low. The band keeps quality roughly constant, but only the record-setting models are fitted: the method "
+         "selects on the outcome",
+    reference="FutureTech 2025 published 7-28x per year across bands (geometric mean 11.8x)",
+    reference_ranges=((7, 28, "FutureTech 2025: 7-28x"),),
+    # the FutureTech preset's AA-headline fits are its comparison price; other presets may have only that price
+    compare=lambda rows: rows["price_source"] != "aa_headline",
+    derived=DERIVED,
+    derive=derive,
+)

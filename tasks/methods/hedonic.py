@@ -43,8 +43,9 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods.base import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
-                                Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
+from tasks.trends.method import Method
+from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
+                          Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 NAME = "hedonic"
 CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for the cluster-robust intervals
@@ -311,3 +312,19 @@ def hedonic_coefficients(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.Da
                              has_constant="add")
     params = sm.OLS(log_values(sample["value"], spec.log_base), design).fit().params
     return sample, dict(zip(["const", "day", *controls], map(float, params)))
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Hedonic regression (FutureTech)",
+    what="the price trend of all models in a quality range after controlling for quality in a regression: every model "
+         "counts, not only the cheapest, so it measures how the typical price at given quality moves",
+    reference="FutureTech 2025 published about 3-4x per year (output and blended prices)",
+    reference_ranges=((3, 4, "FutureTech 2025: 3-4x"),),
+    # the quality control only, and not the FutureTech preset's AA-headline comparison price
+    compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
+    context=CONTEXT,
+)

@@ -24,8 +24,9 @@ from pydantic import ValidationInfo, field_validator
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
-from tasks.methods.base import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
-                                check_band, known_benchmark, points_frame, skipped)
+from tasks.trends.method import Method, every_row
+from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
+                          check_band, known_benchmark, points_frame, skipped)
 
 NAME = "monthly_cheapest"
 
@@ -158,3 +159,17 @@ def price_type_for(analysis: pd.DataFrame, price_source: str) -> str:
     frame = analysis[analysis["price_source"] == price_source]
     both = frame["input_usd_per_mtok"].notna() & frame["output_usd_per_mtok"].notna()
     return "mean_in_out" if bool(both.any()) else "blended"
+
+
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Monthly cheapest above a threshold (a16z)",
+    what="the cheapest model at or above a fixed score, month by month: a step function of a few record-setting "
+         "models, fitted as if each month were a new observation",
+    reference="a16z 2024 published about 10x per year (MMLU 42 and 83)",
+    reference_ranges=((10, 10, "a16z 2024: 10x"),),
+    compare=every_row,
+)

@@ -46,8 +46,9 @@ from pydantic import Field, model_validator
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
-from tasks.methods.base import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
-                                TrendSpec, known_benchmark, points_frame, skipped)
+from tasks.trends.method import Method, every_row
+from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
+                          TrendSpec, known_benchmark, points_frame, skipped)
 
 NAME = "threshold"
 
@@ -228,11 +229,16 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
                     points_frame(candidates, spec.trend_id))
 
 
-# --- labels for the report (tasks/render/report.py: threshold_section) ---------------------------------------------
-def fmt_range(row) -> str:
-    """'[43.9, 100) %' for percentage benchmarks, '>= 1106' for Elo."""
-    if pd.isna(row["band_low"]):
-        return "-"
-    if pd.isna(row["band_high"]):
-        return f">= {row['band_low']:g}"
-    return f"[{row['band_low']:g}, {row['band_high']:g}) %"
+METHOD = Method(
+    name=NAME,
+    sections=SECTIONS,
+    plan=plan,
+    fit=fit,
+    label="Cheapest above a threshold (Epoch AI)",
+    what="the price of the cheapest model at or above the level of a past top model, following the models that were "
+         "strictly cheaper than every earlier one. One-sided thresholds let quality rise inside the range, and the "
+         "record selection applies here too",
+    reference="Epoch AI 2025 published 9-900x per year across thresholds, median 46x",
+    reference_ranges=((9, 900, "Epoch AI 2025: 9-900x, median 46x"), (46, 46, "")),
+    compare=every_row,
+)

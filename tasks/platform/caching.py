@@ -41,6 +41,10 @@ from tasks.files.storage import (RESULTS_FOLDER, block_name, filesystem, ensure_
                                     shared_url)
 
 PROJECT_PACKAGES = ("tasks", "schemas")
+# Registries: their own code counts, the modules they list do not. ``tasks.methods`` imports every method; a fit batch
+# names its own method's module (``cached_task(code=...)``) and the report and figure tasks name every method's, so
+# editing one method recomputes that method's fits only.
+CLOSURE_LEAVES = frozenset({"tasks.methods"})
 # Library versions that can change numbers; part of every code hash.
 NUMERIC_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "statsmodels", "pandera", "matplotlib")
 
@@ -142,7 +146,8 @@ def module_closure(module: str) -> tuple[str, ...]:
             continue
         parts = name.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        todo.extend(_project_modules_of(name, _source_facts(path).imports))
+        if name not in CLOSURE_LEAVES:
+            todo.extend(_project_modules_of(name, _source_facts(path).imports))
     return tuple(sorted(seen))
 
 

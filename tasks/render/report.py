@@ -25,12 +25,13 @@ import pandas as pd
 
 from tasks.core.stats import geometric_mean
 from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
-                                   fmt_interval, headline_price_source, label)
+                                   fmt_interval, label)
 from tasks.data.clean import CleanResult
 from tasks.files.tables import read_csv_output
-from tasks.methods.base import ESTIMATED
-from tasks.methods.presets import PublishedValue
-from tasks.render.comparison import METHOD_LABELS, REFERENCE_TEXT, WHAT, methods_selection
+from tasks.trends import ESTIMATED
+from tasks.study.presets import PublishedValue
+from tasks.methods import METHODS
+from tasks.render.comparison import compared_methods, methods_selection
 from tasks.render.document import Document, render_html, render_markdown
 from tasks.render.markup import Md, md_code, md_escape
 
@@ -830,13 +831,13 @@ def methods_details(doc: Document, inputs: ReportInputs) -> None:
     doc.heading("Methods side by side", 3)
     doc.text("Every method on every snapshot, on its own price definition (blended, or the mean of input and output): "
              "how far apart they are, and why.")
-    for method in [m for m in METHOD_LABELS if m in set(selection["method"])]:
-        rows = selection[(selection["method"] == method) & selection["status"].isin(ESTIMATED)]
+    for method in [m for m in compared_methods() if m.name in set(selection["method"])]:
+        rows = selection[(selection["method"] == method.name) & selection["status"].isin(ESTIMATED)]
         informative = rows[rows["status"] == "ok"]["factor_per_year"]
         spread = (f"{fmt_factor(informative.min())}-{fmt_factor(informative.max())}x, median "
                   f"{fmt_factor(informative.median())}x over {len(informative)} informative estimates"
                   if len(informative) else "no informative estimate")
-        doc.text(f"**{METHOD_LABELS[method]}** measures {WHAT[method]}. Here: {spread}. {REFERENCE_TEXT[method]}.")
+        doc.text(f"**{method.label}** measures {method.what}. Here: {spread}. {method.reference}.")
     doc.figure(inputs.figures, "figures/methods/methods.png",
                "Figure: every method's estimates with their intervals, and the published figures")
 
@@ -1097,6 +1098,10 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
         monthly_details(doc, inputs, snapshot)
         decomposition_details(doc, inputs, snapshot)
         benchmark_cost_figures(doc, inputs, snapshot)
+        for method in METHODS:  # the sections the methods supply themselves (Method.section)
+            if method.section is not None and (inputs.trends["method"].isin(method.names())
+                                               & (inputs.trends["snapshot"] == snapshot)).any():
+                method.section(doc, inputs, snapshot)
         if f"figures/{snapshot}/summary.png" in inputs.figures:
             doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
                        f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")

@@ -1,10 +1,10 @@
-"""Stage 5: one structural break per single-regressor trend (``tasks.methods.breaks``)."""
+"""Stage 5: one structural break per single-regressor trend (``tasks.study.breaks``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.methods.breaks import breaks_table
+from tasks.study.breaks import breaks_table
 from tasks.platform.caching import cached_task
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
+from tasks.methods import METHODS
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
@@ -35,7 +36,8 @@ def _draw_all(jobs: list[tuple[dict, dict]]) -> dict[str, Path]:
     return out
 
 
-@cached_task(name="figures", task_run_name=_run_name)
+# every method's figures: their modules key the cache (tasks.methods is a closure leaf)
+@cached_task(name="figures", task_run_name=_run_name, code=tuple(m.module for m in METHODS))
 def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, attribution: list[str],
                  runs_path: Path | None = None) -> dict[str, Path]:
     """Every figure of one snapshot (``runs_path``: its cleaned benchmark runs, when the cleaning wrote them)."""
@@ -48,7 +50,8 @@ def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, a
     return _draw_all(jobs)
 
 
-@cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]")
+@cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]",
+             code=tuple(m.module for m in METHODS))
 def cross_figures_task(outputs: dict[str, Path], analysis_paths: dict[str, Path],
                        attribution: dict[str, list[str]]) -> dict[str, Path]:
     """The vintage comparison and the methods comparison."""

@@ -28,8 +28,8 @@ from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stopping import check as check_stop
 from tasks.data.creators import read_creator_map
 from tasks.methods import registry
-from tasks.methods.base import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
-from tasks.methods.plan import plan_method
+from tasks.trends import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
+from tasks.study.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet
@@ -40,15 +40,14 @@ BATCH_TABLES = ("rows", "points", "diagnostics", "replicates", "index")
 def preset_for(preset, method: str):
     """The preset as one method sees it: its own sections and published values, the others' left out, so that a
     change to another method's section does not recompute this method's trends."""
-    module = registry()[method]
-    mine = set(module.SECTIONS)
+    mine = set(registry()[method].sections)
     update = {}
     for name, field in type(preset).model_fields.items():
         if name in mine or name in type(preset).__base__.model_fields:
             continue
         model = getattr(type(getattr(preset, name, None)), "OPTIONAL_DEFAULT", False)
         update[name] = type(getattr(preset, name))() if model else None
-    names = {module.NAME, *getattr(module, "DERIVED", ())}
+    names = registry()[method].names()
     update["published"] = [p for p in preset.published if p.method in names]
     return preset.model_copy(update=update)
 
@@ -84,11 +83,11 @@ def read_context(paths: dict) -> dict:
 
 
 def context_paths(method: str, snapshot, creators_path: Path | None, published_here: bool) -> dict[str, Path]:
-    """The context files ``method`` reads (its ``CONTEXT``): only those key its cache. Cleaned tables (``runs``,
+    """The context files ``method`` reads (its ``Method.context``): only those key its cache. Cleaned tables (``runs``,
     ``run_prices``) come from the snapshot's cleaning, and from its cleaning as published when a preset publishes
     values for it."""
     paths = {}
-    for name in getattr(registry()[method], "CONTEXT", ()):
+    for name in registry()[method].context:
         if name == "creators":
             paths[name] = creators_path
         elif name in snapshot.clean:
@@ -107,13 +106,13 @@ def _run_name(parameters: dict) -> str:
 @functools.cache
 def fit_task(method: str):
     """The cached batch task of one method (its cache key covers this module's and the method module's code)."""
-    module = registry()[method]
+    plugin = registry()[method]
 
-    @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(module.__name__,))
+    @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(plugin.module,))
     def fit_batch(method: str, preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None,
                   context_paths: dict | None = None) -> dict[str, Path]:
         """Plan and fit every trend of ``method`` for ``preset`` on one snapshot. ``context_paths``: the shared
-        files the method reads (``CONTEXT``), by name; ``<name>_as_published`` for the data as published."""
+        files the method reads (``Method.context``), by name; ``<name>_as_published`` for the data as published."""
         analysis = read_parquet(analysis_path)
         as_published = read_parquet(as_published_path) if as_published_path is not None else None
         specs = plan_method(preset, method, snapshot, analysis, as_published)
@@ -124,10 +123,10 @@ def fit_task(method: str):
         fits = []
         for spec in specs:
             check_stop()  # a stop request ends the batch between trends too (tasks/core/stopping.py)
-            fits.append(judge(module.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED
-                              else module.fit(analysis, spec, context), as_of))
-        if hasattr(module, "derive"):
-            fits += [judge(fit, as_of) for fit in module.derive(fits)]
+            fits.append(judge(plugin.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED
+                              else plugin.fit(analysis, spec, context), as_of))
+        if plugin.derive is not None:
+            fits += [judge(fit, as_of) for fit in plugin.derive(fits)]
         code = task_code_hash(TaskRunContext.get().task.fn)
         tables = batch_tables(fits, code)
         statuses = tables["index"]["status"].value_counts().to_dict()

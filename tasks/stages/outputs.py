@@ -16,8 +16,8 @@ import pandas as pd
 from prefect import get_run_logger
 
 from tasks.data.usable import Unusable
-from tasks.methods.base import (DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, finalise_trends,
-                                nothing_estimated)
+from tasks.study.tables import finalise_trends
+from tasks.trends import DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, nothing_estimated
 from tasks.platform.caching import cached_task
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet

@@ -19,7 +19,7 @@ from tasks.data.ingest import adapter, detect_format, members, unused_files
 from tasks.data.ingest.common import SourceError
 from tasks.data.ingest.reading import check_input
 from tasks.data.parsing import slugify
-from tasks.methods.presets import bundled_presets, load_preset
+from tasks.study.presets import bundled_presets, load_preset
 from tasks.files.folders import NAME_PATTERN, check_name, check_output_folder
 from tasks.files.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
 

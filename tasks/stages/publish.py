@@ -25,7 +25,7 @@ from tasks.core.hashing import sha256_file, sha256_tree
 from tasks.data.ingest import members
 from tasks.data.sources import attributions
 from tasks.files.tables import csv_text
-from tasks.methods.base import FLOAT_DIGITS, points_csv, trends_csv
+from tasks.trends import FLOAT_DIGITS, points_csv, trends_csv
 from tasks.platform.artifacts import artifacts_task
 from tasks.platform.assets import materialize_files
 from tasks.platform.history_store import LEDGER, PROFILES

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
+from tasks.methods import METHODS
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_text, json_text, read_parquet
 from tasks.files.settings import cache_dir
@@ -16,7 +17,8 @@ from tasks.render.report import ReportInputs, price_changes, render_report
 from tasks.stages.clean import read_clean
 
 
-@cached_task(name="report", task_run_name="write-report")
+# the report holds every method's section: their modules key its cache (tasks.methods is a closure leaf)
+@cached_task(name="report", task_run_name="write-report", code=tuple(m.module for m in METHODS))
 def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
                 meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
                 histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None

@@ -62,7 +62,7 @@ def factor_label(row) -> str:
     return f"uninformative: {text}" if is_uninformative(row) else text
 
 
-def _panel_header(ax, title: str, lines: list[tuple[str, str]], text_height: float) -> None:
+def panel_header(ax, title: str, lines: list[tuple[str, str]], text_height: float) -> None:
     """A panel's bold title above its lines of numbers ((text, colour), top to bottom), ``text_height`` inches of
     them: the header of every multi-panel trend figure."""
     ax.set_title(title, fontweight="bold", pad=8 + 72 * text_height)
@@ -94,7 +94,7 @@ def status_reason(row) -> str:
     return note.removeprefix(f"{row.status}: ")
 
 
-def _log_axis(ax, axis: str = "y") -> None:
+def log_axis(ax, axis: str = "y") -> None:
     getattr(ax, f"set_{axis}scale")("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if 1e-3 <= v <= 1e5 else f"{v:.0e}"))
@@ -112,7 +112,7 @@ def _inches(fig: Figure, ax) -> tuple[float, float]:
     return box.width * fig.get_figwidth(), box.height * fig.get_figheight()
 
 
-def _set_date_limits(ax, dates) -> None:
+def set_date_limits(ax, dates) -> None:
     """The date axis over ``dates`` with a margin of 4% of the span (at least a month) either side."""
     dates = pd.to_datetime(pd.Series(list(dates))).dropna()
     if dates.empty:
@@ -122,7 +122,7 @@ def _set_date_limits(ax, dates) -> None:
     ax.set_xlim(mdates.date2num(low - margin), mdates.date2num(high + margin))
 
 
-def _tidy_date_ticks(fig: Figure, ax, edge_inches: float = 0.11) -> None:
+def tidy_date_ticks(fig: Figure, ax, edge_inches: float = 0.11) -> None:
     """Month ticks (every 3, 6, 12 or 24 months: at most about one per 0.3 inch), "Jan\n2025" / "Jul\n2025",
     and none so near the panel's edge that its label would run into the next panel or off the figure. Call once the
     limits and the margins are final (a shared axis shares these ticks)."""
@@ -143,7 +143,7 @@ def _tidy_date_ticks(fig: Figure, ax, edge_inches: float = 0.11) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
 
 
-def _set_log_limits(ax, values) -> None:
+def set_log_limits(ax, values) -> None:
     """The log value axis over ``values`` with a margin of 6% of the span in decades (at least 0.12 decade)."""
     values = np.asarray([v for v in values if pd.notna(v) and v > 0], dtype=float)
     if not len(values):
@@ -153,7 +153,7 @@ def _set_log_limits(ax, values) -> None:
     ax.set_ylim(10 ** (low - margin), 10 ** (high + margin))
 
 
-def _tidy_log_ticks(fig: Figure, ax, edge_inches: float = 0.05) -> None:
+def tidy_log_ticks(fig: Figure, ax, edge_inches: float = 0.05) -> None:
     """Labelled ticks on a log value axis: the decades, with 2 and 5 (then every digit) added while fewer than
     two fall inside; none so near the edge that its label would stick out of the panel. Call once the limits
     and margins are final."""
@@ -180,7 +180,7 @@ def footer_lines(attribution: list[str]) -> str:
     return " · ".join(attribution[:half]) + "\n" + " · ".join(attribution[half:])
 
 
-def _footer(fig: Figure, attribution: list[str], note: str) -> None:
+def figure_footer(fig: Figure, attribution: list[str], note: str) -> None:
     """Attribution bottom left, the method note bottom right. When the two would overlap or the attribution would
     leave the figure (measured with the renderer, not guessed from its length), the footer's font shrinks a little,
     and if that is not enough the attribution wraps onto a second line."""
@@ -201,7 +201,7 @@ def _footer(fig: Figure, attribution: list[str], note: str) -> None:
         left.set_text(footer_lines(attribution))
 
 
-def _fit_line(points: pd.DataFrame, slope: float, base: str):
+def fit_line(points: pd.DataFrame, slope: float, base: str):
     """The fitted line over the fit's date span (intercept from the fit's own points; slope from the row)."""
     fit = points[points["in_fit"].fillna(False).astype(bool)]
     x = release_day(fit["release_date"])
@@ -213,13 +213,13 @@ def _fit_line(points: pd.DataFrame, slope: float, base: str):
     return pd.to_datetime(span, unit="D"), values
 
 
-def _band_title(row) -> str:
+def band_title(row) -> str:
     high = "" if pd.isna(row.band_high) else f"{row.band_high:g}"
     closing = ")" if (row.variant or "") == "half_open_bands" else "]"
     return f"MMLU-Pro [{row.band_low:g}, {high}{closing} %" if high else f"MMLU-Pro >= {row.band_low:g} %"
 
 
-def _header(fig: Figure, title: str, subtitle: str) -> None:
+def figure_header(fig: Figure, title: str, subtitle: str) -> None:
     """Title and a subtitle wrapped to the page width, in inches from the top (so any figure height works)."""
     height = fig.get_figheight()
     fig.text(0.005, 1 - 0.05 / height, title, fontsize=8.5, fontweight="bold", ha="left", va="top")
@@ -228,7 +228,7 @@ def _header(fig: Figure, title: str, subtitle: str) -> None:
                  va="top", linespacing=1.3)
 
 
-def _factor_axis(ax) -> None:
+def factor_axis(ax) -> None:
     """The "times cheaper per year" axis of the comparison figures: log scale, X_MIN to X_MAX, decades labelled."""
     ax.set_xscale("log")
     ax.set_xlim(X_MIN, X_MAX)

@@ -21,10 +21,9 @@ from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label
-from tasks.render.figures import (MUTED, RC, WIDTH, _fit_line, _footer, _header, _log_axis, _panel_header,
-                                  _set_date_limits,
-                                  _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, has_estimate, is_uninformative,
-                                  status_reason)
+from tasks.render.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, log_axis, panel_header,
+                                  set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, has_estimate,
+                                  is_uninformative, status_reason)
 
 UNRESTRICTED = "unrestricted"
 UNIT = "x cheaper per year"
@@ -138,7 +137,7 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                                       s=20, edgecolors="black", linewidths=0.5, zorder=4, **colours)  # opaque: the bar
             if (has_estimate(row) and pd.notna(row.slope_per_day)
                     and pts["in_fit"].astype("boolean").fillna(False).any()):
-                dates, fitted = _fit_line(pts, row.slope_per_day, row.log_base)
+                dates, fitted = fit_line(pts, row.slope_per_day, row.log_base)
                 all_values += list(fitted)
                 muted = is_uninformative(row)
                 ax.plot(dates, fitted, color=MUTED if muted else FIT_COLOUR, lw=0.9 if muted else 1.4, ls="--",
@@ -146,17 +145,17 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
             if unrestricted is not None and has_estimate(unrestricted) and pd.notna(unrestricted.slope_per_day):
                 every = shown[shown["trend_id"] == unrestricted.trend_id]
                 if every["in_fit"].astype("boolean").fillna(False).any():
-                    dates, fitted = _fit_line(every, unrestricted.slope_per_day, unrestricted.log_base)
+                    dates, fitted = fit_line(every, unrestricted.slope_per_day, unrestricted.log_base)
                     all_values += list(fitted)
                     ax.plot(dates, fitted, color=MUTED if is_uninformative(unrestricted) else "0.3", lw=0.9, ls=":",
                             zorder=4,
                             label=f"{UNRESTRICTED_LABEL}: {fit_label(unrestricted)}")
-            _panel_header(ax, label(SUBSETS, row.subset), lines, text_height)
+            panel_header(ax, label(SUBSETS, row.subset), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no runs", transform=ax.transAxes, ha="center", color="0.4")
-        _log_axis(axes[0])
-        _set_log_limits(axes[0], all_values)
-        _set_date_limits(axes[0], all_dates)
+        log_axis(axes[0])
+        set_log_limits(axes[0], all_values)
+        set_date_limits(axes[0], all_dates)
         axes[0].set_ylabel(YLABELS.get(price_source, "USD per run (log)"))
         # one legend for the figure: what each kind of mark is (each line's factor is above its panel, in its colour,
         # and in the line's own label)
@@ -177,10 +176,10 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
             fig.legend(list(shown_kinds.values()), list(shown_kinds.keys()), loc="lower center", ncol=2,
                        frameon=False, bbox_to_anchor=(0.45, 0.15 / height), handletextpad=0.3, columnspacing=1.5)
         what = label(BENCHMARKS, benchmark)
-        _header(fig, f"Cost of one run of {what} over time, score as colour",
+        figure_header(fig, f"Cost of one run of {what} over time, score as colour",
                 f"{DATES.get(price_source, 'each point: one run')} · price: {price_source} · snapshot {snapshot} · "
                 "fits: ln cost = a·day + b·logit(score) + c, each line drawn at its fitted points' mean score")
-        _footer(fig, attribution, "")
+        figure_footer(fig, attribution, "")
         bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
         top = 1 - (0.55 + 0.16 + text_height) / height
         fig.subplots_adjust(left=0.085, right=0.88, bottom=bottom, top=top, wspace=0.1)
@@ -189,6 +188,6 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
             bar = fig.add_axes([0.9, box.y0, 0.015, box.height])
             fig.colorbar(mappable, cax=bar).set_label(colour_label)
             bar.tick_params(labelsize=6)
-        _tidy_log_ticks(fig, axes[0])
-        _tidy_date_ticks(fig, axes[0])
+        tidy_log_ticks(fig, axes[0])
+        tidy_date_ticks(fig, axes[0])
     return fig

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, _band_title, _fit_line, _footer, _header, _log_axis,
-                                  _panel_header,
-                                  _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
-                                  fmt_factor, fmt_factor_with_interval, has_estimate, is_uninformative, status_reason)
+from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
+                                  log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
+                                  tidy_log_ticks, factor_label, fmt_factor, fmt_factor_with_interval, has_estimate,
+                                  is_uninformative, status_reason)
 
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"
@@ -108,7 +108,7 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                     ax.plot([last, end], [records["value"].iloc[-1]] * 2, color=colour, lw=0.7, ls=":", zorder=3)
                     all_dates.append(end)
             if has_estimate(row) and pd.notna(row.slope_per_day) and pts["in_fit"].fillna(False).astype(bool).any():
-                dates, values = _fit_line(pts, row.slope_per_day, row.log_base)
+                dates, values = fit_line(pts, row.slope_per_day, row.log_base)
                 all_values += list(values)
                 if is_uninformative(row):
                     ax.plot(dates, values, color=MUTED, lw=0.8, ls="--", zorder=3, label=MUTED_FIT_LABEL)
@@ -119,15 +119,15 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                 if not _flag(typical_points, "in_fit").any():  # its points not at hand: the band's models
                     typical_points = pts.assign(in_fit=True)
                 if not typical_points.empty:
-                    dates, values = _fit_line(typical_points, typical.slope_per_day, typical.log_base)
+                    dates, values = fit_line(typical_points, typical.slope_per_day, typical.log_base)
                     all_values += list(values)
                     ax.plot(dates, values, color="0.25", lw=0.8, ls=":", zorder=4, label=TYPICAL_LABEL)
-            _panel_header(ax, _band_title(row), lines, text_height)
+            panel_header(ax, band_title(row), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no models in this band", transform=ax.transAxes, ha="center", color="0.4")
-        _log_axis(axes[0])
-        _set_log_limits(axes[0], all_values)
-        _set_date_limits(axes[0], all_dates)
+        log_axis(axes[0])
+        set_log_limits(axes[0], all_values)
+        set_date_limits(axes[0], all_dates)
         axes[0].set_ylabel(ylabel)
         found = {}
         for ax in axes:
@@ -138,15 +138,15 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
         legend_rows = 1 if len(unique) <= 3 else 2
         fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False,
                    bbox_to_anchor=(0.5, 0.15 / height), handletextpad=0.3, columnspacing=1.5)
-        _header(fig, title, subtitle)
-        _footer(fig, attribution, "Record: at most every earlier model's lowest value; same day: cheapest first")
+        figure_header(fig, title, subtitle)
+        figure_footer(fig, attribution, "Record: at most every earlier model's lowest value; same day: cheapest first")
         # fixed margins in inches (tight_layout would measure every tick: most of the drawing time): below, the
         # footer, the legend and the two-line date labels; above, the titles and the lines over each panel
         bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
         top = 1 - (0.55 + 0.16 + text_height) / height
         fig.subplots_adjust(left=0.085, right=0.975, bottom=bottom, top=top, wspace=0.12)
-        _tidy_log_ticks(fig, axes[0])
-        _tidy_date_ticks(fig, axes[0])
+        tidy_log_ticks(fig, axes[0])
+        tidy_date_ticks(fig, axes[0])
     return fig
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tasks.core.stats import release_day
-from tasks.methods.base import TrendSpec
+from tasks.trends import TrendSpec
 from tasks.methods.hedonic import hedonic_coefficients
-from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, _footer, _header, _log_axis,
-                                  _set_date_limits, _set_log_limits, _tidy_date_ticks, _tidy_log_ticks, factor_label,
+from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, figure_footer, figure_header, log_axis,
+                                  set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, factor_label,
                                   has_estimate, is_uninformative)
 
 
@@ -51,18 +51,18 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
             ax.text(0.5, 1.015, f"{factor_label(row)}\nn = {int(row.n)} · adj. R² = {row.adj_r_squared:.2f}",
                     transform=ax.transAxes, ha="center", va="bottom", fontsize=6, linespacing=1.25,
                     color=MUTED if muted else "black")
-        _log_axis(axes[0])
-        _set_date_limits(axes[0], dates)
-        _set_log_limits(axes[0], values)
+        log_axis(axes[0])
+        set_date_limits(axes[0], dates)
+        set_log_limits(axes[0], values)
         axes[0].set_ylabel("USD per 1M tokens at mean MMLU-Pro (log)")
         spec = specs[0] if specs else None
         scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, all release dates · "
                  f"price: {spec.price_source} · snapshot {spec.snapshot}" if spec else "")
-        _header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
-        _footer(fig, attribution, "ln price = a·day + b·MMLU-Pro + c; points shifted to the mean MMLU-Pro")
+        figure_header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
+        figure_footer(fig, attribution, "ln price = a·day + b·MMLU-Pro + c; points shifted to the mean MMLU-Pro")
         fig.subplots_adjust(left=0.075, right=0.975, bottom=0.17, top=0.74, wspace=0.12)
-        _tidy_log_ticks(fig, axes[0])
-        _tidy_date_ticks(fig, axes[0])
+        tidy_log_ticks(fig, axes[0])
+        tidy_date_ticks(fig, axes[0])
     return fig
 
 

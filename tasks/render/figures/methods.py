@@ -9,13 +9,10 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import BENCHMARKS, label
-from tasks.render.comparison import METHOD_LABELS, methods_selection
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+from tasks.render.comparison import compared_methods, methods_selection
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
                                   is_uninformative)
 
-REFERENCES = [("frontier", 7, 28, "FutureTech 2025: 7-28x"), ("hedonic", 3, 4, "FutureTech 2025: 3-4x"),
-              ("threshold", 9, 900, "Epoch AI 2025: 9-900x, median 46x"), ("threshold", 46, 46, ""),
-              ("monthly_cheapest", 10, 10, "a16z 2024: 10x")]
 TRAINING_PROGRESS = 3.0  # training-side algorithmic progress, about 3x per year (Ho et al. 2024)
 TRAINING_SOURCE = "training-side algorithmic progress, about 3x per year: Ho et al. 2024"
 BLUE = "#1b6ca8"
@@ -62,8 +59,9 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
     Uninformative estimates are drawn grey and hollow; trends without an estimate (insufficient, skipped) are
     counted in their group's heading, not drawn; a group without any estimate is left out (the footer names it).
     Values beyond the axis: an arrowhead at its edge with the value written."""
+    methods = {m.name: m for m in compared_methods()}
     rows = methods_selection(trends)
-    rows = rows.assign(_m=rows["method"].map(list(METHOD_LABELS).index))
+    rows = rows.assign(_m=rows["method"].map(list(methods).index))
     rows = rows.sort_values(["_m", "snapshot", "subset", "quality_measure", "band_low", "threshold_model"],
                             ascending=[True, True, False, True, True, True], na_position="last")
     estimate = rows["status"].isin(["ok", "uninformative"]) & rows["factor_per_year"].notna()
@@ -92,7 +90,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
             if len(missing):
                 without = ", ".join(sorted(set(missing["status"])))
                 counts.append(f"{len(missing)} without an estimate: {without}")
-            title = ax.text(0.01, y, f"{METHOD_LABELS[method]} · {snapshot}", transform=left, fontsize=6.0,
+            title = ax.text(0.01, y, f"{methods[method].label} · {snapshot}", transform=left, fontsize=6.0,
                             fontweight="bold", ha="left", va="center")
             if uninformative or len(missing):
                 ax.annotate(f"({'; '.join(counts)})", (1, 0.5), xycoords=title, xytext=(4, 0),
@@ -119,9 +117,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
             spans.append((method, top, y - 0.5))
             y += 0.6
         for method, top, bottom in spans:
-            for ref_method, low, high, text in REFERENCES:
-                if ref_method != method:
-                    continue
+            for low, high, text in methods[method].reference_ranges:
                 if low == high:
                     ax.plot([low, low], [top + 0.35, bottom], color="#d1495b", lw=0.9, ls=":")
                 else:
@@ -139,11 +135,11 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
                 tick_label.set_color("0.45")
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.3, -1.4)
-        _factor_axis(ax)
+        factor_axis(ax)
         ax.grid(axis="y", visible=False)
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
-        _header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
+        figure_header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
                 "for a16z's method), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
                 "hollow: uninformative estimate (no information); arrow: beyond the axis, its value written; red "
                 f"shading / dotted: the authors' published figures; green dashed: {TRAINING_SOURCE}")
@@ -151,7 +147,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         if empty:
             note = "No estimate: " + "; ".join(
                 f"{key[0]} on {key[1]} ({', '.join(sorted(set(part['status'])))})" for key, part in empty)
-        _footer(fig, attribution, "")
+        figure_footer(fig, attribution, "")
         if note:
             fig.text(0.005, 0.25 / height, note, fontsize=5.5, color="0.35", ha="left", va="bottom")
     return fig

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from tasks.core.uncertainty import factors
-from tasks.render.figures import (MUTED, RC, WIDTH, _band_title, _footer, _header, fmt_factor, has_estimate,
+from tasks.render.figures import (MUTED, RC, WIDTH, band_title, figure_footer, figure_header, fmt_factor, has_estimate,
                                   is_uninformative)
 
 BINS = np.logspace(np.log10(0.5), 5, 53)  # record lows never rise: null factors are at least 1
@@ -58,7 +58,7 @@ def null_figure(trends: pd.DataFrame, replicates: pd.DataFrame, attribution: lis
                 ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if v < 1e5 else ">=1e5"))
                 ax.xaxis.set_minor_formatter(NullFormatter())
                 ax.grid(axis="x", visible=False)
-                title_text = f"{'open' if subset == 'open' else 'all'} · {_band_title(row)}"
+                title_text = f"{'open' if subset == 'open' else 'all'} · {band_title(row)}"
                 if has_estimate(row):
                     muted = is_uninformative(row)
                     observed = min(max(row.factor_per_year, BINS[0]), BINS[-1])
@@ -81,8 +81,8 @@ def null_figure(trends: pd.DataFrame, replicates: pd.DataFrame, attribution: lis
         axes[0][0].set_ylim(0, max(top_share, 0.01) * 1.3)  # headroom for the counts in each panel's corner
         for ax in axes[-1]:
             ax.set_xlabel("x / year (log)")
-        _header(fig, title, subtitle)
-        _footer(fig, attribution, "usable: a shuffle with enough records for a slope")
+        figure_header(fig, title, subtitle)
+        figure_footer(fig, attribution, "usable: a shuffle with enough records for a slope")
         # in inches: the header and the first row's three-line titles above; the axis labels and footer below
         fig.subplots_adjust(left=0.075, right=0.965, bottom=0.62 / height, top=1 - 1.05 / height, wspace=0.1,
                             hspace=0.62 / 1.4)

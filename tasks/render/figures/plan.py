@@ -7,7 +7,8 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, order
 from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
-from tasks.methods.base import TrendSpec
+from tasks.methods import METHODS, registry
+from tasks.trends import TrendSpec
 from tasks.render.figures import main_price_source
 
 
@@ -75,6 +76,12 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
         rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
         jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
     jobs += benchmark_cost_jobs(snapshot_rows, points, runs, common)
+    for method in METHODS:  # the figures the methods supply themselves (Method.figures, drawn by Method.draw)
+        if method.figures is not None:
+            mine = snapshot_rows[snapshot_rows["method"].isin(method.names())]
+            if not mine.empty:
+                jobs += [(dict(fields, method=method.name), frames)
+                         for fields, frames in method.figures(mine, points, analysis, common)]
     if not trends.empty:  # every row of the snapshot: the figure picks its rows and says how many it leaves out
         jobs.append((dict(common, name="summary"), {"trends": snapshot_rows}))
     if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
@@ -137,6 +144,8 @@ def draw(fields: dict, frames: dict):
     from tasks.render.figures.summary import summary_figure
     from tasks.render.figures.vintage import vintage_figure
 
+    if fields.get("method"):  # a method's own figure
+        return registry()[fields["method"]].draw(fields, frames)
     name, attribution = fields["name"], fields["attribution"]
     trends = frames["trends"]
     if name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):

@@ -11,7 +11,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order)
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, fmt_factor,
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
                                   has_estimate, headline_price_source, is_uninformative)
 
 SUMMARY_GROUPS = [
@@ -250,7 +250,7 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str], snapshot: str |
             ticks.append(level_y)
             tick_labels.append(text)
             _draw_row(ax, row, level_y, boot)
-        _factor_axis(ax)
+        factor_axis(ax)
         ax.axvline(1, color="0.5", lw=0.6)
         ax.set_ylim(max(y, 0.3), 0)
         ax.set_yticks(ticks)
@@ -263,9 +263,9 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str], snapshot: str |
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
         ax.grid(axis="y", visible=False)
-        _header(fig, f"Every trend of {snapshot} with its interval and its sensitivity to same-day order",
+        figure_header(fig, f"Every trend of {snapshot} with its interval and its sensitivity to same-day order",
                 subtitle)
-        _footer(fig, attribution, "")
+        figure_footer(fig, attribution, "")
     return fig
 
 

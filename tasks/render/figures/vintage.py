@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, _factor_axis, _footer, _header, has_estimate,
-                                  is_uninformative)
+from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header,
+                                  has_estimate, is_uninformative)
 
 
 def _definition(source) -> str:
@@ -65,7 +65,7 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
             colour, marker = VINTAGE_STYLE[j % len(VINTAGE_STYLE)]
             ax.plot([], [], marker=marker, color=colour, label=f"{snapshot}, {definition}", linestyle="-", lw=0.9,
                     ms=3.5)
-        _factor_axis(ax)
+        factor_axis(ax)
         ax.axvline(1, color="0.5", lw=0.6)
         ax.set_ylim(len(keys) - 0.5, -0.5)
         ax.set_yticks([])
@@ -76,10 +76,10 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         handles, labels = ax.get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.57, 0.2 / height), ncol=2,
                    frameon=False, fontsize=6)
-        _header(fig, "The same trends on each data vintage and price definition",
+        figure_header(fig, "The same trends on each data vintage and price definition",
                 "Lowest price across hosting providers vs Artificial Analysis' headline price; open-weights and all "
                 "models; the hedonic rows control for MMLU-Pro")
-        _footer(fig, attribution, "")
+        figure_footer(fig, attribution, "")
     return fig
 
 

@@ -8,8 +8,8 @@ not silently fall back to a default).
 
 A preset is checked when it is loaded, before any work: every number finite (TOML's ``nan`` and ``inf`` are
 errors), quality bands and thresholds in their units (percent for fraction benchmarks: 0 <= low < high <= 100,
-``tasks.methods.base.check_band``), the hardware factor positive, and every count of resamples, permutations and
-simulations at most ``tasks.methods.base.max_resamples()`` (100,000; ``INFERENCE_TRENDS_MAX_RESAMPLES`` raises it).
+``tasks.trends.check_band``), the hardware factor positive, and every count of resamples, permutations and
+simulations at most ``tasks.trends.max_resamples()`` (100,000; ``INFERENCE_TRENDS_MAX_RESAMPLES`` raises it).
 An error names the preset file, the field, the rule and the value given, one line per problem.
 """
 
@@ -21,8 +21,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, create_model, model_validator
 
-from tasks.methods import all_method_names, sections
-from tasks.methods.base import PriceSource, PriceType, Resamples, Section, Subset, check_band
+from tasks.methods import METHODS, all_method_names, sections
+from tasks.trends import PriceSource, PriceType, Resamples, Section, Subset, check_band
 from tasks.files.settings import presets_dir
 
 
@@ -129,10 +129,7 @@ class PresetBase(Section):
 
     def methods(self) -> list[str]:
         """The methods this preset runs: those whose main section it has, in registry order."""
-        from tasks.methods import registry
-
-        return [name for name, module in registry().items() if getattr(self, getattr(module, "MAIN_SECTION", name),
-                                                                          None) is not None]
+        return [m.name for m in METHODS if getattr(self, m.main_section or m.name, None) is not None]
 
 
 def _section_field(model):

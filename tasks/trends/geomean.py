@@ -15,8 +15,8 @@ import pandas as pd
 from schemas.analysis import POINT_COLUMNS
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods.base import (COMMON_SAMPLE, ESTIMATED, REPLICATE_COLUMNS, Diagnostics, Estimate, Sample, TrendFit,
-                                TrendSpec, hardware_adjusted)
+from tasks.trends import (COMMON_SAMPLE, ESTIMATED, REPLICATE_COLUMNS, Diagnostics, Estimate, Sample, TrendFit,
+                          TrendSpec, hardware_adjusted)
 
 NAME = "frontier_geomean"
 

@@ -1,9 +1,4 @@
-"""What every method shares: the trend specification, the typed result of a fit, and the output tables.
-
-A ``TrendSpec`` says what one trend is (the identifying columns of ``trends.csv``, snapshot .. variant) and how to
-fit it (minimum points, interval level, ...). Its ``trend_id`` is readable and deterministic: the method, subset,
-band, quantity, price type and source, controls and variant, then 8 hex digits of a hash of every identifying
-column, so the same trend keeps the same id across runs and two trends never share one.
+"""The typed result of a fit, and what a fit says: informative or not.
 
 A method's ``fit(analysis, spec, context) -> TrendFit`` returns a typed result, in the spirit of statsmodels'
 results objects: one ``Estimate`` per (estimator, interval method), the points behind it, ``Diagnostics`` (replicate
@@ -14,116 +9,15 @@ the figures read these fields; nothing is ever recovered from the free-text ``no
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import hashlib
-import json
-import os
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
 
-import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS, TREND_ID_COLUMNS, Points, Trends
-from schemas.canonical import BENCHMARK_UNITS
-from schemas.validation import validate
+from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stats import SlopeFit, halving_months
-from tasks.data.parsing import slugify
-from tasks.files.tables import csv_text, read_csv_output
-
-FLOAT_DIGITS = 10
-# variants: sensitivity versions of a preset's main trends (empty variant)
-HALF_OPEN = "half_open_bands"  # [lo, hi) instead of the study's closed bands
-COMMON_SAMPLE = "price_frontier_sample"  # decomposition on the models of the band's price frontier
-AS_PUBLISHED = "as_published"  # on the data without the project's documented corrections
-NO_REASONING = "no_reasoning"  # fits without the models flagged as reasoning models (as Epoch AI)
-TYPICAL = "typical"  # a frontier band's OLS over every model of the band: the typical model beside the cheapest
+from tasks.trends.spec import TrendSpec
 
 
-class TrendSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # identifying columns (snapshot .. variant)
-    snapshot: str
-    preset: str
-    method: str
-    subset: str
-    quality_measure: str | None = None
-    band_low: float | None = None
-    band_high: float | None = None
-    threshold_model: str | None = None
-    quantity: str = "price"
-    price_type: str | None = None
-    price_source: str | None = None
-    controls: tuple[str, ...] = ()
-    variant: str = ""
-    # how to fit (not part of the id; recorded in the manifest's config)
-    band_edges: str = "closed"
-    min_release_date: dt.date | None = None
-    min_points: int = 4
-    ci_level: float = 0.9
-    ci_methods: tuple[str, ...] = ("ols",)
-    log_base: str = "10"
-    # uncertainty (frontier trends; see tasks/core/uncertainty.py)
-    bootstrap_resamples: int = 0
-    permutations: int = 0
-    seed: int = 0
-    coverage_simulations: int = 0
-    coverage_resamples: int = 200
-    members: tuple[str, ...] = ()  # frontier_geomean: the trend ids it averages
-    # hedonic trends (tasks/methods/hedonic.py, tasks/core/robust.py); ``seed`` above seeds their bootstraps, and
-    # ``exclude_reasoning`` below drops reasoning models (variant no_reasoning)
-    cluster_by: str | None = None  # "creator": the cluster and wild_cluster intervals group models by creator
-    wild_bootstrap: int = 999  # wild cluster bootstrap replicates
-    wild_cluster_below: int = 30  # with cluster asked and fewer clusters than this, wild_cluster is added
-    quantiles: tuple[float, ...] = ()  # quantile regressions (estimator quantile_<q>), pairs-bootstrap interval
-    quantile_bootstrap: int = 499  # their pairs-bootstrap resamples (0: point estimate only)
-    # set by the plan when the snapshot lacks what the trend needs (a benchmark column gone missing): the trend is
-    # reported as ``skipped`` with this note instead of being estimated on whatever is left
-    skip_note: str | None = None
-    # leave out models flagged as reasoning models: threshold trends (Epoch AI; thresholds and points alike), and
-    # the hedonic variant no_reasoning
-    exclude_reasoning: bool = False
-    # hardware price-performance gain per year (preset); price trends report factor / this as hardware_adjusted_factor
-    hardware_factor: float | None = None
-    # frontier: one candidate per set of weights (the cheapest reasoning-effort variant in the band)
-    one_per_weights: bool = True
-    # benchmark_cost (tasks/methods/benchmark_cost.py): how cache tokens are charged, and the clip of the score
-    # before its logit
-    cache_rule: Literal["authors", "components"] = "authors"
-    logit_clip: tuple[float, float] = (0.005, 0.995)
-
-    def identity(self) -> dict:
-        values = self.model_dump(mode="json")
-        values["controls"] = "+".join(self.controls) or None
-        values["variant"] = self.variant or None
-        return {column: values[column] for column in TREND_ID_COLUMNS}
-
-    @property
-    def trend_id(self) -> str:
-        digest = hashlib.sha256(json.dumps(self.identity(), sort_keys=True).encode()).hexdigest()[:8]
-        parts = [self.method, self.subset]
-        if self.quality_measure:
-            band = "_".join(_number(v) for v in (self.band_low, self.band_high) if v is not None)
-            parts.append(f"{self.quality_measure}_{band}" if band else self.quality_measure)
-        if self.threshold_model:
-            parts.append(slugify(self.threshold_model))  # a model's name: 'GPT-4 Turbo' -> gpt-4-turbo
-        parts.append(self.quantity)
-        parts.extend(p for p in (self.price_type, self.price_source) if p)
-        if self.controls:
-            parts.append("ctrl_" + "+".join(self.controls))
-        if self.variant:
-            parts.append(self.variant)
-        parts.append(digest)
-        return "-".join(parts)
-
-
-def _number(value: float) -> str:
-    return format(value, "g").replace(".", "p")
-
-
-# --- the typed result of a fit ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:
     """What a fit rests on: the points used, the candidates they were selected from, and their date span."""
@@ -351,115 +245,3 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
     frame = points.assign(trend_id=trend_id)
     return frame[POINT_COLUMNS]
 
-
-# --- the run's tables -----------------------------------------------------------------------------------------
-def finalise_trends(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The trends table: validated (schema), every method a registered one, every quantity a known one."""
-    from tasks.methods import all_method_names, quantities
-
-    frames = [f for f in frames if not f.empty]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TREND_COLUMNS)
-    frame = frame.reindex(columns=TREND_COLUMNS)
-    frame = frame.sort_values(["trend_id", "estimator", "ci_method"], kind="mergesort").reset_index(drop=True)
-    frame = validate(Trends, frame, "trends table")
-    for column, known in (("method", all_method_names()), ("quantity", quantities())):
-        unknown = sorted(set(frame[column].dropna()) - set(known))
-        if unknown:
-            raise ValueError(f"trends table, column {column}: {', '.join(unknown)} not registered "
-                             f"(known: {', '.join(known)})")
-    return frame
-
-
-def finalise_points(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if not f.empty]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=POINT_COLUMNS)
-    frame = frame.reindex(columns=POINT_COLUMNS)
-    frame = frame.sort_values(["trend_id", "release_date", "model_id"], kind="mergesort").reset_index(drop=True)
-    return validate(Points, frame, "points table")
-
-
-def trends_csv(frame: pd.DataFrame) -> str:
-    """``trends.csv`` text: floats with 10 significant digits, ISO dates, ``true``/``false``, empty = n/a."""
-    return csv_text(frame, float_digits=FLOAT_DIGITS)
-
-
-def points_csv(frame: pd.DataFrame) -> str:
-    return csv_text(frame, float_digits=FLOAT_DIGITS)
-
-
-def read_trends_csv(path) -> pd.DataFrame:
-    """Read ``trends.csv`` back with the contract's types."""
-    frame = read_csv_output(path)
-    frame["tie_order_exact"] = frame["tie_order_exact"].map({"true": True, "false": False, None: None})
-    return validate(Trends, frame, str(path))
-
-
-def nan_to_none(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    return value
-
-
-# --- preset sections: what every method's section is made of ----------------------------------------------------
-from tasks.core.vocabulary import LogBase, PriceSource, PriceType, Subset  # noqa: E402  (the one vocabulary)
-
-
-def known_benchmark(value: str) -> str:
-    if value not in BENCHMARK_UNITS:
-        raise ValueError(f"unknown benchmark {value!r}; known: {', '.join(BENCHMARK_UNITS)}")
-    return value
-
-
-class Section(BaseModel):
-    """A preset section: strict (an unknown field is an error, never a silent default), immutable, and every number
-    finite (TOML has ``nan`` and ``inf``: they are errors here, not values that fail mid-run or reach a JSON file)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-# --- the limits of a preset's numbers ----------------------------------------------------------------------------
-# Resampling counts (bootstrap resamples, permutations, simulations): each at most this many. The bundled presets use
-# 200-2,000 (a run's fits take a minute); 100,000 takes about 50 times as long, and the replicates of every trend are
-# kept (replicates.parquet), so a mistyped 99999999 would run for hours with memory growing.
-MAX_RESAMPLES_ENV = "INFERENCE_TRENDS_MAX_RESAMPLES"
-DEFAULT_MAX_RESAMPLES = 100_000
-
-
-def max_resamples() -> int:
-    """The most resamples (or permutations, or simulations) a count may ask for (``INFERENCE_TRENDS_MAX_RESAMPLES``,
-    default 100,000)."""
-    value = os.environ.get(MAX_RESAMPLES_ENV, "")
-    try:
-        return int(value) if value.strip() else DEFAULT_MAX_RESAMPLES
-    except ValueError:
-        raise ValueError(f"{MAX_RESAMPLES_ENV}={value!r} is not a whole number") from None
-
-
-def within_resample_limit(value: int) -> int:
-    limit = max_resamples()
-    if value > limit:
-        raise ValueError(f"more than the limit of {limit:,} (set {MAX_RESAMPLES_ENV} to raise it)")
-    return value
-
-
-# a count of resamples, permutations or simulations: bounded by ``max_resamples()``
-Resamples = Annotated[int, AfterValidator(within_resample_limit)]
-
-
-def _g(value) -> str:
-    return format(value, "g")
-
-
-def check_band(low: float, high: float | None, benchmark: str | None) -> None:
-    """A quality band [low, high] in band units (``tasks.core.bands``: percent for a fraction benchmark, as reported
-    for points such as Elo; high None: no upper end, a threshold): low below high, and for percentages
-    0 <= low < high <= 100 (a threshold: 0 <= low <= 100). Raises ValueError saying which rule it breaks."""
-    if high is not None and not low < high:
-        raise ValueError(f"band [{_g(low)}, {_g(high)}] is empty: its low end must be below its high end")
-    if benchmark is not None and BENCHMARK_UNITS.get(benchmark) == "fraction" and \
-            not (0 <= low <= 100 and (high is None or high <= 100)):
-        if high is None:
-            raise ValueError(f"threshold {_g(low)} is not within 0-100: {benchmark} is scored in percent here, so "
-                             "a threshold needs 0 <= threshold <= 100")
-        raise ValueError(f"band [{_g(low)}, {_g(high)}] is not within 0-100: {benchmark} is scored in percent "
-                         "here, so a band needs 0 <= low < high <= 100")

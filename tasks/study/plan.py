@@ -12,7 +12,7 @@ import pandas as pd
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.methods import registry
-from tasks.methods.base import AS_PUBLISHED, TrendSpec
+from tasks.trends import AS_PUBLISHED, TrendSpec
 
 
 def available_price_sources(analysis: pd.DataFrame) -> set[str]:

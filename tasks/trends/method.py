@@ -1,0 +1,92 @@
+"""The method plugin: everything a method declares, in one object (``METHOD = Method(...)`` in its module).
+
+``tasks.methods`` lists the methods by name (an import list a reader and an IDE can follow); the fit stage calls
+``METHOD.fit``, the presets are built from every method's ``sections``, and the report and the figure plan ask each
+method for its own section (``section``) and its figures (``figures``, drawn by ``draw``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Mapping, TypeVar
+
+import pandas as pd
+
+from tasks.trends.result import Diagnostics, TrendFit
+from tasks.trends.sections import Section
+from tasks.trends.spec import TrendSpec
+
+SectionT = TypeVar("SectionT", bound=Section)
+DiagnosticsT = TypeVar("DiagnosticsT")
+
+# plan(preset, snapshot, analysis, common, price_sources) -> the trends the preset asks of this snapshot
+PlanFn = Callable[[Any, str, pd.DataFrame, dict, set[str]], list[TrendSpec]]
+# fit(analysis, spec, context) -> one trend, pure (DataFrames in, a typed result out)
+FitFn = Callable[[pd.DataFrame, TrendSpec, dict | None], TrendFit]
+# section(doc, inputs, snapshot): the method's part of the report's details for one snapshot
+SectionFn = Callable[[Any, Any, str], None]
+# figures(rows, points, analysis, common) -> [(job fields, data frames)]: the method's figures of one snapshot
+FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict], list[tuple[dict, dict]]]
+# compare(rows) -> which of the method's rows the methods comparison shows (a boolean mask)
+CompareFn = Callable[[pd.DataFrame], pd.Series]
+
+
+def every_row(rows: pd.DataFrame) -> pd.Series:
+    """The methods comparison shows every main price row of the method."""
+    return pd.Series(True, index=rows.index)
+
+
+@dataclass(frozen=True)
+class Method(Generic[SectionT, DiagnosticsT]):
+    """One estimation method, as the rest of the pipeline sees it.
+
+    - ``name``: the ``method`` column of its trends; ``derived``: the method names of the trends it derives from its
+      own (the frontier's geometric means), by ``derive(fits)``;
+    - ``sections``: its preset sections, TOML table -> pydantic model (its options: ``options`` is the main one,
+      ``[name]`` unless ``main_section`` says otherwise); the preset runs the method when it has that section;
+    - ``plan`` and ``fit`` (pure); ``context``: the shared files its fits read (``"creators"``, ``"runs"``, ...),
+      part of its cache key; ``quantities``, ``estimators`` and ``ci_methods``: the quantities, estimators and
+      interval methods it adds to the vocabulary's;
+    - ``diagnostics``: the type of what its fits report about themselves besides their estimates;
+    - ``label`` and ``what``: its name for a reader and the one paragraph of what it measures; ``reference``: the
+      published figure it is set beside, in words, and ``reference_ranges`` as numbers ((low, high, label), x / year)
+      for the methods figure;
+    - ``compare``: which of its main price rows the methods comparison shows (None: it is not compared);
+    - ``section``, ``figures`` and ``draw``: its part of the report's details, its figure jobs and how to draw them
+      (None: the report's built-in sections cover it).
+    """
+
+    name: str
+    sections: Mapping[str, type[Section]]
+    plan: PlanFn
+    fit: FitFn
+    label: str
+    what: str
+    reference: str = ""
+    reference_ranges: tuple[tuple[float, float, str], ...] = ()
+    compare: CompareFn | None = None
+    derived: tuple[str, ...] = ()
+    derive: Callable[[list[TrendFit]], list[TrendFit]] | None = None
+    context: tuple[str, ...] = ()
+    quantities: tuple[str, ...] = ()
+    estimators: tuple[str, ...] = ()
+    ci_methods: tuple[str, ...] = ()
+    diagnostics: type = Diagnostics
+    main_section: str | None = None
+    section: SectionFn | None = None
+    figures: FiguresFn | None = None
+    draw: Callable[[dict, dict], Any] | None = None
+
+    @property
+    def options(self) -> type[Section]:
+        """The model of its main preset section."""
+        return self.sections[self.main_section or self.name]
+
+    @property
+    def module(self) -> str:
+        """The module that defines it (its code keys the cache of its fits)."""
+        return self.fit.__module__
+
+    def names(self) -> tuple[str, ...]:
+        """Every value its trends' ``method`` column takes."""
+        return (self.name, *self.derived)
