@@ -30,7 +30,7 @@ from tasks.stages.history import load_histories
 from tasks.stages.ingest import load_snapshot
 from tasks.stages.outputs import check_estimated, collect_task
 from tasks.stages.prepare import prepare_run
-from tasks.stages.publish import publish, report_meta
+from tasks.stages.publish import RunResults, publish, report_meta
 from tasks.stages.report import report_task
 
 
@@ -57,7 +57,9 @@ def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     meta = report_meta(config, run, snapshots, histories)
     report = tracker.run("report", report_task, outputs, {s.name: s.clean for s in snapshots}, figures, meta,
                          {s.name: s.resolution for s in snapshots if s.resolution}, histories, breaks)
-    summary = publish(tracker, config, run, snapshots, batches, outputs, breaks, histories, figures, report, meta)
+    summary = publish(tracker, config, run, RunResults(snapshots=snapshots, batches=batches, outputs=outputs,
+                                                       breaks=breaks, histories=histories, figures=figures,
+                                                       report=report, meta=meta))
     if nothing:  # published, but not a plain green success: the final state says that nothing was estimated
         return Completed(message=f"{nothing}; see the report", data={**summary, "nothing_estimated": nothing})
     return summary

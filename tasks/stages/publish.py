@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -176,10 +177,25 @@ def _combined(cleans: dict, attribute: str) -> pd.DataFrame:
     return frame[["snapshot", *[c for c in frame.columns if c != "snapshot"]]]
 
 
-def publish(tracker, config, run, snapshots: list[Snapshot], batches: list[dict[str, Path]],
-            outputs: dict[str, Path], breaks: Path, histories: dict, figures: dict[str, Path],
-            report: dict[str, Path], meta: dict) -> dict:
+@dataclass(frozen=True)
+class RunResults:
+    """What the stages of one estimate run hand to ``publish``: each stage's result (cached files, by table name as
+    the catalog names them: ``tasks/files/catalog.py``) and what the report and manifest say about the run."""
+
+    snapshots: list[Snapshot]  # ingest + clean, per snapshot
+    batches: list[dict[str, Path]]  # fit: one per snapshot x preset x method
+    outputs: dict[str, Path]  # collect: trends, points, diagnostics, replicates, index
+    breaks: Path  # breaks
+    histories: dict  # price-history stores
+    figures: dict[str, Path]  # figures: run-folder name -> PNG
+    report: dict[str, Path]  # report: run-folder name -> file
+    meta: dict  # report_meta
+
+
+def publish(tracker, config, run, results: RunResults) -> dict:
     """Write the run folder and its manifest; record the asset events and the UI artifacts; return the summary."""
+    snapshots, batches, outputs, breaks = results.snapshots, results.batches, results.outputs, results.breaks
+    histories, figures, report, meta = results.histories, results.figures, results.report, results.meta
     logger = get_run_logger()
     marking = mark_cached_runs_meanwhile(tracker.records)  # " · cached" on cached task runs' names, meanwhile
     run_id = new_run_id()
