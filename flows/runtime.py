@@ -8,7 +8,7 @@
   then stops it with SIGINT), bound to die with the run
   (Linux ``PR_SET_PDEATHSIG``: even a SIGKILL of the run takes the server down), and recorded in
   ``$PREFECT_HOME/temporary-api.json`` so that the next command stops one that outlived its run anyway (other
-  platforms).
+  platforms). Its output goes to ``$PREFECT_HOME/temporary-api.log`` (named in the error if it fails to start).
 - **Stop on request.** SIGTERM and SIGINT raise ``Stopped`` in the main thread (during a flow run Prefect's own
   SIGTERM handler raises its ``TerminationSignal`` there instead, and re-sends the signal to ours once the flow
   has ended). The fits running on worker threads, which no signal reaches, stop too: the wait for them sets their
@@ -42,6 +42,7 @@ from tasks.files.io import json_text
 
 LOG_NAME = "last-command.log"
 STATE_NAME = "temporary-api.json"
+LOG_NAME = "temporary-api.log"  # the server's output, replaced by each command's server
 # what Prefect's engine logs about an exception that our own ``error:`` line states once, plainly
 _ENGINE_FAILURE_LINES = ("Encountered exception during execution", "Task run failed with exception",
                          "Finished in state Failed", "Finished in state Crashed", "Crash detected",
@@ -160,6 +161,7 @@ class TemporaryApi:
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
         self.state_file = prefect_home() / STATE_NAME
+        self.log_file = prefect_home() / LOG_NAME
 
     def start(self) -> str:
         from prefect.settings import get_current_settings
@@ -172,11 +174,16 @@ class TemporaryApi:
         env.pop("PREFECT_API_URL", None)
         import prefect
 
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
-             "error", "--lifespan", "on"],
-            env=env, preexec_fn=_die_with_parent if os.name == "posix" else None, stdin=subprocess.DEVNULL)
+        # the server's own output goes to a log beside its state file, never to the user's terminal: stopping it
+        # at the end of a command (or on SIGTERM) can make SQLAlchemy log a cancelled rollback with a traceback,
+        # which is the server's business, not the run's (seen in a fresh-clone test run)
+        with open(self.log_file, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level",
+                 "error", "--lifespan", "on"],
+                env=env, preexec_fn=_die_with_parent if os.name == "posix" else None, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT)
         self.state_file.write_text(json_text({
             "owner": {"pid": os.getpid(), "started": _start_time(os.getpid())},
             "server": {"pid": self.process.pid, "started": _start_time(self.process.pid)}, "port": port},
@@ -187,13 +194,21 @@ class TemporaryApi:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the temporary Prefect API exited with code {self.process.returncode} "
-                                       "before it was ready")
+                                       f"before it was ready; its log: {self.log_file}{self._log_tail()}")
                 with contextlib.suppress(httpx.HTTPError):
                     if client.get(f"{self.url}/health").status_code == 200:
                         return self.url
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"the temporary Prefect API did not answer within {self.timeout:.0f} s")
+        raise RuntimeError(f"the temporary Prefect API did not answer within {self.timeout:.0f} s; its log: "
+                           f"{self.log_file}{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            tail = self.log_file.read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            return ""
+        return "".join(f"\n  {line}" for line in tail)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -13,7 +13,7 @@ module's code, not by every method listed here.
 
 from __future__ import annotations
 
-from tasks.methods import benchmark_cost, frontier, hedonic, monthly, threshold
+from tasks.methods import benchmark_cost, frontier, hedonic, monthly, theil_sen, threshold
 from tasks.trends.method import Method
 from tasks.trends.sections import Section
 
@@ -24,6 +24,7 @@ METHODS: tuple[Method, ...] = (
     threshold.METHOD,
     monthly.METHOD,
     benchmark_cost.METHOD,
+    theil_sen.METHOD,
 )
 
 
