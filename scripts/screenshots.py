@@ -4,7 +4,7 @@
     .venv/bin/python scripts/screenshots.py            # triggers an estimate run, waits, shoots
     .venv/bin/python scripts/screenshots.py --flow-run ID   # shoots an existing estimate run
 
-What it saves (the README links them): the estimate deployment's run form; of an estimate run: its page (run graph,
+What it saves (docs/service.md shows them): the estimate deployment's run form; of an estimate run: its page (run graph,
 task runs named after their snapshot, cached ones marked `` · cached``), its Artifacts tab, the lineage artifact
 (the page that leads from the run to its raw files, one click from the Artifacts tab) and the report artifact; the
 page of one of its fit task runs (tags, task inputs); and an ingest run with its outcomes and the page of its

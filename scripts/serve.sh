@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make serve`: a local Prefect service for inference-trends, on 127.0.0.1 only, offline, telemetry off:
 #   1. a Prefect server with its UI (SQLite in $PREFECT_HOME by default; PostgreSQL when
-#      PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://user:pass@host/db is set: see the README);
+#      PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://user:pass@host/db is set: see docs/service.md);
 #   2. the process work pool "inference-trends";
 #   3. every deployment of prefect.yaml (estimate, ingest, build-snapshot, price-history, fetch-aa);
 #   4. a worker on that pool (scripts/worker.sh, also `make worker`), which runs the flows from this checkout;

@@ -333,6 +333,17 @@ def test_the_prose_check_can_fail():
         "`tasks.io.read_csv_output`: no such module or attribute"]
 
 
+def test_the_layers_table_follows_the_import_contract():
+    """docs/architecture.md's layers table lists the layers of pyproject.toml's layers contract, top to bottom."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers"]
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    section = page[page.index("## The layers"):page.index("## One line per module")]
+    assert re.findall(r"^\| `([\w.]+)` \|", section, re.M) == layers
+
+
 # --- the module layout -------------------------------------------------------------------------------------------
 
 def layout() -> dict[str, list[str]]:
