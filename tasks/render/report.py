@@ -23,17 +23,15 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.stats import geometric_mean
-from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
-                                   fmt_interval, label)
+from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, fmt_factor, fmt_interval, label
 from tasks.files.tables import read_csv_output
 from tasks.methods import METHODS
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.render.document import render_html, render_markdown
 from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, SELECTION_P, STALLED_MONTHS, ReportInputs, factor_text, flags,
-                                    fmt_band, fmt_date, fmt_int, fmt_months, fmt_number, fmt_p, fmt_usd,
-                                    interval_text, is_estimated, label_subset, main_rows, months_to, scope, select,
-                                    time_text)
+                                    fmt_date, fmt_int, fmt_months, fmt_number, fmt_p, fmt_usd, interval_text,
+                                    is_estimated, main_rows, months_to, scope, select, time_text)
 from tasks.reporting.markup import Md, md_code, md_escape
 from tasks.study.presets import PublishedValue
 from tasks.trends import ESTIMATED
@@ -414,190 +412,6 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
 
 
 # --- the details --------------------------------------------------------------------------------------------
-def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    trends = inputs.trends[inputs.trends["snapshot"] == snapshot]
-    main = main_rows(trends)
-    price = select(main, method="frontier", quantity="price", variant=None)
-    if price.empty or (price["status"] == "skipped").all():
-        return
-    doc.heading(f"Record-low frontier by quality band: {md_code(snapshot)}", 3)
-    doc.text("In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
-             "model before them; same-day releases cheapest first; one model per set of weights), regressed (log10) "
-             "on release date; beside it the typical model of the band (OLS over every model of the band) and the "
-             "checks against selection.")
-    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
-    typical = select(main, method="frontier", variant="typical")
-    no_reasoning = select(main, method="frontier", variant="no_reasoning")
-    rows = []
-    price = price.assign(_s=price["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
-                         _t=price["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9))
-    for _, row in price.sort_values(["_s", "_t", "subset", "band_low"], ascending=[True, True, False, True]).iterrows():
-        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
-        keys = dict(subset=row["subset"], price_source=row["price_source"], price_type=row["price_type"],
-                    band_low=row["band_low"])
-        twin = select(typical, **keys)
-        nr = select(no_reasoning, **keys)
-        coverage = inputs.diag(row["trend_id"], "coverage_ols")
-        null_valid, null_total = inputs.diag(row["trend_id"], "null_valid"), inputs.diag(row["trend_id"], "null_total")
-        boot_valid = inputs.diag(row["trend_id"], "bootstrap_valid")
-        rows.append([
-            f"{row['price_source']} · {row['price_type']}", row["subset"], fmt_band(row), factor_text(row),
-            interval_text(inputs, row),
-            (fmt_interval(b["ci_low"], b["ci_high"]) + (f" ({fmt_int(boot_valid)} resamples)" if boot_valid else ""))
-            if b is not None and is_estimated(row) else "-",
-            f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
-            factor_text(twin.iloc[0]) if len(twin) else "-",
-            factor_text(nr.iloc[0]) if len(nr) else "-",
-            (f"{fmt_p(row['null_p_value'])} ({fmt_int(null_valid)} of {fmt_int(null_total)})"
-             if pd.notna(row["null_p_value"]) else "-"),
-            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
-            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-            "-" if coverage is None else f"{coverage:.0%}",
-            fmt_months(row["months_since_last"]) if pd.notna(row["months_since_last"]) else "-",
-            flags(inputs, row)])
-    doc.table(["price", "subset", "band (%)", "x / year", "90% CI (OLS)", "90% CI (bootstrap)", "records",
-               "typical model", "no reasoning", "p (null; usable shuffles)", "leave-one-out", "any same-day order",
-               "OLS coverage", "since last record", "flags"], rows, "lllrrrrrrrrrrrl")
-    geo = select(main, method="frontier_geomean", quantity="price", variant=None)
-    lines = [f"{row.subset}, {row.price_type}, {md_code(row.price_source)}: {factor_text(row._asdict())} "
-             f"[{fmt_interval(row.ci_low, row.ci_high)}] ({fmt_int(row.n)} records over the bands)"
-             for row in geo.sort_values(["price_source", "subset", "price_type"]).itertuples()]
-    if lines:
-        doc.text("Geometric mean across the bands (mean of the log slopes; bootstrap interval from joint resamples of "
-                 "the bands, which share models):")
-        doc.bullets(lines)
-    for subset in ("open", "all"):
-        doc.figure(inputs.figures, f"figures/{snapshot}/frontier_{subset}.png",
-                   f"Figure: record-low blended price by MMLU-Pro band, {label_subset(subset)}")
-    doc.figure(inputs.figures, f"figures/{snapshot}/null.png",
-               "Figure: each band's observed factor against its permutation null (release dates shuffled)")
-
-
-
-def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    trends = inputs.trends[(inputs.trends["snapshot"] == snapshot) & (inputs.trends["method"] == "hedonic")]
-    estimated = trends[trends["status"] != "skipped"]
-    if estimated.empty:
-        return
-    doc.heading(f"Hedonic regression: {md_code(snapshot)}", 3)
-    first = estimated.iloc[0]
-    doc.text(f"ln(price) on release day and quality scores over every {md_escape(first['subset'])} model with "
-             f"{label(BENCHMARKS, first['quality_measure'])} in {fmt_band(first)} %: the quality-adjusted rate at "
-             "which the typical price falls. Several intervals, none of them \"the\" one: classical (OLS), "
-             "heteroskedasticity-robust (HC3), clustered by creator (CR1) and the wild cluster bootstrap-t; with "
-             f"fewer than {FEW_CLUSTERS} creators no cluster-robust interval is reliable, and the leave-one-creator-out "
-             "range says how much one lab moves the estimate.")
-    keys = estimated[["price_source", "price_type", "subset", "controls", "variant"]].drop_duplicates()
-    keys = keys.assign(_s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
-                       _t=keys["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9),
-                       _c=keys["controls"].fillna("").str.count(r"\+"), _v=keys["variant"].fillna(""))
-    rows = []
-    for key in keys.sort_values(["_v", "_s", "_c", "_t"]).itertuples(index=False):
-        group = select(estimated, price_source=key.price_source, price_type=key.price_type, subset=key.subset,
-                       controls=key.controls, variant=key.variant if isinstance(key.variant, str) else None)
-        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
-        ols = by.get(("ols", "ols"), group.iloc[0])
-
-        def interval(estimator, method):
-            row = by.get((estimator, method))
-            if row is None:
-                return "-"
-            return fmt_interval(row["ci_low"], row["ci_high"]) if is_estimated(row) else row["status"]
-
-        clusters = inputs.diag(ols["trend_id"], "clusters")
-        excluded = inputs.diag(ols["trend_id"], "reasoning_excluded")
-        median = by.get(("quantile_0.5", "bootstrap"))
-        rows.append([f"{key.price_source} · {key.price_type}", (key.controls or "-").replace("+", " + "),
-                     "without reasoning" + (f" ({int(excluded)} out)" if excluded is not None else "")
-                     if key.variant == "no_reasoning" else "all", fmt_int(ols["n"]), factor_text(ols),
-                     interval("ols", "ols"), interval("ols", "hc3"), interval("ols", "cluster"),
-                     interval("ols", "wild_cluster"), fmt_int(clusters),
-                     fmt_interval(ols["loo_min_factor"], ols["loo_max_factor"]),
-                     factor_text(median) if median is not None else "-",
-                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}", flags(inputs, ols)])
-    doc.table(["price", "controls", "models", "n", "x / year", "90% CI: OLS", "HC3", "cluster", "wild cluster", "G",
-               "leave one creator out", "median reg.", "R^2 / adj.", "flags"], rows, "lllrrrrrrrrrrl")
-    orphans = sorted({m for t in estimated["trend_id"].unique()
-                      for m in (inputs.diag(t, "unattributed_models") or "").split(", ") if m})
-    if orphans:
-        doc.text(f"No creator for {len(orphans)} model(s), each its own cluster: {md_escape(', '.join(orphans))}.")
-    doc.figure(inputs.figures, f"figures/{snapshot}/hedonic.png",
-               "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")
-
-
-def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="threshold", variant=None)
-    rows = rows[rows["status"] != "skipped"]
-    if rows.empty:
-        return
-    doc.heading(f"Thresholds (Epoch AI's method): {md_code(snapshot)}", 3)
-    doc.text("Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
-             "the price observations at or above it, in date order, those strictly cheaper than every earlier one are "
-             "kept (same day: the cheapest) and log10(price) is regressed on their dates. The intervals are classical "
-             "OLS intervals on selected points: descriptive.")
-    order = {b: i for i, b in enumerate(BENCHMARKS)}
-    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(99))
-    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r), factor_text(r),
-              interval_text(inputs, r), f"{fmt_int(r['n'])} of {fmt_int(r['n_candidates'])}",
-              f"{fmt_date(r['first_date'])} to {fmt_date(r['last_date'])}", flags(inputs, r)]
-             for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
-    doc.table(["benchmark", "threshold model", "range", "x / year", "90% interval", "kept of candidates",
-               "kept from / to", "flags"], table, "lllrrrll")
-
-
-def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="monthly_cheapest", variant=None)
-    rows = rows[rows["status"] != "skipped"]
-    if rows.empty:
-        return
-    doc.heading(f"Monthly cheapest above a threshold (a16z's method): {md_code(snapshot)}", 3)
-    doc.text("The cheapest model at or above a fixed score, month by month, regressed (log10) on the month: "
-             "consecutive months repeat one model, so the interval overstates the evidence.")
-    doc.table(["benchmark", "threshold", "price", "x / year", "90% interval", "months", "note"],
-              [[label(BENCHMARKS, r["quality_measure"]), fmt_band(r), f"{r['price_source']} · {r['price_type']}",
-                factor_text(r), interval_text(inputs, r), fmt_int(r["n"]), r["note"] or "-"]
-               for _, r in rows.iterrows()], "llllrrl")
-
-
-def decomposition_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    main = main_rows(inputs.trends[inputs.trends["snapshot"] == snapshot])
-    parts = main[(main["method"] == "frontier") & (main["quantity"] != "price") & main["variant"].isna()
-                 & (main["status"] != "skipped")]
-    if parts.empty:
-        return
-    doc.heading(f"What is causing the trend: parameters and price per parameter ({md_code(snapshot)})", 3)
-    doc.text("The same record-low method applied to the fewest parameters needed at each quality level and to the "
-             "lowest blended price per parameter (open models). Each quantity selects its own record lows, so these "
-             "factors need not multiply to the price factor; the common-sample rows below do.")
-    order = {q: i for i, q in enumerate(QUANTITIES)}
-    parts = parts.assign(_q=parts["quantity"].map(order))
-    doc.table(["quantity", "price", "band (%)", "x / year", "90% interval", "n", "flags"],
-              [[label(QUANTITIES, r["quantity"]), r["price_source"] or "-", fmt_band(r), factor_text(r),
-                interval_text(inputs, r), fmt_int(r["n"]), flags(inputs, r)]
-               for _, r in parts.sort_values(["_q", "price_source", "band_low"], na_position="first").iterrows()],
-              "lllrrrl")
-    common = select(main, variant="price_frontier_sample", subset="open")
-    rows = []
-    for (source, band), group in common.groupby(["price_source", "band_low"], sort=True):
-        by = {r["quantity"]: r for _, r in group.iterrows()}
-        price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
-        if price is None or not is_estimated(price) or active is None or per is None or not is_estimated(active):
-            rows.append([source, fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"])])
-            continue
-        share = active["slope_per_day"] / price["slope_per_day"] if price["slope_per_day"] else float("nan")
-        rows.append([source, fmt_band(price), factor_text(price), factor_text(active), factor_text(per),
-                     f"{share:.0%} / {1 - share:.0%}", fmt_int(price["n"])])
-    if rows:
-        doc.text("On each band's price-frontier models (those with a parameter count), log price = log active "
-                 "parameters + log price per active parameter, so the slopes add up:")
-        doc.table(["price", "band (%)", "price x / year", "active params x / year", "price per active param",
-                   "shares: params / price per param", "n"], rows, "llrrrrr")
-    doc.figure(inputs.figures, f"figures/{snapshot}/active_params.png",
-               "Figure: fewest active parameters per MMLU-Pro band")
-    doc.figure(inputs.figures, f"figures/{snapshot}/price_per_active_param.png",
-               "Figure: lowest blended price per active parameter per MMLU-Pro band")
-
-
 def published_details(doc: Document, inputs: ReportInputs, found: list[dict]) -> None:
     if not found:
         return
@@ -868,14 +682,13 @@ def _read_table(path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_output(path)
 
 
-def benchmark_cost_figures(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    """The cost-per-run figure of each benchmark (method benchmark_cost), in the plan's order."""
-    prefix = f"figures/{snapshot}/benchmark_cost_"
-    for key in [k for k in inputs.figures if k.startswith(prefix) and k.endswith(".png")]:
-        benchmark = key.removeprefix(prefix).removesuffix(".png")
-        doc.figure(inputs.figures, key, f"Figure: cost of one run of {md_escape(BENCHMARKS.get(benchmark, benchmark))} "
-                                        f"over time on {md_code(snapshot)}, the score as colour, the Pareto points "
-                                        "joined, the Pareto and unrestricted fits")
+def method_sections(inputs: ReportInputs, snapshot: str) -> list:
+    """The methods' parts of a snapshot's details (``Method.report_sections``), of the methods with a trend on it:
+    place by place, each place in the registry's order."""
+    here = set(inputs.trends.loc[inputs.trends["snapshot"] == snapshot, "method"])
+    parts = [(place, index, write) for index, method in enumerate(METHODS) if here & set(method.names())
+             for place, write in method.report_sections()]
+    return [write for _, _, write in sorted(parts, key=lambda part: part[:2])]
 
 
 # --- the whole report ---------------------------------------------------------------------------------------------
@@ -893,16 +706,8 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     overview_section(doc, inputs, found)
     doc.heading("Details")
     for snapshot in inputs.cleans:
-        frontier_details(doc, inputs, snapshot)
-        hedonic_details(doc, inputs, snapshot)
-        threshold_details(doc, inputs, snapshot)
-        monthly_details(doc, inputs, snapshot)
-        decomposition_details(doc, inputs, snapshot)
-        benchmark_cost_figures(doc, inputs, snapshot)
-        for method in METHODS:  # the sections the methods supply themselves (Method.section)
-            if method.section is not None and (inputs.trends["method"].isin(method.names())
-                                               & (inputs.trends["snapshot"] == snapshot)).any():
-                method.section(doc, inputs, snapshot)
+        for write in method_sections(inputs, snapshot):
+            write(doc, inputs, snapshot)
         if f"figures/{snapshot}/summary.png" in inputs.figures:
             doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
                        f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")
