@@ -258,7 +258,7 @@ def first_line_of(text: str) -> str:
 def rejections_markdown(inbox: Path, rejected: list[dict[str, Any]]) -> str:
     """Each rejected item with where it is now and its whole reason (names escaped; the reason in a fenced block, so
     text from a file is shown as text, never as markup)."""
-    from tasks.render.markup import md_code, md_escape
+    from tasks.reporting.markup import md_code, md_escape
 
     parts = [f"# Rejected from {md_code(inbox)}", ""]
     for item in rejected:

@@ -40,7 +40,7 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path):
     result = lint(tmp_path)
     assert result.returncode != 0
     text = " ".join(result.stdout.split())  # import-linter wraps long contract names
-    assert ("Layers: entry points > stage wrappers > platform (Prefect) > render > study > methods > trends > data > files > core "
+    assert ("Layers: entry points > stage wrappers > platform (Prefect) > render > study > methods > reporting > trends > data > files > core "
             "BROKEN") in text
     assert "tasks.core.stats -> tasks.data.parsing" in result.stdout
     assert "Only the stage wrappers and the platform import Prefect" in result.stdout

@@ -375,8 +375,10 @@ def test_bundled_snapshot_rows(mapping):
 
 
 def test_report_section_shows_every_interval_few_clusters_and_the_reasoning_effect():
-    from tasks.render.document import Document, render_markdown
-    from tasks.render.report import ReportInputs, hedonic_details
+    from tasks.render.document import render_markdown
+    from tasks.methods.hedonic_report import hedonic_details
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
 
     frame = clustered_frame(groups=7)
     frame["reasoning"] = pd.array([True, False, None, False] * 12, dtype="boolean")

@@ -188,7 +188,7 @@ def test_the_null_p_value_is_never_zero_and_counts_every_shuffle():
 # --- 3, 5, 12 in the report: each price definition side by side; ranges; months since the last point ------------
 @pytest.fixture(scope="module")
 def report_inputs():
-    from tasks.render.report import ReportInputs
+    from tasks.reporting.format import ReportInputs
 
     def row(trend_id, method, source, factor, low, high, status="ok", variant=None, band=(30, 50), months=None,
             note=None):
@@ -218,7 +218,7 @@ def report_inputs():
 
 
 def test_every_price_definition_side_by_side_and_ranges_never_bold(report_inputs):
-    from tasks.render.report import flags, interval_text
+    from tasks.reporting.format import flags, interval_text
 
     by_id = report_inputs.trends.set_index("trend_id", drop=False)
     # before: "**47.7x** [..] (90% bootstrap interval)" in bold; now a range with the bands' simulated coverage

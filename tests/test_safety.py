@@ -236,7 +236,7 @@ class _Live(html.parser.HTMLParser):
 
 
 def test_markdown_escaping_leaves_nothing_live():
-    from tasks.render.markup import markdown_to_html, md_code, md_escape
+    from tasks.reporting.markup import markdown_to_html, md_code, md_escape
 
     for name in HOSTILE_NAMES:
         page = markdown_to_html(f"| model |\n|---|\n| {md_escape(name)} |\n\nText {md_escape(name)} and {md_code(name)}")

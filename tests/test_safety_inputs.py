@@ -609,7 +609,7 @@ def test_bidi_controls_are_visible_in_csv_cells_and_read_back_exactly(cell, writ
 
 
 def test_bidi_controls_are_visible_in_the_report_markup():
-    from tasks.render.markup import markdown_to_html, md_code, md_escape
+    from tasks.reporting.markup import markdown_to_html, md_code, md_escape
 
     assert md_escape("\u202egpj.exe") == "&lt;U+202E&gt;gpj.exe"
     assert md_code("a\u2067b") == "`a<U+2067>b`"

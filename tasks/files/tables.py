@@ -29,7 +29,7 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # "\u202egpj.exe" shows as "exe.jpg". In a CSV text cell each is written as a visible token, ``<U+202E>``; a text
 # that itself contains such a token has its "<" written as ``<U+003C>``, so that ``restore_cell`` gives back the exact
 # text. Parquet outputs keep the characters as they are; the report shows the same tokens
-# (``show_controls``, used by ``tasks.render.markup``).
+# (``show_controls``, used by ``tasks.reporting.markup``).
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _TOKEN_CODES = "|".join(f"{ord(c):04X}" for c in BIDI_CONTROLS + "<")

@@ -2,8 +2,10 @@
 
 A method module declares ``METHOD = Method(...)`` (``tasks.trends.method``): its preset sections (its options, each
 a pydantic model), ``plan``, ``fit``, its diagnostics type, its label and what it measures, and optionally the trends
-it derives, its report section and its figures. ``tasks.study.presets`` builds the ``Preset`` model from every
-method's sections, so a new method's section is valid in a preset TOML without touching any other file.
+it derives, its report section(s) and its figures (a long report section may live in a sibling module that the
+method imports, ``frontier_report.py``: still that one method's files). ``tasks.study.presets`` builds the ``Preset``
+model from every method's sections, so a new method's section is valid in a preset TOML without touching any other
+file.
 
 Adding a method: one module here, one line in ``METHODS`` below, its section in a preset TOML, and a test.
 

@@ -52,7 +52,8 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.trends.method import Method
+from tasks.methods.benchmark_cost_report import benchmark_cost_details
+from tasks.trends.method import AFTER, Method
 from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
                           Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
 
@@ -466,4 +467,6 @@ METHOD = Method(
          "Pareto frontier, with the score controlled by its logit: the per-task price rather than the per-token one",
     context=CONTEXT,
     quantities=QUANTITIES,
+    section=benchmark_cost_details,
+    section_place=AFTER,
 )

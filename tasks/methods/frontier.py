@@ -37,7 +37,8 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
-from tasks.trends.method import Method
+from tasks.methods.frontier_report import decomposition_details, frontier_details
+from tasks.trends.method import AFTER, FIRST, Method
 from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
                           Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
                           Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
@@ -409,4 +410,7 @@ METHOD = Method(
     compare=lambda rows: rows["price_source"] != "aa_headline",
     derived=DERIVED,
     derive=derive,
+    section=frontier_details,
+    section_place=FIRST,
+    more_sections=((AFTER, decomposition_details),),
 )

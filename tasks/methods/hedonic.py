@@ -43,7 +43,8 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.trends.method import Method
+from tasks.methods.hedonic_report import hedonic_details
+from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
@@ -327,4 +328,6 @@ METHOD = Method(
     # the quality control only, and not the FutureTech preset's AA-headline comparison price
     compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
+    section=hedonic_details,
+    section_place=FIRST,
 )

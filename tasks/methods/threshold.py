@@ -46,7 +46,8 @@ from pydantic import Field, model_validator
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
-from tasks.trends.method import Method, every_row
+from tasks.methods.threshold_report import threshold_details
+from tasks.trends.method import FIRST, Method, every_row
 from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
                           TrendSpec, known_benchmark, points_frame, skipped)
 
@@ -241,4 +242,6 @@ METHOD = Method(
     reference="Epoch AI 2025 published 9-900x per year across thresholds, median 46x",
     reference_ranges=((9, 900, "Epoch AI 2025: 9-900x, median 46x"), (46, 46, "")),
     compare=every_row,
+    section=threshold_details,
+    section_place=FIRST,
 )

@@ -18,26 +18,24 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from tasks.core.stats import geometric_mean
-from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_factor,
-                                   fmt_interval, label)
-from tasks.data.clean import CleanResult
+from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, fmt_factor, fmt_interval, label
 from tasks.files.tables import read_csv_output
-from tasks.trends import ESTIMATED
-from tasks.study.presets import PublishedValue
 from tasks.methods import METHODS
 from tasks.render.comparison import compared_methods, methods_selection
-from tasks.render.document import Document, render_html, render_markdown
-from tasks.render.markup import Md, md_code, md_escape
+from tasks.render.document import render_html, render_markdown
+from tasks.reporting.document import Document
+from tasks.reporting.format import (FEW_CLUSTERS, SELECTION_P, STALLED_MONTHS, ReportInputs, factor_text, flags,
+                                    fmt_date, fmt_int, fmt_months, fmt_number, fmt_p, fmt_usd, interval_text,
+                                    is_estimated, main_rows, months_to, scope, select, time_text)
+from tasks.reporting.markup import Md, md_code, md_escape
+from tasks.study.presets import PublishedValue
+from tasks.trends import ESTIMATED
 
-STALLED_MONTHS = 12  # a band whose last record is older than this has stalled
-FEW_CLUSTERS = 10  # below this many creators no cluster-robust interval is reliable
-SELECTION_P = 0.10  # a frontier trend that selection alone produces this often is not distinguishable from it
 CAVEATS = [
     "**Snapshot prices regressed on release dates are not a price index.** Every model is priced on the snapshot's "
     "date (today's hardware, today's hosts); the slope compares new models with old ones at today's prices. The "
@@ -50,208 +48,6 @@ CAVEATS = [
 ]
 
 
-@dataclass
-class ReportInputs:
-    trends: pd.DataFrame
-    diagnostics: pd.DataFrame
-    cleans: dict[str, CleanResult]
-    meta: dict
-    figures: dict[str, Path] = field(default_factory=dict)
-    resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
-    histories: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
-    breaks: pd.DataFrame | None = None
-
-    @property
-    def published(self) -> list[PublishedValue]:
-        return [PublishedValue.model_validate(p) for preset in self.meta.get("presets", [self.meta["preset"]])
-                for p in preset.get("published", [])]
-
-    def diag(self, trend_id: str, column: str):
-        d = self.diagnostics
-        if d.empty or column not in d:
-            return None
-        hit = d.loc[d["trend_id"] == trend_id, column].dropna()
-        return hit.iloc[0] if len(hit) else None
-
-    def observed_on(self, snapshot: str):
-        clean = self.cleans.get(snapshot)
-        if clean is None or clean.analysis.empty:
-            return None
-        return pd.to_datetime(clean.analysis["observed_on"]).max()
-
-
-# --- formatting ----------------------------------------------------------------------------------------------
-def fmt_number(value, digits: int = 2) -> str:
-    return "-" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
-
-
-def fmt_usd(value) -> str:
-    """A price in USD per 1M tokens to three significant digits ($0.43, $8.00, $12.5)."""
-    if value is None or pd.isna(value):
-        return "-"
-    return f"${value:#.3g}".rstrip(".")
-
-
-def fmt_int(value) -> str:
-    return "-" if value is None or pd.isna(value) else f"{int(value):,}"
-
-
-def fmt_date(value) -> str:
-    return "-" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
-
-
-def fmt_p(value) -> str:
-    """A p-value to 3 decimals; never "0.000" (a permutation p-value is at least 1/(N+1))."""
-    if value is None or pd.isna(value):
-        return "-"
-    return f"{value:.3f}" if value >= 0.001 else "<0.001"
-
-
-def months_to(factor, target: float) -> float | None:
-    """Months for a price falling ``factor``-fold a year to fall ``target``-fold (2: halve, 10: tenfold)."""
-    if factor is None or pd.isna(factor) or factor <= 1:
-        return None
-    return 12 * math.log(target) / math.log(factor)
-
-
-def fmt_months(value) -> str:
-    return "-" if value is None else (f"{value:.0f} mo" if value >= 10 else f"{value:.1f} mo")
-
-
-def fmt_band(row) -> str:
-    if pd.isna(row["band_low"]):
-        return "-"
-    low = f"{row['band_low']:g}"
-    high = "" if pd.isna(row["band_high"]) else f"{row['band_high']:g}"
-    closing = ")" if (row.get("variant") or "") == "half_open_bands" or row.get("method") == "threshold" else "]"
-    return f"[{low}, {high}{closing}" if high else f">= {low}"
-
-
-def scope(row) -> str:
-    """What a trend follows: band or threshold, on which benchmark."""
-    measure = label(BENCHMARKS, row["quality_measure"]) if isinstance(row["quality_measure"], str) else ""
-    if row["method"] == "threshold" and isinstance(row["threshold_model"], str):
-        return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
-    if row["method"] in ("frontier_geomean",):
-        return f"{measure}, every band"
-    if pd.isna(row["band_low"]) and measure:  # a trend over every score of its benchmark (benchmark_cost)
-        return measure
-    return f"{measure} {fmt_band(row)}".strip()
-
-
-def time_text(row) -> str:
-    """``8.6 / 28 mo``: months to halve and to fall 10-fold (an estimate that gets dearer: "never")."""
-    if not is_estimated(row):
-        return "-"
-    halve, tenfold = months_to(row["factor_per_year"], 2), months_to(row["factor_per_year"], 10)
-    if tenfold is None:
-        return "never" if pd.notna(row["factor_per_year"]) and row["factor_per_year"] <= 1 else "-"
-    return f"{fmt_months(halve).removesuffix(' mo')} / {fmt_months(tenfold)}"
-
-
-def is_estimated(row) -> bool:
-    return row["status"] in ESTIMATED
-
-
-def factor_text(row, bold: bool = False) -> Md:
-    """``8.77x`` (bold only for an informative headline), or the status."""
-    if not is_estimated(row):
-        return Md(md_escape(row["status"]))
-    text = f"{fmt_factor(row['factor_per_year'])}x"
-    if row["status"] == "uninformative":
-        return Md(f"{text} (uninformative)")
-    return Md(f"**{text}**" if bold else text)
-
-
-def interval_text(inputs: ReportInputs, row) -> str:
-    """The interval, called a range (with its simulated coverage) where the coverage is far below nominal."""
-    if not is_estimated(row):
-        return "-"
-    interval = fmt_interval(row["ci_low"], row["ci_high"])
-    if interval == "-":
-        return "-"
-    if row["method"] == "frontier_geomean":
-        low, high = band_coverage(inputs, row)
-        if low is not None and low < COVERAGE_FLOOR:
-            return f"range {interval} (its bands' intervals cover {fmt_share_range(low, high)} in simulation)"
-        return interval
-    coverage = inputs.diag(row["trend_id"], "coverage_ols") if row["ci_method"] == "ols" else \
-        inputs.diag(row["trend_id"], "coverage_bootstrap")
-    if coverage is not None and coverage < COVERAGE_FLOOR:
-        return f"range {interval} (covers {coverage:.0%} in simulation)"
-    return interval
-
-
-def fmt_share_range(low: float, high: float) -> str:
-    return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"
-
-
-def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
-    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
-    informative."""
-    t = main_rows(inputs.trends)
-    same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
-    for column in ("subset", "quantity", "price_type", "price_source", "variant"):
-        value = row[column]
-        same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
-    return same[same["status"] == "ok"]
-
-
-def band_coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None]:
-    """The lowest and highest simulated bootstrap coverage of a geometric mean's informative bands."""
-    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
-    values = [v for v in values if v is not None and pd.notna(v)]
-    return (min(values), max(values)) if values else (None, None)
-
-
-def flags(inputs: ReportInputs, row) -> str:
-    """Short quality flags of an estimate (defined once, in the definitions section)."""
-    if row["status"] in ("insufficient", "skipped"):
-        return row["status"]
-    found = []
-    if row["status"] == "uninformative":
-        found.append("uninformative")
-    if pd.notna(row.get("null_p_value")) and row["null_p_value"] > SELECTION_P:
-        found.append("selection")
-    if pd.notna(row.get("loo_min_factor")) and row["loo_min_factor"] > 0 and \
-            row["loo_max_factor"] / row["loo_min_factor"] > 5:
-        found.append("fragile")
-    if pd.notna(row.get("tie_order_min_factor")) and row["tie_order_min_factor"] > 0 and \
-            row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
-        found.append("order")
-    coverage = band_coverage(inputs, row)[0] if row["method"] == "frontier_geomean" else \
-        inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
-    if coverage is not None and coverage < COVERAGE_FLOOR:
-        found.append("range")
-    months = row.get("months_since_last")
-    if months is not None and pd.notna(months) and months >= STALLED_MONTHS:
-        found.append(f"stalled {months:.0f} mo")
-    clusters = inputs.diag(row["trend_id"], "clusters")
-    if clusters is not None and clusters < FEW_CLUSTERS:
-        found.append(f"{int(clusters)} clusters")
-    return ", ".join(found) or "ok"
-
-
-# --- selections of the trends table ------------------------------------------------------------------------------
-def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
-    """The OLS estimator with its first interval per trend: ols/ols, or the geometric mean's bootstrap row."""
-    rows = trends[(trends["estimator"] == "ols")
-                  & ((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))]
-    return rows.drop_duplicates("trend_id")
-
-
-def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
-    rows = trends
-    for column, value in conditions.items():
-        if value is None:
-            rows = rows[rows[column].isna()]
-        elif isinstance(value, (list, tuple, set)):
-            rows = rows[rows[column].isin(list(value))]
-        else:
-            rows = rows[rows[column] == value]
-    return rows
-
-
 def latest_snapshot(inputs: ReportInputs) -> str | None:
     """The snapshot with the latest observation date among those with frontier or hedonic estimates."""
     main = main_rows(inputs.trends)
@@ -262,6 +58,12 @@ def latest_snapshot(inputs: ReportInputs) -> str | None:
 
 
 # --- published vs reproduced -------------------------------------------------------------------------------------
+def published_values(inputs: ReportInputs) -> list[PublishedValue]:
+    """Every value the run's preset(s) say a study published."""
+    return [PublishedValue.model_validate(p) for preset in inputs.meta.get("presets", [inputs.meta["preset"]])
+            for p in preset.get("published", [])]
+
+
 def _published_ours(rows: pd.DataFrame, entry: PublishedValue):
     if rows.empty:
         return None, None
@@ -299,7 +101,7 @@ def reproductions(inputs: ReportInputs) -> list[dict]:
     as_published_run = inputs.meta.get("as_published", False)
     snap_rows = inputs.trends[(inputs.trends["estimator"] == "ols") & (inputs.trends["ci_method"] == "ols")]
     out = []
-    for entry in inputs.published:
+    for entry in published_values(inputs):
         snap = snap_rows[snap_rows["snapshot"] == entry.snapshot]
         if snap.empty:
             continue
@@ -610,193 +412,6 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
 
 
 # --- the details --------------------------------------------------------------------------------------------
-def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    trends = inputs.trends[inputs.trends["snapshot"] == snapshot]
-    main = main_rows(trends)
-    price = select(main, method="frontier", quantity="price", variant=None)
-    if price.empty or (price["status"] == "skipped").all():
-        return
-    doc.heading(f"Record-low frontier by quality band: {md_code(snapshot)}", 3)
-    doc.text("In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
-             "model before them; same-day releases cheapest first; one model per set of weights), regressed (log10) "
-             "on release date; beside it the typical model of the band (OLS over every model of the band) and the "
-             "checks against selection.")
-    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
-    typical = select(main, method="frontier", variant="typical")
-    no_reasoning = select(main, method="frontier", variant="no_reasoning")
-    rows = []
-    price = price.assign(_s=price["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
-                         _t=price["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9))
-    for _, row in price.sort_values(["_s", "_t", "subset", "band_low"], ascending=[True, True, False, True]).iterrows():
-        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
-        keys = dict(subset=row["subset"], price_source=row["price_source"], price_type=row["price_type"],
-                    band_low=row["band_low"])
-        twin = select(typical, **keys)
-        nr = select(no_reasoning, **keys)
-        coverage = inputs.diag(row["trend_id"], "coverage_ols")
-        null_valid, null_total = inputs.diag(row["trend_id"], "null_valid"), inputs.diag(row["trend_id"], "null_total")
-        boot_valid = inputs.diag(row["trend_id"], "bootstrap_valid")
-        rows.append([
-            f"{row['price_source']} · {row['price_type']}", row["subset"], fmt_band(row), factor_text(row),
-            interval_text(inputs, row),
-            (fmt_interval(b["ci_low"], b["ci_high"]) + (f" ({fmt_int(boot_valid)} resamples)" if boot_valid else ""))
-            if b is not None and is_estimated(row) else "-",
-            f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
-            factor_text(twin.iloc[0]) if len(twin) else "-",
-            factor_text(nr.iloc[0]) if len(nr) else "-",
-            (f"{fmt_p(row['null_p_value'])} ({fmt_int(null_valid)} of {fmt_int(null_total)})"
-             if pd.notna(row["null_p_value"]) else "-"),
-            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
-            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-            "-" if coverage is None else f"{coverage:.0%}",
-            fmt_months(row["months_since_last"]) if pd.notna(row["months_since_last"]) else "-",
-            flags(inputs, row)])
-    doc.table(["price", "subset", "band (%)", "x / year", "90% CI (OLS)", "90% CI (bootstrap)", "records",
-               "typical model", "no reasoning", "p (null; usable shuffles)", "leave-one-out", "any same-day order",
-               "OLS coverage", "since last record", "flags"], rows, "lllrrrrrrrrrrrl")
-    geo = select(main, method="frontier_geomean", quantity="price", variant=None)
-    lines = [f"{row.subset}, {row.price_type}, {md_code(row.price_source)}: {factor_text(row._asdict())} "
-             f"[{fmt_interval(row.ci_low, row.ci_high)}] ({fmt_int(row.n)} records over the bands)"
-             for row in geo.sort_values(["price_source", "subset", "price_type"]).itertuples()]
-    if lines:
-        doc.text("Geometric mean across the bands (mean of the log slopes; bootstrap interval from joint resamples of "
-                 "the bands, which share models):")
-        doc.bullets(lines)
-    for subset in ("open", "all"):
-        doc.figure(inputs.figures, f"figures/{snapshot}/frontier_{subset}.png",
-                   f"Figure: record-low blended price by MMLU-Pro band, {label_subset(subset)}")
-    doc.figure(inputs.figures, f"figures/{snapshot}/null.png",
-               "Figure: each band's observed factor against its permutation null (release dates shuffled)")
-
-
-def label_subset(subset: str) -> str:
-    return {"open": "open-weights models", "all": "all models (open and proprietary)"}.get(subset, subset)
-
-
-def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    trends = inputs.trends[(inputs.trends["snapshot"] == snapshot) & (inputs.trends["method"] == "hedonic")]
-    estimated = trends[trends["status"] != "skipped"]
-    if estimated.empty:
-        return
-    doc.heading(f"Hedonic regression: {md_code(snapshot)}", 3)
-    first = estimated.iloc[0]
-    doc.text(f"ln(price) on release day and quality scores over every {md_escape(first['subset'])} model with "
-             f"{label(BENCHMARKS, first['quality_measure'])} in {fmt_band(first)} %: the quality-adjusted rate at "
-             "which the typical price falls. Several intervals, none of them \"the\" one: classical (OLS), "
-             "heteroskedasticity-robust (HC3), clustered by creator (CR1) and the wild cluster bootstrap-t; with "
-             f"fewer than {FEW_CLUSTERS} creators no cluster-robust interval is reliable, and the leave-one-creator-out "
-             "range says how much one lab moves the estimate.")
-    keys = estimated[["price_source", "price_type", "subset", "controls", "variant"]].drop_duplicates()
-    keys = keys.assign(_s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
-                       _t=keys["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9),
-                       _c=keys["controls"].fillna("").str.count(r"\+"), _v=keys["variant"].fillna(""))
-    rows = []
-    for key in keys.sort_values(["_v", "_s", "_c", "_t"]).itertuples(index=False):
-        group = select(estimated, price_source=key.price_source, price_type=key.price_type, subset=key.subset,
-                       controls=key.controls, variant=key.variant if isinstance(key.variant, str) else None)
-        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
-        ols = by.get(("ols", "ols"), group.iloc[0])
-
-        def interval(estimator, method):
-            row = by.get((estimator, method))
-            if row is None:
-                return "-"
-            return fmt_interval(row["ci_low"], row["ci_high"]) if is_estimated(row) else row["status"]
-
-        clusters = inputs.diag(ols["trend_id"], "clusters")
-        excluded = inputs.diag(ols["trend_id"], "reasoning_excluded")
-        median = by.get(("quantile_0.5", "bootstrap"))
-        rows.append([f"{key.price_source} · {key.price_type}", (key.controls or "-").replace("+", " + "),
-                     "without reasoning" + (f" ({int(excluded)} out)" if excluded is not None else "")
-                     if key.variant == "no_reasoning" else "all", fmt_int(ols["n"]), factor_text(ols),
-                     interval("ols", "ols"), interval("ols", "hc3"), interval("ols", "cluster"),
-                     interval("ols", "wild_cluster"), fmt_int(clusters),
-                     fmt_interval(ols["loo_min_factor"], ols["loo_max_factor"]),
-                     factor_text(median) if median is not None else "-",
-                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}", flags(inputs, ols)])
-    doc.table(["price", "controls", "models", "n", "x / year", "90% CI: OLS", "HC3", "cluster", "wild cluster", "G",
-               "leave one creator out", "median reg.", "R^2 / adj.", "flags"], rows, "lllrrrrrrrrrrl")
-    orphans = sorted({m for t in estimated["trend_id"].unique()
-                      for m in (inputs.diag(t, "unattributed_models") or "").split(", ") if m})
-    if orphans:
-        doc.text(f"No creator for {len(orphans)} model(s), each its own cluster: {md_escape(', '.join(orphans))}.")
-    doc.figure(inputs.figures, f"figures/{snapshot}/hedonic.png",
-               "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")
-
-
-def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="threshold", variant=None)
-    rows = rows[rows["status"] != "skipped"]
-    if rows.empty:
-        return
-    doc.heading(f"Thresholds (Epoch AI's method): {md_code(snapshot)}", 3)
-    doc.text("Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
-             "the price observations at or above it, in date order, those strictly cheaper than every earlier one are "
-             "kept (same day: the cheapest) and log10(price) is regressed on their dates. The intervals are classical "
-             "OLS intervals on selected points: descriptive.")
-    order = {b: i for i, b in enumerate(BENCHMARKS)}
-    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(99))
-    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r), factor_text(r),
-              interval_text(inputs, r), f"{fmt_int(r['n'])} of {fmt_int(r['n_candidates'])}",
-              f"{fmt_date(r['first_date'])} to {fmt_date(r['last_date'])}", flags(inputs, r)]
-             for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
-    doc.table(["benchmark", "threshold model", "range", "x / year", "90% interval", "kept of candidates",
-               "kept from / to", "flags"], table, "lllrrrll")
-
-
-def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="monthly_cheapest", variant=None)
-    rows = rows[rows["status"] != "skipped"]
-    if rows.empty:
-        return
-    doc.heading(f"Monthly cheapest above a threshold (a16z's method): {md_code(snapshot)}", 3)
-    doc.text("The cheapest model at or above a fixed score, month by month, regressed (log10) on the month: "
-             "consecutive months repeat one model, so the interval overstates the evidence.")
-    doc.table(["benchmark", "threshold", "price", "x / year", "90% interval", "months", "note"],
-              [[label(BENCHMARKS, r["quality_measure"]), fmt_band(r), f"{r['price_source']} · {r['price_type']}",
-                factor_text(r), interval_text(inputs, r), fmt_int(r["n"]), r["note"] or "-"]
-               for _, r in rows.iterrows()], "llllrrl")
-
-
-def decomposition_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    main = main_rows(inputs.trends[inputs.trends["snapshot"] == snapshot])
-    parts = main[(main["method"] == "frontier") & (main["quantity"] != "price") & main["variant"].isna()
-                 & (main["status"] != "skipped")]
-    if parts.empty:
-        return
-    doc.heading(f"What is causing the trend: parameters and price per parameter ({md_code(snapshot)})", 3)
-    doc.text("The same record-low method applied to the fewest parameters needed at each quality level and to the "
-             "lowest blended price per parameter (open models). Each quantity selects its own record lows, so these "
-             "factors need not multiply to the price factor; the common-sample rows below do.")
-    order = {q: i for i, q in enumerate(QUANTITIES)}
-    parts = parts.assign(_q=parts["quantity"].map(order))
-    doc.table(["quantity", "price", "band (%)", "x / year", "90% interval", "n", "flags"],
-              [[label(QUANTITIES, r["quantity"]), r["price_source"] or "-", fmt_band(r), factor_text(r),
-                interval_text(inputs, r), fmt_int(r["n"]), flags(inputs, r)]
-               for _, r in parts.sort_values(["_q", "price_source", "band_low"], na_position="first").iterrows()],
-              "lllrrrl")
-    common = select(main, variant="price_frontier_sample", subset="open")
-    rows = []
-    for (source, band), group in common.groupby(["price_source", "band_low"], sort=True):
-        by = {r["quantity"]: r for _, r in group.iterrows()}
-        price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
-        if price is None or not is_estimated(price) or active is None or per is None or not is_estimated(active):
-            rows.append([source, fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"])])
-            continue
-        share = active["slope_per_day"] / price["slope_per_day"] if price["slope_per_day"] else float("nan")
-        rows.append([source, fmt_band(price), factor_text(price), factor_text(active), factor_text(per),
-                     f"{share:.0%} / {1 - share:.0%}", fmt_int(price["n"])])
-    if rows:
-        doc.text("On each band's price-frontier models (those with a parameter count), log price = log active "
-                 "parameters + log price per active parameter, so the slopes add up:")
-        doc.table(["price", "band (%)", "price x / year", "active params x / year", "price per active param",
-                   "shares: params / price per param", "n"], rows, "llrrrrr")
-    doc.figure(inputs.figures, f"figures/{snapshot}/active_params.png",
-               "Figure: fewest active parameters per MMLU-Pro band")
-    doc.figure(inputs.figures, f"figures/{snapshot}/price_per_active_param.png",
-               "Figure: lowest blended price per active parameter per MMLU-Pro band")
-
-
 def published_details(doc: Document, inputs: ReportInputs, found: list[dict]) -> None:
     if not found:
         return
@@ -1067,14 +682,13 @@ def _read_table(path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.suffix == ".parquet" else read_csv_output(path)
 
 
-def benchmark_cost_figures(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    """The cost-per-run figure of each benchmark (method benchmark_cost), in the plan's order."""
-    prefix = f"figures/{snapshot}/benchmark_cost_"
-    for key in [k for k in inputs.figures if k.startswith(prefix) and k.endswith(".png")]:
-        benchmark = key.removeprefix(prefix).removesuffix(".png")
-        doc.figure(inputs.figures, key, f"Figure: cost of one run of {md_escape(BENCHMARKS.get(benchmark, benchmark))} "
-                                        f"over time on {md_code(snapshot)}, the score as colour, the Pareto points "
-                                        "joined, the Pareto and unrestricted fits")
+def method_sections(inputs: ReportInputs, snapshot: str) -> list:
+    """The methods' parts of a snapshot's details (``Method.report_sections``), of the methods with a trend on it:
+    place by place, each place in the registry's order."""
+    here = set(inputs.trends.loc[inputs.trends["snapshot"] == snapshot, "method"])
+    parts = [(place, index, write) for index, method in enumerate(METHODS) if here & set(method.names())
+             for place, write in method.report_sections()]
+    return [write for _, _, write in sorted(parts, key=lambda part: part[:2])]
 
 
 # --- the whole report ---------------------------------------------------------------------------------------------
@@ -1092,16 +706,8 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     overview_section(doc, inputs, found)
     doc.heading("Details")
     for snapshot in inputs.cleans:
-        frontier_details(doc, inputs, snapshot)
-        hedonic_details(doc, inputs, snapshot)
-        threshold_details(doc, inputs, snapshot)
-        monthly_details(doc, inputs, snapshot)
-        decomposition_details(doc, inputs, snapshot)
-        benchmark_cost_figures(doc, inputs, snapshot)
-        for method in METHODS:  # the sections the methods supply themselves (Method.section)
-            if method.section is not None and (inputs.trends["method"].isin(method.names())
-                                               & (inputs.trends["snapshot"] == snapshot)).any():
-                method.section(doc, inputs, snapshot)
+        for write in method_sections(inputs, snapshot):
+            write(doc, inputs, snapshot)
         if f"figures/{snapshot}/summary.png" in inputs.figures:
             doc.figure(inputs.figures, f"figures/{snapshot}/summary.png",
                        f"Figure: every trend of {md_code(snapshot)} with its interval and same-day-order range")

@@ -31,6 +31,11 @@ FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict], list[tupl
 CompareFn = Callable[[pd.DataFrame], pd.Series]
 
 
+# the places of a method's report sections in a snapshot's details (``Method.section_place``, ``more_sections``)
+FIRST = 0  # the first tables (frontier, hedonic, threshold, monthly)
+AFTER = 1  # after every first table (the frontier's decomposition, benchmark cost's figures, a new method's section)
+
+
 def every_row(rows: pd.DataFrame) -> pd.Series:
     """The methods comparison shows every main price row of the method."""
     return pd.Series(True, index=rows.index)
@@ -52,8 +57,13 @@ class Method(Generic[SectionT, DiagnosticsT]):
       published figure it is set beside, in words, and ``reference_ranges`` as numbers ((low, high, label), x / year)
       for the methods figure;
     - ``compare``: which of its main price rows the methods comparison shows (None: it is not compared);
-    - ``section``, ``figures`` and ``draw``: its part of the report's details, its figure jobs and how to draw them
-      (None: the report's built-in sections cover it).
+    - ``section``, ``figures`` and ``draw``: its part of the report's details on one snapshot, its figure jobs and
+      how to draw them (None: it has none);
+    - ``section_place`` and ``more_sections``: where its section goes, and further parts of its details with their
+      places, ``((place, section), ...)``. The report writes each snapshot's details place by place (``FIRST``,
+      then ``AFTER``), each place in the registry's order: the first tables of the four original methods come
+      first, then the frontier's decomposition, benchmark cost's figures and a new method's section (``AFTER``,
+      the default).
     """
 
     name: str
@@ -76,6 +86,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
     section: SectionFn | None = None
     figures: FiguresFn | None = None
     draw: Callable[[dict, dict], Any] | None = None
+    section_place: int = 1
+    more_sections: tuple[tuple[int, SectionFn], ...] = ()
 
     @property
     def options(self) -> type[Section]:
@@ -86,6 +98,11 @@ class Method(Generic[SectionT, DiagnosticsT]):
     def module(self) -> str:
         """The module that defines it (its code keys the cache of its fits)."""
         return self.fit.__module__
+
+    def report_sections(self) -> list[tuple[int, SectionFn]]:
+        """Its parts of a snapshot's details with their places: ``section`` at ``section_place``, then
+        ``more_sections``."""
+        return ([(self.section_place, self.section)] if self.section is not None else []) + list(self.more_sections)
 
     def names(self) -> tuple[str, ...]:
         """Every value its trends' ``method`` column takes."""

@@ -1,0 +1,112 @@
+"""The frontier's parts of the report's details on one snapshot (``tasks.methods.frontier``'s
+``Method.section``): the record-low table per band with its checks against selection and its figures, and, after
+every method's first table, what is causing the trend (parameters and price per parameter).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_interval, label
+from tasks.reporting.document import Document
+from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_months, fmt_p,
+                                    interval_text, is_estimated, label_subset, main_rows, select)
+from tasks.reporting.markup import md_code
+
+
+def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    trends = inputs.trends[inputs.trends["snapshot"] == snapshot]
+    main = main_rows(trends)
+    price = select(main, method="frontier", quantity="price", variant=None)
+    if price.empty or (price["status"] == "skipped").all():
+        return
+    doc.heading(f"Record-low frontier by quality band: {md_code(snapshot)}", 3)
+    doc.text("In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
+             "model before them; same-day releases cheapest first; one model per set of weights), regressed (log10) "
+             "on release date; beside it the typical model of the band (OLS over every model of the band) and the "
+             "checks against selection.")
+    boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
+    typical = select(main, method="frontier", variant="typical")
+    no_reasoning = select(main, method="frontier", variant="no_reasoning")
+    rows = []
+    price = price.assign(_s=price["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
+                         _t=price["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9))
+    for _, row in price.sort_values(["_s", "_t", "subset", "band_low"], ascending=[True, True, False, True]).iterrows():
+        b = boot.loc[row["trend_id"]] if row["trend_id"] in boot.index else None
+        keys = dict(subset=row["subset"], price_source=row["price_source"], price_type=row["price_type"],
+                    band_low=row["band_low"])
+        twin = select(typical, **keys)
+        nr = select(no_reasoning, **keys)
+        coverage = inputs.diag(row["trend_id"], "coverage_ols")
+        null_valid, null_total = inputs.diag(row["trend_id"], "null_valid"), inputs.diag(row["trend_id"], "null_total")
+        boot_valid = inputs.diag(row["trend_id"], "bootstrap_valid")
+        rows.append([
+            f"{row['price_source']} · {row['price_type']}", row["subset"], fmt_band(row), factor_text(row),
+            interval_text(inputs, row),
+            (fmt_interval(b["ci_low"], b["ci_high"]) + (f" ({fmt_int(boot_valid)} resamples)" if boot_valid else ""))
+            if b is not None and is_estimated(row) else "-",
+            f"{fmt_int(row['n'])} of {fmt_int(row['n_candidates'])}",
+            factor_text(twin.iloc[0]) if len(twin) else "-",
+            factor_text(nr.iloc[0]) if len(nr) else "-",
+            (f"{fmt_p(row['null_p_value'])} ({fmt_int(null_valid)} of {fmt_int(null_total)})"
+             if pd.notna(row["null_p_value"]) else "-"),
+            fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
+            fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
+            "-" if coverage is None else f"{coverage:.0%}",
+            fmt_months(row["months_since_last"]) if pd.notna(row["months_since_last"]) else "-",
+            flags(inputs, row)])
+    doc.table(["price", "subset", "band (%)", "x / year", "90% CI (OLS)", "90% CI (bootstrap)", "records",
+               "typical model", "no reasoning", "p (null; usable shuffles)", "leave-one-out", "any same-day order",
+               "OLS coverage", "since last record", "flags"], rows, "lllrrrrrrrrrrrl")
+    geo = select(main, method="frontier_geomean", quantity="price", variant=None)
+    lines = [f"{row.subset}, {row.price_type}, {md_code(row.price_source)}: {factor_text(row._asdict())} "
+             f"[{fmt_interval(row.ci_low, row.ci_high)}] ({fmt_int(row.n)} records over the bands)"
+             for row in geo.sort_values(["price_source", "subset", "price_type"]).itertuples()]
+    if lines:
+        doc.text("Geometric mean across the bands (mean of the log slopes; bootstrap interval from joint resamples of "
+                 "the bands, which share models):")
+        doc.bullets(lines)
+    for subset in ("open", "all"):
+        doc.figure(inputs.figures, f"figures/{snapshot}/frontier_{subset}.png",
+                   f"Figure: record-low blended price by MMLU-Pro band, {label_subset(subset)}")
+    doc.figure(inputs.figures, f"figures/{snapshot}/null.png",
+               "Figure: each band's observed factor against its permutation null (release dates shuffled)")
+
+
+def decomposition_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    main = main_rows(inputs.trends[inputs.trends["snapshot"] == snapshot])
+    parts = main[(main["method"] == "frontier") & (main["quantity"] != "price") & main["variant"].isna()
+                 & (main["status"] != "skipped")]
+    if parts.empty:
+        return
+    doc.heading(f"What is causing the trend: parameters and price per parameter ({md_code(snapshot)})", 3)
+    doc.text("The same record-low method applied to the fewest parameters needed at each quality level and to the "
+             "lowest blended price per parameter (open models). Each quantity selects its own record lows, so these "
+             "factors need not multiply to the price factor; the common-sample rows below do.")
+    order = {q: i for i, q in enumerate(QUANTITIES)}
+    parts = parts.assign(_q=parts["quantity"].map(order))
+    doc.table(["quantity", "price", "band (%)", "x / year", "90% interval", "n", "flags"],
+              [[label(QUANTITIES, r["quantity"]), r["price_source"] or "-", fmt_band(r), factor_text(r),
+                interval_text(inputs, r), fmt_int(r["n"]), flags(inputs, r)]
+               for _, r in parts.sort_values(["_q", "price_source", "band_low"], na_position="first").iterrows()],
+              "lllrrrl")
+    common = select(main, variant="price_frontier_sample", subset="open")
+    rows = []
+    for (source, band), group in common.groupby(["price_source", "band_low"], sort=True):
+        by = {r["quantity"]: r for _, r in group.iterrows()}
+        price, active, per = (by.get(q) for q in ("price", "active_params", "price_per_active_param"))
+        if price is None or not is_estimated(price) or active is None or per is None or not is_estimated(active):
+            rows.append([source, fmt_band(group.iloc[0]), "-", "-", "-", "-", fmt_int(group.iloc[0]["n"])])
+            continue
+        share = active["slope_per_day"] / price["slope_per_day"] if price["slope_per_day"] else float("nan")
+        rows.append([source, fmt_band(price), factor_text(price), factor_text(active), factor_text(per),
+                     f"{share:.0%} / {1 - share:.0%}", fmt_int(price["n"])])
+    if rows:
+        doc.text("On each band's price-frontier models (those with a parameter count), log price = log active "
+                 "parameters + log price per active parameter, so the slopes add up:")
+        doc.table(["price", "band (%)", "price x / year", "active params x / year", "price per active param",
+                   "shares: params / price per param", "n"], rows, "llrrrrr")
+    doc.figure(inputs.figures, f"figures/{snapshot}/active_params.png",
+               "Figure: fewest active parameters per MMLU-Pro band")
+    doc.figure(inputs.figures, f"figures/{snapshot}/price_per_active_param.png",
+               "Figure: lowest blended price per active parameter per MMLU-Pro band")

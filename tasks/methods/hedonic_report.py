@@ -1,0 +1,62 @@
+"""The hedonic regression's part of the report's details on one snapshot (``tasks.methods.hedonic``'s
+``Method.section``): every interval of each regression, side by side, and its figure.
+"""
+
+from __future__ import annotations
+
+from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, fmt_interval, label
+from tasks.reporting.document import Document
+from tasks.reporting.format import (FEW_CLUSTERS, ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_number,
+                                    is_estimated, select)
+from tasks.reporting.markup import md_code, md_escape
+
+
+def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    trends = inputs.trends[(inputs.trends["snapshot"] == snapshot) & (inputs.trends["method"] == "hedonic")]
+    estimated = trends[trends["status"] != "skipped"]
+    if estimated.empty:
+        return
+    doc.heading(f"Hedonic regression: {md_code(snapshot)}", 3)
+    first = estimated.iloc[0]
+    doc.text(f"ln(price) on release day and quality scores over every {md_escape(first['subset'])} model with "
+             f"{label(BENCHMARKS, first['quality_measure'])} in {fmt_band(first)} %: the quality-adjusted rate at "
+             "which the typical price falls. Several intervals, none of them \"the\" one: classical (OLS), "
+             "heteroskedasticity-robust (HC3), clustered by creator (CR1) and the wild cluster bootstrap-t; with "
+             f"fewer than {FEW_CLUSTERS} creators no cluster-robust interval is reliable, and the leave-one-creator-out "
+             "range says how much one lab moves the estimate.")
+    keys = estimated[["price_source", "price_type", "subset", "controls", "variant"]].drop_duplicates()
+    keys = keys.assign(_s=keys["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9),
+                       _t=keys["price_type"].map({t: i for i, t in enumerate(PRICE_TYPES)}).fillna(9),
+                       _c=keys["controls"].fillna("").str.count(r"\+"), _v=keys["variant"].fillna(""))
+    rows = []
+    for key in keys.sort_values(["_v", "_s", "_c", "_t"]).itertuples(index=False):
+        group = select(estimated, price_source=key.price_source, price_type=key.price_type, subset=key.subset,
+                       controls=key.controls, variant=key.variant if isinstance(key.variant, str) else None)
+        by = {(r["estimator"], r["ci_method"]): r for _, r in group.iterrows()}
+        ols = by.get(("ols", "ols"), group.iloc[0])
+
+        def interval(estimator, method):
+            row = by.get((estimator, method))
+            if row is None:
+                return "-"
+            return fmt_interval(row["ci_low"], row["ci_high"]) if is_estimated(row) else row["status"]
+
+        clusters = inputs.diag(ols["trend_id"], "clusters")
+        excluded = inputs.diag(ols["trend_id"], "reasoning_excluded")
+        median = by.get(("quantile_0.5", "bootstrap"))
+        rows.append([f"{key.price_source} · {key.price_type}", (key.controls or "-").replace("+", " + "),
+                     "without reasoning" + (f" ({int(excluded)} out)" if excluded is not None else "")
+                     if key.variant == "no_reasoning" else "all", fmt_int(ols["n"]), factor_text(ols),
+                     interval("ols", "ols"), interval("ols", "hc3"), interval("ols", "cluster"),
+                     interval("ols", "wild_cluster"), fmt_int(clusters),
+                     fmt_interval(ols["loo_min_factor"], ols["loo_max_factor"]),
+                     factor_text(median) if median is not None else "-",
+                     f"{fmt_number(ols['r_squared'])} / {fmt_number(ols['adj_r_squared'])}", flags(inputs, ols)])
+    doc.table(["price", "controls", "models", "n", "x / year", "90% CI: OLS", "HC3", "cluster", "wild cluster", "G",
+               "leave one creator out", "median reg.", "R^2 / adj.", "flags"], rows, "lllrrrrrrrrrrl")
+    orphans = sorted({m for t in estimated["trend_id"].unique()
+                      for m in (inputs.diag(t, "unattributed_models") or "").split(", ") if m})
+    if orphans:
+        doc.text(f"No creator for {len(orphans)} model(s), each its own cluster: {md_escape(', '.join(orphans))}.")
+    doc.figure(inputs.figures, f"figures/{snapshot}/hedonic.png",
+               "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")

@@ -1,0 +1,31 @@
+"""The thresholds' part of the report's details on one snapshot (``tasks.methods.threshold``'s
+``Method.section``).
+"""
+
+from __future__ import annotations
+
+from tasks.core.vocabulary import BENCHMARKS, label
+from tasks.reporting.document import Document
+from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_date, fmt_int, interval_text,
+                                    main_rows, select)
+from tasks.reporting.markup import md_code
+
+
+def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
+    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="threshold", variant=None)
+    rows = rows[rows["status"] != "skipped"]
+    if rows.empty:
+        return
+    doc.heading(f"Thresholds (Epoch AI's method): {md_code(snapshot)}", 3)
+    doc.text("Per benchmark, every score that was once the best so far (reasoning models left out) is a threshold; of "
+             "the price observations at or above it, in date order, those strictly cheaper than every earlier one are "
+             "kept (same day: the cheapest) and log10(price) is regressed on their dates. The intervals are classical "
+             "OLS intervals on selected points: descriptive.")
+    order = {b: i for i, b in enumerate(BENCHMARKS)}
+    rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(99))
+    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r), factor_text(r),
+              interval_text(inputs, r), f"{fmt_int(r['n'])} of {fmt_int(r['n_candidates'])}",
+              f"{fmt_date(r['first_date'])} to {fmt_date(r['last_date'])}", flags(inputs, r)]
+             for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
+    doc.table(["benchmark", "threshold model", "range", "x / year", "90% interval", "kept of candidates",
+               "kept from / to", "flags"], table, "lllrrrll")

@@ -1,0 +1,233 @@
+"""What every report section formats with: numbers, factors, times, bands, intervals and flags, the selections of
+the trends table the sections start from, and ``ReportInputs`` (what the report is built from).
+
+Pure (no Prefect, no rendering): the report's assembly (``tasks.render.report``) and each method's own section
+(``Method.section``, in ``tasks.methods``) both use it, so a method's section formats its numbers exactly as the rest
+of the report does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, label
+from tasks.data.clean import CleanResult
+from tasks.reporting.markup import Md, md_escape
+from tasks.trends import ESTIMATED
+
+STALLED_MONTHS = 12  # a band whose last record is older than this has stalled
+FEW_CLUSTERS = 10  # below this many creators no cluster-robust interval is reliable
+SELECTION_P = 0.10  # a frontier trend that selection alone produces this often is not distinguishable from it
+
+
+@dataclass
+class ReportInputs:
+    """The run's tables the report is built from: every trend, the fits' diagnostics, the cleaned snapshots, the
+    run's metadata (preset(s), attribution, inputs), the figures drawn, and the optional resolution, history and
+    break tables."""
+
+    trends: pd.DataFrame
+    diagnostics: pd.DataFrame
+    cleans: dict[str, CleanResult]
+    meta: dict
+    figures: dict[str, Path] = field(default_factory=dict)
+    resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
+    histories: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    breaks: pd.DataFrame | None = None
+
+    def diag(self, trend_id: str, column: str):
+        d = self.diagnostics
+        if d.empty or column not in d:
+            return None
+        hit = d.loc[d["trend_id"] == trend_id, column].dropna()
+        return hit.iloc[0] if len(hit) else None
+
+    def observed_on(self, snapshot: str):
+        clean = self.cleans.get(snapshot)
+        if clean is None or clean.analysis.empty:
+            return None
+        return pd.to_datetime(clean.analysis["observed_on"]).max()
+
+
+
+# --- formatting ----------------------------------------------------------------------------------------------
+def fmt_number(value, digits: int = 2) -> str:
+    return "-" if value is None or pd.isna(value) else f"{float(value):.{digits}f}"
+
+
+def fmt_usd(value) -> str:
+    """A price in USD per 1M tokens to three significant digits ($0.43, $8.00, $12.5)."""
+    if value is None or pd.isna(value):
+        return "-"
+    return f"${value:#.3g}".rstrip(".")
+
+
+def fmt_int(value) -> str:
+    return "-" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def fmt_date(value) -> str:
+    return "-" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def fmt_p(value) -> str:
+    """A p-value to 3 decimals; never "0.000" (a permutation p-value is at least 1/(N+1))."""
+    if value is None or pd.isna(value):
+        return "-"
+    return f"{value:.3f}" if value >= 0.001 else "<0.001"
+
+
+def months_to(factor, target: float) -> float | None:
+    """Months for a price falling ``factor``-fold a year to fall ``target``-fold (2: halve, 10: tenfold)."""
+    if factor is None or pd.isna(factor) or factor <= 1:
+        return None
+    return 12 * math.log(target) / math.log(factor)
+
+
+def fmt_months(value) -> str:
+    return "-" if value is None else (f"{value:.0f} mo" if value >= 10 else f"{value:.1f} mo")
+
+
+def fmt_band(row) -> str:
+    if pd.isna(row["band_low"]):
+        return "-"
+    low = f"{row['band_low']:g}"
+    high = "" if pd.isna(row["band_high"]) else f"{row['band_high']:g}"
+    closing = ")" if (row.get("variant") or "") == "half_open_bands" or row.get("method") == "threshold" else "]"
+    return f"[{low}, {high}{closing}" if high else f">= {low}"
+
+
+def scope(row) -> str:
+    """What a trend follows: band or threshold, on which benchmark."""
+    measure = label(BENCHMARKS, row["quality_measure"]) if isinstance(row["quality_measure"], str) else ""
+    if row["method"] == "threshold" and isinstance(row["threshold_model"], str):
+        return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
+    if row["method"] in ("frontier_geomean",):
+        return f"{measure}, every band"
+    if pd.isna(row["band_low"]) and measure:  # a trend over every score of its benchmark (benchmark_cost)
+        return measure
+    return f"{measure} {fmt_band(row)}".strip()
+
+
+def time_text(row) -> str:
+    """``8.6 / 28 mo``: months to halve and to fall 10-fold (an estimate that gets dearer: "never")."""
+    if not is_estimated(row):
+        return "-"
+    halve, tenfold = months_to(row["factor_per_year"], 2), months_to(row["factor_per_year"], 10)
+    if tenfold is None:
+        return "never" if pd.notna(row["factor_per_year"]) and row["factor_per_year"] <= 1 else "-"
+    return f"{fmt_months(halve).removesuffix(' mo')} / {fmt_months(tenfold)}"
+
+
+def is_estimated(row) -> bool:
+    return row["status"] in ESTIMATED
+
+
+def factor_text(row, bold: bool = False) -> Md:
+    """``8.77x`` (bold only for an informative headline), or the status."""
+    if not is_estimated(row):
+        return Md(md_escape(row["status"]))
+    text = f"{fmt_factor(row['factor_per_year'])}x"
+    if row["status"] == "uninformative":
+        return Md(f"{text} (uninformative)")
+    return Md(f"**{text}**" if bold else text)
+
+
+def interval_text(inputs: ReportInputs, row) -> str:
+    """The interval, called a range (with its simulated coverage) where the coverage is far below nominal."""
+    if not is_estimated(row):
+        return "-"
+    interval = fmt_interval(row["ci_low"], row["ci_high"])
+    if interval == "-":
+        return "-"
+    if row["method"] == "frontier_geomean":
+        low, high = band_coverage(inputs, row)
+        if low is not None and low < COVERAGE_FLOOR:
+            return f"range {interval} (its bands' intervals cover {fmt_share_range(low, high)} in simulation)"
+        return interval
+    coverage = inputs.diag(row["trend_id"], "coverage_ols") if row["ci_method"] == "ols" else \
+        inputs.diag(row["trend_id"], "coverage_bootstrap")
+    if coverage is not None and coverage < COVERAGE_FLOOR:
+        return f"range {interval} (covers {coverage:.0%} in simulation)"
+    return interval
+
+
+def fmt_share_range(low: float, high: float) -> str:
+    return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"
+
+
+def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
+    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
+    informative."""
+    t = main_rows(inputs.trends)
+    same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
+    for column in ("subset", "quantity", "price_type", "price_source", "variant"):
+        value = row[column]
+        same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
+    return same[same["status"] == "ok"]
+
+
+def band_coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None]:
+    """The lowest and highest simulated bootstrap coverage of a geometric mean's informative bands."""
+    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
+    values = [v for v in values if v is not None and pd.notna(v)]
+    return (min(values), max(values)) if values else (None, None)
+
+
+def flags(inputs: ReportInputs, row) -> str:
+    """Short quality flags of an estimate (defined once, in the definitions section)."""
+    if row["status"] in ("insufficient", "skipped"):
+        return row["status"]
+    found = []
+    if row["status"] == "uninformative":
+        found.append("uninformative")
+    if pd.notna(row.get("null_p_value")) and row["null_p_value"] > SELECTION_P:
+        found.append("selection")
+    if pd.notna(row.get("loo_min_factor")) and row["loo_min_factor"] > 0 and \
+            row["loo_max_factor"] / row["loo_min_factor"] > 5:
+        found.append("fragile")
+    if pd.notna(row.get("tie_order_min_factor")) and row["tie_order_min_factor"] > 0 and \
+            row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
+        found.append("order")
+    coverage = band_coverage(inputs, row)[0] if row["method"] == "frontier_geomean" else \
+        inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
+    if coverage is not None and coverage < COVERAGE_FLOOR:
+        found.append("range")
+    months = row.get("months_since_last")
+    if months is not None and pd.notna(months) and months >= STALLED_MONTHS:
+        found.append(f"stalled {months:.0f} mo")
+    clusters = inputs.diag(row["trend_id"], "clusters")
+    if clusters is not None and clusters < FEW_CLUSTERS:
+        found.append(f"{int(clusters)} clusters")
+    return ", ".join(found) or "ok"
+
+
+
+def label_subset(subset: str) -> str:
+    return {"open": "open-weights models", "all": "all models (open and proprietary)"}.get(subset, subset)
+
+
+
+# --- selections of the trends table ------------------------------------------------------------------------------
+def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
+    """The OLS estimator with its first interval per trend: ols/ols, or the geometric mean's bootstrap row."""
+    rows = trends[(trends["estimator"] == "ols")
+                  & ((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))]
+    return rows.drop_duplicates("trend_id")
+
+
+def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
+    rows = trends
+    for column, value in conditions.items():
+        if value is None:
+            rows = rows[rows[column].isna()]
+        elif isinstance(value, (list, tuple, set)):
+            rows = rows[rows[column].isin(list(value))]
+        else:
+            rows = rows[rows[column] == value]
+    return rows
+
