@@ -102,7 +102,7 @@ FORM: dict[str, str] = {
                      "files. Empty: use `preset`.",
 }
 # what every path of a deployment form obeys besides its description (flows.config.deployment_path)
-FORM_PATHS = ("Relative to the project folder; it must lie inside the project's data folders (or "
+FORM_PATHS = ("A path relative to the project folder, which must lie inside the project's data folders (or "
               "INFERENCE_TRENDS_ALLOWED_ROOTS of the service). Empty: the default.")
 
 
