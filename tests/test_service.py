@@ -291,7 +291,7 @@ def test_run_forms_are_flat_typed_and_described(service):
     estimate = deployments["estimate"]["parameter_openapi_schema"]["properties"]
     assert estimate["preset"]["enum"] == [*bundled_presets(), "all"] and estimate["preset"]["default"] == "all"
     assert estimate["bootstrap_resamples"]["type"] == "integer" and estimate["figures"]["type"] == "boolean"
-    assert estimate["input"]["default"] == "" and "relative to the project" in estimate["input"]["description"]
+    assert estimate["input"]["default"] == "" and "relative to the project" in estimate["input"]["description"].lower()
     assert deployments["build-snapshot"]["parameter_openapi_schema"]["required"] == ["inputs", "name"]
     ingest = deployments["ingest"]
     assert not [s for s in ingest["schedules"] if "interval" in s["schedule"]]  # no 2-minute poll
