@@ -42,7 +42,7 @@ from tasks.files.io import json_text
 
 LOG_NAME = "last-command.log"
 STATE_NAME = "temporary-api.json"
-LOG_NAME = "temporary-api.log"  # the server's output, replaced by each command's server
+SERVER_LOG_NAME = "temporary-api.log"  # the server's output, replaced by each command's server
 # what Prefect's engine logs about an exception that our own ``error:`` line states once, plainly
 _ENGINE_FAILURE_LINES = ("Encountered exception during execution", "Task run failed with exception",
                          "Finished in state Failed", "Finished in state Crashed", "Crash detected",
@@ -161,7 +161,7 @@ class TemporaryApi:
         self.process: subprocess.Popen | None = None
         self.url: str | None = None
         self.state_file = prefect_home() / STATE_NAME
-        self.log_file = prefect_home() / LOG_NAME
+        self.log_file = prefect_home() / SERVER_LOG_NAME
 
     def start(self) -> str:
         from prefect.settings import get_current_settings
