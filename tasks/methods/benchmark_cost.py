@@ -52,7 +52,7 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods import benchmark_cost_report
+from tasks.methods import benchmark_cost_figures, benchmark_cost_report
 from tasks.trends.method import AFTER, Method
 from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
                           Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
@@ -471,4 +471,6 @@ METHOD = Method(
     section_place=AFTER,
     answer_notes=benchmark_cost_report.ANSWER_NOTES,
     overview=benchmark_cost_report.overview,
+    figures=benchmark_cost_figures.figures,
+    draw=benchmark_cost_figures.draw,
 )

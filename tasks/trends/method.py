@@ -25,8 +25,9 @@ PlanFn = Callable[[Any, str, pd.DataFrame, dict, set[str]], list[TrendSpec]]
 FitFn = Callable[[pd.DataFrame, TrendSpec, dict | None], TrendFit]
 # section(doc, inputs, snapshot): the method's part of the report's details for one snapshot
 SectionFn = Callable[[Any, Any, str], None]
-# figures(rows, points, analysis, common) -> [(job fields, data frames)]: the method's figures of one snapshot
-FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict], list[tuple[dict, dict]]]
+# figures(rows, points, analysis, common, extra) -> [(job fields, data frames)]: the method's figures of one
+# snapshot (``extra``: other frames a figure may need, {"runs": the cleaned benchmark runs or None})
+FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict], list[tuple[dict, dict]]]
 # compare(rows) -> which of the method's rows the methods comparison shows (a boolean mask)
 CompareFn = Callable[[pd.DataFrame], pd.Series]
 

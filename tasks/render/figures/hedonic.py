@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 from tasks.core.stats import release_day
 from tasks.trends import TrendSpec
 from tasks.methods.hedonic import hedonic_coefficients
-from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, figure_footer, figure_header, log_axis,
-                                  set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, factor_label,
-                                  has_estimate, is_uninformative)
+from tasks.reporting.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, figure_footer, figure_header, log_axis,
+                                     set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, factor_label,
+                                     has_estimate, is_uninformative)
 
 
 def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[TrendSpec],
