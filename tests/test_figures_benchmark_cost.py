@@ -1,4 +1,4 @@
-"""What the cost-per-run figures draw (tasks/render/figures/benchmark_cost.py): hand-made trends, points and run
+"""What the cost-per-run figures draw (tasks/methods/benchmark_cost_figures.py): hand-made trends, points and run
 scores in, the matplotlib figure out, inspected for its scales, labels, series, colours and texts."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods import hedonic_report
+from tasks.methods import hedonic_figures, hedonic_report
 from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
@@ -332,4 +332,6 @@ METHOD = Method(
     section_place=FIRST,
     answer_rows=hedonic_report.ANSWER_ROWS,
     vintage=hedonic_report.vintage,
+    figures=hedonic_figures.figures,
+    draw=hedonic_figures.draw,
 )

@@ -68,13 +68,9 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
             jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
                               subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
                                        f"snapshot {snapshot}"), with_points(rows)))
-    specs = sorted((s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
-                    and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
-                   key=lambda s: ["input", "output", "blended"].index(s.price_type))
-    if specs:
-        rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
-        jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
-    extra = {"runs": runs}  # what a method's figures may need besides the trends, points and analysis
+    # what a method's figures may need besides the trends, points and analysis: the cleaned benchmark runs, the
+    # snapshot's main price source (the frontier's), the planned hedonic trends
+    extra = {"runs": runs, "price_source": source, "hedonic_specs": hedonic_specs}
     for method in METHODS:  # the figures the methods supply themselves (Method.figures, drawn by Method.draw)
         if method.figures is not None:
             mine = snapshot_rows[snapshot_rows["method"].isin(method.names())]
@@ -118,7 +114,6 @@ def draw(fields: dict, frames: dict):
     """The matplotlib figure of one planned figure (``fields``: its name, titles, attribution; ``frames``: its
     data)."""
     from tasks.render.figures.frontier import frontier_figure
-    from tasks.render.figures.hedonic import hedonic_figure
     from tasks.render.figures.methods import methods_figure
     from tasks.render.figures.null import null_figure
     from tasks.render.figures.summary import summary_figure
@@ -131,8 +126,6 @@ def draw(fields: dict, frames: dict):
     if name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):
         return frontier_figure(trends, frames["points"], title=fields["title"], subtitle=fields["subtitle"],
                                ylabel=fields["ylabel"], attribution=attribution)
-    if name == "hedonic":
-        return hedonic_figure(frames["analysis"], trends, fields["hedonic_specs"], attribution)
     if name == "summary":
         return summary_figure(trends, attribution, snapshot=fields["snapshot"])
     if name == "null":
