@@ -195,7 +195,7 @@ def bare(result_path: Path, out: Path) -> None:
     from tasks.study.breaks import breaks_table
     from tasks.study.plan import plan_method
     from tasks.files.settings import history_dir
-    from tasks.render.figures import figure_bytes
+    from tasks.reporting.figures import figure_bytes
     from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
     from tasks.stages.prepare import Snapshot, prepare_run
 

@@ -63,7 +63,7 @@ def run(
         typer.echo(f"warning: {summary['nothing_estimated']}; see the report", err=True)
     headline = Path(summary["run_dir"]) / "headline.json"
     if headline.is_file():
-        from tasks.render.report import headline_lines
+        from tasks.render.answer import headline_lines
 
         typer.echo("")
         for line in headline_lines(json.loads(headline.read_text())):

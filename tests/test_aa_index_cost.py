@@ -225,7 +225,7 @@ def test_bundled_snapshot_matches_statsmodels_on_a_frontier_selected_by_hand(bun
 
 def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
     from tasks.render.document import render_markdown
-    from tasks.render.report import answer_section, headline, headline_lines
+    from tasks.render.answer import answer_section, headline, headline_lines
     from tasks.reporting.document import Document
     from tasks.reporting.format import ReportInputs
 

@@ -527,7 +527,7 @@ def test_published_values_in_the_preset_match_the_table():
 
 
 def test_the_report_sets_each_published_value_beside_its_own_variant():
-    from tasks.render.report import reproductions
+    from tasks.render.published import reproductions
     from tasks.reporting.format import ReportInputs
 
     wanted = [p for p in load_preset("futuretech-2026").published

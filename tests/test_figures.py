@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.vocabulary import fmt_factor
-from tasks.render.figures import X_MAX, X_MIN, figure_bytes
+from tasks.reporting.figures import X_MAX, X_MIN, figure_bytes
 from tasks.render.figures.frontier import frontier_figure
 from tasks.render.figures.methods import methods_figure
 from tasks.render.figures.null import null_figure
@@ -393,7 +393,7 @@ def test_plan_takes_a_price_source_the_vocabulary_does_not_know_yet():
 
 def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
     from tasks.core.vocabulary import fmt_factor_with_interval
-    from tasks.render.figures import factor_label
+    from tasks.reporting.figures import factor_label
 
     # before: "34.8x / year [6.54-185]" above the panel, though that interval covered 58% in simulation
     assert fmt_factor_with_interval(34.8, 6.54, 185.0, coverage=0.58) == "34.8x / year, range 6.54-185 (covers 58%)"

@@ -1,4 +1,4 @@
-"""What the cost-per-run figures draw (tasks/render/figures/benchmark_cost.py): hand-made trends, points and run
+"""What the cost-per-run figures draw (tasks/methods/benchmark_cost_figures.py): hand-made trends, points and run
 scores in, the matplotlib figure out, inspected for its scales, labels, series, colours and texts."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from matplotlib.collections import PathCollection
 
 from tasks.core.vocabulary import fmt_factor_with_interval
-from tasks.render.figures import figure_bytes
-from tasks.render.figures.benchmark_cost import (FIT_LABEL, FRONTIER_LABEL, NO_SCORE_LABEL, UNRESTRICTED_LABEL,
+from tasks.reporting.figures import figure_bytes
+from tasks.methods.benchmark_cost_figures import (FIT_LABEL, FRONTIER_LABEL, NO_SCORE_LABEL, UNRESTRICTED_LABEL,
                                                  benchmark_cost_figure)
 from tasks.render.figures.plan import draw, plan_figures
 from tests.test_figures import all_texts, as_dates, line_with_label, points_frame, trend, trends_frame

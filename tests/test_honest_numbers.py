@@ -231,7 +231,8 @@ def test_every_price_definition_side_by_side_and_ranges_never_bold(report_inputs
 
 
 def test_the_answer_cells(report_inputs):
-    from tasks.render.report import _answer_cell, headline_lines
+    from tasks.render.answer import headline_lines
+    from tasks.reporting.format import answer_cell as _answer_cell
 
     entries = [
         {"kind": "hedonic", "price_source": "lowest_provider", "status": "ok", "factor_per_year": 2.64,

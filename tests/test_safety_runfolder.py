@@ -420,7 +420,7 @@ def test_a_bad_preset_stops_the_command_before_any_work(tmp_path):
 # --- 5b. strict JSON --------------------------------------------------------------------------------------------
 def test_json_outputs_are_strict(tmp_path):
     from tasks.files.io import json_text, write_json
-    from tasks.render.report import _number
+    from tasks.reporting.format import number as _number
 
     target = tmp_path / "manifest.json"
     with pytest.raises(ValueError) as caught:

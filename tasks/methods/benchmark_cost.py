@@ -52,7 +52,7 @@ from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_sl
                                permutation_slopes)
 from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
-from tasks.methods.benchmark_cost_report import benchmark_cost_details
+from tasks.methods import benchmark_cost_figures, benchmark_cost_report
 from tasks.trends.method import AFTER, Method
 from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
                           Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
@@ -467,6 +467,10 @@ METHOD = Method(
          "Pareto frontier, with the score controlled by its logit: the per-task price rather than the per-token one",
     context=CONTEXT,
     quantities=QUANTITIES,
-    section=benchmark_cost_details,
+    section=benchmark_cost_report.benchmark_cost_details,
     section_place=AFTER,
+    answer_notes=benchmark_cost_report.ANSWER_NOTES,
+    overview=benchmark_cost_report.overview,
+    figures=benchmark_cost_figures.figures,
+    draw=benchmark_cost_figures.draw,
 )

@@ -37,8 +37,8 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
-from tasks.methods.frontier_report import decomposition_details, frontier_details
-from tasks.trends.method import AFTER, FIRST, Method
+from tasks.methods import frontier_report
+from tasks.trends.method import AFTER, FIRST, Method, every_row
 from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
                           Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
                           Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
@@ -410,7 +410,10 @@ METHOD = Method(
     compare=lambda rows: rows["price_source"] != "aa_headline",
     derived=DERIVED,
     derive=derive,
-    section=frontier_details,
+    section=frontier_report.frontier_details,
     section_place=FIRST,
-    more_sections=((AFTER, decomposition_details),),
+    more_sections=((AFTER, frontier_report.decomposition_details),),
+    answer_rows=frontier_report.ANSWER_ROWS,
+    vintage=every_row,
+    definitions=frontier_report.DEFINITIONS,
 )

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tasks.core.stats import geometric_mean
+
 from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_interval, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_months, fmt_p,
                                     interval_text, is_estimated, label_subset, main_rows, select)
 from tasks.reporting.markup import md_code
+from tasks.trends.method import AnswerRow
 
 
 def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -110,3 +113,43 @@ def decomposition_details(doc: Document, inputs: ReportInputs, snapshot: str) ->
                "Figure: fewest active parameters per MMLU-Pro band")
     doc.figure(inputs.figures, f"figures/{snapshot}/price_per_active_param.png",
                "Figure: lowest blended price per active parameter per MMLU-Pro band")
+
+
+def geomean_rows(here: pd.DataFrame) -> pd.DataFrame:
+    """The answer's frontier row: the geometric mean of the open models' blended-price bands."""
+    return select(here, method="frontier_geomean", subset="open", quantity="price", price_type="blended", variant=None)
+
+
+def typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
+    """The geometric mean of the typical-model bands per price source (informative bands only: none if any is not)."""
+    rows = []
+    typical = select(here, method="frontier", subset="open", quantity="price", price_type="blended", variant="typical")
+    for source, group in typical.groupby("price_source", sort=True):
+        estimated = group[group["status"] == "ok"]
+        status = "ok" if len(estimated) == len(group) and len(group) else "uninformative"
+        factor = geometric_mean(list(estimated["factor_per_year"])) if len(estimated) else None
+        rows.append({"trend_id": ",".join(sorted(group["trend_id"])), "method": "frontier", "price_source": source,
+                     "status": status,
+                     "factor_per_year": factor, "ci_low": None, "ci_high": None, "ci_level": None,
+                     "n": int(group["n"].sum()), "months_since_last": None, "note": None})
+    return pd.DataFrame(rows, columns=["trend_id", "method", "price_source", "status", "factor_per_year", "ci_low",
+                                       "ci_high",
+                                       "ci_level", "n", "months_since_last", "note"])
+
+
+ANSWER_ROWS = (
+    AnswerRow(kind="frontier",
+              what="cheapest model per quality band (record lows, open models, geometric mean of the bands)",
+              label="Cheapest model per quality band (record lows, open models, geometric mean)",
+              title="cheapest model per band (record lows, open, geometric mean)", rows=geomean_rows, place=1),
+    AnswerRow(kind="typical_band",
+              what="typical model per band (OLS over every open model of the band, geometric mean)",
+              label="Typical model per band (OLS over every open model of the band)",
+              title="typical model per band (geometric mean, no interval)", rows=typical_geomeans, place=2),
+)
+
+DEFINITIONS = (
+    "**Record low** (frontier): a model priced at most the lowest price of every model released before it "
+    "(same-day releases cheapest first; one model per set of weights: the cheapest of a model's reasoning-effort "
+    "variants in the band). **Typical model**: the OLS over every model of the band.",
+)

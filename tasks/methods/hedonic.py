@@ -43,7 +43,7 @@ from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
-from tasks.methods.hedonic_report import hedonic_details
+from tasks.methods import hedonic_figures, hedonic_report
 from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
@@ -328,6 +328,10 @@ METHOD = Method(
     # the quality control only, and not the FutureTech preset's AA-headline comparison price
     compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
-    section=hedonic_details,
+    section=hedonic_report.hedonic_details,
     section_place=FIRST,
+    answer_rows=hedonic_report.ANSWER_ROWS,
+    vintage=hedonic_report.vintage,
+    figures=hedonic_figures.figures,
+    draw=hedonic_figures.draw,
 )

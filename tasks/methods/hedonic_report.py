@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, fmt_interval, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_number,
                                     is_estimated, select)
 from tasks.reporting.markup import md_code, md_escape
+from tasks.trends.method import AnswerRow
 
 
 def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -60,3 +63,18 @@ def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
         doc.text(f"No creator for {len(orphans)} model(s), each its own cluster: {md_escape(', '.join(orphans))}.")
     doc.figure(inputs.figures, f"figures/{snapshot}/hedonic.png",
                "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")
+
+
+def answer_rows(here: pd.DataFrame) -> pd.DataFrame:
+    """The answer's hedonic row: open models, blended price, controlling for MMLU-Pro."""
+    return select(here, method="hedonic", subset="open", price_type="blended", variant=None, controls="mmlu_pro")
+
+
+ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality (hedonic, open models)",
+                         label="Typical model (hedonic regression, open models, MMLU-Pro 40-70)",
+                         title="typical model (hedonic, open models)", rows=answer_rows, place=0),)
+
+
+def vintage(rows: pd.DataFrame) -> pd.Series:
+    """The vintage comparison sets the regression controlling for MMLU-Pro side by side."""
+    return rows["controls"] == "mmlu_pro"

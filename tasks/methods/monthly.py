@@ -24,7 +24,7 @@ from pydantic import ValidationInfo, field_validator
 from tasks.core.bands import in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
-from tasks.methods.monthly_report import monthly_details
+from tasks.methods import monthly_report
 from tasks.trends.method import FIRST, Method, every_row
 from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
                           check_band, known_benchmark, points_frame, skipped)
@@ -173,6 +173,6 @@ METHOD = Method(
     reference="a16z 2024 published about 10x per year (MMLU 42 and 83)",
     reference_ranges=((10, 10, "a16z 2024: 10x"),),
     compare=every_row,
-    section=monthly_details,
+    section=monthly_report.monthly_details,
     section_place=FIRST,
 )

@@ -133,8 +133,8 @@ def section(doc, inputs, snapshot: str) -> None:
                f"Figure: Theil-Sen lines per quality band on `{snapshot}`, every model of the band a point")
 
 
-def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict
-            ) -> list[tuple[dict, dict]]:
+def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
+            extra: dict | None = None) -> list[tuple[dict, dict]]:
     """One figure: a panel per band with an estimate."""
     main = _main(rows)
     main = main[main["status"].isin(["ok", "uninformative"])]

@@ -46,7 +46,7 @@ from pydantic import Field, model_validator
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import FitError, log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
-from tasks.methods.threshold_report import threshold_details
+from tasks.methods import threshold_report
 from tasks.trends.method import FIRST, Method, every_row
 from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
                           TrendSpec, known_benchmark, points_frame, skipped)
@@ -242,6 +242,7 @@ METHOD = Method(
     reference="Epoch AI 2025 published 9-900x per year across thresholds, median 46x",
     reference_ranges=((9, 900, "Epoch AI 2025: 9-900x, median 46x"), (46, 46, "")),
     compare=every_row,
-    section=threshold_details,
+    section=threshold_report.threshold_details,
     section_place=FIRST,
+    answer_notes=threshold_report.ANSWER_NOTES,
 )

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
-from tasks.core.vocabulary import BENCHMARKS, label
+import pandas as pd
+
+from tasks.core.vocabulary import BENCHMARKS, fmt_factor, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_date, fmt_int, interval_text,
                                     main_rows, select)
 from tasks.reporting.markup import md_code
+from tasks.trends.method import AnswerNote
 
 
 def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -29,3 +32,25 @@ def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> Non
              for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
     doc.table(["benchmark", "threshold model", "range", "x / year", "90% interval", "kept of candidates",
                "kept from / to", "flags"], table, "lllrrrll")
+
+
+def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
+    """The median of the informative thresholds per snapshot."""
+    out = []
+    for snap, group in select(main, method="threshold", variant=None).groupby("snapshot", sort=True):
+        ok = group[group["status"] == "ok"]["factor_per_year"]
+        if len(ok):
+            out.append({"kind": "threshold_median", "what": "Epoch AI's thresholds: median",
+                        "snapshot": snap, "price_source": group["price_source"].iloc[0],
+                        "factor_per_year": float(ok.median()), "n_trends": int(len(ok)),
+                        "trend_ids": sorted(group[group["status"] == "ok"]["trend_id"])})
+    return out
+
+
+def answer_lines(entries: list[dict]) -> list[str]:
+    return [f"**Epoch AI's thresholds** on {md_code(e['snapshot'])}: median {fmt_factor(e['factor_per_year'])}x "
+            f"per year over {e['n_trends']} informative thresholds (price {md_code(e['price_source'])})."
+            for e in entries]
+
+
+ANSWER_NOTES = (AnswerNote(kind="threshold_median", entries=answer_entries, lines=answer_lines, place=1),)

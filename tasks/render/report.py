@@ -1,5 +1,11 @@
 """The report: the answer first, then every estimate in one table, then the details and an appendix.
 
+The report is assembled here from three parts: the formatting every section shares (``tasks.reporting``), the
+answer (``tasks.render.answer``: what each method contributes to the first screen) and the per-method details
+(each method's ``Method.section``, placed by ``section_place``/``more_sections``); this module adds the sections
+that belong to no method (published vs reproduced, the methods side by side, breaks, vintages, history,
+resolution, data quality, definitions, appendix).
+
 ``build_report`` turns the run's tables into a ``Document`` (``tasks.render.document``) and the first screen's
 numbers (``headline.json``); Jinja2 templates render the document as ``report.md`` and a self-contained
 ``report.html`` (figures embedded, a table of contents with anchors). The report is a pure function of its inputs:
@@ -17,386 +23,46 @@ Conventions the report follows (and states in its definitions section):
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from tasks.core.stats import geometric_mean
-from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, PRICE_SOURCES, fmt_factor, fmt_interval, label
+from tasks.core.vocabulary import COVERAGE_FLOOR, PRICE_SOURCES, fmt_factor, fmt_interval
 from tasks.files.tables import read_csv_output
 from tasks.methods import METHODS
+from tasks.render.answer import answer_section, headline
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.render.document import render_html, render_markdown
+from tasks.render.published import fmt_value, reproductions
 from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, SELECTION_P, STALLED_MONTHS, ReportInputs, factor_text, flags,
-                                    fmt_date, fmt_int, fmt_months, fmt_number, fmt_p, fmt_usd, interval_text,
-                                    is_estimated, main_rows, months_to, scope, select, time_text)
+                                    fmt_int, fmt_number, fmt_p, fmt_usd, interval_text, main_rows, scope, select,
+                                    time_text)
 from tasks.reporting.markup import Md, md_code, md_escape
-from tasks.study.presets import PublishedValue
 from tasks.trends import ESTIMATED
 
-CAVEATS = [
-    "**Snapshot prices regressed on release dates are not a price index.** Every model is priced on the snapshot's "
-    "date (today's hardware, today's hosts); the slope compares new models with old ones at today's prices. The "
-    "*first observed* price definition and the same-model drift of the price history show how much that matters.",
-    "**Per token is not per task.** Reasoning models spend many more tokens per answer: a model cheap per token can "
-    "be dear per task. The cost of one benchmark run (tokens actually spent x prices) answers the per-task question "
-    "where the run has that data.",
-    "**Benchmarks saturate.** A quality band or threshold on a benchmark that new models all pass stops measuring "
-    "quality; the bands here follow MMLU-Pro up to 90%, and thresholds below the chance level are skipped.",
-]
-
-
-def latest_snapshot(inputs: ReportInputs) -> str | None:
-    """The snapshot with the latest observation date among those with frontier or hedonic estimates."""
-    main = main_rows(inputs.trends)
-    usable = sorted({s for s in main[main["method"].isin(["frontier", "hedonic"])
-                                     & main["status"].isin(ESTIMATED)]["snapshot"]})
-    dated = [(inputs.observed_on(s), s) for s in usable if inputs.observed_on(s) is not None]
-    return max(dated)[1] if dated else (usable[-1] if usable else None)
-
-
-# --- published vs reproduced -------------------------------------------------------------------------------------
-def published_values(inputs: ReportInputs) -> list[PublishedValue]:
-    """Every value the run's preset(s) say a study published."""
-    return [PublishedValue.model_validate(p) for preset in inputs.meta.get("presets", [inputs.meta["preset"]])
-            for p in preset.get("published", [])]
-
-
-def _published_ours(rows: pd.DataFrame, entry: PublishedValue):
-    if rows.empty:
-        return None, None
-    if entry.aggregate is None:
-        return rows.iloc[0], rows.iloc[0]["factor_per_year"]
-    ok = rows[rows["status"].isin(ESTIMATED)]["factor_per_year"]
-    if len(ok) != len(rows):
-        return None, None
-    if entry.aggregate == "range":
-        return None, (ok.min(), ok.max())
-    return None, geometric_mean(list(ok))
-
-
-def _close(ours, published, rounded_to: float | None) -> bool:
-    """Equal up to the published precision (rounded text), else within 0.5% (365 vs 365.25 days, printing)."""
-    if ours is None or published is None:
-        return False
-    if isinstance(ours, tuple):
-        return all(_close(x, y, rounded_to) for x, y in zip(ours, published))
-    if rounded_to:
-        return abs(ours - published) <= rounded_to / 2
-    return abs(ours / published - 1) <= 0.005
-
-
-def _fmt_value(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, tuple):
-        return f"{fmt_factor(value[0])}-{fmt_factor(value[1])}"
-    return fmt_factor(value)
-
-
-def reproductions(inputs: ReportInputs) -> list[dict]:
-    """Every published value beside ours: on our data and method, and on the data and method as published."""
-    as_published_run = inputs.meta.get("as_published", False)
-    snap_rows = inputs.trends[(inputs.trends["estimator"] == "ols") & (inputs.trends["ci_method"] == "ols")]
-    out = []
-    for entry in published_values(inputs):
-        snap = snap_rows[snap_rows["snapshot"] == entry.snapshot]
-        if snap.empty:
-            continue
-
-        def choose(variant: str | None) -> pd.DataFrame:
-            part = snap[snap["variant"].isna()] if variant is None else snap[snap["variant"] == variant]
-            mask = [entry.matches(r.method, r.subset, r.quantity, r.price_type, r.price_source, r.band_low,
-                                  r.band_high, r.controls, r.quality_measure, r.threshold_model,
-                                  r.variant if isinstance(r.variant, str) else None)
-                    for r in part.itertuples()]
-            return part[mask] if len(part) else part
-
-        # a published value of a variant (e.g. the unrestricted fit beside a Pareto one) is set beside that variant
-        main_row, ours = _published_ours(choose(entry.variant or None), entry)
-        if as_published_run:
-            pub_row, ours_published = main_row, ours
-        else:
-            pub_row, ours_published = _published_ours(choose("as_published"), entry)
-            if ours_published is None:
-                pub_row, ours_published = main_row, ours
-        value = entry.value if entry.value is not None else tuple(entry.value_range)
-        rounding = f" (the source rounds to the nearest {entry.rounded_to:g})" if entry.rounded_to else ""
-        if _close(ours, value, entry.rounded_to) and _close(ours_published, value, entry.rounded_to):
-            verdict, status = "reproduced" + rounding, "reproduced"
-        elif _close(ours_published, value, entry.rounded_to):
-            verdict, status = ("reproduced on the data and method as published" + rounding + "; the difference is "
-                               "this project's documented corrections and one model per set of weights"), "reproduced"
-        elif _close(ours, value, entry.rounded_to):
-            verdict, status = "reproduced with this project's corrections" + rounding, "reproduced"
-        elif pub_row is not None and entry.method == "frontier" and pd.notna(pub_row["tie_order_min_factor"]) and \
-                not isinstance(value, tuple) and (pub_row["tie_order_min_factor"] * 0.995 <= value
-                                                  <= pub_row["tie_order_max_factor"] * 1.005):
-            verdict = (f"explained: every order of same-day releases gives "
-                       f"{fmt_interval(pub_row['tie_order_min_factor'], pub_row['tie_order_max_factor'])}x, the "
-                       "published value among them; we take the cheapest first, the study's code its file's order")
-            status = "explained"
-        elif entry.aggregate is not None:
-            verdict, status = "follows from the per-band differences", "explained"
-        else:
-            verdict, status = "differs", "differs"
-        out.append(dict(entry=entry, ours=ours, ours_published=ours_published, main_row=main_row, value=value,
-                        verdict=verdict, status=status))
-    return out
-
-
-def reproduction_summary(found: list[dict]) -> list[str]:
-    """One line per published study: how many of its values we reproduce."""
-    lines = []
-    by_source: dict[str, list[dict]] = {}
-    for item in found:
-        by_source.setdefault(item["entry"].snapshot, []).append(item)
-    for snapshot, items in by_source.items():
-        reproduced = sum(i["status"] == "reproduced" for i in items)
-        explained = sum(i["status"] == "explained" for i in items)
-        lines.append(f"on {md_code(snapshot)}: {reproduced} of {len(items)} published values reproduced"
-                     + (f", {explained} more explained (same-day order, aggregates)" if explained else "")
-                     + (f", {len(items) - reproduced - explained} differ" if len(items) - reproduced - explained else ""))
-    return lines
-
-
-# --- the first screen --------------------------------------------------------------------------------------------
-def headline(inputs: ReportInputs) -> dict:
-    """The first screen's numbers, each with its trend id (``headline.json``)."""
-    snapshot = latest_snapshot(inputs)
-    main = main_rows(inputs.trends)
-    out = {"snapshot": snapshot, "observed_on": fmt_date(inputs.observed_on(snapshot)) if snapshot else None,
-           "entries": []}
-    # with no frontier or hedonic estimate (a run of the benchmark_cost method alone) the cost and threshold lines
-    # below still answer
-    here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
-    sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
-
-    def add(kind: str, what: str, rows: pd.DataFrame):
-        for source in sources:
-            hit = rows[rows["price_source"] == source]
-            if hit.empty:
-                continue
-            row = hit.iloc[0]
-            out["entries"].append({
-                "kind": kind, "what": what, "price_source": source, "trend_id": row["trend_id"],
-                "status": row["status"], "factor_per_year": _number(row["factor_per_year"]),
-                "ci_low": _number(row["ci_low"]), "ci_high": _number(row["ci_high"]),
-                "ci_level": _number(row["ci_level"]), "n": _number(row["n"]),
-                "interval": str(interval_text(inputs, row)),
-                "interval_is_range": str(interval_text(inputs, row)).startswith("range"),
-                "months_to_halve": _number(months_to(row["factor_per_year"], 2)) if is_estimated(row) else None,
-                "months_to_10x": _number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None,
-                "months_since_last": _number(row.get("months_since_last")),
-                "left_out": _left_out(row.get("note"))})
-
-    add("hedonic", "typical model at constant quality (hedonic, open models)",
-        select(here, method="hedonic", subset="open", price_type="blended", variant=None, controls="mmlu_pro"))
-    add("frontier", "cheapest model per quality band (record lows, open models, geometric mean of the bands)",
-        select(here, method="frontier_geomean", subset="open", quantity="price", price_type="blended",
-               variant=None))
-    add("typical_band", "typical model per band (OLS over every open model of the band, geometric mean)",
-        _typical_geomeans(here))
-    # the cost of one benchmark run: its own snapshot (the authors' runs data), the latest that has estimates
-    cost = main[(main["method"] == "benchmark_cost") & main["variant"].isna() & main["status"].isin(ESTIMATED)
-                & (main["quantity"] == "cost_per_run")]
-    if len(cost):
-        dated = sorted((inputs.observed_on(s) or pd.Timestamp.min, s) for s in cost["snapshot"].unique())
-        cost = cost[cost["snapshot"] == dated[-1][1]]
-    for _, row in cost.sort_values(["quality_measure", "subset"]).iterrows():
-        out["entries"].append({
-            "kind": "benchmark_cost", "snapshot": row["snapshot"], "subset": row["subset"],
-            "what": f"{label(BENCHMARKS, row['quality_measure'])}, {row['subset']} models",
-            "price_source": row["price_source"], "trend_id": row["trend_id"], "status": row["status"],
-            "factor_per_year": _number(row["factor_per_year"]), "ci_low": _number(row["ci_low"]),
-            "ci_high": _number(row["ci_high"]), "n": _number(row["n"]),
-            "interval": str(interval_text(inputs, row)),
-            "interval_is_range": str(interval_text(inputs, row)).startswith("range"),
-            "months_to_10x": _number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None})
-    thresholds = select(main, method="threshold", variant=None)
-    for snap, group in thresholds.groupby("snapshot", sort=True):
-        ok = group[group["status"] == "ok"]["factor_per_year"]
-        if len(ok):
-            out["entries"].append({"kind": "threshold_median", "what": "Epoch AI's thresholds: median",
-                                   "snapshot": snap, "price_source": group["price_source"].iloc[0],
-                                   "factor_per_year": float(ok.median()), "n_trends": int(len(ok)),
-                                   "trend_ids": sorted(group[group["status"] == "ok"]["trend_id"])})
-    return out
-
-
-def _left_out(note) -> str | None:
-    """The bands a geometric mean left out (its note says "band(s) [30, 50] left out (uninformative)")."""
-    if not isinstance(note, str) or " left out (" not in note:
-        return None
-    return note.split(" left out (")[0].removeprefix("band(s) ")
-
-
-def headline_lines(numbers: dict) -> list[str]:
-    """The first screen in plain text, for the terminal: one line per answer and price definition."""
-    if not numbers.get("snapshot"):
-        lines = ["No frontier or hedonic estimate to answer from: see the report."]
-        if not any(e["kind"] == "benchmark_cost" for e in numbers.get("entries", [])):
-            return lines
-    else:
-        lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
-                 "x cheaper per year at constant quality:"]
-    titles = {"hedonic": "typical model (hedonic, open models)",
-              "frontier": "cheapest model per band (record lows, open, geometric mean)",
-              "typical_band": "typical model per band (geometric mean, no interval)",
-              "benchmark_cost": "cost of one benchmark run (Pareto frontier, score controlled)"}
-    for kind, title in titles.items():
-        entries = [e for e in numbers["entries"] if e["kind"] == kind]
-        if not entries:
-            continue
-        lines.append(f"  {title}:")
-        for e in entries:
-            if e.get("factor_per_year") is None or e.get("status") not in ESTIMATED:
-                text = e.get("status") or "-"
-            else:
-                text = f"{fmt_factor(e['factor_per_year'])}x"
-                if e["status"] == "uninformative":
-                    text += " (uninformative)"
-                interval = fmt_interval(e.get("ci_low"), e.get("ci_high"))
-                if interval != "-":
-                    text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
-                if e.get("months_to_10x") is not None:
-                    text += f", 10x in {fmt_months(e['months_to_10x'])}"
-            name = e["what"] if kind == "benchmark_cost" else e["price_source"]
-            lines.append(f"    {name:<16} {text}")
-    return lines
-
-
-def _typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
-    """The geometric mean of the typical-model bands per price source (informative bands only: none if any is not)."""
-    rows = []
-    typical = select(here, method="frontier", subset="open", quantity="price", price_type="blended", variant="typical")
-    for source, group in typical.groupby("price_source", sort=True):
-        estimated = group[group["status"] == "ok"]
-        status = "ok" if len(estimated) == len(group) and len(group) else "uninformative"
-        factor = geometric_mean(list(estimated["factor_per_year"])) if len(estimated) else None
-        rows.append({"trend_id": ",".join(sorted(group["trend_id"])), "method": "frontier", "price_source": source,
-                     "status": status,
-                     "factor_per_year": factor, "ci_low": None, "ci_high": None, "ci_level": None,
-                     "n": int(group["n"].sum()), "months_since_last": None, "note": None})
-    return pd.DataFrame(rows, columns=["trend_id", "method", "price_source", "status", "factor_per_year", "ci_low",
-                                       "ci_high",
-                                       "ci_level", "n", "months_since_last", "note"])
-
-
-def _number(value):
-    """A number of ``headline.json``: None when missing or not finite (JSON has no NaN or Infinity; an unbounded
-    interval end is null there)."""
-    if value is None or pd.isna(value):
-        return None
-    value = float(value) if not isinstance(value, (int,)) else value
-    return value if math.isfinite(value) else None
-
-
-def _cost_line(costs: list[dict]) -> str:
-    """The answer's line on the cost of one benchmark run (method benchmark_cost)."""
-    parts = [f"{md_escape(e['what'])}: {_answer_cell(e)}" for e in costs]
-    return (f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x prices, or the "
-            "source's own cost of a run; Pareto frontier, controlling for the score): " + "; ".join(parts) + ".")
-
-
-def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: list[dict]) -> None:
-    doc.heading("The answer")
-    snapshot = numbers["snapshot"]
-    if snapshot is None:
-        doc.text("This run has no frontier or hedonic estimate to answer from; every estimate is in the table below.")
-        costs = [e for e in numbers["entries"] if e["kind"] == "benchmark_cost"]
-        if costs:
-            doc.bullets([_cost_line(costs)])
-        return
-    doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
-             "how many times cheaper per year inference gets at constant quality, on each price definition "
-             "(90% interval; time to halve and to fall tenfold).")
-    entries = numbers["entries"]
-    sources = [s for s in PRICE_SOURCES if any(e.get("price_source") == s for e in entries
-                                                if e["kind"] in ("hedonic", "frontier", "typical_band"))]
-    rows = []
-    for kind, what in (("hedonic", "Typical model (hedonic regression, open models, MMLU-Pro 40-70)"),
-                       ("frontier", "Cheapest model per quality band (record lows, open models, geometric mean)"),
-                       ("typical_band", "Typical model per band (OLS over every open model of the band)")):
-        cells = [what]
-        for source in sources:
-            hit = next((e for e in entries if e["kind"] == kind and e["price_source"] == source), None)
-            cells.append(_answer_cell(hit) if hit else "-")
-        if any(c != "-" for c in cells[1:]):
-            rows.append(cells)
-    doc.table(["at constant quality", *[f"{ANSWER_HEADERS.get(s, s)} ({s})" for s in sources]],
-              rows, "l" * (1 + len(sources)))  # text cells: they wrap
-    doc.text("Bold: an informative estimate whose interval covers about as often as it says in simulation (else the "
-             "interval is called a *range*, with its simulated coverage). The typical-model-per-band row has no interval "
-             "(the bands share models, and no joint resampling is run for it); each band's interval is in the table "
-             "below. A geometric mean leaves out the bands that carry no information, and says which.")
-    lines = []
-    costs = [e for e in entries if e["kind"] == "benchmark_cost"]
-    if costs:
-        lines.append(_cost_line(costs))
-    else:
-        lines.append("**Cost of one benchmark run** (tokens actually spent x prices): not in this run (the "
-                     "`futuretech-2026` preset on the authors' 2026 data estimates it).")
-    for e in [e for e in entries if e["kind"] == "threshold_median"]:
-        lines.append(f"**Epoch AI's thresholds** on {md_code(e['snapshot'])}: median {fmt_factor(e['factor_per_year'])}x "
-                     f"per year over {e['n_trends']} informative thresholds (price {md_code(e['price_source'])}).")
-    summary = reproduction_summary(found)
-    if summary:
-        lines.append("**Reproductions of the published studies**: " + "; ".join(summary) + " (details below).")
-    lines.append("**Price definitions**: the published FutureTech study used the lowest price across providers "
-                 "(`lowest_reported` in its file; `lowest_provider` here is the same definition computed from "
-                 "per-provider prices); Artificial Analysis' headline price (`aa_headline`) is a list price; "
-                 "`first_observed` prices each model when the project's data first saw it. The definition changes "
-                 "the answer: read them side by side.")
-    doc.bullets(lines)
-    doc.text("Three caveats:")
-    doc.bullets(CAVEATS)
-
-
-ANSWER_HEADERS = {"lowest_provider": "lowest price across providers",
-                  "lowest_reported": "lowest price across providers, as reported",
-                  "first_observed": "lowest price when first observed", "aa_headline": "list price, AA headline",
-                  "source_price": "the source's price"}
-
-
-def _answer_cell(entry: dict) -> Md:
-    if entry.get("status") not in ESTIMATED or entry.get("factor_per_year") is None:
-        return Md(md_escape(entry.get("status") or "-"))
-    factor = f"{fmt_factor(entry['factor_per_year'])}x"
-    interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
-    text = factor if entry["status"] == "ok" else f"{factor} (uninformative)"
-    if entry["status"] == "ok" and interval != "-" and not entry.get("interval_is_range"):
-        text = f"**{text}**"  # bold: informative, with an interval that covers as it says in simulation
-    if interval != "-" and entry.get("interval_is_range"):
-        coverage = entry["interval"].split("(", 1)[1].rstrip(")").replace(" in simulation", "")
-        text += f"; range {interval} ({coverage} in simulation)"
-    elif interval != "-":
-        text += f" [{interval}]"
-    halve, tenfold = months_to(entry["factor_per_year"], 2), months_to(entry["factor_per_year"], 10)
-    if tenfold is not None:
-        text += f"; halves in {fmt_months(halve)}, 10x in {fmt_months(tenfold)}"
-    if entry.get("left_out"):
-        text += f"; band {md_escape(entry['left_out'])} left out (uninformative)"
-    return Md(text)
-
-
 # --- every estimate at a glance ----------------------------------------------------------------------------------
+def overview_mask(main: pd.DataFrame) -> pd.Series:
+    """The rows of the table of every estimate: of each method's main rows, those its ``Method.overview`` shows."""
+    mask = pd.Series(False, index=main.index)
+    for method in METHODS:
+        mine = main["method"].isin(method.names())
+        mask |= mine & method.overview(main)
+    return mask
+
+
 def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> None:
     doc.heading("Every estimate at a glance")
     doc.text("One row per method, snapshot, price definition and scope (main estimates: no sensitivity variant but "
              "the typical-model rows; every row of every variant is in `trends.csv`). *flags* are defined in "
              "[Definitions](#definitions). Uninformative estimates are shown for completeness and enter no headline.")
     main = main_rows(inputs.trends)
-    shown = main[(main["variant"].isna() | (main["variant"] == "typical")) & (main["status"] != "skipped")
-                 & (main["quantity"] == "price") | (main["method"] == "benchmark_cost") & main["variant"].isna()]
+    shown = main[overview_mask(main)]
     published = {}
     for item in found:
         if item["main_row"] is not None:
-            published[item["main_row"]["trend_id"]] = _fmt_value(item["value"])
-    order = {m: i for i, m in enumerate(["frontier_geomean", "frontier", "hedonic", "threshold", "monthly_cheapest",
-                                         "benchmark_cost"])}
+            published[item["main_row"]["trend_id"]] = fmt_value(item["value"])
+    order = {m: i for i, m in enumerate(name for method in METHODS for name in (*method.derived, method.name))}
     shown = shown.assign(_m=shown["method"].map(order).fillna(9),
                          _s=shown["price_source"].map({s: i for i, s in enumerate(PRICE_SOURCES)}).fillna(9))
     rows = []
@@ -424,16 +90,16 @@ def published_details(doc: Document, inputs: ReportInputs, found: list[dict]) ->
     for item in found:
         entry, main_row = item["entry"], item["main_row"]
         published = (f"{item['value'][0]:g}-{item['value'][1]:g}" if isinstance(item["value"], tuple)
-                     else f"{item['value']:g}") if entry.rounded_to else _fmt_value(item["value"])
+                     else f"{item['value']:g}") if entry.rounded_to else fmt_value(item["value"])
         if entry.ci:
             published += f" [{fmt_interval(*entry.ci)}]"
-        ours = _fmt_value(item["ours"])
+        ours = fmt_value(item["ours"])
         if main_row is not None and pd.notna(main_row["ci_low"]):
             ours += f" [{fmt_interval(main_row['ci_low'], main_row['ci_high'])}]"
         if main_row is not None and main_row["status"] == "uninformative":
             ours += " (uninformative)"
         rows.append([Md(md_escape(entry.label) + (" *(reconstructed)*" if entry.kind == "reconstructed" else "")),
-                     entry.snapshot, published, ours, _fmt_value(item["ours_published"]),
+                     entry.snapshot, published, ours, fmt_value(item["ours_published"]),
                      item["verdict"] + (f". {entry.note}" if entry.note else ""), entry.source])
     doc.table(["what", "snapshot", "published", "ours", "ours, as published", "reading", "published in"], rows,
               "llrrrll")
@@ -479,8 +145,11 @@ def breaks_details(doc: Document, inputs: ReportInputs) -> None:
 def vintage_details(doc: Document, inputs: ReportInputs) -> None:
     snapshots = list(inputs.cleans)
     main = main_rows(inputs.trends)
-    main = main[main["variant"].isna() & (main["quantity"] == "price") & main["method"].isin(["frontier", "hedonic"])
-                & ((main["method"] == "frontier") | (main["controls"] == "mmlu_pro"))]
+    side_by_side = [method for method in METHODS if method.vintage is not None]
+    chosen = pd.Series(False, index=main.index)
+    for method in side_by_side:
+        chosen |= (main["method"] == method.name) & method.vintage(main)
+    main = main[main["variant"].isna() & (main["quantity"] == "price") & chosen]
     snapshots = [s for s in snapshots if (main[main["snapshot"] == s]["status"] != "skipped").any()]
     if len(snapshots) < 2:
         return
@@ -490,7 +159,7 @@ def vintage_details(doc: Document, inputs: ReportInputs) -> None:
     columns = [(snap, source) for snap in snapshots for source in PRICE_SOURCES
                if ((main["snapshot"] == snap) & (main["price_source"] == source)).any()]
     keys = main[["method", "subset", "price_type", "band_low", "band_high"]].drop_duplicates()
-    keys = keys.assign(_m=keys["method"].map({"frontier": 0, "hedonic": 1}),
+    keys = keys.assign(_m=keys["method"].map({method.name: i for i, method in enumerate(side_by_side)}),
                        _p=keys["price_type"].map({"blended": 0, "input": 1, "output": 2}))
     rows = []
     for key in keys.sort_values(["_m", "_p", "subset", "band_low"], ascending=[True, True, False, True]).itertuples():
@@ -610,9 +279,7 @@ def definitions_section(doc: Document) -> None:
         "**x / year**: times cheaper per year, from the OLS slope of log price on release date, "
         "`factor = base^(-slope x 365.25)`; the interval is the slope's interval transformed at its endpoints. "
         "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months.",
-        "**Record low** (frontier): a model priced at most the lowest price of every model released before it "
-        "(same-day releases cheapest first; one model per set of weights: the cheapest of a model's reasoning-effort "
-        "variants in the band). **Typical model**: the OLS over every model of the band.",
+        *(bullet for method in METHODS for bullet in method.definitions),
         "**Price definitions**: " + "; ".join(f"`{k}`: {v}" for k, v in PRICE_SOURCES.items()) + ".",
         "**Flags**: *uninformative*: points spanning under 12 months, or an interval wider than three orders of "
         "magnitude: printed, never in bold, left out of medians, ranges and geometric means; *selection*: with "

@@ -231,3 +231,35 @@ def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
             rows = rows[rows[column] == value]
     return rows
 
+
+# --- the answer's numbers ----------------------------------------------------------------------------------------
+def number(value):
+    """A number of ``headline.json``: None when missing or not finite (JSON has no NaN or Infinity; an unbounded
+    interval end is null there)."""
+    if value is None or pd.isna(value):
+        return None
+    value = float(value) if not isinstance(value, (int,)) else value
+    return value if math.isfinite(value) else None
+
+
+def answer_cell(entry: dict) -> Md:
+    """One ``headline.json`` entry as the answer prints it: the factor (bold if informative with an interval that
+    covers as it says), the interval or range, the times to halve and to fall tenfold, the bands left out."""
+    if entry.get("status") not in ESTIMATED or entry.get("factor_per_year") is None:
+        return Md(md_escape(entry.get("status") or "-"))
+    factor = f"{fmt_factor(entry['factor_per_year'])}x"
+    interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
+    text = factor if entry["status"] == "ok" else f"{factor} (uninformative)"
+    if entry["status"] == "ok" and interval != "-" and not entry.get("interval_is_range"):
+        text = f"**{text}**"  # bold: informative, with an interval that covers as it says in simulation
+    if interval != "-" and entry.get("interval_is_range"):
+        coverage = entry["interval"].split("(", 1)[1].rstrip(")").replace(" in simulation", "")
+        text += f"; range {interval} ({coverage} in simulation)"
+    elif interval != "-":
+        text += f" [{interval}]"
+    halve, tenfold = months_to(entry["factor_per_year"], 2), months_to(entry["factor_per_year"], 10)
+    if tenfold is not None:
+        text += f"; halves in {fmt_months(halve)}, 10x in {fmt_months(tenfold)}"
+    if entry.get("left_out"):
+        text += f"; band {md_escape(entry['left_out'])} left out (uninformative)"
+    return Md(text)

@@ -13,7 +13,7 @@ from tasks.methods import METHODS
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
-from tasks.render.figures import figure_bytes
+from tasks.reporting.figures import figure_bytes
 from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
 
 _PYPLOT = threading.Lock()  # pyplot and rcParams are process-global: one figure at a time, whatever the runner

@@ -13,7 +13,8 @@ from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_text, json_text, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.files.tables import csv_text
-from tasks.render.report import ReportInputs, price_changes, render_report
+from tasks.render.report import price_changes, render_report
+from tasks.reporting.format import ReportInputs
 from tasks.stages.clean import read_clean
 
 

@@ -25,8 +25,9 @@ PlanFn = Callable[[Any, str, pd.DataFrame, dict, set[str]], list[TrendSpec]]
 FitFn = Callable[[pd.DataFrame, TrendSpec, dict | None], TrendFit]
 # section(doc, inputs, snapshot): the method's part of the report's details for one snapshot
 SectionFn = Callable[[Any, Any, str], None]
-# figures(rows, points, analysis, common) -> [(job fields, data frames)]: the method's figures of one snapshot
-FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict], list[tuple[dict, dict]]]
+# figures(rows, points, analysis, common, extra) -> [(job fields, data frames)]: the method's figures of one
+# snapshot (``extra``: other frames a figure may need, {"runs": the cleaned benchmark runs or None})
+FiguresFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict, dict], list[tuple[dict, dict]]]
 # compare(rows) -> which of the method's rows the methods comparison shows (a boolean mask)
 CompareFn = Callable[[pd.DataFrame], pd.Series]
 
@@ -39,6 +40,50 @@ AFTER = 1  # after every first table (the frontier's decomposition, benchmark co
 def every_row(rows: pd.DataFrame) -> pd.Series:
     """The methods comparison shows every main price row of the method."""
     return pd.Series(True, index=rows.index)
+
+
+def main_estimates(rows: pd.DataFrame) -> pd.Series:
+    """The table of every estimate shows a method's price estimates that ran: no sensitivity variant but the
+    typical-model rows (``Method.overview``'s default)."""
+    return ((rows["variant"].isna() | (rows["variant"] == "typical")) & (rows["status"] != "skipped")
+            & (rows["quantity"] == "price"))
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """A row of the answer's table (one cell per price definition) that a method supplies.
+
+    ``rows(here)``: from the main rows of the answer's snapshot, the row(s) of this answer (the first per price
+    source counts); ``kind`` and ``what``: its entries in ``headline.json``; ``label``: the row's name in the report,
+    ``title``: in the terminal; ``place``: the answer orders its rows by place (then by the registry's order).
+    """
+
+    kind: str
+    what: str
+    label: str
+    title: str
+    rows: Callable[[pd.DataFrame], pd.DataFrame]
+    place: int
+
+
+@dataclass(frozen=True)
+class AnswerNote:
+    """A line of the answer below its table that a method supplies (the cost of a benchmark run, the thresholds'
+    median).
+
+    ``entries(inputs, main)``: its entries in ``headline.json`` (``main``: every snapshot's main rows), each with
+    ``kind``; ``lines(entries)``: the answer's bullet(s) from them, or ``missing`` when there are none (None: no
+    line); ``title``: its heading in the terminal (None: not shown there; an entry's ``what`` names it);
+    ``alone``: it answers even when no snapshot has an estimate for the table; ``place``: the order of the notes.
+    """
+
+    kind: str
+    entries: Callable[[Any, pd.DataFrame], list[dict]]
+    lines: Callable[[list[dict]], list[str]]
+    place: int
+    missing: str | None = None
+    title: str | None = None
+    alone: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +108,12 @@ class Method(Generic[SectionT, DiagnosticsT]):
       places, ``((place, section), ...)``. The report writes each snapshot's details place by place (``FIRST``,
       then ``AFTER``), each place in the registry's order: the first tables of the four original methods come
       first, then the frontier's decomposition, benchmark cost's figures and a new method's section (``AFTER``,
-      the default).
+      the default);
+    - ``answer_rows`` and ``answer_notes``: what it contributes to the answer (the report's first screen and
+      ``headline.json``); a method with answer rows is one the answer is drawn from;
+    - ``overview``: which of its main rows the table of every estimate shows (a mask); ``vintage``: which of its
+      main price rows the vintage comparison sets side by side across snapshots (None: none);
+    - ``definitions``: bullets it adds to the report's definitions.
     """
 
     name: str
@@ -88,6 +138,11 @@ class Method(Generic[SectionT, DiagnosticsT]):
     draw: Callable[[dict, dict], Any] | None = None
     section_place: int = 1
     more_sections: tuple[tuple[int, SectionFn], ...] = ()
+    answer_rows: tuple[AnswerRow, ...] = ()
+    answer_notes: tuple[AnswerNote, ...] = ()
+    overview: Callable[[pd.DataFrame], pd.Series] = main_estimates
+    vintage: Callable[[pd.DataFrame], pd.Series] | None = None
+    definitions: tuple[str, ...] = ()
 
     @property
     def options(self) -> type[Section]:

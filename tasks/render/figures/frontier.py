@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
-                                  log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
-                                  tidy_log_ticks, factor_label, fmt_factor, fmt_factor_with_interval, has_estimate,
-                                  is_uninformative, status_reason)
+from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
+                                     log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
+                                     tidy_log_ticks, factor_label, fmt_factor, fmt_factor_with_interval, has_estimate,
+                                     is_uninformative, status_reason)
 
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"

@@ -10,8 +10,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import BENCHMARKS, label
 from tasks.render.comparison import compared_methods, methods_selection
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
-                                  is_uninformative)
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
+                                     is_uninformative)
 
 TRAINING_PROGRESS = 3.0  # training-side algorithmic progress, about 3x per year (Ho et al. 2024)
 TRAINING_SOURCE = "training-side algorithmic progress, about 3x per year: Ho et al. 2024"

@@ -9,8 +9,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from tasks.core.uncertainty import factors
-from tasks.render.figures import (MUTED, RC, WIDTH, band_title, figure_footer, figure_header, fmt_factor, has_estimate,
-                                  is_uninformative)
+from tasks.reporting.figures import (MUTED, RC, WIDTH, band_title, figure_footer, figure_header, fmt_factor, has_estimate,
+                                     is_uninformative)
 
 BINS = np.logspace(np.log10(0.5), 5, 53)  # record lows never rise: null factors are at least 1
 YLABEL = "share of usable shuffles"

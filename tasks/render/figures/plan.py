@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import BENCHMARKS, order
 from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
 from tasks.methods import METHODS, registry
 from tasks.trends import TrendSpec
-from tasks.render.figures import main_price_source
+from tasks.reporting.figures import main_price_source
 
 
 def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
@@ -69,19 +68,15 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
             jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
                               subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
                                        f"snapshot {snapshot}"), with_points(rows)))
-    specs = sorted((s for s in hedonic_specs if s.snapshot == snapshot and s.price_source == source
-                    and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
-                   key=lambda s: ["input", "output", "blended"].index(s.price_type))
-    if specs:
-        rows = trends[trends["trend_id"].isin([s.trend_id for s in specs])]
-        jobs.append((dict(common, name="hedonic", hedonic_specs=specs), {"trends": rows, "analysis": analysis}))
-    jobs += benchmark_cost_jobs(snapshot_rows, points, runs, common)
+    # what a method's figures may need besides the trends, points and analysis: the cleaned benchmark runs, the
+    # snapshot's main price source (the frontier's), the planned hedonic trends
+    extra = {"runs": runs, "price_source": source, "hedonic_specs": hedonic_specs}
     for method in METHODS:  # the figures the methods supply themselves (Method.figures, drawn by Method.draw)
         if method.figures is not None:
             mine = snapshot_rows[snapshot_rows["method"].isin(method.names())]
             if not mine.empty:
                 jobs += [(dict(fields, method=method.name), frames)
-                         for fields, frames in method.figures(mine, points, analysis, common)]
+                         for fields, frames in method.figures(mine, points, analysis, common, extra)]
     if not trends.empty:  # every row of the snapshot: the figure picks its rows and says how many it leaves out
         jobs.append((dict(common, name="summary"), {"trends": snapshot_rows}))
     if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
@@ -92,24 +87,6 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
                                    f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
                                    f"blended price, {source} · {snapshot}"),
                      {"trends": price, "replicates": null}))
-    return jobs
-
-
-def benchmark_cost_jobs(rows: pd.DataFrame, points: pd.DataFrame, runs: pd.DataFrame | None, common: dict
-                        ) -> list[tuple[dict, dict]]:
-    """One figure per benchmark with a cost-per-run trend (method benchmark_cost): its Pareto and unrestricted rows
-    of every subset, their points, and the scores of the benchmark's runs."""
-    cost = rows[(rows["method"] == "benchmark_cost") & (rows["quantity"] == "cost_per_run") & (rows["ci_method"] == "ols")
-                & (rows["variant"].isna() | (rows["variant"] == "unrestricted"))]
-    pareto = cost[cost["variant"].isna() & (cost["status"] != "skipped")]
-    jobs = []
-    for benchmark in order(pareto["quality_measure"].dropna(), BENCHMARKS):
-        mine = cost[(cost["quality_measure"] == benchmark) & cost["subset"].isin(
-            pareto.loc[pareto["quality_measure"] == benchmark, "subset"])]
-        scores = (runs.loc[runs["benchmark"] == benchmark, ["model_id", "score"]] if runs is not None
-                  else pd.DataFrame(columns=["model_id", "score"]))
-        jobs.append((dict(common, name=f"benchmark_cost_{benchmark}", benchmark=benchmark),
-                     {"trends": mine, "points": points[points["trend_id"].isin(mine["trend_id"])], "scores": scores}))
     return jobs
 
 
@@ -136,9 +113,7 @@ def cross_snapshot_figures(trends: pd.DataFrame, sources: set[str], attribution:
 def draw(fields: dict, frames: dict):
     """The matplotlib figure of one planned figure (``fields``: its name, titles, attribution; ``frames``: its
     data)."""
-    from tasks.render.figures.benchmark_cost import benchmark_cost_figure
     from tasks.render.figures.frontier import frontier_figure
-    from tasks.render.figures.hedonic import hedonic_figure
     from tasks.render.figures.methods import methods_figure
     from tasks.render.figures.null import null_figure
     from tasks.render.figures.summary import summary_figure
@@ -151,11 +126,6 @@ def draw(fields: dict, frames: dict):
     if name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):
         return frontier_figure(trends, frames["points"], title=fields["title"], subtitle=fields["subtitle"],
                                ylabel=fields["ylabel"], attribution=attribution)
-    if name.startswith("benchmark_cost_"):
-        return benchmark_cost_figure(trends, frames["points"], frames.get("scores"), benchmark=fields["benchmark"],
-                                     snapshot=fields["snapshot"], attribution=attribution)
-    if name == "hedonic":
-        return hedonic_figure(frames["analysis"], trends, fields["hedonic_specs"], attribution)
     if name == "summary":
         return summary_figure(trends, attribution, snapshot=fields["snapshot"])
     if name == "null":

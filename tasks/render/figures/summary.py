@@ -11,8 +11,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order)
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
-                                  has_estimate, headline_price_source, is_uninformative)
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
+                                     has_estimate, headline_price_source, is_uninformative)
 
 SUMMARY_GROUPS = [
     ("Geometric mean across bands (bootstrap interval)", lambda t: t.method == "frontier_geomean"),

@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.render.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header,
-                                  has_estimate, is_uninformative)
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header,
+                                     has_estimate, is_uninformative)
 
 
 def _definition(source) -> str:

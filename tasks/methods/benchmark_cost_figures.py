@@ -20,10 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
-from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label
-from tasks.render.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, log_axis, panel_header,
-                                  set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, has_estimate,
-                                  is_uninformative, status_reason)
+from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label, order
+from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, log_axis, panel_header,
+                                     set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, has_estimate,
+                                     is_uninformative, status_reason)
 
 UNRESTRICTED = "unrestricted"
 UNIT = "x cheaper per year"
@@ -191,3 +191,30 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
         tidy_log_ticks(fig, axes[0])
         tidy_date_ticks(fig, axes[0])
     return fig
+
+
+# --- the method's figure jobs and how to draw them (Method.figures, Method.draw) ----------------------------------
+def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
+            extra: dict | None = None) -> list[tuple[dict, dict]]:
+    """One figure per benchmark with a cost-per-run trend (``Method.figures``): its Pareto and unrestricted rows of
+    every subset, their points, and the scores of the benchmark's runs (``extra["runs"]``: the cleaned runs)."""
+    runs = (extra or {}).get("runs")
+    cost = rows[(rows["method"] == "benchmark_cost") & (rows["quantity"] == "cost_per_run") & (rows["ci_method"] == "ols")
+                & (rows["variant"].isna() | (rows["variant"] == "unrestricted"))]
+    pareto = cost[cost["variant"].isna() & (cost["status"] != "skipped")]
+    jobs = []
+    for benchmark in order(pareto["quality_measure"].dropna(), BENCHMARKS):
+        mine = cost[(cost["quality_measure"] == benchmark) & cost["subset"].isin(
+            pareto.loc[pareto["quality_measure"] == benchmark, "subset"])]
+        scores = (runs.loc[runs["benchmark"] == benchmark, ["model_id", "score"]] if runs is not None
+                  else pd.DataFrame(columns=["model_id", "score"]))
+        jobs.append((dict(common, name=f"benchmark_cost_{benchmark}", benchmark=benchmark),
+                     {"trends": mine, "points": points[points["trend_id"].isin(mine["trend_id"])], "scores": scores}))
+    return jobs
+
+
+def draw(fields: dict, frames: dict) -> Figure:
+    """One planned cost-per-run figure."""
+    return benchmark_cost_figure(frames["trends"], frames["points"], frames.get("scores"),
+                                 benchmark=fields["benchmark"], snapshot=fields["snapshot"],
+                                 attribution=fields["attribution"])

@@ -1,4 +1,5 @@
-"""Figure 5: price adjusted to the sample's mean quality vs release date, one panel per price type."""
+"""The hedonic regression's figure (``Method.figures``, ``Method.draw``): price adjusted to the sample's mean quality
+vs release date, one panel per price type."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from matplotlib.figure import Figure
 
 from tasks.core.stats import release_day
 from tasks.trends import TrendSpec
-from tasks.methods.hedonic import hedonic_coefficients
-from tasks.render.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, figure_footer, figure_header, log_axis,
-                                  set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, factor_label,
-                                  has_estimate, is_uninformative)
+from tasks.reporting.figures import (BAND_COLOURS, MUTED, PRICE_LABELS, RC, WIDTH, figure_footer, figure_header, log_axis,
+                                     set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, factor_label,
+                                     has_estimate, is_uninformative)
 
 
 def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[TrendSpec],
                    attribution: list[str]) -> Figure:
     """One panel per price type: price adjusted to the sample's mean MMLU-Pro, and the fitted trend."""
+    from tasks.methods.hedonic import hedonic_coefficients  # here: that module imports this one for its METHOD
+
     with plt.rc_context(RC):
         fig, axes = plt.subplots(1, max(len(specs), 1), figsize=(WIDTH, 2.9), sharey=True, sharex=True,
                                  squeeze=False)
@@ -67,3 +69,25 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
 
 
 # --- figure 6: summary ---------------------------------------------------------------------------------------------
+
+
+# --- the method's figure job and how to draw it (Method.figures, Method.draw) -------------------------------------
+def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
+            extra: dict | None = None) -> list[tuple[dict, dict]]:
+    """One figure: the open models' regressions controlling for one quality measure, on the snapshot's main price
+    source (``extra["price_source"]``), one panel per price type (``extra["hedonic_specs"]``: the planned trends)."""
+    extra = extra or {}
+    snapshot, source = common["snapshot"], extra.get("price_source")
+    specs = sorted((s for s in extra.get("hedonic_specs") or [] if s.snapshot == snapshot and s.price_source == source
+                    and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
+                   key=lambda s: ["input", "output", "blended"].index(s.price_type))
+    if not specs:
+        return []
+    mine = rows[rows["variant"].isna() & (rows["status"] != "skipped")]
+    mine = mine[mine["trend_id"].isin([s.trend_id for s in specs])]
+    return [(dict(common, name="hedonic", hedonic_specs=specs), {"trends": mine, "analysis": analysis})]
+
+
+def draw(fields: dict, frames: dict) -> Figure:
+    """The planned hedonic figure."""
+    return hedonic_figure(frames["analysis"], frames["trends"], fields["hedonic_specs"], fields["attribution"])
