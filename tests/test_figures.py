@@ -16,9 +16,9 @@ from matplotlib.lines import Line2D
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.vocabulary import fmt_factor
 from tasks.reporting.figures import X_MAX, X_MIN, figure_bytes
-from tasks.render.figures.frontier import frontier_figure
+from tasks.methods.frontier_figures import frontier_figure
 from tasks.render.figures.methods import methods_figure
-from tasks.render.figures.null import null_figure
+from tasks.methods.frontier_null_figure import null_figure
 from tasks.render.figures.plan import draw, plan_figures
 from tasks.render.figures.summary import MAX_ROWS, summary_figure
 
@@ -407,7 +407,7 @@ def test_a_poorly_covering_interval_is_labelled_a_range_in_the_panel():
 def test_a_long_panel_label_is_wrapped_within_its_panel():
     """An uninformative range with its coverage ran into the next panel's header on aa-2026-07 (86.6x, 2.30-3,261,
     covers 49%): the label is wrapped, every header line at most 46 characters, nothing of it lost."""
-    from tasks.render.figures.frontier import _panel_lines
+    from tasks.methods.frontier_figures import _panel_lines
 
     row = pd.DataFrame([trend(factor_per_year=86.6, ci_low=2.30, ci_high=3261.0, n=4, n_candidates=10,
                               r_squared=0.87, status="uninformative", coverage_ols=0.49,

@@ -37,7 +37,7 @@ from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_block
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
-from tasks.methods import frontier_report
+from tasks.methods import frontier_figures, frontier_report
 from tasks.trends.method import AFTER, FIRST, Method, every_row
 from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
                           Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
@@ -416,4 +416,6 @@ METHOD = Method(
     answer_rows=frontier_report.ANSWER_ROWS,
     vintage=every_row,
     definitions=frontier_report.DEFINITIONS,
+    figures=frontier_figures.figures,
+    draw=frontier_figures.draw,
 )

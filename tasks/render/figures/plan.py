@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.data.quantities import UNITS
 from tasks.data.sources import attributions
 from tasks.methods import METHODS, registry
 from tasks.trends import TrendSpec
@@ -30,47 +29,13 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
     everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
     trends = everything[everything["method"] != "frontier_geomean"]
     frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
-    # each band's typical trend (the OLS over every model of the band), drawn beside its record lows when present
-    typical = snapshot_rows[(snapshot_rows["method"] == "frontier") & (snapshot_rows["variant"] == "typical")
-                            & (snapshot_rows["ci_method"] == "ols") & (snapshot_rows["status"] != "skipped")]
+    # the snapshot's main price source: the frontier's (the hedonic figure follows it)
     source = main_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
     jobs: list[tuple[dict, dict]] = []
     common = dict(snapshot=snapshot, attribution=attribution)
-
-    def with_points(rows: pd.DataFrame) -> dict:
-        keys = ["subset", "quantity", "price_type", "price_source", "quality_measure"]
-        same = typical.merge(rows[keys].drop_duplicates(), on=keys, how="inner")["trend_id"]
-        rows = pd.concat([rows, typical[typical["trend_id"].isin(same)]]) if len(same) else rows
-        return {"trends": rows, "points": points[points["trend_id"].isin(rows["trend_id"])]}
-
-    price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
-                     & (frontier["price_source"] == source)]
-    names = {"all": ("frontier_all", "all models (open and proprietary)"),
-             "open": ("frontier_open", "open-weights models")}
-    for subset, (name, who) in names.items():
-        rows = price[price["subset"] == subset]
-        if not rows.empty:
-            jobs.append((dict(common, name=name, ylabel="USD per 1M tokens, blended 3:1 (log)",
-                              title=f"Lowest price at constant quality: {who}",
-                              subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot "
-                                       f"{snapshot}"), with_points(rows)))
-    per_quantity = {
-        "active_params": ("Fewest active parameters at each quality level (open-weights models)",
-                          f"{UNITS['active_params']} (log)"),
-        "price_per_active_param": ("Lowest blended price per active parameter (open-weights models)",
-                                   "USD per 1M tokens per\nbillion active parameters (log)"),
-    }
-    for quantity, (title, ylabel) in per_quantity.items():
-        rows = frontier[(frontier["quantity"] == quantity) & (frontier["subset"] == "open")]
-        if quantity.startswith("price_per_"):
-            rows = rows[rows["price_source"] == source]
-        if not rows.empty:
-            jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
-                              subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
-                                       f"snapshot {snapshot}"), with_points(rows)))
     # what a method's figures may need besides the trends, points and analysis: the cleaned benchmark runs, the
     # snapshot's main price source (the frontier's), the planned hedonic trends
-    extra = {"runs": runs, "price_source": source, "hedonic_specs": hedonic_specs}
+    extra = {"runs": runs, "price_source": source, "hedonic_specs": hedonic_specs, "replicates": replicates}
     for method in METHODS:  # the figures the methods supply themselves (Method.figures, drawn by Method.draw)
         if method.figures is not None:
             mine = snapshot_rows[snapshot_rows["method"].isin(method.names())]
@@ -79,14 +44,6 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
                          for fields, frames in method.figures(mine, points, analysis, common, extra)]
     if not trends.empty:  # every row of the snapshot: the figure picks its rows and says how many it leaves out
         jobs.append((dict(common, name="summary"), {"trends": snapshot_rows}))
-    if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
-        null = replicates[(replicates["kind"] == "null") & replicates["trend_id"].isin(price["trend_id"])]
-        jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
-                          subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
-                                   f"models (no trend), as shares of the usable shuffles (those with enough records "
-                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
-                                   f"blended price, {source} · {snapshot}"),
-                     {"trends": price, "replicates": null}))
     return jobs
 
 
@@ -113,9 +70,7 @@ def cross_snapshot_figures(trends: pd.DataFrame, sources: set[str], attribution:
 def draw(fields: dict, frames: dict):
     """The matplotlib figure of one planned figure (``fields``: its name, titles, attribution; ``frames``: its
     data)."""
-    from tasks.render.figures.frontier import frontier_figure
     from tasks.render.figures.methods import methods_figure
-    from tasks.render.figures.null import null_figure
     from tasks.render.figures.summary import summary_figure
     from tasks.render.figures.vintage import vintage_figure
 
@@ -123,13 +78,8 @@ def draw(fields: dict, frames: dict):
         return registry()[fields["method"]].draw(fields, frames)
     name, attribution = fields["name"], fields["attribution"]
     trends = frames["trends"]
-    if name in ("frontier_all", "frontier_open", "active_params", "price_per_active_param"):
-        return frontier_figure(trends, frames["points"], title=fields["title"], subtitle=fields["subtitle"],
-                               ylabel=fields["ylabel"], attribution=attribution)
     if name == "summary":
         return summary_figure(trends, attribution, snapshot=fields["snapshot"])
-    if name == "null":
-        return null_figure(trends, frames["replicates"], attribution, fields["title"], fields["subtitle"])
     if name == "vintage":
         return vintage_figure(trends, attribution)
     if name == "methods":

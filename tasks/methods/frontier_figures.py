@@ -1,4 +1,5 @@
-"""Figures 1-4: record lows per quality band (price, parameters, price per parameter), the fit labelled."""
+"""The frontier's figures (``Method.figures``, ``Method.draw``): record lows per quality band (price, parameters, price
+per parameter), the fit labelled; and the permutation null of the price bands (``frontier_null_figure``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tasks.data.quantities import UNITS
+from tasks.methods.frontier_null_figure import null_figure
 from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
                                      log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
                                      tidy_log_ticks, factor_label, fmt_factor, fmt_factor_with_interval, has_estimate,
-                                     is_uninformative, status_reason)
+                                     is_uninformative, main_price_source, status_reason)
 
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"
@@ -150,4 +153,67 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
     return fig
 
 
-# --- figure 5: hedonic -------------------------------------------------------------------------------------------
+# --- the method's figure jobs and how to draw them (Method.figures, Method.draw) ----------------------------------
+def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
+            extra: dict | None = None) -> list[tuple[dict, dict]]:
+    """The record-low figures of one snapshot (all and open models, the decomposition's quantities) on its main
+    price source, and the permutation null of the price bands (``extra["replicates"]``: the fits' resamples)."""
+    replicates = (extra or {}).get("replicates")
+    snapshot = common["snapshot"]
+    frontier = rows[rows["variant"].isna() & (rows["status"] != "skipped") & (rows["method"] == "frontier")
+                    & (rows["ci_method"] == "ols")]
+    # each band's typical trend (the OLS over every model of the band), drawn beside its record lows when present
+    typical = rows[(rows["method"] == "frontier") & (rows["variant"] == "typical") & (rows["ci_method"] == "ols")
+                   & (rows["status"] != "skipped")]
+    source = main_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
+    jobs: list[tuple[dict, dict]] = []
+
+    def with_points(rows: pd.DataFrame) -> dict:
+        keys = ["subset", "quantity", "price_type", "price_source", "quality_measure"]
+        same = typical.merge(rows[keys].drop_duplicates(), on=keys, how="inner")["trend_id"]
+        rows = pd.concat([rows, typical[typical["trend_id"].isin(same)]]) if len(same) else rows
+        return {"trends": rows, "points": points[points["trend_id"].isin(rows["trend_id"])]}
+
+    price = frontier[(frontier["quantity"] == "price") & (frontier["price_type"] == "blended")
+                     & (frontier["price_source"] == source)]
+    names = {"all": ("frontier_all", "all models (open and proprietary)"),
+             "open": ("frontier_open", "open-weights models")}
+    for subset, (name, who) in names.items():
+        chosen = price[price["subset"] == subset]
+        if not chosen.empty:
+            jobs.append((dict(common, name=name, ylabel="USD per 1M tokens, blended 3:1 (log)",
+                              title=f"Lowest price at constant quality: {who}",
+                              subtitle=f"Record-low blended price per MMLU-Pro band · price: {source} · snapshot "
+                                       f"{snapshot}"), with_points(chosen)))
+    per_quantity = {
+        "active_params": ("Fewest active parameters at each quality level (open-weights models)",
+                          f"{UNITS['active_params']} (log)"),
+        "price_per_active_param": ("Lowest blended price per active parameter (open-weights models)",
+                                   "USD per 1M tokens per\nbillion active parameters (log)"),
+    }
+    for quantity, (title, ylabel) in per_quantity.items():
+        chosen = frontier[(frontier["quantity"] == quantity) & (frontier["subset"] == "open")]
+        if quantity.startswith("price_per_"):
+            chosen = chosen[chosen["price_source"] == source]
+        if not chosen.empty:
+            jobs.append((dict(common, name=quantity, ylabel=ylabel, title=title,
+                              subtitle=f"Record lows per MMLU-Pro band (same method as the price frontier) · "
+                                       f"snapshot {snapshot}"), with_points(chosen)))
+    if replicates is not None and not price.empty and (replicates["kind"] == "null").any():
+        null = replicates[(replicates["kind"] == "null") & replicates["trend_id"].isin(price["trend_id"])]
+        jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
+                          subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
+                                   f"models (no trend), as shares of the usable shuffles (those with enough records "
+                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
+                                   f"blended price, {source} · {snapshot}"),
+                     {"trends": price, "replicates": null}))
+    return jobs
+
+
+def draw(fields: dict, frames: dict) -> Figure:
+    """One planned record-low or permutation-null figure."""
+    if fields["name"] == "null":
+        return null_figure(frames["trends"], frames["replicates"], fields["attribution"], fields["title"],
+                           fields["subtitle"])
+    return frontier_figure(frames["trends"], frames["points"], title=fields["title"], subtitle=fields["subtitle"],
+                           ylabel=fields["ylabel"], attribution=fields["attribution"])

@@ -1,4 +1,4 @@
-"""Figure 7: each band's observed factor against its permutation null distribution."""
+"""The frontier's permutation-null figure: each band's observed factor against its permutation null distribution."""
 
 from __future__ import annotations
 
