@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, label
-from tasks.data.clean import CleanResult
 from tasks.reporting.markup import Md, md_escape
 from tasks.trends import ESTIMATED
 
@@ -32,7 +32,9 @@ class ReportInputs:
 
     trends: pd.DataFrame
     diagnostics: pd.DataFrame
-    cleans: dict[str, CleanResult]
+    # snapshot -> its ``tasks.data.clean.CleanResult``; not imported here: every method imports this kit for its
+    # report section, and a method's fit cache key covers the code it imports (cleaning's is not the fit's)
+    cleans: dict[str, Any]
     meta: dict
     figures: dict[str, Path] = field(default_factory=dict)
     resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
