@@ -308,9 +308,14 @@ def bare(result_path: Path, out: Path) -> None:
         resolution = {s.name: s.resolution for s in snapshots if s.resolution}
         texts = {}
         if hasattr(report_module, "ReportInputs"):  # render_report(ReportInputs) -> (markdown, html, headline)
+            fields = report_module.ReportInputs.__dataclass_fields__
+            hooks = {}
+            if "methods" in fields:  # each method's hooks (after step 14)
+                from tasks.methods import by_row_name
+                hooks = {"methods": by_row_name()}
             text, page, numbers = report_module.render_report(report_module.ReportInputs(
                 trends=trends, diagnostics=outputs["diagnostics"], cleans=cleans, meta=meta, figures=figures,
-                resolution=resolution, histories=histories, breaks=breaks))
+                resolution=resolution, histories=histories, breaks=breaks, **hooks))
             texts["headline.json"] = json.dumps(numbers, indent=2, sort_keys=True, default=str) + "\n"
         else:  # the earlier signature
             text = report_module.render_report(trends, cleans, meta, figures, outputs["diagnostics"], resolution,

@@ -228,6 +228,7 @@ def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
     from tasks.render.answer import answer_section, headline, headline_lines
     from tasks.reporting.document import Document
     from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
 
     base = dict(snapshot="aa-site-scrape-daily", method="benchmark_cost", quality_measure=INDEX,
                 quantity="cost_per_run", price_type=None, price_source="aa_headline", controls="logit_score",
@@ -237,7 +238,7 @@ def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
                                 ci_high=43.68, n=70),
                            dict(base, trend_id="open", subset="open", factor_per_year=3.564, ci_low=1.231,
                                 ci_high=10.32, n=35)])
-    inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame(), cleans={}, meta={})
+    inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame(), cleans={}, meta={}, methods=by_row_name())
     numbers = headline(inputs)
     # no frontier or hedonic estimate: no snapshot to answer on, but the cost lines are there (before: nothing)
     assert numbers["snapshot"] is None

@@ -4,6 +4,7 @@ same contracts break on a copy of the tree into which a forbidden import was wri
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,3 +47,33 @@ def test_a_forbidden_import_breaks_a_contract(tmp_path):
     assert "Only the stage wrappers and the platform import Prefect" in result.stdout
     assert "tasks.trends.spec -> tasks.platform.tracking" in result.stdout
     assert "tasks.files.io -> tasks.data.canonical" in result.stdout
+
+
+# --- a method is one module: nothing outside the methods names one -------------------------------------------------
+OUTSIDE_THE_METHODS = ("tasks/render", "tasks/reporting", "tasks/stages", "flows")
+
+
+def method_names_in(roots: tuple[str, ...], base: Path = PROJECT_ROOT) -> list[str]:
+    """Every quoted method name (``"frontier"``, ``'hedonic'``, any registered name or derived name) in the Python
+    files under ``roots``: ``path:line: text``."""
+    from tasks.methods import by_row_name
+
+    quoted = re.compile(r"([\"'])(?:" + "|".join(map(re.escape, by_row_name())) + r")\1")
+    found = []
+    for root in roots:
+        for path in sorted((base / root).rglob("*.py")):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if quoted.search(line):
+                    found.append(f"{path.relative_to(base)}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_module_outside_the_methods_names_a_method(tmp_path):
+    # the report, the figures, the stages and the flows ask the registry (tasks.methods) and each Method's hooks;
+    # before step 14 tasks/render named methods by string 57 times
+    assert method_names_in(OUTSIDE_THE_METHODS) == []
+    planted = tmp_path / "tasks" / "render"  # the check finds a planted name, of any registered method
+    planted.mkdir(parents=True)
+    (planted / "x.py").write_text("rows = trends[trends['method'] == 'theil_sen']\nok = 'frontiers'\n")
+    assert method_names_in(("tasks/render",), tmp_path) == [
+        "tasks/render/x.py:1: rows = trends[trends['method'] == 'theil_sen']"]

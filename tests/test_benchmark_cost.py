@@ -529,6 +529,7 @@ def test_published_values_in_the_preset_match_the_table():
 def test_the_report_sets_each_published_value_beside_its_own_variant():
     from tasks.render.published import reproductions
     from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
 
     wanted = [p for p in load_preset("futuretech-2026").published
               if p.quality_measure == "gpqa_diamond" and p.subset == "all"]
@@ -540,7 +541,8 @@ def test_the_report_sets_each_published_value_beside_its_own_variant():
     trends = pd.DataFrame([dict(base, trend_id="pareto", variant=None, factor_per_year=9.0400),
                            dict(base, trend_id="every", variant=bc.UNRESTRICTED, factor_per_year=4.4190)])
     inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame(), cleans={},
-                          meta={"preset": {"published": [p.model_dump() for p in wanted]}})
+                          meta={"preset": {"published": [p.model_dump() for p in wanted]}},
+                          methods=by_row_name())
     found = {item["entry"].variant: item for item in reproductions(inputs)}
     # before: the unrestricted value was looked up among the Pareto rows only, found nothing and read "differs"
     assert found[""]["ours"] == 9.0400 and found[""]["status"] == "reproduced"

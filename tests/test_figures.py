@@ -312,17 +312,32 @@ def methods_tables() -> pd.DataFrame:
     ])
 
 
+def test_methods_labels_tell_two_presets_apart():
+    # before: two presets fitting the same band on one snapshot gave two rows with one label ("open, MMLU-Pro
+    # 30-50 %" twice in the bundled run's figure); a reader could not tell which was which
+    rows = methods_tables()
+    twin = rows[rows["trend_id"] == "m-frontier"].assign(trend_id="m-frontier-2", preset="other-preset",
+                                                         factor_per_year=10.0)
+    fig = methods_figure(pd.concat([rows, twin], ignore_index=True), ATTRIBUTION)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    first = rows.loc[rows["trend_id"] == "m-frontier", "preset"].iloc[0]
+    assert f"open, MMLU-Pro 30-50 % · {first}" in labels and "open, MMLU-Pro 30-50 % · other-preset" in labels
+    assert "open, MMLU-Pro 50-70 % (uninformative)" in labels  # a label no other row shares: no preset
+    assert len(labels) == len(set(labels))
+
+
 def test_methods_values_beyond_the_axis_are_arrows_with_their_number():
     fig = methods_figure(methods_tables(), ATTRIBUTION)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((X_MIN, X_MAX))
     ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
-    assert set(ticks) == {"open, MMLU-Pro 30-50 %", "open, MMLU-Pro 50-70 % (uninformative)", "GPQA Diamond ≥ GPT-4"}
+    assert set(ticks) == {"open, MMLU-Pro 30-50 %", "open, MMLU-Pro 50-70 % (uninformative)",
+                           "all, GPQA Diamond ≥ GPT-4"}  # every label names its subset
     arrows = [(line.get_marker(), line.get_xdata()[0], line.get_ydata()[0]) for line in ax.get_lines()
               if line.get_marker() in (">", "<")]
     assert (">", X_MAX, ticks["open, MMLU-Pro 30-50 %"]) in arrows
     assert ("<", X_MIN, ticks["open, MMLU-Pro 50-70 % (uninformative)"]) in arrows
-    assert (">", X_MAX, ticks["GPQA Diamond ≥ GPT-4"]) in arrows
+    assert (">", X_MAX, ticks["all, GPQA Diamond ≥ GPT-4"]) in arrows
     notes = [t.get_text() for t in ax.texts]
     assert f"{fmt_factor(25000.0)}x" in notes and f"{fmt_factor(0.02)}x" in notes
     assert f"estimate {fmt_factor(60000.0)}x, interval to {fmt_factor(2e9)}x" in notes

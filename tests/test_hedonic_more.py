@@ -379,6 +379,7 @@ def test_report_section_shows_every_interval_few_clusters_and_the_reasoning_effe
     from tasks.methods.hedonic_report import hedonic_details
     from tasks.reporting.document import Document
     from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
 
     frame = clustered_frame(groups=7)
     frame["reasoning"] = pd.array([True, False, None, False] * 12, dtype="boolean")
@@ -389,7 +390,7 @@ def test_report_section_shows_every_interval_few_clusters_and_the_reasoning_effe
     trends = finalise_trends([f.rows for f in fits])
     diagnostics = pd.DataFrame([f.diagnostics_row() for f in fits])
     doc = Document("t")
-    hedonic_details(doc, ReportInputs(trends=trends, diagnostics=diagnostics, cleans={}, meta={}), "toy")
+    hedonic_details(doc, ReportInputs(trends=trends, diagnostics=diagnostics, cleans={}, meta={}, methods=by_row_name()), "toy")
     text = render_markdown(doc)
     main = trends[trends.variant.isna()].set_index(["estimator", "ci_method"])
     ols = main.loc[("ols", "ols")]

@@ -189,6 +189,7 @@ def test_the_null_p_value_is_never_zero_and_counts_every_shuffle():
 @pytest.fixture(scope="module")
 def report_inputs():
     from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
 
     def row(trend_id, method, source, factor, low, high, status="ok", variant=None, band=(30, 50), months=None,
             note=None):
@@ -214,7 +215,7 @@ def report_inputs():
     ])
     diagnostics = pd.DataFrame({"trend_id": ["f2", "f3"], "coverage_ols": [0.58, 0.22],
                                 "coverage_bootstrap": [0.50, 0.01]})
-    return ReportInputs(trends=trends, diagnostics=diagnostics, cleans={}, meta={})
+    return ReportInputs(trends=trends, diagnostics=diagnostics, cleans={}, meta={}, methods=by_row_name())
 
 
 def test_every_price_definition_side_by_side_and_ranges_never_bold(report_inputs):

@@ -76,3 +76,11 @@ def test_a_run_with_the_example_preset_has_its_trends_section_and_figure(tmp_pat
     assert f"### Theil-Sen slopes by quality band: `{snapshot}`" in report
     assert f"![Figure: Theil-Sen lines per quality band on `{snapshot}`" in report
     assert (out / "figures" / snapshot / "theil_sen.png").stat().st_size > 10_000
+    # the figure of every trend takes its rows and groups from the registry: the new method is in it, under its label
+    from tasks.methods import method
+    from tasks.render.figures.summary import summary_groups, summary_rows
+
+    shown = summary_rows(trends, snapshot)[0]
+    assert set(shown["trend_id"]) == set(mine.loc[mine["status"] != "skipped", "trend_id"])
+    assert [g.title for g in summary_groups() if g.select(shown).any()] == [method("theil_sen").label]
+    assert (out / "figures" / snapshot / "summary.png").stat().st_size > 10_000

@@ -43,6 +43,12 @@ def method(name: str) -> Method:
     raise ValueError(f"unknown method {name!r}; known: {', '.join(m.name for m in METHODS)}")
 
 
+def by_row_name() -> dict[str, Method]:
+    """Every value of the ``method`` column -> the method whose trends have it (a derived name: the method that
+    derives it)."""
+    return {name: found for found in METHODS for name in found.names()}
+
+
 def sections() -> dict[str, type[Section]]:
     """Every preset section of every method: TOML table name -> pydantic model."""
     out: dict[str, type[Section]] = {}

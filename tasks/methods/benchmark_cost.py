@@ -473,4 +473,5 @@ METHOD = Method(
     overview=benchmark_cost_report.overview,
     figures=benchmark_cost_figures.figures,
     draw=benchmark_cost_figures.draw,
+    redoes_selection=True,  # its bootstrap redoes the Pareto selection
 )

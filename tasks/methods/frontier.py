@@ -418,4 +418,11 @@ METHOD = Method(
     definitions=frontier_report.DEFINITIONS,
     figures=frontier_figures.figures,
     draw=frontier_figures.draw,
+    scope=frontier_report.scope,
+    figure_scope=frontier_report.figure_scope,
+    coverage=frontier_report.coverage,
+    summary_groups=frontier_report.SUMMARY_GROUPS,
+    redoes_selection=True,
+    vintage_figure=frontier_report.vintage_figure,
+    vintage_label=frontier_report.vintage_label,
 )

@@ -12,9 +12,10 @@ from tasks.core.stats import geometric_mean
 from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_interval, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_months, fmt_p,
-                                    interval_text, is_estimated, label_subset, main_rows, select)
+                                    interval_text, is_estimated, label_subset, main_rows, measure_text, select)
+from tasks.reporting.figures import band_label
 from tasks.reporting.markup import md_code
-from tasks.trends.method import AnswerRow
+from tasks.trends.method import AnswerRow, RowGroup
 
 
 def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -153,3 +154,67 @@ DEFINITIONS = (
     "(same-day releases cheapest first; one model per set of weights: the cheapest of a model's reasoning-effort "
     "variants in the band). **Typical model**: the OLS over every model of the band.",
 )
+
+
+# --- how the frontier's rows read in the report's tables and the cross-method figures (Method hooks) ------------
+GEOMEAN = "frontier_geomean"
+
+
+def scope(row) -> str:
+    """What a trend follows: its band on MMLU-Pro; a geometric mean, every band."""
+    if row["method"] == GEOMEAN:
+        return f"{measure_text(row)}, every band"
+    return f"{measure_text(row)} {fmt_band(row)}".strip()
+
+
+def figure_scope(row) -> str:
+    """A figure label's part for the band (``row``: an ``itertuples`` row): ``MMLU-Pro 40-70 %``; a geometric
+    mean, ``MMLU-Pro, all bands``."""
+    if row.method == GEOMEAN:
+        return f"{measure_text(row)}, all bands".strip(", ")
+    return band_label(row)
+
+
+def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
+    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
+    informative."""
+    t = main_rows(inputs.trends)
+    same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
+    for column in ("subset", "quantity", "price_type", "price_source", "variant"):
+        value = row[column]
+        same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
+    return same[same["status"] == "ok"]
+
+
+def coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None, str]:
+    """A band's interval: its own simulated coverage. A geometric mean's: the lowest and highest simulated bootstrap
+    coverage of its informative bands."""
+    if row["method"] != GEOMEAN:
+        value = inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
+        return value, value, "covers"
+    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
+    values = [v for v in values if v is not None and pd.notna(v)]
+    return (min(values), max(values), "its bands' intervals cover") if values else (None, None, "")
+
+
+SUMMARY_GROUPS = (
+    RowGroup("Geometric mean across bands (bootstrap interval)", lambda t: t.method == GEOMEAN, 0,
+             colour="#2a9d3f"),
+    RowGroup("Frontier, open models, price",
+             lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "open"), 1),
+    RowGroup("Frontier, all models, price",
+             lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "all"), 2),
+    RowGroup("Decomposition (frontier, open models)", lambda t: (t.method == "frontier") & (t.quantity != "price"),
+             3),
+)
+
+
+def vintage_figure(rows: pd.DataFrame) -> pd.Series:
+    """The vintage figure draws the blended price's bands."""
+    return (rows["method"] == "frontier") & (rows["price_type"] == "blended")
+
+
+def vintage_label(row) -> str:
+    """``frontier · open · 40-70 %`` (a price type other than blended named too)."""
+    kind = "" if row.price_type == "blended" else f" · {row.price_type}"
+    return f"frontier · {row.subset}{kind} · {row.band_low:g}-{row.band_high:g} %"

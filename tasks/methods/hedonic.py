@@ -334,4 +334,8 @@ METHOD = Method(
     vintage=hedonic_report.vintage,
     figures=hedonic_figures.figures,
     draw=hedonic_figures.draw,
+    details=hedonic_report.details,
+    summary_groups=hedonic_report.SUMMARY_GROUPS,
+    vintage_figure=hedonic_report.vintage_figure,
+    vintage_label=hedonic_report.vintage_label,
 )

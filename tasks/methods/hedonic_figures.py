@@ -75,10 +75,11 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
 def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
             extra: dict | None = None) -> list[tuple[dict, dict]]:
     """One figure: the open models' regressions controlling for one quality measure, on the snapshot's main price
-    source (``extra["price_source"]``), one panel per price type (``extra["hedonic_specs"]``: the planned trends)."""
+    source (``extra["price_source"]``), one panel per price type (``extra["specs"]``: the planned trends)."""
     extra = extra or {}
     snapshot, source = common["snapshot"], extra.get("price_source")
-    specs = sorted((s for s in extra.get("hedonic_specs") or [] if s.snapshot == snapshot and s.price_source == source
+    specs = sorted((s for s in extra.get("specs") or [] if s.method == "hedonic" and s.snapshot == snapshot
+                    and s.price_source == source
                     and len(s.controls) == 1 and s.subset == "open" and not s.variant and not s.skip_note),
                    key=lambda s: ["input", "output", "blended"].index(s.price_type))
     if not specs:

@@ -11,7 +11,7 @@ from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_number,
                                     is_estimated, select)
 from tasks.reporting.markup import md_code, md_escape
-from tasks.trends.method import AnswerRow
+from tasks.trends.method import AnswerRow, RowGroup
 
 
 def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -78,3 +78,21 @@ ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality
 def vintage(rows: pd.DataFrame) -> pd.Series:
     """The vintage comparison sets the regression controlling for MMLU-Pro side by side."""
     return rows["controls"] == "mmlu_pro"
+
+
+# --- how its rows read in the cross-method figures (Method hooks) -----------------------------------------------
+def details(row) -> list[str]:
+    """A figure label names the regression's controls."""
+    return [f"controls {row.controls.replace('+', ' + ')}"] if pd.notna(row.controls) else []
+
+
+SUMMARY_GROUPS = (RowGroup("Hedonic regression (open models)", lambda t: t.method == "hedonic", 4),)
+
+
+def vintage_figure(rows: pd.DataFrame) -> pd.Series:
+    """The vintage figure draws the regression controlling for MMLU-Pro, each price type."""
+    return (rows["method"] == "hedonic") & (rows["controls"] == "mmlu_pro")
+
+
+def vintage_label(row) -> str:
+    return f"hedonic, MMLU-Pro controlled · {row.price_type}"

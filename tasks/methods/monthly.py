@@ -175,4 +175,6 @@ METHOD = Method(
     compare=every_row,
     section=monthly_report.monthly_details,
     section_place=FIRST,
+    figure_scope=monthly_report.figure_scope,
+    summary_groups=monthly_report.SUMMARY_GROUPS,
 )

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from tasks.core.vocabulary import BENCHMARKS, label
 from tasks.reporting.document import Document
-from tasks.reporting.format import ReportInputs, factor_text, fmt_band, fmt_int, interval_text, main_rows, select
+from tasks.reporting.format import (ReportInputs, factor_text, fmt_band, fmt_int, interval_text, main_rows,
+                                    measure_text, select)
 from tasks.reporting.markup import md_code
+from tasks.trends.method import RowGroup
 
 
 def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -22,3 +24,12 @@ def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
               [[label(BENCHMARKS, r["quality_measure"]), fmt_band(r), f"{r['price_source']} · {r['price_type']}",
                 factor_text(r), interval_text(inputs, r), fmt_int(r["n"]), r["note"] or "-"]
                for _, r in rows.iterrows()], "llllrrl")
+
+
+# --- how its rows read in the cross-method figures (Method hooks) ------------------------------------------------
+def figure_scope(row) -> str:
+    return f"{measure_text(row)} ≥ {row.band_low:g}"
+
+
+SUMMARY_GROUPS = (RowGroup("Monthly cheapest above a threshold (a16z method)",
+                           lambda t: t.method == "monthly_cheapest", 6),)

@@ -245,4 +245,7 @@ METHOD = Method(
     section=threshold_report.threshold_details,
     section_place=FIRST,
     answer_notes=threshold_report.ANSWER_NOTES,
+    scope=threshold_report.scope,
+    figure_scope=threshold_report.figure_scope,
+    summary_groups=threshold_report.SUMMARY_GROUPS,
 )

@@ -9,9 +9,9 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_date, fmt_int, interval_text,
-                                    main_rows, select)
+                                    main_rows, measure_text, select)
 from tasks.reporting.markup import md_code
-from tasks.trends.method import AnswerNote
+from tasks.trends.method import AnswerNote, RowGroup
 
 
 def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -26,7 +26,7 @@ def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> Non
              "OLS intervals on selected points: descriptive.")
     order = {b: i for i, b in enumerate(BENCHMARKS)}
     rows = rows.assign(_b=rows["quality_measure"].map(order).fillna(99))
-    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r), factor_text(r),
+    table = [[label(BENCHMARKS, r["quality_measure"]), r["threshold_model"] or "-", fmt_band(r, half_open=True), factor_text(r),
               interval_text(inputs, r), f"{fmt_int(r['n'])} of {fmt_int(r['n_candidates'])}",
               f"{fmt_date(r['first_date'])} to {fmt_date(r['last_date'])}", flags(inputs, r)]
              for _, r in rows.sort_values(["_b", "band_low"]).iterrows()]
@@ -54,3 +54,18 @@ def answer_lines(entries: list[dict]) -> list[str]:
 
 
 ANSWER_NOTES = (AnswerNote(kind="threshold_median", entries=answer_entries, lines=answer_lines, place=1),)
+
+
+# --- how its rows read in the report's tables and the cross-method figures (Method hooks) ------------------------
+def scope(row) -> str:
+    """``MMLU-Pro [62, 100) (at GPT-4)``: a threshold's range is half-open."""
+    text = f"{measure_text(row)} {fmt_band(row, half_open=True)}".strip()
+    return f"{text} (at {row['threshold_model']})" if isinstance(row["threshold_model"], str) else text
+
+
+def figure_scope(row) -> str:
+    return f"{measure_text(row)} ≥ {row.threshold_model}"
+
+
+SUMMARY_GROUPS = (RowGroup("Threshold (Epoch AI method): benchmark ≥ threshold model",
+                           lambda t: t.method == "threshold", 5),)

@@ -18,9 +18,12 @@ def compared_methods() -> list[Method]:
 
 def methods_selection(trends: pd.DataFrame) -> pd.DataFrame:
     """One estimate per main trend for the comparison: the headline price (blended, or the mean of input and
-    output), no sensitivity variant, OLS rows, and of those the rows each method's ``compare`` keeps (each preset's
+    output), no sensitivity variant, OLS rows (or a method's own estimator and interval), and of those the rows each method's ``compare`` keeps (each preset's
     main price source, the quality control only, ...)."""
-    rows = trends[trends["variant"].isna() & (trends["estimator"] == "ols") & (trends["ci_method"] == "ols")
+    own_estimators = {e for m in METHODS for e in m.estimators}  # a method's own estimator stands for OLS
+    own_intervals = {c for m in METHODS for c in m.ci_methods}
+    rows = trends[trends["variant"].isna() & trends["estimator"].isin({"ols", *own_estimators})
+                  & trends["ci_method"].isin({"ols", *own_intervals})
                   & (trends["quantity"] == "price") & trends["price_type"].isin(["blended", "mean_in_out"])]
     keep = pd.Series(False, index=rows.index)
     for method in compared_methods():

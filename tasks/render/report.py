@@ -71,7 +71,7 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
         method = row["method"] + (" (typical)" if row["variant"] == "typical" else "")
         price = row["price_source"] if pd.isna(row["price_type"]) else f"{row['price_source']} · {row['price_type']}"
         rows.append([method, row["snapshot"], price, row["subset"],
-                     scope(row), factor_text(row), interval_text(inputs, row), time_text(row), fmt_int(row["n"]),
+                     scope(inputs, row), factor_text(row), interval_text(inputs, row), time_text(row), fmt_int(row["n"]),
                      published.get(row["trend_id"], "-"), flags(inputs, row)])
     doc.table(["method", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "halves / 10x in", "n",
                "published", "flags"], rows, "lllllrrrrrl")

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
 from tasks.core.stats import release_day  # noqa: E402
+from tasks.reporting.format import measure_text  # noqa: E402
 from tasks.core.vocabulary import (PRICE_SOURCES, PRICE_TYPES, fmt_factor,  # noqa: E402,F401  (the one formatter)
                                    fmt_factor_with_interval, headline_price_source, order)
 
@@ -73,6 +74,18 @@ def main_price_source(available) -> str | None:
     yet (a new one) only when there is no other."""
     available = [s for s in pd.unique(pd.Series(list(available), dtype=object).dropna())]
     return headline_price_source(available) or next(iter(order(available, PRICE_SOURCES)), None)
+
+
+def band_label(row) -> str:
+    """A figure label's part for a trend's band (``row``: an ``itertuples`` row or a Series): ``MMLU-Pro 40-70 %``,
+    ``MMLU-Pro ≥ 40 %``, or the benchmark alone (a trend over every score). A method may say it otherwise
+    (``Method.figure_scope``)."""
+    measure = measure_text(row)
+    if pd.isna(row.band_low):
+        return measure
+    if pd.isna(row.band_high):
+        return f"{measure} ≥ {row.band_low:g} %"
+    return f"{measure} {row.band_low:g}-{row.band_high:g} %"
 
 
 def status_reason(row) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import pandas as pd
 
@@ -36,6 +36,9 @@ class ReportInputs:
     # report section, and a method's fit cache key covers the code it imports (cleaning's is not the fit's)
     cleans: dict[str, Any]
     meta: dict
+    # every value of the ``method`` column -> its ``tasks.trends.method.Method`` (``tasks.methods.by_row_name()``):
+    # how a method's rows read (``Method.scope``, ``Method.coverage``) is the method's, not this kit's
+    methods: Mapping[str, Any]
     figures: dict[str, Path] = field(default_factory=dict)
     resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
     histories: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
@@ -47,6 +50,11 @@ class ReportInputs:
             return None
         hit = d.loc[d["trend_id"] == trend_id, column].dropna()
         return hit.iloc[0] if len(hit) else None
+
+    def hook(self, row, name: str):
+        """The row's method's ``name`` hook (``Method.scope``, ``Method.coverage``, ...), or None."""
+        found = self.methods.get(row["method"])
+        return getattr(found, name, None) if found is not None else None
 
     def observed_on(self, snapshot: str):
         clean = self.cleans.get(snapshot)
@@ -94,25 +102,41 @@ def fmt_months(value) -> str:
     return "-" if value is None else (f"{value:.0f} mo" if value >= 10 else f"{value:.1f} mo")
 
 
-def fmt_band(row) -> str:
+def fmt_band(row, half_open: bool = False) -> str:
+    """``[40, 70]``, ``[40, 70)`` (half-open: the half-open-bands variant, or ``half_open``), ``>= 40``."""
     if pd.isna(row["band_low"]):
         return "-"
     low = f"{row['band_low']:g}"
     high = "" if pd.isna(row["band_high"]) else f"{row['band_high']:g}"
-    closing = ")" if (row.get("variant") or "") == "half_open_bands" or row.get("method") == "threshold" else "]"
+    closing = ")" if half_open or (row.get("variant") or "") == "half_open_bands" else "]"
     return f"[{low}, {high}{closing}" if high else f">= {low}"
 
 
-def scope(row) -> str:
-    """What a trend follows: band or threshold, on which benchmark."""
-    measure = label(BENCHMARKS, row["quality_measure"]) if isinstance(row["quality_measure"], str) else ""
-    if row["method"] == "threshold" and isinstance(row["threshold_model"], str):
-        return f"{measure} {fmt_band(row)} (at {row['threshold_model']})"
-    if row["method"] in ("frontier_geomean",):
-        return f"{measure}, every band"
+def measure_text(row) -> str:
+    """The row's benchmark, by its label ("" when it has none). ``row``: a Series or an ``itertuples`` row."""
+    measure = getattr(row, "quality_measure", None)
+    return label(BENCHMARKS, measure) if isinstance(measure, str) else ""
+
+
+def scope(inputs: ReportInputs, row) -> str:
+    """What a trend follows: its method's words (``Method.scope``), else its band on its benchmark."""
+    own = inputs.hook(row, "scope")
+    if own is not None:
+        return own(row)
+    measure = measure_text(row)
     if pd.isna(row["band_low"]) and measure:  # a trend over every score of its benchmark (benchmark_cost)
         return measure
     return f"{measure} {fmt_band(row)}".strip()
+
+
+def coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None, str]:
+    """The simulated coverage behind the row's interval: (lowest, highest, the words before it). Its method's
+    (``Method.coverage``: a geometric mean's is its bands'), else the row's own by its interval method."""
+    own = inputs.hook(row, "coverage")
+    if own is not None:
+        return own(inputs, row)
+    value = inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
+    return value, value, "covers"
 
 
 def time_text(row) -> str:
@@ -146,38 +170,14 @@ def interval_text(inputs: ReportInputs, row) -> str:
     interval = fmt_interval(row["ci_low"], row["ci_high"])
     if interval == "-":
         return "-"
-    if row["method"] == "frontier_geomean":
-        low, high = band_coverage(inputs, row)
-        if low is not None and low < COVERAGE_FLOOR:
-            return f"range {interval} (its bands' intervals cover {fmt_share_range(low, high)} in simulation)"
-        return interval
-    coverage = inputs.diag(row["trend_id"], "coverage_ols") if row["ci_method"] == "ols" else \
-        inputs.diag(row["trend_id"], "coverage_bootstrap")
-    if coverage is not None and coverage < COVERAGE_FLOOR:
-        return f"range {interval} (covers {coverage:.0%} in simulation)"
+    low, high, words = coverage(inputs, row)
+    if low is not None and low < COVERAGE_FLOOR:
+        return f"range {interval} ({words} {fmt_share_range(low, high)} in simulation)"
     return interval
 
 
 def fmt_share_range(low: float, high: float) -> str:
     return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"
-
-
-def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
-    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
-    informative."""
-    t = main_rows(inputs.trends)
-    same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
-    for column in ("subset", "quantity", "price_type", "price_source", "variant"):
-        value = row[column]
-        same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
-    return same[same["status"] == "ok"]
-
-
-def band_coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None]:
-    """The lowest and highest simulated bootstrap coverage of a geometric mean's informative bands."""
-    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
-    values = [v for v in values if v is not None and pd.notna(v)]
-    return (min(values), max(values)) if values else (None, None)
 
 
 def flags(inputs: ReportInputs, row) -> str:
@@ -195,9 +195,8 @@ def flags(inputs: ReportInputs, row) -> str:
     if pd.notna(row.get("tie_order_min_factor")) and row["tie_order_min_factor"] > 0 and \
             row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
         found.append("order")
-    coverage = band_coverage(inputs, row)[0] if row["method"] == "frontier_geomean" else \
-        inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
-    if coverage is not None and coverage < COVERAGE_FLOOR:
+    lowest = coverage(inputs, row)[0]
+    if lowest is not None and lowest < COVERAGE_FLOOR:
         found.append("range")
     months = row.get("months_since_last")
     if months is not None and pd.notna(months) and months >= STALLED_MONTHS:
@@ -216,10 +215,11 @@ def label_subset(subset: str) -> str:
 
 # --- selections of the trends table ------------------------------------------------------------------------------
 def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
-    """The OLS estimator with its first interval per trend: ols/ols, or the geometric mean's bootstrap row."""
-    rows = trends[(trends["estimator"] == "ols")
-                  & ((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))]
-    return rows.drop_duplicates("trend_id")
+    """One row per trend: the OLS estimator with its OLS interval, or with its first interval when it has no OLS
+    interval (a geometric mean has only its bootstrap's). In the table's order."""
+    rows = trends[trends["estimator"] == "ols"]
+    has_ols = rows["trend_id"].isin(rows.loc[rows["ci_method"] == "ols", "trend_id"])
+    return rows[(rows["ci_method"] == "ols") | ~has_ols].drop_duplicates("trend_id")
 
 
 def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:

@@ -43,8 +43,8 @@ def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, a
     """Every figure of one snapshot (``runs_path``: its cleaned benchmark runs, when the cleaning wrote them)."""
     trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
     index = read_parquet(outputs["index"])
-    hedonic = [TrendSpec.model_validate_json(text) for text in index.loc[index["method"] == "hedonic", "spec"]]
-    jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, hedonic,
+    specs = [TrendSpec.model_validate_json(text) for text in index["spec"]]
+    jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, specs,
                         read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]),
                         read_parquet(runs_path) if runs_path else None)
     return _draw_all(jobs)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
-from tasks.methods import METHODS
+from tasks.methods import METHODS, by_row_name
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_text, json_text, read_parquet
 from tasks.files.settings import cache_dir
@@ -27,7 +27,7 @@ def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]
     inputs = ReportInputs(
         trends=read_parquet(outputs["trends"]), diagnostics=read_parquet(outputs["diagnostics"]),
         cleans={snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}, meta=meta,
-        figures=figures, resolution=resolution or {},
+        methods=by_row_name(), figures=figures, resolution=resolution or {},
         histories={name: {key: read_parquet(path) for key, path in paths.items()}
                    for name, paths in (histories or {}).items()},
         breaks=read_parquet(breaks_path) if breaks_path else None)

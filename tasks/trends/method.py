@@ -87,6 +87,18 @@ class AnswerNote:
 
 
 @dataclass(frozen=True)
+class RowGroup:
+    """A group of rows in the summary figure (every trend of a snapshot) that a method supplies: its heading, which
+    of the method's rows it holds (a mask), its place among every method's groups, and the colour of its intervals.
+    A method without groups gets one, under its label, after every declared group."""
+
+    title: str
+    select: Callable[[pd.DataFrame], pd.Series]
+    place: int
+    colour: str = "#1b6ca8"
+
+
+@dataclass(frozen=True)
 class Method(Generic[SectionT, DiagnosticsT]):
     """One estimation method, as the rest of the pipeline sees it.
 
@@ -113,7 +125,15 @@ class Method(Generic[SectionT, DiagnosticsT]):
       ``headline.json``); a method with answer rows is one the answer is drawn from;
     - ``overview``: which of its main rows the table of every estimate shows (a mask); ``vintage``: which of its
       main price rows the vintage comparison sets side by side across snapshots (None: none);
-    - ``definitions``: bullets it adds to the report's definitions.
+    - ``definitions``: bullets it adds to the report's definitions;
+    - how its rows read anywhere (the report's tables and the cross-method figures ask it; None: the generic form
+      from the row's benchmark and band): ``scope(row)``, what a trend follows in the report's tables;
+      ``figure_scope(row)``, the same in a figure's label; ``details(row)``, more that tells its rows apart in a
+      figure label (the hedonic regression's controls); ``coverage(inputs, row)``, the (lowest, highest) simulated
+      coverage behind a row's interval (a geometric mean: its bands'); ``summary_groups``, its groups in the summary
+      figure; ``redoes_selection``: its bootstrap redoes the selection (the summary figure draws that interval
+      beside the OLS one); ``vintage_figure`` and ``vintage_label``: which of its main price rows the vintage
+      figure draws and how each row is named there (None: it is not drawn).
     """
 
     name: str
@@ -143,6 +163,14 @@ class Method(Generic[SectionT, DiagnosticsT]):
     overview: Callable[[pd.DataFrame], pd.Series] = main_estimates
     vintage: Callable[[pd.DataFrame], pd.Series] | None = None
     definitions: tuple[str, ...] = ()
+    scope: Callable[[Any], str] | None = None
+    figure_scope: Callable[[Any], str] | None = None
+    details: Callable[[Any], list[str]] | None = None
+    coverage: Callable[[Any, Any], tuple[float | None, float | None]] | None = None
+    summary_groups: tuple[RowGroup, ...] = ()
+    redoes_selection: bool = False
+    vintage_figure: Callable[[pd.DataFrame], pd.Series] | None = None
+    vintage_label: Callable[[Any], str] | None = None
 
     @property
     def options(self) -> type[Section]:

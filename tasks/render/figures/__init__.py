@@ -3,9 +3,10 @@ one row each labelled in full, the factor with its intervals on a log axis, the 
 ones only when there are many), ``vintage`` (the same trends on each snapshot) and ``methods`` (every method side by
 side); ``plan`` says which figures a run gets.
 
-What every figure shares is ``tasks.reporting.figures``; a method's own figures (record lows per band and the
-permutation null, the hedonic fit, the cost of a benchmark run, the Theil-Sen lines) are its plugin's
-(``Method.figures``, drawn by ``Method.draw``).
+What every figure shares is ``tasks.reporting.figures``; a method's own figures are its plugin's (``Method.figures``,
+drawn by ``Method.draw``), and how its rows read in the three figures here is its plugin's too (``Method.figure_scope``,
+``details``, ``summary_groups``, ``redoes_selection``, ``vintage_figure``, ``vintage_label``): no module here names a
+method.
 
 An uninformative estimate (a factor whose span or interval carries no information) is drawn grey and hollow and
 says so, never as a highlighted estimate. Files are deterministic (no creation dates, fixed SVG ids), so unchanged

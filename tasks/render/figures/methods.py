@@ -8,10 +8,10 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
-from tasks.core.vocabulary import BENCHMARKS, label
+from tasks.methods import by_row_name
 from tasks.render.comparison import compared_methods, methods_selection
-from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
-                                     is_uninformative)
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
+                                     figure_header, fmt_factor, is_uninformative)
 
 TRAINING_PROGRESS = 3.0  # training-side algorithmic progress, about 3x per year (Ho et al. 2024)
 TRAINING_SOURCE = "training-side algorithmic progress, about 3x per year: Ho et al. 2024"
@@ -20,16 +20,18 @@ LABEL_FONT = 5.6
 
 
 def _label(row) -> str:
-    benchmark = label(BENCHMARKS, row.quality_measure) if pd.notna(row.quality_measure) else ""
-    if row.method == "threshold":
-        text = f"{benchmark} ≥ {row.threshold_model}"
-    elif row.method == "hedonic":
-        text = f"{row.subset}, MMLU-Pro {row.band_low:g}-{row.band_high:g} %"
-    elif row.method == "monthly_cheapest":
-        text = f"{row.subset}, {benchmark} ≥ {row.band_low:g}"
-    else:
-        text = f"{row.subset}, {benchmark} {row.band_low:g}-{row.band_high:g} %"
+    """``open, MMLU-Pro 40-70 %``: the subset and the band (its method's words, ``Method.figure_scope``)."""
+    own = by_row_name()[row.method].figure_scope
+    text = f"{row.subset}, {own(row) if own is not None else band_label(row)}"
     return f"{text} (uninformative)" if is_uninformative(row) else text
+
+
+def _labels(drawn: pd.DataFrame) -> list[str]:
+    """The labels of one group's rows; a label two rows share (two presets fit the same trend on one snapshot) gets
+    each row's preset."""
+    labels = [_label(row) for row in drawn.itertuples()]
+    counts = pd.Series(labels, dtype=object).value_counts()
+    return [text if counts[text] == 1 else f"{text} · {row.preset}" for text, row in zip(labels, drawn.itertuples())]
 
 
 def _beyond(ax, high: bool, text: str, y: float, colour: str, size: float = 4.8) -> None:
@@ -75,8 +77,8 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         fig = plt.figure(figsize=(WIDTH, height))
         # the label column as wide as the widest label (measured), so no label is cut
         renderer, font = fig.canvas.get_renderer(), FontProperties(size=LABEL_FONT)
-        widest = max([renderer.get_text_width_height_descent(_label(r), font, ismath=False)[0]
-                      for _, part in groups for r in part[estimate[part.index]].itertuples()] + [0])
+        widest = max([renderer.get_text_width_height_descent(text, font, ismath=False)[0]
+                      for _, part in groups for text in _labels(part[estimate[part.index]])] + [0])
         left_edge = min(max(0.3, (widest + 10) / (WIDTH * fig.dpi)), 0.5)
         ax = fig.add_axes((left_edge, 0.82 / height, 0.965 - left_edge, 1 - 1.45 / height))
         left = blended_transform_factory(fig.transFigure, ax.transData)
@@ -97,11 +99,11 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
                             textcoords="offset points", fontsize=5.4, ha="left", va="center", color="0.25")
             top = y
             y += 1.15
-            for row in drawn.itertuples():
+            for row, text in zip(drawn.itertuples(), _labels(drawn)):
                 muted = is_uninformative(row)
                 colour = MUTED if muted else BLUE
                 ticks.append(y)
-                labels.append(_label(row))
+                labels.append(text)
                 factor = row.factor_per_year
                 if pd.notna(row.ci_low) and pd.notna(row.ci_high):
                     ax.plot([min(max(row.ci_low, X_MIN), X_MAX), max(min(row.ci_high, X_MAX), X_MIN)], [y, y],
@@ -140,7 +142,7 @@ def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
         figure_header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
-                "for a16z's method), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
+                "where a method prices by it), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
                 "hollow: uninformative estimate (no information); arrow: beyond the axis, its value written; red "
                 f"shading / dotted: the authors' published figures; green dashed: {TRAINING_SOURCE}")
         note = ""

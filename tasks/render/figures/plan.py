@@ -11,14 +11,15 @@ from tasks.reporting.figures import main_price_source
 
 
 def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
-                 hedonic_specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
+                 specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
                  attribution: list[str] | None = None, diagnostics: pd.DataFrame | None = None,
                  runs: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
     """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out.
 
     ``attribution``: every source behind the snapshot (a merged snapshot's prices and parameters come from sources
     that are not the models' own ``source``); default: the analysis table's sources. ``runs``: the cleaned benchmark
-    runs (``tasks.data.runs``), whose scores colour the cost-per-run figures."""
+    runs (``tasks.data.runs``), whose scores colour the cost-per-run figures; ``specs``: the planned trends (a
+    method's figure may draw every trend it planned, fitted or not)."""
     attribution = attribution or attributions(analysis["source"].unique())
     snapshot_rows = trends[trends["snapshot"] == snapshot]
     if diagnostics is not None and "coverage_ols" in diagnostics and "coverage_ols" not in snapshot_rows:
@@ -27,15 +28,16 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
         snapshot_rows = snapshot_rows.merge(coverage, on="trend_id", how="left")
     # skipped trends (the data lacks what they need) have nothing to draw
     everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
-    trends = everything[everything["method"] != "frontier_geomean"]
-    frontier = trends[(trends["method"] == "frontier") & (trends["ci_method"] == "ols")]
-    # the snapshot's main price source: the frontier's (the hedonic figure follows it)
-    source = main_price_source(frontier.loc[frontier["quantity"] == "price", "price_source"].dropna())
+    trends = everything[everything["method"].isin([m.name for m in METHODS])]  # fitted, not derived
+    answering = trends[trends["method"].isin([m.name for m in METHODS if m.answer_rows])
+                       & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")]
+    # the snapshot's main price source: that of the methods the answer is drawn from (a figure may follow it)
+    source = main_price_source(answering["price_source"].dropna())
     jobs: list[tuple[dict, dict]] = []
     common = dict(snapshot=snapshot, attribution=attribution)
     # what a method's figures may need besides the trends, points and analysis: the cleaned benchmark runs, the
-    # snapshot's main price source (the frontier's), the planned hedonic trends
-    extra = {"runs": runs, "price_source": source, "hedonic_specs": hedonic_specs, "replicates": replicates}
+    # snapshot's main price source, the planned trends, the bootstrap replicates
+    extra = {"runs": runs, "price_source": source, "specs": specs, "replicates": replicates}
     for method in METHODS:  # the figures the methods supply themselves (Method.figures, drawn by Method.draw)
         if method.figures is not None:
             mine = snapshot_rows[snapshot_rows["method"].isin(method.names())]
@@ -56,10 +58,13 @@ def cross_snapshot_figures(trends: pd.DataFrame, sources: set[str], attribution:
     lines += [line for snap_lines in attribution.values() for line in snap_lines if line not in lines]
     jobs = []
     if len(attribution) > 1:  # the vintage comparison spans every snapshot
-        rows = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")
-                      & (((trends["method"] == "frontier") & (trends["price_type"] == "blended"))
-                         | ((trends["method"] == "hedonic") & (trends["controls"] == "mmlu_pro")))]
-        if not rows.empty:  # a preset without frontier or hedonic trends has nothing to compare across vintages
+        main = trends[trends["variant"].isna() & (trends["ci_method"] == "ols") & (trends["quantity"] == "price")]
+        drawn = pd.Series(False, index=main.index)
+        for method in METHODS:  # the rows each method sets side by side (Method.vintage_figure)
+            if method.vintage_figure is not None:
+                drawn |= main["method"].isin(method.names()) & method.vintage_figure(main)
+        rows = main[drawn]
+        if not rows.empty:  # no method draws a row on these snapshots: nothing to compare across vintages
             jobs.append((dict(snapshot="vintage", name="vintage", attribution=lines), {"trends": rows}))
     methods = methods_selection(trends)
     if methods["method"].nunique() > 1:  # the methods comparison spans every preset and snapshot

@@ -10,19 +10,24 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
-from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order)
-from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header, fmt_factor,
-                                     has_estimate, headline_price_source, is_uninformative)
+from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order
+from tasks.methods import METHODS, by_row_name
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
+                                     figure_header, fmt_factor, has_estimate, headline_price_source,
+                                     is_uninformative)
+from tasks.trends.method import RowGroup
 
-SUMMARY_GROUPS = [
-    ("Geometric mean across bands (bootstrap interval)", lambda t: t.method == "frontier_geomean"),
-    ("Frontier, open models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "open")),
-    ("Frontier, all models, price", lambda t: (t.method == "frontier") & (t.quantity == "price") & (t.subset == "all")),
-    ("Decomposition (frontier, open models)", lambda t: (t.method == "frontier") & (t.quantity != "price")),
-    ("Hedonic regression (open models)", lambda t: t.method == "hedonic"),
-    ("Threshold (Epoch AI method): benchmark ≥ threshold model", lambda t: t.method == "threshold"),
-    ("Monthly cheapest above a threshold (a16z method)", lambda t: t.method == "monthly_cheapest"),
-]
+
+
+def summary_groups() -> list[RowGroup]:
+    """The summary's groups in order: every method's declared groups by place, then, for a method that declares
+    none, one group of all its rows under its label (in the registry's order)."""
+    declared = sorted((g for m in METHODS for g in m.summary_groups), key=lambda g: g.place)
+    own = [RowGroup(m.label, lambda t, names=m.names(): t.method.isin(names), 1000 + i)
+           for i, m in enumerate(METHODS) if not m.summary_groups]
+    return declared + own
+
+
 OTHER_GROUP = "Other methods"
 MAX_ROWS = 32  # more trends than this: the main ones only (the subtitle says how many trends.csv holds)
 HEADLINE_PRICE_TYPES = ("blended", "mean_in_out")
@@ -34,12 +39,14 @@ GROUP = 0.22  # inches per group heading
 
 # --- which rows ------------------------------------------------------------------------------------------------
 def _one_per_trend(trends: pd.DataFrame) -> pd.DataFrame:
-    """One row per trend: no sensitivity variant, the OLS estimator, its OLS interval (a geometric mean has only its
-    bootstrap interval)."""
-    rows = trends[trends["variant"].isna() & (trends["estimator"] == "ols") & (trends["status"] != "skipped")
-                  & ((trends["ci_method"] == "ols") | (trends["method"] == "frontier_geomean"))]
-    rows = rows.assign(_ols=(rows["ci_method"] != "ols").astype(int))
-    return rows.sort_values(["trend_id", "_ols"], kind="mergesort").drop_duplicates("trend_id").drop(columns="_ols")
+    """One row per trend: no sensitivity variant, the OLS estimator with its OLS interval, else with its first
+    interval (a geometric mean has only its bootstrap interval); a method without an OLS estimator (Theil-Sen): its
+    first estimator."""
+    rows = trends[trends["variant"].isna() & (trends["status"] != "skipped")]
+    rows = rows.assign(_e=(rows["estimator"] != "ols").astype(int), _ols=(rows["ci_method"] != "ols").astype(int))
+    rows = rows[rows["_e"] == rows.groupby("trend_id")["_e"].transform("min")]
+    return (rows.sort_values(["trend_id", "_ols"], kind="mergesort").drop_duplicates("trend_id")
+            .drop(columns=["_e", "_ols"]))
 
 
 def _main_source(rows: pd.DataFrame) -> pd.Series:
@@ -92,18 +99,9 @@ def summary_rows(trends: pd.DataFrame, snapshot: str | None = None, max_rows: in
 
 # --- labels ----------------------------------------------------------------------------------------------------
 def _band(row) -> str:
-    benchmark = label(BENCHMARKS, row.quality_measure) if pd.notna(row.quality_measure) else ""
-    if row.method == "threshold":
-        return f"{benchmark} ≥ {row.threshold_model}"
-    if row.method == "monthly_cheapest":
-        return f"{benchmark} ≥ {row.band_low:g}"
-    if row.method == "frontier_geomean":
-        return f"{benchmark}, all bands".strip(", ")
-    if pd.isna(row.band_low):
-        return benchmark
-    if pd.isna(row.band_high):
-        return f"{benchmark} ≥ {row.band_low:g} %"
-    return f"{benchmark} {row.band_low:g}-{row.band_high:g} %"
+    """What the trend follows, in a label: its method's words (``Method.figure_scope``), else the band."""
+    own = by_row_name()[row.method].figure_scope
+    return own(row) if own is not None else band_label(row)
 
 
 def _quantity(row) -> str:
@@ -115,11 +113,11 @@ def _quantity(row) -> str:
 
 
 def summary_label(row) -> str:
-    """Everything that tells the row apart: method, subset, band or threshold, (controls), quantity, price type,
-    price source; "uninformative" for an estimate without information."""
+    """Everything that tells the row apart: method, subset, what it follows, its method's details, quantity,
+    price type, price source; "uninformative" for an estimate without information."""
     parts = [row.method.replace("_", " "), str(row.subset), _band(row)]
-    if pd.notna(row.controls) and row.method == "hedonic":
-        parts.append(f"controls {row.controls.replace('+', ' + ')}")
+    details = by_row_name()[row.method].details
+    parts += details(row) if details is not None else []
     parts.append(_quantity(row))
     if pd.notna(row.price_source):
         parts.append(str(row.price_source))
@@ -162,11 +160,19 @@ def _wrap(text: str, width: float, measure) -> str:
 
 
 def _group_of(rows: pd.DataFrame) -> pd.Series:
-    """Each row's group heading (the first of ``SUMMARY_GROUPS`` that selects it; else ``OTHER_GROUP``)."""
+    """Each row's group heading (the first of ``summary_groups()`` that selects it; else ``OTHER_GROUP``)."""
     group = pd.Series(OTHER_GROUP, index=rows.index, dtype=object)
-    for title, select in reversed(SUMMARY_GROUPS):
-        group[select(rows).to_numpy(dtype=bool)] = title
+    for found in reversed(summary_groups()):
+        group[found.select(rows).to_numpy(dtype=bool)] = found.title
     return group
+
+
+def _colour(row) -> str:
+    """The colour of a row's interval: its group's."""
+    for found in summary_groups():
+        if bool(found.select(pd.DataFrame([row._asdict()])).iloc[0]):
+            return found.colour
+    return "#1b6ca8"
 
 
 def _ordered(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
@@ -175,7 +181,7 @@ def _ordered(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     order_quantity = {"active_params": 0, "total_params": 1, "price_per_active_param": 2, "price_per_total_param": 3}
     sources = {s: i for i, s in enumerate(PRICE_SOURCES)}
     group = _group_of(rows)
-    for title in [title for title, _ in SUMMARY_GROUPS] + [OTHER_GROUP]:
+    for title in [found.title for found in summary_groups()] + [OTHER_GROUP]:
         part = rows[group == title]
         if part.empty:
             continue
@@ -196,9 +202,9 @@ def summary_figure(trends: pd.DataFrame, attribution: list[str], snapshot: str |
     rows, dropped, left_out, total = summary_rows(trends, snapshot)
     snapshot = snapshot or (rows["snapshot"].iloc[0] if len(rows) else "")
     snapshot_rows = trends[trends["snapshot"] == snapshot] if snapshot else trends
-    # the bootstrap that redoes the selection: record lows (frontier) and Pareto points (benchmark_cost)
-    boot = snapshot_rows[(snapshot_rows["ci_method"] == "bootstrap")
-                         & snapshot_rows["method"].isin(["frontier", "benchmark_cost"])
+    # the bootstrap that redoes the selection (record lows, Pareto points: ``Method.redoes_selection``)
+    redo = [m.name for m in METHODS if m.redoes_selection]
+    boot = snapshot_rows[(snapshot_rows["ci_method"] == "bootstrap") & snapshot_rows["method"].isin(redo)
                          & snapshot_rows["variant"].isna() & (snapshot_rows["estimator"] == "ols")]
     boot = boot.drop_duplicates("trend_id").set_index("trend_id")
     groups = _ordered(rows)
@@ -276,7 +282,7 @@ def _draw_row(ax, row, y: float, boot: pd.DataFrame) -> None:
         ax.text(1, y, f"{row.status} ({n} points)", va="center", ha="center", fontsize=5.8, color="0.45")
         return
     muted = is_uninformative(row)
-    base = MUTED if muted else ("#2a9d3f" if row.method == "frontier_geomean" else "#1b6ca8")
+    base = MUTED if muted else _colour(row)
     offset = 0.045  # inches: the bootstrap interval below the estimate, the same-day range above
     intervals = [(row.ci_low, row.ci_high, y, base)]
     if row.trend_id in boot.index and pd.notna(boot.loc[row.trend_id, "ci_low"]):

@@ -6,8 +6,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, factor_axis, figure_footer, figure_header,
-                                     has_estimate, is_uninformative)
+from tasks.methods import by_row_name
+from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
+                                     figure_header, has_estimate, is_uninformative)
 
 
 def _definition(source) -> str:
@@ -19,6 +20,14 @@ def _definition(source) -> str:
     return str(source).replace("_", " ") + " price" if pd.notna(source) else "price"
 
 
+def vintage_label(key) -> str:
+    """A row's name: its method's (``Method.vintage_label``), else method · subset · price type · band."""
+    own = by_row_name()[key.method].vintage_label
+    if own is not None:
+        return own(key)
+    return " · ".join([key.method.replace("_", " "), str(key.subset), str(key.price_type), band_label(key)])
+
+
 VINTAGE_STYLE = [("#1b6ca8", "o"), ("#8fbbe0", "o"), ("#d1495b", "s"), ("#eba0aa", "s"), ("#2a9d3f", "D"),
                  ("#9ad4a6", "D")]
 
@@ -26,8 +35,8 @@ VINTAGE_STYLE = [("#1b6ca8", "o"), ("#8fbbe0", "o"), ("#d1495b", "s"), ("#eba0aa
 def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
     """Each trend (rows) on each snapshot and price definition (markers), with its OLS interval."""
     main = trends.assign(definition=trends["price_source"].map(_definition))
-    keys = main[["method", "subset", "price_type", "band_low", "band_high"]].drop_duplicates()
-    keys = keys.assign(_m=keys["method"].map({"frontier": 0, "hedonic": 1}),
+    keys = main[["method", "subset", "price_type", "quality_measure", "band_low", "band_high"]].drop_duplicates()
+    keys = keys.assign(_m=keys["method"].map({name: i for i, name in enumerate(by_row_name())}),
                        _p=keys["price_type"].map({"blended": 0, "input": 1, "output": 2}))
     keys = keys.sort_values(["_m", "_p", "subset", "band_low"], ascending=[True, True, False, True])
     series = list(dict.fromkeys(zip(main["snapshot"], main["definition"])))
@@ -39,10 +48,7 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
         ax = fig.add_axes((0.27, bottom / height, 0.6, 1 - (bottom + 0.6) / height))
         uninformative_seen = False
         for y, key in enumerate(keys.itertuples()):
-            label = (f"frontier · {key.subset} · {key.band_low:g}-{key.band_high:g} %" if key.method == "frontier"
-                     else f"hedonic · {key.price_type}")
-            if key.method == "frontier" and key.price_type != "blended":
-                label = f"frontier · {key.subset} · {key.price_type} · {key.band_low:g}-{key.band_high:g} %"
+            label = vintage_label(key)
             ax.text(X_MIN * 0.9, y, label, va="center", ha="right", fontsize=6.2)
             for j, (snapshot, definition) in enumerate(series):
                 hit = main[(main["method"] == key.method) & (main["subset"] == key.subset)
@@ -78,7 +84,7 @@ def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
                    frameon=False, fontsize=6)
         figure_header(fig, "The same trends on each data vintage and price definition",
                 "Lowest price across hosting providers vs Artificial Analysis' headline price; open-weights and all "
-                "models; the hedonic rows control for MMLU-Pro")
+                "models")
         figure_footer(fig, attribution, "")
     return fig
 
