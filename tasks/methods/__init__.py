@@ -49,6 +49,17 @@ def by_row_name() -> dict[str, Method]:
     return {name: found for found in METHODS for name in found.names()}
 
 
+def diagnostic_columns() -> list[str]:
+    """The columns of ``diagnostics.csv``: ``trend_id``, what every fit may report (``Diagnostics``), then each
+    method's own fields (its ``Method.diagnostics``), in the registry's order, each name once."""
+    import dataclasses
+
+    from tasks.trends import DIAGNOSTIC_COLUMNS
+
+    return list(dict.fromkeys([*DIAGNOSTIC_COLUMNS, *(f.name for found in METHODS
+                                                      for f in dataclasses.fields(found.diagnostics))]))
+
+
 def sections() -> dict[str, type[Section]]:
     """Every preset section of every method: TOML table name -> pydantic model."""
     out: dict[str, type[Section]] = {}

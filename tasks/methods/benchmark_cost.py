@@ -39,6 +39,8 @@ prices), so ln cost = ln tokens + ln price per token - ln 1e6 and, with one desi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import hashlib
 import math
 from typing import Literal
@@ -58,6 +60,13 @@ from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics
                           Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
 
 NAME = "benchmark_cost"
+
+
+@dataclass(frozen=True)
+class BenchmarkCostDiagnostics(Diagnostics):
+    """A Pareto fit's checks, and a Pareto-sample trend's share of the cost slope on the same models."""
+
+    common_sample_share: float | None = None
 CONTEXT = ("runs", "run_prices")  # tasks.data.runs: the cleaned runs and the list prices that cost them
 QUANTITIES = ("cost_per_run", "tokens_per_run", "price_per_token")
 UNRESTRICTED = "unrestricted"  # every point, no Pareto restriction
@@ -454,7 +463,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         estimates.append(bootstrap)
     if replicates is not None:
         replicates.insert(0, "trend_id", spec.trend_id)
-    return TrendFit(spec, estimates, _points(points, spec, status == "ok"), Diagnostics(**diagnostics), replicates)
+    return TrendFit(spec, estimates, _points(points, spec, status == "ok"), BenchmarkCostDiagnostics(**diagnostics), replicates)
 
 
 METHOD = Method(
@@ -467,6 +476,7 @@ METHOD = Method(
          "Pareto frontier, with the score controlled by its logit: the per-task price rather than the per-token one",
     context=CONTEXT,
     quantities=QUANTITIES,
+    diagnostics=BenchmarkCostDiagnostics,
     section=benchmark_cost_report.benchmark_cost_details,
     section_place=AFTER,
     answer_notes=benchmark_cost_report.ANSWER_NOTES,

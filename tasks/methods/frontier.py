@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -46,6 +47,13 @@ from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASON
 
 NAME = "frontier"
 DERIVED = (geomean.NAME,)
+
+
+@dataclass(frozen=True)
+class FrontierDiagnostics(Diagnostics):
+    """A frontier fit's checks, and a decomposition trend's share of the price slope on the same models."""
+
+    common_sample_share: float | None = None
 
 
 class FrontierSection(Section):
@@ -323,7 +331,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
         estimates.append(bootstrap)
     if replicates is not None:
         replicates.insert(0, "trend_id", spec.trend_id)
-    return TrendFit(spec, estimates, points_frame(candidates, spec.trend_id), Diagnostics(**diagnostics),
+    return TrendFit(spec, estimates, points_frame(candidates, spec.trend_id), FrontierDiagnostics(**diagnostics),
                     replicates)
 
 
@@ -384,7 +392,8 @@ def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
         note += f"; {missing} of {n_records} price-frontier models lack a parameter count"
     points = sample_frame.assign(value=sample_frame[spec.quantity], is_record=True, in_fit=status == "ok")
     estimate = Estimate.of(spec, "ols", "ols", slope_fit, Sample.of(sample_frame, n_records), status, note)
-    return TrendFit(spec, [estimate], points_frame(points, spec.trend_id), Diagnostics(common_sample_share=share))
+    return TrendFit(spec, [estimate], points_frame(points, spec.trend_id),
+                    FrontierDiagnostics(common_sample_share=share))
 
 
 # --- derived trends: the geometric mean across bands ------------------------------------------------------------
@@ -410,6 +419,7 @@ METHOD = Method(
     compare=lambda rows: rows["price_source"] != "aa_headline",
     derived=DERIVED,
     derive=derive,
+    diagnostics=FrontierDiagnostics,
     section=frontier_report.frontier_details,
     section_place=FIRST,
     more_sections=((AFTER, frontier_report.decomposition_details),),

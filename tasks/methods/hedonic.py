@@ -29,6 +29,8 @@ unknown ones were kept.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import math
 from typing import Literal
 
@@ -49,6 +51,16 @@ from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, 
                           Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 NAME = "hedonic"
+
+
+@dataclass(frozen=True)
+class HedonicDiagnostics(Diagnostics):
+    """A regression's clusters (creators) and the reasoning models its no_reasoning variant left out."""
+
+    clusters: int | None = None  # creator clusters of the sample
+    unattributed_models: str | None = None  # models without a creator, each its own cluster
+    reasoning_excluded: int | None = None  # no_reasoning: reasoning models left out
+    reasoning_unknown_kept: int | None = None  # ... and models whose flag is unknown, kept
 CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for the cluster-robust intervals
 
 
@@ -218,7 +230,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
                                      _join(base_note, row_note), checks))
     points = sample_frame[["model_id", "name", "release_date", "value"]].assign(is_record=pd.NA,
                                                                                 in_fit=status == "ok")
-    diagnostics = Diagnostics(
+    diagnostics = HedonicDiagnostics(
         clusters=None if clusters is None else int(clusters["cluster"].nunique()),
         unattributed_models=None if clusters is None else
         (", ".join(sorted(clusters[clusters["origin"] == "none"]["model_id"])) or None),
@@ -328,6 +340,7 @@ METHOD = Method(
     # the quality control only, and not the FutureTech preset's AA-headline comparison price
     compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
+    diagnostics=HedonicDiagnostics,
     section=hedonic_report.hedonic_details,
     section_place=FIRST,
     answer_rows=hedonic_report.ANSWER_ROWS,

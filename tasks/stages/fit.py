@@ -27,8 +27,8 @@ from prefect.context import TaskRunContext
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stopping import check as check_stop
 from tasks.data.creators import read_creator_map
-from tasks.methods import registry
-from tasks.trends import AS_PUBLISHED, DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, TrendFit, judge
+from tasks.methods import diagnostic_columns, registry
+from tasks.trends import AS_PUBLISHED, REPLICATE_COLUMNS, TrendFit, judge
 from tasks.study.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
 from tasks.files.io import read_parquet
@@ -59,7 +59,7 @@ def batch_tables(fits: list[TrendFit], code_sha256: str) -> dict[str, pd.DataFra
     return {
         "rows": pd.concat([f.rows for f in fits], ignore_index=True) if fits else pd.DataFrame(columns=TREND_COLUMNS),
         "points": pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=POINT_COLUMNS),
-        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=DIAGNOSTIC_COLUMNS),
+        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=diagnostic_columns()),
         "replicates": (pd.concat(replicates, ignore_index=True) if replicates else
                        pd.DataFrame(columns=REPLICATE_COLUMNS)).astype({"replicate": "int64",
                                                                         "slope_per_day": "float64"}),

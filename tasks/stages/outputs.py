@@ -16,8 +16,9 @@ import pandas as pd
 from prefect import get_run_logger
 
 from tasks.data.usable import Unusable
+from tasks.methods import diagnostic_columns
 from tasks.study.tables import finalise_trends
-from tasks.trends import DIAGNOSTIC_COLUMNS, REPLICATE_COLUMNS, finalise_points, nothing_estimated
+from tasks.trends import REPLICATE_COLUMNS, finalise_points, nothing_estimated
 from tasks.platform.caching import cached_task
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet
@@ -34,8 +35,9 @@ def collect(batches: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     """The run's tables from its batches' tables (pure)."""
     trends = finalise_trends([b["rows"] for b in batches])
     points = finalise_points([b["points"] for b in batches])
-    diagnostics = _concat([b["diagnostics"] for b in batches], DIAGNOSTIC_COLUMNS)
-    diagnostics = diagnostics.dropna(how="all", subset=DIAGNOSTIC_COLUMNS[1:]).sort_values("trend_id", kind="mergesort")
+    columns = diagnostic_columns()
+    diagnostics = _concat([b["diagnostics"] for b in batches], columns)
+    diagnostics = diagnostics.dropna(how="all", subset=columns[1:]).sort_values("trend_id", kind="mergesort")
     replicates = _concat([b["replicates"] for b in batches], REPLICATE_COLUMNS)
     replicates = replicates.sort_values(["trend_id", "kind", "replicate"], kind="mergesort").reset_index(drop=True)
     index = pd.concat([b["index"] for b in batches], ignore_index=True).sort_values("trend_id", kind="mergesort")

@@ -123,7 +123,9 @@ def hardware_adjusted(spec: TrendSpec, factor: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Diagnostics:
-    """What a fit reports about itself besides its estimates (``diagnostics.csv``, read by the report)."""
+    """What every fit may report about itself besides its estimates (``diagnostics.csv``, read by the report): its
+    resampling checks. A method adds its own fields in a subclass, its ``Method.diagnostics``
+    (``tasks.methods.diagnostic_columns()``: the file's columns, these first)."""
 
     bootstrap_valid: int | None = None  # resamples with enough records for a slope
     bootstrap_total: int | None = None
@@ -135,14 +137,9 @@ class Diagnostics:
     coverage_simulations: int | None = None
     coverage_true_factor: float | None = None
     coverage_sigma: float | None = None
-    common_sample_share: float | None = None  # decomposition: this quantity's share of the price slope
-    clusters: int | None = None  # hedonic: creator clusters of the sample
-    unattributed_models: str | None = None  # hedonic: models without a creator, each its own cluster
-    reasoning_excluded: int | None = None  # hedonic no_reasoning: reasoning models left out
-    reasoning_unknown_kept: int | None = None  # ... and models whose flag is unknown, kept
 
 
-DIAGNOSTIC_COLUMNS = ["trend_id", *(f.name for f in dataclasses.fields(Diagnostics))]
+DIAGNOSTIC_COLUMNS = ["trend_id", *(f.name for f in dataclasses.fields(Diagnostics))]  # every method's, at least
 REPLICATE_COLUMNS = ["trend_id", "kind", "replicate", "slope_per_day"]
 
 
