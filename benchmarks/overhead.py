@@ -291,8 +291,13 @@ def bare(result_path: Path, out: Path) -> None:
         trends, points, index = outputs["trends"], outputs["points"], outputs["index"]
         jobs = []
         for snapshot in snapshots:
-            hedonic = [TrendSpec.model_validate_json(text) for text in index.loc[index["method"] == "hedonic", "spec"]]
-            jobs += plan_figures(trends, points, analysis[snapshot.name], snapshot.name, hedonic,
+            try:  # after step 14: every planned trend, each read as its method's type
+                from tasks.methods import spec_from_json
+                specs = [spec_from_json(text) for text in index["spec"]]
+            except ImportError:  # the earlier signature: the hedonic trends
+                specs = [TrendSpec.model_validate_json(text)
+                         for text in index.loc[index["method"] == "hedonic", "spec"]]
+            jobs += plan_figures(trends, points, analysis[snapshot.name], snapshot.name, specs,
                                  outputs["replicates"], snapshot.attribution)
         sources = set().union(*(set(pd.unique(frame["source"])) for frame in analysis.values()))
         jobs += cross_snapshot_figures(trends, sources, {s.name: s.attribution for s in snapshots})

@@ -26,6 +26,7 @@ from tasks.data.clean import clean, read_corrections
 from tasks.data.ingest import detect_format
 from tasks.data.ingest.futuretech_runs import ingest, normalise_header
 from tasks.methods import benchmark_cost as bc
+from tasks.methods.benchmark_cost import BenchmarkCostSpec
 from tasks.trends import TrendSpec, judge
 from tasks.study.plan import plan_method
 from tasks.study.presets import load_preset
@@ -219,7 +220,7 @@ def _spec(variant="", subset="all", quantity="cost_per_run", **more) -> TrendSpe
                    quantity=quantity, price_source="source_price", controls=("logit_score",), variant=variant,
                    log_base="e", min_points=4, ci_level=0.9, hardware_factor=HARDWARE)
     options.update(more)
-    return TrendSpec(**options)
+    return BenchmarkCostSpec(**options)
 
 
 def _synthetic_runs(n=14, seed=7) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import pytest
 
 from schemas.analysis import SCORE_COLUMNS
 from tasks.methods.frontier import fit as fit_frontier
+from tasks.methods import method
 from tasks.trends import TrendSpec
 
 
@@ -32,7 +33,7 @@ def spec(**overrides) -> TrendSpec:
                   band_low=30, band_high=50, quantity="price", price_type="blended", price_source="lowest_reported",
                   min_points=2, ci_level=0.9, log_base="10")
     values.update(overrides)
-    return TrendSpec(**values)
+    return method(values["method"]).spec_type(values["method"])(**values)  # its method's type of trend
 
 
 def records(result) -> list[str]:

@@ -13,6 +13,7 @@ from tasks.core.coverage import frontier_coverage, hedonic_coverage
 from tasks.methods.frontier import fit as fit_frontier
 from tasks.trends.geomean import from_tables as fit_geomean
 from tasks.trends import TrendSpec
+from tasks.trends.geomean import GeomeanSpec
 from tasks.core.uncertainty import (bootstrap_slopes, joint_counts, leave_one_out_slopes, permutation_slopes,
                                records_under)
 from tests.test_frontier import analysis, spec
@@ -143,8 +144,8 @@ def test_joint_draw_is_shared_by_every_band():
 
 def test_geomean_averages_slopes_replicate_by_replicate():
     members = ("t1", "t2")
-    geo = TrendSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
-                    price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
+    geo = GeomeanSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
+                      price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
     rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": "ok", "band_low": [30, 50],
                          "band_high": [50, 70], "slope_per_day": [-0.002, -0.004], "n": [5, 6],
                          "n_candidates": [20, 30], "first_date": pd.Timestamp("2024-01-01"),
@@ -165,8 +166,8 @@ def test_geomean_averages_slopes_replicate_by_replicate():
 
 def test_geomean_leaves_out_uninformative_bands_and_says_so():
     members = ("t1", "t2", "t3")
-    geo = TrendSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
-                    price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
+    geo = GeomeanSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
+                      price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
     rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": ["uninformative", "ok", "ok"],
                          "band_low": [30, 50, 70], "band_high": [50, 70, 90],
                          "slope_per_day": [-0.02, -0.002, -0.004], "n": [4, 5, 6], "n_candidates": [10, 20, 30],

@@ -18,6 +18,7 @@ from __future__ import annotations
 from tasks.methods import benchmark_cost, frontier, hedonic, monthly, theil_sen, threshold
 from tasks.trends.method import Method
 from tasks.trends.sections import Section
+from tasks.trends.spec import TrendSpec
 
 # in the order the report presents them
 METHODS: tuple[Method, ...] = (
@@ -47,6 +48,14 @@ def by_row_name() -> dict[str, Method]:
     """Every value of the ``method`` column -> the method whose trends have it (a derived name: the method that
     derives it)."""
     return {name: found for found in METHODS for name in found.names()}
+
+
+def spec_from_json(text: str) -> TrendSpec:
+    """A planned trend read back (the index's ``spec`` column), as the type its method declares."""
+    import json
+
+    name = json.loads(text)["method"]
+    return method(name).spec_type(name).model_validate_json(text)
 
 
 def diagnostic_columns() -> list[str]:

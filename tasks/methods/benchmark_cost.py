@@ -62,6 +62,13 @@ from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics
 NAME = "benchmark_cost"
 
 
+class BenchmarkCostSpec(TrendSpec):
+    """The cost of one benchmark run: how cache tokens are charged, and the clip of the score before its logit."""
+
+    cache_rule: Literal["authors", "components"] = "authors"
+    logit_clip: tuple[float, float] = (0.005, 0.995)
+
+
 @dataclass(frozen=True)
 class BenchmarkCostDiagnostics(Diagnostics):
     """A Pareto fit's checks, and a Pareto-sample trend's share of the cost slope on the same models."""
@@ -133,9 +140,10 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
             skip = (f"no list-price history in snapshot {snapshot}: the runs of {benchmark} cannot be priced; "
                     "skipped rather than estimated on other data")
         for subset in b.subsets:
-            main = TrendSpec(**common, **options, subset=subset, quality_measure=benchmark, quantity="cost_per_run",
-                             price_source=source, bootstrap_resamples=b.bootstrap_resamples,
-                             permutations=b.permutations, skip_note=skip)
+            main = BenchmarkCostSpec(**common, **options, subset=subset, quality_measure=benchmark,
+                                     quantity="cost_per_run", price_source=source,
+                                     bootstrap_resamples=b.bootstrap_resamples, permutations=b.permutations,
+                                     skip_note=skip)
             specs.append(main)
             if b.unrestricted:
                 specs.append(main.model_copy(update={"variant": UNRESTRICTED, "bootstrap_resamples": 0,
@@ -282,7 +290,7 @@ def observations(runs: pd.DataFrame, prices: pd.DataFrame, benchmark: str, cache
 
 
 # --- the points of one trend -------------------------------------------------------------------------------------
-def select_points(obs: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+def select_points(obs: pd.DataFrame, spec: BenchmarkCostSpec) -> pd.DataFrame:
     """The observations of ``spec``'s subset with their flags, in (date, record, model id) order.
 
     usable: a date, a cost above 0 and a score above 0 (the authors drop a score of 0 before the logit clip, which
@@ -314,18 +322,18 @@ def select_points(obs: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
     return points
 
 
-def _fit(frame: pd.DataFrame, column: str, spec: TrendSpec) -> SlopeFit:
+def _fit(frame: pd.DataFrame, column: str, spec: BenchmarkCostSpec) -> SlopeFit:
     return ols_fits(np.log(frame[column].to_numpy(dtype=float)), frame["day"].to_numpy(dtype=float),
                     controls=frame["logit_score"].to_numpy(dtype=float), ci_level=spec.ci_level)["ols"]
 
 
-def trend_seed(spec: TrendSpec, salt: str) -> int:
+def trend_seed(spec: BenchmarkCostSpec, salt: str) -> int:
     """A seed per trend and purpose, derived from the preset's seed: reproducible, distinct across trends."""
     digest = hashlib.sha256(f"{spec.seed}:{spec.trend_id}:{salt}".encode()).hexdigest()
     return int(digest[:8], 16)
 
 
-def selection_checks(candidates: pd.DataFrame, spec: TrendSpec, observed: float, select: bool
+def selection_checks(candidates: pd.DataFrame, spec: BenchmarkCostSpec, observed: float, select: bool
                      ) -> tuple[dict, object, dict, pd.DataFrame | None]:
     """Leave-one-model-out range, permutation null and cluster bootstrap (the selection redone in each when
     ``select``) for one trend on its usable candidate points."""
@@ -375,7 +383,7 @@ def _survival_note(factor: float, checks: dict) -> str | None:
     return text
 
 
-def _hardware_note(spec: TrendSpec) -> str | None:
+def _hardware_note(spec: BenchmarkCostSpec) -> str | None:
     """Why a cost trend has no hardware-adjusted factor although its preset names a hardware gain: its costs are
     priced on one date (``tasks.trends.hardware_adjusted``)."""
     if spec.hardware_factor is None or spec.price_source in OBSERVED_AT_RELEASE:
@@ -392,19 +400,19 @@ def _join(*parts) -> str | None:
     return text or None
 
 
-def _skipped(spec: TrendSpec, note: str, rows=(("ols", "ols"),)) -> TrendFit:
+def _skipped(spec: BenchmarkCostSpec, note: str, rows=(("ols", "ols"),)) -> TrendFit:
     return TrendFit(spec, [Estimate.of(spec, e, m, None, Sample(0, 0), "skipped", note) for e, m in rows],
                     pd.DataFrame(columns=POINT_COLUMNS))
 
 
-def _points(points: pd.DataFrame, spec: TrendSpec, fitted: bool) -> pd.DataFrame:
+def _points(points: pd.DataFrame, spec: BenchmarkCostSpec, fitted: bool) -> pd.DataFrame:
     shown = points[points["date"].notna() & points["value"].notna() & (points["value"] > 0)]
     frame = shown.assign(release_date=shown["date"], is_record=shown["on_frontier"],
                          in_fit=shown["in_fit"] & fitted)
     return points_frame(frame, spec.trend_id)
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: pd.DataFrame, spec: BenchmarkCostSpec, context: dict | None = None) -> TrendFit:
     """One trend: the Pareto-restricted fit (with its selection checks), the unrestricted fit, or one term of the
     tokens-vs-prices split. ``context``: ``runs`` and ``run_prices`` (``tasks.data.runs``)."""
     select = spec.variant != UNRESTRICTED
@@ -476,6 +484,7 @@ METHOD = Method(
          "Pareto frontier, with the score controlled by its logit: the per-task price rather than the per-token one",
     context=CONTEXT,
     quantities=QUANTITIES,
+    spec=BenchmarkCostSpec,
     diagnostics=BenchmarkCostDiagnostics,
     section=benchmark_cost_report.benchmark_cost_details,
     section_place=AFTER,

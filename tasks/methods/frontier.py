@@ -49,6 +49,15 @@ NAME = "frontier"
 DERIVED = (geomean.NAME,)
 
 
+class FrontierSpec(TrendSpec):
+    """A frontier trend: the study's options on top of what every trend has."""
+
+    min_release_date: dt.date | None = None  # models released before it are left out
+    one_per_weights: bool = True  # one candidate per set of weights (the cheapest reasoning-effort variant)
+    coverage_simulations: int = 0  # simulated coverage of its intervals (tasks/core/coverage.py)
+    coverage_resamples: int = 200  # bootstrap resamples per simulated band
+
+
 @dataclass(frozen=True)
 class FrontierDiagnostics(Diagnostics):
     """A frontier fit's checks, and a decomposition trend's share of the price slope on the same models."""
@@ -147,11 +156,11 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
         for price_type in f.price_types:
             for subset in f.subsets:
                 for low, high in f.bands:
-                    specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                    specs.append(FrontierSpec(**common, **options, subset=subset, band_low=low, band_high=high,
                                            quantity="price", price_type=price_type, price_source=source))
     for source in [s for s in f.comparison_price_sources if s in price_sources and s not in f.price_sources]:
         # compared side by side with the main definition, so with the same checks (coverage included)
-        comparison += [TrendSpec(**common, **options, subset=subset, band_low=low,
+        comparison += [FrontierSpec(**common, **options, subset=subset, band_low=low,
                                  band_high=high, quantity="price", price_type=price_type, price_source=source)
                        for price_type in f.price_types for subset in f.subsets for low, high in f.bands]
     d = preset.decomposition
@@ -162,7 +171,7 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
             for source in sources:
                 for subset in d.subsets:
                     for low, high in f.bands:
-                        specs.append(TrendSpec(**common, **options, subset=subset, band_low=low, band_high=high,
+                        specs.append(FrontierSpec(**common, **options, subset=subset, band_low=low, band_high=high,
                                                quantity=quantity, price_type=d.price_type if per_price else None,
                                                price_source=source))
         if u.common_sample and f.band_edges == "closed":
@@ -171,7 +180,7 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
                 for subset in d.subsets:
                     for low, high in f.bands:
                         for quantity in ("price", "active_params", "price_per_active_param"):
-                            specs.append(TrendSpec(
+                            specs.append(FrontierSpec(
                                 **common, **{**options, "variant": COMMON_SAMPLE, "bootstrap_resamples": 0,
                                              "permutations": 0, "coverage_simulations": 0},
                                 subset=subset, band_low=low, band_high=high, quantity=quantity,
@@ -203,7 +212,7 @@ def mark_records(ordered: pd.DataFrame) -> pd.Series:
     return ordered["value"] <= previous_min
 
 
-def frontier_candidates(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+def frontier_candidates(analysis: pd.DataFrame, spec: FrontierSpec) -> pd.DataFrame:
     """The band's candidates in frontier order: models of the subset with a value, released on or after the start
     date, with the quality score in the band; reasoning models left out when the spec says so; and one model per set
     of weights (the cheapest of its reasoning-effort variants in the band)."""
@@ -222,12 +231,12 @@ def frontier_candidates(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame
     return frame
 
 
-def fit_records(records: pd.DataFrame, spec: TrendSpec):
+def fit_records(records: pd.DataFrame, spec: FrontierSpec):
     return ols_fits(log_values(records["value"], spec.log_base), release_day(records["release_date"]),
                     ci_level=spec.ci_level, ci_methods=("ols",))["ols"]
 
 
-def trend_seed(spec: TrendSpec, salt: str) -> int:
+def trend_seed(spec: FrontierSpec, salt: str) -> int:
     """A seed per trend and purpose, derived from the preset's seed: reproducible, distinct across trends."""
     digest = hashlib.sha256(f"{spec.seed}:{spec.trend_id}:{salt}".encode()).hexdigest()
     return int(digest[:8], 16)
@@ -238,7 +247,7 @@ def snapshot_universe(analysis: pd.DataFrame) -> list[str]:
     return sorted(analysis["model_id"].unique())
 
 
-def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpec, observed: float
+def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: FrontierSpec, observed: float
                 ) -> tuple[Checks, object, Diagnostics, pd.DataFrame | None]:
     """Leave-one-out, permutation null, bootstrap and simulated coverage for one frontier trend."""
     x = release_day(candidates["release_date"])
@@ -289,7 +298,7 @@ def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: TrendSpe
     return checks, boot, diagnostics, frame
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: pd.DataFrame, spec: FrontierSpec, context: dict | None = None) -> TrendFit:
     """One frontier trend: its estimate(s) and every candidate point (with ``is_record``/``in_fit``)."""
     if spec.skip_note:
         return skipped(spec)
@@ -335,7 +344,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
                     replicates)
 
 
-def fit_typical(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
+def fit_typical(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
     """The band's typical model: OLS of log value on release day over every candidate of the band (no selection of
     record lows, so no selection bias either; it answers "how fast does the average model at this quality get
     cheaper", beside the frontier's "how fast does the cheapest")."""
@@ -355,7 +364,7 @@ def fit_typical(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
                     points_frame(candidates, spec.trend_id))
 
 
-def common_sample_frame(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, int]:
+def common_sample_frame(analysis: pd.DataFrame, spec: FrontierSpec) -> tuple[pd.DataFrame, int]:
     """The band's price-frontier records with price, active parameters and their ratio; and how many records."""
     price_spec = spec.model_copy(update={"quantity": "price", "variant": ""})
     candidates = frontier_candidates(analysis, price_spec)
@@ -367,7 +376,7 @@ def common_sample_frame(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.Dat
     return frame, len(records)
 
 
-def fit_common_sample(analysis: pd.DataFrame, spec: TrendSpec) -> TrendFit:
+def fit_common_sample(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
     """One term of ln price = ln active params + ln price per active param, on the price frontier's models."""
     frame, n_records = common_sample_frame(analysis, spec)
     sample_frame = frame[frame["active_params"].notna() & (frame["active_params"] > 0)].reset_index(drop=True)
@@ -419,6 +428,8 @@ METHOD = Method(
     compare=lambda rows: rows["price_source"] != "aa_headline",
     derived=DERIVED,
     derive=derive,
+    spec=FrontierSpec,
+    derived_spec=geomean.GeomeanSpec,
     diagnostics=FrontierDiagnostics,
     section=frontier_report.frontier_details,
     section_place=FIRST,

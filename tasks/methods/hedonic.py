@@ -53,6 +53,17 @@ from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, 
 NAME = "hedonic"
 
 
+class HedonicSpec(TrendSpec):
+    """A hedonic regression (tasks/core/robust.py): its intervals beside the classical one; ``seed`` seeds its
+    bootstraps, ``exclude_reasoning`` is its no_reasoning variant."""
+
+    cluster_by: str | None = None  # "creator": the cluster and wild_cluster intervals group models by creator
+    wild_bootstrap: int = 999  # wild cluster bootstrap replicates
+    wild_cluster_below: int = 30  # with cluster asked and fewer clusters than this, wild_cluster is added
+    quantiles: tuple[float, ...] = ()  # quantile regressions (estimator quantile_<q>), pairs-bootstrap interval
+    quantile_bootstrap: int = 499  # their pairs-bootstrap resamples (0: point estimate only)
+
+
 @dataclass(frozen=True)
 class HedonicDiagnostics(Diagnostics):
     """A regression's clusters (creators) and the reasoning models its no_reasoning variant left out."""
@@ -113,9 +124,9 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
     options = dict(ci_methods=tuple(h.ci_methods), log_base=h.log_base, cluster_by=h.cluster_by,
                    wild_bootstrap=h.wild_bootstrap, wild_cluster_below=h.wild_cluster_below,
                    quantiles=tuple(h.quantiles), quantile_bootstrap=h.quantile_bootstrap, seed=h.seed)
-    specs = [TrendSpec(**common, **options, method=NAME, subset=subset, quality_measure=h.quality_measure,
-                       band_low=low, band_high=high, quantity="price", price_type=price_type, price_source=source,
-                       controls=tuple(controls))
+    specs = [HedonicSpec(**common, **options, method=NAME, subset=subset, quality_measure=h.quality_measure,
+                        band_low=low, band_high=high, quantity="price", price_type=price_type, price_source=source,
+                        controls=tuple(controls))
              for source in dict.fromkeys(sources)
              for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
     if h.no_reasoning:  # the same fits without reasoning models (Epoch AI excludes them)
@@ -143,14 +154,14 @@ def reasoning_unknown(frame: pd.DataFrame) -> pd.Series:
     return frame["reasoning"].astype("boolean").isna()
 
 
-def hedonic_candidates(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+def hedonic_candidates(analysis: pd.DataFrame, spec: HedonicSpec) -> pd.DataFrame:
     """Every model of the subset with a value and the quality score in range (reasoning models included)."""
     frame = model_values(analysis, spec.quantity, spec.subset, spec.price_type, spec.price_source)
     return frame[in_band(frame[f"score_{spec.quality_measure}"], spec.quality_measure, spec.band_low,
                          spec.band_high, "closed")]
 
 
-def hedonic_sample(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, int]:
+def hedonic_sample(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[pd.DataFrame, int]:
     """The fit's sample, and the number of candidates before dropping models that miss a control."""
     frame = hedonic_candidates(analysis, spec)
     if spec.exclude_reasoning:
@@ -161,14 +172,14 @@ def hedonic_sample(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFram
     return frame.sort_values(["release_date", "model_id"], kind="mergesort").reset_index(drop=True), candidates
 
 
-def planned_rows(spec: TrendSpec) -> list[tuple[str, str]]:
+def planned_rows(spec: HedonicSpec) -> list[tuple[str, str]]:
     """(estimator, ci_method) of every row the spec asks for (before a wild row added for few clusters)."""
     rows = [("ols", method) for method in spec.ci_methods]
     rows += [(quantile_estimator(q), "bootstrap") for q in spec.quantiles]
     return rows
 
 
-def reasoning_counts(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[int, int] | None:
+def reasoning_counts(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[int, int] | None:
     """(reasoning models left out, models of unknown reasoning status kept) of a no_reasoning trend."""
     if not spec.exclude_reasoning:
         return None
@@ -199,7 +210,7 @@ def _join(*parts: str | None) -> str | None:
     return text or None
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: pd.DataFrame, spec: HedonicSpec, context: dict | None = None) -> TrendFit:
     """Fit one hedonic trend; ``context["creators"]``: the creator mapping (``data/creators.csv``), if any."""
     creators = (context or {}).get("creators")
     planned = planned_rows(spec)
@@ -238,7 +249,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
     return TrendFit(spec, estimates, points_frame(points, spec.trend_id), diagnostics)
 
 
-def leave_one_creator_out(sample: pd.DataFrame, clusters: pd.DataFrame, spec: TrendSpec
+def leave_one_creator_out(sample: pd.DataFrame, clusters: pd.DataFrame, spec: HedonicSpec
                           ) -> tuple[float | None, float | None]:
     """The smallest and largest OLS factor when each creator's models (a cluster) are left out in turn; with few
     creators this range, not a cluster-robust interval, says how much the estimate rests on one lab."""
@@ -257,7 +268,7 @@ def leave_one_creator_out(sample: pd.DataFrame, clusters: pd.DataFrame, spec: Tr
     return (min(found), max(found)) if found else (None, None)
 
 
-def _fit_all(sample: pd.DataFrame, spec: TrendSpec, creators: pd.DataFrame | None
+def _fit_all(sample: pd.DataFrame, spec: HedonicSpec, creators: pd.DataFrame | None
              ) -> tuple[dict[tuple[str, str], tuple[SlopeFit | None, str | None]], pd.DataFrame | None]:
     """Every planned fit on an adequate sample: (estimator, ci_method) -> (fit or None, note); and the creator
     clusters when an interval uses them."""
@@ -315,7 +326,7 @@ def _fit_all(sample: pd.DataFrame, spec: TrendSpec, creators: pd.DataFrame | Non
 
 
 
-def hedonic_coefficients(analysis: pd.DataFrame, spec: TrendSpec) -> tuple[pd.DataFrame, dict[str, float]]:
+def hedonic_coefficients(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[pd.DataFrame, dict[str, float]]:
     """The fit's sample and every coefficient (const, day, one per control), for figures that adjust for quality."""
     import statsmodels.api as sm
 
@@ -340,6 +351,7 @@ METHOD = Method(
     # the quality control only, and not the FutureTech preset's AA-headline comparison price
     compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
+    spec=HedonicSpec,
     diagnostics=HedonicDiagnostics,
     section=hedonic_report.hedonic_details,
     section_place=FIRST,

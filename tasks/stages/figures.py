@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from tasks.core.hashing import sha256_bytes
-from tasks.trends import TrendSpec
-from tasks.methods import METHODS
+
+from tasks.methods import METHODS, spec_from_json
 from tasks.platform.caching import cached_task
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
@@ -43,7 +43,7 @@ def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, a
     """Every figure of one snapshot (``runs_path``: its cleaned benchmark runs, when the cleaning wrote them)."""
     trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
     index = read_parquet(outputs["index"])
-    specs = [TrendSpec.model_validate_json(text) for text in index["spec"]]
+    specs = [spec_from_json(text) for text in index["spec"]]
     jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, specs,
                         read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]),
                         read_parquet(runs_path) if runs_path else None)

@@ -54,8 +54,8 @@ def with_as_published(specs: list[TrendSpec], preset, snapshot: str) -> list[Tre
     """The trends that have a published counterpart, once more on the data as published and by the published
     method: every model with its own record, even where two share one set of weights (``one_per_weights`` off)."""
     published = [p for p in preset.published if p.snapshot == snapshot]
-    return specs + [spec.model_copy(update={"variant": AS_PUBLISHED, "coverage_simulations": 0,
-                                            "one_per_weights": False}) for spec in specs
+    # the published method's options where a method has them: no simulated coverage, every model its own record
+    return specs + [spec.updated(variant=AS_PUBLISHED, coverage_simulations=0, one_per_weights=False) for spec in specs
                     if not spec.variant and any(
                         p.matches(spec.method, spec.subset, spec.quantity, spec.price_type, spec.price_source,
                                   spec.band_low, spec.band_high, "+".join(spec.controls), spec.quality_measure,

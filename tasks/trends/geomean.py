@@ -21,6 +21,12 @@ from tasks.trends import (COMMON_SAMPLE, ESTIMATED, REPLICATE_COLUMNS, Diagnosti
 NAME = "frontier_geomean"
 
 
+class GeomeanSpec(TrendSpec):
+    """A geometric mean across bands: the trend ids it averages."""
+
+    members: tuple[str, ...] = ()
+
+
 def plan(specs: list[TrendSpec]) -> list[TrendSpec]:
     """One ``frontier_geomean`` trend per group of frontier trends that differ only by band (two bands or more),
     when the bootstrap is on (its interval is the point of the row)."""
@@ -34,9 +40,9 @@ def plan(specs: list[TrendSpec]) -> list[TrendSpec]:
         if len(members) < 2:
             continue
         first = members[0]
-        out.append(first.model_copy(update={
-            "method": NAME, "band_low": None, "band_high": None, "coverage_simulations": 0,
-            "members": tuple(m.trend_id for m in sorted(members, key=lambda m: m.band_low))}))
+        shared = {name: getattr(first, name) for name in TrendSpec.model_fields}  # what every trend has
+        out.append(GeomeanSpec(**{**shared, "method": NAME, "band_low": None, "band_high": None},
+                               members=tuple(m.trend_id for m in sorted(members, key=lambda m: m.band_low))))
     return out
 
 

@@ -109,7 +109,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
     - ``plan`` and ``fit`` (pure); ``context``: the shared files its fits read (``"creators"``, ``"runs"``, ...),
       part of its cache key; ``quantities``, ``estimators`` and ``ci_methods``: the quantities, estimators and
       interval methods it adds to the vocabulary's;
-    - ``diagnostics``: the type of what its fits report about themselves besides their estimates;
+    - ``diagnostics``: the type of what its fits report about themselves besides their estimates; ``spec``: the
+      type of its trends (``TrendSpec`` and its own fitting options; ``derived_spec``: of the trends it derives);
     - ``label`` and ``what``: its name for a reader and the one paragraph of what it measures; ``reference``: the
       published figure it is set beside, in words, and ``reference_ranges`` as numbers ((low, high, label), x / year)
       for the methods figure;
@@ -152,6 +153,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
     estimators: tuple[str, ...] = ()
     ci_methods: tuple[str, ...] = ()
     diagnostics: type = Diagnostics
+    spec: type[TrendSpec] = TrendSpec
+    derived_spec: type[TrendSpec] | None = None
     main_section: str | None = None
     section: SectionFn | None = None
     figures: FiguresFn | None = None
@@ -186,6 +189,10 @@ class Method(Generic[SectionT, DiagnosticsT]):
         """Its parts of a snapshot's details with their places: ``section`` at ``section_place``, then
         ``more_sections``."""
         return ([(self.section_place, self.section)] if self.section is not None else []) + list(self.more_sections)
+
+    def spec_type(self, name: str) -> type[TrendSpec]:
+        """The type of its trends whose ``method`` is ``name`` (its own, or a derived one)."""
+        return self.spec if name == self.name else (self.derived_spec or TrendSpec)
 
     def names(self) -> tuple[str, ...]:
         """Every value its trends' ``method`` column takes."""

@@ -8,11 +8,8 @@ column, so the same trend keeps the same id across runs and two trends never sha
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict
 
 from schemas.analysis import TREND_ID_COLUMNS
@@ -43,41 +40,30 @@ class TrendSpec(BaseModel):
     price_source: str | None = None
     controls: tuple[str, ...] = ()
     variant: str = ""
-    # how to fit (not part of the id; recorded in the manifest's config)
+    # how to fit, as every method may (not part of the id; recorded in the manifest's config). A method's own options
+    # are fields of its subclass (``Method.spec``: ``FrontierSpec``, ``HedonicSpec``, ``BenchmarkCostSpec``, ...)
     band_edges: str = "closed"
-    min_release_date: dt.date | None = None
     min_points: int = 4
     ci_level: float = 0.9
     ci_methods: tuple[str, ...] = ("ols",)
     log_base: str = "10"
-    # uncertainty (frontier trends; see tasks/core/uncertainty.py)
+    # resampling checks (tasks/core/uncertainty.py): the bootstrap and the permutation null, and their seed
     bootstrap_resamples: int = 0
     permutations: int = 0
     seed: int = 0
-    coverage_simulations: int = 0
-    coverage_resamples: int = 200
-    members: tuple[str, ...] = ()  # frontier_geomean: the trend ids it averages
-    # hedonic trends (tasks/methods/hedonic.py, tasks/core/robust.py); ``seed`` above seeds their bootstraps, and
-    # ``exclude_reasoning`` below drops reasoning models (variant no_reasoning)
-    cluster_by: str | None = None  # "creator": the cluster and wild_cluster intervals group models by creator
-    wild_bootstrap: int = 999  # wild cluster bootstrap replicates
-    wild_cluster_below: int = 30  # with cluster asked and fewer clusters than this, wild_cluster is added
-    quantiles: tuple[float, ...] = ()  # quantile regressions (estimator quantile_<q>), pairs-bootstrap interval
-    quantile_bootstrap: int = 499  # their pairs-bootstrap resamples (0: point estimate only)
     # set by the plan when the snapshot lacks what the trend needs (a benchmark column gone missing): the trend is
     # reported as ``skipped`` with this note instead of being estimated on whatever is left
     skip_note: str | None = None
     # leave out models flagged as reasoning models: threshold trends (Epoch AI; thresholds and points alike), and
-    # the hedonic variant no_reasoning
+    # the variant no_reasoning
     exclude_reasoning: bool = False
     # hardware price-performance gain per year (preset); price trends report factor / this as hardware_adjusted_factor
     hardware_factor: float | None = None
-    # frontier: one candidate per set of weights (the cheapest reasoning-effort variant in the band)
-    one_per_weights: bool = True
-    # benchmark_cost (tasks/methods/benchmark_cost.py): how cache tokens are charged, and the clip of the score
-    # before its logit
-    cache_rule: Literal["authors", "components"] = "authors"
-    logit_clip: tuple[float, float] = (0.005, 0.995)
+
+    def updated(self, **changes) -> TrendSpec:
+        """A copy with ``changes`` applied where this kind of trend has the field (a generic variant, such as the
+        published method, sets a method's own option only on the methods that have it)."""
+        return self.model_copy(update={k: v for k, v in changes.items() if k in type(self).model_fields})
 
     def identity(self) -> dict:
         values = self.model_dump(mode="json")
