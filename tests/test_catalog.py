@@ -50,3 +50,41 @@ def test_an_unnamed_intermediate_is_refused(tmp_path, monkeypatch):
     with pytest.raises(KeyError, match="not in the catalog"):
         write_cached_parquet(pd.DataFrame({"a": [1]}), "clean", "scratch")
     assert not (tmp_path / "clean").exists()  # refused before anything was written
+
+
+# --- typed hand-offs ---------------------------------------------------------------------------------------------
+def test_the_hand_offs_are_the_catalogs_tables():
+    from tasks.stages.outputs import OUTPUT_TABLES
+
+    assert set(catalog.CleanTables.names()) == names("clean")
+    assert set(catalog.BatchTables.names()) == names(catalog.BATCH)
+    assert set(catalog.RunTables.names()) == set(OUTPUT_TABLES) == names("outputs") - {"breaks"}
+
+
+def test_a_hand_off_reads_its_tables_checked_against_their_schemas(tmp_path):
+    from tests.test_figures import trend, trends_frame
+
+    good = trends_frame([trend(trend_id="t1", factor_per_year=2.0, n=5)])
+    good.to_parquet(tmp_path / "trends.parquet")
+    tables = catalog.RunTables(**{name: tmp_path / f"{name}.parquet" for name in catalog.RunTables.names()})
+    pd.testing.assert_frame_equal(tables.read("trends"), pd.read_parquet(tmp_path / "trends.parquet"))
+    good.drop(columns=["status"]).to_parquet(tmp_path / "trends.parquet")  # a table that lost a column
+    with pytest.raises(ValueError, match=r"outputs/trends \(.*trends\.parquet\) does not follow Trends: .*status"):
+        tables.read("trends")
+    with pytest.raises(AttributeError):
+        tables.trend  # a misspelt table: found where it is written, not at run time  # noqa: B018
+
+
+def test_a_hand_off_keys_the_cache_by_content_not_by_folder(tmp_path):
+    from tasks.platform.caching import stable_form
+
+    def tables(folder):
+        folder.mkdir()
+        for name in catalog.BatchTables.names():
+            pd.DataFrame({"x": [name]}).to_parquet(folder / f"{name}.parquet")
+        return catalog.BatchTables(**{name: folder / f"{name}.parquet" for name in catalog.BatchTables.names()})
+
+    first, second = tables(tmp_path / "a"), tables(tmp_path / "b")
+    assert stable_form(first) == stable_form(second)  # same files elsewhere: same key
+    pd.DataFrame({"x": ["changed"]}).to_parquet(second.points)
+    assert stable_form(first) != stable_form(second)  # a changed table: a new key

@@ -154,11 +154,13 @@ def test_the_real_files_are_far_from_the_limit(futuretech_csv):
             assert unusable_reason(path.name, result.quarantine, result.summary) is None
 
 
-def _trends(tmp_path: Path, statuses: list[tuple[str, str | None]]) -> dict[str, Path]:
+def _trends(tmp_path: Path, statuses: list[tuple[str, str | None]]):
+    from tasks.files.catalog import RunTables
+
     frame = pd.DataFrame([{"trend_id": f"t{i}", "status": status, "note": note}
                           for i, (status, note) in enumerate(statuses)])
     frame.to_parquet(tmp_path / "trends.parquet")
-    return {"trends": tmp_path / "trends.parquet"}
+    return RunTables(**{name: tmp_path / f"{name}.parquet" for name in RunTables.names()})
 
 
 def test_a_run_whose_every_trend_is_skipped_stops_before_it_publishes(tmp_path):

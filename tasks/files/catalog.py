@@ -13,14 +13,18 @@ writes every one of them and refuses a table the catalog does not name, so this 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
+import pandas as pd
 import pandera.pandas as pa
 
 from schemas.analysis import (AnalysisTable, CorrectionsLog, Points, Quarantine, QuarantineSummary, RunPrices,
                               RunTable, Trends)
 from schemas.canonical import Benchmarks, IngestIssues, Models, Prices, Runs
+from tasks.files.io import read_parquet
 from tasks.files.settings import cache_dir
 
 BATCH = "trends/{method}"  # the stage folder of a fit batch: one per method
@@ -107,3 +111,74 @@ def cache_path(stage: str, name: str, digest: str) -> Path:
     """Where the intermediate ``stage``/``name`` with content ``digest`` (a sha256) lives: the path rule."""
     entry(stage, name)
     return cache_dir() / stage / f"{name}-{digest[:16]}.parquet"
+
+
+# --- typed hand-offs: what a stage gives the next ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Handoff:
+    """What a stage hands the next: its named intermediates, each a cached Parquet file of the catalog (a field per
+    table), read back checked against the catalog's schema (``read``). Its fields are the catalog's names for the
+    stage, so a misspelt table is an ``AttributeError`` where a path dict gave a ``KeyError`` at run time; the cache
+    keys of the tasks that take it count each file by content (``tasks.platform.caching.stable_form``)."""
+
+    stage: ClassVar[str]
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls))
+
+    def files(self) -> dict[str, Path]:
+        """Table name -> its file."""
+        return {name: getattr(self, name) for name in self.names()}
+
+    def read(self, name: str) -> pd.DataFrame:
+        """The table ``name``, checked against its catalog schema where the project has one (a file changed or
+        damaged since it was written fails here, naming the table, not later as a wrong number)."""
+        path = getattr(self, name)
+        frame = read_parquet(path)
+        schema = entry(self.stage, name).schema
+        if schema is not None:
+            try:
+                schema.validate(frame)
+            except pa.errors.SchemaError as err:  # the first rule broken, in one line
+                rule = " ".join(str(err).split())[:500]
+                raise ValueError(f"{self.stage}/{name} ({path}) does not follow {schema.__name__}: {rule}") from err
+        return frame
+
+
+@dataclass(frozen=True)
+class CleanTables(Handoff):
+    """The clean stage's tables of one snapshot (``tasks.data.clean.CleanResult``, as files)."""
+
+    stage: ClassVar[str] = "clean"
+    analysis: Path
+    quarantine: Path
+    summary: Path
+    corrections: Path
+    warnings: Path
+    runs: Path
+    run_prices: Path
+
+
+@dataclass(frozen=True)
+class BatchTables(Handoff):
+    """One fit batch's tables (a snapshot x preset x method)."""
+
+    stage: ClassVar[str] = BATCH
+    rows: Path
+    points: Path
+    diagnostics: Path
+    replicates: Path
+    index: Path
+
+
+@dataclass(frozen=True)
+class RunTables(Handoff):
+    """The run's tables, collected from every batch."""
+
+    stage: ClassVar[str] = "outputs"
+    trends: Path
+    points: Path
+    diagnostics: Path
+    replicates: Path
+    index: Path

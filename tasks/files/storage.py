@@ -19,6 +19,7 @@ The local folder is a working copy: deleting it loses nothing that is on the sto
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -99,6 +100,9 @@ def localize(value) -> None:
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             localize(getattr(value, name))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # a typed hand-off
+        for found in dataclasses.fields(value):
+            localize(getattr(value, found.name))
     elif isinstance(value, dict):
         for item in value.values():
             localize(item)

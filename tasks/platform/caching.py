@@ -18,6 +18,7 @@ Results are persisted to Prefect's result storage (``data/cache/prefect-results`
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import enum
 import functools
@@ -202,6 +203,9 @@ def stable_form(value: Any) -> Any:
         return {"sha256": sha256_tree(value)}
     if isinstance(value, BaseModel):
         return stable_form(value.model_dump(mode="json"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # a typed hand-off: its files by content
+        return {"type": type(value).__name__,
+                **{f.name: stable_form(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     if isinstance(value, dict):
         return {str(key): stable_form(value[key]) for key in sorted(value, key=str)}
     if isinstance(value, (list, tuple)):
@@ -215,8 +219,8 @@ def stable_form(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise TypeError(
-        f"cannot build a content cache key from a {type(value).__name__}; pass a Path, a pydantic model or "
-        "plain values"
+        f"cannot build a content cache key from a {type(value).__name__}; pass a Path, a pydantic model, a "
+        "dataclass or plain values"
     )
 
 

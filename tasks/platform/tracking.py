@@ -3,6 +3,7 @@ cache repair and tags; and the run's provenance (package and code versions)."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import platform
 import contextvars
@@ -135,9 +136,11 @@ def damaged_files(result: Any) -> list[str]:
 
 
 def referenced_paths(value: Any) -> list[Path]:
-    """Every Path inside a task result (dicts, lists, tuples), existing or not."""
+    """Every Path inside a task result (dicts, lists, tuples, typed hand-offs), existing or not."""
     if isinstance(value, Path):
         return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [p for found in dataclasses.fields(value) for p in referenced_paths(getattr(value, found.name))]
     if isinstance(value, dict):
         return [p for item in value.values() for p in referenced_paths(item)]
     if isinstance(value, (list, tuple)):

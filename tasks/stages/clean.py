@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pandas as pd
 from prefect import get_run_logger
 
 from tasks.data.canonical import CanonicalTables
-import pandas as pd
-
 from tasks.data.clean import CleanResult, clean, read_corrections
 from tasks.data.first_observed import with_first_observed
 from tasks.data.usable import Unusable, unusable_reason
-from tasks.platform.caching import cached_task
+from tasks.files.catalog import CleanTables
 from tasks.files.io import read_parquet, read_tables
+from tasks.platform.caching import cached_task
 from tasks.platform.lineage import write_cached_parquet
 
 
 @cached_task(name="clean", task_run_name="clean-and-assemble")
-def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: bool) -> dict[str, Path]:
+def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: bool) -> CleanTables:
     """Read the canonical Parquet tables, clean, validate, and write the analysis table and the quarantine."""
     tables = read_tables(CanonicalTables, {k: v for k, v in canonical.items() if k in CanonicalTables.table_names()})
     result = clean(tables, read_corrections(corrections_path), apply_fixes)
     lineage = {"apply_corrections": apply_fixes}
-    paths = {name: write_cached_parquet(getattr(result, name), "clean", name, {**lineage, "table": name})
-             for name in CleanResult.TABLES}
+    tables = CleanTables(**{name: write_cached_parquet(getattr(result, name), "clean", name,
+                                                       {**lineage, "table": name}) for name in CleanResult.TABLES})
     logger = get_run_logger()
     for row in result.summary.itertuples(index=False):
         logger.info("clean %s: %d in = %d used + %d quarantined", row.table, row.rows_in, row.rows_used,
@@ -34,20 +35,21 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
     applied = int((result.corrections["status"] == "applied").sum())
     logger.info("corrections: %d applied of %d (%s)", applied, len(result.corrections),
                 "enabled" if apply_fixes else "disabled by --as-published")
-    return paths
+    return tables
 
 
-def check_usable(paths: dict[str, Path], label: str) -> None:
+def check_usable(tables: CleanTables, label: str) -> None:
     """Raise ``Unusable`` (a ValueError: the command prints it and exits 1) when the cleaned input named ``label``
     leaves nothing to estimate (``tasks.data.usable``). Outside the cached task: its limit is read from the
     environment at each run. The inbox applies the same check to each new file (``flows/ingest.py``)."""
-    reason = unusable_reason(label, read_parquet(Path(paths["quarantine"])), read_parquet(Path(paths["summary"])))
+    reason = unusable_reason(label, tables.read("quarantine"), tables.read("summary"))
     if reason:
         raise Unusable(reason)
 
 
-def read_clean(paths: dict[str, Path]) -> CleanResult:
-    return CleanResult(**{name: read_parquet(Path(path)) for name, path in paths.items()})
+def read_clean(tables: CleanTables) -> CleanResult:
+    """The cleaning's tables, read back and checked against their schemas."""
+    return CleanResult(**{name: tables.read(name) for name in tables.names()})
 
 
 @cached_task(name="first-observed", task_run_name="first-observed-prices")
@@ -67,6 +69,6 @@ def add_first_observed(tracker, snapshots: list) -> None:
         earlier = [s.analysis for s in snapshots if pd.notna(dates[s.name]) and pd.notna(dates[snapshot.name])
                    and dates[s.name] < dates[snapshot.name]]
         if earlier:
-            snapshot.clean = {**snapshot.clean, "analysis": tracker.run(
+            snapshot.clean = dataclasses.replace(snapshot.clean, analysis=tracker.run(
                 "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",),
-                name=f"first-observed-prices[{snapshot.name}]")}
+                name=f"first-observed-prices[{snapshot.name}]"))

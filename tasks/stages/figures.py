@@ -11,6 +11,7 @@ from tasks.core.hashing import sha256_bytes
 
 from tasks.methods import METHODS, spec_from_json
 from tasks.platform.caching import cached_task
+from tasks.files.catalog import RunTables
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.reporting.figures import figure_bytes
@@ -38,31 +39,31 @@ def _draw_all(jobs: list[tuple[dict, dict]]) -> dict[str, Path]:
 
 # every method's figures: their modules key the cache (tasks.methods is a closure leaf)
 @cached_task(name="figures", task_run_name=_run_name, code=tuple(m.module for m in METHODS))
-def figures_task(snapshot: str, outputs: dict[str, Path], analysis_path: Path, attribution: list[str],
+def figures_task(snapshot: str, outputs: RunTables, analysis_path: Path, attribution: list[str],
                  runs_path: Path | None = None) -> dict[str, Path]:
     """Every figure of one snapshot (``runs_path``: its cleaned benchmark runs, when the cleaning wrote them)."""
-    trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
-    index = read_parquet(outputs["index"])
+    trends, points = outputs.read("trends"), outputs.read("points")
+    index = outputs.read("index")
     specs = [spec_from_json(text) for text in index["spec"]]
     jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, specs,
-                        read_parquet(outputs["replicates"]), attribution, read_parquet(outputs["diagnostics"]),
+                        outputs.read("replicates"), attribution, outputs.read("diagnostics"),
                         read_parquet(runs_path) if runs_path else None)
     return _draw_all(jobs)
 
 
 @cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]",
              code=tuple(m.module for m in METHODS))
-def cross_figures_task(outputs: dict[str, Path], analysis_paths: dict[str, Path],
+def cross_figures_task(outputs: RunTables, analysis_paths: dict[str, Path],
                        attribution: dict[str, list[str]]) -> dict[str, Path]:
     """The vintage comparison and the methods comparison."""
     sources = set().union(*(set(pd.unique(read_parquet(p)["source"])) for p in analysis_paths.values()))
-    return _draw_all(cross_snapshot_figures(read_parquet(outputs["trends"]), sources, attribution))
+    return _draw_all(cross_snapshot_figures(outputs.read("trends"), sources, attribution))
 
 
-def draw_figures(tracker, snapshots: list, outputs: dict[str, Path]) -> dict[str, Path]:
+def draw_figures(tracker, snapshots: list, outputs: RunTables) -> dict[str, Path]:
     """Every figure of the run: one task per snapshot, one for those spanning every snapshot."""
     submissions = [(f"figures[{s.name}]", figures_task, (s.name, outputs, s.analysis, s.attribution,
-                                                        s.clean.get("runs")), (f"snapshot:{s.name}",))
+                                                        s.clean.runs), (f"snapshot:{s.name}",))
                    for s in snapshots]
     submissions.append(("figures[across snapshots]", cross_figures_task,
                         (outputs, {s.name: s.analysis for s in snapshots}, {s.name: s.attribution for s in snapshots}),

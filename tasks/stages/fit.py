@@ -31,6 +31,7 @@ from tasks.methods import diagnostic_columns, registry
 from tasks.trends import AS_PUBLISHED, REPLICATE_COLUMNS, TrendFit, judge
 from tasks.study.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
+from tasks.files.catalog import BatchTables
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet
 
@@ -90,11 +91,10 @@ def context_paths(method: str, snapshot, creators_path: Path | None, published_h
     for name in registry()[method].context:
         if name == "creators":
             paths[name] = creators_path
-        elif name in snapshot.clean:
-            paths[name] = snapshot.clean[name]
-            published = snapshot.as_published_clean or {}
-            if published_here and name in published:
-                paths[f"{name}_as_published"] = published[name]
+        elif name in snapshot.clean.names():  # a cleaned table (CleanTables)
+            paths[name] = getattr(snapshot.clean, name)
+            if published_here and snapshot.as_published_clean is not None:
+                paths[f"{name}_as_published"] = getattr(snapshot.as_published_clean, name)
     return {name: path for name, path in paths.items() if path is not None}
 
 
@@ -110,7 +110,7 @@ def fit_task(method: str):
 
     @cached_task(name=f"fit-{method.replace('_', '-')}", task_run_name=_run_name, code=(plugin.module,))
     def fit_batch(method: str, preset, snapshot: str, analysis_path: Path, as_published_path: Path | None = None,
-                  context_paths: dict | None = None) -> dict[str, Path]:
+                  context_paths: dict | None = None) -> BatchTables:
         """Plan and fit every trend of ``method`` for ``preset`` on one snapshot. ``context_paths``: the shared
         files the method reads (``Method.context``), by name; ``<name>_as_published`` for the data as published."""
         analysis = read_parquet(analysis_path)
@@ -133,13 +133,13 @@ def fit_task(method: str):
         get_run_logger().info("%s on %s (%s): %d trends (%s)", method, snapshot, preset.name, len(fits),
                               ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
         lineage = {"snapshot": snapshot, "preset": preset.name, "method": method}
-        return {name: write_cached_parquet(frame, f"trends/{method}", f"{snapshot}-{preset.name}-{name}",
-                                           {**lineage, "table": name}) for name, frame in tables.items()}
+        return BatchTables(**{name: write_cached_parquet(frame, f"trends/{method}", f"{snapshot}-{preset.name}-{name}",
+                                                         {**lineage, "table": name}) for name, frame in tables.items()})
 
     return fit_batch
 
 
-def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None, config=None) -> list[dict[str, Path]]:
+def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None, config=None) -> list[BatchTables]:
     """Every (snapshot, preset, method) batch, submitted together: on the flow's threads, or on Dask
     (``config.task_runner = "dask"``: a local cluster of one process per core, or ``config.dask_address``)."""
     submissions = []
@@ -162,7 +162,7 @@ def fit_all(tracker, presets: list, snapshots: list, creators_path: Path | None,
     tracker.repairs += repairs
     # new objects: the batches' paths go on to the collect task as data, not as the subflow's result (a task input
     # of kind flow_run is what Prefect's default UI cannot render on the task runs page)
-    return [{name: Path(str(path)) for name, path in batch.items()} for batch in results]
+    return [BatchTables(**{name: Path(str(path)) for name, path in batch.files().items()}) for batch in results]
 
 
 @contextlib.contextmanager

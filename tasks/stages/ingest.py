@@ -87,9 +87,9 @@ def load_snapshot(tracker, item: RunInput, corrections: Path, apply_fixes: bool,
     if apply_fixes and published_here:
         as_published_clean = tracker.run("clean", clean_task, canonical, corrections, False, labels=labels,
                                          name=f"clean-and-assemble[{item.name} · as published]")
-        as_published = as_published_clean["analysis"]
+        as_published = as_published_clean.analysis
     # every source whose data reached the snapshot: the rows' sources, and sources that filled fields in a merge
-    lines = attributions(read_parquet(clean["analysis"])["source"].unique())
+    lines = attributions(clean.read("analysis")["source"].unique())
     extra = read_snapshot_meta(item.path).get("attribution", []) if item.format == "snapshot" else []
     if resolution and item.format != "snapshot":
         extra = attributions(contributing_sources(read_parquet(resolution["matches"])))

@@ -19,8 +19,9 @@ from tasks.data.usable import Unusable
 from tasks.methods import diagnostic_columns
 from tasks.study.tables import finalise_trends
 from tasks.trends import REPLICATE_COLUMNS, finalise_points, nothing_estimated
-from tasks.platform.caching import cached_task
+from tasks.files.catalog import BatchTables, RunTables
 from tasks.files.io import read_parquet
+from tasks.platform.caching import cached_task
 from tasks.platform.lineage import write_cached_parquet
 
 OUTPUT_TABLES = ("trends", "points", "diagnostics", "replicates", "index")
@@ -46,23 +47,24 @@ def collect(batches: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
 
 
 @cached_task(name="collect-trends", task_run_name="collect-trends")
-def collect_task(results: list[dict[str, Path]]) -> dict[str, Path]:
-    tables = collect([{name: read_parquet(path) for name, path in batch.items()} for batch in results])
+def collect_task(results: list[BatchTables]) -> RunTables:
+    tables = collect([{name: batch.read(name) for name in batch.names()} for batch in results])
     trends = tables["trends"]
     counts = trends.drop_duplicates("trend_id")["status"].value_counts().to_dict()
     get_run_logger().info("trends: %d rows, %d trends (%s)", len(trends), trends["trend_id"].nunique(),
                           ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    return {name: write_cached_parquet(frame, "outputs", name, {"table": name}) for name, frame in tables.items()}
+    return RunTables(**{name: write_cached_parquet(frame, "outputs", name, {"table": name})
+                        for name, frame in tables.items()})
 
 
-def check_estimated(outputs: dict[str, Path]) -> str | None:
+def check_estimated(outputs: RunTables) -> str | None:
     """A run that estimates nothing never ends as a plain success. When every trend was skipped (nothing in the data
     could be fitted: the preset asks for measures or prices the input does not have) the run stops before it
     publishes anything: ``Unusable`` (a ValueError: the command prints it and exits 1). When some were attempted but
     every one had too few points (a small input: its report says how many each had), the run is published, and the
     message returned here becomes its final state's message and a warning (``flows/estimate.py``). None: some trend
     has an estimate."""
-    found = nothing_estimated(read_parquet(Path(outputs["trends"])))
+    found = nothing_estimated(read_parquet(outputs.trends))  # its status and note columns only
     if found is None:
         return None
     message, attempted = found

@@ -20,6 +20,7 @@ from tasks.data.ingest.common import SourceError
 from tasks.data.ingest.reading import check_input
 from tasks.data.parsing import slugify
 from tasks.study.presets import bundled_presets, load_preset
+from tasks.files.catalog import CleanTables
 from tasks.files.folders import NAME_PATTERN, check_name, check_output_folder
 from tasks.files.settings import PROJECT_ROOT, corrections_file, crosswalk_file, snapshots_dir
 
@@ -170,11 +171,11 @@ class Snapshot:
 
     item: RunInput
     canonical: dict[str, Path]  # its canonical tables (merged, when several sources)
-    clean: dict[str, Path]  # analysis, quarantine, summary, corrections, warnings
+    clean: CleanTables  # analysis, quarantine, summary, corrections, warnings, runs, run_prices
     as_published: Path | None = None  # the analysis table without corrections (published values on it)
     resolution: dict[str, Path] | None = None  # matches and conflicts of a merge
     attribution: list[str] | None = None
-    as_published_clean: dict[str, Path] | None = None  # every table of the cleaning as published (runs included)
+    as_published_clean: CleanTables | None = None  # every table of the cleaning as published (runs included)
 
     @property
     def name(self) -> str:
@@ -182,4 +183,4 @@ class Snapshot:
 
     @property
     def analysis(self) -> Path:
-        return self.clean["analysis"]
+        return self.clean.analysis

@@ -30,6 +30,7 @@ from tasks.trends import FLOAT_DIGITS, points_csv, trends_csv
 from tasks.platform.artifacts import artifacts_task
 from tasks.platform.assets import materialize_files
 from tasks.platform.history_store import LEDGER, PROFILES
+from tasks.files.catalog import BatchTables, RunTables
 from tasks.files.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
 from tasks.files.io import read_parquet, write_json, write_parquet
 from tasks.platform.lineage import file_refs, location
@@ -114,16 +115,16 @@ def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, d
     return producers
 
 
-def trend_producers(index: pd.DataFrame, batches: list[dict[str, Path]], records: list[dict]) -> dict[str, dict]:
+def trend_producers(index: pd.DataFrame, batches: list[BatchTables], records: list[dict]) -> dict[str, dict]:
     """trend_id -> the batch task run that fitted it, with its code hash (the per-trend lineage)."""
     by_location = {ref["file"]: record for record in records if record["stage"] == "fit"
                    for ref in record.get("outputs", [])}
     out = {}
     for batch in batches:
-        record = by_location.get(location(batch["index"]))
+        record = by_location.get(location(batch.index))
         if record is None:
             continue
-        for row in read_parquet(batch["index"]).itertuples(index=False):
+        for row in batch.read("index").itertuples(index=False):
             out[row.trend_id] = {"task": record["task"], "task_run_id": record["task_run_id"],
                                  "flow_run_id": record["flow_run_id"], "state": record["state"],
                                  "code_sha256": row.code_sha256}
@@ -183,8 +184,8 @@ class RunResults:
     the catalog names them: ``tasks/files/catalog.py``) and what the report and manifest say about the run."""
 
     snapshots: list[Snapshot]  # ingest + clean, per snapshot
-    batches: list[dict[str, Path]]  # fit: one per snapshot x preset x method
-    outputs: dict[str, Path]  # collect: trends, points, diagnostics, replicates, index
+    batches: list[BatchTables]  # fit: one per snapshot x preset x method
+    outputs: RunTables  # collect: trends, points, diagnostics, replicates, index
     breaks: Path  # breaks
     histories: dict  # price-history stores
     figures: dict[str, Path]  # figures: run-folder name -> PNG
@@ -201,25 +202,25 @@ def publish(tracker, config, run, results: RunResults) -> dict:
     run_id = new_run_id()
     out = Path(config.out).expanduser().resolve() if config.out else runs_dir() / run_id
     cleans = {s.name: read_clean(s.clean) for s in snapshots}
-    trends, points = read_parquet(outputs["trends"]), read_parquet(outputs["points"])
-    files = {"replicates.parquet": outputs["replicates"], **report, **figures}
+    trends, points = outputs.read("trends"), outputs.read("points")
+    files = {"replicates.parquet": outputs.replicates, **report, **figures}
     for snapshot in snapshots:
         files[f"analysis/{snapshot.name}.parquet"] = snapshot.analysis
     texts = {"trends.csv": trends_csv(trends), "points.csv": points_csv(points),
-             "diagnostics.csv": csv_text(read_parquet(outputs["diagnostics"]), float_digits=FLOAT_DIGITS),
+             "diagnostics.csv": csv_text(outputs.read("diagnostics"), float_digits=FLOAT_DIGITS),
              "ATTRIBUTION.txt": "\n".join(meta["attribution"]) + "\n",
              "CITATION.bib": citation(run_id, meta, report)}
     tables = {"quarantine.parquet": _combined(cleans, "quarantine"), "quarantine.csv": _combined(cleans, "quarantine"),
               "quarantine_summary.csv": _combined(cleans, "summary"),
               "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),
               "breaks.csv": read_parquet(breaks)}
-    upstream = {"quarantine.parquet": [s.clean["quarantine"] for s in snapshots],
-                "quarantine.csv": [s.clean["quarantine"] for s in snapshots],
-                "quarantine_summary.csv": [s.clean["summary"] for s in snapshots],
-                "corrections_log.csv": [s.clean["corrections"] for s in snapshots],
-                "warnings.csv": [s.clean["warnings"] for s in snapshots], "breaks.csv": [breaks],
-                "trends.csv": [outputs["trends"]], "points.csv": [outputs["points"]],
-                "diagnostics.csv": [outputs["diagnostics"]]}
+    upstream = {"quarantine.parquet": [s.clean.quarantine for s in snapshots],
+                "quarantine.csv": [s.clean.quarantine for s in snapshots],
+                "quarantine_summary.csv": [s.clean.summary for s in snapshots],
+                "corrections_log.csv": [s.clean.corrections for s in snapshots],
+                "warnings.csv": [s.clean.warnings for s in snapshots], "breaks.csv": [breaks],
+                "trends.csv": [outputs.trends], "points.csv": [outputs.points],
+                "diagnostics.csv": [outputs.diagnostics]}
     for name, paths in histories.items():
         files[f"history/{name}/prices.parquet"] = paths["prices"]
         for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
@@ -238,7 +239,7 @@ def publish(tracker, config, run, results: RunResults) -> dict:
                       for i in run.inputs],
         "inputs": meta["inputs"], "rejected_inputs": run.not_read, "packages": package_versions(),
         "code": code_version(), "tasks": tracker.records, "cache_repairs": tracker.repairs,
-        "trends": trend_producers(read_parquet(outputs["index"]), batches, tracker.records),
+        "trends": trend_producers(outputs.read("index"), batches, tracker.records),
         "attribution": meta["attribution"],
     }
     with tags("stage:publish"):  # like every stage's task runs: filterable by stage in the UI

@@ -10,6 +10,7 @@ import pandas as pd
 from tasks.core.hashing import sha256_bytes
 from tasks.methods import METHODS, by_row_name
 from tasks.platform.caching import cached_task
+from tasks.files.catalog import CleanTables, RunTables
 from tasks.files.io import atomic_write_text, json_text, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.files.tables import csv_text
@@ -20,13 +21,13 @@ from tasks.stages.clean import read_clean
 
 # the report holds every method's section: their modules key its cache (tasks.methods is a closure leaf)
 @cached_task(name="report", task_run_name="write-report", code=tuple(m.module for m in METHODS))
-def report_task(outputs: dict[str, Path], clean_paths: dict[str, dict[str, Path]], figures: dict[str, Path],
+def report_task(outputs: RunTables, cleaned: dict[str, CleanTables], figures: dict[str, Path],
                 meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
                 histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
                 ) -> dict[str, Path]:
     inputs = ReportInputs(
-        trends=read_parquet(outputs["trends"]), diagnostics=read_parquet(outputs["diagnostics"]),
-        cleans={snapshot: read_clean(paths) for snapshot, paths in clean_paths.items()}, meta=meta,
+        trends=outputs.read("trends"), diagnostics=outputs.read("diagnostics"),
+        cleans={snapshot: read_clean(tables) for snapshot, tables in cleaned.items()}, meta=meta,
         methods=by_row_name(), figures=figures, resolution=resolution or {},
         histories={name: {key: read_parquet(path) for key, path in paths.items()}
                    for name, paths in (histories or {}).items()},
