@@ -45,8 +45,9 @@ def inbox(tmp_path) -> Path:
 
 
 def test_ingest_run_reports_its_rejections(prefect_harness, inbox, monkeypatch):
-    import flows.ingest as module
+    import tasks.stages.inbox as module  # the inbox stage of the ingest flow
     from flows.config import IngestConfig
+    from flows.ingest import ingest
 
     events = []
     monkeypatch.setattr(module, "emit_event", lambda **kwargs: events.append(kwargs))
@@ -70,7 +71,7 @@ def test_ingest_run_reports_its_rejections(prefect_harness, inbox, monkeypatch):
     shutil.copyfile(FIXTURES / "futuretech_small.csv", inbox / "good.csv")
     (inbox / "schema-bad.csv").write_bytes((FIXTURES / "futuretech_small.csv").read_bytes() + b"\n")
     (inbox / "truncated.json").write_text('{"status": 200, "data": [{"id": "a", "name": "A"}, {"id": ')
-    state = module.ingest(IngestConfig(inbox=str(inbox), trigger="none", pull_aa_api=False, settle_seconds=0),
+    state = ingest(IngestConfig(inbox=str(inbox), trigger="none", pull_aa_api=False, settle_seconds=0),
                           return_state=True)
     assert state.is_completed(), state
     assert state.message.startswith("1 accepted, 2 rejected (rejected: schema-bad.csv: 2 schema violation(s)"), state.message
@@ -95,7 +96,7 @@ def test_ingest_run_reports_its_rejections(prefect_harness, inbox, monkeypatch):
 
     # everything new rejected: a Failed run, whose message says so
     (inbox / "truncated-again.json").write_text("[1, 2,")
-    state = module.ingest(IngestConfig(inbox=str(inbox), trigger="none", pull_aa_api=False, settle_seconds=0),
+    state = ingest(IngestConfig(inbox=str(inbox), trigger="none", pull_aa_api=False, settle_seconds=0),
                           return_state=True)
     assert state.is_failed() and state.message.startswith("0 accepted, 1 rejected"), state
 

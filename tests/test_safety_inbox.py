@@ -38,7 +38,7 @@ def inbox(tmp_path) -> Path:
 
 @pytest.fixture
 def events(monkeypatch) -> list[dict]:
-    import flows.ingest as module
+    import tasks.stages.inbox as module  # the inbox stage of the ingest flow
 
     found: list[dict] = []
     monkeypatch.setattr(module, "emit_event", lambda **kwargs: found.append(kwargs))
@@ -461,7 +461,7 @@ def test_long_names_are_shortened_deterministically_keeping_the_suffix():
 
 
 def test_a_long_name_is_rejected_with_a_report_and_a_ledger_row(prefect_harness, inbox):
-    from flows.ingest import snapshot_name_for
+    from tasks.stages.inbox import snapshot_name_for
     from tasks.files.folders import check_name
     from tasks.platform.inbox_layout import NAME_MAX, fit_name
 
@@ -487,7 +487,7 @@ def test_a_long_name_is_rejected_with_a_report_and_a_ledger_row(prefect_harness,
 
 
 def test_an_item_that_cannot_be_moved_to_rejected_still_gets_its_ledger_row(prefect_harness, inbox, monkeypatch):
-    import flows.ingest as module
+    import tasks.stages.inbox as module  # the inbox stage of the ingest flow
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from schemas.canonical import CANONICAL_TABLES, OPTIONAL_TABLES, IngestIssues, Runs, empty
+from schemas.canonical import CANONICAL_TABLES, OPTIONAL_TABLES, Runs, empty
 from tasks.files.tables import csv_text, read_csv_output
 from tasks.data.parsing import ParseError, parse_bool
 from schemas.validation import validate

@@ -21,9 +21,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.core.hashing import sha256_file
-from tasks.files.tables import csv_text
-from tasks.files.settings import cache_dir
 from tasks.files.storage import ensure_local, share
 
 LINEAGE_KEY = b"inference_trends.lineage"

@@ -230,7 +230,7 @@ def resolution_details(doc: Document, inputs: ReportInputs) -> None:
                                     match_summary)
 
     for snapshot, paths in (inputs.resolution or {}).items():
-        matches, conflicts = _read_table(paths["matches"]), _read_table(paths["conflicts"])
+        matches = _read_table(paths["matches"])
         doc.heading(f"Sources and entity resolution: {md_code(snapshot)}", 3)
         doc.text("The first source's models are the snapshot's models; the others are joined to them by the committed "
                  "crosswalk, then by id, then by a normalised name key, then as reasoning-effort variants of one set "
