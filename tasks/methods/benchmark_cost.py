@@ -52,12 +52,12 @@ from pydantic import Field, field_validator, model_validator
 from schemas.analysis import POINT_COLUMNS
 from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_slopes, pareto_flags,
                                permutation_slopes)
-from tasks.core.stats import FitError, SlopeFit, ols_fits, release_day
+from tasks.core.stats import SlopeFit, ols_fits, release_day
 from tasks.core.uncertainty import factors, summarise
 from tasks.methods import benchmark_cost_figures, benchmark_cost_report
 from tasks.trends.method import AFTER, Method
 from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
-                          Section, Subset, TrendFit, TrendSpec, known_benchmark, points_frame)
+                          Section, Subset, TrendFit, TrendSpec, attempt_fit, known_benchmark, points_frame)
 
 NAME = "benchmark_cost"
 
@@ -435,16 +435,12 @@ def fit(analysis: pd.DataFrame, spec: BenchmarkCostSpec, context: dict | None = 
              f"{sample.n} points, no Pareto restriction")
     if left_out:
         about += f"; {left_out} left out ({', '.join(sorted(set(points['excluded_reason'].dropna())))})"
-    slope_fit, status, note = None, "ok", None
     if spec.quantity != "cost_per_run" and used["value"].isna().any():
-        status, note = "skipped", "no token counts for these points (their source reports the cost only)"
-    elif sample.n < spec.min_points:
-        status, note = "insufficient", f"{sample.n} point(s), fewer than the minimum of {spec.min_points}"
+        slope_fit, status = None, "skipped"
+        note = "no token counts for these points (their source reports the cost only)"
     else:
-        try:
-            slope_fit = _fit(used, "value", spec)
-        except FitError as err:
-            status, note = "insufficient", str(err)
+        slope_fit, status, note = attempt_fit(sample.n, spec.min_points, "point(s)",
+                                              lambda: _fit(used, "value", spec))
     checks, boot, diagnostics, replicates = {}, None, {}, None
     if status == "ok" and spec.variant not in (PARETO_SAMPLE, AS_PUBLISHED):
         checks, boot, diagnostics, replicates = selection_checks(candidates, spec, slope_fit.factor("e"), select)

@@ -27,7 +27,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from tasks.core.bands import in_band
 from tasks.core.coverage import band_truth, frontier_coverage
@@ -39,10 +39,11 @@ from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
 from tasks.methods import frontier_figures, frontier_report
+from tasks.trends.sections import BandedSection
 from tasks.trends.method import AFTER, FIRST, Method, every_row
-from tasks.trends import (COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
+from tasks.trends import (attempt_fit, COMMON_SAMPLE, HALF_OPEN, MAX_RESAMPLES_ENV, NO_REASONING, TYPICAL, Checks,
                           Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples, Sample, Section,
-                          Subset, TrendFit, TrendSpec, check_band, known_benchmark, max_resamples, points_frame,
+                          Subset, TrendFit, TrendSpec, max_resamples, points_frame,
                           skipped)
 
 NAME = "frontier"
@@ -65,11 +66,10 @@ class FrontierDiagnostics(Diagnostics):
     common_sample_share: float | None = None
 
 
-class FrontierSection(Section):
-    """Record-low frontier per quality band (the FutureTech "Method 1")."""
+class FrontierSection(BandedSection):
+    """Record-low frontier per quality band (the FutureTech "Method 1"); ``quality_measure`` and ``bands`` as every
+    banded section (checked there)."""
 
-    quality_measure: str = "mmlu_pro"
-    bands: list[tuple[float, float | None]]
     band_edges: Literal["closed", "half_open"] = "closed"
     min_release_date: dt.date | None = None
     subsets: list[Subset] = ["open", "all"]
@@ -86,17 +86,6 @@ class FrontierSection(Section):
     typical: bool = True
     no_reasoning: bool = True
 
-    @field_validator("quality_measure")
-    @classmethod
-    def _known_benchmark(cls, value: str) -> str:
-        return known_benchmark(value)
-
-    @field_validator("bands")
-    @classmethod
-    def _ordered_bands(cls, bands, info: ValidationInfo):
-        for low, high in bands:  # in percent for a fraction benchmark (tasks.core.bands)
-            check_band(low, high, info.data.get("quality_measure"))
-        return bands
 
 
 class DecompositionSection(Section):
@@ -310,15 +299,7 @@ def fit(analysis: pd.DataFrame, spec: FrontierSpec, context: dict | None = None)
     candidates["is_record"] = mark_records(candidates)
     records = candidates[candidates["is_record"]]
     sample = Sample.of(records, len(candidates))
-    slope_fit, status, note = None, "ok", None
-    if sample.n < spec.min_points:
-        status = "insufficient"
-        note = f"{sample.n} record(s), fewer than the minimum of {spec.min_points}"
-    else:
-        try:
-            slope_fit = fit_records(records, spec)
-        except FitError as err:
-            status, note = "insufficient", str(err)
+    slope_fit, status, note = attempt_fit(sample.n, spec.min_points, "record(s)", lambda: fit_records(records, spec))
     candidates["in_fit"] = candidates["is_record"] & (status == "ok")
     checks, boot, diagnostics, replicates = {}, None, {}, None
     if status == "ok":
@@ -351,14 +332,8 @@ def fit_typical(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
     candidates = frontier_candidates(analysis, spec)
     candidates["is_record"] = mark_records(candidates)
     sample = Sample.of(candidates, len(candidates))
-    slope_fit, status, note = None, "ok", None
-    if sample.n < spec.min_points:
-        status, note = "insufficient", f"{sample.n} model(s) in the band, fewer than the minimum of {spec.min_points}"
-    else:
-        try:
-            slope_fit = fit_records(candidates, spec)
-        except FitError as err:
-            status, note = "insufficient", str(err)
+    slope_fit, status, note = attempt_fit(sample.n, spec.min_points, "model(s) in the band",
+                                          lambda: fit_records(candidates, spec))
     candidates["in_fit"] = status == "ok"
     return TrendFit(spec, [Estimate.of(spec, "ols", "ols", slope_fit, sample, status, note)],
                     points_frame(candidates, spec.trend_id))

@@ -46,9 +46,10 @@ from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_d
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
 from tasks.methods import hedonic_figures, hedonic_report
+from tasks.trends.sections import BenchmarkSection
 from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
-                          Sample, Section, Subset, TrendFit, TrendSpec, check_band, points_frame)
+                          Sample, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 NAME = "hedonic"
 
@@ -75,7 +76,7 @@ class HedonicDiagnostics(Diagnostics):
 CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for the cluster-robust intervals
 
 
-class HedonicSection(Section):
+class HedonicSection(BenchmarkSection):
     """ln(price) ~ release day + quality controls over every model in a score range (the FutureTech "Method 2")."""
 
     quality_measure: str = "mmlu_pro"

@@ -22,17 +22,18 @@ import pandas as pd
 from pydantic import ValidationInfo, field_validator
 
 from tasks.core.bands import in_band
-from tasks.core.stats import FitError, log_values, ols_fits, release_day
+from tasks.core.stats import log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
 from tasks.methods import monthly_report
+from tasks.trends.sections import BenchmarkSection
 from tasks.trends.method import FIRST, Method, every_row
-from tasks.trends import (Estimate, LogBase, PriceSource, Sample, Section, Subset, TrendFit, TrendSpec,
-                          check_band, known_benchmark, points_frame, skipped)
+from tasks.trends import (attempt_fit, Estimate, LogBase, PriceSource, Sample, Subset, TrendFit, TrendSpec,
+                          check_band, points_frame, skipped)
 
 NAME = "monthly_cheapest"
 
 
-class MonthlyCheapestSection(Section):
+class MonthlyCheapestSection(BenchmarkSection):
     """The cheapest model at or above a quality threshold, month by month (a16z "LLMflation", Nov 2024)."""
 
     quality_measure: str = "mmlu"
@@ -42,11 +43,6 @@ class MonthlyCheapestSection(Section):
     # the source's blended price
     price_sources: list[PriceSource] = ["source_price", "lowest_reported", "lowest_provider", "aa_headline"]
     log_base: LogBase = "10"
-
-    @field_validator("quality_measure")
-    @classmethod
-    def _known_benchmark(cls, value: str) -> str:
-        return known_benchmark(value)
 
     @field_validator("thresholds")
     @classmethod
@@ -129,15 +125,9 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
     n = len(series)
     first = series["month"].min() if n else None
     last = series["month"].max() if n else None
-    slope_fit, status, note = None, "ok", None
-    if n < spec.min_points:
-        status, note = "insufficient", f"{n} month(s), fewer than the minimum of {spec.min_points}"
-    else:
-        try:
-            slope_fit = ols_fits(log_values(series["price"], spec.log_base), release_day(series["month"]),
-                                 ci_level=spec.ci_level, ci_methods=("ols",))["ols"]
-        except FitError as err:
-            status, note = "insufficient", str(err)
+    slope_fit, status, note = attempt_fit(n, spec.min_points, "month(s)", lambda: ols_fits(
+        log_values(series["price"], spec.log_base), release_day(series["month"]), ci_level=spec.ci_level,
+        ci_methods=("ols",))["ols"])
     blended_months = int((~series["mean_in_out"].astype(bool)).sum()) if n else 0
     if n and blended_months and spec.price_type == "mean_in_out":
         extra = (f"{blended_months} of {n} months priced by the source's blended price (input or output price "

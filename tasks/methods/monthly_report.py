@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from tasks.core.vocabulary import BENCHMARKS, label
 from tasks.reporting.document import Document
-from tasks.reporting.format import (ReportInputs, factor_text, fmt_band, fmt_int, interval_text, main_rows,
-                                    measure_text, select)
+from tasks.reporting.format import ReportInputs, factor_text, fmt_band, fmt_int, interval_text, measure_text, ran
 from tasks.reporting.markup import md_code
 from tasks.trends.method import RowGroup
 
 
 def monthly_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="monthly_cheapest", variant=None)
-    rows = rows[rows["status"] != "skipped"]
+    rows = ran(inputs, snapshot, "monthly_cheapest")
     if rows.empty:
         return
     doc.heading(f"Monthly cheapest above a threshold (a16z's method): {md_code(snapshot)}", 3)

@@ -18,24 +18,23 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from pydantic import ValidationInfo, field_validator
 from scipy import stats
 
 from tasks.core.bands import in_band
 from tasks.core.stats import SlopeFit, log_values, release_day
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval
 from tasks.data.quantities import model_values
-from tasks.trends import (Estimate, LogBase, PriceSource, PriceType, Sample, Section, Subset, TrendFit, TrendSpec,
-                          check_band, known_benchmark, points_frame)
+from tasks.trends import (Estimate, LogBase, PriceSource, PriceType, Sample, Subset, TrendFit, TrendSpec,
+                          points_frame)
+from tasks.trends.sections import BandedSection
 from tasks.trends.method import Method
 
 NAME = "theil_sen"
 
 
-class TheilSenSection(Section):
+class TheilSenSection(BandedSection):
     """Theil-Sen slopes per quality band (``[theil_sen]``)."""
 
-    quality_measure: str = "mmlu_pro"
     bands: list[tuple[float, float]] = [(40, 60), (60, 80)]  # in band units: percent for fraction benchmarks
     subsets: list[Subset] = ["all"]
     price_type: PriceType = "blended"
@@ -43,17 +42,6 @@ class TheilSenSection(Section):
     price_sources: list[PriceSource] = ["lowest_reported", "lowest_provider", "aa_headline", "source_price"]
     log_base: LogBase = "10"
 
-    @field_validator("quality_measure")
-    @classmethod
-    def _known_benchmark(cls, value: str) -> str:
-        return known_benchmark(value)
-
-    @field_validator("bands")
-    @classmethod
-    def _bands(cls, values, info: ValidationInfo):
-        for low, high in values:
-            check_band(low, high, info.data.get("quality_measure"))
-        return values
 
 
 def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:

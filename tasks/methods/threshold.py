@@ -44,11 +44,11 @@ from schemas.canonical import BENCHMARK_UNITS
 from pydantic import Field, model_validator
 
 from tasks.core.bands import band_units, in_band
-from tasks.core.stats import FitError, log_values, ols_fits, release_day
+from tasks.core.stats import log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
 from tasks.methods import threshold_report
 from tasks.trends.method import FIRST, Method, every_row
-from tasks.trends import (LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
+from tasks.trends import (attempt_fit, LogBase, PriceSource, PriceType, Sample, Estimate, Section, Subset, TrendFit,
                           TrendSpec, known_benchmark, points_frame, skipped)
 
 NAME = "threshold"
@@ -217,14 +217,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
     candidates["is_record"] = walk(candidates)
     kept = candidates[candidates["is_record"]]
     sample = Sample.of(kept, len(candidates))
-    slope_fit, status, note = None, "ok", None
-    if sample.n < spec.min_points:
-        status, note = "insufficient", f"{sample.n} point(s), fewer than the minimum of {spec.min_points}"
-    else:
-        try:
-            slope_fit = fit_points(kept, spec)
-        except FitError as err:
-            status, note = "insufficient", str(err)
+    slope_fit, status, note = attempt_fit(sample.n, spec.min_points, "point(s)", lambda: fit_points(kept, spec))
     candidates["in_fit"] = candidates["is_record"] & (status == "ok")
     return TrendFit(spec, [Estimate.of(spec, "ols", "ols", slope_fit, sample, status, note)],
                     points_frame(candidates, spec.trend_id))

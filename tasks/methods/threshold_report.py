@@ -9,14 +9,13 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_date, fmt_int, interval_text,
-                                    main_rows, measure_text, select)
+                                    measure_text, ran, select)
 from tasks.reporting.markup import md_code
 from tasks.trends.method import AnswerNote, RowGroup
 
 
 def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
-    rows = select(main_rows(inputs.trends), snapshot=snapshot, method="threshold", variant=None)
-    rows = rows[rows["status"] != "skipped"]
+    rows = ran(inputs, snapshot, "threshold")
     if rows.empty:
         return
     doc.heading(f"Thresholds (Epoch AI's method): {md_code(snapshot)}", 3)

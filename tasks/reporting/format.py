@@ -222,6 +222,12 @@ def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
     return rows[(rows["ci_method"] == "ols") | ~has_ols].drop_duplicates("trend_id")
 
 
+def ran(inputs: ReportInputs, snapshot: str, method: str) -> pd.DataFrame:
+    """A method's main rows on one snapshot that ran (no sensitivity variant, not skipped): what its section shows."""
+    rows = select(main_rows(inputs.trends), snapshot=snapshot, method=method, variant=None)
+    return rows[rows["status"] != "skipped"]
+
+
 def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
     rows = trends
     for column, value in conditions.items():

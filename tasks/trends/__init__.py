@@ -7,7 +7,8 @@ Every public name of ``spec``, ``result``, ``sections`` and ``tables`` is import
 """
 
 from tasks.trends.result import (DIAGNOSTIC_COLUMNS, ESTIMATED, MAX_INTERVAL_RATIO, MIN_SPAN_DAYS, OBSERVED_AT_RELEASE,
-                                 REPLICATE_COLUMNS, Checks, Diagnostics, Estimate, Sample, TrendFit, hardware_adjusted,
+                                 REPLICATE_COLUMNS, Checks, Diagnostics, Estimate, Sample, TrendFit, attempt_fit,
+                                 hardware_adjusted,
                                  judge, nothing_estimated, points_frame, skipped, uninformative_reason)
 from tasks.trends.sections import (DEFAULT_MAX_RESAMPLES, MAX_RESAMPLES_ENV, LogBase, PriceSource, PriceType,
                                    Resamples, Section, Subset, check_band, known_benchmark, max_resamples,
@@ -20,7 +21,7 @@ __all__ = [
     "HALF_OPEN", "MAX_INTERVAL_RATIO", "MAX_RESAMPLES_ENV", "MIN_SPAN_DAYS", "NO_REASONING", "OBSERVED_AT_RELEASE",
     "REPLICATE_COLUMNS", "TYPICAL", "Checks", "Diagnostics", "Estimate", "LogBase", "PriceSource", "PriceType",
     "Resamples", "Sample", "Section", "Subset", "TrendFit", "TrendSpec", "check_band", "finalise_points",
-    "hardware_adjusted", "judge", "known_benchmark", "max_resamples", "nothing_estimated",
+    "attempt_fit", "hardware_adjusted", "judge", "known_benchmark", "max_resamples", "nothing_estimated",
     "points_csv", "points_frame", "skipped", "trends_csv", "uninformative_reason",
     "within_resample_limit",
 ]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pandas as pd
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
-from tasks.core.stats import SlopeFit, halving_months
+from tasks.core.stats import FitError, SlopeFit, halving_months
 from tasks.trends.spec import TrendSpec
 
 
@@ -242,3 +243,15 @@ def points_frame(points: pd.DataFrame, trend_id: str) -> pd.DataFrame:
     frame = points.assign(trend_id=trend_id)
     return frame[POINT_COLUMNS]
 
+
+
+def attempt_fit(n: int, min_points: int, counted: str, fit: Callable[[], SlopeFit]
+                ) -> tuple[SlopeFit | None, str, str | None]:
+    """Fit when there are enough points: (the fit, "ok", None); else (None, "insufficient", why): fewer than the
+    minimum (``counted`` names the points: "record(s)", "month(s)"), or the fit's own reason (``FitError``)."""
+    if n < min_points:
+        return None, "insufficient", f"{n} {counted}, fewer than the minimum of {min_points}"
+    try:
+        return fit(), "ok", None
+    except FitError as err:
+        return None, "insufficient", str(err)

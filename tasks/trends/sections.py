@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.core.vocabulary import LogBase, PriceSource, PriceType, Subset  # noqa: F401  (the one vocabulary)
@@ -71,3 +71,28 @@ def check_band(low: float, high: float | None, benchmark: str | None) -> None:
                              "a threshold needs 0 <= threshold <= 100")
         raise ValueError(f"band [{_g(low)}, {_g(high)}] is not within 0-100: {benchmark} is scored in percent "
                          "here, so a band needs 0 <= low < high <= 100")
+
+
+class BenchmarkSection(Section):
+    """A section whose trends follow one benchmark: ``quality_measure``, a known one."""
+
+    quality_measure: str = "mmlu_pro"
+
+    @field_validator("quality_measure")
+    @classmethod
+    def _known_benchmark(cls, value: str) -> str:
+        return known_benchmark(value)
+
+
+class BandedSection(BenchmarkSection):
+    """A section whose trends follow bands of its benchmark: ``bands``, each checked against the benchmark's units
+    (percent for a fraction benchmark: ``check_band``)."""
+
+    bands: list[tuple[float, float | None]]
+
+    @field_validator("bands")
+    @classmethod
+    def _bands(cls, bands, info: ValidationInfo):
+        for low, high in bands:
+            check_band(low, high, info.data.get("quality_measure"))
+        return bands
