@@ -15,7 +15,9 @@ same price. Pure: analysis tables in, rows out.
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 
+from schemas.analysis import AnalysisTable
 from tasks.data.resolve import match_key
 
 NAME = "first_observed"
@@ -23,7 +25,7 @@ LOWEST = ("lowest_provider", "lowest_reported")
 PRICE_COLUMNS = ["input_usd_per_mtok", "output_usd_per_mtok", "blended_usd_per_mtok", "blended_computed"]
 
 
-def _lowest(analysis: pd.DataFrame) -> pd.DataFrame:
+def _lowest(analysis: DataFrame[AnalysisTable]) -> pd.DataFrame:
     """Each model's earliest lowest-across-providers observation (a model with both: the lowest_provider one)."""
     frame = analysis[analysis["price_source"].isin(LOWEST) & analysis["blended_usd_per_mtok"].notna()]
     order = frame.assign(_rank=frame["price_source"].map({s: i for i, s in enumerate(LOWEST)}))
@@ -38,7 +40,7 @@ def _unique_keys(frame: pd.DataFrame) -> dict:
     return {key: model for key, model in zip(keys, frame["model_id"]) if counts[key] == 1}
 
 
-def first_observed(analysis: pd.DataFrame, earlier: list[pd.DataFrame]) -> pd.DataFrame:
+def first_observed(analysis: DataFrame[AnalysisTable], earlier: list[pd.DataFrame]) -> pd.DataFrame:
     """The ``first_observed`` price rows of ``analysis``'s models (analysis columns, ``price_source`` =
     ``first_observed``; ``source``: the source of the observation the price came from), from ``earlier``
     snapshots' analysis tables."""
@@ -66,7 +68,7 @@ def first_observed(analysis: pd.DataFrame, earlier: list[pd.DataFrame]) -> pd.Da
     return rows[analysis.columns]
 
 
-def with_first_observed(analysis: pd.DataFrame, earlier: list[pd.DataFrame]) -> pd.DataFrame:
+def with_first_observed(analysis: DataFrame[AnalysisTable], earlier: list[pd.DataFrame]) -> pd.DataFrame:
     """The analysis table with its ``first_observed`` rows added (same columns, sorted as the clean stage sorts)."""
     added = first_observed(analysis, earlier)
     frame = pd.concat([analysis[analysis["price_source"] != NAME], added], ignore_index=True)

@@ -47,9 +47,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 from pydantic import Field, field_validator, model_validator
 
 from schemas.analysis import POINT_COLUMNS
+from schemas.analysis import AnalysisTable
 from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_slopes, pareto_flags,
                                permutation_slopes)
 from tasks.core.stats import SlopeFit, ols_fits, release_day
@@ -126,7 +128,8 @@ SECTIONS = {"benchmark_cost": BenchmarkCostSection}
 
 
 # --- the plan ----------------------------------------------------------------------------------------------------
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """Per benchmark and subset: the Pareto-restricted fit (the headline), the unrestricted fit, and the headline's
     split into tokens per run and price per token (benchmarks priced from list prices only)."""
     b = preset.benchmark_cost
@@ -412,7 +415,7 @@ def _points(points: pd.DataFrame, spec: BenchmarkCostSpec, fitted: bool) -> pd.D
     return points_frame(frame, spec.trend_id)
 
 
-def fit(analysis: pd.DataFrame, spec: BenchmarkCostSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: BenchmarkCostSpec, context: dict | None = None) -> TrendFit:
     """One trend: the Pareto-restricted fit (with its selection checks), the unrestricted fit, or one term of the
     tokens-vs-prices split. ``context``: ``runs`` and ``run_prices`` (``tasks.data.runs``)."""
     select = spec.variant != UNRESTRICTED

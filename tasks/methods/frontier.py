@@ -27,8 +27,10 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 from pydantic import Field, model_validator
 
+from schemas.analysis import AnalysisTable
 from tasks.core.bands import in_band
 from tasks.core.coverage import band_truth, frontier_coverage
 from tasks.core.stats import FitError, factor_per_year, log_values, ols_fits, release_day
@@ -131,7 +133,8 @@ SECTIONS = {"frontier": FrontierSection, "decomposition": DecompositionSection, 
 
 
 # --- the plan ----------------------------------------------------------------------------------------------------
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """The price frontier per band, subset, price type and source; the decomposition; their variants."""
     f, u = preset.frontier, preset.uncertainty
     options = dict(method=NAME, quality_measure=f.quality_measure, band_edges=f.band_edges,
@@ -201,7 +204,7 @@ def mark_records(ordered: pd.DataFrame) -> pd.Series:
     return ordered["value"] <= previous_min
 
 
-def frontier_candidates(analysis: pd.DataFrame, spec: FrontierSpec) -> pd.DataFrame:
+def frontier_candidates(analysis: DataFrame[AnalysisTable], spec: FrontierSpec) -> pd.DataFrame:
     """The band's candidates in frontier order: models of the subset with a value, released on or after the start
     date, with the quality score in the band; reasoning models left out when the spec says so; and one model per set
     of weights (the cheapest of its reasoning-effort variants in the band)."""
@@ -231,12 +234,12 @@ def trend_seed(spec: FrontierSpec, salt: str) -> int:
     return int(digest[:8], 16)
 
 
-def snapshot_universe(analysis: pd.DataFrame) -> list[str]:
+def snapshot_universe(analysis: DataFrame[AnalysisTable]) -> list[str]:
     """Every model of the snapshot, sorted: the population the joint bootstrap resamples."""
     return sorted(analysis["model_id"].unique())
 
 
-def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: FrontierSpec, observed: float
+def uncertainty(analysis: DataFrame[AnalysisTable], candidates: pd.DataFrame, spec: FrontierSpec, observed: float
                 ) -> tuple[Checks, object, Diagnostics, pd.DataFrame | None]:
     """Leave-one-out, permutation null, bootstrap and simulated coverage for one frontier trend."""
     x = release_day(candidates["release_date"])
@@ -287,7 +290,7 @@ def uncertainty(analysis: pd.DataFrame, candidates: pd.DataFrame, spec: Frontier
     return checks, boot, diagnostics, frame
 
 
-def fit(analysis: pd.DataFrame, spec: FrontierSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: FrontierSpec, context: dict | None = None) -> TrendFit:
     """One frontier trend: its estimate(s) and every candidate point (with ``is_record``/``in_fit``)."""
     if spec.skip_note:
         return skipped(spec)
@@ -325,7 +328,7 @@ def fit(analysis: pd.DataFrame, spec: FrontierSpec, context: dict | None = None)
                     replicates)
 
 
-def fit_typical(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
+def fit_typical(analysis: DataFrame[AnalysisTable], spec: FrontierSpec) -> TrendFit:
     """The band's typical model: OLS of log value on release day over every candidate of the band (no selection of
     record lows, so no selection bias either; it answers "how fast does the average model at this quality get
     cheaper", beside the frontier's "how fast does the cheapest")."""
@@ -339,7 +342,7 @@ def fit_typical(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
                     points_frame(candidates, spec.trend_id))
 
 
-def common_sample_frame(analysis: pd.DataFrame, spec: FrontierSpec) -> tuple[pd.DataFrame, int]:
+def common_sample_frame(analysis: DataFrame[AnalysisTable], spec: FrontierSpec) -> tuple[pd.DataFrame, int]:
     """The band's price-frontier records with price, active parameters and their ratio; and how many records."""
     price_spec = spec.model_copy(update={"quantity": "price", "variant": ""})
     candidates = frontier_candidates(analysis, price_spec)
@@ -351,7 +354,7 @@ def common_sample_frame(analysis: pd.DataFrame, spec: FrontierSpec) -> tuple[pd.
     return frame, len(records)
 
 
-def fit_common_sample(analysis: pd.DataFrame, spec: FrontierSpec) -> TrendFit:
+def fit_common_sample(analysis: DataFrame[AnalysisTable], spec: FrontierSpec) -> TrendFit:
     """One term of ln price = ln active params + ln price per active param, on the price frontier's models."""
     frame, n_records = common_sample_frame(analysis, spec)
     sample_frame = frame[frame["active_params"].notna() & (frame["active_params"] > 0)].reset_index(drop=True)

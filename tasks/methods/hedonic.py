@@ -36,10 +36,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from schemas.analysis import POINT_COLUMNS
 from schemas.canonical import BENCHMARK_UNITS
+from schemas.analysis import AnalysisTable
 from tasks.core.bands import in_band
 from tasks.core.robust import quantile_fit, wild_cluster_fit
 from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
@@ -117,7 +119,8 @@ class HedonicSection(BenchmarkSection):
 SECTIONS = {"hedonic": HedonicSection}
 
 
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """One trend per price source, price type, subset and control set; and each without reasoning models."""
     h = preset.hedonic
     low, high = h.score_range
@@ -155,14 +158,14 @@ def reasoning_unknown(frame: pd.DataFrame) -> pd.Series:
     return frame["reasoning"].astype("boolean").isna()
 
 
-def hedonic_candidates(analysis: pd.DataFrame, spec: HedonicSpec) -> pd.DataFrame:
+def hedonic_candidates(analysis: DataFrame[AnalysisTable], spec: HedonicSpec) -> pd.DataFrame:
     """Every model of the subset with a value and the quality score in range (reasoning models included)."""
     frame = model_values(analysis, spec.quantity, spec.subset, spec.price_type, spec.price_source)
     return frame[in_band(frame[f"score_{spec.quality_measure}"], spec.quality_measure, spec.band_low,
                          spec.band_high, "closed")]
 
 
-def hedonic_sample(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[pd.DataFrame, int]:
+def hedonic_sample(analysis: DataFrame[AnalysisTable], spec: HedonicSpec) -> tuple[pd.DataFrame, int]:
     """The fit's sample, and the number of candidates before dropping models that miss a control."""
     frame = hedonic_candidates(analysis, spec)
     if spec.exclude_reasoning:
@@ -180,7 +183,7 @@ def planned_rows(spec: HedonicSpec) -> list[tuple[str, str]]:
     return rows
 
 
-def reasoning_counts(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[int, int] | None:
+def reasoning_counts(analysis: DataFrame[AnalysisTable], spec: HedonicSpec) -> tuple[int, int] | None:
     """(reasoning models left out, models of unknown reasoning status kept) of a no_reasoning trend."""
     if not spec.exclude_reasoning:
         return None
@@ -211,7 +214,7 @@ def _join(*parts: str | None) -> str | None:
     return text or None
 
 
-def fit(analysis: pd.DataFrame, spec: HedonicSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: HedonicSpec, context: dict | None = None) -> TrendFit:
     """Fit one hedonic trend; ``context["creators"]``: the creator mapping (``data/creators.csv``), if any."""
     creators = (context or {}).get("creators")
     planned = planned_rows(spec)
@@ -327,7 +330,8 @@ def _fit_all(sample: pd.DataFrame, spec: HedonicSpec, creators: pd.DataFrame | N
 
 
 
-def hedonic_coefficients(analysis: pd.DataFrame, spec: HedonicSpec) -> tuple[pd.DataFrame, dict[str, float]]:
+def hedonic_coefficients(analysis: DataFrame[AnalysisTable], spec: HedonicSpec
+                         ) -> tuple[pd.DataFrame, dict[str, float]]:
     """The fit's sample and every coefficient (const, day, one per control), for figures that adjust for quality."""
     import statsmodels.api as sm
 

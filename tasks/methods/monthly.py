@@ -19,8 +19,10 @@ narrower than the evidence warrants (the report says so); the point estimate is 
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 from pydantic import ValidationInfo, field_validator
 
+from schemas.analysis import AnalysisTable
 from tasks.core.bands import in_band
 from tasks.core.stats import log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision
@@ -55,7 +57,8 @@ class MonthlyCheapestSection(BenchmarkSection):
 SECTIONS = {"monthly_cheapest": MonthlyCheapestSection}
 
 
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """a16z's monthly cheapest model above each threshold, on the first price source the preset lists that the
     snapshot has (a16z used one price per model)."""
     m = preset.monthly_cheapest
@@ -76,7 +79,7 @@ def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sour
     return specs
 
 
-def observation_prices(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+def observation_prices(analysis: DataFrame[AnalysisTable], spec: TrendSpec) -> pd.DataFrame:
     """Every price observation of the models at or above the threshold: model, name, date, price, and whether the
     price is the mean of input and output (else the blended price)."""
     frame = analysis[analysis["price_source"] == spec.price_source]
@@ -116,7 +119,7 @@ def monthly_series(observations: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: TrendSpec, context: dict | None = None) -> TrendFit:
     """The monthly cheapest series above the threshold, and its trend."""
     if spec.skip_note:
         return skipped(spec)
@@ -145,7 +148,7 @@ def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) ->
                     points_frame(points, spec.trend_id))
 
 
-def price_type_for(analysis: pd.DataFrame, price_source: str) -> str:
+def price_type_for(analysis: DataFrame[AnalysisTable], price_source: str) -> str:
     """``mean_in_out`` when the snapshot has input and output prices for this source, else ``blended``."""
     frame = analysis[analysis["price_source"] == price_source]
     both = frame["input_usd_per_mtok"].notna() & frame["output_usd_per_mtok"].notna()

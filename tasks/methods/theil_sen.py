@@ -17,9 +17,11 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 from matplotlib.figure import Figure
 from scipy import stats
 
+from schemas.analysis import AnalysisTable
 from tasks.core.bands import in_band
 from tasks.core.stats import SlopeFit, log_values, release_day
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval
@@ -44,7 +46,8 @@ class TheilSenSection(BandedSection):
 
 
 
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """One trend per subset and band, on the first price source of the section that the snapshot has."""
     section = preset.theil_sen
     source = next((s for s in section.price_sources if s in price_sources), None)
@@ -65,7 +68,7 @@ def theil_sen_fit(x: np.ndarray, y: np.ndarray, ci_level: float) -> SlopeFit:
                     adj_r_squared=None, ci_method=NAME)
 
 
-def band_models(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
+def band_models(analysis: DataFrame[AnalysisTable], spec: TrendSpec) -> pd.DataFrame:
     """The models of the subset with a price on the spec's source, their score in the band, by release date."""
     frame = model_values(analysis, spec.quantity, spec.subset, spec.price_type, spec.price_source)
     frame = frame[in_band(frame[f"score_{spec.quality_measure}"], spec.quality_measure, spec.band_low,
@@ -74,7 +77,7 @@ def band_models(analysis: pd.DataFrame, spec: TrendSpec) -> pd.DataFrame:
         ["release_date", "model_id"], kind="mergesort").reset_index(drop=True)
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: TrendSpec, context: dict | None = None) -> TrendFit:
     """One band's Theil-Sen trend (pure)."""
     if spec.skip_note:
         sample = Sample(0, 0)
@@ -121,7 +124,7 @@ def section(doc, inputs, snapshot: str) -> None:
                f"Figure: Theil-Sen lines per quality band on `{snapshot}`, every model of the band a point")
 
 
-def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, common: dict,
+def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: DataFrame[AnalysisTable], common: dict,
             extra: dict | None = None) -> list[tuple[dict, dict]]:
     """One figure: a panel per band with an estimate."""
     main = _main(rows)

@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
 from schemas.canonical import BENCHMARK_UNITS
 from pydantic import Field, model_validator
 
+from schemas.analysis import AnalysisTable
 from tasks.core.bands import band_units, in_band
 from tasks.core.stats import log_values, ols_fits, release_day
 from tasks.data.quantities import at_precision, price_column
@@ -82,7 +84,8 @@ class ThresholdSection(Section):
 SECTIONS = {"threshold": ThresholdSection}
 
 
-def plan(preset, snapshot: str, analysis: pd.DataFrame, common: dict, price_sources: set[str]) -> list[TrendSpec]:
+def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict, price_sources: set[str]
+         ) -> list[TrendSpec]:
     """Epoch AI's thresholds are in the data: one trend per score that was once the best so far, per benchmark, on
     the first price source of the preset's list that the snapshot has. A benchmark that yields no threshold (no
     usable scores, or all below the multiple-choice minimum), or a snapshot with none of the price sources, gives one
@@ -134,7 +137,7 @@ def observation_dates(frame: pd.DataFrame) -> pd.Series:
     return frame["release_date"].where(~later, frame["observed_on"])
 
 
-def observations(analysis: pd.DataFrame, benchmark: str, price_source: str, price_type: str = "blended",
+def observations(analysis: DataFrame[AnalysisTable], benchmark: str, price_source: str, price_type: str = "blended",
                  subset: str = "all", exclude_reasoning: bool = True) -> pd.DataFrame:
     """Every usable price observation with a score on ``benchmark``: model_id, name, release_date (the
     observation's date, see ``observation_dates``), value (the price), score (as stored: a fraction or Elo)."""
@@ -207,7 +210,7 @@ def fit_points(points: pd.DataFrame, spec: TrendSpec):
                     ci_level=spec.ci_level, ci_methods=("ols",))["ols"]
 
 
-def fit(analysis: pd.DataFrame, spec: TrendSpec, context: dict | None = None) -> TrendFit:
+def fit(analysis: DataFrame[AnalysisTable], spec: TrendSpec, context: dict | None = None) -> TrendFit:
     """One threshold trend: its estimate and every observation in its range (``is_record`` = kept by the walk)."""
     if spec.skip_note:
         return skipped(spec)

@@ -6,7 +6,9 @@ the published figure it is set beside come from the method itself (``tasks.metho
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 
+from schemas.analysis import Trends
 from tasks.methods import METHODS
 from tasks.trends.method import Method
 
@@ -16,7 +18,7 @@ def compared_methods() -> list[Method]:
     return [m for m in METHODS if m.compare is not None]
 
 
-def methods_selection(trends: pd.DataFrame) -> pd.DataFrame:
+def methods_selection(trends: DataFrame[Trends]) -> pd.DataFrame:
     """One estimate per main trend for the comparison: the headline price (blended, or the mean of input and
     output), no sensitivity variant, OLS rows (or a method's own estimator and interval), and of those the rows each method's ``compare`` keeps (each preset's
     main price source, the quality control only, ...)."""

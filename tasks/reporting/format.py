@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
+from pandera.typing import DataFrame
 
+from schemas.analysis import Trends
 from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, label
 from tasks.reporting.markup import Md, md_escape
 from tasks.trends import ESTIMATED
@@ -214,7 +216,7 @@ def label_subset(subset: str) -> str:
 
 
 # --- selections of the trends table ------------------------------------------------------------------------------
-def main_rows(trends: pd.DataFrame) -> pd.DataFrame:
+def main_rows(trends: DataFrame[Trends]) -> pd.DataFrame:
     """One row per trend: the OLS estimator with its OLS interval, or with its first interval when it has no OLS
     interval (a geometric mean has only its bootstrap's). In the table's order."""
     rows = trends[trends["estimator"] == "ols"]
@@ -228,7 +230,7 @@ def ran(inputs: ReportInputs, snapshot: str, method: str) -> pd.DataFrame:
     return rows[rows["status"] != "skipped"]
 
 
-def select(trends: pd.DataFrame, **conditions) -> pd.DataFrame:
+def select(trends: DataFrame[Trends], **conditions) -> pd.DataFrame:
     rows = trends
     for column, value in conditions.items():
         if value is None:

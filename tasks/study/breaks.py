@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandera.typing import DataFrame
 
+from schemas.analysis import Points, Trends
 from tasks.core.breaks import factor, selected_break, sup_f_break
 
 BREAK_COLUMNS = ["trend_id", "snapshot", "preset", "method", "n", "candidates", "status", "break_date", "sup_f",
@@ -16,8 +18,8 @@ BREAK_COLUMNS = ["trend_id", "snapshot", "preset", "method", "n", "candidates", 
 STRONG_P = 0.05
 
 
-def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: int, simulations: int, alpha: float,
-                seed: int) -> pd.DataFrame:
+def structural_breaks(trends: DataFrame[Trends], points: DataFrame[Points], min_segment: int, simulations: int,
+                      alpha: float, seed: int) -> pd.DataFrame:
     """One row per single-regressor trend with an estimate (frontier, threshold, monthly cheapest)."""
     main = trends[(trends["ci_method"] == "ols") & (trends["status"] == "ok")
                   & trends["method"].isin(["frontier", "threshold", "monthly_cheapest"])]
@@ -75,7 +77,7 @@ def structural_breaks(trends: pd.DataFrame, points: pd.DataFrame, min_segment: i
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
 
 
-def breaks_table(trends: pd.DataFrame, points: pd.DataFrame, settings: dict[str, dict]) -> pd.DataFrame:
+def breaks_table(trends: DataFrame[Trends], points: DataFrame[Points], settings: dict[str, dict]) -> pd.DataFrame:
     """Every preset's break tests (``settings``: per preset name, its ``[breaks]`` section)."""
     frames = []
     for preset, options in sorted(settings.items()):

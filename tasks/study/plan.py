@@ -9,17 +9,19 @@ snapshot's documented corrections changed anything, a trend whose benchmark is a
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 
 from schemas.canonical import BENCHMARK_UNITS
+from schemas.analysis import AnalysisTable
 from tasks.methods import registry
 from tasks.trends import AS_PUBLISHED, TrendSpec
 
 
-def available_price_sources(analysis: pd.DataFrame) -> set[str]:
+def available_price_sources(analysis: DataFrame[AnalysisTable]) -> set[str]:
     return set(analysis["price_source"].dropna().unique())
 
 
-def available_measures(analysis: pd.DataFrame) -> set[str]:
+def available_measures(analysis: DataFrame[AnalysisTable]) -> set[str]:
     """The benchmarks with at least one score in the analysis table."""
     return {c.removeprefix("score_") for c in analysis.columns if c.startswith("score_") and analysis[c].notna().any()}
 
@@ -62,7 +64,7 @@ def with_as_published(specs: list[TrendSpec], preset, snapshot: str) -> list[Tre
                                   spec.threshold_model) for p in published)]
 
 
-def plan_method(preset, method: str, snapshot: str, analysis: pd.DataFrame | None = None,
+def plan_method(preset, method: str, snapshot: str, analysis: DataFrame[AnalysisTable] | None = None,
                 as_published: pd.DataFrame | None = None, price_sources: set[str] | None = None,
                 measures: set[str] | None = None) -> list[TrendSpec]:
     """Every trend ``method`` fits for ``preset`` on this snapshot.
@@ -88,7 +90,7 @@ def plan_method(preset, method: str, snapshot: str, analysis: pd.DataFrame | Non
 
 
 def plan_trends(preset, snapshot: str, price_sources: set[str] | None = None, as_published: pd.DataFrame | None = None,
-                measures: set[str] | None = None, analysis: pd.DataFrame | None = None) -> list[TrendSpec]:
+                measures: set[str] | None = None, analysis: DataFrame[AnalysisTable] | None = None) -> list[TrendSpec]:
     """Every trend of every method of the preset (in the registry's order)."""
     return [spec for method in preset.methods()
             for spec in plan_method(preset, method, snapshot, analysis, as_published, price_sources, measures)]

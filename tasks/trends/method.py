@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
 import pandas as pd
+from pandera.typing import DataFrame
+
+from schemas.analysis import AnalysisTable
 
 from tasks.trends.result import Diagnostics, TrendFit
 from tasks.trends.sections import Section
@@ -20,9 +23,9 @@ SectionT = TypeVar("SectionT", bound=Section)
 DiagnosticsT = TypeVar("DiagnosticsT")
 
 # plan(preset, snapshot, analysis, common, price_sources) -> the trends the preset asks of this snapshot
-PlanFn = Callable[[Any, str, pd.DataFrame, dict, set[str]], list[TrendSpec]]
-# fit(analysis, spec, context) -> one trend, pure (DataFrames in, a typed result out)
-FitFn = Callable[[pd.DataFrame, TrendSpec, dict | None], TrendFit]
+PlanFn = Callable[[Any, str, DataFrame[AnalysisTable], dict, set[str]], list[TrendSpec]]
+# fit(analysis, spec, context) -> one trend, pure (the analysis table in, a typed result out)
+FitFn = Callable[[DataFrame[AnalysisTable], TrendSpec, dict | None], TrendFit]
 # section(doc, inputs, snapshot): the method's part of the report's details for one snapshot
 SectionFn = Callable[[Any, Any, str], None]
 # figures(rows, points, analysis, common, extra) -> [(job fields, data frames)]: the method's figures of one

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from pandera.typing import DataFrame
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
+from schemas.analysis import Trends
 from tasks.methods import by_row_name
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
@@ -56,7 +58,7 @@ def _beyond_text(factor: float, end: float, high: bool) -> str | None:
     return f"{fmt_factor(end)}x" if out(end) else None
 
 
-def methods_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
+def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
     """Every estimate with its interval, grouped by method then snapshot, with the published reference figures.
     Uninformative estimates are drawn grey and hollow; trends without an estimate (insufficient, skipped) are
     counted in their group's heading, not drawn; a group without any estimate is left out (the footer names it).

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandera.typing import DataFrame
 
+from schemas.analysis import AnalysisTable, Points, Trends
 from tasks.data.sources import attributions
 from tasks.methods import METHODS, registry
 from tasks.trends import TrendSpec
 from tasks.reporting.figures import main_price_source
 
 
-def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, snapshot: str,
-                 specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
+def plan_figures(trends: DataFrame[Trends], points: DataFrame[Points], analysis: DataFrame[AnalysisTable],
+                 snapshot: str, specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
                  attribution: list[str] | None = None, diagnostics: pd.DataFrame | None = None,
                  runs: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
     """Every figure of one snapshot: (job fields, data slices). Pure: frames in, frames out.
@@ -49,7 +51,7 @@ def plan_figures(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFr
     return jobs
 
 
-def cross_snapshot_figures(trends: pd.DataFrame, sources: set[str], attribution: dict[str, list[str]]
+def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribution: dict[str, list[str]]
                            ) -> list[tuple[dict, dict]]:
     """The figures that span every snapshot: the vintage comparison and the methods comparison."""
     from tasks.render.comparison import methods_selection

@@ -6,10 +6,12 @@ import textwrap
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from pandera.typing import DataFrame
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
+from schemas.analysis import Trends
 from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order
 from tasks.methods import METHODS, by_row_name
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
@@ -38,7 +40,7 @@ GROUP = 0.22  # inches per group heading
 
 
 # --- which rows ------------------------------------------------------------------------------------------------
-def _one_per_trend(trends: pd.DataFrame) -> pd.DataFrame:
+def _one_per_trend(trends: DataFrame[Trends]) -> pd.DataFrame:
     """One row per trend: no sensitivity variant, the OLS estimator with its OLS interval, else with its first
     interval (a geometric mean has only its bootstrap interval); a method without an OLS estimator (Theil-Sen): its
     first estimator."""
@@ -69,7 +71,7 @@ def _main_price_type(rows: pd.DataFrame) -> pd.Series:
     return keep
 
 
-def summary_rows(trends: pd.DataFrame, snapshot: str | None = None, max_rows: int = MAX_ROWS
+def summary_rows(trends: DataFrame[Trends], snapshot: str | None = None, max_rows: int = MAX_ROWS
                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], int]:
     """The rows the summary draws (one per trend), the rows left out, what was left out (phrases for the subtitle),
     and how many trends the snapshot has in trends.csv. Pure.
@@ -196,7 +198,7 @@ def _ordered(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 
 
 # --- the figure ------------------------------------------------------------------------------------------------
-def summary_figure(trends: pd.DataFrame, attribution: list[str], snapshot: str | None = None) -> Figure:
+def summary_figure(trends: DataFrame[Trends], attribution: list[str], snapshot: str | None = None) -> Figure:
     """One snapshot's trends (``snapshot``; without it the trends must hold one snapshot), one row each, labelled
     in full; above ``MAX_ROWS`` trends the main ones only, and the subtitle says how many trends.csv holds."""
     rows, dropped, left_out, total = summary_rows(trends, snapshot)

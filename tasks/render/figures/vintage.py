@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
+from pandera.typing import DataFrame
 from matplotlib.figure import Figure
 
+from schemas.analysis import Trends
 from tasks.methods import by_row_name
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
                                      figure_header, has_estimate, is_uninformative)
@@ -32,7 +34,7 @@ VINTAGE_STYLE = [("#1b6ca8", "o"), ("#8fbbe0", "o"), ("#d1495b", "s"), ("#eba0aa
                  ("#9ad4a6", "D")]
 
 
-def vintage_figure(trends: pd.DataFrame, attribution: list[str]) -> Figure:
+def vintage_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
     """Each trend (rows) on each snapshot and price definition (markers), with its OLS interval."""
     main = trends.assign(definition=trends["price_source"].map(_definition))
     keys = main[["method", "subset", "price_type", "quality_measure", "band_low", "band_high"]].drop_duplicates()
