@@ -213,6 +213,10 @@ class Trends(pa.DataFrameModel):
     status: Series[str] = pa.Field(isin=list(STATUSES))
     note: Series[str] = pa.Field(nullable=True)
     months_since_last: Series[float] = pa.Field(nullable=True, ge=0)
+    # the release dates of the snapshot's models scored on the trend's quality measure (first, last): the window the
+    # quality data covers, whatever the price observation date (step 15)
+    quality_window_start: Series[pa.DateTime] = pa.Field(nullable=True)
+    quality_window_end: Series[pa.DateTime] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -254,8 +258,9 @@ class Points(pa.DataFrameModel):
 
 
 # the output contract's columns, in order, from the schemas (the Trends columns are a frozen contract: issue "Step 1
-# of 7"; step 10 added months_since_last, months from the last fitted point to the snapshot's latest price
-# observation: a frontier whose last record is old has stalled, whatever its slope says)
+# of 7"; step 10 added months_since_last, months from the last fitted point to the last release scored on the trend's
+# quality measure since step 15: a frontier whose last record is old has stalled, whatever its slope says; step 15
+# added the quality window, the first and last release scored on the trend's quality measure)
 TREND_COLUMNS = list(Trends.to_schema().columns)
 TREND_ID_COLUMNS = TREND_COLUMNS[1:14]  # snapshot .. variant
 POINT_COLUMNS = list(Points.to_schema().columns)

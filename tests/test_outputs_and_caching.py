@@ -134,3 +134,34 @@ def test_files_count_by_content_and_base_name_not_by_folder(tmp_path):
     assert stable_form(day1) != stable_form(day2)
     with pytest.raises(TypeError):
         stable_form(object())
+
+
+def test_a_batch_writes_its_own_methods_diagnostics_and_the_run_has_every_methods():
+    # a batch's cache key is its method's code: it must not carry columns another method declares (before: every
+    # method's columns, so a new field of HedonicDiagnostics left warm frontier batches stale, and collect raised
+    # KeyError on them); the collect task, keyed by every method's code, gives the run every column
+    import dataclasses
+
+    from tasks.methods import diagnostic_columns
+    from tasks.methods.frontier import FrontierDiagnostics
+    from tasks.methods.hedonic import HedonicDiagnostics
+    from tasks.stages.fit import batch_tables
+    from tasks.stages.outputs import collect
+    from tasks.trends import TrendFit
+
+    frontier = spec()
+    hedonic = spec(method="hedonic", controls=("mmlu_pro",))
+    sample = Sample(5, 5)
+    fits = {name: TrendFit(s, [Estimate("ols", "ols", "insufficient", sample)], pd.DataFrame(), diagnostics)
+            for name, s, diagnostics in (("frontier", frontier, FrontierDiagnostics(common_sample_share=0.5)),
+                                         ("hedonic", hedonic, HedonicDiagnostics(clusters=7)))}
+    batches = {"frontier": batch_tables([fits["frontier"]], "x", FrontierDiagnostics),
+               "hedonic": batch_tables([fits["hedonic"]], "x", HedonicDiagnostics)}
+    assert "clusters" not in batches["frontier"]["diagnostics"]
+    assert list(batches["hedonic"]["diagnostics"].columns) == [
+        "trend_id", *(f.name for f in dataclasses.fields(HedonicDiagnostics))]
+    run = collect(list(batches.values()))["diagnostics"]
+    assert list(run.columns) == diagnostic_columns()
+    by_id = run.set_index("trend_id")
+    assert by_id.loc[frontier.trend_id, "common_sample_share"] == 0.5 and pd.isna(by_id.loc[frontier.trend_id, "clusters"])
+    assert by_id.loc[hedonic.trend_id, "clusters"] == 7

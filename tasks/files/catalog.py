@@ -132,8 +132,9 @@ class Handoff:
         return {name: getattr(self, name) for name in self.names()}
 
     def read(self, name: str) -> pd.DataFrame:
-        """The table ``name``, checked against its catalog schema where the project has one (a file changed or
-        damaged since it was written fails here, naming the table, not later as a wrong number)."""
+        """The table ``name`` as stored, checked against its catalog schema where the project has one: a missing
+        column, a value that breaks a rule or cannot be coerced to its type fails here, naming the table and the
+        rule, not later as a wrong number. The frame returned is the stored one (not the coerced copy)."""
         path = getattr(self, name)
         frame = read_parquet(path)
         schema = entry(self.stage, name).schema

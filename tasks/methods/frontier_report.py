@@ -129,24 +129,33 @@ def typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
         estimated = group[group["status"] == "ok"]
         status = "ok" if len(estimated) == len(group) and len(group) else "uninformative"
         factor = geometric_mean(list(estimated["factor_per_year"])) if len(estimated) else None
+        first = group.iloc[0]
         rows.append({"trend_id": ",".join(sorted(group["trend_id"])), "method": "frontier", "price_source": source,
-                     "status": status,
-                     "factor_per_year": factor, "ci_low": None, "ci_high": None, "ci_level": None,
-                     "n": int(group["n"].sum()), "months_since_last": None, "note": None})
+                     "status": status, "factor_per_year": factor, "ci_low": None, "ci_high": None, "ci_level": None,
+                     "n": int(group["n"].sum()), "months_since_last": None, "note": None,
+                     **{column: first[column] for column in SHARED}})
     return pd.DataFrame(rows, columns=["trend_id", "method", "price_source", "status", "factor_per_year", "ci_low",
-                                       "ci_high",
-                                       "ci_level", "n", "months_since_last", "note"])
+                                       "ci_high", "ci_level", "n", "months_since_last", "note", *SHARED])
+
+
+# what the typical-model bands of one price source share: their geometric mean keeps it
+SHARED = ["preset", "snapshot", "subset", "price_type", "quality_measure", "quality_window_start",
+          "quality_window_end"]
 
 
 ANSWER_ROWS = (
     AnswerRow(kind="frontier",
               what="cheapest model per quality band (record lows, open models, geometric mean of the bands)",
               label="Cheapest model per quality band (record lows, open models, geometric mean)",
-              title="cheapest model per band (record lows, open, geometric mean)", rows=geomean_rows, place=1),
+              title="cheapest model per band (record lows, open, geometric mean)", rows=geomean_rows, place=1,
+              differs="selection: only the models that set a record low are fitted, and record lows fall fast even "
+                      "when release dates are shuffled (the checks below)"),
     AnswerRow(kind="typical_band",
               what="typical model per band (OLS over every open model of the band, geometric mean)",
               label="Typical model per band (OLS over every open model of the band)",
-              title="typical model per band (geometric mean, no interval)", rows=typical_geomeans, place=2),
+              title="typical model per band (geometric mean, no interval)", rows=typical_geomeans, place=2,
+              differs="composition: every open model of a band, whose mean score rises within the band, so not at "
+                      "constant quality; no interval"),
 )
 
 DEFINITIONS = (
@@ -215,6 +224,6 @@ def vintage_figure(rows: pd.DataFrame) -> pd.Series:
 
 
 def vintage_label(row) -> str:
-    """``frontier · open · 40-70 %`` (a price type other than blended named too)."""
+    """``frontier · open · MMLU-Pro 40-70 %`` (a price type other than blended named too)."""
     kind = "" if row.price_type == "blended" else f" · {row.price_type}"
-    return f"frontier · {row.subset}{kind} · {row.band_low:g}-{row.band_high:g} %"
+    return f"frontier · {row.subset}{kind} · {band_label(row)}"

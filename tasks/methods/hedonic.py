@@ -81,7 +81,6 @@ CONTEXT = ("creators",)  # the creator mapping (data/creators.csv): clusters for
 class HedonicSection(BenchmarkSection):
     """ln(price) ~ release day + quality controls over every model in a score range (the FutureTech "Method 2")."""
 
-    quality_measure: str = "mmlu_pro"
     score_range: tuple[float, float]
     subsets: list[Subset] = ["open"]
     control_sets: list[list[str]] = [["mmlu_pro"]]

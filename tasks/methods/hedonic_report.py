@@ -72,7 +72,9 @@ def answer_rows(here: pd.DataFrame) -> pd.DataFrame:
 
 ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality (hedonic, open models)",
                          label="Typical model (hedonic regression, open models, MMLU-Pro 40-70)",
-                         title="typical model (hedonic, open models)", rows=answer_rows, place=0),)
+                         title="typical model (hedonic, open models)", rows=answer_rows, place=0,
+                         differs="every open model of the quality range, its score held constant in the "
+                                 "regression"),)
 
 
 def vintage(rows: pd.DataFrame) -> pd.Series:

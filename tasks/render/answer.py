@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import PRICE_SOURCES, fmt_factor, fmt_interval
+from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, fmt_factor, fmt_interval, label
+from tasks.data.quality import WINDOW_LAG_WARNING_MONTHS
 from tasks.methods import METHODS
 from tasks.render.published import reproduction_summary
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, fmt_months, interval_text, is_estimated,
                                     main_rows, months_to, number)
-from tasks.reporting.markup import md_code
+from tasks.reporting.markup import Md, md_code
 from tasks.trends import ESTIMATED
 from tasks.trends.method import AnswerNote, AnswerRow
 
@@ -65,12 +66,39 @@ def latest_snapshot(inputs: ReportInputs) -> str | None:
     return max(dated)[1] if dated else (usable[-1] if usable else None)
 
 
+def primary_rule(inputs: ReportInputs) -> dict | None:
+    """The rule that picks the primary estimate: the ``[answer]`` section of the first of the run's presets that has
+    one (``tasks.study.presets.AnswerSection``), with that preset's name; None when no preset states one."""
+    for preset in inputs.meta.get("presets", []):
+        if preset.get("answer"):
+            return {**preset["answer"], "preset": preset["name"]}
+    return None
+
+
+def _window(row) -> dict | None:
+    """A trend's quality window: its measure and the first and last release scored on it."""
+    start, end = row.get("quality_window_start"), row.get("quality_window_end")
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return {"measure": row.get("quality_measure"), "start": fmt_date(start), "end": fmt_date(end)}
+
+
+def window_lag_months(entry: dict, observed_on) -> float | None:
+    """Months from the end of an entry's quality window to the price observation date."""
+    window = entry.get("quality_window")
+    if not window or not observed_on:
+        return None
+    return max(0.0, round((pd.Timestamp(observed_on) - pd.Timestamp(window["end"])).days / (365.25 / 12), 1))
+
+
 def headline(inputs: ReportInputs) -> dict:
-    """The first screen's numbers, each with its trend id (``headline.json``)."""
+    """The first screen's numbers, each with its trend id, where it comes from (preset, snapshot, subset, interval
+    method, quality window) and whether it is the primary estimate (``headline.json``)."""
     snapshot = latest_snapshot(inputs)
     main = main_rows(inputs.trends)
+    rule = primary_rule(inputs)
     out = {"snapshot": snapshot, "observed_on": fmt_date(inputs.observed_on(snapshot)) if snapshot else None,
-           "entries": []}
+           "code_commit": (inputs.meta.get("code") or {}).get("git_commit"), "primary_rule": rule, "entries": []}
     # with no estimate for the answer's table (a run of a method with answer notes alone) the notes still answer
     here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
@@ -82,7 +110,9 @@ def headline(inputs: ReportInputs) -> dict:
                 continue
             row = hit.iloc[0]
             out["entries"].append({
-                "kind": kind, "what": what, "price_source": source, "trend_id": row["trend_id"],
+                "kind": kind, "what": what, "primary": False, "price_source": source, "trend_id": row["trend_id"],
+                "preset": row.get("preset"), "snapshot": row.get("snapshot", snapshot), "subset": row.get("subset"),
+                "price_type": row.get("price_type"), "ci_method": row.get("ci_method"), "quality_window": _window(row),
                 "status": row["status"], "factor_per_year": number(row["factor_per_year"]),
                 "ci_low": number(row["ci_low"]), "ci_high": number(row["ci_high"]),
                 "ci_level": number(row["ci_level"]), "n": number(row["n"]),
@@ -95,9 +125,54 @@ def headline(inputs: ReportInputs) -> dict:
 
     for answer in answer_rows():
         add(answer.kind, answer.what, answer.rows(here))
+    if rule is not None:  # the primary: the rule's row on the first of its price sources the snapshot has
+        for source in rule["price_sources"]:
+            hit = next((e for e in out["entries"] if e["kind"] == rule["primary"] and e["price_source"] == source
+                        and e["status"] in ESTIMATED), None)
+            if hit is not None:
+                hit["primary"] = True
+                break
     for note in answer_notes():
         out["entries"] += note.entries(inputs, main)
     return out
+
+
+def primary_entry(numbers: dict) -> dict | None:
+    return next((e for e in numbers.get("entries", []) if e.get("primary")), None)
+
+
+def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
+    """The first screen's quotable sentence: the primary estimate, its interval, its window, one caveat and why it
+    is the primary (the preset's rule); None when the run has no primary."""
+    entry, rule = primary_entry(numbers), numbers.get("primary_rule")
+    if entry is None or rule is None:
+        return None
+    row = next(a for a in answer_rows() if a.kind == entry["kind"])
+    factor = f"{fmt_factor(entry['factor_per_year'])}x cheaper per year"
+    interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
+    ranged = entry.get("interval_is_range") or entry["status"] != "ok"
+    bold = (lambda text: f"**{text}**") if markdown and not ranged else (lambda text: text)
+    code = (lambda text: md_code(text)) if markdown else (lambda text: text)
+    level = f"{entry['ci_level']:.0%}" if entry.get("ci_level") else "90%"
+    said = bold(factor)
+    if interval != "-":
+        said += f" ({'range' if ranged else f'{level} interval'} {interval})"
+    window = entry.get("quality_window")
+    where = (f"on models released {window['start']} to {window['end']} (the releases scored on "
+             f"{label(BENCHMARKS, window['measure'])}), with prices observed up to {numbers['observed_on']}"
+             if window else f"with prices observed up to {numbers['observed_on']}")
+    lag = window_lag_months(entry, numbers.get("observed_on"))
+    if lag is not None and lag > WINDOW_LAG_WARNING_MONTHS:
+        caveat = (f"the quality scores end {fmt_months(lag)} before the prices: models released since "
+                  f"{window['end']} are not in it")
+    else:
+        caveat = ("snapshot prices regressed on release dates compare new models with old ones at today's prices: "
+                  "not a price index")
+    price = ANSWER_HEADERS.get(entry["price_source"], entry["price_source"])
+    name = row.label[:1].lower() + row.label[1:]
+    return (f"{'**Primary estimate**' if markdown else 'Primary estimate'}: {name}, at the {price} "
+            f"({code(entry['price_source'])}, {code(entry['snapshot'])}): {said}, {where}. Caveat: {caveat}. "
+            f"Why this one: {rule['rule']} (the rule of preset {code(rule['preset'])}).")
 
 
 def _left_out(note) -> str | None:
@@ -115,8 +190,10 @@ def headline_lines(numbers: dict) -> list[str]:
         if not any(e["kind"] in titled for e in numbers.get("entries", [])):
             return lines
     else:
-        lines = [f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
-                 "x cheaper per year at constant quality:"]
+        sentence = primary_sentence(numbers, markdown=False)
+        lines = ([sentence, ""] if sentence else []) + [
+            f"The answer on {numbers['snapshot']} (prices observed up to {numbers['observed_on']}), "
+            "x cheaper per year at constant quality:"]
     titles = {**{answer.kind: answer.title for answer in answer_rows()},
               **{note.kind: note.title for note in answer_notes() if note.title}}
     for kind, title in titles.items():
@@ -154,22 +231,42 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
                 lines += note.lines(mine)
         doc.bullets(lines)
         return
-    doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
-             "how many times cheaper per year inference gets at constant quality, on each price definition "
-             "(90% interval; time to halve and to fall tenfold).")
+    sentence = primary_sentence(numbers)
+    if sentence:
+        doc.text(sentence)
     entries = numbers["entries"]
+    windows = sorted({(e["quality_window"]["measure"], e["quality_window"]["start"], e["quality_window"]["end"])
+                      for e in entries if e.get("quality_window")})
+    scored = "; ".join(f"{label(BENCHMARKS, m)} scores on models released {a} to {b}" for m, a, b in windows)
+    doc.text(f"{'Beside it, the alternatives' if sentence else 'The estimates'} on the latest data of this run "
+             f"({md_code(snapshot)}, prices observed up to {numbers['observed_on']}"
+             f"{'; ' + scored if scored else ''}): how many times cheaper per year inference gets at constant "
+             "quality, on each price definition (90% interval; time to halve and to fall tenfold), and why each "
+             "differs.")
+    lagging = [(m, b) for m, _, b in windows
+               if window_lag_months({"quality_window": {"end": b}}, numbers["observed_on"]) > WINDOW_LAG_WARNING_MONTHS]
+    for measure, end in lagging:
+        lag = window_lag_months({"quality_window": {"end": end}}, numbers["observed_on"])
+        doc.text(f"**Warning: the quality data end {fmt_months(lag)} before the prices.** The last model scored on "
+                 f"{label(BENCHMARKS, measure)} was released on {end}; every trend at constant "
+                 f"{label(BENCHMARKS, measure)} stops there, whatever the date of its prices.")
     sources = [s for s in PRICE_SOURCES if any(e.get("price_source") == s for e in entries
                                                 if e["kind"] in {answer.kind for answer in answer_rows()})]
     rows = []
+    primary = primary_entry(numbers)
     for answer in answer_rows():
         cells = [answer.label]
         for source in sources:
             hit = next((e for e in entries if e["kind"] == answer.kind and e["price_source"] == source), None)
-            cells.append(answer_cell(hit) if hit else "-")
-        if any(c != "-" for c in cells[1:]):
+            cell = answer_cell(hit) if hit else "-"
+            cells.append(Md(f"{cell} (primary)") if hit is not None and hit is primary else cell)
+        if primary is not None:
+            cells.append("the primary estimate's method" if answer.kind == primary["kind"] else answer.differs)
+        if any(c != "-" for c in cells[1:1 + len(sources)]):
             rows.append(cells)
-    doc.table(["at constant quality", *[f"{ANSWER_HEADERS.get(s, s)} ({s})" for s in sources]],
-              rows, "l" * (1 + len(sources)))  # text cells: they wrap
+    doc.table(["at constant quality", *[f"{ANSWER_HEADERS.get(s, s)} ({s})" for s in sources],
+               *(["why it differs"] if primary is not None else [])],
+              rows, "l" * (1 + len(sources) + (primary is not None)))  # text cells: they wrap
     doc.text("Bold: an informative estimate whose interval covers about as often as it says in simulation (else the "
              "interval is called a *range*, with its simulated coverage). The typical-model-per-band row has no interval "
              "(the bands share models, and no joint resampling is run for it); each band's interval is in the table "

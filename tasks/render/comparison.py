@@ -22,12 +22,10 @@ def methods_selection(trends: DataFrame[Trends]) -> pd.DataFrame:
     """One estimate per main trend for the comparison: the headline price (blended, or the mean of input and
     output), no sensitivity variant, OLS rows (or a method's own estimator and interval), and of those the rows each method's ``compare`` keeps (each preset's
     main price source, the quality control only, ...)."""
-    own_estimators = {e for m in METHODS for e in m.estimators}  # a method's own estimator stands for OLS
-    own_intervals = {c for m in METHODS for c in m.ci_methods}
-    rows = trends[trends["variant"].isna() & trends["estimator"].isin({"ols", *own_estimators})
-                  & trends["ci_method"].isin({"ols", *own_intervals})
-                  & (trends["quantity"] == "price") & trends["price_type"].isin(["blended", "mean_in_out"])]
+    rows = trends[trends["variant"].isna() & (trends["quantity"] == "price")
+                  & trends["price_type"].isin(["blended", "mean_in_out"])]
     keep = pd.Series(False, index=rows.index)
-    for method in compared_methods():
-        keep |= (rows["method"] == method.name) & method.compare(rows)
+    for method in compared_methods():  # OLS, or the method's own estimator and interval (it declares them)
+        keep |= ((rows["method"] == method.name) & rows["estimator"].isin({"ols", *method.estimators})
+                 & rows["ci_method"].isin({"ols", *method.ci_methods}) & method.compare(rows))
     return rows[keep]

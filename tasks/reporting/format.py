@@ -116,7 +116,7 @@ def fmt_band(row, half_open: bool = False) -> str:
 
 def measure_text(row) -> str:
     """The row's benchmark, by its label ("" when it has none). ``row``: a Series or an ``itertuples`` row."""
-    measure = getattr(row, "quality_measure", None)
+    measure = row.get("quality_measure") if isinstance(row, dict) else getattr(row, "quality_measure", None)
     return label(BENCHMARKS, measure) if isinstance(measure, str) else ""
 
 
@@ -218,7 +218,9 @@ def label_subset(subset: str) -> str:
 # --- selections of the trends table ------------------------------------------------------------------------------
 def main_rows(trends: DataFrame[Trends]) -> pd.DataFrame:
     """One row per trend: the OLS estimator with its OLS interval, or with its first interval when it has no OLS
-    interval (a geometric mean has only its bootstrap's). In the table's order."""
+    interval (a geometric mean has only its bootstrap's; since step 14 also a trend whose preset asked for no OLS
+    interval, e.g. a hedonic fit with ``ci_methods = ["hc3"]``, which was left out of the report before). In the
+    table's order."""
     rows = trends[trends["estimator"] == "ols"]
     has_ols = rows["trend_id"].isin(rows.loc[rows["ci_method"] == "ols", "trend_id"])
     return rows[(rows["ci_method"] == "ols") | ~has_ols].drop_duplicates("trend_id")

@@ -41,7 +41,7 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
 def check_usable(tables: CleanTables, label: str) -> None:
     """Raise ``Unusable`` (a ValueError: the command prints it and exits 1) when the cleaned input named ``label``
     leaves nothing to estimate (``tasks.data.usable``). Outside the cached task: its limit is read from the
-    environment at each run. The inbox applies the same check to each new file (``flows/ingest.py``)."""
+    environment at each run. The inbox applies the same check to each new file (``tasks/stages/inbox.py``)."""
     reason = unusable_reason(label, tables.read("quarantine"), tables.read("summary"))
     if reason:
         raise Unusable(reason)

@@ -15,6 +15,8 @@ Per-trend lineage survives the batching: the batch writes an index (trend_id -> 
 
 from __future__ import annotations
 
+import dataclasses
+
 import contextlib
 import functools
 import os
@@ -27,16 +29,14 @@ from prefect.context import TaskRunContext
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stopping import check as check_stop
 from tasks.data.creators import read_creator_map
-from tasks.methods import diagnostic_columns, registry
-from tasks.trends import AS_PUBLISHED, REPLICATE_COLUMNS, TrendFit, judge
+from tasks.methods import registry
+from tasks.trends import AS_PUBLISHED, REPLICATE_COLUMNS, Diagnostics, TrendFit, judge
 from tasks.study.plan import plan_method
 from tasks.platform.caching import cached_task, task_code_hash
+from tasks.data.quality import quality_window
 from tasks.files.catalog import BatchTables
 from tasks.files.io import read_parquet
 from tasks.platform.lineage import write_cached_parquet
-
-BATCH_TABLES = ("rows", "points", "diagnostics", "replicates", "index")
-
 
 def preset_for(preset, method: str):
     """The preset as one method sees it: its own sections and published values, the others' left out, so that a
@@ -53,14 +53,18 @@ def preset_for(preset, method: str):
     return preset.model_copy(update=update)
 
 
-def batch_tables(fits: list[TrendFit], code_sha256: str) -> dict[str, pd.DataFrame]:
-    """A batch's fits as its tables (rows and points in the output contract; diagnostics; replicates; index)."""
+def batch_tables(fits: list[TrendFit], code_sha256: str, diagnostics: type | None = None) -> dict[str, pd.DataFrame]:
+    """A batch's fits as its tables (rows and points in the output contract; diagnostics, with the columns of every
+    fit and those of ``diagnostics``, the batch's method's type: not another method's, so that a batch's cache key,
+    its method's code, covers its columns; replicates; index)."""
+    columns = list(dict.fromkeys(["trend_id", *(f.name for f in dataclasses.fields(diagnostics or Diagnostics)),
+                                  *(f.name for fit in fits for f in dataclasses.fields(fit.diagnostics))]))
     replicates = [f.replicates for f in fits if f.replicates is not None and not f.replicates.empty]
     points = [f.points for f in fits if not f.points.empty]
     return {
         "rows": pd.concat([f.rows for f in fits], ignore_index=True) if fits else pd.DataFrame(columns=TREND_COLUMNS),
         "points": pd.concat(points, ignore_index=True) if points else pd.DataFrame(columns=POINT_COLUMNS),
-        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=diagnostic_columns()),
+        "diagnostics": pd.DataFrame([f.diagnostics_row() for f in fits], columns=columns),
         "replicates": (pd.concat(replicates, ignore_index=True) if replicates else
                        pd.DataFrame(columns=REPLICATE_COLUMNS)).astype({"replicate": "int64",
                                                                         "slope_per_day": "float64"}),
@@ -119,16 +123,24 @@ def fit_task(method: str):
         context = read_context(context_paths or {})
         published_context = {name: context.get(f"{name}_as_published", context.get(name)) for name in context}
         as_of = analysis["observed_on"].max() if "observed_on" in analysis else None  # the latest price observation
+        windows = {}  # per quality measure: the releases it scores (tasks.data.quality)
+
+        def window(spec):
+            data = as_published if spec.variant == AS_PUBLISHED else analysis
+            key = (spec.variant == AS_PUBLISHED, spec.quality_measure)
+            if key not in windows:
+                windows[key] = quality_window(data, spec.quality_measure)
+            return windows[key]
         get_run_logger().info("%s on %s (%s): fitting %d trends", method, snapshot, preset.name, len(specs))
         fits = []
         for spec in specs:
             check_stop()  # a stop request ends the batch between trends too (tasks/core/stopping.py)
             fits.append(judge(plugin.fit(as_published, spec, published_context) if spec.variant == AS_PUBLISHED
-                              else plugin.fit(analysis, spec, context), as_of))
+                              else plugin.fit(analysis, spec, context), as_of, window(spec)))
         if plugin.derive is not None:
-            fits += [judge(fit, as_of) for fit in plugin.derive(fits)]
+            fits += [judge(fit, as_of, window(fit.spec)) for fit in plugin.derive(fits)]
         code = task_code_hash(TaskRunContext.get().task.fn)
-        tables = batch_tables(fits, code)
+        tables = batch_tables(fits, code, plugin.diagnostics)
         statuses = tables["index"]["status"].value_counts().to_dict()
         get_run_logger().info("%s on %s (%s): %d trends (%s)", method, snapshot, preset.name, len(fits),
                               ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))

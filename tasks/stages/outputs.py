@@ -14,7 +14,7 @@ import pandas as pd
 from prefect import get_run_logger
 
 from tasks.data.usable import Unusable
-from tasks.methods import diagnostic_columns
+from tasks.methods import METHODS, diagnostic_columns
 from tasks.study.tables import finalise_trends
 from tasks.trends import REPLICATE_COLUMNS, finalise_points, nothing_estimated
 from tasks.files.catalog import BatchTables, RunTables
@@ -26,8 +26,9 @@ OUTPUT_TABLES = ("trends", "points", "diagnostics", "replicates", "index")
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The frames one below the other, with exactly ``columns`` (a column a frame lacks: empty)."""
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns) if frames else pd.DataFrame(columns=columns)
 
 
 def collect(batches: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
@@ -44,7 +45,8 @@ def collect(batches: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
             "replicates": replicates, "index": index.reset_index(drop=True)}
 
 
-@cached_task(name="collect-trends", task_run_name="collect-trends")
+# diagnostics.csv has every method's columns (tasks.methods.diagnostic_columns): their modules key this task
+@cached_task(name="collect-trends", task_run_name="collect-trends", code=tuple(m.module for m in METHODS))
 def collect_task(results: list[BatchTables]) -> RunTables:
     tables = collect([{name: batch.read(name) for name in batch.names()} for batch in results])
     trends = tables["trends"]

@@ -105,6 +105,17 @@ class BreaksSection(Section):
     seed: int = 20250714
 
 
+class AnswerSection(Section):
+    """Which estimate the report's first screen opens with (the primary estimate), by a rule the preset states: a
+    row of the answer (``primary``: an ``AnswerRow.kind`` a method supplies, ``hedonic`` or ``frontier``), on the
+    first of ``price_sources`` the answer's snapshot has; ``rule``: why this one, in one line (printed beside it). A
+    run of several presets takes the rule of the first preset that has one."""
+
+    primary: str = Field(pattern=r"^[a-z0-9_]+$")
+    price_sources: list[PriceSource] = ["lowest_provider", "lowest_reported"]
+    rule: str = Field(min_length=1)
+
+
 class PresetBase(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     title: str
@@ -117,6 +128,7 @@ class PresetBase(Section):
     hardware_factor_per_year: float | None = Field(None, gt=0)
     hardware_source: str = ""
     published: list[PublishedValue] = []
+    answer: AnswerSection | None = None  # the primary estimate's rule (None: the first screen has no primary)
 
     @model_validator(mode="after")
     def _required_sections(self):

@@ -58,7 +58,8 @@ class AnswerRow:
 
     ``rows(here)``: from the main rows of the answer's snapshot, the row(s) of this answer (the first per price
     source counts); ``kind`` and ``what``: its entries in ``headline.json``; ``label``: the row's name in the report,
-    ``title``: in the terminal; ``place``: the answer orders its rows by place (then by the registry's order).
+    ``title``: in the terminal; ``place``: the answer orders its rows by place (then by the registry's order);
+    ``differs``: in one line, why it differs from a primary estimate of another row (selection, composition).
     """
 
     kind: str
@@ -67,6 +68,7 @@ class AnswerRow:
     title: str
     rows: Callable[[pd.DataFrame], pd.DataFrame]
     place: int
+    differs: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,11 @@ class Method(Generic[SectionT, DiagnosticsT]):
     - how its rows read anywhere (the report's tables and the cross-method figures ask it; None: the generic form
       from the row's benchmark and band): ``scope(row)``, what a trend follows in the report's tables;
       ``figure_scope(row)``, the same in a figure's label; ``details(row)``, more that tells its rows apart in a
-      figure label (the hedonic regression's controls); ``coverage(inputs, row)``, the (lowest, highest) simulated
-      coverage behind a row's interval (a geometric mean: its bands'); ``summary_groups``, its groups in the summary
+      figure label (the hedonic regression's controls); ``coverage(inputs, row)``, the simulated coverage behind a
+      row's interval as (lowest, highest, the words before it: "covers", or "its bands' intervals cover" for a
+      geometric mean). ``scope`` and ``coverage`` get a row as a pandas Series (``row["band_low"]``);
+      ``figure_scope``, ``details`` and ``vintage_label`` an ``itertuples`` row (``row.band_low``: a Series works
+      too); ``summary_groups``, its groups in the summary
       figure; ``redoes_selection``: its bootstrap redoes the selection (the summary figure draws that interval
       beside the OLS one); ``vintage_figure`` and ``vintage_label``: which of its main price rows the vintage
       figure draws and how each row is named there (None: it is not drawn).
@@ -172,7 +177,7 @@ class Method(Generic[SectionT, DiagnosticsT]):
     scope: Callable[[Any], str] | None = None
     figure_scope: Callable[[Any], str] | None = None
     details: Callable[[Any], list[str]] | None = None
-    coverage: Callable[[Any, Any], tuple[float | None, float | None]] | None = None
+    coverage: Callable[[Any, Any], tuple[float | None, float | None, str]] | None = None
     summary_groups: tuple[RowGroup, ...] = ()
     redoes_selection: bool = False
     vintage_figure: Callable[[pd.DataFrame], pd.Series] | None = None

@@ -67,7 +67,9 @@ class Estimate:
     adj_r_squared: float | None = None
     hardware_adjusted_factor: float | None = None
     checks: Checks = field(default_factory=Checks)
-    months_since_last: float | None = None  # from the last fitted point to the snapshot's latest observation
+    months_since_last: float | None = None  # from the last fitted point to the last release scored on its measure
+    quality_window_start: pd.Timestamp | None = None  # the first and last release scored on its quality measure
+    quality_window_end: pd.Timestamp | None = None
 
     @classmethod
     def of(cls, spec: TrendSpec, estimator: str, ci_method: str, fit: SlopeFit | None, sample: Sample,
@@ -100,6 +102,7 @@ class Estimate:
                    slope_se=self.slope_se, log_base=self.log_base, halving_months=self.halving_months,
                    r_squared=self.r_squared, adj_r_squared=self.adj_r_squared,
                    hardware_adjusted_factor=self.hardware_adjusted_factor, months_since_last=self.months_since_last,
+                   quality_window_start=self.quality_window_start, quality_window_end=self.quality_window_end,
                    **dataclasses.asdict(self.checks))
         return row
 
@@ -212,17 +215,22 @@ def uninformative_reason(estimate: Estimate) -> str | None:
     return None
 
 
-def judge(fit: TrendFit, as_of=None) -> TrendFit:
+def judge(fit: TrendFit, as_of=None, window=None) -> TrendFit:
     """The trend's status by the documented rule (``uninformative_reason`` on its main estimate: every row of the
-    trend follows it), and the months from its last point to ``as_of`` (the snapshot's latest observation)."""
+    trend follows it); its quality window (``window``: a ``tasks.data.quality.QualityWindow`` of its measure, or
+    None); and the months from its last point to the last scored release (the window's end), or to ``as_of`` (the
+    snapshot's latest price observation) for a trend without a quality window."""
     reason = uninformative_reason(fit.main)
     months = None
     last = fit.main.sample.last_date
-    if as_of is not None and last is not None and not pd.isna(last) and fit.main.status in ESTIMATED:
-        months = max(0.0, round((pd.Timestamp(as_of) - pd.Timestamp(last)).days / (365.25 / 12), 1))
+    until = window.end if window is not None else as_of
+    if until is not None and last is not None and not pd.isna(last) and fit.main.status in ESTIMATED:
+        months = max(0.0, round((pd.Timestamp(until) - pd.Timestamp(last)).days / (365.25 / 12), 1))
     estimates = []
     for estimate in fit.estimates:
-        changes = {"months_since_last": months}
+        changes = {"months_since_last": months,
+                   "quality_window_start": window.start if window is not None else None,
+                   "quality_window_end": window.end if window is not None else None}
         if reason and estimate.status == "ok":
             changes.update(status="uninformative", note=f"{reason}; {estimate.note}" if estimate.note else reason)
         estimates.append(estimate.replace(**changes))

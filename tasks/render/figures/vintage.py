@@ -56,7 +56,10 @@ def vintage_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
                 hit = main[(main["method"] == key.method) & (main["subset"] == key.subset)
                            & (main["price_type"] == key.price_type) & (main["snapshot"] == snapshot)
                            & (main["definition"] == definition)
-                           & ((main["band_low"] == key.band_low) | main["band_low"].isna() & pd.isna(key.band_low))]
+                           & ((main["band_low"] == key.band_low) | main["band_low"].isna() & pd.isna(key.band_low))
+                           & ((main["band_high"] == key.band_high) | main["band_high"].isna() & pd.isna(key.band_high))
+                           & ((main["quality_measure"] == key.quality_measure)
+                              | main["quality_measure"].isna() & pd.isna(key.quality_measure))]
                 offset = (j - (len(series) - 1) / 2) * 0.13
                 colour, marker = VINTAGE_STYLE[j % len(VINTAGE_STYLE)]
                 if hit.empty or not has_estimate(hit.iloc[0]):
