@@ -102,7 +102,7 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                 ax.plot(records["release_date"].to_numpy(), records["value"].to_numpy(dtype=float),
                         drawstyle="steps-post", color=colour, lw=0.9, marker="o", ms=4, mfc=colour, mec="white",
                         mew=0.4, zorder=4, label=RECORDS_LABEL)
-                # the last record still holds: to the snapshot's latest price observation, or the band's last model
+                # the last record still holds: to the last release scored on the band's measure, or its last model
                 last = records["release_date"].max()
                 months = getattr(row, "months_since_last", np.nan)
                 end = last + pd.Timedelta(days=float(months) * 30.4375) if pd.notna(months) else (

@@ -288,7 +288,7 @@ def definitions_section(doc: Document) -> None:
         "5-fold; *order*: the order of same-day releases alone moves it more than 1.5-fold; *range*: in simulations "
         f"like this band, the 90% interval covered the true trend less than {COVERAGE_FLOOR:.0%} of the time, so it "
         f"is a descriptive range; *stalled N mo*: the last point is N months (>= {STALLED_MONTHS}) before the "
-        f"snapshot's latest price; *G clusters*: fewer than {FEW_CLUSTERS} creators, no cluster-robust interval is "
+        f"last release scored on its quality measure (the snapshot's latest price without one); *G clusters*: fewer than {FEW_CLUSTERS} creators, no cluster-robust interval is "
         "reliable.",
         "**Hardware-adjusted factor** (`trends.csv`): the factor divided by the preset's hardware price-performance "
         "gain (1.4x per year in the FutureTech preset), only for prices observed when the model was current "

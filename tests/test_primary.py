@@ -1,0 +1,71 @@
+"""Step 15, point 2: one primary estimate, chosen by the preset's rule, opens the first screen; headline.json marks
+it and says where every entry comes from."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tasks.methods import by_row_name
+from tasks.render.answer import headline, headline_lines, primary_sentence
+from tasks.reporting.format import ReportInputs
+from tests.test_figures import trend, trends_frame
+
+RULE = {"primary": "hedonic", "price_sources": ["lowest_provider", "lowest_reported"],
+        "rule": "the method least exposed to selection"}
+
+
+class Clean:  # what the report reads of a cleaned snapshot: its analysis table's observation dates
+    def __init__(self, observed_on: str):
+        self.analysis = pd.DataFrame({"observed_on": [pd.Timestamp(observed_on)]})
+
+
+def inputs(rule: dict | None = RULE, window_end: str = "2026-01-04") -> ReportInputs:
+    window = dict(quality_window_start=pd.Timestamp("2024-04-23"), quality_window_end=pd.Timestamp(window_end))
+    rows = [trend(trend_id=f"h-{source}", method="hedonic", controls="mmlu_pro", band_low=40.0, band_high=70.0,
+                  price_source=source, factor_per_year=factor, ci_low=low, ci_high=high, n=30, **window)
+            for source, factor, low, high in (("lowest_provider", 2.64, 1.38, 5.05), ("aa_headline", 4.28, 2.31, 7.94))]
+    rows.append(trend(trend_id="g", method="frontier_geomean", band_low=None, band_high=None, ci_method="bootstrap",
+                      factor_per_year=42.5, ci_low=11.0, ci_high=125.0, n=12, **window))
+    frame = trends_frame(rows)
+    for column in ("quality_window_start", "quality_window_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    presets = [{"name": "epoch-2025", "answer": None}, {"name": "futuretech-2025", "answer": rule}]
+    return ReportInputs(trends=frame, diagnostics=pd.DataFrame(), cleans={"snap-a": Clean("2026-07-02")},
+                        meta={"presets": presets, "code": {"git_commit": "abc123"}}, methods=by_row_name())
+
+
+def test_the_preset_rule_marks_one_primary_entry_with_where_it_comes_from():
+    numbers = headline(inputs())
+    primary = [e for e in numbers["entries"] if e["primary"]]
+    # before step 15: no entry had "primary", "preset", "quality_window" or the commit
+    assert [e["trend_id"] for e in primary] == ["h-lowest_provider"]
+    entry = primary[0]
+    assert {k: entry[k] for k in ("preset", "snapshot", "subset", "price_type", "ci_method")} == {
+        "preset": "preset-a", "snapshot": "snap-a", "subset": "open", "price_type": "blended", "ci_method": "ols"}
+    assert entry["quality_window"] == {"measure": "mmlu_pro", "start": "2024-04-23", "end": "2026-01-04"}
+    assert numbers["code_commit"] == "abc123" and numbers["primary_rule"]["preset"] == "futuretech-2025"
+    assert all(e["primary"] is False for e in numbers["entries"] if e["trend_id"] != "h-lowest_provider")
+
+
+def test_the_primary_sentence_has_the_estimate_its_interval_window_caveat_and_rule():
+    numbers = headline(inputs())
+    text = primary_sentence(numbers)
+    assert text.startswith("**Primary estimate**: typical model (hedonic regression")
+    assert "**2.64x cheaper per year** (90% interval 1.38-5.05)" in text
+    assert "on models released 2024-04-23 to 2026-01-04 (the releases scored on MMLU-Pro)" in text
+    assert "prices observed up to 2026-07-02" in text
+    # 2026-01-04 to 2026-07-02: 179 days = 5.9 months, more than the 3 months the first screen lets pass silently
+    assert "Caveat: the quality scores end 5.9 mo before the prices" in text
+    assert "Why this one: the method least exposed to selection (the rule of preset `futuretech-2025`)" in text
+    assert headline_lines(numbers)[0] == primary_sentence(numbers, markdown=False)
+    recent = primary_sentence(headline(inputs(window_end="2026-05-01")))  # 2 months: the general caveat instead
+    assert "quality scores end" not in recent and "not a price index" in recent
+
+
+def test_without_a_rule_there_is_no_primary_and_a_rule_never_picks_a_range():
+    assert primary_sentence(headline(inputs(rule=None))) is None
+    assert not any(e["primary"] for e in headline(inputs(rule=None))["entries"])
+    undercovering = inputs()
+    undercovering.diagnostics = pd.DataFrame({"trend_id": ["h-lowest_provider"], "coverage_ols": [0.30]})
+    text = primary_sentence(headline(undercovering))  # its interval covers 30% in simulation: a range, never bold
+    assert "2.64x cheaper per year (range 1.38-5.05)" in text and "**2.64x" not in text
