@@ -4,6 +4,7 @@ it and says where every entry comes from."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tasks.methods import by_row_name
 from tasks.render.answer import headline, headline_lines, primary_sentence
@@ -69,3 +70,29 @@ def test_without_a_rule_there_is_no_primary_and_a_rule_never_picks_a_range():
     undercovering.diagnostics = pd.DataFrame({"trend_id": ["h-lowest_provider"], "coverage_ols": [0.30]})
     text = primary_sentence(headline(undercovering))  # its interval covers 30% in simulation: a range, never bold
     assert "2.64x cheaper per year (range 1.38-5.05)" in text and "**2.64x" not in text
+
+
+# --- step 15, point 3: record lows the selection alone explains ---------------------------------------------------
+def test_a_record_low_the_selection_explains_says_what_the_selection_alone_gives():
+    from tasks.methods.frontier_report import selection_alone
+    from tasks.reporting.format import answer_cell
+
+    bands = [trend(trend_id=f"b{i}", band_low=low, band_high=low + 20.0, factor_per_year=factor, ci_low=factor / 3,
+                   ci_high=factor * 3, n=6, null_median_factor=null)
+             for i, (low, factor, null) in enumerate(((30.0, 20.0, 4.0), (50.0, 40.0, 9.0)))]
+    geo = trend(trend_id="g", method="frontier_geomean", band_low=None, band_high=None, ci_method="bootstrap",
+                factor_per_year=28.3, ci_low=5.0, ci_high=90.0, n=12)
+    report = ReportInputs(trends=trends_frame([*bands, geo]), diagnostics=pd.DataFrame(), cleans={}, meta={},
+                          methods=by_row_name())
+    rows = report.trends.set_index("trend_id", drop=False)
+    # the geometric mean of the bands' null medians: sqrt(4 x 9) = 6, inside 5-90: the selection explains it
+    assert selection_alone(report, rows.loc["g"]) == {"selection_alone": pytest.approx(6.0), "selection_explains": True}
+    # a band whose null median (4) lies below its interval (6.67-60) and whose coverage is unknown: not explained
+    assert selection_alone(report, rows.loc["b0"])["selection_explains"] is False
+    entry = {"status": "ok", "factor_per_year": 28.3, "ci_low": 5.0, "ci_high": 90.0, "interval": "5.00-90.0",
+             "interval_is_range": False, "selection_alone": 6.0, "selection_explains": True}
+    cell = answer_cell(entry)
+    # before step 15: "**28.3x** [5.00-90.0]; ..." in bold, as if the selection had nothing to do with it
+    assert cell.startswith("28.3x per year, of which the selection alone gives 6.00x [5.00-90.0]")
+    assert "**" not in cell
+    assert answer_cell({**entry, "selection_explains": False}).startswith("**28.3x** [5.00-90.0]")

@@ -148,6 +148,7 @@ ANSWER_ROWS = (
               what="cheapest model per quality band (record lows, open models, geometric mean of the bands)",
               label="Cheapest model per quality band (record lows, open models, geometric mean)",
               title="cheapest model per band (record lows, open, geometric mean)", rows=geomean_rows, place=1,
+              extra=lambda inputs, row: selection_alone(inputs, row),
               differs="selection: only the models that set a record low are fitted, and record lows fall fast even "
                       "when release dates are shuffled (the checks below)"),
     AnswerRow(kind="typical_band",
@@ -227,3 +228,28 @@ def vintage_label(row) -> str:
     """``frontier · open · MMLU-Pro 40-70 %`` (a price type other than blended named too)."""
     kind = "" if row.price_type == "blended" else f" · {row.price_type}"
     return f"frontier · {row.subset}{kind} · {band_label(row)}"
+
+
+# --- what the selection alone gives (step 15, point 3) ---------------------------------------------------------
+SELECTION_COVERAGE = 0.5  # an interval covering less than this in simulation: the point is biased, not only narrow
+
+
+def selection_alone(inputs: ReportInputs, row) -> dict:
+    """For a record-low estimate (a band or a geometric mean of bands): the factor shuffled release dates alone give
+    (the permutation null's median; a geometric mean: that of its bands' medians), and whether the selection
+    explains the estimate: the null median inside its interval, or a simulated coverage below 50% (the simulation's
+    truth is the typical model's slope, so low coverage means a biased point)."""
+    if row.get("method") == GEOMEAN:
+        members = geomean_members(inputs, row)
+        medians = [m for m in members["null_median_factor"] if pd.notna(m) and m > 0]
+        null = geometric_mean(medians) if medians and len(medians) == len(members) else None
+    else:
+        value = row.get("null_median_factor")
+        null = float(value) if value is not None and pd.notna(value) else None
+    if null is None:
+        return {"selection_alone": None, "selection_explains": None}
+    low, high = row.get("ci_low"), row.get("ci_high")
+    inside = low is not None and high is not None and pd.notna(low) and pd.notna(high) and low <= null <= high
+    lowest = coverage(inputs, row)[0]
+    return {"selection_alone": float(null),
+            "selection_explains": bool(inside or (lowest is not None and lowest < SELECTION_COVERAGE))}

@@ -103,7 +103,7 @@ def headline(inputs: ReportInputs) -> dict:
     here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
 
-    def add(kind: str, what: str, rows: pd.DataFrame):
+    def add(kind: str, what: str, rows: pd.DataFrame, extra=None):
         for source in sources:
             hit = rows[rows["price_source"] == source]
             if hit.empty:
@@ -121,10 +121,10 @@ def headline(inputs: ReportInputs) -> dict:
                 "months_to_halve": number(months_to(row["factor_per_year"], 2)) if is_estimated(row) else None,
                 "months_to_10x": number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None,
                 "months_since_last": number(row.get("months_since_last")),
-                "left_out": _left_out(row.get("note"))})
+                "left_out": _left_out(row.get("note")), **(extra(inputs, row) if extra is not None else {})})
 
     for answer in answer_rows():
-        add(answer.kind, answer.what, answer.rows(here))
+        add(answer.kind, answer.what, answer.rows(here), answer.extra)
     if rule is not None:  # the primary: the rule's row on the first of its price sources the snapshot has
         for source in rule["price_sources"]:
             hit = next((e for e in out["entries"] if e["kind"] == rule["primary"] and e["price_source"] == source
@@ -213,6 +213,8 @@ def headline_lines(numbers: dict) -> list[str]:
                     text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
                 if e.get("months_to_10x") is not None:
                     text += f", 10x in {fmt_months(e['months_to_10x'])}"
+                if e.get("selection_explains"):
+                    text += f"; of which the selection alone gives {fmt_factor(e['selection_alone'])}x"
             name = e["what"] if kind in titled else e["price_source"]
             lines.append(f"    {name:<16} {text}")
     return lines

@@ -262,7 +262,10 @@ def answer_cell(entry: dict) -> Md:
     factor = f"{fmt_factor(entry['factor_per_year'])}x"
     interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
     text = factor if entry["status"] == "ok" else f"{factor} (uninformative)"
-    if entry["status"] == "ok" and interval != "-" and not entry.get("interval_is_range"):
+    selection = entry.get("selection_explains")
+    if selection:  # a record low the selection alone explains: never bold, and what the selection gives beside it
+        text += f" per year, of which the selection alone gives {fmt_factor(entry['selection_alone'])}x"
+    if entry["status"] == "ok" and interval != "-" and not entry.get("interval_is_range") and not selection:
         text = f"**{text}**"  # bold: informative, with an interval that covers as it says in simulation
     if interval != "-" and entry.get("interval_is_range"):
         coverage = entry["interval"].split("(", 1)[1].rstrip(")").replace(" in simulation", "")

@@ -59,7 +59,9 @@ class AnswerRow:
     ``rows(here)``: from the main rows of the answer's snapshot, the row(s) of this answer (the first per price
     source counts); ``kind`` and ``what``: its entries in ``headline.json``; ``label``: the row's name in the report,
     ``title``: in the terminal; ``place``: the answer orders its rows by place (then by the registry's order);
-    ``differs``: in one line, why it differs from a primary estimate of another row (selection, composition).
+    ``differs``: in one line, why it differs from a primary estimate of another row (selection, composition);
+    ``extra(inputs, row)``: more fields of its ``headline.json`` entry (the record lows: what the selection alone
+    gives, ``selection_alone``, and whether it explains the estimate, ``selection_explains``).
     """
 
     kind: str
@@ -69,6 +71,7 @@ class AnswerRow:
     rows: Callable[[pd.DataFrame], pd.DataFrame]
     place: int
     differs: str = ""
+    extra: Callable[[Any, Any], dict] | None = None
 
 
 @dataclass(frozen=True)
