@@ -41,18 +41,52 @@ class RunInput:
         return self.parts[0][1] if len(self.parts) == 1 else "merged"
 
 
+OUTSIDE = "<outside the project>"
+
+
 def display_path(path: Path, follow: bool = True) -> str:
-    """Paths inside the project are shown relative to it (stable across clones); others as given. ``follow=False``:
-    a link is shown as itself (its folder resolved), not as its target: a dangling link or a link loop has none."""
+    """A path as the run's outputs show it: inside the project relative to it (stable across clones), outside it
+    as ``<outside the project>/NAME``, so that no output holds an absolute path of the machine (the home folder,
+    the user's name, a temporary folder). The sha256 beside it identifies the file. ``follow=False``: a link is
+    shown as itself (its folder resolved), not as its target: a dangling link or a link loop has none."""
     path = Path(path)
     try:
         path = path.resolve() if follow else path.parent.resolve() / path.name
     except (OSError, RuntimeError):
         path = Path(os.path.abspath(path))
     try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
+        return path.relative_to(PROJECT_ROOT.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return f"{OUTSIDE}/{path.name}"
+
+
+def display_value(text: str) -> str:
+    """A value of the command line or the configuration with every absolute path in it (the value, each part of a
+    comma-separated list, the value of ``--option=PATH``) shown as ``display_path`` shows it; relative paths stay
+    as given (they name nothing of the machine)."""
+    option, equals, value = text.partition("=") if text.startswith("-") else ("", "", text)
+    parts = [display_path(Path(part)) if os.path.isabs(part) else part for part in value.split(",")]
+    return option + equals + ",".join(parts)
+
+
+def display_command(argv: list[str]) -> str:
+    """The command line of a run, as its manifest records it: the program by its name (``python -m flows`` for
+    ``flows/__main__.py``), every absolute path in an argument as ``display_value`` shows it."""
+    if not argv:
+        return ""
+    program = Path(argv[0])
+    head = f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
+    return " ".join([head, *(display_value(arg) for arg in argv[1:])])
+
+
+def display_config(config: dict) -> dict:
+    """A run's configuration (``EstimateConfig`` as JSON) with its path values as ``display_value`` shows them."""
+    shown = dict(config)
+    for key in ("input", "out", "corrections", "preset"):
+        if isinstance(shown.get(key), str):
+            shown[key] = display_value(shown[key])
+    shown["extra_inputs"] = [display_value(str(v)) for v in shown.get("extra_inputs") or []]
+    return shown
 
 
 def resolve_inputs(config) -> list[RunInput]:
