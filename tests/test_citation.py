@@ -153,7 +153,8 @@ def test_citation_with_hostile_preset_and_snapshot_names_is_valid_bibtex():
     assert unescape(tool["note"]) == (
         f"Run {run_id}: presets pre}}set%1, p_2{{; snapshots snap}}%_x, s2; code commit abc_123 with uncommitted "
         f"changes. The sha256 of every input and output of the run: {SIDECAR}, beside this file.")
-    assert unescape(tool["version"]) == "9.9&9" and unescape(tool["title"]) == "{inference-trends: A tool_with {odd} 100% text}"
+    assert unescape(tool["version"]) == "9.9&9"
+    assert unescape(tool["title"]) == "{inference-trends: A tool_with {odd} 100% text}"
     assert tool["year"] == "2026" and tool["month"] == ("macro", "jul") and "url" not in tool
     with_url = parse_bib(citation_bib("r", dt.datetime(2026, 1, 1), {"version": "1", "url": "https://example.org/t"},
                                       {}, [], [], []))
@@ -269,5 +270,6 @@ def test_no_output_of_a_run_names_an_absolute_path_of_the_machine(small_run, ses
     assert manifest["config"]["input"] == f"<outside the project>/{snapshot.name}"
     assert [p["path"] for s in manifest["snapshots"] for p in s["parts"]] == [f"<outside the project>/{snapshot.name}"]
     roles = {r["role"]: r["path"] for r in manifest["inputs"]}
-    assert roles["data corrections"] == "data/corrections.csv" and roles["preset"] == f"<outside the project>/{preset.name}"
+    assert roles["data corrections"] == "data/corrections.csv"
+    assert roles["preset"] == f"<outside the project>/{preset.name}"
     assert f"`<outside the project>/{preset.name}`" in (out / "report.md").read_text()

@@ -113,12 +113,18 @@ def resolve_inputs(config) -> list[RunInput]:
     return [RunInput(check_name(p.name, "bundled snapshot"), ((p, "snapshot"),)) for p in folders]
 
 
-def rejected_inputs(inputs: list[RunInput]) -> list[dict]:
+def rejected_inputs(inputs: list[RunInput], shown: bool = True) -> list[dict]:
     """Files in the input folders that no adapter read: listed with the reason, never as inputs. Entries that are
     not regular files (a FIFO, a link to a device, a dangling link, a link loop) are among them, with what they are;
-    ``--strict`` makes any of them an error."""
-    return [{**entry, "path": display_path(Path(entry["path"]), follow=False)}
-            for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
+    ``--strict`` makes any of them an error. ``shown``: each path, and a link's target in the reason, as the run's
+    outputs show them (``display_path``); otherwise as they are (for the error the user reads)."""
+    entries = [entry for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
+    if not shown:
+        return entries
+    return [{**entry, "path": display_path(Path(entry["path"]), follow=False),
+             "reason": re.sub(r"(?<=['(])/[^')]*(?=[')])", lambda m: display_path(Path(m[0]), follow=False),
+                              entry["reason"])}
+            for entry in entries]
 
 
 def preset_names(ref: str) -> list[str]:
@@ -192,8 +198,9 @@ def prepare_run(config) -> RunPlan:
     corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
     not_read = rejected_inputs(inputs)
     if not_read and config.strict:
+        first = rejected_inputs(inputs, shown=False)[0]  # the user's own paths, in the error
         raise SourceError(f"--strict: {len(not_read)} file(s) in the input folder(s) would not be read, e.g. "
-                          f"{not_read[0]['path']} ({not_read[0]['reason']})")
+                          f"{first['path']} ({first['reason']})")
     if config.out:
         check_output_folder(config.out, "run", [path for item in inputs for path, _ in item.parts] + [corrections])
     return RunPlan(presets, inputs, corrections, not_read)

@@ -84,13 +84,15 @@ def tool_metadata() -> dict:
             "url": (labelled or urls or [info.get("Home-page")])[0] or None}
 
 
-def data_works(snapshots: list[Snapshot], histories: dict) -> list[str]:
-    """The datasets a run used: each snapshot's sources whose attribution it carries, and the price history's."""
-    works: list[str] = []
-    used = [cited_works([source["format"] for source in snapshot_sources(s.item)], s.attribution or [])
+def data_works(meta: dict, snapshots: list[Snapshot], histories: dict) -> list[str]:
+    """The datasets a run used: of the files each snapshot was built from (``report_meta``'s ``snapshots``), those
+    whose attribution the snapshot carries, and Artificial Analysis' when the price history is on."""
+    sources = {item["name"]: item["sources"] for item in meta["snapshots"]}
+    used = [cited_works([source["format"] for source in sources.get(s.name, [])], s.attribution or [])
             for s in snapshots]
     if histories:
         used.append(cited_works(["aa_site"], attributions(["aa_site"])))
+    works: list[str] = []
     for keys in used:
         works += [key for key in keys if key not in works]
     return works
@@ -99,7 +101,7 @@ def data_works(snapshots: list[Snapshot], histories: dict) -> list[str]:
 def citation(run_id: str, meta: dict, snapshots: list[Snapshot], histories: dict) -> str:
     """``CITATION.bib`` of this run (``tasks.render.citation``): the tool, then the studies and datasets used."""
     return citation_bib(run_id, dt.datetime.now(dt.timezone.utc), tool_metadata(), meta.get("code") or {},
-                        meta["presets"], [s.name for s in snapshots], data_works(snapshots, histories))
+                        meta["presets"], [s.name for s in snapshots], data_works(meta, snapshots, histories))
 
 
 def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, dict]:
