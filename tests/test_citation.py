@@ -174,6 +174,20 @@ def test_every_work_is_a_valid_entry_and_every_source_and_preset_cites_known_wor
         check_works(["nobody2099"])
 
 
+def test_a_preset_citing_an_unknown_work_is_refused_when_loaded(tmp_path):
+    from tasks.study.presets import load_preset
+
+    text = (PROJECT_ROOT / "presets" / "epoch-2025.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(re.sub(r"^cite = .*$", 'cite = ["cottier2025llm", "nobody2099"]', text, flags=re.M))
+    with pytest.raises(ValueError) as caught:
+        load_preset(str(path))
+    assert str(caught.value) == (f"{path}: invalid preset: cite: unknown work(s) to cite: 'nobody2099'; known: "
+                                 f"{', '.join(WORKS)} (given: ['cottier2025llm', 'nobody2099'])")
+    path.write_text(re.sub(r"^cite = .*\n", "", text, flags=re.M))  # a preset of one's own may cite nothing
+    assert load_preset(str(path)).cite == []
+
+
 def test_a_snapshot_cites_the_data_of_the_sources_whose_attribution_it_carries():
     # Epoch's price file and its models list share an attribution line, not a work
     assert cited_works(["epoch_prices"], attributions(["epoch_prices"])) == list(SOURCE_WORKS["epoch_prices"])
