@@ -1,4 +1,5 @@
-"""Attribution for every source the pipeline reads (terms of use require it on every output built on them)."""
+"""Attribution for every source the pipeline reads (terms of use require it on every output built on them), and the
+works (``tasks.data.references.WORKS``) a run that used a source cites."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ ATTRIBUTION: dict[str, str] = {
     "epoch_prices": "Data: Epoch AI (CC-BY)",
 }
 
+# source prefix -> the works (keys of tasks.data.references.WORKS) whose data it is
+SOURCE_WORKS: dict[str, tuple[str, ...]] = {
+    "futuretech": ("gundlach2025inference", "artificialanalysis"),
+    "futuretech_runs": ("gundlach2025price", "epochai_benchmarks", "artificialanalysis", "arcprize"),
+    "aa_site": ("artificialanalysis",),
+    "aa_api": ("artificialanalysis",),
+    "models_dev": ("modelsdev",),
+    "llm_stats": ("llmstats",),
+    "epoch_models": ("epochai_models",),
+    "epoch_prices": ("cottier2025llm",),
+}
+
 
 def attributions(sources: Iterable[str]) -> list[str]:
     """Attribution lines for the ``source`` values present in a table (unknown sources are named as they are)."""
@@ -26,3 +39,15 @@ def attributions(sources: Iterable[str]) -> list[str]:
         if line not in lines:
             lines.append(line)
     return lines
+
+
+def cited_works(formats: Iterable[str], attribution: Iterable[str]) -> list[str]:
+    """The works whose data reached a snapshot: of the formats of the files it was built from (its ``sources``),
+    those whose attribution line the snapshot carries (a merged source that filled nothing carries none), each
+    format's ``SOURCE_WORKS`` in turn; unknown formats cite nothing."""
+    lines = set(attribution)
+    works: list[str] = []
+    for fmt in formats:
+        if ATTRIBUTION.get(fmt, f"Data: {fmt}") in lines:
+            works += [key for key in SOURCE_WORKS.get(fmt, ()) if key not in works]
+    return works

@@ -341,7 +341,8 @@ def appendix_section(doc: Document, inputs: ReportInputs) -> None:
                         default=str))
     doc.text("Every row of every trend is in `trends.csv`, the points behind each in `points.csv`, the hashes of every "
              "input and output, the package versions and the code version in `manifest.json`. Cite this run with "
-             "`CITATION.bib` (beside this report); the first screen's numbers are in `headline.json`.")
+             "`CITATION.bib` (beside this report: the tool, and the studies and datasets this run used; the hashes it "
+             "refers to are in `CITATION.hashes.json`); the first screen's numbers are in `headline.json`.")
 
 
 def _read_table(path) -> pd.DataFrame:

@@ -41,18 +41,52 @@ class RunInput:
         return self.parts[0][1] if len(self.parts) == 1 else "merged"
 
 
+OUTSIDE = "<outside the project>"
+
+
 def display_path(path: Path, follow: bool = True) -> str:
-    """Paths inside the project are shown relative to it (stable across clones); others as given. ``follow=False``:
-    a link is shown as itself (its folder resolved), not as its target: a dangling link or a link loop has none."""
+    """A path as the run's outputs show it: inside the project relative to it (stable across clones), outside it
+    as ``<outside the project>/NAME``, so that no output holds an absolute path of the machine (the home folder,
+    the user's name, a temporary folder). The sha256 beside it identifies the file. ``follow=False``: a link is
+    shown as itself (its folder resolved), not as its target: a dangling link or a link loop has none."""
     path = Path(path)
     try:
         path = path.resolve() if follow else path.parent.resolve() / path.name
     except (OSError, RuntimeError):
         path = Path(os.path.abspath(path))
     try:
-        return path.relative_to(PROJECT_ROOT).as_posix()
+        return path.relative_to(PROJECT_ROOT.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return f"{OUTSIDE}/{path.name}"
+
+
+def display_value(text: str) -> str:
+    """A value of the command line or the configuration with every absolute path in it (the value, each part of a
+    comma-separated list, the value of ``--option=PATH``) shown as ``display_path`` shows it; relative paths stay
+    as given (they name nothing of the machine)."""
+    option, equals, value = text.partition("=") if text.startswith("-") else ("", "", text)
+    parts = [display_path(Path(part)) if os.path.isabs(part) else part for part in value.split(",")]
+    return option + equals + ",".join(parts)
+
+
+def display_command(argv: list[str]) -> str:
+    """The command line of a run, as its manifest records it: the program by its name (``python -m flows`` for
+    ``flows/__main__.py``), every absolute path in an argument as ``display_value`` shows it."""
+    if not argv:
+        return ""
+    program = Path(argv[0])
+    head = f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
+    return " ".join([head, *(display_value(arg) for arg in argv[1:])])
+
+
+def display_config(config: dict) -> dict:
+    """A run's configuration (``EstimateConfig`` as JSON) with its path values as ``display_value`` shows them."""
+    shown = dict(config)
+    for key in ("input", "out", "corrections", "preset"):
+        if isinstance(shown.get(key), str):
+            shown[key] = display_value(shown[key])
+    shown["extra_inputs"] = [display_value(str(v)) for v in shown.get("extra_inputs") or []]
+    return shown
 
 
 def resolve_inputs(config) -> list[RunInput]:
@@ -79,12 +113,18 @@ def resolve_inputs(config) -> list[RunInput]:
     return [RunInput(check_name(p.name, "bundled snapshot"), ((p, "snapshot"),)) for p in folders]
 
 
-def rejected_inputs(inputs: list[RunInput]) -> list[dict]:
+def rejected_inputs(inputs: list[RunInput], shown: bool = True) -> list[dict]:
     """Files in the input folders that no adapter read: listed with the reason, never as inputs. Entries that are
     not regular files (a FIFO, a link to a device, a dangling link, a link loop) are among them, with what they are;
-    ``--strict`` makes any of them an error."""
-    return [{**entry, "path": display_path(Path(entry["path"]), follow=False)}
-            for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
+    ``--strict`` makes any of them an error. ``shown``: each path, and a link's target in the reason, as the run's
+    outputs show them (``display_path``); otherwise as they are (for the error the user reads)."""
+    entries = [entry for item in inputs for path, fmt in item.parts for entry in unused_files(fmt, path)]
+    if not shown:
+        return entries
+    return [{**entry, "path": display_path(Path(entry["path"]), follow=False),
+             "reason": re.sub(r"(?<=['(])/[^')]*(?=[')])", lambda m: display_path(Path(m[0]), follow=False),
+                              entry["reason"])}
+            for entry in entries]
 
 
 def preset_names(ref: str) -> list[str]:
@@ -158,8 +198,9 @@ def prepare_run(config) -> RunPlan:
     corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
     not_read = rejected_inputs(inputs)
     if not_read and config.strict:
+        first = rejected_inputs(inputs, shown=False)[0]  # the user's own paths, in the error
         raise SourceError(f"--strict: {len(not_read)} file(s) in the input folder(s) would not be read, e.g. "
-                          f"{not_read[0]['path']} ({not_read[0]['reason']})")
+                          f"{first['path']} ({first['reason']})")
     if config.out:
         check_output_folder(config.out, "run", [path for item in inputs for path, _ in item.parts] + [corrections])
     return RunPlan(presets, inputs, corrections, not_read)

@@ -24,7 +24,7 @@ from prefect.runtime import flow_run
 
 from tasks.core.hashing import sha256_file, sha256_tree
 from tasks.data.ingest import members
-from tasks.data.sources import attributions
+from tasks.data.sources import attributions, cited_works
 from tasks.files.tables import csv_text
 from tasks.trends import FLOAT_DIGITS, points_csv, trends_csv
 from tasks.platform.artifacts import artifacts_task
@@ -33,12 +33,13 @@ from tasks.platform.history_store import LEDGER, PROFILES
 from tasks.files.catalog import BatchTables, RunTables
 from tasks.files.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
 from tasks.files.io import read_parquet, write_json, write_parquet
+from tasks.render.citation import SIDECAR, TOOL, citation_bib, citation_hashes
 from tasks.platform.lineage import file_refs, location
 from tasks.files.settings import history_dir, runs_dir
 from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs_meanwhile, package_versions
 from tasks.stages.clean import read_clean
-from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_path, input_records,
-                                  snapshot_sources)
+from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, display_command, display_config,
+                                  display_path, input_records, snapshot_sources)
 
 MANIFEST_SCHEMA_VERSION = "1.0"
 
@@ -67,36 +68,40 @@ def report_meta(config, run, snapshots: list[Snapshot], histories: dict) -> dict
             "snapshots": [{"name": s.name, "sources": snapshot_sources(s.item)} for s in snapshots]}
 
 
-def _bib(text: str) -> str:
-    """A BibTeX field value: braces and backslashes removed, so that no input can close the field."""
-    return " ".join(str(text).replace("\\", " ").replace("{", "(").replace("}", ")").split())
-
-
-def citation(run_id: str, meta: dict, report: dict[str, Path]) -> str:
-    """``CITATION.bib``: this run as a dataset, with its id, the code version and the sha256 of every input and of
-    the report, so that a number quoted from it can be traced to exactly these files."""
-    from importlib.metadata import PackageNotFoundError, version
+def tool_metadata() -> dict:
+    """The installed package's version, summary and URL (``[project.urls]`` of pyproject.toml: the homepage or
+    repository if given, else the first; None when it declares none)."""
+    from importlib.metadata import PackageNotFoundError, metadata
 
     try:
-        tool = version("inference-trends")
+        info = metadata(TOOL)
     except PackageNotFoundError:
-        tool = "unknown"
-    code = meta.get("code") or {}
-    created = dt.datetime.now(dt.timezone.utc)
-    inputs = "; ".join(f"{r['path']} sha256:{r['sha256']}" for r in meta["inputs"] if r.get("sha256"))
-    note = (f"inference-trends {tool}, run {run_id}, preset {meta['preset']['name']}, code "
-            f"{code.get('git_commit') or 'unknown'}{' (uncommitted changes)' if code.get('git_dirty') else ''}; "
-            f"report.md sha256:{sha256_file(report['report.md'])}; inputs: {inputs}; "
-            f"{'; '.join(meta['attribution'])}")
-    key = "inference_trends_" + "".join(ch if ch.isalnum() else "_" for ch in run_id)
-    return (f"@misc{{{key},\n"
-            f"  title = {{{{How fast does LLM inference get cheaper? {_bib(meta['preset']['title'])}}}}},\n"
-            f"  author = {{{{inference-trends contributors}}}},\n"
-            f"  year = {{{created.year}}},\n"
-            f"  month = {{{created.month}}},\n"
-            f"  howpublished = {{Run {_bib(run_id)} of the inference-trends pipeline}},\n"
-            f"  note = {{{_bib(note)}}}\n"
-            "}\n")
+        return {"version": None, "summary": None, "url": None}
+    urls = [entry.split(",", 1)[-1].strip() for entry in info.get_all("Project-URL") or []]
+    labelled = [entry.split(",", 1)[-1].strip() for entry in info.get_all("Project-URL") or []
+                if entry.split(",", 1)[0].strip().lower() in ("homepage", "repository", "source")]
+    return {"version": info.get("Version"), "summary": info.get("Summary"),
+            "url": (labelled or urls or [info.get("Home-page")])[0] or None}
+
+
+def data_works(meta: dict, snapshots: list[Snapshot], histories: dict) -> list[str]:
+    """The datasets a run used: of the files each snapshot was built from (``report_meta``'s ``snapshots``), those
+    whose attribution the snapshot carries, and Artificial Analysis' when the price history is on."""
+    sources = {item["name"]: item["sources"] for item in meta["snapshots"]}
+    used = [cited_works([source["format"] for source in sources.get(s.name, [])], s.attribution or [])
+            for s in snapshots]
+    if histories:
+        used.append(cited_works(["aa_site"], attributions(["aa_site"])))
+    works: list[str] = []
+    for keys in used:
+        works += [key for key in keys if key not in works]
+    return works
+
+
+def citation(run_id: str, meta: dict, snapshots: list[Snapshot], histories: dict) -> str:
+    """``CITATION.bib`` of this run (``tasks.render.citation``): the tool, then the studies and datasets used."""
+    return citation_bib(run_id, dt.datetime.now(dt.timezone.utc), tool_metadata(), meta.get("code") or {},
+                        meta["presets"], [s.name for s in snapshots], data_works(meta, snapshots, histories))
 
 
 def output_producers(files: dict[str, Path], records: list[dict]) -> dict[str, dict]:
@@ -133,12 +138,14 @@ def trend_producers(index: pd.DataFrame, batches: list[BatchTables], records: li
 
 @task(name="publish-run", task_run_name="publish-run-folder", cache_policy=NO_CACHE)
 def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFrame], texts: dict[str, str],
-                 manifest: dict, producers: dict[str, dict], upstream: dict[str, list[Path]]) -> Path:
+                 manifest: dict, producers: dict[str, dict], upstream: dict[str, list[Path]],
+                 hashes: dict | None = None) -> Path:
     """Assemble the run folder in a staging folder beside it, then swap it in: all or nothing.
 
     ``files``: copied from the cache; ``tables``, ``texts``: written here (``upstream``: the files each was built
-    from, also in a Parquet table's lineage metadata). ``manifest.json`` maps every output to the task run and flow
-    run that produced it."""
+    from, also in a Parquet table's lineage metadata). ``hashes``: the head of ``CITATION.hashes.json``
+    (``tasks.render.citation.citation_hashes`` without its outputs), written last with the sha256 of every other
+    output but the manifest. ``manifest.json`` maps every output to the task run and flow run that produced it."""
     from prefect.runtime import task_run
 
     out = Path(out)
@@ -161,11 +168,16 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
+        written = {p.relative_to(staging).as_posix(): sha256_file(p) for p in sorted(staging.rglob("*"))
+                   if p.is_file() and p.name != STAGING_MARKER}  # every file so far, by run-folder name
+        if hashes is not None:
+            write_json(staging / SIDECAR, citation_hashes(**hashes, outputs=[
+                {"path": name, "sha256": digest} for name, digest in written.items()]), what=str(out / SIDECAR))
+            written[SIDECAR] = sha256_file(staging / SIDECAR)
         manifest["outputs"] = [
-            {"path": name, "sha256": sha256_file(p), "produced_by": producers.get(name, {
+            {"path": name, "sha256": written[name], "produced_by": producers.get(name, {
                 **me, "upstream": [ref["file"] for ref in file_refs(upstream.get(name, []))]})}
-            for p in sorted(staging.rglob("*")) if p.is_file() and p.name != STAGING_MARKER
-            for name in [p.relative_to(staging).as_posix()]
+            for name in sorted(written, key=Path)  # the order of the folder's paths
         ]
         write_json(staging / "manifest.json", manifest, what=str(out / "manifest.json"))
         swap_in(staging, out, "run")
@@ -209,7 +221,7 @@ def publish(tracker, config, run, results: RunResults) -> dict:
     texts = {"trends.csv": trends_csv(trends), "points.csv": points_csv(points),
              "diagnostics.csv": csv_text(outputs.read("diagnostics"), float_digits=FLOAT_DIGITS),
              "ATTRIBUTION.txt": "\n".join(meta["attribution"]) + "\n",
-             "CITATION.bib": citation(run_id, meta, report)}
+             "CITATION.bib": citation(run_id, meta, snapshots, histories)}
     tables = {"quarantine.parquet": _combined(cleans, "quarantine"), "quarantine.csv": _combined(cleans, "quarantine"),
               "quarantine_summary.csv": _combined(cleans, "summary"),
               "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),
@@ -231,7 +243,7 @@ def publish(tracker, config, run, results: RunResults) -> dict:
         "schema": RUN_SCHEMA, "schema_version": MANIFEST_SCHEMA_VERSION, "run_id": run_id,
         "flow_run_id": str(flow_run.get_id()),
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(sys.argv), "config": config.model_dump(mode="json"),
+        "command": display_command(sys.argv), "config": display_config(config.model_dump(mode="json")),
         "preset": meta["preset"], "presets": meta["presets"],
         "snapshots": [{"name": i.name, "format": i.format,
                        "parts": [{"path": display_path(p), "format": f, "sha256": sha256_tree(p)} for p, f in i.parts],
@@ -243,7 +255,9 @@ def publish(tracker, config, run, results: RunResults) -> dict:
         "attribution": meta["attribution"],
     }
     with tags("stage:publish"):  # like every stage's task runs: filterable by stage in the UI
-        publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream)
+        hashes = {"run_id": run_id, "tool": tool_metadata(), "code": code_version(), "inputs": meta["inputs"],
+                  "snapshots": manifest["snapshots"]}
+        publish_task(out, files, tables, texts, manifest, output_producers(files, tracker.records), upstream, hashes)
         try:  # the run folder is published: asset events are a record of it, not a condition for it
             materialize_run(out, run.inputs, {s.name: s.canonical for s in snapshots})
         except Exception as error:  # noqa: BLE001

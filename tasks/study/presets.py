@@ -1,7 +1,8 @@
 """Presets: a published method's choices, as data (``presets/*.toml``).
 
-A preset names its title and reference, the minimum points and interval level, one section per method it runs
-(``[frontier]``, ``[hedonic]``, ...: each method module declares its own sections, see ``tasks.methods``), the
+A preset names its title and reference, the studies it cites (``cite``: keys of ``tasks.data.references.WORKS``),
+the minimum points and interval level, one section per method it runs (``[frontier]``, ``[hedonic]``, ...: each
+method module declares its own sections, see ``tasks.methods``), the
 structural-break test, the hardware adjustment and its authors' published numbers. ``--preset`` takes a bundled
 preset's name or the path of a user's own TOML file with the same fields; unknown fields are errors (a typo must
 not silently fall back to a default).
@@ -19,8 +20,9 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, create_model, model_validator
+from pydantic import Field, ValidationError, create_model, field_validator, model_validator
 
+from tasks.data.references import check_works
 from tasks.methods import METHODS, all_method_names, sections
 from tasks.trends import PriceSource, PriceType, Resamples, Section, Subset, check_band
 from tasks.files.settings import presets_dir
@@ -120,6 +122,9 @@ class PresetBase(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     title: str
     reference: str = ""
+    # the studies whose method the preset follows, cited in the run's CITATION.bib: keys of
+    # tasks.data.references.WORKS (its data is cited by the snapshots' sources)
+    cite: list[str] = []
     min_points: int = Field(4, ge=2)
     ci_level: float = Field(0.9, gt=0, lt=1)
     breaks: BreaksSection = BreaksSection()
@@ -129,6 +134,11 @@ class PresetBase(Section):
     hardware_source: str = ""
     published: list[PublishedValue] = []
     answer: AnswerSection | None = None  # the primary estimate's rule (None: the first screen has no primary)
+
+    @field_validator("cite")
+    @classmethod
+    def _known_works(cls, value: list[str]) -> list[str]:
+        return check_works(value)
 
     @model_validator(mode="after")
     def _required_sections(self):
