@@ -178,11 +178,53 @@ def test_hardware_adjustment_only_for_prices_observed_at_release():
     assert "first_observed" not in OBSERVED_AT_RELEASE
 
 
-# --- 5. p-values over every shuffle ------------------------------------------------------------------------------
-def test_the_null_p_value_is_never_zero_and_counts_every_shuffle():
+# --- 5. p-values over the usable shuffles (step 15, point 7) -----------------------------------------------------
+def test_the_null_p_value_is_never_zero():
     frame = analysis([(f"m{i}", f"2023-{i + 1:02d}-01", 10.0 / (i + 1) ** 2, 0.4, True) for i in range(10)])
-    row = fit_frontier(frame, spec(permutations=199, seed=1)).rows.iloc[0]
-    assert row.null_p_value >= 1 / 200 and (row.null_p_value * 200) == pytest.approx(round(row.null_p_value * 200))
+    result = fit_frontier(frame, spec(permutations=199, seed=1))
+    row, usable = result.rows.iloc[0], result.diagnostics.null_valid
+    assert row.null_p_value >= 1 / (usable + 1)
+    assert (row.null_p_value * (usable + 1)) == pytest.approx(round(row.null_p_value * (usable + 1)))
+
+
+def test_the_null_p_value_by_hand_leaves_out_the_unusable_shuffles():
+    from tasks.core.uncertainty import null_p_value
+    # seven shuffles, three without a slope (too few records: NaN); observed 3x. Usable: 5, 1, 3, 2 -> N = 4, of
+    # which b = 2 (5 and 3) are at least 3x: p = (2 + 1) / (4 + 1) = 0.6. Before: (2 + 1) / (7 + 1) = 0.375, the
+    # unusable shuffles counted as less extreme than the observed trend.
+    null = np.array([np.nan, 5.0, 1.0, np.nan, 3.0, 2.0, np.nan])
+    assert null_p_value(null, 3.0) == pytest.approx(0.6, abs=1e-15)
+    assert null_p_value(null, 3.0 * (1 + 1e-13)) == pytest.approx(0.6, abs=1e-15)  # the observed one, as computed
+    assert null_p_value(null, 6.0) == pytest.approx(1 / 5, abs=1e-15)  # never 0
+    assert null_p_value(np.array([np.nan, np.nan]), 3.0) is None
+
+
+def test_the_frontier_null_p_value_is_over_the_usable_shuffles():
+    # five models, three records needed: many shuffles put a cheap model early and leave fewer than three records
+    frame = analysis([("a", "2023-01-01", 9.0, 0.4, True), ("b", "2023-03-01", 7.0, 0.4, True),
+                      ("c", "2023-05-01", 8.0, 0.4, True), ("d", "2023-07-01", 2.0, 0.4, True),
+                      ("e", "2023-09-01", 1.0, 0.4, True)])
+    result = fit_frontier(frame, spec(permutations=400, seed=5, min_points=3))
+    row, diagnostics = result.rows.iloc[0], result.diagnostics
+    null = result.replicates.loc[result.replicates["kind"] == "null", "slope_per_day"].to_numpy()
+    factors = 10.0 ** (-null * 365.25)
+    usable = factors[np.isfinite(factors)]
+    assert diagnostics.null_total == 400 and 0 < diagnostics.null_valid == len(usable) < 400
+    b = int(np.sum(usable >= row.factor_per_year * (1 - 1e-12)))
+    # before: (b + 1) / (400 + 1), every unusable shuffle counted as "not at least as fast"
+    assert row.null_p_value == pytest.approx((b + 1) / (len(usable) + 1), rel=1e-12)
+    assert row.null_p_value != pytest.approx((b + 1) / 401, rel=1e-6)
+
+
+def test_the_definitions_say_the_p_value_is_over_the_usable_shuffles():
+    from tasks.reporting.document import Document
+    from tasks.render.report import definitions_section
+
+    doc = Document("t")
+    definitions_section(doc)
+    text = " ".join(str(item) for block in doc.blocks for item in block.items)
+    # before: "(p = (b + 1) / (N + 1) over every shuffle)"
+    assert "(p = (b + 1) / (N + 1) over the N usable shuffles" in text and "over every shuffle" not in text
 
 
 # --- 3, 5, 12 in the report: each price definition side by side; ranges; months since the last point ------------
