@@ -227,6 +227,16 @@ def test_the_definitions_say_the_p_value_is_over_the_usable_shuffles():
     assert "(p = (b + 1) / (N + 1) over the N usable shuffles" in text and "over every shuffle" not in text
 
 
+def test_the_definitions_state_the_caps():
+    from tasks.reporting.document import Document
+    from tasks.render.report import definitions_section
+
+    doc = Document("t")
+    definitions_section(doc)
+    text = " ".join(str(item) for block in doc.blocks for item in block.items)
+    assert "A factor above 1000x prints as > 1000x, one below 0.001x as < 0.001x" in text  # before: no cap
+
+
 # --- 3, 5, 12 in the report: each price definition side by side; ranges; months since the last point ------------
 @pytest.fixture(scope="module")
 def report_inputs():
@@ -296,3 +306,51 @@ def test_the_answer_cells(report_inputs):
     assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo" in lines
     assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo" in lines
     assert "    aa_headline      38.0x (uninformative) 90% 9.99-86.4" in lines
+
+
+# --- step 15, point 8a: factors beyond any sense are capped in text, exact in the CSV and JSON outputs -----------
+def test_text_caps_factors_above_1000_and_below_0_001():
+    from tasks.core.vocabulary import fmt_factor, fmt_factor_with_interval, fmt_interval
+
+    # before: "62,992,014" and "0.0003-13,231,149,111,973,994,496" (a threshold row of aa-2026-07)
+    assert fmt_factor(62_992_014.0) == "> 1000" and fmt_factor(0.0003) == "< 0.001"
+    assert fmt_interval(0.0003, 13_231_149_111_973_994_496.0) == "< 0.001 to > 1000"
+    assert fmt_interval(2.30, 3261.0) == "2.30 to > 1000" and fmt_interval(0.0004, 5.05) == "< 0.001 to 5.05"
+    assert fmt_interval(55_254.0, 10_848_123_354.0) == "> 1000"  # the whole interval above the cap
+    assert fmt_factor_with_interval(62_992_014.0, 0.0003, 1.3e19) == "> 1000x / year [< 0.001 to > 1000]"
+    # inside the caps nothing changes, the caps themselves included
+    assert [fmt_factor(v) for v in (1000.0, 999.0, 0.001, 0.0037, 86.6)] == ["1,000", "999", "0.001", "0.0037", "86.6"]
+    assert fmt_interval(1.38, 5.05) == "1.38-5.05" and fmt_factor(float("inf")) == "> 1000"
+    assert fmt_factor(None) == "-" and fmt_interval(None, 3.0) == "-"
+    from tasks.reporting import figures  # figures are out of this: every digit (a log axis shows the scale)
+    assert figures.fmt_factor(62_992_014.0) == "62,992,014" and figures.fmt_interval(2.30, 3261.0) == "2.30-3,261"
+    from tasks.render.published import fmt_value
+    assert fmt_value((2.30, 3261.0)) == "2.30 to > 1000" and fmt_value(62_992_014.0) == "> 1000"  # a published range
+
+
+def test_the_report_row_and_the_answer_cap_while_headline_json_keeps_the_exact_numbers():
+    from tasks.render.answer import headline, headline_lines
+    from tasks.reporting.format import ReportInputs, answer_cell, factor_text, interval_text
+    from tasks.methods import by_row_name
+
+    factor, low, high = 62_992_014.25, 0.000_312_5, 13_231_149_111_973_994_496.0
+    row = {"trend_id": "h9", "snapshot": "s", "preset": "p", "method": "hedonic", "subset": "open",
+           "quality_measure": "mmlu_pro", "band_low": 40.0, "band_high": 70.0, "threshold_model": None,
+           "quantity": "price", "price_type": "blended", "price_source": "lowest_provider", "controls": "mmlu_pro",
+           "variant": None, "estimator": "ols", "ci_method": "ols", "factor_per_year": factor, "ci_low": low,
+           "ci_high": high, "ci_level": 0.9, "n": 4, "status": "uninformative", "months_since_last": None,
+           "note": None, "null_p_value": None, "loo_min_factor": None, "loo_max_factor": None,
+           "tie_order_min_factor": None, "tie_order_max_factor": None}
+    inputs = ReportInputs(trends=pd.DataFrame([row]), diagnostics=pd.DataFrame({"trend_id": []}), cleans={},
+                          meta={}, methods=by_row_name())
+    series = inputs.trends.iloc[0]
+    assert str(factor_text(series)) == "> 1000x (uninformative)"
+    assert interval_text(inputs, series) == "< 0.001 to > 1000"
+    numbers = headline(inputs)
+    entry = next(e for e in numbers["entries"] if e["trend_id"] == "h9")
+    # the JSON keeps every digit; only its text field (what the report prints) is capped
+    assert (entry["factor_per_year"], entry["ci_low"], entry["ci_high"]) == (factor, low, high)
+    assert entry["interval"] == "< 0.001 to > 1000"
+    assert str(answer_cell(entry)).startswith("> 1000x (uninformative) [< 0.001 to > 1000]")
+    assert any(line.strip().startswith("lowest_provider  > 1000x (uninformative) 90% < 0.001 to > 1000")
+               for line in headline_lines(numbers))
