@@ -4,6 +4,7 @@ it produced before and what it gives now."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -235,6 +236,8 @@ def test_the_definitions_state_the_caps():
     definitions_section(doc)
     text = " ".join(str(item) for block in doc.blocks for item in block.items)
     assert "A factor above 1000x prints as > 1000x, one below 0.001x as < 0.001x" in text  # before: no cap
+    # step 15, 8b: the months at the ends of the interval (before: not printed, not defined)
+    assert "in parentheses after *10x in*, the same at the ends of the factor's interval" in text
 
 
 # --- 3, 5, 12 in the report: each price definition side by side; ranges; months since the last point ------------
@@ -303,8 +306,8 @@ def test_the_answer_cells(report_inputs):
     assert cell.endswith("band \\[30, 50\\] left out (uninformative)")
     assert str(_answer_cell(entries[2])).startswith("38.0x (uninformative) [9.99-86.4]")
     lines = headline_lines({"snapshot": "aa-2026-07", "observed_on": "2026-07-02", "entries": entries})
-    assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo" in lines
-    assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo" in lines
+    assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo (17-86)" in lines  # step 15: with the interval's
+    assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo (5.7-12)" in lines
     assert "    aa_headline      38.0x (uninformative) 90% 9.99-86.4" in lines
 
 
@@ -354,3 +357,27 @@ def test_the_report_row_and_the_answer_cap_while_headline_json_keeps_the_exact_n
     assert str(answer_cell(entry)).startswith("> 1000x (uninformative) [< 0.001 to > 1000]")
     assert any(line.strip().startswith("lowest_provider  > 1000x (uninformative) 90% < 0.001 to > 1000")
                for line in headline_lines(numbers))
+
+
+# --- step 15, point 8b: the time to fall 10-fold gets the months at the ends of the factor's interval --------------
+def _tenfold(factor: float) -> float:
+    return 12 * math.log(10) / math.log(factor)
+
+
+def test_ten_fold_in_months_with_its_interval():
+    from tasks.reporting.format import answer_cell, months_interval, tenfold_text, time_text
+
+    # 4.28x [2.31-7.94]: 19 months, 12 ln 10 / ln 7.94 = 13.3 (the faster end) to 12 ln 10 / ln 2.31 = 33.0
+    assert f"{_tenfold(7.94):.1f} {_tenfold(2.31):.1f}" == "13.3 33.0"
+    assert tenfold_text(4.28, 2.31, 7.94) == "19 mo (13-33)"  # before: "19 mo"
+    assert months_interval(2.31, 7.94, 10) == "13-33"
+    # an interval that includes 1x (no decline excluded): that end never gets 10x cheaper
+    assert f"{_tenfold(1.95):.1f} {_tenfold(9.18):.1f}" == "41.4 12.5"
+    assert tenfold_text(1.95, 0.41, 9.18) == "41 mo (12 to never)"
+    assert months_interval(0.2, 0.9, 10) == "never" and tenfold_text(2.0, None, 3.0) == f"{_tenfold(2.0):.0f} mo"
+    assert tenfold_text(0.8, 0.5, 1.2) is None  # a factor that does not fall has no time to fall
+    row = pd.Series({"status": "ok", "factor_per_year": 4.28, "ci_low": 2.31, "ci_high": 7.94})
+    assert time_text(row) == f"{12 * math.log(2) / math.log(4.28):.1f} / 19 mo (13-33)"  # before: "5.7 / 19 mo"
+    entry = {"status": "ok", "factor_per_year": 1.95, "ci_low": 0.41, "ci_high": 9.18, "interval": "0.41-9.18",
+             "interval_is_range": False}
+    assert str(answer_cell(entry)) == "**1.95x** [0.41-9.18]; halves in 12 mo, 10x in 41 mo (12 to never)"

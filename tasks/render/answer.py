@@ -14,8 +14,8 @@ from tasks.core.vocabulary import PRICE_SOURCES, fmt_factor, fmt_interval
 from tasks.methods import METHODS
 from tasks.render.published import reproduction_summary
 from tasks.reporting.document import Document
-from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, fmt_months, interval_text, is_estimated,
-                                    main_rows, months_to, number)
+from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, interval_text, is_estimated, main_rows,
+                                    months_to, number, tenfold_text)
 from tasks.reporting.markup import md_code
 from tasks.trends import ESTIMATED
 from tasks.trends.method import AnswerNote, AnswerRow
@@ -134,8 +134,8 @@ def headline_lines(numbers: dict) -> list[str]:
                 interval = fmt_interval(e.get("ci_low"), e.get("ci_high"))
                 if interval != "-":
                     text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
-                if e.get("months_to_10x") is not None:
-                    text += f", 10x in {fmt_months(e['months_to_10x'])}"
+                if e.get("months_to_10x") is not None:  # with the months at the ends of the factor's interval
+                    text += f", 10x in {tenfold_text(e['factor_per_year'], e.get('ci_low'), e.get('ci_high'))}"
             name = e["what"] if kind in titled else e["price_source"]
             lines.append(f"    {name:<16} {text}")
     return lines
@@ -156,7 +156,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
         return
     doc.text(f"On the latest data of this run ({md_code(snapshot)}, prices observed up to {numbers['observed_on']}): "
              "how many times cheaper per year inference gets at constant quality, on each price definition "
-             "(90% interval; time to halve and to fall tenfold).")
+             "(90% interval; time to halve and to fall tenfold, the latter with the times at the interval's "
+             "ends).")
     entries = numbers["entries"]
     sources = [s for s in PRICE_SOURCES if any(e.get("price_source") == s for e in entries
                                                 if e["kind"] in {answer.kind for answer in answer_rows()})]

@@ -279,7 +279,9 @@ def definitions_section(doc: Document) -> None:
     doc.bullets([
         "**x / year**: times cheaper per year, from the OLS slope of log price on release date, "
         "`factor = base^(-slope x 365.25)`; the interval is the slope's interval transformed at its endpoints. "
-        "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months. A factor above "
+        "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months; in parentheses after "
+        "*10x in*, the same at the ends of the factor's interval, the faster end first (*never* for an end at or "
+        "below 1x: no decline excluded there). A factor above "
         f"{FACTOR_HIGH:g}x prints as > {FACTOR_HIGH:g}x, one below {FACTOR_LOW:g}x as < {FACTOR_LOW:g}x (an interval "
         "end too: \"2.30 to > 1000\"); the exact numbers are in `trends.csv` and `headline.json`.",
         *(bullet for method in METHODS for bullet in method.definitions),
