@@ -382,14 +382,18 @@ def test_permutation_null_shuffles_dates_and_reselects():
         assert got[r] == pytest.approx(_slope_of(_frontier_of(shuffled)), rel=1e-7, abs=1e-15, nan_ok=True)
 
 
-def test_null_p_value_counts_every_shuffle():
-    runs = _synthetic_runs(n=30, seed=11)
-    result = bc.fit(None, _spec(bootstrap_resamples=40, permutations=60, seed=3), _context(runs))
+def test_null_p_value_is_over_the_usable_shuffles():
+    runs = _synthetic_runs(n=20, seed=3)  # with 8 points needed, some shuffles leave too few on the frontier
+    result = bc.fit(None, _spec(bootstrap_resamples=40, permutations=60, seed=3, min_points=8), _context(runs))
     null = result.replicates[result.replicates["kind"] == "null"]["slope_per_day"].to_numpy()
     factors = np.exp(-null * 365.25)
     observed = result.main.factor
-    at_least = int(np.sum(factors[np.isfinite(factors)] >= observed * (1 - 1e-12)))
-    assert result.main.checks.null_p_value == pytest.approx((at_least + 1) / (60 + 1), rel=1e-12)
+    usable = factors[np.isfinite(factors)]
+    at_least = int(np.sum(usable >= observed * (1 - 1e-12)))
+    # step 15: (b + 1) / (N + 1) over the N usable shuffles (before: over all 60, usable or not)
+    assert result.main.checks.null_p_value == pytest.approx((at_least + 1) / (len(usable) + 1), rel=1e-12)
+    assert result.diagnostics.null_valid == len(usable) < 60 and result.diagnostics.null_total == 60
+    assert f"over {len(usable)} of 60 usable shuffles" in result.main.note
     assert result.main.checks.null_median_factor == pytest.approx(np.median(factors[np.isfinite(factors)]))
     boot = result.estimate("ols", "bootstrap")
     slopes = result.replicates[result.replicates["kind"] == "bootstrap"]["slope_per_day"].to_numpy()

@@ -14,7 +14,7 @@ import pytest
 from matplotlib.lines import Line2D
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
-from tasks.core.vocabulary import fmt_factor
+from tasks.reporting.figures import fmt_factor  # a figure prints every digit (the report's text caps)
 from tasks.reporting.figures import X_MAX, X_MIN, figure_bytes
 from tasks.methods.frontier_figures import frontier_figure
 from tasks.render.figures.methods import methods_figure

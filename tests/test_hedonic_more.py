@@ -402,3 +402,39 @@ def test_report_section_shows_every_interval_few_clusters_and_the_reasoning_effe
     assert "no cluster-robust interval is reliable" in text and "the one to read" not in text
     assert any(line.startswith("| lowest_reported · blended | mmlu_pro | without reasoning (12 out) | 36 |")
                for line in text.splitlines())
+
+
+def test_two_regressions_that_differ_by_their_controls_alone_are_told_apart_in_the_table_of_every_estimate():
+    """Step 15, point 8c: on futuretech-2025-07 two rows read "lowest_reported · blended | open | MMLU-Pro [40, 70]"
+    (3.46x and 4.02x): the same snapshot and price, one controlling for MMLU-Pro, the other for MMLU-Pro + SciCode."""
+    from tasks.render.answer import answer_rows
+    from tasks.render.document import render_markdown
+    from tasks.render.report import overview_section
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
+
+    def row(trend_id, controls, factor):
+        return {"trend_id": trend_id, "snapshot": "futuretech-2025-07", "preset": "p", "method": "hedonic",
+                "subset": "open", "quality_measure": "mmlu_pro", "band_low": 40.0, "band_high": 70.0,
+                "threshold_model": None, "quantity": "price", "price_type": "blended",
+                "price_source": "lowest_reported", "controls": controls, "variant": None, "estimator": "ols",
+                "ci_method": "ols", "factor_per_year": factor, "ci_low": factor / 2, "ci_high": factor * 2,
+                "ci_level": 0.9, "n": 37, "status": "ok", "months_since_last": None, "note": None,
+                "null_p_value": None, "loo_min_factor": None, "loo_max_factor": None,
+                "tie_order_min_factor": None, "tie_order_max_factor": None}
+
+    trends = pd.DataFrame([row("a", "mmlu_pro", 3.46), row("b", "mmlu_pro+scicode", 4.02)])
+    doc = Document("t")
+    overview_section(doc, ReportInputs(trends=trends, diagnostics=pd.DataFrame({"trend_id": []}), cleans={},
+                                       meta={}, methods=by_row_name()), [])
+    lines = [line for line in render_markdown(doc).splitlines() if line.startswith("| hedonic |")]
+    scopes = [[cell.strip() for cell in line.strip("|").split("|")][4] for line in lines]
+    # before: "MMLU-Pro \[40, 70\]" twice
+    assert scopes == ["MMLU-Pro \\[40, 70\\]; controls: MMLU-Pro",
+                      "MMLU-Pro \\[40, 70\\]; controls: MMLU-Pro + SciCode"]
+    # the answer's regression says its controls too (before: "Typical model (hedonic regression, open models,
+    # MMLU-Pro 40-70)")
+    hedonic = next(answer for answer in answer_rows() if answer.kind == "hedonic")
+    assert hedonic.label.endswith("; controls: MMLU-Pro)") and "controls: MMLU-Pro" in hedonic.title
+    assert list(hedonic.rows(trends)["trend_id"]) == ["a"]

@@ -4,6 +4,7 @@ it produced before and what it gives now."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -178,11 +179,65 @@ def test_hardware_adjustment_only_for_prices_observed_at_release():
     assert "first_observed" not in OBSERVED_AT_RELEASE
 
 
-# --- 5. p-values over every shuffle ------------------------------------------------------------------------------
-def test_the_null_p_value_is_never_zero_and_counts_every_shuffle():
+# --- 5. p-values over the usable shuffles (step 15, point 7) -----------------------------------------------------
+def test_the_null_p_value_is_never_zero():
     frame = analysis([(f"m{i}", f"2023-{i + 1:02d}-01", 10.0 / (i + 1) ** 2, 0.4, True) for i in range(10)])
-    row = fit_frontier(frame, spec(permutations=199, seed=1)).rows.iloc[0]
-    assert row.null_p_value >= 1 / 200 and (row.null_p_value * 200) == pytest.approx(round(row.null_p_value * 200))
+    result = fit_frontier(frame, spec(permutations=199, seed=1))
+    row, usable = result.rows.iloc[0], result.diagnostics.null_valid
+    assert row.null_p_value >= 1 / (usable + 1)
+    assert (row.null_p_value * (usable + 1)) == pytest.approx(round(row.null_p_value * (usable + 1)))
+
+
+def test_the_null_p_value_by_hand_leaves_out_the_unusable_shuffles():
+    from tasks.core.uncertainty import null_p_value
+    # seven shuffles, three without a slope (too few records: NaN); observed 3x. Usable: 5, 1, 3, 2 -> N = 4, of
+    # which b = 2 (5 and 3) are at least 3x: p = (2 + 1) / (4 + 1) = 0.6. Before: (2 + 1) / (7 + 1) = 0.375, the
+    # unusable shuffles counted as less extreme than the observed trend.
+    null = np.array([np.nan, 5.0, 1.0, np.nan, 3.0, 2.0, np.nan])
+    assert null_p_value(null, 3.0) == pytest.approx(0.6, abs=1e-15)
+    assert null_p_value(null, 3.0 * (1 + 1e-13)) == pytest.approx(0.6, abs=1e-15)  # the observed one, as computed
+    assert null_p_value(null, 6.0) == pytest.approx(1 / 5, abs=1e-15)  # never 0
+    assert null_p_value(np.array([np.nan, np.nan]), 3.0) is None
+
+
+def test_the_frontier_null_p_value_is_over_the_usable_shuffles():
+    # five models, three records needed: many shuffles put a cheap model early and leave fewer than three records
+    frame = analysis([("a", "2023-01-01", 9.0, 0.4, True), ("b", "2023-03-01", 7.0, 0.4, True),
+                      ("c", "2023-05-01", 8.0, 0.4, True), ("d", "2023-07-01", 2.0, 0.4, True),
+                      ("e", "2023-09-01", 1.0, 0.4, True)])
+    result = fit_frontier(frame, spec(permutations=400, seed=5, min_points=3))
+    row, diagnostics = result.rows.iloc[0], result.diagnostics
+    null = result.replicates.loc[result.replicates["kind"] == "null", "slope_per_day"].to_numpy()
+    factors = 10.0 ** (-null * 365.25)
+    usable = factors[np.isfinite(factors)]
+    assert diagnostics.null_total == 400 and 0 < diagnostics.null_valid == len(usable) < 400
+    b = int(np.sum(usable >= row.factor_per_year * (1 - 1e-12)))
+    # before: (b + 1) / (400 + 1), every unusable shuffle counted as "not at least as fast"
+    assert row.null_p_value == pytest.approx((b + 1) / (len(usable) + 1), rel=1e-12)
+    assert row.null_p_value != pytest.approx((b + 1) / 401, rel=1e-6)
+
+
+def test_the_definitions_say_the_p_value_is_over_the_usable_shuffles():
+    from tasks.reporting.document import Document
+    from tasks.render.report import definitions_section
+
+    doc = Document("t")
+    definitions_section(doc)
+    text = " ".join(str(item) for block in doc.blocks for item in block.items)
+    # before: "(p = (b + 1) / (N + 1) over every shuffle)"
+    assert "(p = (b + 1) / (N + 1) over the N usable shuffles" in text and "over every shuffle" not in text
+
+
+def test_the_definitions_state_the_caps():
+    from tasks.reporting.document import Document
+    from tasks.render.report import definitions_section
+
+    doc = Document("t")
+    definitions_section(doc)
+    text = " ".join(str(item) for block in doc.blocks for item in block.items)
+    assert "A factor above 1000x prints as > 1000x, one below 0.001x as < 0.001x" in text  # before: no cap
+    # step 15, 8b: the months at the ends of the interval (before: not printed, not defined)
+    assert "in parentheses after *10x in*, the same at the ends of the factor's interval" in text
 
 
 # --- 3, 5, 12 in the report: each price definition side by side; ranges; months since the last point ------------
@@ -251,6 +306,78 @@ def test_the_answer_cells(report_inputs):
     assert cell.endswith("band \\[30, 50\\] left out (uninformative)")
     assert str(_answer_cell(entries[2])).startswith("38.0x (uninformative) [9.99-86.4]")
     lines = headline_lines({"snapshot": "aa-2026-07", "observed_on": "2026-07-02", "entries": entries})
-    assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo" in lines
-    assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo" in lines
+    assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo (17-86)" in lines  # step 15: with the interval's
+    assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo (5.7-12)" in lines
     assert "    aa_headline      38.0x (uninformative) 90% 9.99-86.4" in lines
+
+
+# --- step 15, point 8a: factors beyond any sense are capped in text, exact in the CSV and JSON outputs -----------
+def test_text_caps_factors_above_1000_and_below_0_001():
+    from tasks.core.vocabulary import fmt_factor, fmt_factor_with_interval, fmt_interval
+
+    # before: "62,992,014" and "0.0003-13,231,149,111,973,994,496" (a threshold row of aa-2026-07)
+    assert fmt_factor(62_992_014.0) == "> 1000" and fmt_factor(0.0003) == "< 0.001"
+    assert fmt_interval(0.0003, 13_231_149_111_973_994_496.0) == "< 0.001 to > 1000"
+    assert fmt_interval(2.30, 3261.0) == "2.30 to > 1000" and fmt_interval(0.0004, 5.05) == "< 0.001 to 5.05"
+    assert fmt_interval(55_254.0, 10_848_123_354.0) == "> 1000"  # the whole interval above the cap
+    assert fmt_factor_with_interval(62_992_014.0, 0.0003, 1.3e19) == "> 1000x / year [< 0.001 to > 1000]"
+    # inside the caps nothing changes, the caps themselves included
+    assert [fmt_factor(v) for v in (1000.0, 999.0, 0.001, 0.0037, 86.6)] == ["1,000", "999", "0.001", "0.0037", "86.6"]
+    assert fmt_interval(1.38, 5.05) == "1.38-5.05" and fmt_factor(float("inf")) == "> 1000"
+    assert fmt_factor(None) == "-" and fmt_interval(None, 3.0) == "-"
+    from tasks.reporting import figures  # figures are out of this: every digit (a log axis shows the scale)
+    assert figures.fmt_factor(62_992_014.0) == "62,992,014" and figures.fmt_interval(2.30, 3261.0) == "2.30-3,261"
+    from tasks.render.published import fmt_value
+    assert fmt_value((2.30, 3261.0)) == "2.30 to > 1000" and fmt_value(62_992_014.0) == "> 1000"  # a published range
+
+
+def test_the_report_row_and_the_answer_cap_while_headline_json_keeps_the_exact_numbers():
+    from tasks.render.answer import headline, headline_lines
+    from tasks.reporting.format import ReportInputs, answer_cell, factor_text, interval_text
+    from tasks.methods import by_row_name
+
+    factor, low, high = 62_992_014.25, 0.000_312_5, 13_231_149_111_973_994_496.0
+    row = {"trend_id": "h9", "snapshot": "s", "preset": "p", "method": "hedonic", "subset": "open",
+           "quality_measure": "mmlu_pro", "band_low": 40.0, "band_high": 70.0, "threshold_model": None,
+           "quantity": "price", "price_type": "blended", "price_source": "lowest_provider", "controls": "mmlu_pro",
+           "variant": None, "estimator": "ols", "ci_method": "ols", "factor_per_year": factor, "ci_low": low,
+           "ci_high": high, "ci_level": 0.9, "n": 4, "status": "uninformative", "months_since_last": None,
+           "note": None, "null_p_value": None, "loo_min_factor": None, "loo_max_factor": None,
+           "tie_order_min_factor": None, "tie_order_max_factor": None}
+    inputs = ReportInputs(trends=pd.DataFrame([row]), diagnostics=pd.DataFrame({"trend_id": []}), cleans={},
+                          meta={}, methods=by_row_name())
+    series = inputs.trends.iloc[0]
+    assert str(factor_text(series)) == "> 1000x (uninformative)"
+    assert interval_text(inputs, series) == "< 0.001 to > 1000"
+    numbers = headline(inputs)
+    entry = next(e for e in numbers["entries"] if e["trend_id"] == "h9")
+    # the JSON keeps every digit; only its text field (what the report prints) is capped
+    assert (entry["factor_per_year"], entry["ci_low"], entry["ci_high"]) == (factor, low, high)
+    assert entry["interval"] == "< 0.001 to > 1000"
+    assert str(answer_cell(entry)).startswith("> 1000x (uninformative) [< 0.001 to > 1000]")
+    assert any(line.strip().startswith("lowest_provider  > 1000x (uninformative) 90% < 0.001 to > 1000")
+               for line in headline_lines(numbers))
+
+
+# --- step 15, point 8b: the time to fall 10-fold gets the months at the ends of the factor's interval --------------
+def _tenfold(factor: float) -> float:
+    return 12 * math.log(10) / math.log(factor)
+
+
+def test_ten_fold_in_months_with_its_interval():
+    from tasks.reporting.format import answer_cell, months_interval, tenfold_text, time_text
+
+    # 4.28x [2.31-7.94]: 19 months, 12 ln 10 / ln 7.94 = 13.3 (the faster end) to 12 ln 10 / ln 2.31 = 33.0
+    assert f"{_tenfold(7.94):.1f} {_tenfold(2.31):.1f}" == "13.3 33.0"
+    assert tenfold_text(4.28, 2.31, 7.94) == "19 mo (13-33)"  # before: "19 mo"
+    assert months_interval(2.31, 7.94, 10) == "13-33"
+    # an interval that includes 1x (no decline excluded): that end never gets 10x cheaper
+    assert f"{_tenfold(1.95):.1f} {_tenfold(9.18):.1f}" == "41.4 12.5"
+    assert tenfold_text(1.95, 0.41, 9.18) == "41 mo (12 to never)"
+    assert months_interval(0.2, 0.9, 10) == "never" and tenfold_text(2.0, None, 3.0) == f"{_tenfold(2.0):.0f} mo"
+    assert tenfold_text(0.8, 0.5, 1.2) is None  # a factor that does not fall has no time to fall
+    row = pd.Series({"status": "ok", "factor_per_year": 4.28, "ci_low": 2.31, "ci_high": 7.94})
+    assert time_text(row) == f"{12 * math.log(2) / math.log(4.28):.1f} / 19 mo (13-33)"  # before: "5.7 / 19 mo"
+    entry = {"status": "ok", "factor_per_year": 1.95, "ci_low": 0.41, "ci_high": 9.18, "interval": "0.41-9.18",
+             "interval_is_range": False}
+    assert str(answer_cell(entry)) == "**1.95x** [0.41-9.18]; halves in 12 mo, 10x in 41 mo (12 to never)"

@@ -9,8 +9,8 @@ operations, not thousands of Python loops or Prefect tasks.
   and the geometric mean across bands gets a valid interval. In each resample the record lows are selected again
   (a model drawn k times counts k times) and refitted. Percentile interval.
 - **Permutation null**: release dates shuffled among the band's models, records reselected and refitted: what the
-  record-low method reports when there is no trend at all. ``null_p_value`` = share of null factors at least as
-  large as the observed one.
+  record-low method reports when there is no trend at all. ``null_p_value`` = (b + 1) / (N + 1) over the N
+  usable shuffles, b of them with a factor at least as large as the observed one.
 - **Leave-one-out**: remove each model in turn (records or not), reselect, refit: the range of factors.
 
 Replicates with fewer record points than the trend's minimum (or all on one date) give no slope and are left out;
@@ -143,6 +143,18 @@ def permutation_slopes(days: np.ndarray, values: np.ndarray, tiebreak: np.ndarra
         ok = (count >= min_points) & (denominator > 1e-9 * np.maximum(1.0, count * sxx))
         out[start:start + size] = np.where(ok, slopes, np.nan)
     return out
+
+
+def null_p_value(null_factors: np.ndarray, observed: float) -> float | None:
+    """One-sided permutation p-value of the ``observed`` factor against the null's: (b + 1) / (N + 1), where N is
+    the number of usable shuffles (a finite factor) and b how many of them are at least as large as the observed one
+    (up to a relative 1e-12). A shuffle with too few records has no slope: it is left out of N, not counted as less
+    extreme (that would shrink the p-value towards 0 as unusable shuffles grow). None with no usable shuffle."""
+    finite = null_factors[np.isfinite(null_factors)]
+    if not len(finite):
+        return None
+    at_least = int(np.sum(finite >= observed * (1 - 1e-12)))
+    return (at_least + 1) / (len(finite) + 1)
 
 
 # --- leave-one-out -----------------------------------------------------------------------------------------

@@ -121,15 +121,29 @@ def label(vocabulary: dict[str, str], key) -> str:
     return vocabulary.get(key, str(key))
 
 
-def fmt_factor(value) -> str:
-    """A factor per year: 8.77, 28.5, 119, 1,885 (three significant digits up to 100, whole numbers above); "-" for
-    none."""
+# The report's and the terminal's text caps a factor: above FACTOR_HIGH it reads "> 1000", below FACTOR_LOW
+# "< 0.001" (62,992,014x or an interval end of 13,231,149,111,973,994,496 says only "beyond any sense"). The CSV and
+# JSON outputs keep the exact numbers (they never go through these formatters), and so do the figures
+# (``capped=False``, ``tasks.reporting.figures``: a log axis shows the scale).
+FACTOR_HIGH = 1000.0
+FACTOR_LOW = 0.001
+
+
+def fmt_factor(value, capped: bool = True) -> str:
+    """A factor per year: 8.77, 28.5, 119, 1,000 (three significant digits up to 100, whole numbers above); "-" for
+    none. ``capped``: "> 1000" above ``FACTOR_HIGH``, "< 0.001" below ``FACTOR_LOW``; else every digit (1,885)."""
     try:
         value = float(value)
     except (TypeError, ValueError):  # None, pandas' NA
         return "-"
+    if math.isnan(value):
+        return "-"
+    if capped and value > FACTOR_HIGH:
+        return f"> {FACTOR_HIGH:g}"
+    if capped and value < FACTOR_LOW:
+        return f"< {FACTOR_LOW:g}"
     if not math.isfinite(value):
-        return "-" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return "inf" if value > 0 else "-inf"
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -139,27 +153,34 @@ def fmt_factor(value) -> str:
     return f"{value:.2g}"
 
 
-def fmt_interval(low, high) -> str:
-    """``low-high`` with ``fmt_factor``; "-" without an interval."""
-    if fmt_factor(low) == "-" or fmt_factor(high) == "-":
+def fmt_interval(low, high, capped: bool = True) -> str:
+    """``low-high`` with ``fmt_factor``; ``low to high`` where an end is capped ("2.30 to > 1000", "< 0.001 to
+    > 1000"); the capped end alone where both are beyond the same cap ("> 1000"); "-" without an interval."""
+    low, high = fmt_factor(low, capped), fmt_factor(high, capped)
+    if low == "-" or high == "-":
         return "-"
-    return f"{fmt_factor(low)}-{fmt_factor(high)}"
+    if low == high and low[0] in "<>":
+        return low
+    if low[0] in "<>" or high[0] in "<>":
+        return f"{low} to {high}"
+    return f"{low}-{high}"
 
 
 # a 90% interval that covers the truth less often than this in simulation is printed as a descriptive *range*
 COVERAGE_FLOOR = 0.75
 
 
-def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None) -> str:
+def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None, capped: bool = True) -> str:
     """``8.77x / year [0.95-81.3]``: the factor, its unit, its interval; ``8.77x / year, range 0.95-81.3 (covers
-    58%)`` where the interval's simulated ``coverage`` is below ``COVERAGE_FLOOR``."""
-    interval = fmt_interval(low, high)
+    58%)`` where the interval's simulated ``coverage`` is below ``COVERAGE_FLOOR``. ``capped``: as ``fmt_factor``."""
+    interval = fmt_interval(low, high, capped)
+    text = fmt_factor(factor, capped)
     if interval == "-":
-        return f"{fmt_factor(factor)}{unit}"
+        return f"{text}{unit}"
     try:
         coverage = float(coverage)
     except (TypeError, ValueError):
         coverage = math.nan
     if math.isfinite(coverage) and coverage < COVERAGE_FLOOR:
-        return f"{fmt_factor(factor)}{unit}, range {interval} (covers {coverage:.0%})"
-    return f"{fmt_factor(factor)}{unit} [{interval}]"
+        return f"{text}{unit}, range {interval} (covers {coverage:.0%})"
+    return f"{text}{unit} [{interval}]"

@@ -29,7 +29,7 @@ order (date, record, model id); neither the walk nor the frontier depends on it.
 
 Beyond the authors, on each headline trend (``tasks.core.pareto``): a cluster bootstrap by model that redoes the
 Pareto selection in every resample (``ci_method = bootstrap``), a permutation null with the dates shuffled
-(``null_median_factor``, ``null_p_value`` = (b + 1) / (N + 1) over every shuffle, usable or not) and the
+(``null_median_factor``, ``null_p_value`` = (b + 1) / (N + 1) over the N usable shuffles) and the
 leave-one-model-out range (``loo_min_factor`` / ``loo_max_factor``; the unrestricted fits get it too). And the split
 of each headline trend into tokens and prices (variant ``pareto_sample``): on the headline's own points,
 cost = tokens per run x price per token, with tokens per run = the billed tokens of one epoch (as the cost counts
@@ -55,7 +55,7 @@ from schemas.analysis import AnalysisTable
 from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_slopes, pareto_flags,
                                permutation_slopes)
 from tasks.core.stats import SlopeFit, ols_fits, release_day
-from tasks.core.uncertainty import factors, summarise
+from tasks.core.uncertainty import factors, null_p_value, summarise
 from tasks.methods import benchmark_cost_figures, benchmark_cost_report
 from tasks.trends.method import AFTER, Method
 from tasks.trends import (AS_PUBLISHED, OBSERVED_AT_RELEASE, Checks, Diagnostics, Estimate, Resamples, Sample,
@@ -357,8 +357,8 @@ def selection_checks(candidates: pd.DataFrame, spec: BenchmarkCostSpec, observed
         null_factors = factors(null, "e")
         finite = null_factors[np.isfinite(null_factors)]
         if len(finite):
-            at_least = int(np.sum(finite >= observed * (1 - 1e-12)))  # an unusable shuffle does not count as one
-            checks.update(null_median_factor=float(np.median(finite)), null_p_value=(at_least + 1) / (len(null) + 1))
+            checks.update(null_median_factor=float(np.median(finite)),
+                          null_p_value=null_p_value(null_factors, observed))  # over the usable shuffles
         diagnostics.update(null_valid=len(finite), null_total=len(null))
         replicates.append(pd.DataFrame({"kind": "null", "replicate": np.arange(len(null)), "slope_per_day": null}))
     boot = None
@@ -373,13 +373,15 @@ def selection_checks(candidates: pd.DataFrame, spec: BenchmarkCostSpec, observed
     return checks, boot, diagnostics, frame
 
 
-def _survival_note(factor: float, checks: dict) -> str | None:
-    """How much of the factor survives what the selection alone produces (the null median)."""
+def _survival_note(factor: float, checks: dict, diagnostics: dict) -> str | None:
+    """How much of the factor survives what the selection alone produces (the null median), with the p-value and
+    the usable shuffles it is over."""
     null = checks.get("null_median_factor")
     if null is None or not factor or factor <= 0 or null <= 0:
         return None
     survives = math.log(factor) - math.log(null)
-    text = (f"selection alone (dates shuffled) gives a median {null:.3g}x per year (p = {checks['null_p_value']:.3g});"
+    text = (f"selection alone (dates shuffled) gives a median {null:.3g}x per year (p = {checks['null_p_value']:.3g} "
+            f"over {diagnostics['null_valid']:,} of {diagnostics['null_total']:,} usable shuffles);"
             f" net of it {math.exp(survives):.3g}x per year")
     if factor > 1 and null >= 1:  # a share of a decline, where both are declines
         text += f" ({max(survives, 0.0) / math.log(factor):.0%} of the log factor survives)"
@@ -453,7 +455,7 @@ def fit(analysis: DataFrame[AnalysisTable], spec: BenchmarkCostSpec, context: di
         diagnostics["common_sample_share"] = share
         if spec.quantity != "cost_per_run" and share is not None:
             note = f"share of the cost-per-run trend on the same points: {share:.0%}"
-    survival = _survival_note(slope_fit.factor("e"), checks) if slope_fit is not None else None
+    survival = _survival_note(slope_fit.factor("e"), checks, diagnostics) if slope_fit is not None else None
     hardware = _hardware_note(spec) if status == "ok" else None
     ols = Estimate.of(spec, "ols", "ols", slope_fit, sample, status, _join(about, note, survival, hardware),
                       Checks(**checks))

@@ -20,10 +20,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
-from tasks.core.vocabulary import BENCHMARKS, SUBSETS, fmt_factor_with_interval, label, order
-from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, log_axis, panel_header,
-                                     set_date_limits, set_log_limits, tidy_date_ticks, tidy_log_ticks, has_estimate,
-                                     is_uninformative, status_reason)
+from tasks.core.vocabulary import BENCHMARKS, SUBSETS, label, order
+from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, fmt_factor_with_interval,
+                                     log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
+                                     tidy_log_ticks, has_estimate, is_uninformative, status_reason)
 
 UNRESTRICTED = "unrestricted"
 UNIT = "x cheaper per year"

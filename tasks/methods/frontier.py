@@ -36,7 +36,7 @@ from tasks.core.coverage import band_truth, frontier_coverage
 from tasks.core.stats import FitError, factor_per_year, log_values, ols_fits, release_day
 from tasks.core.tieorder import tie_order_range
 from tasks.core.uncertainty import (bootstrap_slopes, factors, joint_count_blocks, leave_one_out_slopes,
-                                   permutation_slopes, summarise)
+                                   null_p_value, permutation_slopes, summarise)
 from tasks.data.quantities import PARAM_COLUMN, model_values
 from tasks.data.resolve import family_slug
 from tasks.trends import geomean
@@ -259,12 +259,9 @@ def uncertainty(analysis: DataFrame[AnalysisTable], candidates: pd.DataFrame, sp
                                   spec.min_points, y)
         null_factors = factors(null, spec.log_base)
         finite = null_factors[np.isfinite(null_factors)]
-        if len(finite):
-            # over every shuffle, usable or not (one without enough records does not fall at least as fast):
-            # (b + 1) / (N + 1), never 0
-            at_least = int(np.sum(finite >= observed * (1 - 1e-12)))
+        if len(finite):  # (b + 1) / (N + 1) over the N usable shuffles, never 0
             checks.update(null_median_factor=float(np.median(finite)),
-                          null_p_value=(at_least + 1) / (len(null) + 1))
+                          null_p_value=null_p_value(null_factors, observed))
         diagnostics.update(null_valid=len(finite), null_total=len(null))
         replicates.append(pd.DataFrame({"kind": "null", "replicate": np.arange(len(null)), "slope_per_day": null}))
 

@@ -14,8 +14,8 @@ from tasks.data.quantities import UNITS
 from tasks.methods.frontier_null_figure import null_figure
 from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
                                      log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
-                                     tidy_log_ticks, factor_label, fmt_factor, fmt_factor_with_interval, has_estimate,
-                                     is_uninformative, main_price_source, status_reason)
+                                     tidy_log_ticks, factor_label, fmt_factor_with_interval, has_estimate,
+                                     fmt_interval, is_uninformative, main_price_source, status_reason)
 
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"
@@ -55,8 +55,8 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
         if is_uninformative(row):
             lines += [(text, MUTED) for text in textwrap.wrap(status_reason(row), 50)[:2]]
         elif pd.notna(getattr(row, "tie_order_min_factor", None)):
-            same_day = (f"any same-day order: {fmt_factor(row.tie_order_min_factor)}-"
-                        f"{fmt_factor(row.tie_order_max_factor)}x / year")
+            same_day = (f"any same-day order: {fmt_interval(row.tie_order_min_factor, row.tie_order_max_factor)}x"
+                        " / year")
             lines.append((same_day, colour))
     else:  # no estimate: the status and why, wrapped to the panel's width
         lines = [(str(row.status), "0.35")] + [(text, "0.35") for text in textwrap.wrap(status_reason(row), 50)[:2]]

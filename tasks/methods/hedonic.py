@@ -363,6 +363,7 @@ METHOD = Method(
     vintage=hedonic_report.vintage,
     figures=hedonic_figures.figures,
     draw=hedonic_figures.draw,
+    scope=hedonic_report.scope,
     details=hedonic_report.details,
     summary_groups=hedonic_report.SUMMARY_GROUPS,
     vintage_figure=hedonic_report.vintage_figure,

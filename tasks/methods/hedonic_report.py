@@ -9,7 +9,7 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, fmt_interval, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_number,
-                                    is_estimated, select)
+                                    is_estimated, measure_text, select)
 from tasks.reporting.markup import md_code, md_escape
 from tasks.trends.method import AnswerRow, RowGroup
 
@@ -65,16 +65,37 @@ def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
                "Figure: price adjusted to the mean MMLU-Pro vs release date, with the fitted trend")
 
 
+def controls_text(controls) -> str:
+    """``controls: MMLU-Pro + SciCode``: the regression's quality controls, by their benchmarks' names."""
+    return "controls: " + " + ".join(label(BENCHMARKS, c) for c in str(controls).split("+"))
+
+
+# the answer's regression: the one controlling for MMLU-Pro alone
+ANSWER_CONTROLS = "mmlu_pro"
+
+
 def answer_rows(here: pd.DataFrame) -> pd.DataFrame:
     """The answer's hedonic row: open models, blended price, controlling for MMLU-Pro."""
-    return select(here, method="hedonic", subset="open", price_type="blended", variant=None, controls="mmlu_pro")
+    return select(here, method="hedonic", subset="open", price_type="blended", variant=None,
+                  controls=ANSWER_CONTROLS)
 
 
 ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality (hedonic, open models)",
-                         label="Typical model (hedonic regression, open models, MMLU-Pro 40-70)",
-                         title="typical model (hedonic, open models)", rows=answer_rows, place=0,
+                         label="Typical model (hedonic regression, open models, MMLU-Pro 40-70; "
+                               f"{controls_text(ANSWER_CONTROLS)})",
+                         title=f"typical model (hedonic, open models; {controls_text(ANSWER_CONTROLS)})",
+                         rows=answer_rows, place=0,
                          differs="every open model of the quality range, its score held constant in the "
                                  "regression"),)
+
+
+def scope(row) -> str:
+    """What a regression follows in the report's tables: its band on its benchmark and its controls (two
+    regressions on one snapshot and price may differ by their controls alone: "MMLU-Pro [40, 70]; controls:
+    MMLU-Pro + SciCode")."""
+    base = f"{measure_text(row)} {fmt_band(row)}".strip()
+    controls = row["controls"]
+    return base if controls is None or pd.isna(controls) else f"{base}; {controls_text(controls)}"
 
 
 def vintage(rows: pd.DataFrame) -> pd.Series:

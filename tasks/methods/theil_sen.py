@@ -151,8 +151,8 @@ def draw(fields: dict, frames: dict) -> Figure:
         ax.plot(pd.to_datetime(ends, unit="D"), base ** (intercept + row.slope_per_day * ends), color="#1b6ca8",
                 lw=1.1)
         ax.set_yscale("log")
-        ax.set_title(f"{row.subset} · {_band(row)}\n{fmt_factor(row.factor_per_year)}x / year "
-                     f"[{fmt_interval(row.ci_low, row.ci_high)}]", fontsize=7)
+        ax.set_title(f"{row.subset} · {_band(row)}\n{fmt_factor(row.factor_per_year, capped=False)}x / year "
+                     f"[{fmt_interval(row.ci_low, row.ci_high, capped=False)}]", fontsize=7)  # a figure: every digit
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         ax.tick_params(labelsize=6)

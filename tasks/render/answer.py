@@ -16,7 +16,7 @@ from tasks.methods import METHODS
 from tasks.render.published import reproduction_summary
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, fmt_months, interval_text, is_estimated,
-                                    main_rows, months_to, number)
+                                    main_rows, months_to, number, tenfold_text)
 from tasks.reporting.markup import Md, md_code
 from tasks.trends import ESTIMATED
 from tasks.trends.method import AnswerNote, AnswerRow
@@ -211,8 +211,8 @@ def headline_lines(numbers: dict) -> list[str]:
                 interval = fmt_interval(e.get("ci_low"), e.get("ci_high"))
                 if interval != "-":
                     text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
-                if e.get("months_to_10x") is not None:
-                    text += f", 10x in {fmt_months(e['months_to_10x'])}"
+                if e.get("months_to_10x") is not None:  # with the months at the ends of the factor's interval
+                    text += f", 10x in {tenfold_text(e['factor_per_year'], e.get('ci_low'), e.get('ci_high'))}"
                 if e.get("selection_explains"):
                     text += f"; of which the selection alone gives {fmt_factor(e['selection_alone'])}x"
             name = e["what"] if kind in titled else e["price_source"]
@@ -243,8 +243,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     doc.text(f"{'Beside it, the alternatives' if sentence else 'The estimates'} on the latest data of this run "
              f"({md_code(snapshot)}, prices observed up to {numbers['observed_on']}"
              f"{'; ' + scored if scored else ''}): how many times cheaper per year inference gets at constant "
-             "quality, on each price definition (90% interval; time to halve and to fall tenfold), and why each "
-             "differs.")
+             "quality, on each price definition (90% interval; time to halve and to fall tenfold, the latter with the "
+             "times at the interval's ends), and why each differs.")
     lagging = [(m, b) for m, _, b in windows
                if window_lag_months({"quality_window": {"end": b}}, numbers["observed_on"]) > WINDOW_LAG_WARNING_MONTHS]
     for measure, end in lagging:

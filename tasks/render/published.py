@@ -47,7 +47,7 @@ def fmt_value(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, tuple):
-        return f"{fmt_factor(value[0])}-{fmt_factor(value[1])}"
+        return fmt_interval(*value)
     return fmt_factor(value)
 
 

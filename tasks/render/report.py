@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.core.vocabulary import COVERAGE_FLOOR, PRICE_SOURCES, fmt_factor, fmt_interval
+from tasks.core.vocabulary import (COVERAGE_FLOOR, FACTOR_HIGH, FACTOR_LOW, PRICE_SOURCES, fmt_factor,
+                                   fmt_interval)
 from tasks.files.tables import read_csv_output
 from tasks.methods import METHODS
 from tasks.render.answer import answer_section, headline
@@ -115,7 +116,7 @@ def methods_details(doc: Document, inputs: ReportInputs) -> None:
     for method in [m for m in compared_methods() if m.name in set(selection["method"])]:
         rows = selection[(selection["method"] == method.name) & selection["status"].isin(ESTIMATED)]
         informative = rows[rows["status"] == "ok"]["factor_per_year"]
-        spread = (f"{fmt_factor(informative.min())}-{fmt_factor(informative.max())}x, median "
+        spread = (f"{fmt_interval(informative.min(), informative.max())}x, median "
                   f"{fmt_factor(informative.median())}x over {len(informative)} informative estimates"
                   if len(informative) else "no informative estimate")
         doc.text(f"**{method.label}** measures {method.what}. Here: {spread}. {method.reference}.")
@@ -278,13 +279,18 @@ def definitions_section(doc: Document) -> None:
     doc.bullets([
         "**x / year**: times cheaper per year, from the OLS slope of log price on release date, "
         "`factor = base^(-slope x 365.25)`; the interval is the slope's interval transformed at its endpoints. "
-        "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months.",
+        "*halves in* and *10x in*: 12 ln 2 / ln(factor) and 12 ln 10 / ln(factor) months; in parentheses after "
+        "*10x in*, the same at the ends of the factor's interval, the faster end first (*never* for an end at or "
+        "below 1x: no decline excluded there). A factor above "
+        f"{FACTOR_HIGH:g}x prints as > {FACTOR_HIGH:g}x, one below {FACTOR_LOW:g}x as < {FACTOR_LOW:g}x (an interval "
+        "end too: \"2.30 to > 1000\"); the exact numbers are in `trends.csv` and `headline.json`.",
         *(bullet for method in METHODS for bullet in method.definitions),
         "**Price definitions**: " + "; ".join(f"`{k}`: {v}" for k, v in PRICE_SOURCES.items()) + ".",
         "**Flags**: *uninformative*: points spanning under 12 months, or an interval wider than three orders of "
         "magnitude: printed, never in bold, left out of medians, ranges and geometric means; *selection*: with "
         f"release dates shuffled, record lows fall at least this fast more than {SELECTION_P:.0%} of the time "
-        "(p = (b + 1) / (N + 1) over every shuffle); *fragile*: removing one model moves the factor more than "
+        "(p = (b + 1) / (N + 1) over the N usable shuffles, those with enough records for a slope; how many is printed "
+        "beside each p); *fragile*: removing one model moves the factor more than "
         "5-fold; *order*: the order of same-day releases alone moves it more than 1.5-fold; *range*: in simulations "
         f"like this band, the 90% interval covered the true trend less than {COVERAGE_FLOOR:.0%} of the time, so it "
         f"is a descriptive range; *stalled N mo*: the last point is N months (>= {STALLED_MONTHS}) before the "

@@ -25,8 +25,22 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa
 
 from tasks.core.stats import release_day  # noqa: E402
 from tasks.reporting.format import measure_text  # noqa: E402
-from tasks.core.vocabulary import (PRICE_SOURCES, PRICE_TYPES, fmt_factor,  # noqa: E402,F401  (the one formatter)
-                                   fmt_factor_with_interval, headline_price_source, order)
+from tasks.core import vocabulary  # noqa: E402
+from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, headline_price_source, order  # noqa: E402,F401
+
+
+# --- the one formatter, as figures use it: every digit (a log axis shows the scale; the report's text caps) ----
+def fmt_factor(value) -> str:
+    return vocabulary.fmt_factor(value, capped=False)
+
+
+def fmt_interval(low, high) -> str:
+    return vocabulary.fmt_interval(low, high, capped=False)
+
+
+def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None) -> str:
+    return vocabulary.fmt_factor_with_interval(factor, low, high, unit, coverage, capped=False)
+
 
 WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
 BAND_COLOURS = ["#1b6ca8", "#d1495b", "#2a9d3f", "#8e5ea2", "#e08e0b"]

@@ -104,6 +104,28 @@ def fmt_months(value) -> str:
     return "-" if value is None else (f"{value:.0f} mo" if value >= 10 else f"{value:.1f} mo")
 
 
+def months_interval(low, high, target: float) -> str | None:
+    """The months to fall ``target``-fold at the ends of a factor's interval, the faster end (``high``) first:
+    "15-40"; "never" for an end at or below 1x (no decline excluded there): "15 to never"; None without both ends."""
+    if any(v is None or pd.isna(v) for v in (low, high)):
+        return None
+    fast, slow = months_to(high, target), months_to(low, target)
+    if fast is None:  # the whole interval at or below 1x
+        return "never"
+    fast_text = fmt_months(fast).removesuffix(" mo")
+    return f"{fast_text} to never" if slow is None else f"{fast_text}-{fmt_months(slow).removesuffix(' mo')}"
+
+
+def tenfold_text(factor, low, high) -> str | None:
+    """``28 mo (15-40)``: the months to fall 10-fold, with the months at the ends of the factor's interval; None
+    for a factor that does not fall."""
+    tenfold = months_to(factor, 10)
+    if tenfold is None:
+        return None
+    ends = months_interval(low, high, 10)
+    return fmt_months(tenfold) + (f" ({ends})" if ends else "")
+
+
 def fmt_band(row, half_open: bool = False) -> str:
     """``[40, 70]``, ``[40, 70)`` (half-open: the half-open-bands variant, or ``half_open``), ``>= 40``."""
     if pd.isna(row["band_low"]):
@@ -142,13 +164,15 @@ def coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None, str
 
 
 def time_text(row) -> str:
-    """``8.6 / 28 mo``: months to halve and to fall 10-fold (an estimate that gets dearer: "never")."""
+    """``8.6 / 28 mo (15-40)``: months to halve and to fall 10-fold, the latter with the months at the ends of the
+    factor's interval (``tenfold_text``); an estimate that gets dearer: "never"."""
     if not is_estimated(row):
         return "-"
-    halve, tenfold = months_to(row["factor_per_year"], 2), months_to(row["factor_per_year"], 10)
+    halve = months_to(row["factor_per_year"], 2)
+    tenfold = tenfold_text(row["factor_per_year"], row.get("ci_low"), row.get("ci_high"))
     if tenfold is None:
         return "never" if pd.notna(row["factor_per_year"]) and row["factor_per_year"] <= 1 else "-"
-    return f"{fmt_months(halve).removesuffix(' mo')} / {fmt_months(tenfold)}"
+    return f"{fmt_months(halve).removesuffix(' mo')} / {tenfold}"
 
 
 def is_estimated(row) -> bool:
@@ -272,9 +296,10 @@ def answer_cell(entry: dict) -> Md:
         text += f"; range {interval} ({coverage} in simulation)"
     elif interval != "-":
         text += f" [{interval}]"
-    halve, tenfold = months_to(entry["factor_per_year"], 2), months_to(entry["factor_per_year"], 10)
+    halve = months_to(entry["factor_per_year"], 2)
+    tenfold = tenfold_text(entry["factor_per_year"], entry.get("ci_low"), entry.get("ci_high"))
     if tenfold is not None:
-        text += f"; halves in {fmt_months(halve)}, 10x in {fmt_months(tenfold)}"
+        text += f"; halves in {fmt_months(halve)}, 10x in {tenfold}"
     if entry.get("left_out"):
         text += f"; band {md_escape(entry['left_out'])} left out (uninformative)"
     return Md(text)
