@@ -4,6 +4,7 @@ another is not listed as a third)."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tasks.methods import by_row_name
 from tasks.render.report import price_changes
@@ -39,3 +40,29 @@ def test_price_changes_label_a_pair_of_different_sources():
     row = price_changes(report({"early": early, "late": late})).iloc[0]
     assert (row.price_source_a, row.price_source_b, bool(row.same_source)) == ("lowest_reported", "lowest_provider",
                                                                                False)
+
+
+# --- point 5: the hedonic regression's price definitions on the same models ---------------------------------------
+def test_the_common_sample_variant_fits_each_definition_on_the_models_every_definition_prices():
+    import numpy as np
+
+    from tasks.methods.hedonic import COMMON_PRICE_SAMPLE, fit as fit_hedonic
+    from tests.test_frontier import analysis
+    from tests.test_hedonic import hedonic_spec
+
+    rows = [(f"m{i}", f"2024-{i + 1:02d}-15", 10.0 / (1.3 ** i) * (1 + 0.1 * (i % 3)), 0.45 + 0.02 * i, True)
+            for i in range(9)]
+    first = analysis(rows)
+    second = analysis(rows).assign(price_source="aa_headline", blended_usd_per_mtok=lambda f: f.blended_usd_per_mtok * 2)
+    second = second[~second["model_id"].isin(["m0", "m4"])]  # two models the second definition does not price
+    table = pd.concat([first, second], ignore_index=True)
+    base = dict(price_source="lowest_reported", band_low=40, band_high=70)
+    full = fit_hedonic(table, hedonic_spec(**base)).main
+    common = fit_hedonic(table, hedonic_spec(**base, variant=COMMON_PRICE_SAMPLE,
+                                             common_sources=("lowest_reported", "aa_headline"))).main
+    assert (full.sample.n, common.sample.n) == (9, 7)  # before: no such variant; each definition its own sample
+    kept = first[~first["model_id"].isin(["m0", "m4"])]
+    x = (kept["release_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(kept)), x, kept["score_mmlu_pro"].to_numpy() * 100])
+    coef = np.linalg.lstsq(design, np.log(kept["blended_usd_per_mtok"].to_numpy()), rcond=None)[0]
+    assert common.slope == pytest.approx(coef[1], rel=1e-9)  # OLS on the 7 common models, computed independently
