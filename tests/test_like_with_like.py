@@ -66,3 +66,23 @@ def test_the_common_sample_variant_fits_each_definition_on_the_models_every_defi
     design = np.column_stack([np.ones(len(kept)), x, kept["score_mmlu_pro"].to_numpy() * 100])
     coef = np.linalg.lstsq(design, np.log(kept["blended_usd_per_mtok"].to_numpy()), rcond=None)[0]
     assert common.slope == pytest.approx(coef[1], rel=1e-9)  # OLS on the 7 common models, computed independently
+
+
+def test_composition_and_range_edges_are_planned_for_the_answers_regression_only():
+    from tasks.methods.hedonic import COMPOSITION, SCORE_RANGE, plan
+    from tasks.study.presets import load_preset
+    from tests.test_frontier import analysis
+
+    preset = load_preset("futuretech-2025")
+    table = analysis([("m", "2025-01-01", 1.0, 0.5, True)])
+    specs = plan(preset, "s", table, {"snapshot": "s", "preset": preset.name, "min_points": 4, "ci_level": 0.9},
+                 {"lowest_reported", "lowest_provider", "aa_headline"})
+    composition = [s for s in specs if s.variant == COMPOSITION]
+    ranges = [s for s in specs if s.variant == SCORE_RANGE]
+    # before step 15: neither variant existed; now one per main price source (lowest_reported, lowest_provider)
+    assert sorted((s.price_source, s.subset) for s in composition) == [("lowest_provider", "all"),
+                                                                       ("lowest_reported", "all")]
+    assert len(ranges) == 2 * 8 and {(s.band_low, s.band_high) for s in ranges} == {
+        (35, 65), (35, 70), (35, 75), (40, 65), (40, 75), (45, 65), (45, 70), (45, 75)}
+    assert all(s.price_type == "blended" and s.controls == ("mmlu_pro",) and s.ci_methods == ("ols",)
+               for s in composition + ranges)

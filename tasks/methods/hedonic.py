@@ -54,6 +54,7 @@ from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, 
                           Sample, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
 COMMON_PRICE_SAMPLE = hedonic_report.COMMON_PRICE_SAMPLE  # every price definition on the models all of them price
+COMPOSITION, SCORE_RANGE = hedonic_report.COMPOSITION, hedonic_report.SCORE_RANGE  # the sensitivity variants
 NAME = "hedonic"
 
 
@@ -105,6 +106,11 @@ class HedonicSection(BenchmarkSection):
     # also fit every main trend on the models priced on every price source of the snapshot (variant
     # common_price_sample, OLS interval only): the price definitions compared on the same models
     common_sample: bool = True
+    # sensitivity of the blended-price regression controlling for the quality measure alone (each main price
+    # source): on other subsets (variant composition: "all" beside "open") and other score ranges (variant
+    # score_range), OLS interval only; the report sets them side by side
+    sensitivity_subsets: list[Subset] = []
+    sensitivity_ranges: list[tuple[float, float]] = []
     seed: int = 20250713
 
     @field_validator("score_range")
@@ -112,6 +118,13 @@ class HedonicSection(BenchmarkSection):
     def _a_band(cls, value, info: ValidationInfo):
         check_band(*value, info.data.get("quality_measure"))  # in percent for a fraction benchmark
         return value
+
+    @field_validator("sensitivity_ranges")
+    @classmethod
+    def _bands(cls, values, info: ValidationInfo):
+        for low, high in values:
+            check_band(low, high, info.data.get("quality_measure"))
+        return values
 
     @model_validator(mode="after")
     def _known_controls(self):
@@ -142,6 +155,13 @@ def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict
     main = list(specs)
     if h.no_reasoning:  # the same fits without reasoning models (Epoch AI excludes them)
         specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True}) for s in main]
+    sensitive = [s for s in main if s.price_type == "blended" and s.controls == (h.quality_measure,)
+                 and s.price_source in h.price_sources and s.subset == h.subsets[0]]
+    cheap = {"ci_methods": ("ols",), "quantiles": ()}
+    specs += [s.model_copy(update={"variant": COMPOSITION, "subset": subset, **cheap})
+              for s in sensitive for subset in h.sensitivity_subsets if subset != s.subset]
+    specs += [s.model_copy(update={"variant": SCORE_RANGE, "band_low": float(a), "band_high": float(b), **cheap})
+              for s in sensitive for a, b in h.sensitivity_ranges if (float(a), float(b)) != (low, high)]
     used = list(dict.fromkeys(sources))
     if h.common_sample and len(used) > 1:  # each price definition on the models every definition prices
         specs += [s.model_copy(update={"variant": COMMON_PRICE_SAMPLE, "common_sources": tuple(used),

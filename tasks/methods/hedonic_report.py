@@ -125,6 +125,8 @@ def vintage_label(row) -> str:
 
 # --- the price definitions on the same models (step 15, point 5) ------------------------------------------------
 COMMON_PRICE_SAMPLE = "common_price_sample"  # the variant: every price definition on the models all of them price
+COMPOSITION = "composition"  # the answer's regression on another subset (all models beside open ones)
+SCORE_RANGE = "score_range"  # the answer's regression on another score range (the edges' sensitivity)
 
 
 def common_sample_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
@@ -169,4 +171,43 @@ def common_sample_lines(entries: list[dict]) -> list[str]:
 
 
 ANSWER_NOTES = (AnswerNote(kind="hedonic_common_sample", entries=common_sample_entries, lines=common_sample_lines,
-                           place=0),)
+                           place=0),
+                AnswerNote(kind="hedonic_sensitivity", entries=lambda inputs, main: sensitivity_entries(inputs, main),
+                           lines=lambda entries: sensitivity_lines(entries), place=0))
+
+
+def sensitivity_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
+    """Per snapshot and main price source: the answer's regression, and how far composition (another subset) and
+    the score range's edges move it."""
+    out = []
+    rows = select(main, method="hedonic", price_type="blended", controls=ANSWER_CONTROLS)
+    for (snap, source), group in rows.groupby(["snapshot", "price_source"], sort=True):
+        base = group[group["variant"].isna()]
+        composition = group[(group["variant"] == COMPOSITION) & group["status"].isin(["ok"])]
+        ranges = group[(group["variant"] == SCORE_RANGE) & group["status"].isin(["ok"])]
+        if base.empty or (composition.empty and ranges.empty):
+            continue
+        base = base.iloc[0]
+        out.append({"kind": "hedonic_sensitivity", "what": "typical model: composition and score-range edges",
+                    "snapshot": snap, "price_source": source, "subset": base["subset"],
+                    "band": [number(base["band_low"]), number(base["band_high"])],
+                    "factor_per_year": number(base["factor_per_year"]),
+                    "composition": [{"subset": r["subset"], "factor_per_year": number(r["factor_per_year"]),
+                                     "n": number(r["n"])} for _, r in composition.iterrows()],
+                    "ranges": {"n": len(ranges), "min": number(ranges["factor_per_year"].min()) if len(ranges) else None,
+                               "max": number(ranges["factor_per_year"].max()) if len(ranges) else None}})
+    return out
+
+
+def sensitivity_lines(entries: list[dict]) -> list[str]:
+    lines = []
+    for e in entries:
+        parts = [f"{r['subset']} models {fmt_factor(r['factor_per_year'])}x (n = {fmt_int(r['n'])})"
+                 for r in e["composition"]]
+        if e["ranges"]["n"]:
+            parts.append(f"{e['ranges']['n']} other MMLU-Pro ranges {fmt_factor(e['ranges']['min'])}-"
+                         f"{fmt_factor(e['ranges']['max'])}x")
+        lines.append(f"**What moves the typical model** ({md_code(e['snapshot'])}, {md_code(e['price_source'])}, "
+                     f"blended): {e['subset']} models, MMLU-Pro {e['band'][0]:g}-{e['band'][1]:g}: "
+                     f"{fmt_factor(e['factor_per_year'])}x; composition and range edges: {'; '.join(parts)}.")
+    return lines
