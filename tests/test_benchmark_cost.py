@@ -596,7 +596,7 @@ def test_trend_rows_follow_the_contract(fits):
     assert set(main["quality_measure"]) == {"gpqa_diamond", "aime", "swe_bench_verified", "arc_agi_1"}
     assert set(main["method"]) == {"benchmark_cost"} and set(main["quantity"]) == {"cost_per_run"}
     assert set(main["controls"]) == {"logit_score"} and set(main["subset"]) == {"open", "all"}
-    assert set(trends["variant"].dropna()) == {bc.UNRESTRICTED, bc.PARETO_SAMPLE}
+    assert set(trends["variant"].dropna()) == {bc.UNRESTRICTED, bc.PARETO_SAMPLE, bc.RAW, bc.RAW_UNRESTRICTED}
     points = finalise_points([f.points for f in fits])
     gpqa = main[(main["quality_measure"] == "gpqa_diamond") & (main["subset"] == "all")].iloc[0]
     mine = points[points["trend_id"] == gpqa["trend_id"]]
