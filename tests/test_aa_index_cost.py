@@ -304,6 +304,8 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
     assert "0.50x per year [0.25-1.00] on the Pareto points (n = 20), 2.00x dearer each year" in every["beside"]
     assert "1.11x per year [0.80-1.50] on all runs (n = 75), 1.11x cheaper per year" in every["beside"]
     assert "2.38x dearer each year" in opens["beside"] and "getting dearer" in opens["beside"]
+    # the conclusion only where a raw interval lies wholly below 1 (all models: 0.25-1.00 reaches 1)
+    assert "getting dearer" not in every["beside"]
     lines = headline_lines(numbers)
     line = next(line for line in lines if "AA Intelligence Index, all models" in line)
     assert "50.8x" in line and "raw cost of a run (no score control): 0.50x per year" in line

@@ -101,8 +101,8 @@ def _direction(factor: float) -> str:
 def raw_text(entry: dict) -> str | None:
     """What one run actually cost over time, without the score control, for the answer's line and the terminal:
     ``raw cost of a run (no score control): 0.42x per year [0.20-0.90] on the Pareto points (n = 20), 2.38x dearer
-    each year; 1.11x per year [...] on all runs (n = 75), 1.11x cheaper per year``; and, where a raw factor is below 1, that running the frontier is getting
-    dearer. None without a raw fit."""
+    each year; 1.11x per year [...] on all runs (n = 75), 1.11x cheaper per year``; and, where a raw fit's whole
+    interval is below 1, that running frontier models is getting dearer. None without a raw fit."""
     parts, dearer = [], False
     for prefix, _, what in BESIDE[:2]:
         factor = entry.get(f"{prefix}_factor_per_year")
@@ -116,7 +116,8 @@ def raw_text(entry: dict) -> str | None:
         where = f"{what} (n = {int(n)})" if n is not None else what
         parts.append(f"{fmt_factor(factor)}x per year{'' if interval == '-' else f' [{interval}]'} on {where}, "
                      f"{_direction(factor)}")
-        dearer = dearer or factor < 1
+        high = entry.get(f"{prefix}_ci_high")
+        dearer = dearer or (high is not None and high < 1)  # the whole interval a rise, not the point alone
     if not parts:
         return None
     text = "raw cost of a run (no score control): " + "; ".join(parts)
