@@ -290,7 +290,9 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
                  factor_per_year=1.11, ci_low=0.8, ci_high=1.5, n=75),
             dict(base, trend_id="o", subset="open", factor_per_year=1.95, ci_low=1.2, ci_high=3.0, n=10),
             dict(base, trend_id="o-r", subset="open", variant="raw", controls=None, factor_per_year=0.42,
-                 ci_low=0.3, ci_high=0.6, n=10)]
+                 ci_low=0.3, ci_high=0.6, n=10),
+            dict(base, trend_id="o-ru", subset="open", variant="raw_unrestricted", controls=None,
+                 status="uninformative", factor_per_year=2.6, ci_low=0.17, ci_high=38.9, n=11)]
     inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
                           methods=by_row_name())
     numbers = headline(inputs)
@@ -299,7 +301,8 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
         "a-r", 0.5, 0.25, 20)
     assert (every["raw_all_factor_per_year"], every["raw_all_n"], every["adjusted_all_factor_per_year"]) == (
         1.11, 75, 3.0)
-    assert opens["raw_factor_per_year"] == 0.42 and opens["raw_all_factor_per_year"] is None
+    assert opens["raw_factor_per_year"] == 0.42 and opens["raw_all_factor_per_year"] == 2.6
+    assert "2.60x per year (uninformative) [0.17-38.9] on all runs (n = 11)" in opens["beside"]
     # 1 / 0.5 = 2x dearer; 1 / 0.42 = 2.38x dearer
     assert "0.50x per year [0.25-1.00] on the Pareto points (n = 20), 2.00x dearer each year" in every["beside"]
     assert "1.11x per year [0.80-1.50] on all runs (n = 75), 1.11x cheaper per year" in every["beside"]

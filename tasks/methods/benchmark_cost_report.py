@@ -114,7 +114,8 @@ def raw_text(entry: dict) -> str | None:
         interval = fmt_interval(entry.get(f"{prefix}_ci_low"), entry.get(f"{prefix}_ci_high"))
         n = entry.get(f"{prefix}_n")
         where = f"{what} (n = {int(n)})" if n is not None else what
-        parts.append(f"{fmt_factor(factor)}x per year{'' if interval == '-' else f' [{interval}]'} on {where}, "
+        muted = " (uninformative)" if entry.get(f"{prefix}_status") == "uninformative" else ""
+        parts.append(f"{fmt_factor(factor)}x per year{muted}{'' if interval == '-' else f' [{interval}]'} on {where}, "
                      f"{_direction(factor)}")
         high = entry.get(f"{prefix}_ci_high")
         dearer = dearer or (high is not None and high < 1)  # the whole interval a rise, not the point alone
