@@ -315,5 +315,34 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
     doc = Document("t")
     answer_section(doc, inputs, numbers, [])
     text = render_markdown(doc)
-    assert "**50.8x** [14.4-180]" in text and "controlling for the score; raw cost of a run" in text
+    assert "all models, controlling for the score: **50.8x** [14.4-180]" in text
+    assert "; raw cost of a run (no score control): 0.50x per year" in text
     assert "2.38x dearer each year" in text
+
+
+def test_the_details_table_sets_the_raw_fits_beside_the_score_controlled_ones():
+    # issue "Step 15", point 6 (before: the method's details had its figures only, no raw column anywhere)
+    from tasks.methods.benchmark_cost_report import benchmark_cost_details
+    from tasks.render.document import render_markdown
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
+
+    base = dict(snapshot="aa-2026-07", method="benchmark_cost", quality_measure=INDEX, quantity="cost_per_run",
+                price_type=None, price_source="aa_headline", controls="logit_score", band_low=None, band_high=None,
+                threshold_model=None, estimator="ols", ci_method="ols", variant=None, ci_level=0.9, status="ok",
+                months_since_last=None, note=None, subset="all")
+    rows = [dict(base, trend_id="a", factor_per_year=50.8, ci_low=14.4, ci_high=180.0, n=34),
+            dict(base, trend_id="a-u", variant="unrestricted", factor_per_year=1.11, ci_low=0.56, ci_high=2.2, n=75),
+            dict(base, trend_id="a-r", variant="raw", factor_per_year=0.166, ci_low=0.07, ci_high=0.39, n=34),
+            dict(base, trend_id="a-ru", variant="raw_unrestricted", factor_per_year=0.5, ci_low=0.2, ci_high=1.3,
+                 n=75)]
+    inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
+                          methods=by_row_name())
+    doc = Document("t")
+    benchmark_cost_details(doc, inputs, "aa-2026-07")
+    text = render_markdown(doc)
+    assert "| score controlled: Pareto | score controlled: all runs | raw: Pareto | raw: all runs |" in text
+    # the raw Pareto interval lies below 1: dearer each year; the raw all-runs one reaches 1.3: not marked
+    assert ("| AA Intelligence Index | all | 50.8x \\[14.4-180\\] | 1.11x \\[0.56-2.20\\] | 0.17x \\[0.07-0.39\\] "
+            "(dearer each year) | 0.50x \\[0.20-1.30\\] | 34 / 75 |") in text

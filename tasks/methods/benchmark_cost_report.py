@@ -23,7 +23,9 @@ def _cell(row) -> str:
         return str(md_escape(row["status"]))
     interval = fmt_interval(row["ci_low"], row["ci_high"])
     text = f"{fmt_factor(row['factor_per_year'])}x" + ("" if interval == "-" else f" [{interval}]")
-    return text + (" (dearer each year)" if row["factor_per_year"] < 1 else "")
+    if row["status"] == "uninformative":
+        return text + " (uninformative)"
+    return text + (" (dearer each year)" if pd.notna(row["ci_high"]) and row["ci_high"] < 1 else "")
 
 
 def raw_table(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -42,8 +44,9 @@ def raw_table(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
                       _cell(siblings[1]), _cell(siblings[2]),
                       " / ".join("-" if r is None else str(int(r["n"])) for r in (row, siblings[0]))])
     doc.text("The cost of one run, x cheaper per year (90% OLS intervals): controlling for the score (logit), as the "
-             "authors, and raw, on the date alone: what a run actually cost. A raw factor below 1 is a run getting "
-             "dearer each year; the score rising with the date makes the difference.")
+             "authors, and raw, on the date alone: what a run actually cost. A factor below 1 is a run getting "
+             "dearer each year (marked where the whole interval is below 1); the score rising with the date makes "
+             "the difference.")
     doc.table(["benchmark", "subset", "score controlled: Pareto", "score controlled: all runs", "raw: Pareto",
                "raw: all runs", "n (Pareto / all)"], table, "llrrrrr")
 
@@ -157,7 +160,7 @@ def answer_lines(costs: list[dict]) -> list[str]:
     """The answer's line on the cost of one benchmark run: the score-controlled factor, and beside it the raw one."""
     parts = []
     for e in costs:
-        text = f"{md_escape(e['what'])}: {answer_cell(e)} controlling for the score"
+        text = f"{md_escape(e['what'])}, controlling for the score: {answer_cell(e)}"
         if e.get("beside"):
             text += f"; {md_escape(e['beside'])}"
         parts.append(text)
