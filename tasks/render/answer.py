@@ -235,6 +235,8 @@ def headline_lines(numbers: dict) -> list[str]:
                     text += f", 10x in {tenfold_text(e['factor_per_year'], e.get('ci_low'), e.get('ci_high'))}"
                 if e.get("selection_explains"):
                     text += f"; of which the selection alone gives {fmt_factor(e['selection_alone'])}x"
+                if e.get("beside"):  # what a method sets beside its factor (the raw trend of a score-controlled one)
+                    text += f"; {e['beside']}"
             name = e["what"] if kind in titled else e["price_source"]
             lines.append(f"    {name:<16} {text}")
     return lines
