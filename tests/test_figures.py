@@ -295,7 +295,7 @@ def test_summary_with_too_many_trends_shows_the_main_ones_and_says_so():
     labels = summary_labels(fig)
     assert len(labels) == 20 <= MAX_ROWS
     assert all("lowest_provider" in text.replace("\n", " ") for text in labels)
-    subtitle = " ".join(all_texts(fig))
+    subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
     assert "20 of its 50 trends in trends.csv" in subtitle
     assert fig.get_figheight() < 8
 
@@ -343,7 +343,7 @@ def test_methods_values_beyond_the_axis_are_arrows_with_their_number():
     notes = [t.get_text() for t in ax.texts]
     assert f"{fmt_factor(25000.0)}x" in notes and f"{fmt_factor(0.02)}x" in notes
     assert f"estimate {fmt_factor(60000.0)}x, interval to {fmt_factor(2e9)}x" in notes
-    texts = " ".join(all_texts(fig))
+    texts = " ".join(all_texts(fig)).replace("\n", " ")  # the subtitle is wrapped to the figure's width
     # an empty section (the monthly method, skipped) has no heading; the footer names it
     assert "Monthly cheapest" not in texts and "No estimate: monthly_cheapest on snap-a (skipped)" in texts
     assert "training-side algorithmic progress, about 3x per year: Ho et al. 2024" in texts
@@ -508,3 +508,35 @@ def test_open_frontier_says_its_typical_trend_is_over_open_models():
     fig = draw_frontier(trends, points)
     assert "all models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
     assert "all models (typical):" in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_range():
+    # before: the methods figure never saw the diagnostics; every row's line was solid and the subtitle called a
+    # 17%-coverage range a "90% OLS interval"
+    from tasks.core.vocabulary import COVERAGE_FLOOR
+    from tasks.render.figures.plan import cross_snapshot_figures
+
+    rows = methods_tables()
+    diagnostics = pd.DataFrame({"trend_id": ["m-frontier", "m-threshold", "m-frontier-un"],
+                                "coverage_ols": [COVERAGE_FLOOR - 0.58, COVERAGE_FLOOR + 0.1, np.nan]})
+    jobs = {fields["name"]: (fields, frames) for fields, frames in
+            cross_snapshot_figures(rows, {"test"}, {"snap-a": ATTRIBUTION}, diagnostics)}
+    fields, frames = jobs["methods"]
+    fig = draw(fields, frames)
+    ax = fig.axes[0]
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    covers = f"{COVERAGE_FLOOR - 0.58:.0%}"
+    assert set(ticks) == {f"open, MMLU-Pro 30-50 % (range, covers {covers})",
+                          "open, MMLU-Pro 50-70 % (uninformative)", "all, GPQA Diamond ≥ GPT-4"}
+
+    def interval_style(label):  # the horizontal line of a row: the interval (two points at the row's height)
+        y = ticks[label]
+        lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 2 and list(line.get_ydata()) == [y, y]]
+        assert len(lines) == 1
+        return lines[0].get_linestyle()
+
+    assert interval_style(f"open, MMLU-Pro 30-50 % (range, covers {covers})") == "--"  # dashed: a range
+    assert interval_style("all, GPQA Diamond ≥ GPT-4") == "-"  # covering: an interval
+    assert interval_style("open, MMLU-Pro 50-70 % (uninformative)") == "-"  # coverage unknown: as drawn before
+    subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
+    assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
