@@ -540,3 +540,23 @@ def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_rang
     assert interval_style("open, MMLU-Pro 50-70 % (uninformative)") == "-"  # coverage unknown: as drawn before
     subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
     assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
+
+
+def test_vintage_names_the_reported_lowest_price_apart_from_the_computed_one():
+    # before: both lowest_reported (the source's own lowest price across providers) and lowest_provider (computed
+    # from per-provider prices) were "lowest provider price" in the vintage legend
+    from tasks.core.vocabulary import PRICE_SOURCES
+    from tasks.render.figures.vintage import vintage_figure
+
+    rows = trends_frame([
+        trend(trend_id="v-a", snapshot="snap-a", price_source="lowest_reported", factor_per_year=8.0, ci_low=2.0,
+              ci_high=30.0, slope_per_day=slope_for(8.0), n=5),
+        trend(trend_id="v-b", snapshot="snap-b", price_source="lowest_provider", factor_per_year=12.0, ci_low=3.0,
+              ci_high=40.0, slope_per_day=slope_for(12.0), n=6),
+    ])
+    fig = vintage_figure(rows, ATTRIBUTION)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["snap-a, lowest price as the source reports it", "snap-b, lowest provider price, computed"]
+    # the words agree with the vocabulary's definitions of the two sources
+    assert "as the source reports it" in PRICE_SOURCES["lowest_reported"]
+    assert "computed" in PRICE_SOURCES["lowest_provider"]
