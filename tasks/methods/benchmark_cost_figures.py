@@ -166,7 +166,7 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
     text_height = 0.125 * n_lines
     price_source = main["price_source"].dropna().iloc[0] if main["price_source"].notna().any() else ""
     with plt.rc_context(RC):
-        height = 3.5 + max(text_height - 0.375, 0)
+        height = 3.67 + max(text_height - 0.375, 0)  # 0.17 in more for the third line of the subtitle
         fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(WIDTH, height), sharey=True, sharex=True,
                                  squeeze=False)
         axes = axes[0]
@@ -244,7 +244,7 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                 "ln cost = a·day + c (no score control); every fit only over its points' dates")
         figure_footer(fig, attribution, "")
         bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
-        top = 1 - (0.55 + 0.16 + text_height) / height
+        top = 1 - (0.72 + 0.16 + text_height) / height  # the title and three lines of subtitle
         fig.subplots_adjust(left=0.085, right=0.88, bottom=bottom, top=top, wspace=0.1)
         if mappable is not None:
             box = axes[-1].get_position()
