@@ -60,3 +60,21 @@ def test_on_aa_2026_07_the_mmlu_pro_window_ends_in_january_2026():
     scored = analysis.drop_duplicates("model_id")
     late = scored[pd.to_datetime(scored["release_date"]) >= "2026-04-01"]
     assert len(late) > 50 and late["score_mmlu_pro"].isna().all()  # 2026Q2 releases: none scored
+
+
+def test_the_hedonic_figure_prints_the_quality_window_not_all_release_dates():
+    from tasks.methods.hedonic import fit as fit_hedonic
+    from tasks.methods.hedonic_figures import hedonic_figure
+    from tests.test_figures import all_texts
+    from tests.test_frontier import analysis
+    from tests.test_hedonic import hedonic_spec
+
+    rows = [(f"m{i}", f"2024-{i + 1:02d}-15", 10.0 / (1.3 ** i), 0.45 + 0.02 * i, True) for i in range(9)]
+    table = analysis(rows)
+    spec = hedonic_spec(price_source="lowest_reported", band_low=40, band_high=70, price_type="blended")
+    fitted = judge(fit_hedonic(table, spec), window=quality_window(table, "mmlu_pro"))
+    fig = hedonic_figure(table, fitted.rows, [spec], ["Data: test"])
+    text = " ".join(all_texts(fig))
+    # before: "all release dates", while every MMLU-Pro trend ends where the scores end
+    assert "all release dates" not in text
+    assert "models released 2024-01-15 to 2024-09-15 (the releases scored on MMLU-Pro)" in text

@@ -1,7 +1,7 @@
 """Hedonic regression (the FutureTech study's "Method 2"), with the intervals and estimators that test it.
 
 ln(price) = a * release day + b * score (+ more benchmark scores as controls) + c, over every model of the subset
-whose quality score lies in the preset's range (closed), all release dates. The time coefficient is the
+whose quality score lies in the preset's range (closed), every release the measure scores. The time coefficient is the
 quality-adjusted trend. Models missing any control are left out of that fit (``n`` says how many remain), so
 compare fits with different controls by adjusted R^2.
 

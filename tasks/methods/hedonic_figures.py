@@ -58,8 +58,15 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
         set_log_limits(axes[0], values)
         axes[0].set_ylabel("USD per 1M tokens at mean MMLU-Pro (log)")
         spec = specs[0] if specs else None
-        scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, all release dates · "
-                 f"price: {spec.price_source} · snapshot {spec.snapshot}" if spec else "")
+        first = trends[trends["trend_id"] == spec.trend_id].iloc[0] if spec else None
+        window = ""  # the releases the quality measure scores: the trend ends there, whatever the price date
+        if first is not None and pd.notna(first.get("quality_window_start")) and pd.notna(
+                first.get("quality_window_end")):
+            window = (f"models released {pd.Timestamp(first['quality_window_start']):%Y-%m-%d} to "
+                      f"{pd.Timestamp(first['quality_window_end']):%Y-%m-%d} (the releases scored on MMLU-Pro)")
+        scope = (f"open models with MMLU-Pro in [{spec.band_low:g}, {spec.band_high:g}] %, "
+                 f"{window or 'every scored release'} · price: {spec.price_source} · snapshot {spec.snapshot}"
+                 if spec else "")
         figure_header(fig, "Quality-adjusted price trend (hedonic regression)", scope)
         figure_footer(fig, attribution, "ln price = a·day + b·MMLU-Pro + c; points shifted to the mean MMLU-Pro")
         fig.subplots_adjust(left=0.075, right=0.975, bottom=0.17, top=0.74, wspace=0.12)
