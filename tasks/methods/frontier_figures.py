@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tasks.core.vocabulary import status_word
 from tasks.data.quantities import UNITS
 from tasks.methods.frontier_null_figure import null_figure
 from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
@@ -62,8 +63,8 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
         lines = [(str(row.status), "0.35")] + [(text, "0.35") for text in textwrap.wrap(status_reason(row), 50)[:2]]
     if typical is not None:
         text = fmt_factor_with_interval(typical.factor_per_year, typical.ci_low, typical.ci_high)
-        if typical.status == "uninformative":
-            text = f"uninformative: {text}"
+        if is_uninformative(typical):
+            text = f"{status_word(typical.status)}: {text}"
         lines.append((f"all models (typical): {text}", "0.3"))
     return lines
 
