@@ -205,7 +205,8 @@ def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, co
         jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
                           subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
                                    f"models (no trend), as shares of the usable shuffles (those with enough records "
-                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
+                                   f"for a slope); red: observed (grey dashed: short span or wide interval); "
+                                   f"dotted: null median · "
                                    f"blended price, {source} · {snapshot}"),
                      {"trends": price, "replicates": null}))
     return jobs
