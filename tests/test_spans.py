@@ -129,3 +129,29 @@ def test_the_answer_says_which_bands_a_mean_averages():
     assert "; bands \\[70, 90\\] only; band \\[30, 50\\], \\[50, 70\\] left out (short span)" in cell
     assert any(line.strip().startswith("lowest_reported") and line.endswith("; bands [70, 90] only")
                for line in headline_lines(headline(inputs)))
+
+
+def test_methods_side_by_side_never_drops_a_short_span_silently():
+    from tasks.methods import by_row_name
+    from tasks.render.report import methods_details
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
+
+    def row(trend_id, method, factor, status, **extra):
+        return {"trend_id": trend_id, "snapshot": "epoch-2025-03", "preset": "p", "method": method, "subset": "all",
+                "quality_measure": "gpqa_diamond", "band_low": None, "band_high": None, "threshold_model": None,
+                "quantity": "price", "price_type": "blended", "price_source": "source_price", "controls": None,
+                "variant": None, "estimator": "ols", "ci_method": "ols", "factor_per_year": factor, "ci_low": None,
+                "ci_high": None, "ci_level": 0.9, "n": 5, "status": status, "note": None, **extra}
+
+    factors = [(10.0, "ok"), (30.0, "ok"), (500.0, "short_span"), (900.0, "short_span")]
+    trends = pd.DataFrame([row(f"t{i}", "threshold", f, s, threshold_model=f"M{i}") for i, (f, s) in
+                           enumerate(factors)] + [row("h", "hedonic", 4.0, "ok", controls="gpqa_diamond")])
+    inputs = ReportInputs(trends=trends, diagnostics=pd.DataFrame({"trend_id": []}), cleans={}, meta={},
+                          methods=by_row_name())
+    doc = Document("t")
+    methods_details(doc, inputs)
+    text = " ".join(str(block.text) for block in doc.blocks)
+    # before: "median 20.0x over 2 informative estimates" and nothing of the two short spans
+    assert "median 20.0x over 2 informative estimates (median of all 4 estimates, 2 with a short span or a wide " \
+           f"interval among them: {np.median([f for f, _ in factors]):.0f}x)" in text

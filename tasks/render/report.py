@@ -121,6 +121,9 @@ def methods_details(doc: Document, inputs: ReportInputs) -> None:
         spread = (f"{fmt_interval(informative.min(), informative.max())}x, median "
                   f"{fmt_factor(informative.median())}x over {len(informative)} informative estimates"
                   if len(informative) else "no informative estimate")
+        if len(rows) > len(informative):  # never dropped silently: the median of every estimate beside it
+            spread += (f" (median of all {len(rows)} estimates, {len(rows) - len(informative)} with a short span or "
+                       f"a wide interval among them: {fmt_factor(rows['factor_per_year'].median())}x)")
         doc.text(f"**{method.label}** measures {method.what}. Here: {spread}. {method.reference}.")
     doc.figure(inputs.figures, "figures/methods/methods.png",
                "Figure: every method's estimates with their intervals, and the published figures")
