@@ -184,7 +184,8 @@ def _check(fit, reference, n_candidates):
 
 
 def test_the_plan_is_pareto_and_unrestricted_on_open_and_all(latest):
-    assert set(latest) == {("all", ""), ("all", bc.UNRESTRICTED), ("open", ""), ("open", bc.UNRESTRICTED)}
+    assert set(latest) == {(subset, variant) for subset in ("all", "open")
+                           for variant in ("", bc.UNRESTRICTED, bc.RAW, bc.RAW_UNRESTRICTED)}
     assert {f.spec.price_source for f in latest.values()} == {"aa_headline"}
     assert {f.spec.quality_measure for f in latest.values()} == {INDEX}
 
@@ -221,6 +222,21 @@ def test_bundled_snapshot_matches_statsmodels_on_a_frontier_selected_by_hand(bun
     _check(bundled[(subset, bc.UNRESTRICTED)], _formula_fit(raw), candidates)
 
 
+@pytest.mark.parametrize("subset", ["all", "open"])
+def test_bundled_snapshot_raw_fits_are_log_cost_on_the_date_alone(bundled, subset):
+    # issue "Step 15", point 6 (before: no raw variant): what a run actually cost, no score control, on the Pareto
+    # points selected by hand and on every run, against statsmodels' formula
+    raw = _raw_points(SNAPSHOT_SCRAPE, subset)
+    for variant, frame in ((bc.RAW, _frontier_by_hand(raw)), (bc.RAW_UNRESTRICTED, raw)):
+        data = pd.DataFrame(dict(cost=frame["cost"].to_numpy(),
+                                 day=(frame["date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)))
+        reference = smf.ols("np.log(cost) ~ day", data=data).fit()
+        got = bundled[(subset, variant)].main
+        assert got.status in ("ok", "short_span", "wide_interval") and got.sample.n == int(reference.nobs)
+        assert got.slope == pytest.approx(reference.params["day"], rel=1e-8)
+        assert got.slope_se == pytest.approx(reference.bse["day"], rel=1e-8)
+
+
 # ------------------------------------------------------------------------------------------------ the answer
 
 def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
@@ -250,3 +266,83 @@ def test_a_run_of_the_cost_method_alone_answers_with_its_cost_lines():
     answer_section(doc, inputs, numbers, [])
     text = render_markdown(doc)
     assert "**Cost of one benchmark run** on `aa-site-scrape-daily`" in text and "3.56x" in text
+
+
+def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
+    # issue "Step 15", point 6 (before: the answer printed only the score-controlled factor, and headline.json had no
+    # raw numbers): the raw factors of the same subset beside it, and "dearer each year" where the raw one is below 1
+    from tasks.render.document import render_markdown
+    from tasks.render.answer import answer_section, headline, headline_lines
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
+
+    base = dict(snapshot="aa-2026-07", method="benchmark_cost", quality_measure=INDEX, quantity="cost_per_run",
+                price_type=None, price_source="aa_headline", controls="logit_score", band_low=None, band_high=None,
+                threshold_model=None, estimator="ols", ci_method="ols", variant=None, ci_level=0.9, status="ok",
+                months_since_last=None, note=None)
+    rows = [dict(base, trend_id="a", subset="all", factor_per_year=50.8, ci_low=14.4, ci_high=180.0, n=20),
+            dict(base, trend_id="a-u", subset="all", variant="unrestricted", factor_per_year=3.0, ci_low=2.0,
+                 ci_high=4.0, n=75),
+            dict(base, trend_id="a-r", subset="all", variant="raw", controls=None, factor_per_year=0.5,
+                 ci_low=0.25, ci_high=1.0, n=20),
+            dict(base, trend_id="a-ru", subset="all", variant="raw_unrestricted", controls=None,
+                 factor_per_year=1.11, ci_low=0.8, ci_high=1.5, n=75),
+            dict(base, trend_id="o", subset="open", factor_per_year=1.95, ci_low=1.2, ci_high=3.0, n=10),
+            dict(base, trend_id="o-r", subset="open", variant="raw", controls=None, factor_per_year=0.42,
+                 ci_low=0.3, ci_high=0.6, n=10),
+            dict(base, trend_id="o-ru", subset="open", variant="raw_unrestricted", controls=None,
+                 status="short_span", factor_per_year=2.6, ci_low=0.17, ci_high=38.9, n=11)]
+    inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
+                          methods=by_row_name())
+    numbers = headline(inputs)
+    every, opens = numbers["entries"]
+    assert (every["raw_trend_id"], every["raw_factor_per_year"], every["raw_ci_low"], every["raw_n"]) == (
+        "a-r", 0.5, 0.25, 20)
+    assert (every["raw_all_factor_per_year"], every["raw_all_n"], every["adjusted_all_factor_per_year"]) == (
+        1.11, 75, 3.0)
+    assert opens["raw_factor_per_year"] == 0.42 and opens["raw_all_factor_per_year"] == 2.6
+    assert "2.60x per year (short span) [0.17-38.9] on all runs (n = 11)" in opens["beside"]
+    # 1 / 0.5 = 2x dearer; 1 / 0.42 = 2.38x dearer
+    assert "0.50x per year [0.25-1.00] on the Pareto points (n = 20), 2.00x dearer each year" in every["beside"]
+    assert "1.11x per year [0.80-1.50] on all runs (n = 75), 1.11x cheaper per year" in every["beside"]
+    assert "2.38x dearer each year" in opens["beside"] and "getting dearer" in opens["beside"]
+    # the conclusion only where a raw interval lies wholly below 1 (all models: 0.25-1.00 reaches 1)
+    assert "getting dearer" not in every["beside"]
+    lines = headline_lines(numbers)
+    line = next(line for line in lines if "AA Intelligence Index, all models" in line)
+    assert "50.8x" in line and "raw cost of a run (no score control): 0.50x per year" in line
+    doc = Document("t")
+    answer_section(doc, inputs, numbers, [])
+    text = render_markdown(doc)
+    assert "all models, controlling for the score: **50.8x** [14.4-180]" in text
+    assert "; raw cost of a run (no score control): 0.50x per year" in text
+    assert "2.38x dearer each year" in text
+
+
+def test_the_details_table_sets_the_raw_fits_beside_the_score_controlled_ones():
+    # issue "Step 15", point 6 (before: the method's details had its figures only, no raw column anywhere)
+    from tasks.methods.benchmark_cost_report import benchmark_cost_details
+    from tasks.render.document import render_markdown
+    from tasks.reporting.document import Document
+    from tasks.reporting.format import ReportInputs
+    from tasks.methods import by_row_name
+
+    base = dict(snapshot="aa-2026-07", method="benchmark_cost", quality_measure=INDEX, quantity="cost_per_run",
+                price_type=None, price_source="aa_headline", controls="logit_score", band_low=None, band_high=None,
+                threshold_model=None, estimator="ols", ci_method="ols", variant=None, ci_level=0.9, status="ok",
+                months_since_last=None, note=None, subset="all")
+    rows = [dict(base, trend_id="a", factor_per_year=50.8, ci_low=14.4, ci_high=180.0, n=34),
+            dict(base, trend_id="a-u", variant="unrestricted", factor_per_year=1.11, ci_low=0.56, ci_high=2.2, n=75),
+            dict(base, trend_id="a-r", variant="raw", factor_per_year=0.166, ci_low=0.07, ci_high=0.39, n=34),
+            dict(base, trend_id="a-ru", variant="raw_unrestricted", factor_per_year=0.5, ci_low=0.2, ci_high=1.3,
+                 n=75)]
+    inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
+                          methods=by_row_name())
+    doc = Document("t")
+    benchmark_cost_details(doc, inputs, "aa-2026-07")
+    text = render_markdown(doc)
+    assert "| score controlled: Pareto | score controlled: all runs | raw: Pareto | raw: all runs |" in text
+    # the raw Pareto interval lies below 1: dearer each year; the raw all-runs one reaches 1.3: not marked
+    assert ("| AA Intelligence Index | all | 50.8x \\[14.4-180\\] | 1.11x \\[0.56-2.20\\] | 0.17x \\[0.07-0.39\\] "
+            "(dearer each year) | 0.50x \\[0.20-1.30\\] | 34 / 75 |") in text

@@ -597,7 +597,7 @@ def test_trend_rows_follow_the_contract(fits):
     assert set(main["quality_measure"]) == {"gpqa_diamond", "aime", "swe_bench_verified", "arc_agi_1"}
     assert set(main["method"]) == {"benchmark_cost"} and set(main["quantity"]) == {"cost_per_run"}
     assert set(main["controls"]) == {"logit_score"} and set(main["subset"]) == {"open", "all"}
-    assert set(trends["variant"].dropna()) == {bc.UNRESTRICTED, bc.PARETO_SAMPLE}
+    assert set(trends["variant"].dropna()) == {bc.UNRESTRICTED, bc.PARETO_SAMPLE, bc.RAW, bc.RAW_UNRESTRICTED}
     points = finalise_points([f.points for f in fits])
     gpqa = main[(main["quality_measure"] == "gpqa_diamond") & (main["subset"] == "all")].iloc[0]
     mine = points[points["trend_id"] == gpqa["trend_id"]]
@@ -636,3 +636,46 @@ def test_the_preset_runs_end_to_end(prefect_harness, tmp_path):
         [351, 337, 14]]
     points = pd.read_csv(out / "points.csv")
     assert set(rows["trend_id"]) <= set(points["trend_id"])
+
+
+# --- the raw trend (issue "Step 15", point 6): log cost on the date alone, beside the score-adjusted one ---------
+def _hand_slope(days, costs) -> float:
+    """The OLS slope of ln(cost) on the day by the textbook formula: sum (x - x̄)(y - ȳ) / sum (x - x̄)²."""
+    x, y = np.asarray(days, dtype=float), np.log(np.asarray(costs, dtype=float))
+    return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
+
+
+def test_raw_variants_fit_log_cost_on_the_date_alone_by_hand():
+    # before: variants raw / raw_unrestricted did not exist; a spec without controls still fitted the logit control
+    # and ran on the Pareto points only for "raw_unrestricted" (its slope differed from the hand-computed one)
+    runs = _synthetic_runs(n=12, seed=11)
+    days = ((pd.to_datetime(runs["release_date"]) - pd.Timestamp("1970-01-01")).dt.days).to_numpy(dtype=float)
+    every = bc.fit(None, _spec(bc.RAW_UNRESTRICTED, controls=()), _context(runs)).main
+    assert every.status == "ok" and every.sample.n == len(runs)
+    assert every.slope == pytest.approx(_hand_slope(days, runs["cost_usd"]), rel=1e-9)
+    assert every.factor == pytest.approx(math.exp(-_hand_slope(days, runs["cost_usd"]) * 365.25), rel=1e-9)
+    frontier = _brute_force_frontier(runs)
+    front_days = ((pd.to_datetime(frontier["release_date"]) - pd.Timestamp("1970-01-01")).dt.days).to_numpy(float)
+    pareto = bc.fit(None, _spec(bc.RAW, controls=()), _context(runs))
+    assert pareto.main.sample.n == len(frontier) >= 3
+    assert pareto.main.slope == pytest.approx(_hand_slope(front_days, frontier["cost_usd"]), rel=1e-9)
+    assert set(pareto.points.loc[pareto.points["in_fit"].astype(bool), "model_id"]) == set(frontier["model_id"])
+    assert "no score control" in pareto.main.note
+
+
+def test_the_plan_adds_raw_trends_and_keeps_the_existing_ids():
+    # before: the plan had no raw trends
+    preset = load_preset("futuretech-2026")
+    specs = plan_method(preset, "benchmark_cost", "snap", None, price_sources={"list_price"})
+    without = plan_method(preset.model_copy(update={"benchmark_cost": preset.benchmark_cost.model_copy(
+        update={"raw": False})}), "benchmark_cost", "snap", None,
+        price_sources={"list_price"})
+    ids = [s.trend_id for s in specs]
+    assert len(ids) == len(set(ids))
+    assert [s.trend_id for s in without] == [s.trend_id for s in specs if s.variant not in bc.RAW_VARIANTS]
+    raw = [s for s in specs if s.variant in bc.RAW_VARIANTS]
+    n_pairs = len(preset.benchmark_cost.benchmarks) * len(preset.benchmark_cost.subsets)
+    assert sorted(s.variant for s in raw) == sorted([bc.RAW, bc.RAW_UNRESTRICTED] * n_pairs)
+    assert all(s.controls == () and s.quantity == "cost_per_run" and "ctrl_" not in s.trend_id for s in raw)
+    assert [s.trend_id for s in raw] == [s.trend_id for s in plan_method(preset, "benchmark_cost", "snap", None, price_sources={"list_price"})
+                                         if s.variant in bc.RAW_VARIANTS]

@@ -143,17 +143,19 @@ def test_frontier_records_are_a_step_line_and_the_fit_has_the_rows_slope():
 
 def test_frontier_draws_the_typical_trend_as_a_thin_dotted_line():
     trends, points, _ = frontier_tables(typical=True)
-    fig = draw_frontier(trends, points)
+    fig = draw_frontier(trends, points)  # an open-models band: its typical trend is over open models
     ax = fig.axes[0]
     assert len(fig.axes) == 1  # the typical row is no panel of its own
-    typical = line_with_label(ax, "all models in the band (typical)")
+    typical = line_with_label(ax, "all open models in the band (typical)")
     assert typical is not None and typical.get_linestyle() == ":" and typical.get_linewidth() < 1
     start, end = as_dates(typical.get_xdata())
     fitted = np.asarray(typical.get_ydata(), dtype=float)
     years = (end - start) / pd.Timedelta(days=1) / DAYS_PER_YEAR
     assert fitted[0] / fitted[1] == pytest.approx(2.0 ** years, rel=1e-9)
-    assert "all models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
-    assert f"all models (typical): {fmt_factor(2.0)}x / year [{fmt_factor(1.5)}-{fmt_factor(2.8)}]" in all_texts(fig)
+    assert "all open models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    # wrapped at 46 characters like every line above a panel: read as one
+    assert (f"all open models (typical): {fmt_factor(2.0)}x / year [{fmt_factor(1.5)}-{fmt_factor(2.8)}]"
+            in " ".join(all_texts(fig)))
 
 
 def test_frontier_uninformative_estimate_is_grey_never_highlighted():
@@ -293,7 +295,7 @@ def test_summary_with_too_many_trends_shows_the_main_ones_and_says_so():
     labels = summary_labels(fig)
     assert len(labels) == 20 <= MAX_ROWS
     assert all("lowest_provider" in text.replace("\n", " ") for text in labels)
-    subtitle = " ".join(all_texts(fig))
+    subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
     assert "20 of its 50 trends in trends.csv" in subtitle
     assert fig.get_figheight() < 8
 
@@ -341,7 +343,7 @@ def test_methods_values_beyond_the_axis_are_arrows_with_their_number():
     notes = [t.get_text() for t in ax.texts]
     assert f"{fmt_factor(25000.0)}x" in notes and f"{fmt_factor(0.02)}x" in notes
     assert f"estimate {fmt_factor(60000.0)}x, interval to {fmt_factor(2e9)}x" in notes
-    texts = " ".join(all_texts(fig))
+    texts = " ".join(all_texts(fig)).replace("\n", " ")  # the subtitle is wrapped to the figure's width
     # an empty section (the monthly method, skipped) has no heading; the footer names it
     assert "Monthly cheapest" not in texts and "No estimate: monthly_cheapest on snap-a (skipped)" in texts
     assert "training-side algorithmic progress, about 3x per year: Ho et al. 2024" in texts
@@ -395,7 +397,7 @@ def test_plan_draws_one_summary_per_snapshot_and_passes_typical_rows():
     fields, frames = jobs["frontier_open"]
     assert set(frames["trends"]["trend_id"]) == {"band-30", "band-30-typical"}
     fig = draw(fields, frames)
-    assert line_with_label(fig.axes[0], "all models in the band (typical)") is not None
+    assert line_with_label(fig.axes[0], "all open models in the band (typical)") is not None
 
 
 def test_plan_takes_a_price_source_the_vocabulary_does_not_know_yet():
@@ -430,3 +432,131 @@ def test_a_long_panel_label_is_wrapped_within_its_panel():
     lines = [text for text, _ in _panel_lines(row, None)]
     assert max(len(text) for text in lines) <= 46
     assert " ".join(lines).startswith("short span: 86.6x / year, range 2.30-3,261 (covers 49%)")
+
+
+# --- step 15, point 9: ticks where the data is, captions that do not overlap, labels that say what they are ------
+def three_band_tables(subset: str = "open", record_values=((0.06, 0.04, 0.02), (0.5, 0.3, 0.2), (8.0, 2.0, 0.9))):
+    """Three bands like futuretech-2025-07's open frontier: each uninformative with a poorly covering range and a
+    note, each with an uninformative typical trend whose interval is long."""
+    rows, pts = [], []
+    for k, (low, values) in enumerate(zip((30.0, 50.0, 70.0), record_values)):
+        trend_id = f"band-{low:g}"
+        slope = slope_for(8.77)
+        rows.append(trend(trend_id=trend_id, subset=subset, band_low=low, band_high=low + 20, factor_per_year=11.9,
+                          ci_low=0.08, ci_high=1885.0, coverage_ols=0.47, slope_per_day=slope, n=3, n_candidates=27,
+                          r_squared=0.5, status="short_span",
+                          note="short span: its points span 275 days, under 12 months"))
+        rows.append(trend(trend_id=f"{trend_id}-typical", subset=subset, variant="typical", band_low=low,
+                          band_high=low + 20, factor_per_year=1.63, ci_low=0.35, ci_high=7.5, coverage_ols=0.9,
+                          slope_per_day=slope_for(1.63), n=6, status="short_span"))
+        for d, v in zip(("2024-05-01", "2024-09-01", "2025-01-05"), values):
+            pts.append((trend_id, d, v, True, True))
+            pts.append((f"{trend_id}-typical", d, v * 3, False, True))
+    return trends_frame(rows), points_frame(pts)
+
+
+def test_log_price_axis_labels_at_least_two_ticks_inside_every_panels_data():
+    # before: decades only (0.1, 1, 10) over 0.013-10: the panel of record lows at 0.02-0.06 had no labelled tick
+    # inside its data (0.1 above it), the one at 0.2-0.5 none either
+    trends, points = three_band_tables()
+    fig = draw_frontier(trends, points)
+    fig.canvas.draw()
+    low, high = fig.axes[0].get_ylim()
+    ticks = [float(t) for t, label in zip(fig.axes[0].get_yticks(), fig.axes[0].get_yticklabels())
+             if label.get_text() and low <= t <= high]
+    for ax in fig.axes:
+        values = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+                                + [np.asarray(c.get_offsets(), dtype=float)[:, 1] for c in ax.collections
+                                   if len(c.get_offsets())])
+        inside = [t for t in ticks if values.min() <= t <= values.max()]
+        assert len(inside) >= 2, (ax.get_title(), values.min(), values.max(), ticks)
+    # the rule alone: 0.02-0.06 inside 0.013-50 gains 0.02 then 0.05 (farthest from the decades first); a range
+    # spanning decades gains nothing
+    from tasks.reporting.figures import log_ticks
+
+    assert log_ticks(0.013, 50, 0.0, [(0.02, 0.06)]) == pytest.approx([0.02, 0.05, 0.1, 1, 10])
+    assert log_ticks(0.013, 50, 0.0, [(0.02, 20)]) == pytest.approx([0.1, 1, 10])
+    assert log_ticks(0.013, 50, 0.0, [(0.3, 0.35)]) == pytest.approx([0.1, 0.3, 1, 10])  # then every digit: 0.3
+
+
+def test_frontier_panel_captions_do_not_overlap_or_leave_the_figure():
+    # before: the typical line "all models (typical): uninformative: 1.63x / year [0.35-7.50]" (61 characters) ran
+    # into the neighbouring panel's caption and off the figure's right edge (futuretech-2025-07, frontier_open)
+    trends, points = three_band_tables()
+    fig = draw_frontier(trends, points)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for ax in fig.axes for t in [ax.title, *ax.texts] if t.get_text().strip()]
+    assert len(texts) >= 3 * 5  # a title and at least four lines over each panel
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    for text, box in boxes:
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width and 0 <= box.y0 and box.y1 <= fig.bbox.height, text
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), (a, b)
+
+
+def test_open_frontier_says_its_typical_trend_is_over_open_models():
+    # before: "all models (typical)" in the panel and "all models in the band (typical)" in the legend of the
+    # open-models figure, whose typical trend is over the band's open models only
+    trends, points = three_band_tables(subset="open")
+    fig = draw_frontier(trends, points)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "all open models in the band (typical)" in legend and "all models in the band (typical)" not in legend
+    joined = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "all open models (typical):" in joined and "all models (typical)" not in joined
+    trends, points = three_band_tables(subset="all")
+    fig = draw_frontier(trends, points)
+    assert "all models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "all models (typical):" in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+
+
+def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_range():
+    # before: the methods figure never saw the diagnostics; every row's line was solid and the subtitle called a
+    # 17%-coverage range a "90% OLS interval"
+    from tasks.core.vocabulary import COVERAGE_FLOOR
+    from tasks.render.figures.plan import cross_snapshot_figures
+
+    rows = methods_tables()
+    diagnostics = pd.DataFrame({"trend_id": ["m-frontier", "m-threshold", "m-frontier-un"],
+                                "coverage_ols": [COVERAGE_FLOOR - 0.58, COVERAGE_FLOOR + 0.1, np.nan]})
+    jobs = {fields["name"]: (fields, frames) for fields, frames in
+            cross_snapshot_figures(rows, {"test"}, {"snap-a": ATTRIBUTION}, diagnostics)}
+    fields, frames = jobs["methods"]
+    fig = draw(fields, frames)
+    ax = fig.axes[0]
+    ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
+    covers = f"{COVERAGE_FLOOR - 0.58:.0%}"
+    assert set(ticks) == {f"open, MMLU-Pro 30-50 % (range, covers {covers})",
+                          "open, MMLU-Pro 50-70 % (wide interval)", "all, GPQA Diamond ≥ GPT-4"}
+
+    def interval_style(label):  # the horizontal line of a row: the interval (two points at the row's height)
+        y = ticks[label]
+        lines = [line for line in ax.get_lines() if len(line.get_xdata()) == 2 and list(line.get_ydata()) == [y, y]]
+        assert len(lines) == 1
+        return lines[0].get_linestyle()
+
+    assert interval_style(f"open, MMLU-Pro 30-50 % (range, covers {covers})") == "--"  # dashed: a range
+    assert interval_style("all, GPQA Diamond ≥ GPT-4") == "-"  # covering: an interval
+    assert interval_style("open, MMLU-Pro 50-70 % (wide interval)") == "-"  # coverage unknown: as drawn before
+    subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
+    assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
+
+
+def test_vintage_names_the_reported_lowest_price_apart_from_the_computed_one():
+    # before: both lowest_reported (the source's own lowest price across providers) and lowest_provider (computed
+    # from per-provider prices) were "lowest provider price" in the vintage legend
+    from tasks.core.vocabulary import PRICE_SOURCES
+    from tasks.render.figures.vintage import vintage_figure
+
+    rows = trends_frame([
+        trend(trend_id="v-a", snapshot="snap-a", price_source="lowest_reported", factor_per_year=8.0, ci_low=2.0,
+              ci_high=30.0, slope_per_day=slope_for(8.0), n=5),
+        trend(trend_id="v-b", snapshot="snap-b", price_source="lowest_provider", factor_per_year=12.0, ci_low=3.0,
+              ci_high=40.0, slope_per_day=slope_for(12.0), n=6),
+    ])
+    fig = vintage_figure(rows, ATTRIBUTION)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["snap-a, lowest price as the source reports it", "snap-b, lowest provider price, computed"]
+    # the words agree with the vocabulary's definitions of the two sources
+    assert "as the source reports it" in PRICE_SOURCES["lowest_reported"]
+    assert "computed" in PRICE_SOURCES["lowest_provider"]

@@ -13,8 +13,8 @@ from matplotlib.collections import PathCollection
 
 from tasks.core.vocabulary import fmt_factor_with_interval
 from tasks.reporting.figures import figure_bytes
-from tasks.methods.benchmark_cost_figures import (FIT_LABEL, FRONTIER_LABEL, NO_SCORE_LABEL, UNRESTRICTED_LABEL,
-                                                 benchmark_cost_figure)
+from tasks.methods.benchmark_cost_figures import (FIT_LABEL, FRONTIER_LABEL, NO_SCORE_LABEL, RAW_ALL_LABEL,
+                                                 RAW_LABEL, UNRESTRICTED_LABEL, benchmark_cost_figure)
 from tasks.render.figures.plan import draw, plan_figures
 from tests.test_figures import all_texts, as_dates, line_with_label, points_frame, trend, trends_frame
 
@@ -104,23 +104,92 @@ def test_pareto_points_are_a_step_line_and_the_fits_carry_their_factor():
     assert factor_text == "9.00x cheaper per year [3.90-20.9]"
     fit = line_with_label(ax, f"{FIT_LABEL}: {factor_text}")
     assert fit is not None and fit.get_linestyle() == "--"
-    start, end = as_dates(fit.get_xdata())
-    assert (start, end) == (pd.Timestamp(FRONTIER_DATES[0]), pd.Timestamp(FRONTIER_DATES[-1]))
-    fitted = np.asarray(fit.get_ydata(), dtype=float)
-    years = (end - start) / pd.Timedelta(days=1) / DAYS_PER_YEAR
-    assert fitted[0] / fitted[1] == pytest.approx(9.0 ** years, rel=1e-9)
-    # drawn through the fitted points' centroid in (day, ln cost): the fit at their mean logit score
-    day = [(pd.Timestamp(d) - start) / pd.Timedelta(days=1) for d in FRONTIER_DATES]
-    at_mean_day = math.log(fitted[0]) + ln_slope(9.0) * np.mean(day)
-    assert at_mean_day == pytest.approx(np.mean(np.log(FRONTIER_COSTS)), rel=1e-9)
+    # drawn at each fitted point's own date and score (before: two ends of a line at the points' mean score): the
+    # fitted points with a score, in date order, and y^ = mean(y) + b (x - mean x) + c (z - mean z), with c the least
+    # squares coefficient of the score given the row's slope b (np.polyfit on y - b x)
+    frontier = points[points["trend_id"] == "gpqa-all"].iloc[:4]
+    score = frontier["model_id"].map(scores.set_index("model_id")["score"]).to_numpy(dtype=float)
+    z = np.log(score / (1 - score))
+    x = np.array([(pd.Timestamp(d) - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1) for d in FRONTIER_DATES])
+    y = np.log(FRONTIER_COSTS)
+    c = np.polyfit(z, y - ln_slope(9.0) * x, 1)[0]
+    expected = np.exp(y.mean() + ln_slope(9.0) * (x - x.mean()) + c * (z - z.mean()))
+    assert as_dates(fit.get_xdata()) == [pd.Timestamp(d) for d in FRONTIER_DATES]
+    assert np.asarray(fit.get_ydata(), dtype=float) == pytest.approx(expected, rel=1e-9)
     every_text = fmt_factor_with_interval(4.4, 2.6, 7.6, unit="x cheaper per year")
     every = line_with_label(ax, f"{UNRESTRICTED_LABEL}: {every_text}")
-    assert every is not None and every.get_linestyle() == ":"
+    assert every is not None and every.get_linestyle() == "None" and every.get_marker() == "_"
     texts = all_texts(fig)
     assert f"Pareto fit (dashed): {factor_text}" in texts
     assert "n = 4 Pareto points of 7 · R² = 0.80" in texts
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["other runs", FRONTIER_LABEL, FIT_LABEL, UNRESTRICTED_LABEL, NO_SCORE_LABEL]
+
+
+# --- issue "Step 15", point 6: fits over the data's range, at the data's score; the raw fits beside them -----------
+def _rising_score_runs():
+    """A frontier like AA's index: the cost of a run flat-to-rising over two years while the score climbs, so that at
+    a constant score the cost falls steeply. Returns (trends, points, scores) with the slopes of real OLS fits."""
+    dates = pd.to_datetime(["2024-01-15", "2024-05-01", "2024-09-10", "2025-01-20", "2025-06-01", "2025-11-15"])
+    costs = np.array([0.06, 0.60, 0.03, 1.06, 0.07, 0.84])
+    scores = np.array([0.08, 0.31, 0.20, 0.71, 0.65, 0.93])
+    x = ((dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    z, y = np.log(scores / (1 - scores)), np.log(costs)
+    adjusted = np.linalg.lstsq(np.column_stack([np.ones(6), x, z]), y, rcond=None)[0][1]
+    raw = np.polyfit(x, y, 1)[0]
+    assert math.exp(-adjusted * DAYS_PER_YEAR) > 20 and math.exp(-raw * DAYS_PER_YEAR) < 1  # the case at hand
+    rows = []
+    for trend_id, variant, slope in (("t", None, adjusted), ("t-u", "unrestricted", adjusted),
+                                     ("t-r", "raw", raw), ("t-ru", "raw_unrestricted", raw)):
+        factor = math.exp(-slope * DAYS_PER_YEAR)
+        rows.append(cost_row(trend_id, "all", variant, factor, factor / 2, factor * 2, n=6, candidates=6))
+        if variant and variant.startswith("raw"):
+            rows[-1]["controls"] = None
+    pts = points_frame([(t, d, v, True, True) for t in ("t", "t-u", "t-r", "t-ru") for d, v in zip(dates, costs)])
+    pts["model_id"] = [f"model-{i % 6}" for i in range(len(pts))]
+    runs = pd.DataFrame({"model_id": [f"model-{i}" for i in range(6)], "score": scores})
+    return trends_frame(rows), pts, runs, dates, costs, raw
+
+
+def test_every_fit_stays_within_the_observed_dates_and_costs():
+    # before: the Pareto fit (153x cheaper per year at a constant score) was drawn at the points' mean score, from
+    # $15.4 at its first date when the dearest run here cost $1.06, down to $0.0015 when the cheapest cost $0.03
+    # (the AA figure's $13,000 when every run cost at most $420)
+    trends, points, scores, dates, costs, _ = _rising_score_runs()
+    ax = panels(draw_gpqa(trends, points, scores))[0]
+    fits = [line for line in ax.get_lines() if line.get_drawstyle() != "steps-post"]
+    assert len(fits) == 4  # the Pareto fit, the unrestricted marks, the two raw fits
+    for line in fits:
+        ys = np.asarray(line.get_ydata(), dtype=float)
+        assert costs.min() / 10 <= ys.min() and ys.max() <= costs.max() * 10, line.get_label()
+        xs = as_dates(line.get_xdata())
+        assert dates.min() <= min(xs) and max(xs) <= dates.max(), line.get_label()
+
+
+def test_the_raw_fits_are_drawn_and_say_the_cost_rises():
+    # before: the figure drew no raw fit (it did not even take the raw rows into its plan)
+    trends, points, scores, dates, costs, raw = _rising_score_runs()
+    fig = draw_gpqa(trends, points, scores)
+    ax = panels(fig)[0]
+    pareto_raw = next(line for line in ax.get_lines() if line.get_label().startswith(f"{RAW_LABEL}: "))
+    every_raw = next(line for line in ax.get_lines() if line.get_label().startswith(f"{RAW_ALL_LABEL}: "))
+    for line in (pareto_raw, every_raw):
+        assert line.get_linestyle() == "-"
+        assert as_dates(line.get_xdata()) == [dates.min(), dates.max()]
+        x = ((dates - dates.min()) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+        y = np.log(costs)
+        start = math.exp(y.mean() - raw * x.mean())  # the OLS line through the centroid, by hand
+        assert list(line.get_ydata()) == pytest.approx([start, start * math.exp(raw * x.max())], rel=1e-9)
+    dearer = 1 / math.exp(-raw * DAYS_PER_YEAR)
+    assert f"{dearer:.3g}x dearer each year" in pareto_raw.get_label()
+    above = " ".join(all_texts(fig))  # the lines above the panel, wrapped
+    assert "raw, Pareto (solid): " in above and f"{dearer:.3g}x dearer each year" in above
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert RAW_LABEL in legend and RAW_ALL_LABEL in legend
+    jobs = plan_figures(trends, points, pd.DataFrame({"source": ["test"]}), "snap-a", [], None, ATTRIBUTION, None,
+                        scores.assign(benchmark="gpqa_diamond"))
+    frames = next(frames for fields, frames in jobs if fields["name"] == "benchmark_cost_gpqa_diamond")
+    assert set(frames["trends"]["trend_id"]) == {"t", "t-u", "t-r", "t-ru"}
 
 
 def test_score_is_the_colour_in_percent_and_a_missing_score_is_grey():

@@ -96,3 +96,15 @@ def test_a_record_low_the_selection_explains_says_what_the_selection_alone_gives
     assert cell.startswith("28.3x per year, of which the selection alone gives 6.00x [5.00-90.0]")
     assert "**" not in cell
     assert answer_cell({**entry, "selection_explains": False}).startswith("**28.3x** [5.00-90.0]")
+
+
+# --- step 15, point 8: a definition equal to another is not a third one ---------------------------------------
+def test_a_price_definition_equal_to_another_is_said_once():
+    base = inputs()
+    twin = base.trends[base.trends["price_source"] == "lowest_provider"].assign(
+        price_source="first_observed", trend_id=lambda t: t["trend_id"] + "-fo")
+    base.trends = pd.concat([base.trends, twin], ignore_index=True)
+    numbers = headline(base)
+    # before: first_observed listed as a third definition with the very numbers of lowest_provider
+    assert numbers["same_as"] == {"first_observed": "lowest_provider"}
+    assert not any(e["price_source"] == "first_observed" for e in numbers["entries"])

@@ -22,6 +22,9 @@ costs, ``generate_regression_tables.py`` for the regressions), on the cleaned be
    exp(-slope * 365.25), the project's convention (the authors' script uses 365: a difference of 0.07% of the log
    factor); ``hardware_adjusted_factor`` = factor / the preset's hardware factor (the authors' 1/0.7), for prices
    observed when current (monthly list prices; ARC Prize's own costs), not for a cost priced on one later date.
+5. Beside it, the raw trend (variants ``raw``: the Pareto points; ``raw_unrestricted``: every point): OLS of ln(cost)
+   on the day alone, no score control: what one run of the frontier actually cost over time. The score rises with
+   the date, so the two differ by the score's own trend x its coefficient; the answer prints both.
 
 The authors drop scores of 0 (and missing scores) before the logit clip, so the clip only ever moves scores of 1;
 the licence filter comes before the frontier (the open frontier is built among open models). Observations keep the
@@ -80,6 +83,10 @@ CONTEXT = ("runs", "run_prices")  # tasks.data.runs: the cleaned runs and the li
 QUANTITIES = ("cost_per_run", "tokens_per_run", "price_per_token")
 UNRESTRICTED = "unrestricted"  # every point, no Pareto restriction
 PARETO_SAMPLE = "pareto_sample"  # tokens vs prices on the headline's own points
+RAW = "raw"  # the headline's Pareto points, log cost on the date alone (no score control)
+RAW_UNRESTRICTED = "raw_unrestricted"  # every point, log cost on the date alone
+RAW_VARIANTS = (RAW, RAW_UNRESTRICTED)
+EVERY_POINT = (UNRESTRICTED, RAW_UNRESTRICTED)  # the variants without the Pareto restriction
 LIST_PRICE = "list_price"
 CONTROLS = ("logit_score",)
 LOGIT_CLIP = (0.005, 0.995)
@@ -102,6 +109,9 @@ class BenchmarkCostSection(Section):
                                                                        "aa_intelligence_index": "aa_headline"}
     subsets: list[Subset] = ["all", "open"]
     unrestricted: bool = True  # also every point, without the Pareto restriction (variant unrestricted)
+    # also the raw trend of the cost of a run, no score control (variants raw and raw_unrestricted): what a run
+    # of the frontier actually cost over time, beside the score-adjusted headline
+    raw: bool = True
     decomposition: bool = True  # tokens per run and price per token on the headline's points (variant pareto_sample)
     logit_clip: tuple[float, float] = LOGIT_CLIP
     # "authors": the cache counts only when reads, writes and both cache prices are given (generate_new_csv.py);
@@ -151,6 +161,10 @@ def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict
             if b.unrestricted:
                 specs.append(main.model_copy(update={"variant": UNRESTRICTED, "bootstrap_resamples": 0,
                                                      "permutations": 0}))
+            if b.raw:
+                specs += [main.model_copy(update={"variant": variant, "controls": (), "bootstrap_resamples": 0,
+                                                  "permutations": 0})
+                          for variant in (RAW, RAW_UNRESTRICTED) if variant == RAW or b.unrestricted]
             if b.decomposition and source == LIST_PRICE:
                 specs += [main.model_copy(update={"variant": PARETO_SAMPLE, "quantity": quantity,
                                                   "bootstrap_resamples": 0, "permutations": 0})
@@ -318,7 +332,7 @@ def select_points(obs: pd.DataFrame, spec: BenchmarkCostSpec) -> pd.DataFrame:
     if usable.any():
         on_frontier[usable] = pareto_flags(points.loc[usable, "day"], score[usable], cost[usable])
     points["on_frontier"] = on_frontier
-    points["in_fit"] = usable & (True if spec.variant == UNRESTRICTED else on_frontier)
+    points["in_fit"] = usable & (True if spec.variant in EVERY_POINT else on_frontier)
     points["price_per_token"] = cost / points["tokens"] * 1_000_000  # USD per million tokens
     points["value"] = points[{"cost_per_run": "cost_usd", "tokens_per_run": "tokens",
                               "price_per_token": "price_per_token"}[spec.quantity]]
@@ -326,8 +340,10 @@ def select_points(obs: pd.DataFrame, spec: BenchmarkCostSpec) -> pd.DataFrame:
 
 
 def _fit(frame: pd.DataFrame, column: str, spec: BenchmarkCostSpec) -> SlopeFit:
+    """OLS of ln(column) on the day, and logit(score) unless the spec has no controls (the raw variants)."""
+    controls = frame["logit_score"].to_numpy(dtype=float) if spec.controls else None
     return ols_fits(np.log(frame[column].to_numpy(dtype=float)), frame["day"].to_numpy(dtype=float),
-                    controls=frame["logit_score"].to_numpy(dtype=float), ci_level=spec.ci_level)["ols"]
+                    controls=controls, ci_level=spec.ci_level)["ols"]
 
 
 def trend_seed(spec: BenchmarkCostSpec, salt: str) -> int:
@@ -420,7 +436,7 @@ def _points(points: pd.DataFrame, spec: BenchmarkCostSpec, fitted: bool) -> pd.D
 def fit(analysis: DataFrame[AnalysisTable], spec: BenchmarkCostSpec, context: dict | None = None) -> TrendFit:
     """One trend: the Pareto-restricted fit (with its selection checks), the unrestricted fit, or one term of the
     tokens-vs-prices split. ``context``: ``runs`` and ``run_prices`` (``tasks.data.runs``)."""
-    select = spec.variant != UNRESTRICTED
+    select = spec.variant not in EVERY_POINT
     checked = select and spec.variant not in (PARETO_SAMPLE, AS_PUBLISHED) and spec.bootstrap_resamples > 0
     rows = (("ols", "ols"), ("ols", "bootstrap")) if checked else (("ols", "ols"),)
     if spec.skip_note:
@@ -438,6 +454,8 @@ def fit(analysis: DataFrame[AnalysisTable], spec: BenchmarkCostSpec, context: di
     left_out = int((~points["usable"]).sum())
     about = (f"{sample.n} of {len(candidates)} points on the Pareto frontier" if select else
              f"{sample.n} points, no Pareto restriction")
+    if spec.variant in RAW_VARIANTS:
+        about += "; raw: log cost on the date alone, no score control"
     if left_out:
         about += f"; {left_out} left out ({', '.join(sorted(set(points['excluded_reason'].dropna())))})"
     if spec.quantity != "cost_per_run" and used["value"].isna().any():
@@ -447,7 +465,7 @@ def fit(analysis: DataFrame[AnalysisTable], spec: BenchmarkCostSpec, context: di
         slope_fit, status, note = attempt_fit(sample.n, spec.min_points, "point(s)",
                                               lambda: _fit(used, "value", spec))
     checks, boot, diagnostics, replicates = {}, None, {}, None
-    if status == "ok" and spec.variant not in (PARETO_SAMPLE, AS_PUBLISHED):
+    if status == "ok" and spec.variant not in (PARETO_SAMPLE, AS_PUBLISHED, *RAW_VARIANTS):
         checks, boot, diagnostics, replicates = selection_checks(candidates, spec, slope_fit.factor("e"), select)
     if status == "ok" and spec.variant == PARETO_SAMPLE:
         cost_fit = _fit(used, "cost_usd", spec)

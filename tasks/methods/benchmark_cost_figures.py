@@ -1,11 +1,15 @@
 """Cost of one benchmark run (method ``benchmark_cost``): per benchmark, the cost per run vs its date, one panel per
 subset (all models, open models), the score as colour, the Pareto points joined by a step line, the Pareto fit
-labelled with its factor ("N x cheaper per year") and the unrestricted fit (every point) beside it.
+labelled with its factor ("N x cheaper per year"), the unrestricted fit (every point) beside it, and the raw fits
+(ln cost on the date alone, no score control: what a run actually cost) on the Pareto points and on every point.
 
 The date is the month of a price cut for runs priced from a list-price history (each model's new lowest cost) and the
-model's release for a cost the source reports (ARC Prize's cost per task, AA's cost of running its index). The fitted
-line is drawn at the fitted points' mean logit score (the regression controls for the score; the points are not
-shifted).
+model's release for a cost the source reports (ARC Prize's cost per task, AA's cost of running its index). Every fit
+is drawn only over its fitted points' dates and at the data's score: a score-controlled fit as its fitted value at
+each fitted point's own date and score (the Pareto fit joined in date order, the unrestricted one as small marks),
+never at one mean score across the whole span, where a steep slope at a constant score runs far outside the observed
+costs (issue "Step 15", point 6: a line from $13,000 when every run cost at most $420); a raw fit is a straight line
+through its points' centroid over their dates.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
+from tasks.core.stats import release_day
 from tasks.core.vocabulary import STATUS_WORDS, status_word
 from tasks.core.vocabulary import BENCHMARKS, SUBSETS, label, order
 from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, fmt_factor_with_interval,
@@ -27,10 +32,14 @@ from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, 
                                      tidy_log_ticks, has_estimate, is_uninformative, status_reason)
 
 UNRESTRICTED = "unrestricted"
+RAW, RAW_UNRESTRICTED = "raw", "raw_unrestricted"
 UNIT = "x cheaper per year"
 FRONTIER_LABEL = "Pareto frontier (none earlier scores as high for less)"
-FIT_LABEL = "fit on the Pareto points"
-UNRESTRICTED_LABEL = "fit on every point (unrestricted)"
+FIT_LABEL = "fit on the Pareto points, at each point's score"
+UNRESTRICTED_LABEL = "fit on every point (unrestricted), at each point's score"
+RAW_LABEL = "raw fit on the Pareto points (date only)"
+RAW_ALL_LABEL = "raw fit on every point (date only)"
+RAW_COLOUR = "#e07a1f"
 OTHERS_LABEL = "other runs"
 NO_SCORE_LABEL = "no score, or a score of 0 (left out of the fits)"
 SUBSET_ORDER = ("all", "open")  # panels left to right
@@ -63,7 +72,15 @@ def fit_label(row, prefix: str = "") -> str:
     return f"{prefix}{status_word(row.status)}: {text}" if is_uninformative(row) else f"{prefix}{text}"
 
 
-def _panel_lines(row, unrestricted) -> list[tuple[str, str]]:
+def raw_label(row) -> str:
+    """``0.42x cheaper per year [...]: 2.38x dearer each year`` where the raw cost rises (a factor below 1)."""
+    text = fit_label(row)
+    if has_estimate(row) and pd.notna(row.factor_per_year) and 0 < row.factor_per_year < 1:
+        text += f": {1 / row.factor_per_year:.3g}x dearer each year"
+    return text
+
+
+def _panel_lines(row, unrestricted, raws=()) -> list[tuple[str, str]]:
     """The lines above a panel: (text, colour)."""
     if has_estimate(row):
         colour = MUTED if is_uninformative(row) else FIT_COLOUR
@@ -77,10 +94,38 @@ def _panel_lines(row, unrestricted) -> list[tuple[str, str]]:
     else:
         lines = [(f"Pareto: {row.status}", "0.35")] + [(t, "0.35") for t in textwrap.wrap(status_reason(row), LINE_CHARS)[:2]]
     if unrestricted is not None:  # its n is the Pareto line's candidates
-        text = (f"every point (dotted): {fit_label(unrestricted)}" if has_estimate(unrestricted) else
+        text = (f"every point (marks): {fit_label(unrestricted)}" if has_estimate(unrestricted) else
                 f"every point: {unrestricted.status}")
         lines += [(part, "0.3") for part in textwrap.wrap(text, LINE_CHARS)]
+    for raw, what in raws:
+        if raw is None:
+            continue
+        text = f"raw, {what}: {raw_label(raw)}" if has_estimate(raw) else f"raw, {what}: {raw.status}"
+        lines += [(part, RAW_COLOUR if what == "Pareto (solid)" else "0.3") for part in textwrap.wrap(text, LINE_CHARS)]
     return lines
+
+
+def score_logits(benchmark: str, scores: pd.Series) -> np.ndarray:
+    """logit of the scores as the method's control reads them (an index's points as a share of 100, clipped)."""
+    from tasks.core.pareto import clipped_logit
+    from tasks.methods.benchmark_cost import INDEX_SCALE, LOGIT_CLIP  # here: that module imports this one
+    return clipped_logit(scores.to_numpy(dtype=float) / INDEX_SCALE.get(benchmark, 1.0), LOGIT_CLIP)
+
+
+def fitted_at_scores(points: pd.DataFrame, slope: float, logits: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """A score-controlled fit's fitted values at its fitted points' own dates and scores, in date order.
+
+    The row holds the slope on the day (b) only; the score's coefficient follows from the OLS normal equation of the
+    score given b: c = sum(z~ (y~ - b x~)) / sum(z~^2) (~: centred), and the intercept from the means, so
+    y^_i = mean(y) + b (x_i - mean(x)) + c (z_i - mean(z)): the OLS fitted values when b is the OLS slope. Points
+    without a score are left out (they are not in the fit either)."""
+    fit = points["in_fit"].astype("boolean").fillna(False).to_numpy(dtype=bool) & np.isfinite(logits)
+    frame = points[fit].assign(_z=logits[fit]).sort_values("release_date", kind="mergesort")
+    x = release_day(frame["release_date"]).astype(float)
+    y, z = np.log(frame["value"].to_numpy(dtype=float)), frame["_z"].to_numpy(dtype=float)
+    xc, yc, zc = x - x.mean(), y - y.mean(), z - z.mean()
+    c = float((zc * (yc - slope * xc)).sum() / (zc ** 2).sum()) if (zc ** 2).sum() > 0 else 0.0
+    return frame["release_date"], np.exp(y.mean() + slope * xc + c * zc)
 
 
 def _with_scores(points: pd.DataFrame, scores: pd.DataFrame | None) -> pd.DataFrame:
@@ -98,21 +143,27 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
     and their ``unrestricted`` rows); ``points``: the points of those trends; ``scores``: ``model_id``, ``score`` of
     the benchmark's runs (the colour)."""
     main = _main_rows(trends)
-    extra = trends[(trends["variant"] == UNRESTRICTED) & (trends["ci_method"] == "ols")]
+    ols = trends[trends["ci_method"] == "ols"]
     subsets = sorted(dict.fromkeys(main["subset"]), key=lambda s: SUBSET_ORDER.index(s) if s in SUBSET_ORDER else 9)
+
+    def variant_row(subset, variant):
+        match = ols[(ols["variant"] == variant) & (ols["subset"] == subset)]
+        return next(match.itertuples()) if len(match) else None
+
     panels = []
     for subset in subsets:
         row = next(main[main["subset"] == subset].itertuples())
-        match = extra[extra["subset"] == subset]
-        unrestricted = next(match.itertuples()) if len(match) else None
-        panels.append((row, unrestricted, _panel_lines(row, unrestricted)))
+        unrestricted = variant_row(subset, UNRESTRICTED)
+        raws = ((variant_row(subset, RAW), "Pareto (solid)"), (variant_row(subset, RAW_UNRESTRICTED),
+                                                                "every point (thin solid)"))
+        panels.append((row, unrestricted, raws, _panel_lines(row, unrestricted, raws)))
     multiplier, colour_label = score_scale(benchmark)
     shown = _with_scores(points, scores)
     values = shown["score"].to_numpy(dtype=float) * multiplier
     finite = values[np.isfinite(values)]
     norm = Normalize(float(finite.min()), float(finite.max())) if len(finite) and finite.min() < finite.max() else (
         Normalize(0, 100 if multiplier == 100 else max(float(finite.max()) if len(finite) else 1.0, 1.0)))
-    n_lines = max([len(lines) for _, _, lines in panels] + [3])
+    n_lines = max([len(lines) for *_, lines in panels] + [3])
     text_height = 0.125 * n_lines
     price_source = main["price_source"].dropna().iloc[0] if main["price_source"].notna().any() else ""
     with plt.rc_context(RC):
@@ -121,7 +172,7 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                                  squeeze=False)
         axes = axes[0]
         all_dates, all_values, mappable = [], [], None
-        for ax, (row, unrestricted, lines) in zip(axes, panels):
+        for ax, (row, unrestricted, raws, lines) in zip(axes, panels):
             pts = shown[shown["trend_id"] == row.trend_id].sort_values(["release_date", "value"], kind="mergesort")
             on_frontier = pts["is_record"].astype("boolean").fillna(False).astype(bool)
             frontier, others = pts[on_frontier], pts[~on_frontier]
@@ -138,19 +189,29 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
                                       s=20, edgecolors="black", linewidths=0.5, zorder=4, **colours)  # opaque: the bar
             if (has_estimate(row) and pd.notna(row.slope_per_day)
                     and pts["in_fit"].astype("boolean").fillna(False).any()):
-                dates, fitted = fit_line(pts, row.slope_per_day, row.log_base)
+                dates, fitted = fitted_at_scores(pts, row.slope_per_day, score_logits(benchmark, pts["score"]))
                 all_values += list(fitted)
                 muted = is_uninformative(row)
-                ax.plot(dates, fitted, color=MUTED if muted else FIT_COLOUR, lw=0.9 if muted else 1.4, ls="--",
-                        zorder=5, label=f"{FIT_LABEL}: {fit_label(row)}")
+                ax.plot(dates.to_numpy(), fitted, color=MUTED if muted else FIT_COLOUR, lw=0.9 if muted else 1.4,
+                        ls="--", zorder=5, label=f"{FIT_LABEL}: {fit_label(row)}")
             if unrestricted is not None and has_estimate(unrestricted) and pd.notna(unrestricted.slope_per_day):
                 every = shown[shown["trend_id"] == unrestricted.trend_id]
                 if every["in_fit"].astype("boolean").fillna(False).any():
-                    dates, fitted = fit_line(every, unrestricted.slope_per_day, unrestricted.log_base)
+                    dates, fitted = fitted_at_scores(every, unrestricted.slope_per_day,
+                                                     score_logits(benchmark, every["score"]))
                     all_values += list(fitted)
-                    ax.plot(dates, fitted, color=MUTED if is_uninformative(unrestricted) else "0.3", lw=0.9, ls=":",
-                            zorder=4,
+                    ax.plot(dates.to_numpy(), fitted, color=MUTED if is_uninformative(unrestricted) else "0.3",
+                            ls="none", marker="_", ms=4, mew=0.8, zorder=4,
                             label=f"{UNRESTRICTED_LABEL}: {fit_label(unrestricted)}")
+            for (raw, _), (colour, width, text) in zip(raws, ((RAW_COLOUR, 1.3, RAW_LABEL), ("0.35", 0.8, RAW_ALL_LABEL))):
+                if raw is None or not has_estimate(raw) or pd.isna(raw.slope_per_day):
+                    continue
+                mine = shown[shown["trend_id"] == raw.trend_id]
+                if mine["in_fit"].astype("boolean").fillna(False).any():
+                    dates, fitted = fit_line(mine, raw.slope_per_day, raw.log_base)  # no control: the centroid line
+                    all_values += list(fitted)
+                    ax.plot(dates, fitted, color=MUTED if is_uninformative(raw) else colour, lw=width, ls="-",
+                            zorder=5, label=f"{text}: {raw_label(raw)}")
             panel_header(ax, label(SUBSETS, row.subset), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no runs", transform=ax.transAxes, ha="center", color="0.4")
@@ -160,7 +221,8 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
         axes[0].set_ylabel(YLABELS.get(price_source, "USD per run (log)"))
         # one legend for the figure: what each kind of mark is (each line's factor is above its panel, in its colour,
         # and in the line's own label)
-        kinds = {OTHERS_LABEL: None, FRONTIER_LABEL: None, FIT_LABEL: None, UNRESTRICTED_LABEL: None}
+        kinds = {OTHERS_LABEL: None, FRONTIER_LABEL: None, FIT_LABEL: None, UNRESTRICTED_LABEL: None, RAW_LABEL: None,
+                 RAW_ALL_LABEL: None}
         for ax in axes:
             for handle, text in zip(*ax.get_legend_handles_labels()):
                 kind = next((k for k in kinds if text == k or text.startswith(f"{k}: ")), None)
@@ -180,7 +242,8 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
         what = label(BENCHMARKS, benchmark)
         figure_header(fig, f"Cost of one run of {what} over time, score as colour",
                 f"{DATES.get(price_source, 'each point: one run')} · price: {price_source} · snapshot {snapshot} · "
-                "fits: ln cost = a·day + b·logit(score) + c, each line drawn at its fitted points' mean score")
+                "fits: ln cost = a·day + b·logit(score) + c, drawn at each fitted point's date and score; raw fits: "
+                "ln cost = a·day + c (no score control); every fit only over its points' dates")
         figure_footer(fig, attribution, "")
         bottom = (0.15 + 0.15 * legend_rows + 0.38) / height
         top = 1 - (0.55 + 0.16 + text_height) / height
@@ -202,7 +265,7 @@ def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, co
     every subset, their points, and the scores of the benchmark's runs (``extra["runs"]``: the cleaned runs)."""
     runs = (extra or {}).get("runs")
     cost = rows[(rows["method"] == "benchmark_cost") & (rows["quantity"] == "cost_per_run") & (rows["ci_method"] == "ols")
-                & (rows["variant"].isna() | (rows["variant"] == "unrestricted"))]
+                & (rows["variant"].isna() | rows["variant"].isin([UNRESTRICTED, RAW, RAW_UNRESTRICTED]))]
     pareto = cost[cost["variant"].isna() & (cost["status"] != "skipped")]
     jobs = []
     for benchmark in order(pareto["quality_measure"].dropna(), BENCHMARKS):

@@ -22,6 +22,9 @@ RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"
 MUTED_FIT_LABEL = "OLS fit, uninformative"
 TYPICAL_LABEL = "all models in the band (typical)"
+# the open-models figure's typical trend is over the band's open models only (its subset), never "all models"
+TYPICAL_LABELS = {"open": "all open models in the band (typical)"}
+TYPICAL_PANEL = {"open": "all open models (typical)"}
 TYPICAL = "typical"
 # what identifies a band's trend apart from its variant: a typical row belongs to the main row that shares these
 BAND_KEYS = ["method", "subset", "quality_measure", "band_low", "band_high", "quantity", "price_type", "price_source"]
@@ -65,7 +68,10 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
         text = fmt_factor_with_interval(typical.factor_per_year, typical.ci_low, typical.ci_high)
         if is_uninformative(typical):
             text = f"{status_word(typical.status)}: {text}"
-        lines.append((f"all models (typical): {text}", "0.3"))
+        who = TYPICAL_PANEL.get(getattr(typical, "subset", None), "all models (typical)")
+        # wrapped like the lines above: an uninformative typical range ran into the next panel's text and off the
+        # figure (futuretech-2025-07, frontier_open)
+        lines += [(line, "0.3") for line in textwrap.wrap(f"{who}: {text}", 46)]
     return lines
 
 
@@ -125,7 +131,8 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
                 if not typical_points.empty:
                     dates, values = fit_line(typical_points, typical.slope_per_day, typical.log_base)
                     all_values += list(values)
-                    ax.plot(dates, values, color="0.25", lw=0.8, ls=":", zorder=4, label=TYPICAL_LABEL)
+                    ax.plot(dates, values, color="0.25", lw=0.8, ls=":", zorder=4,
+                            label=TYPICAL_LABELS.get(getattr(typical, "subset", None), TYPICAL_LABEL))
             panel_header(ax, band_title(row), lines, text_height)
             if pts.empty:
                 ax.text(0.5, 0.5, "no models in this band", transform=ax.transAxes, ha="center", color="0.4")
@@ -137,7 +144,8 @@ def frontier_figure(trends: pd.DataFrame, points: pd.DataFrame, *, title: str, s
         for ax in axes:
             handles, labels = ax.get_legend_handles_labels()
             found.update({label: handle for label, handle in zip(labels, handles) if label not in found})
-        legend_order = ["other models in the band", RECORDS_LABEL, FIT_LABEL, MUTED_FIT_LABEL, TYPICAL_LABEL]
+        legend_order = ["other models in the band", RECORDS_LABEL, FIT_LABEL, MUTED_FIT_LABEL, TYPICAL_LABEL,
+                        *TYPICAL_LABELS.values()]
         unique = {label: found[label] for label in legend_order if label in found}
         legend_rows = 1 if len(unique) <= 3 else 2
         fig.legend(unique.values(), unique.keys(), loc="lower center", ncol=3, frameon=False,

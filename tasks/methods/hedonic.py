@@ -53,6 +53,8 @@ from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Subset, TrendFit, TrendSpec, check_band, points_frame)
 
+COMMON_PRICE_SAMPLE = hedonic_report.COMMON_PRICE_SAMPLE  # every price definition on the models all of them price
+COMPOSITION, SCORE_RANGE = hedonic_report.COMPOSITION, hedonic_report.SCORE_RANGE  # the sensitivity variants
 NAME = "hedonic"
 
 
@@ -65,6 +67,9 @@ class HedonicSpec(TrendSpec):
     wild_cluster_below: int = 30  # with cluster asked and fewer clusters than this, wild_cluster is added
     quantiles: tuple[float, ...] = ()  # quantile regressions (estimator quantile_<q>), pairs-bootstrap interval
     quantile_bootstrap: int = 499  # their pairs-bootstrap resamples (0: point estimate only)
+    # variant common_price_sample: only the models priced on every one of these sources (the price definitions
+    # compared on the same models: a different sample is not a different definition)
+    common_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,14 @@ class HedonicSection(BenchmarkSection):
     # their seeded pairs-bootstrap resamples (0: no interval); 499: (B + 1) * 0.05 = 25, an exact order statistic
     quantile_bootstrap: Resamples = Field(499, ge=0)
     no_reasoning: bool = False  # also fit every trend without reasoning models (variant no_reasoning)
+    # also fit every main trend on the models priced on every price source of the snapshot (variant
+    # common_price_sample, OLS interval only): the price definitions compared on the same models
+    common_sample: bool = True
+    # sensitivity of the blended-price regression controlling for the quality measure alone (each main price
+    # source): on other subsets (variant composition: "all" beside "open") and other score ranges (variant
+    # score_range), OLS interval only; the report sets them side by side
+    sensitivity_subsets: list[Subset] = []
+    sensitivity_ranges: list[tuple[float, float]] = []
     seed: int = 20250713
 
     @field_validator("score_range")
@@ -105,6 +118,13 @@ class HedonicSection(BenchmarkSection):
     def _a_band(cls, value, info: ValidationInfo):
         check_band(*value, info.data.get("quality_measure"))  # in percent for a fraction benchmark
         return value
+
+    @field_validator("sensitivity_ranges")
+    @classmethod
+    def _bands(cls, values, info: ValidationInfo):
+        for low, high in values:
+            check_band(low, high, info.data.get("quality_measure"))
+        return values
 
     @model_validator(mode="after")
     def _known_controls(self):
@@ -132,8 +152,20 @@ def plan(preset, snapshot: str, analysis: DataFrame[AnalysisTable], common: dict
                         controls=tuple(controls))
              for source in dict.fromkeys(sources)
              for price_type in h.price_types for subset in h.subsets for controls in h.control_sets]
+    main = list(specs)
     if h.no_reasoning:  # the same fits without reasoning models (Epoch AI excludes them)
-        specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True}) for s in specs]
+        specs += [s.model_copy(update={"variant": NO_REASONING, "exclude_reasoning": True}) for s in main]
+    sensitive = [s for s in main if s.price_type == "blended" and s.controls == (h.quality_measure,)
+                 and s.price_source in h.price_sources and s.subset == h.subsets[0]]
+    cheap = {"ci_methods": ("ols",), "quantiles": ()}
+    specs += [s.model_copy(update={"variant": COMPOSITION, "subset": subset, **cheap})
+              for s in sensitive for subset in h.sensitivity_subsets if subset != s.subset]
+    specs += [s.model_copy(update={"variant": SCORE_RANGE, "band_low": float(a), "band_high": float(b), **cheap})
+              for s in sensitive for a, b in h.sensitivity_ranges if (float(a), float(b)) != (low, high)]
+    used = list(dict.fromkeys(sources))
+    if h.common_sample and len(used) > 1:  # each price definition on the models every definition prices
+        specs += [s.model_copy(update={"variant": COMMON_PRICE_SAMPLE, "common_sources": tuple(used),
+                                       "ci_methods": ("ols",), "quantiles": ()}) for s in main]
     return specs
 
 CLASSICAL = ("ols", "hc3")
@@ -169,6 +201,10 @@ def hedonic_sample(analysis: DataFrame[AnalysisTable], spec: HedonicSpec) -> tup
     frame = hedonic_candidates(analysis, spec)
     if spec.exclude_reasoning:
         frame = frame[~is_reasoning(frame)]
+    if spec.common_sources:  # the models priced on every one of the sources (the common-sample comparison)
+        for source in spec.common_sources:
+            priced = model_values(analysis, spec.quantity, spec.subset, spec.price_type, source)
+            frame = frame[frame["model_id"].isin(priced.loc[priced["value"].notna(), "model_id"])]
     candidates = len(frame)
     controls = [f"score_{c}" for c in spec.controls]
     frame = frame.dropna(subset=controls)
@@ -360,6 +396,7 @@ METHOD = Method(
     section=hedonic_report.hedonic_details,
     section_place=FIRST,
     answer_rows=hedonic_report.ANSWER_ROWS,
+    answer_notes=hedonic_report.ANSWER_NOTES,
     vintage=hedonic_report.vintage,
     figures=hedonic_figures.figures,
     draw=hedonic_figures.draw,

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, fmt_interval, label
+from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, PRICE_TYPES, fmt_factor, fmt_interval, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (FEW_CLUSTERS, ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_number,
-                                    is_estimated, measure_text, select)
+                                    is_estimated, measure_text, number, select)
 from tasks.reporting.markup import md_code, md_escape
-from tasks.trends.method import AnswerRow, RowGroup
+from tasks.trends.method import AnswerNote, AnswerRow, RowGroup
 
 
 def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
@@ -49,7 +49,9 @@ def hedonic_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None:
         median = by.get(("quantile_0.5", "bootstrap"))
         rows.append([f"{key.price_source} · {key.price_type}", (key.controls or "-").replace("+", " + "),
                      "without reasoning" + (f" ({int(excluded)} out)" if excluded is not None else "")
-                     if key.variant == "no_reasoning" else "all", fmt_int(ols["n"]), factor_text(ols),
+                     if key.variant == "no_reasoning" else
+                     "priced on every definition" if key.variant == COMMON_PRICE_SAMPLE else "all",
+                     fmt_int(ols["n"]), factor_text(ols),
                      interval("ols", "ols"), interval("ols", "hc3"), interval("ols", "cluster"),
                      interval("ols", "wild_cluster"), fmt_int(clusters),
                      fmt_interval(ols["loo_min_factor"], ols["loo_max_factor"]),
@@ -119,3 +121,93 @@ def vintage_figure(rows: pd.DataFrame) -> pd.Series:
 
 def vintage_label(row) -> str:
     return f"hedonic, MMLU-Pro controlled · {row.price_type}"
+
+
+# --- the price definitions on the same models (step 15, point 5) ------------------------------------------------
+COMMON_PRICE_SAMPLE = "common_price_sample"  # the variant: every price definition on the models all of them price
+COMPOSITION = "composition"  # the answer's regression on another subset (all models beside open ones)
+SCORE_RANGE = "score_range"  # the answer's regression on another score range (the edges' sensitivity)
+
+
+def common_sample_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
+    """Per snapshot: the answer's regression (open models, blended, MMLU-Pro control) on each price definition, on
+    its own sample and on the models every definition prices."""
+    out = []
+    rows = select(main, method="hedonic", subset="open", price_type="blended", controls=ANSWER_CONTROLS)
+    for snap, group in rows.groupby("snapshot", sort=True):
+        common = group[group["variant"] == COMMON_PRICE_SAMPLE]
+        if common.empty:
+            continue
+        pairs = []
+        for source in [s for s in PRICE_SOURCES if s in set(common["price_source"])]:
+            full = group[group["variant"].isna() & (group["price_source"] == source)]
+            same = common[common["price_source"] == source]
+            if full.empty or same.empty:
+                continue
+            full, same = full.iloc[0], same.iloc[0]
+            pairs.append({"price_source": source, "factor_full": number(full["factor_per_year"]),
+                          "n_full": number(full["n"]), "status_full": full["status"],
+                          "factor_common": number(same["factor_per_year"]), "n_common": number(same["n"]),
+                          "status_common": same["status"], "trend_id_common": same["trend_id"]})
+        if len(pairs) > 1:
+            out.append({"kind": "hedonic_common_sample", "what": "typical model on the same models (hedonic, open)",
+                        "snapshot": snap, "definitions": pairs})
+    return out
+
+
+def common_sample_lines(entries: list[dict]) -> list[str]:
+    lines = []
+    for e in entries:
+        pairs = e["definitions"]
+        common = " / ".join(f"{fmt_factor(p['factor_common'])}x" for p in pairs)
+        full = " / ".join(f"{fmt_factor(p['factor_full'])}x" for p in pairs)
+        sizes = " / ".join(fmt_int(p["n_full"]) for p in pairs)
+        names = " / ".join(md_code(p["price_source"]) for p in pairs)
+        lines.append(f"**The price definitions on the same models** ({md_code(e['snapshot'])}, typical model, "
+                     f"open models): on the {fmt_int(pairs[0]['n_common'])} models priced on every definition, "
+                     f"{names}: {common} per year; each on its own sample ({sizes} models): {full}. Part of the "
+                     "difference between definitions is a difference of models.")
+    return lines
+
+
+ANSWER_NOTES = (AnswerNote(kind="hedonic_common_sample", entries=common_sample_entries, lines=common_sample_lines,
+                           place=0),
+                AnswerNote(kind="hedonic_sensitivity", entries=lambda inputs, main: sensitivity_entries(inputs, main),
+                           lines=lambda entries: sensitivity_lines(entries), place=0))
+
+
+def sensitivity_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
+    """Per snapshot and main price source: the answer's regression, and how far composition (another subset) and
+    the score range's edges move it."""
+    out = []
+    rows = select(main, method="hedonic", price_type="blended", controls=ANSWER_CONTROLS)
+    for (snap, source), group in rows.groupby(["snapshot", "price_source"], sort=True):
+        base = group[group["variant"].isna()]
+        composition = group[(group["variant"] == COMPOSITION) & group["status"].isin(["ok"])]
+        ranges = group[(group["variant"] == SCORE_RANGE) & group["status"].isin(["ok"])]
+        if base.empty or (composition.empty and ranges.empty):
+            continue
+        base = base.iloc[0]
+        out.append({"kind": "hedonic_sensitivity", "what": "typical model: composition and score-range edges",
+                    "snapshot": snap, "price_source": source, "subset": base["subset"],
+                    "band": [number(base["band_low"]), number(base["band_high"])],
+                    "factor_per_year": number(base["factor_per_year"]),
+                    "composition": [{"subset": r["subset"], "factor_per_year": number(r["factor_per_year"]),
+                                     "n": number(r["n"])} for _, r in composition.iterrows()],
+                    "ranges": {"n": len(ranges), "min": number(ranges["factor_per_year"].min()) if len(ranges) else None,
+                               "max": number(ranges["factor_per_year"].max()) if len(ranges) else None}})
+    return out
+
+
+def sensitivity_lines(entries: list[dict]) -> list[str]:
+    lines = []
+    for e in entries:
+        parts = [f"{r['subset']} models {fmt_factor(r['factor_per_year'])}x (n = {fmt_int(r['n'])})"
+                 for r in e["composition"]]
+        if e["ranges"]["n"]:
+            parts.append(f"{e['ranges']['n']} other MMLU-Pro ranges {fmt_factor(e['ranges']['min'])}-"
+                         f"{fmt_factor(e['ranges']['max'])}x")
+        lines.append(f"**What moves the typical model** ({md_code(e['snapshot'])}, {md_code(e['price_source'])}, "
+                     f"blended): {e['subset']} models, MMLU-Pro {e['band'][0]:g}-{e['band'][1]:g}: "
+                     f"{fmt_factor(e['factor_per_year'])}x; composition and range edges: {'; '.join(parts)}.")
+    return lines

@@ -30,6 +30,7 @@ from tasks.data.quantities import model_values
 from tasks.trends import (Estimate, LogBase, PriceSource, PriceType, Sample, Subset, TrendFit, TrendSpec,
                           points_frame)
 from tasks.trends.sections import BandedSection
+from tasks.reporting.figures import tidy_log_ticks
 from tasks.trends.method import Method
 
 NAME = "theil_sen"
@@ -161,6 +162,7 @@ def draw(fields: dict, frames: dict) -> Figure:
     fig.suptitle(f"Theil-Sen slope of log price on release date per band · {fields['snapshot']}", fontsize=8)
     fig.text(0.005, 0.005, " · ".join(fields["attribution"]), fontsize=5.5, color="0.35", ha="left", va="bottom")
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.78, wspace=0.1)
+    tidy_log_ticks(fig, axes[0])  # ticks where the data is, not only the decades
     return fig
 
 

@@ -128,6 +128,8 @@ def headline(inputs: ReportInputs) -> dict:
 
     for answer in answer_rows():
         add(answer.kind, answer.what, answer.rows(here), answer.extra)
+    out["same_as"] = _same_definitions(out["entries"])  # a definition equal to another is not a third one
+    out["entries"] = [e for e in out["entries"] if e["price_source"] not in out["same_as"]]
     if rule is not None:  # the primary: the rule's row on the first of its price sources the snapshot has
         for source in rule["price_sources"]:
             hit = next((e for e in out["entries"] if e["kind"] == rule["primary"] and e["price_source"] == source
@@ -138,6 +140,24 @@ def headline(inputs: ReportInputs) -> dict:
     for note in answer_notes():
         out["entries"] += note.entries(inputs, main)
     return out
+
+
+def _same_definitions(entries: list[dict]) -> dict[str, str]:
+    """Price definitions whose every answer equals an earlier definition's (``first_observed`` on a snapshot that
+    has no earlier observation is ``lowest_reported``): definition -> the one it equals."""
+    def numbers(source):
+        return {e["kind"]: (e["factor_per_year"], e["ci_low"], e["ci_high"]) for e in entries
+                if e["price_source"] == source}
+
+    sources = list(dict.fromkeys(e["price_source"] for e in entries))
+    same: dict[str, str] = {}
+    for i, source in enumerate(sources):
+        mine = numbers(source)
+        for earlier in sources[:i]:
+            if earlier not in same and mine and numbers(earlier) == mine:
+                same[source] = earlier
+                break
+    return same
 
 
 def primary_entry(numbers: dict) -> dict | None:
@@ -220,6 +240,8 @@ def headline_lines(numbers: dict) -> list[str]:
                     text += f", 10x in {tenfold_text(e['factor_per_year'], e.get('ci_low'), e.get('ci_high'))}"
                 if e.get("selection_explains"):
                     text += f"; of which the selection alone gives {fmt_factor(e['selection_alone'])}x"
+                if e.get("beside"):  # what a method sets beside its factor (the raw trend of a score-controlled one)
+                    text += f"; {e['beside']}"
                 if e.get("bands"):  # a geometric mean: the bands it averages
                     text += f"; bands {e['bands']}{' only' if e.get('left_out') else ''}"
             name = e["what"] if kind in titled else e["price_source"]
@@ -288,6 +310,10 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
             lines += note.lines(mine)
         elif note.missing:
             lines.append(note.missing)
+    for source, other in numbers.get("same_as", {}).items():
+        lines.append(f"**{md_code(source)} is {md_code(other)} here**: on {md_code(snapshot)} every estimate on it "
+                     f"equals the one on {md_code(other)} (no model was observed earlier), so it is not a third "
+                     "definition and is not listed.")
     summary = reproduction_summary(found)
     if summary:
         lines.append("**Reproductions of the published studies**: " + "; ".join(summary) + " (details below).")

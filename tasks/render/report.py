@@ -183,33 +183,54 @@ def vintage_details(doc: Document, inputs: ReportInputs) -> None:
     rises = price_changes(inputs)
     if rises is not None and len(rises):
         up = rises[rises["change"] > 1]
+        mixed = rises[~rises["same_source"].astype(bool)]
         doc.text(f"The same model in two snapshots ({len(rises)} models priced in both, by model id): its lowest "
-                 f"blended price across providers rose for {len(up)} of them, the largest rises:")
+                 f"blended price across providers rose for {len(up)} of them, the largest rises"
+                 + (f" ({len(mixed)} of the pairs compare two different price sources, so their change mixes a "
+                    "change of source with a change over time)" if len(mixed) else "") + ":")
         doc.table(["model", "earlier snapshot", "$ / 1M tokens", "later snapshot", "$ / 1M tokens", "rise"],
-                  [[r.name, r.snapshot_a, fmt_usd(r.price_a), r.snapshot_b, fmt_usd(r.price_b),
-                    f"{r.change:.2f}x"]
+                  [[r.name, f"{r.snapshot_a} ({r.price_source_a})", fmt_usd(r.price_a),
+                    f"{r.snapshot_b} ({r.price_source_b})", fmt_usd(r.price_b), f"{r.change:.2f}x"]
                    for r in up.sort_values("change", ascending=False).head(12).itertuples()], "llrlrr")
         doc.text("Every model priced in both snapshots, with both prices, is in `price_changes.csv`.")
 
 
+LOWEST = ("lowest_provider", "lowest_reported")  # the lowest price across providers: computed, or as reported
+PRICE_CHANGE_COLUMNS = ["model_id", "name", "snapshot_a", "price_source_a", "price_a", "snapshot_b",
+                        "price_source_b", "price_b", "change", "same_source"]
+
+
 def price_changes(inputs: ReportInputs) -> pd.DataFrame | None:
-    """Per model in two snapshots (same id, a lowest-across-providers price in each): the later / earlier price."""
+    """Per model in two snapshots (same id, a lowest-across-providers price in each): the later / earlier price,
+    on one price source where both snapshots have it (a change of source is not a change over time); where they
+    have none in common, each snapshot's own, and ``same_source`` false says so."""
     dated = sorted((inputs.observed_on(s), s) for s in inputs.cleans if inputs.observed_on(s) is not None)
     rows = []
     for (_, a), (_, b) in zip(dated, dated[1:]):
-        def lowest(snapshot):
+        def sources(snapshot) -> list[str]:
+            have = set(inputs.cleans[snapshot].analysis["price_source"])
+            return [s for s in LOWEST if s in have]
+
+        common = [s for s in sources(a) if s in sources(b)]
+
+        def lowest(snapshot, source):
             frame = inputs.cleans[snapshot].analysis
-            frame = frame[frame["price_source"].isin(["lowest_provider", "lowest_reported"])]
+            frame = frame[frame["price_source"] == source]
             return frame.sort_values("observed_on").drop_duplicates("model_id", keep="last").set_index("model_id")
-        left, right = lowest(a), lowest(b)
+        source_a, source_b = (common[0], common[0]) if common else (next(iter(sources(a)), None),
+                                                                   next(iter(sources(b)), None))
+        if source_a is None or source_b is None:
+            continue
+        left, right = lowest(a, source_a), lowest(b, source_b)
         both = left.index.intersection(right.index)
         for model in both:
             pa, pb = left.at[model, "blended_usd_per_mtok"], right.at[model, "blended_usd_per_mtok"]
             if pd.notna(pa) and pd.notna(pb) and pa > 0:
-                rows.append({"model_id": model, "name": right.at[model, "name"], "snapshot_a": a, "price_a": pa,
-                             "snapshot_b": b, "price_b": pb, "change": pb / pa})
-    return pd.DataFrame(rows).sort_values(["change", "model_id"], ascending=[False, True], kind="mergesort",
-                                          ignore_index=True) if rows else None
+                rows.append({"model_id": model, "name": right.at[model, "name"], "snapshot_a": a,
+                             "price_source_a": source_a, "price_a": pa, "snapshot_b": b, "price_source_b": source_b,
+                             "price_b": pb, "change": pb / pa, "same_source": source_a == source_b})
+    return pd.DataFrame(rows, columns=PRICE_CHANGE_COLUMNS).sort_values(
+        ["change", "model_id"], ascending=[False, True], kind="mergesort", ignore_index=True) if rows else None
 
 
 def history_details(doc: Document, inputs: ReportInputs) -> None:

@@ -172,22 +172,66 @@ def set_log_limits(ax, values) -> None:
     ax.set_ylim(10 ** (low - margin), 10 ** (high + margin))
 
 
+def _panels_data_ranges(ax) -> list[tuple[float, float]]:
+    """The value range of the data each panel sharing ``ax``'s value axis draws (positive values only)."""
+    ranges = []
+    for panel in ax.get_shared_y_axes().get_siblings(ax):
+        values = []
+        for line in panel.get_lines():
+            values += list(np.asarray(line.get_ydata(), dtype=float))
+        for collection in panel.collections:
+            offsets = np.asarray(collection.get_offsets(), dtype=float)
+            if offsets.ndim == 2 and offsets.shape[1] == 2:
+                values += list(offsets[:, 1])
+        values = [v for v in values if np.isfinite(v) and v > 0]
+        if values:
+            ranges.append((min(values), max(values)))
+    return ranges
+
+
+def log_ticks(low: float, high: float, margin: float = 0.0,
+              data_ranges: list[tuple[float, float]] | None = None) -> list[float]:
+    """Labelled ticks of a log axis from ``low`` to ``high`` (``margin`` decades kept free at either edge): the
+    decades, with 2 and 5 (then every digit) added while fewer than two fall inside the axis; then, for each range of
+    data (a panel's values), 2 and 5 (then every digit) of the decades it covers, the one farthest from the ticks so
+    far first, until at least two ticks fall inside the data (record lows at 0.02-0.06 once showed only 0.1 and 1)."""
+    lo, hi = np.log10(low) + margin, np.log10(high) - margin
+
+    def candidates(multiples, start, end):
+        return sorted(m * 10.0 ** e for e in range(int(np.floor(start)) - 1, int(np.ceil(end)) + 1)
+                      for m in multiples)
+
+    def within(values, a, b):
+        return [v for v in values if a - 1e-9 <= np.log10(v) <= b + 1e-9]
+
+    ticks = []
+    for multiples in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = within(candidates(multiples, lo, hi), lo, hi)
+        if len(ticks) >= 2:
+            break
+    for data_low, data_high in data_ranges or []:
+        a, b = max(np.log10(data_low), lo), min(np.log10(data_high), hi)
+        if a > b:
+            continue
+        for multiples in ((1, 2, 5), tuple(range(1, 10))):
+            pool = [v for v in within(candidates(multiples, a, b), a, b) if v not in ticks]
+            while len(within(ticks, a, b)) < 2 and pool:
+                best = max(pool, key=lambda v: min((abs(np.log10(v) - np.log10(t)) for t in ticks), default=1.0))
+                ticks.append(best)
+                pool.remove(best)
+        ticks = sorted(ticks)
+    return sorted(ticks)
+
+
 def tidy_log_ticks(fig: Figure, ax, edge_inches: float = 0.05) -> None:
-    """Labelled ticks on a log value axis: the decades, with 2 and 5 (then every digit) added while fewer than
-    two fall inside; none so near the edge that its label would stick out of the panel. Call once the limits
-    and margins are final."""
+    """Labelled ticks on a log value axis (``log_ticks``): the decades, with 2 and 5 (then every digit) added while
+    fewer than two fall inside the axis, or inside the data of any panel sharing it; none so near the edge that its
+    label would stick out of the panel. Call once the limits, the margins and the data are final."""
     low, high = ax.get_ylim()
     _, height = _inches(fig, ax)
     span = np.log10(high) - np.log10(low)
     margin = edge_inches / height * span if height > 0 else 0
-    inside = []
-    for multiples in ((1,), (1, 2, 5), tuple(range(1, 10))):
-        candidates = [m * 10.0 ** e for e in range(int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1)
-                      for m in multiples]
-        inside = sorted(v for v in candidates
-                        if np.log10(low) + margin <= np.log10(v) <= np.log10(high) - margin)
-        if len(inside) >= 2:
-            break
+    inside = log_ticks(low, high, margin, _panels_data_ranges(ax))
     ax.yaxis.set_major_locator(FixedLocator(inside))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}" if 1e-3 <= v <= 1e5 else f"{v:.0e}"))
     ax.yaxis.set_minor_formatter(NullFormatter())

@@ -57,7 +57,8 @@ def cross_figures_task(outputs: RunTables, analysis_paths: dict[str, Path],
                        attribution: dict[str, list[str]]) -> dict[str, Path]:
     """The vintage comparison and the methods comparison."""
     sources = set().union(*(set(pd.unique(read_parquet(p)["source"])) for p in analysis_paths.values()))
-    return _draw_all(cross_snapshot_figures(outputs.read("trends"), sources, attribution))
+    return _draw_all(cross_snapshot_figures(outputs.read("trends"), sources, attribution,
+                                            outputs.read("diagnostics")))
 
 
 def draw_figures(tracker, snapshots: list, outputs: RunTables) -> dict[str, Path]:

@@ -14,7 +14,7 @@ from tasks.files.catalog import CleanTables, RunTables
 from tasks.files.io import atomic_write_text, json_text, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.files.tables import csv_text
-from tasks.render.report import price_changes, render_report
+from tasks.render.report import PRICE_CHANGE_COLUMNS, price_changes, render_report
 from tasks.reporting.format import ReportInputs
 from tasks.stages.clean import read_clean
 
@@ -36,7 +36,7 @@ def report_task(outputs: RunTables, cleaned: dict[str, CleanTables], figures: di
     headline = json_text(numbers, "headline.json")
     changes = price_changes(inputs)
     changes_csv = csv_text(changes if changes is not None else pd.DataFrame(
-        columns=["model_id", "name", "snapshot_a", "price_a", "snapshot_b", "price_b", "change"]))
+        columns=PRICE_CHANGE_COLUMNS))
     folder = cache_dir() / "report"
     return {
         "price_changes.csv": atomic_write_text(

@@ -13,6 +13,7 @@ from schemas.analysis import Trends
 from tasks.core.vocabulary import ESTIMATED, STATUS_WORDS, status_word
 from tasks.core.vocabulary import is_uninformative as status_is_uninformative
 from tasks.methods import by_row_name
+from tasks.core.vocabulary import COVERAGE_FLOOR
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
                                      figure_header, fmt_factor, is_uninformative)
@@ -23,11 +24,24 @@ BLUE = "#1b6ca8"
 LABEL_FONT = 5.6
 
 
+def _coverage(row) -> float | None:
+    """The simulated coverage of the row's 90% OLS interval when it is below the floor (the interval is a range,
+    not an interval); None otherwise (covering, unknown, or not an OLS interval)."""
+    coverage = getattr(row, "coverage_ols", None)
+    if getattr(row, "ci_method", "ols") != "ols" or coverage is None or pd.isna(coverage):
+        return None
+    return float(coverage) if float(coverage) < COVERAGE_FLOOR else None
+
+
 def _label(row) -> str:
-    """``open, MMLU-Pro 40-70 %``: the subset and the band (its method's words, ``Method.figure_scope``)."""
+    """``open, MMLU-Pro 40-70 %``: the subset and the band (its method's words, ``Method.figure_scope``); a range
+    (the interval's simulated coverage below the floor) says so with its coverage."""
     own = by_row_name()[row.method].figure_scope
     text = f"{row.subset}, {own(row) if own is not None else band_label(row)}"
-    return f"{text} ({status_word(row.status)})" if is_uninformative(row) else text
+    coverage = _coverage(row)
+    marks = ([status_word(row.status)] if is_uninformative(row) else []) + (
+        [f"range, covers {coverage:.0%}"] if coverage is not None else [])
+    return f"{text} ({'; '.join(marks)})" if marks else text
 
 
 def _labels(drawn: pd.DataFrame) -> list[str]:
@@ -109,9 +123,10 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
                 ticks.append(y)
                 labels.append(text)
                 factor = row.factor_per_year
-                if pd.notna(row.ci_low) and pd.notna(row.ci_high):
+                if pd.notna(row.ci_low) and pd.notna(row.ci_high):  # a range (coverage below the floor): dashed
                     ax.plot([min(max(row.ci_low, X_MIN), X_MAX), max(min(row.ci_high, X_MAX), X_MIN)], [y, y],
-                            color=colour, lw=0.6 if muted else 0.8)
+                            color=colour, lw=0.6 if muted else 0.8,
+                            ls=(0, (2.5, 1.5)) if _coverage(row) is not None else "-")
                 for high, end in ((False, row.ci_low), (True, row.ci_high)):  # each edge: what lies beyond it
                     text = _beyond_text(factor, end, high)
                     if text:
@@ -137,7 +152,7 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.set_yticks(ticks)
         ax.set_yticklabels(labels, fontsize=LABEL_FONT)
         for tick_label, text in zip(ax.get_yticklabels(), labels):
-            if text.endswith(tuple(f"({word})" for word in STATUS_WORDS.values())):
+            if any(f"({word}" in text for word in STATUS_WORDS.values()):
                 tick_label.set_color("0.45")
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.3, -1.4)
@@ -145,10 +160,13 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.grid(axis="y", visible=False)
         ax.spines["left"].set_visible(False)
         ax.set_xlabel("times cheaper per year (log scale)")
-        figure_header(fig, "Every method on every snapshot", "Headline price (blended 3:1, or the mean of input and output "
-                "where a method prices by it), each preset's main price source. Blue: estimate and 90% OLS interval; grey, "
-                "hollow: short span or wide interval (little information); arrow: beyond the axis, its value written; red "
-                f"shading / dotted: the authors' published figures; green dashed: {TRAINING_SOURCE}")
+        figure_header(fig, "Every method on every snapshot",
+                      "Headline price (blended 3:1, or the mean of input and output where a method prices by it), "
+                      "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, marked 'range, "
+                      f"covers x%': a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%}); "
+                      "grey, hollow: short span or wide interval (little information); arrow: beyond the axis, its "
+                      "value written; red shading / dotted: the authors' published figures; green dashed: "
+                      f"{TRAINING_SOURCE}")
         note = ""
         if empty:
             note = "No estimate: " + "; ".join(

@@ -12,6 +12,15 @@ from tasks.trends import TrendSpec
 from tasks.reporting.figures import main_price_source
 
 
+def with_coverage(trends: pd.DataFrame, diagnostics: pd.DataFrame | None) -> pd.DataFrame:
+    """``trends`` with each row's simulated coverage of its 90% OLS interval (diagnostics ``coverage_ols``), when
+    the diagnostics carry it: a poorly covering interval is labelled a range."""
+    if diagnostics is None or "coverage_ols" not in diagnostics or "coverage_ols" in trends:
+        return trends
+    coverage = diagnostics[["trend_id", "coverage_ols"]].drop_duplicates("trend_id")
+    return trends.merge(coverage, on="trend_id", how="left")
+
+
 def plan_figures(trends: DataFrame[Trends], points: DataFrame[Points], analysis: DataFrame[AnalysisTable],
                  snapshot: str, specs: list[TrendSpec], replicates: pd.DataFrame | None = None,
                  attribution: list[str] | None = None, diagnostics: pd.DataFrame | None = None,
@@ -24,10 +33,7 @@ def plan_figures(trends: DataFrame[Trends], points: DataFrame[Points], analysis:
     method's figure may draw every trend it planned, fitted or not)."""
     attribution = attribution or attributions(analysis["source"].unique())
     snapshot_rows = trends[trends["snapshot"] == snapshot]
-    if diagnostics is not None and "coverage_ols" in diagnostics and "coverage_ols" not in snapshot_rows:
-        # the simulated coverage of each OLS interval: a poorly covering one is labelled a range
-        coverage = diagnostics[["trend_id", "coverage_ols"]].drop_duplicates("trend_id")
-        snapshot_rows = snapshot_rows.merge(coverage, on="trend_id", how="left")
+    snapshot_rows = with_coverage(snapshot_rows, diagnostics)
     # skipped trends (the data lacks what they need) have nothing to draw
     everything = snapshot_rows[snapshot_rows["variant"].isna() & (snapshot_rows["status"] != "skipped")]
     trends = everything[everything["method"].isin([m.name for m in METHODS])]  # fitted, not derived
@@ -51,9 +57,10 @@ def plan_figures(trends: DataFrame[Trends], points: DataFrame[Points], analysis:
     return jobs
 
 
-def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribution: dict[str, list[str]]
-                           ) -> list[tuple[dict, dict]]:
-    """The figures that span every snapshot: the vintage comparison and the methods comparison."""
+def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribution: dict[str, list[str]],
+                           diagnostics: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
+    """The figures that span every snapshot: the vintage comparison and the methods comparison (``diagnostics``:
+    the run's, whose ``coverage_ols`` tells the methods figure which intervals are ranges)."""
     from tasks.render.comparison import methods_selection
 
     lines = attributions(sources)
@@ -68,7 +75,7 @@ def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribu
         rows = main[drawn]
         if not rows.empty:  # no method draws a row on these snapshots: nothing to compare across vintages
             jobs.append((dict(snapshot="vintage", name="vintage", attribution=lines), {"trends": rows}))
-    methods = methods_selection(trends)
+    methods = with_coverage(methods_selection(trends), diagnostics)
     if methods["method"].nunique() > 1:  # the methods comparison spans every preset and snapshot
         jobs.append((dict(snapshot="methods", name="methods", attribution=lines), {"trends": methods}))
     return jobs

@@ -15,8 +15,10 @@ from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label,
 
 def _definition(source) -> str:
     """The price definition a vintage row stands for (a source the comparison does not know: its own name)."""
-    if source in ("lowest_provider", "lowest_reported"):
-        return "lowest provider price"
+    if source == "lowest_provider":  # computed here from each provider's price
+        return "lowest provider price, computed"
+    if source == "lowest_reported":  # the source's own figure: not computed from per-provider prices
+        return "lowest price as the source reports it"
     if source == "aa_headline":
         return "AA headline price"
     return str(source).replace("_", " ") + " price" if pd.notna(source) else "price"
@@ -89,8 +91,8 @@ def vintage_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.57, 0.2 / height), ncol=2,
                    frameon=False, fontsize=6)
         figure_header(fig, "The same trends on each data vintage and price definition",
-                "Lowest price across hosting providers vs Artificial Analysis' headline price; open-weights and all "
-                "models")
+                "Lowest price across hosting providers (computed from per-provider prices, or as the source reports "
+                "it) vs Artificial Analysis' headline price; open-weights and all models")
         figure_footer(fig, attribution, "")
     return fig
 
