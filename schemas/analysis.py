@@ -10,7 +10,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from tasks.core.vocabulary import BENCHMARK_UNITS, LOG_BASES, PRICE_SOURCES, PRICE_TYPES, STATUSES, SUBSETS
+from tasks.core.vocabulary import BENCHMARK_UNITS, ESTIMATED, LOG_BASES, PRICE_SOURCES, PRICE_TYPES, STATUSES, SUBSETS
 
 SCORE_COLUMNS = [f"score_{benchmark}" for benchmark in BENCHMARK_UNITS]
 
@@ -224,11 +224,11 @@ class Trends(pa.DataFrameModel):
         ordered = True
         unique = ["trend_id", "estimator", "ci_method"]
 
-    @pa.dataframe_check(error="an ok (or uninformative) row carries a factor (inside its interval, unless the "
-                              "interval is a "
-                              "bootstrap's, which selection can push away from the estimate); other rows none")
+    @pa.dataframe_check(error="an estimated row (ok, short_span, wide_interval) carries a factor (inside its "
+                              "interval, unless the interval is a bootstrap's, which selection can push away from "
+                              "the estimate); other rows none")
     def estimate_matches_status(cls, df: pd.DataFrame) -> Series[bool]:
-        ok = df["status"].isin(["ok", "uninformative"])
+        ok = df["status"].isin(ESTIMATED)
         inside = (df["ci_low"] <= df["factor_per_year"] * (1 + 1e-12)) & (
             df["factor_per_year"] <= df["ci_high"] * (1 + 1e-12)
         )

@@ -232,7 +232,7 @@ def test_bundled_snapshot_raw_fits_are_log_cost_on_the_date_alone(bundled, subse
                                  day=(frame["date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)))
         reference = smf.ols("np.log(cost) ~ day", data=data).fit()
         got = bundled[(subset, variant)].main
-        assert got.status in ("ok", "uninformative") and got.sample.n == int(reference.nobs)
+        assert got.status in ("ok", "short_span", "wide_interval") and got.sample.n == int(reference.nobs)
         assert got.slope == pytest.approx(reference.params["day"], rel=1e-8)
         assert got.slope_se == pytest.approx(reference.bse["day"], rel=1e-8)
 
@@ -292,7 +292,7 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
             dict(base, trend_id="o-r", subset="open", variant="raw", controls=None, factor_per_year=0.42,
                  ci_low=0.3, ci_high=0.6, n=10),
             dict(base, trend_id="o-ru", subset="open", variant="raw_unrestricted", controls=None,
-                 status="uninformative", factor_per_year=2.6, ci_low=0.17, ci_high=38.9, n=11)]
+                 status="short_span", factor_per_year=2.6, ci_low=0.17, ci_high=38.9, n=11)]
     inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
                           methods=by_row_name())
     numbers = headline(inputs)
@@ -302,7 +302,7 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
     assert (every["raw_all_factor_per_year"], every["raw_all_n"], every["adjusted_all_factor_per_year"]) == (
         1.11, 75, 3.0)
     assert opens["raw_factor_per_year"] == 0.42 and opens["raw_all_factor_per_year"] == 2.6
-    assert "2.60x per year (uninformative) [0.17-38.9] on all runs (n = 11)" in opens["beside"]
+    assert "2.60x per year (short span) [0.17-38.9] on all runs (n = 11)" in opens["beside"]
     # 1 / 0.5 = 2x dearer; 1 / 0.42 = 2.38x dearer
     assert "0.50x per year [0.25-1.00] on the Pareto points (n = 20), 2.00x dearer each year" in every["beside"]
     assert "1.11x per year [0.80-1.50] on all runs (n = 75), 1.11x cheaper per year" in every["beside"]

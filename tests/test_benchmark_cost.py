@@ -18,6 +18,7 @@ import statsmodels.formula.api as smf
 
 from schemas.analysis import RunTable, Trends
 from schemas.canonical import Runs
+from tasks.core.vocabulary import ESTIMATED
 from tasks.core.pareto import (bootstrap_slopes, clipped_logit, leave_one_out_slopes, pareto_flags,
                                permutation_slopes)
 from tasks.core.stats import ols_fits, release_day
@@ -511,7 +512,7 @@ def test_sixteen_regressions_reproduce_the_published_table(fits):
             if low is None:  # 3 points, 3 coefficients: an exact fit; fewer than the minimum here
                 assert got.status == "insufficient" and got.factor is None, label
                 continue
-            assert got.status in ("ok", "uninformative"), label
+            assert got.status in ESTIMATED, label
             to365 = 365 / 365.25  # the authors' years: exp(-slope * 365) = factor ** (365 / 365.25)
             assert round(got.factor ** to365, 3) == pytest.approx(factor, abs=1e-9), label
             assert (round(got.ci_low ** to365, 3), round(got.ci_high ** to365, 3)) == pytest.approx(
@@ -559,7 +560,7 @@ def test_tokens_and_prices_add_up_to_the_cost_trend(fits):
     by_id = {(f.spec.quality_measure, f.spec.subset, f.spec.quantity, f.spec.variant): f for f in fits}
     checked = 0
     for (benchmark, subset, quantity, variant), fit in by_id.items():
-        if variant != bc.PARETO_SAMPLE or quantity != "cost_per_run" or fit.main.status not in ("ok", "uninformative"):
+        if variant != bc.PARETO_SAMPLE or quantity != "cost_per_run" or fit.main.status not in ESTIMATED:
             continue
         tokens = by_id[(benchmark, subset, "tokens_per_run", variant)].main
         price = by_id[(benchmark, subset, "price_per_token", variant)].main

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tasks.core.vocabulary import ESTIMATED
 from tasks.core.hashing import sha256_file
 from tasks.files.settings import PROJECT_ROOT
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES, run_estimate
@@ -158,8 +159,8 @@ def test_published_values_are_reproduced_on_the_data_as_published(first):
     assert scicode.n == 37 and round(scicode.adj_r_squared, 3) == pytest.approx(0.204, abs=1e-3)
     # every frontier estimate lies inside its own range over orders of same-day releases
     # (the typical variant fits every model of the band, no record-low selection: it has no same-day range)
-    # (estimated rows: ok, or uninformative by the span/width rule, which changes the label, not the numbers)
-    ok = trends[(trends.method == "frontier") & trends.status.isin(["ok", "uninformative"])
+    # (estimated rows: ok, or short_span / wide_interval by the span/width rule: the label changes, not the numbers)
+    ok = trends[(trends.method == "frontier") & trends.status.isin(ESTIMATED)
                 & ~trends.variant.isin(["price_frontier_sample", "typical"])]
     assert len(ok) > 100 and ok.tie_order_min_factor.notna().all()
     assert ((ok.tie_order_min_factor <= ok.factor_per_year * (1 + 1e-9))
@@ -181,13 +182,13 @@ def test_every_frontier_trend_carries_its_uncertainty(first):
     assert typical and (by_method[sorted(typical)] == {"ols"}).all()  # every model of a band: no selection to redo
     assert (by_method.drop(sorted(typical)) == {"ols", "bootstrap"}).all()
     frontier = frontier[frontier.variant != "typical"]
-    ok = frontier[frontier.status.isin(["ok", "uninformative"]) & (frontier.ci_method == "ols")]
+    ok = frontier[frontier.status.isin(ESTIMATED) & (frontier.ci_method == "ols")]
     assert len(ok) > 50
     for column in ("null_median_factor", "null_p_value", "loo_min_factor", "loo_max_factor", "tie_order_min_factor"):
         assert ok[column].notna().all(), column
     assert ((ok.loo_min_factor <= ok.factor_per_year * (1 + 1e-9))
             & (ok.factor_per_year <= ok.loo_max_factor * (1 + 1e-9))).all()
-    boot = frontier[frontier.status.isin(["ok", "uninformative"]) & (frontier.ci_method == "bootstrap")]
+    boot = frontier[frontier.status.isin(ESTIMATED) & (frontier.ci_method == "bootstrap")]
     assert (boot.ci_low < boot.ci_high).all()
     # half-open bands: a sensitivity row for every main frontier trend (not for the headline-price comparison)
     main_ids = frontier[frontier.variant.isna() & (frontier.price_source != "aa_headline")].drop_duplicates("trend_id")
@@ -199,9 +200,11 @@ def test_every_frontier_trend_carries_its_uncertainty(first):
                        & (geo.price_source == "lowest_reported")].iloc[0]
     bands = ok[(ok.subset == "open") & (ok.quantity == "price") & (ok.price_type == "blended") & ok.variant.isna()
                & (ok.price_source == "lowest_reported")]
-    # the mean of the informative bands; when no band is informative, of every band, and itself uninformative
+    # the mean of the informative bands; when no band is informative, of every band, and itself a short span when
+    # any band is (else a wide interval)
     informative = bands[bands.status == "ok"]
-    assert len(bands) == 3 and open_blended.status == ("ok" if len(informative) else "uninformative")
+    weak = "short_span" if (bands.status == "short_span").any() else "wide_interval"
+    assert len(bands) == 3 and open_blended.status == ("ok" if len(informative) else weak)
     used = informative if len(informative) else bands
     assert open_blended.factor_per_year == pytest.approx(np.exp(np.log(used.factor_per_year).mean()), rel=1e-9)
     assert open_blended.ci_low < open_blended.factor_per_year < open_blended.ci_high
@@ -216,8 +219,8 @@ def test_every_frontier_trend_carries_its_uncertainty(first):
 
 def test_decomposition_identity_on_the_real_data(first):
     trends = pd.read_csv(Path(first["run_dir"]) / "trends.csv")
-    # an identity of the arithmetic: it holds on short spans too (uninformative rows), so every estimated row counts
-    common = trends[(trends.variant == "price_frontier_sample") & trends.status.isin(["ok", "uninformative"])]
+    # an identity of the arithmetic: it holds on short spans too (short_span rows), so every estimated row counts
+    common = trends[(trends.variant == "price_frontier_sample") & trends.status.isin(ESTIMATED)]
     checked = 0
     for band, group in common.groupby("band_low"):
         slope = group.set_index("quantity").slope_per_day

@@ -97,8 +97,8 @@ def frontier_tables(typical: bool = False, status: str = "ok"):
     values = 10 ** (0.5 + slope * (x - x[0]))
     rows = [trend(trend_id="band-30", factor_per_year=FACTOR, ci_low=4.0, ci_high=25.0, slope_per_day=slope,
                   n=4, n_candidates=6, r_squared=1.0, tie_order_min_factor=9.5, tie_order_max_factor=10.5,
-                  status=status, note="uninformative: its points span 289 days, under 12 months"
-                  if status == "uninformative" else None)]
+                  status=status, note="short span: its points span 289 days, under 12 months"
+                  if status == "short_span" else None)]
     pts = [("band-30", d, v, True, True) for d, v in zip(RECORD_DATES, values)]
     pts += [("band-30", "2024-03-01", 9.0, False, False), ("band-30", "2025-01-01", 5.0, False, False)]
     if typical:
@@ -159,14 +159,14 @@ def test_frontier_draws_the_typical_trend_as_a_thin_dotted_line():
 
 
 def test_frontier_uninformative_estimate_is_grey_never_highlighted():
-    trends, points, _ = frontier_tables(status="uninformative")
+    trends, points, _ = frontier_tables(status="short_span")
     fig = draw_frontier(trends, points)
     ax = fig.axes[0]
     assert line_with_label(ax, "OLS fit on the record lows") is None
     muted = line_with_label(ax, "OLS fit, uninformative")
     assert muted is not None and muted.get_color() != "black"
     texts = all_texts(fig)
-    assert f"uninformative: {fmt_factor(FACTOR)}x / year [{fmt_factor(4.0)}-{fmt_factor(25.0)}]" in texts
+    assert f"short span: {fmt_factor(FACTOR)}x / year [{fmt_factor(4.0)}-{fmt_factor(25.0)}]" in texts
     assert "its points span 289 days, under 12 months" in texts
 
 
@@ -226,7 +226,7 @@ def summary_tables() -> pd.DataFrame:
         trend(trend_id="f-open-30-lp", ci_method="bootstrap", factor_per_year=8.0, ci_low=2.5, ci_high=30.0, n=5),
         trend(trend_id="f-all-50-fo", subset="all", band_low=50.0, band_high=70.0, price_source="first_observed",
               factor_per_year=12.0, ci_low=5.0, ci_high=30.0, n=6),
-        trend(trend_id="f-open-70-un", band_low=70.0, band_high=90.0, status="uninformative", factor_per_year=80.0,
+        trend(trend_id="f-open-70-un", band_low=70.0, band_high=90.0, status="short_span", factor_per_year=80.0,
               ci_low=0.05, ci_high=40000.0, n=4),
         trend(trend_id="t-long", method="threshold", subset="all", quality_measure="gpqa_diamond", band_low=None,
               band_high=None, threshold_model=LONG_MODEL, price_source="aa_headline", factor_per_year=30.0,
@@ -261,7 +261,7 @@ def test_summary_one_row_per_trend_labelled_in_full():
     assert "frontier · open · MMLU-Pro 30-50 % · blended 3:1 price · aa_headline" in flat
     assert "frontier · all · MMLU-Pro 50-70 % · blended 3:1 price · first_observed" in flat
     assert f"threshold · all · GPQA Diamond ≥ {LONG_MODEL} · blended 3:1 price · aa_headline" in flat
-    assert any(text.endswith("· uninformative") for text in flat)
+    assert any(text.endswith("· short span") for text in flat)
     for text in flat:  # every row names its price source
         assert any(source in text for source in ("lowest_provider", "aa_headline", "first_observed"))
     renderer = fig.canvas.get_renderer()
@@ -304,7 +304,7 @@ def test_summary_with_too_many_trends_shows_the_main_ones_and_says_so():
 def methods_tables() -> pd.DataFrame:
     return trends_frame([
         trend(trend_id="m-frontier", factor_per_year=20.0, ci_low=5.0, ci_high=25000.0, n=6),
-        trend(trend_id="m-frontier-un", band_low=50.0, band_high=70.0, status="uninformative", factor_per_year=40.0,
+        trend(trend_id="m-frontier-un", band_low=50.0, band_high=70.0, status="wide_interval", factor_per_year=40.0,
               ci_low=0.02, ci_high=900.0, n=4),
         trend(trend_id="m-threshold", method="threshold", subset="all", quality_measure="gpqa_diamond",
               band_low=None, band_high=None, threshold_model="GPT-4", price_source="aa_headline",
@@ -324,7 +324,7 @@ def test_methods_labels_tell_two_presets_apart():
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     first = rows.loc[rows["trend_id"] == "m-frontier", "preset"].iloc[0]
     assert f"open, MMLU-Pro 30-50 % · {first}" in labels and "open, MMLU-Pro 30-50 % · other-preset" in labels
-    assert "open, MMLU-Pro 50-70 % (uninformative)" in labels  # a label no other row shares: no preset
+    assert "open, MMLU-Pro 50-70 % (wide interval)" in labels  # a label no other row shares: no preset
     assert len(labels) == len(set(labels))
 
 
@@ -333,12 +333,12 @@ def test_methods_values_beyond_the_axis_are_arrows_with_their_number():
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx((X_MIN, X_MAX))
     ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
-    assert set(ticks) == {"open, MMLU-Pro 30-50 %", "open, MMLU-Pro 50-70 % (uninformative)",
+    assert set(ticks) == {"open, MMLU-Pro 30-50 %", "open, MMLU-Pro 50-70 % (wide interval)",
                            "all, GPQA Diamond ≥ GPT-4"}  # every label names its subset
     arrows = [(line.get_marker(), line.get_xdata()[0], line.get_ydata()[0]) for line in ax.get_lines()
               if line.get_marker() in (">", "<")]
     assert (">", X_MAX, ticks["open, MMLU-Pro 30-50 %"]) in arrows
-    assert ("<", X_MIN, ticks["open, MMLU-Pro 50-70 % (uninformative)"]) in arrows
+    assert ("<", X_MIN, ticks["open, MMLU-Pro 50-70 % (wide interval)"]) in arrows
     assert (">", X_MAX, ticks["all, GPQA Diamond ≥ GPT-4"]) in arrows
     notes = [t.get_text() for t in ax.texts]
     assert f"{fmt_factor(25000.0)}x" in notes and f"{fmt_factor(0.02)}x" in notes
@@ -427,11 +427,11 @@ def test_a_long_panel_label_is_wrapped_within_its_panel():
     from tasks.methods.frontier_figures import _panel_lines
 
     row = pd.DataFrame([trend(factor_per_year=86.6, ci_low=2.30, ci_high=3261.0, n=4, n_candidates=10,
-                              r_squared=0.87, status="uninformative", coverage_ols=0.49,
-                              note="uninformative: its points span 289 days, under 12 months")]).iloc[0]
+                              r_squared=0.87, status="short_span", coverage_ols=0.49,
+                              note="short span: its points span 289 days, under 12 months")]).iloc[0]
     lines = [text for text, _ in _panel_lines(row, None)]
     assert max(len(text) for text in lines) <= 46
-    assert " ".join(lines).startswith("uninformative: 86.6x / year, range 2.30-3,261 (covers 49%)")
+    assert " ".join(lines).startswith("short span: 86.6x / year, range 2.30-3,261 (covers 49%)")
 
 
 # --- step 15, point 9: ticks where the data is, captions that do not overlap, labels that say what they are ------
@@ -444,11 +444,11 @@ def three_band_tables(subset: str = "open", record_values=((0.06, 0.04, 0.02), (
         slope = slope_for(8.77)
         rows.append(trend(trend_id=trend_id, subset=subset, band_low=low, band_high=low + 20, factor_per_year=11.9,
                           ci_low=0.08, ci_high=1885.0, coverage_ols=0.47, slope_per_day=slope, n=3, n_candidates=27,
-                          r_squared=0.5, status="uninformative",
-                          note="uninformative: its points span 275 days, under 12 months"))
+                          r_squared=0.5, status="short_span",
+                          note="short span: its points span 275 days, under 12 months"))
         rows.append(trend(trend_id=f"{trend_id}-typical", subset=subset, variant="typical", band_low=low,
                           band_high=low + 20, factor_per_year=1.63, ci_low=0.35, ci_high=7.5, coverage_ols=0.9,
-                          slope_per_day=slope_for(1.63), n=6, status="uninformative"))
+                          slope_per_day=slope_for(1.63), n=6, status="short_span"))
         for d, v in zip(("2024-05-01", "2024-09-01", "2025-01-05"), values):
             pts.append((trend_id, d, v, True, True))
             pts.append((f"{trend_id}-typical", d, v * 3, False, True))
@@ -527,7 +527,7 @@ def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_rang
     ticks = dict(zip([t.get_text() for t in ax.get_yticklabels()], ax.get_yticks()))
     covers = f"{COVERAGE_FLOOR - 0.58:.0%}"
     assert set(ticks) == {f"open, MMLU-Pro 30-50 % (range, covers {covers})",
-                          "open, MMLU-Pro 50-70 % (uninformative)", "all, GPQA Diamond ≥ GPT-4"}
+                          "open, MMLU-Pro 50-70 % (wide interval)", "all, GPQA Diamond ≥ GPT-4"}
 
     def interval_style(label):  # the horizontal line of a row: the interval (two points at the row's height)
         y = ticks[label]
@@ -537,7 +537,7 @@ def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_rang
 
     assert interval_style(f"open, MMLU-Pro 30-50 % (range, covers {covers})") == "--"  # dashed: a range
     assert interval_style("all, GPQA Diamond ≥ GPT-4") == "-"  # covering: an interval
-    assert interval_style("open, MMLU-Pro 50-70 % (uninformative)") == "-"  # coverage unknown: as drawn before
+    assert interval_style("open, MMLU-Pro 50-70 % (wide interval)") == "-"  # coverage unknown: as drawn before
     subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
     assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
 

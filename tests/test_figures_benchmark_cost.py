@@ -263,10 +263,10 @@ def test_the_summary_draws_the_pareto_bootstrap_interval():
 
 def test_an_uninformative_fit_is_grey():
     trends, points, scores = tables()
-    trends.loc[trends["trend_id"] == "gpqa-open-u", "status"] = "uninformative"
+    trends.loc[trends["trend_id"] == "gpqa-open-u", "status"] = "short_span"
     fig = draw_gpqa(trends, points, scores)
     ax = panels(fig)[1]
     every = next(line for line in ax.get_lines() if line.get_label().startswith(UNRESTRICTED_LABEL))
-    assert "uninformative" in every.get_label() and every.get_color() == "0.6"
+    assert "short span" in every.get_label() and every.get_color() == "0.6"
     pareto = next(line for line in ax.get_lines() if line.get_label().startswith(FIT_LABEL))
     assert pareto.get_color() == "#d1495b"

@@ -80,9 +80,14 @@ def _estimate(first: str, last: str, low: float, high: float, status: str = "ok"
 
 def test_the_uninformative_rule():
     # GPQA >= Claude Opus 4.6 before: 62,992,014x from 4 points over 50 days, status ok
-    assert "span 50 days" in uninformative_reason(_estimate("2026-01-01", "2026-02-20", 2.0, 5.0))
+    # step 15 point 4: before, one status "uninformative" for both reasons; now each reason its own status
+    status, note = uninformative_reason(_estimate("2026-01-01", "2026-02-20", 2.0, 5.0))
+    assert status == "short_span" and note == "short span: its points span 50 days, under 12 months"
     assert uninformative_reason(_estimate("2024-01-01", "2025-01-01", 2.0, 5.0)) is None  # 366 days, narrow
-    assert "1,001-fold" in uninformative_reason(_estimate("2023-01-01", "2025-01-01", 1.0, 1001.0))
+    status, note = uninformative_reason(_estimate("2023-01-01", "2025-01-01", 1.0, 1001.0))
+    assert status == "wide_interval" and note.startswith("wide interval: ") and "1,001-fold" in note
+    # both: the short span is named (checked first)
+    assert uninformative_reason(_estimate("2026-01-01", "2026-02-20", 1.0, 1001.0))[0] == "short_span"
     assert uninformative_reason(_estimate("2023-01-01", "2025-01-01", 1.0, 999.0)) is None
     assert uninformative_reason(_estimate("2023-01-01", "2023-02-01", 1.0, 2.0, "insufficient")) is None
 
@@ -94,10 +99,10 @@ def test_judge_marks_every_row_of_a_trend_and_counts_months_since_the_last_point
                        _estimate("2024-01-01", "2024-09-25", 1.0, 9.0).replace(ci_method="bootstrap")],
                    pd.DataFrame())
     judged = judge(fit, as_of=pd.Timestamp("2026-07-02"))
-    assert [e.status for e in judged.estimates] == ["uninformative", "uninformative"]
+    assert [e.status for e in judged.estimates] == ["short_span", "short_span"]
     # the open [30, 50] band of aa-2026-07: last record 2024-09-25, 21 months before the snapshot's latest price
     assert {e.months_since_last for e in judged.estimates} == {21.2}
-    assert all(e.note.startswith("uninformative: its points span 268 days") for e in judged.estimates)
+    assert all(e.note.startswith("short span: its points span 268 days") for e in judged.estimates)
 
 
 # --- 6, 7. the typical model beside the cheapest; one set of weights, one point ----------------------------------
@@ -261,11 +266,11 @@ def report_inputs():
     trends = pd.DataFrame([
         row("h1", "hedonic", "lowest_provider", 2.64, 1.38, 5.05),
         row("h2", "hedonic", "aa_headline", 4.28, 2.31, 7.94),
-        row("f1", "frontier", "lowest_provider", 86.6, 2.3, 3261, "uninformative", months=21.2),
+        row("f1", "frontier", "lowest_provider", 86.6, 2.3, 3261, "short_span", months=21.2),
         row("f2", "frontier", "lowest_provider", 34.8, 6.54, 185, band=(50, 70), months=14.0),
         row("f3", "frontier", "lowest_provider", 51.9, 5.31, 508, band=(70, 90)),
         row("g1", "frontier_geomean", "lowest_provider", 42.5, 11.0, 125,
-            note="band(s) [30, 50] left out (uninformative); mean of the log slopes of bands [50, 70], [70, 90]"),
+            note="band(s) [30, 50] left out (short span); mean of the log slopes of bands [50, 70], [70, 90]"),
         row("g2", "frontier_geomean", "aa_headline", 6.69, 4.28, 16.7),
     ])
     diagnostics = pd.DataFrame({"trend_id": ["f2", "f3"], "coverage_ols": [0.58, 0.22],
@@ -282,7 +287,7 @@ def test_every_price_definition_side_by_side_and_ranges_never_bold(report_inputs
         "range 11.0-125 (its bands' intervals cover 1-50% in simulation)"
     assert interval_text(report_inputs, by_id.loc["f2"]) == "range 6.54-185 (covers 58% in simulation)"
     assert interval_text(report_inputs, by_id.loc["h1"]) == "1.38-5.05"
-    assert flags(report_inputs, by_id.loc["f1"]) == "uninformative, stalled 21 mo"
+    assert flags(report_inputs, by_id.loc["f1"]) == "short span, stalled 21 mo"
     assert flags(report_inputs, by_id.loc["f2"]) == "range, stalled 14 mo"
 
 
@@ -296,19 +301,20 @@ def test_the_answer_cells(report_inputs):
          "months_to_10x": 28.4},
         {"kind": "frontier", "price_source": "lowest_provider", "status": "ok", "factor_per_year": 42.5,
          "ci_low": 11.0, "ci_high": 125.0, "interval": "range 11.0-125 (its bands' intervals cover 1-50% in "
-         "simulation)", "interval_is_range": True, "left_out": "[30, 50]", "months_to_10x": 7.4},
-        {"kind": "frontier", "price_source": "aa_headline", "status": "uninformative", "factor_per_year": 38.0,
+         "simulation)", "interval_is_range": True, "left_out": "[30, 50]", "left_out_why": "short span",
+         "months_to_10x": 7.4},
+        {"kind": "frontier", "price_source": "aa_headline", "status": "wide_interval", "factor_per_year": 38.0,
          "ci_low": 9.99, "ci_high": 86.4, "interval": "9.99-86.4", "interval_is_range": False},
     ]
     assert str(_answer_cell(entries[0])).startswith("**2.64x** [1.38-5.05]; halves in 8.6 mo, 10x in 28 mo")
     cell = str(_answer_cell(entries[1]))
     assert not cell.startswith("**") and "range 11.0-125 (its bands' intervals cover 1-50% in simulation)" in cell
-    assert cell.endswith("band \\[30, 50\\] left out (uninformative)")
-    assert str(_answer_cell(entries[2])).startswith("38.0x (uninformative) [9.99-86.4]")
+    assert cell.endswith("band \\[30, 50\\] left out (short span)")
+    assert str(_answer_cell(entries[2])).startswith("38.0x (wide interval) [9.99-86.4]")
     lines = headline_lines({"snapshot": "aa-2026-07", "observed_on": "2026-07-02", "entries": entries})
     assert "    lowest_provider  2.64x 90% 1.38-5.05, 10x in 28 mo (17-86)" in lines  # step 15: with the interval's
     assert "    lowest_provider  42.5x range 11.0-125, 10x in 7.4 mo (5.7-12)" in lines
-    assert "    aa_headline      38.0x (uninformative) 90% 9.99-86.4" in lines
+    assert "    aa_headline      38.0x (wide interval) 90% 9.99-86.4" in lines
 
 
 # --- step 15, point 8a: factors beyond any sense are capped in text, exact in the CSV and JSON outputs -----------
@@ -341,21 +347,21 @@ def test_the_report_row_and_the_answer_cap_while_headline_json_keeps_the_exact_n
            "quality_measure": "mmlu_pro", "band_low": 40.0, "band_high": 70.0, "threshold_model": None,
            "quantity": "price", "price_type": "blended", "price_source": "lowest_provider", "controls": "mmlu_pro",
            "variant": None, "estimator": "ols", "ci_method": "ols", "factor_per_year": factor, "ci_low": low,
-           "ci_high": high, "ci_level": 0.9, "n": 4, "status": "uninformative", "months_since_last": None,
+           "ci_high": high, "ci_level": 0.9, "n": 4, "status": "wide_interval", "months_since_last": None,
            "note": None, "null_p_value": None, "loo_min_factor": None, "loo_max_factor": None,
            "tie_order_min_factor": None, "tie_order_max_factor": None}
     inputs = ReportInputs(trends=pd.DataFrame([row]), diagnostics=pd.DataFrame({"trend_id": []}), cleans={},
                           meta={}, methods=by_row_name())
     series = inputs.trends.iloc[0]
-    assert str(factor_text(series)) == "> 1000x (uninformative)"
+    assert str(factor_text(series)) == "> 1000x (wide interval)"
     assert interval_text(inputs, series) == "< 0.001 to > 1000"
     numbers = headline(inputs)
     entry = next(e for e in numbers["entries"] if e["trend_id"] == "h9")
     # the JSON keeps every digit; only its text field (what the report prints) is capped
     assert (entry["factor_per_year"], entry["ci_low"], entry["ci_high"]) == (factor, low, high)
     assert entry["interval"] == "< 0.001 to > 1000"
-    assert str(answer_cell(entry)).startswith("> 1000x (uninformative) [< 0.001 to > 1000]")
-    assert any(line.strip().startswith("lowest_provider  > 1000x (uninformative) 90% < 0.001 to > 1000")
+    assert str(answer_cell(entry)).startswith("> 1000x (wide interval) [< 0.001 to > 1000]")
+    assert any(line.strip().startswith("lowest_provider  > 1000x (wide interval) 90% < 0.001 to > 1000")
                for line in headline_lines(numbers))
 
 

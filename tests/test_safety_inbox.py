@@ -179,7 +179,7 @@ def test_a_run_whose_every_trend_is_skipped_stops_before_it_publishes(tmp_path):
     assert nothing_estimated(mixed) == ("nothing was estimated: none of the 2 trend(s) of this run has an estimate "
                                         "(1 skipped, 1 insufficient); the most frequent reasons: none (1); 2 model(s), "
                                         "fewer than the minimum of 4 (1)", True)
-    assert nothing_estimated(pd.concat([mixed, pd.DataFrame({"trend_id": ["c"], "status": ["uninformative"],
+    assert nothing_estimated(pd.concat([mixed, pd.DataFrame({"trend_id": ["c"], "status": ["short_span"],
                                                              "note": [None]})])) is None
 
 

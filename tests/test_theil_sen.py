@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
+from tasks.core.vocabulary import ESTIMATED
 from tasks.files.settings import PROJECT_ROOT
 from tasks.methods.theil_sen import theil_sen_fit
 from tests.conftest import BUNDLED_SNAPSHOT, run_estimate
@@ -60,7 +61,7 @@ def test_a_run_with_the_example_preset_has_its_trends_section_and_figure(tmp_pat
     mine = trends[trends["method"] == "theil_sen"]
     assert set(mine["estimator"]) == {"theil_sen"} and set(mine["ci_method"]) == {"theil_sen"}
     assert len(mine) == 4  # two subsets x two bands
-    estimated = mine[mine["status"].isin(["ok", "uninformative"])]
+    estimated = mine[mine["status"].isin(ESTIMATED)]
     assert len(estimated) >= 2
     for row in estimated.itertuples():  # every estimate recomputed from its own points
         used = points[(points["trend_id"] == row.trend_id) & points["in_fit"]]

@@ -168,7 +168,7 @@ def test_geomean_leaves_out_uninformative_bands_and_says_so():
     members = ("t1", "t2", "t3")
     geo = GeomeanSpec(snapshot="s", preset="p", method="frontier_geomean", subset="open", quality_measure="mmlu_pro",
                       price_type="blended", price_source="lowest_reported", members=members, ci_level=0.9)
-    rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": ["uninformative", "ok", "ok"],
+    rows = pd.DataFrame({"trend_id": list(members), "ci_method": "ols", "status": ["short_span", "ok", "ok"],
                          "band_low": [30, 50, 70], "band_high": [50, 70, 90],
                          "slope_per_day": [-0.02, -0.002, -0.004], "n": [4, 5, 6], "n_candidates": [10, 20, 30],
                          "first_date": pd.Timestamp("2024-01-01"), "last_date": pd.Timestamp("2025-01-01")})
@@ -182,11 +182,15 @@ def test_geomean_leaves_out_uninformative_bands_and_says_so():
     assert row.factor_per_year == pytest.approx(10 ** (0.003 * 365.25))
     low, high = np.percentile(10 ** (-(draws["t2"] + draws["t3"]) / 2 * 365.25), [5, 95])
     assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
-    assert row.status == "ok" and row.n == 11 and "[30, 50] left out (uninformative)" in row.note
-    # every band uninformative: the mean is over all of them and is itself uninformative
-    rows["status"] = "uninformative"
+    assert row.status == "ok" and row.n == 11 and "[30, 50] left out (short span)" in row.note
+    # every band uninformative: the mean is over all of them and is itself so: a short span if any band is one
+    rows["status"] = ["wide_interval", "short_span", "wide_interval"]
     row = fit_geomean(geo, rows, replicates).rows.iloc[0]
-    assert row.status == "uninformative" and row.n == 15
+    assert row.status == "short_span" and row.n == 15
+    assert row.note.startswith("short span: every band carries little information ([30, 50] wide interval, "
+                               "[50, 70] short span, [70, 90] wide interval)")
+    rows["status"] = "wide_interval"
+    assert fit_geomean(geo, rows, replicates).rows.iloc[0].status == "wide_interval"
     assert row.factor_per_year == pytest.approx(10 ** (-(-0.026 / 3) * 365.25))
 
 

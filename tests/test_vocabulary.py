@@ -30,7 +30,7 @@ def test_the_trends_schema_takes_its_names_from_the_vocabulary():
     assert isin(analysis.Trends, "price_type") == ["blended", "input", "output", "mean_in_out"]
     assert isin(analysis.Trends, "price_source") == list(get_args(vocabulary.PriceSource))
     assert isin(analysis.Trends, "subset") == ["open", "all"]
-    assert isin(analysis.Trends, "status") == ["ok", "uninformative", "insufficient", "skipped"]
+    assert isin(analysis.Trends, "status") == ["ok", "short_span", "wide_interval", "insufficient", "skipped"]
     assert isin(analysis.Trends, "log_base") == ["10", "e"]
     assert analysis.SCORE_COLUMNS == [f"score_{b}" for b in vocabulary.BENCHMARK_UNITS]
 

@@ -99,11 +99,25 @@ Estimator = Literal["ols", "quantile_0.5", "quantile_0.2"]
 ESTIMATORS: tuple[str, ...] = get_args(Estimator)
 CiMethod = Literal["ols", "hc3", "cluster", "wild_cluster", "bootstrap"]
 CI_METHODS: tuple[str, ...] = get_args(CiMethod)
-# ok: an estimate; uninformative: an estimate that carries no information (tasks.trends.judge: a span under
-# 12 months, or an interval wider than three orders of magnitude), printed as such and left out of medians, ranges
-# and geometric means; insufficient: too few points; skipped: the snapshot lacks what the method needs
-Status = Literal["ok", "uninformative", "insufficient", "skipped"]
+# ok: an estimate; short_span / wide_interval: an estimate that carries little information (tasks.trends.judge:
+# its points span under 12 months / its interval is wider than three orders of magnitude), printed as such (the
+# reason named), never bold, and left out of geometric means (a median says how many it left out); insufficient:
+# too few points; skipped: the snapshot lacks what the method needs
+Status = Literal["ok", "short_span", "wide_interval", "insufficient", "skipped"]
 STATUSES: tuple[str, ...] = get_args(Status)
+UNINFORMATIVE: tuple[str, ...] = ("short_span", "wide_interval")  # estimated, but carrying little information
+ESTIMATED: tuple[str, ...] = ("ok", *UNINFORMATIVE)  # statuses that carry a factor
+STATUS_WORDS: dict[str, str] = {"short_span": "short span", "wide_interval": "wide interval"}
+
+
+def is_uninformative(status) -> bool:
+    """An estimate that carries little information (``short_span`` or ``wide_interval``): never bold."""
+    return status in UNINFORMATIVE
+
+
+def status_word(status) -> str:
+    """The status as a reader says it: ``short span``, ``wide interval``; others as they are."""
+    return STATUS_WORDS.get(status, status)
 
 
 def order(values, vocabulary) -> list:

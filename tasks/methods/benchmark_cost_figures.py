@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 
 from schemas.canonical import BENCHMARK_UNITS
 from tasks.core.stats import release_day
+from tasks.core.vocabulary import STATUS_WORDS, status_word
 from tasks.core.vocabulary import BENCHMARKS, SUBSETS, label, order
 from tasks.reporting.figures import (MUTED, RC, WIDTH, fit_line, figure_footer, figure_header, fmt_factor_with_interval,
                                      log_axis, panel_header, set_date_limits, set_log_limits, tidy_date_ticks,
@@ -68,7 +69,7 @@ def score_scale(benchmark: str) -> tuple[float, str]:
 def fit_label(row, prefix: str = "") -> str:
     """``21.9x cheaper per year [11.0-43.7]`` (the vocabulary's formatter)."""
     text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high, unit=UNIT)
-    return f"{prefix}uninformative: {text}" if is_uninformative(row) else f"{prefix}{text}"
+    return f"{prefix}{status_word(row.status)}: {text}" if is_uninformative(row) else f"{prefix}{text}"
 
 
 def raw_label(row) -> str:
@@ -225,7 +226,8 @@ def benchmark_cost_figure(trends: pd.DataFrame, points: pd.DataFrame, scores: pd
         for ax in axes:
             for handle, text in zip(*ax.get_legend_handles_labels()):
                 kind = next((k for k in kinds if text == k or text.startswith(f"{k}: ")), None)
-                if kind and kinds[kind] is None and not (kind == FIT_LABEL and "uninformative" in text):
+                muted = any(word in text for word in STATUS_WORDS.values())
+                if kind and kinds[kind] is None and not (kind == FIT_LABEL and muted):
                     kinds[kind] = handle
         if shown["score"].isna().any():
             kinds[NO_SCORE_LABEL] = Line2D([], [], ls="", marker="o", ms=3, mfc=MUTED, mec="none")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval, label
+from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval, is_uninformative, label, status_word
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, answer_cell, interval_text, is_estimated, main_rows, months_to,
                                     number)
@@ -23,8 +23,8 @@ def _cell(row) -> str:
         return str(md_escape(row["status"]))
     interval = fmt_interval(row["ci_low"], row["ci_high"])
     text = f"{fmt_factor(row['factor_per_year'])}x" + ("" if interval == "-" else f" [{interval}]")
-    if row["status"] == "uninformative":
-        return text + " (uninformative)"
+    if is_uninformative(row["status"]):
+        return text + f" ({status_word(row['status'])})"
     return text + (" (dearer each year)" if pd.notna(row["ci_high"]) and row["ci_high"] < 1 else "")
 
 
@@ -117,7 +117,8 @@ def raw_text(entry: dict) -> str | None:
         interval = fmt_interval(entry.get(f"{prefix}_ci_low"), entry.get(f"{prefix}_ci_high"))
         n = entry.get(f"{prefix}_n")
         where = f"{what} (n = {int(n)})" if n is not None else what
-        muted = " (uninformative)" if entry.get(f"{prefix}_status") == "uninformative" else ""
+        status = entry.get(f"{prefix}_status")
+        muted = f" ({status_word(status)})" if is_uninformative(status) else ""
         parts.append(f"{fmt_factor(factor)}x per year{muted}{'' if interval == '-' else f' [{interval}]'} on {where}, "
                      f"{_direction(factor)}")
         high = entry.get(f"{prefix}_ci_high")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tasks.core.vocabulary import status_word
 from tasks.data.quantities import UNITS
 from tasks.methods.frontier_null_figure import null_figure
 from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title, fit_line, figure_footer, figure_header,
@@ -65,8 +66,8 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
         lines = [(str(row.status), "0.35")] + [(text, "0.35") for text in textwrap.wrap(status_reason(row), 50)[:2]]
     if typical is not None:
         text = fmt_factor_with_interval(typical.factor_per_year, typical.ci_low, typical.ci_high)
-        if typical.status == "uninformative":
-            text = f"uninformative: {text}"
+        if is_uninformative(typical):
+            text = f"{status_word(typical.status)}: {text}"
         who = TYPICAL_PANEL.get(getattr(typical, "subset", None), "all models (typical)")
         # wrapped like the lines above: an uninformative typical range ran into the next panel's text and off the
         # figure (futuretech-2025-07, frontier_open)
@@ -212,7 +213,8 @@ def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, co
         jobs.append((dict(common, name="null", title="Could selection alone produce the trend? The permutation null",
                           subtitle=f"Grey: factors from record lows after shuffling release dates among the band's "
                                    f"models (no trend), as shares of the usable shuffles (those with enough records "
-                                   f"for a slope); red: observed (grey dashed: uninformative); dotted: null median · "
+                                   f"for a slope); red: observed (grey dashed: short span or wide interval); "
+                                   f"dotted: null median · "
                                    f"blended price, {source} · {snapshot}"),
                      {"trends": price, "replicates": null}))
     return jobs

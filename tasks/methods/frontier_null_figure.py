@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
+from tasks.core.vocabulary import status_word
 from tasks.core.uncertainty import factors
 from tasks.reporting.figures import (MUTED, RC, WIDTH, band_title, figure_footer, figure_header, fmt_factor, has_estimate,
                                      is_uninformative)
@@ -67,7 +68,8 @@ def null_figure(trends: pd.DataFrame, replicates: pd.DataFrame, attribution: lis
                     if pd.notna(row.null_median_factor):
                         ax.axvline(row.null_median_factor, color="black", lw=0.8, ls=":")
                     p_value = f" · p = {row.null_p_value:.2f}" if pd.notna(row.null_p_value) else ""
-                    title_text += (f"\n{'uninformative: ' if muted else ''}observed {fmt_factor(row.factor_per_year)}x"
+                    why = f"{status_word(row.status)}: " if muted else ""
+                    title_text += (f"\n{why}observed {fmt_factor(row.factor_per_year)}x"
                                    f"\nnull median {fmt_factor(row.null_median_factor)}x{p_value}")
                 else:
                     title_text += f"\n{row.status}\n"

@@ -15,6 +15,7 @@ from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, 
                                     interval_text, is_estimated, label_subset, main_rows, measure_text, select)
 from tasks.reporting.figures import band_label
 from tasks.reporting.markup import md_code
+from tasks.trends.geomean import averaged_bands
 from tasks.trends.method import AnswerRow, RowGroup
 
 
@@ -127,7 +128,8 @@ def typical_geomeans(here: pd.DataFrame) -> pd.DataFrame:
     typical = select(here, method="frontier", subset="open", quantity="price", price_type="blended", variant="typical")
     for source, group in typical.groupby("price_source", sort=True):
         estimated = group[group["status"] == "ok"]
-        status = "ok" if len(estimated) == len(group) and len(group) else "uninformative"
+        weak = set(group["status"]) - {"ok"}  # a band with little information (or none): so is the mean
+        status = "ok" if not weak and len(group) else "short_span" if "short_span" in weak else "wide_interval"
         factor = geometric_mean(list(estimated["factor_per_year"])) if len(estimated) else None
         first = group.iloc[0]
         rows.append({"trend_id": ",".join(sorted(group["trend_id"])), "method": "frontier", "price_source": source,
@@ -170,18 +172,28 @@ DEFINITIONS = (
 GEOMEAN = "frontier_geomean"
 
 
+def geomean_bands(row) -> str:
+    """The bands a geometric mean averages, from its note: ``bands [50, 70], [70, 90]``, or ``bands [70, 90] only``
+    when it left some out (``every band`` for a note that does not name them)."""
+    note = getattr(row, "note", None)
+    bands = averaged_bands(note)
+    if bands is None:
+        return "every band"
+    return f"bands {bands}{' only' if ' left out (' in note else ''}"
+
+
 def scope(row) -> str:
-    """What a trend follows: its band on MMLU-Pro; a geometric mean, every band."""
+    """What a trend follows: its band on MMLU-Pro; a geometric mean, the bands it averages."""
     if row["method"] == GEOMEAN:
-        return f"{measure_text(row)}, every band"
+        return f"{measure_text(row)}, {geomean_bands(row)}".strip(", ")
     return f"{measure_text(row)} {fmt_band(row)}".strip()
 
 
 def figure_scope(row) -> str:
     """A figure label's part for the band (``row``: an ``itertuples`` row): ``MMLU-Pro 40-70 %``; a geometric
-    mean, ``MMLU-Pro, all bands``."""
+    mean, the bands it averages: ``MMLU-Pro, bands [70, 90] only``."""
     if row.method == GEOMEAN:
-        return f"{measure_text(row)}, all bands".strip(", ")
+        return f"{measure_text(row)}, {geomean_bands(row)}".strip(", ")
     return band_label(row)
 
 

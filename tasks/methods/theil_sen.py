@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from schemas.analysis import AnalysisTable
+from tasks.core.vocabulary import ESTIMATED
 from tasks.core.bands import in_band
 from tasks.core.stats import SlopeFit, log_values, release_day
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval
@@ -119,7 +120,7 @@ def section(doc, inputs, snapshot: str) -> None:
               [[r.subset, f"{BENCHMARKS.get(r.quality_measure, r.quality_measure)} {_band(r)}",
                 f"{r.price_type}, {r.price_source}" if pd.notna(r.price_source) else "-",
                 "-" if pd.isna(r.n) else f"{int(r.n):,}",
-                f"{fmt_factor(r.factor_per_year)}x" if r.status in ("ok", "uninformative") else r.status,
+                f"{fmt_factor(r.factor_per_year)}x" if r.status in ESTIMATED else r.status,
                 fmt_interval(r.ci_low, r.ci_high)] for r in rows.itertuples()], "lllrrr")
     doc.figure(inputs.figures, f"figures/{snapshot}/{NAME}.png",
                f"Figure: Theil-Sen lines per quality band on `{snapshot}`, every model of the band a point")
@@ -129,7 +130,7 @@ def figures(rows: pd.DataFrame, points: pd.DataFrame, analysis: DataFrame[Analys
             extra: dict | None = None) -> list[tuple[dict, dict]]:
     """One figure: a panel per band with an estimate."""
     main = _main(rows)
-    main = main[main["status"].isin(["ok", "uninformative"])]
+    main = main[main["status"].isin(ESTIMATED)]
     if main.empty:
         return []
     return [(dict(common, name=NAME), {"trends": main, "points": points[points["trend_id"].isin(main["trend_id"])]})]

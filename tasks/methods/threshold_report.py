@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import BENCHMARKS, fmt_factor, label
+from tasks.core.vocabulary import BENCHMARKS, ESTIMATED, fmt_factor, label
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_date, fmt_int, interval_text,
                                     measure_text, ran, select)
@@ -34,22 +34,44 @@ def threshold_details(doc: Document, inputs: ReportInputs, snapshot: str) -> Non
 
 
 def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
-    """The median of the informative thresholds per snapshot."""
+    """The median of the thresholds per snapshot: of all that have an estimate (``factor_per_year``, as Epoch AI's
+    published median counts them), of the long-span ones (``long_span_factor``: those whose points span 12 months or
+    more; ``short_span`` ones carry little information) and of the short-span ones, each with its count."""
     out = []
     for snap, group in select(main, method="threshold", variant=None).groupby("snapshot", sort=True):
-        ok = group[group["status"] == "ok"]["factor_per_year"]
-        if len(ok):
-            out.append({"kind": "threshold_median", "what": "Epoch AI's thresholds: median",
-                        "snapshot": snap, "price_source": group["price_source"].iloc[0],
-                        "factor_per_year": float(ok.median()), "n_trends": int(len(ok)),
-                        "trend_ids": sorted(group[group["status"] == "ok"]["trend_id"])})
+        estimated = group[group["status"].isin(ESTIMATED)]
+        if estimated.empty:
+            continue
+        long_span = estimated[estimated["status"] != "short_span"]
+        short = estimated[estimated["status"] == "short_span"]
+        out.append({"kind": "threshold_median", "what": "Epoch AI's thresholds: median",
+                    "snapshot": snap, "price_source": group["price_source"].iloc[0],
+                    "factor_per_year": float(estimated["factor_per_year"].median()), "n_trends": int(len(estimated)),
+                    "trend_ids": sorted(estimated["trend_id"]),
+                    "long_span_factor": float(long_span["factor_per_year"].median()) if len(long_span) else None,
+                    "n_long_span": int(len(long_span)),
+                    "short_span_factor": float(short["factor_per_year"].median()) if len(short) else None,
+                    "n_short_span": int(len(short))})
     return out
 
 
 def answer_lines(entries: list[dict]) -> list[str]:
-    return [f"**Epoch AI's thresholds** on {md_code(e['snapshot'])}: median {fmt_factor(e['factor_per_year'])}x "
-            f"per year over {e['n_trends']} informative thresholds (price {md_code(e['price_source'])})."
-            for e in entries]
+    """Both medians, labelled: of every threshold with an estimate, and of those spanning 12 months or more."""
+    lines = []
+    for e in entries:
+        text = (f"**Epoch AI's thresholds** on {md_code(e['snapshot'])} (price {md_code(e['price_source'])}): "
+                f"median of all {e['n_trends']} thresholds with an estimate {fmt_factor(e['factor_per_year'])}x "
+                "per year")
+        if e.get("n_short_span"):
+            long_span = (f"{fmt_factor(e['long_span_factor'])}x" if e.get("long_span_factor") is not None
+                         else "none")
+            text += (f"; median of the {e['n_long_span']} long-span ones (points spanning 12 months or more) "
+                     f"{long_span} (the {e['n_short_span']} short-span ones: median "
+                     f"{fmt_factor(e['short_span_factor'])}x)")
+        else:
+            text += " (every one long-span: points spanning 12 months or more)"
+        lines.append(text + ".")
+    return lines
 
 
 ANSWER_NOTES = (AnswerNote(kind="threshold_median", entries=answer_entries, lines=answer_lines, place=1),)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.core.vocabulary import BENCHMARKS, PRICE_SOURCES, fmt_factor, fmt_interval, label
+from tasks.core.vocabulary import (BENCHMARKS, PRICE_SOURCES, fmt_factor, fmt_interval, is_uninformative, label,
+                                   status_word)
 from tasks.data.quality import WINDOW_LAG_WARNING_MONTHS
 from tasks.methods import METHODS
 from tasks.render.published import reproduction_summary
@@ -19,6 +20,7 @@ from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, fmt_mon
                                     main_rows, months_to, number, tenfold_text)
 from tasks.reporting.markup import Md, md_code
 from tasks.trends import ESTIMATED
+from tasks.trends.geomean import averaged_bands
 from tasks.trends.method import AnswerNote, AnswerRow
 
 CAVEATS = [
@@ -121,7 +123,8 @@ def headline(inputs: ReportInputs) -> dict:
                 "months_to_halve": number(months_to(row["factor_per_year"], 2)) if is_estimated(row) else None,
                 "months_to_10x": number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None,
                 "months_since_last": number(row.get("months_since_last")),
-                "left_out": _left_out(row.get("note")), **(extra(inputs, row) if extra is not None else {})})
+                "bands": averaged_bands(row.get("note")), **_left_out(row.get("note")),
+                **(extra(inputs, row) if extra is not None else {})})
 
     for answer in answer_rows():
         add(answer.kind, answer.what, answer.rows(here), answer.extra)
@@ -195,11 +198,13 @@ def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
             f"Why this one: {rule['rule']} (the rule of preset {code(rule['preset'])}).")
 
 
-def _left_out(note) -> str | None:
-    """The bands a geometric mean left out (its note says "band(s) [30, 50] left out (uninformative)")."""
+def _left_out(note) -> dict:
+    """The bands a geometric mean left out and why (its note says "band(s) [30, 50] left out (short span)"):
+    ``left_out`` (None if none) and ``left_out_why``."""
     if not isinstance(note, str) or " left out (" not in note:
-        return None
-    return note.split(" left out (")[0].removeprefix("band(s) ")
+        return {"left_out": None, "left_out_why": None}
+    bands, why = note.split(" left out (", 1)
+    return {"left_out": bands.removeprefix("band(s) "), "left_out_why": why.split("); ", 1)[0].rstrip(")")}
 
 
 def headline_lines(numbers: dict) -> list[str]:
@@ -226,8 +231,8 @@ def headline_lines(numbers: dict) -> list[str]:
                 text = e.get("status") or "-"
             else:
                 text = f"{fmt_factor(e['factor_per_year'])}x"
-                if e["status"] == "uninformative":
-                    text += " (uninformative)"
+                if is_uninformative(e["status"]):
+                    text += f" ({status_word(e['status'])})"
                 interval = fmt_interval(e.get("ci_low"), e.get("ci_high"))
                 if interval != "-":
                     text += f" {'range' if e.get('interval_is_range') else '90%'} {interval}"
@@ -237,6 +242,8 @@ def headline_lines(numbers: dict) -> list[str]:
                     text += f"; of which the selection alone gives {fmt_factor(e['selection_alone'])}x"
                 if e.get("beside"):  # what a method sets beside its factor (the raw trend of a score-controlled one)
                     text += f"; {e['beside']}"
+                if e.get("bands"):  # a geometric mean: the bands it averages
+                    text += f"; bands {e['bands']}{' only' if e.get('left_out') else ''}"
             name = e["what"] if kind in titled else e["price_source"]
             lines.append(f"    {name:<16} {text}")
     return lines
@@ -294,7 +301,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     doc.text("Bold: an informative estimate whose interval covers about as often as it says in simulation (else the "
              "interval is called a *range*, with its simulated coverage). The typical-model-per-band row has no interval "
              "(the bands share models, and no joint resampling is run for it); each band's interval is in the table "
-             "below. A geometric mean leaves out the bands that carry no information, and says which.")
+             "below. A geometric mean leaves out the bands that carry little information (short span, wide "
+             "interval), and says which bands it averages.")
     lines = []
     for note in answer_notes():
         mine = [e for e in entries if e["kind"] == note.kind]

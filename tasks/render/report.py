@@ -14,8 +14,8 @@ from the cache with identical bytes.
 
 Conventions the report follows (and states in its definitions section):
 - a factor is "times cheaper per year"; beside it the time to halve and to fall 10-fold;
-- an estimate whose status is ``uninformative`` is printed as such, never in bold, and is left out of medians,
-  ranges and geometric means;
+- an estimate whose status is ``short_span`` or ``wide_interval`` (little information) is printed with its reason,
+  never in bold, and is left out of geometric means (a median says how many it left out);
 - an interval whose simulated coverage is far below its nominal level is called a *range*, with the coverage;
 - every headline is shown on each price definition, with the one the published study used named.
 """
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tasks.core.vocabulary import is_uninformative, status_word
 from tasks.core.vocabulary import (COVERAGE_FLOOR, FACTOR_HIGH, FACTOR_LOW, PRICE_SOURCES, fmt_factor,
                                    fmt_interval)
 from tasks.files.tables import read_csv_output
@@ -56,7 +57,8 @@ def overview_section(doc: Document, inputs: ReportInputs, found: list[dict]) -> 
     doc.heading("Every estimate at a glance")
     doc.text("One row per method, snapshot, price definition and scope (main estimates: no sensitivity variant but "
              "the typical-model rows; every row of every variant is in `trends.csv`). *flags* are defined in "
-             "[Definitions](#definitions). Uninformative estimates are shown for completeness and enter no headline.")
+             "[Definitions](#definitions). Estimates with a short span or a wide interval are shown for completeness, "
+             "with their reason, never in bold.")
     main = main_rows(inputs.trends)
     shown = main[overview_mask(main)]
     published = {}
@@ -97,8 +99,8 @@ def published_details(doc: Document, inputs: ReportInputs, found: list[dict]) ->
         ours = fmt_value(item["ours"])
         if main_row is not None and pd.notna(main_row["ci_low"]):
             ours += f" [{fmt_interval(main_row['ci_low'], main_row['ci_high'])}]"
-        if main_row is not None and main_row["status"] == "uninformative":
-            ours += " (uninformative)"
+        if main_row is not None and is_uninformative(main_row["status"]):
+            ours += f" ({status_word(main_row['status'])})"
         rows.append([Md(md_escape(entry.label) + (" *(reconstructed)*" if entry.kind == "reconstructed" else "")),
                      entry.snapshot, published, ours, fmt_value(item["ours_published"]),
                      item["verdict"] + (f". {entry.note}" if entry.note else ""), entry.source])
@@ -119,6 +121,9 @@ def methods_details(doc: Document, inputs: ReportInputs) -> None:
         spread = (f"{fmt_interval(informative.min(), informative.max())}x, median "
                   f"{fmt_factor(informative.median())}x over {len(informative)} informative estimates"
                   if len(informative) else "no informative estimate")
+        if len(rows) > len(informative):  # never dropped silently: the median of every estimate beside it
+            spread += (f" (median of all {len(rows)} estimates, {len(rows) - len(informative)} with a short span or "
+                       f"a wide interval among them: {fmt_factor(rows['factor_per_year'].median())}x)")
         doc.text(f"**{method.label}** measures {method.what}. Here: {spread}. {method.reference}.")
     doc.figure(inputs.figures, "figures/methods/methods.png",
                "Figure: every method's estimates with their intervals, and the published figures")
@@ -307,8 +312,9 @@ def definitions_section(doc: Document) -> None:
         "end too: \"2.30 to > 1000\"); the exact numbers are in `trends.csv` and `headline.json`.",
         *(bullet for method in METHODS for bullet in method.definitions),
         "**Price definitions**: " + "; ".join(f"`{k}`: {v}" for k, v in PRICE_SOURCES.items()) + ".",
-        "**Flags**: *uninformative*: points spanning under 12 months, or an interval wider than three orders of "
-        "magnitude: printed, never in bold, left out of medians, ranges and geometric means; *selection*: with "
+        "**Flags**: *short span*: points spanning under 12 months; *wide interval*: an interval wider than three "
+        "orders of magnitude (both: an estimate carrying little information, printed with its reason, never in bold, "
+        "left out of geometric means, and a median says how many it left out); *selection*: with "
         f"release dates shuffled, record lows fall at least this fast more than {SELECTION_P:.0%} of the time "
         "(p = (b + 1) / (N + 1) over the N usable shuffles, those with enough records for a slope; how many is printed "
         "beside each p); *fragile*: removing one model moves the factor more than "

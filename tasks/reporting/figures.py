@@ -2,8 +2,8 @@
 SVG, sized for a two-column page width, log value axes, units, the data source on every figure, headers, footers,
 fit lines, date and log ticks.
 
-An uninformative estimate (a factor whose span or interval carries no information) is drawn grey and hollow and
-says so, never as a highlighted estimate.
+An estimate that carries little information (status ``short_span`` or ``wide_interval``) is drawn grey and hollow
+and says which (``short span``, ``wide interval``), never as a highlighted estimate.
 
 Files are deterministic (no creation dates, fixed SVG ids), so unchanged inputs give identical bytes.
 """
@@ -26,7 +26,9 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa
 from tasks.core.stats import release_day  # noqa: E402
 from tasks.reporting.format import measure_text  # noqa: E402
 from tasks.core import vocabulary  # noqa: E402
-from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, headline_price_source, order  # noqa: E402,F401
+from tasks.core.vocabulary import (ESTIMATED, PRICE_SOURCES, PRICE_TYPES, headline_price_source,  # noqa: E402,F401
+                                     order, status_word)
+from tasks.core.vocabulary import is_uninformative as status_is_uninformative  # noqa: E402
 
 
 # --- the one formatter, as figures use it: every digit (a log axis shows the scale; the report's text caps) ----
@@ -52,17 +54,18 @@ RC = {
 }
 X_MIN, X_MAX = 0.1, 1e4  # the factor axis of the comparison figures (times cheaper per year)
 PRICE_LABELS = PRICE_TYPES
-# an estimate that carries no information (status "uninformative"): drawn grey and hollow, never highlighted
+# an estimate that carries little information (short_span, wide_interval): drawn grey and hollow, never highlighted
 MUTED = "0.6"
-ESTIMATE_STATUSES = ("ok", "uninformative")
+ESTIMATE_STATUSES = ESTIMATED
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
 def factor_label(row) -> str:
-    """``8.77x / year [0.95-81.3]`` (vocabulary's formatter); prefixed "uninformative: " for such an estimate."""
+    """``8.77x / year [0.95-81.3]`` (vocabulary's formatter); prefixed with the reason ("short span: ", "wide
+    interval: ") for an estimate that carries little information."""
     text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high,
                                     coverage=getattr(row, "coverage_ols", None))
-    return f"uninformative: {text}" if is_uninformative(row) else text
+    return f"{status_word(row.status)}: {text}" if is_uninformative(row) else text
 
 
 def panel_header(ax, title: str, lines: list[tuple[str, str]], text_height: float) -> None:
@@ -75,11 +78,12 @@ def panel_header(ax, title: str, lines: list[tuple[str, str]], text_height: floa
 
 
 def is_uninformative(row) -> bool:
-    return getattr(row, "status", None) == "uninformative"
+    """An estimate of ``row`` that carries little information (``short_span`` or ``wide_interval``)."""
+    return status_is_uninformative(getattr(row, "status", None))
 
 
 def has_estimate(row) -> bool:
-    """A factor to draw: an ok or an uninformative estimate."""
+    """A factor to draw: an ok, short_span or wide_interval estimate."""
     return getattr(row, "status", None) in ESTIMATE_STATUSES and pd.notna(getattr(row, "factor_per_year", None))
 
 
@@ -106,7 +110,7 @@ def status_reason(row) -> str:
     """The row's note without its status prefix and without the bootstrap's own remark."""
     note = "" if pd.isna(getattr(row, "note", None)) else str(row.note)
     note = note.split("; percentile interval")[0]
-    return note.removeprefix(f"{row.status}: ")
+    return note.removeprefix(f"{row.status}: ").removeprefix(f"{status_word(row.status)}: ")
 
 
 def log_axis(ax, axis: str = "y") -> None:

@@ -17,7 +17,8 @@ import pandas as pd
 from pandera.typing import DataFrame
 
 from schemas.analysis import Trends
-from tasks.core.vocabulary import BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, label
+from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, is_uninformative, label,
+                                   status_word)
 from tasks.reporting.markup import Md, md_escape
 from tasks.trends import ESTIMATED
 
@@ -184,8 +185,8 @@ def factor_text(row, bold: bool = False) -> Md:
     if not is_estimated(row):
         return Md(md_escape(row["status"]))
     text = f"{fmt_factor(row['factor_per_year'])}x"
-    if row["status"] == "uninformative":
-        return Md(f"{text} (uninformative)")
+    if is_uninformative(row["status"]):
+        return Md(f"{text} ({status_word(row['status'])})")
     return Md(f"**{text}**" if bold else text)
 
 
@@ -211,8 +212,8 @@ def flags(inputs: ReportInputs, row) -> str:
     if row["status"] in ("insufficient", "skipped"):
         return row["status"]
     found = []
-    if row["status"] == "uninformative":
-        found.append("uninformative")
+    if is_uninformative(row["status"]):
+        found.append(status_word(row["status"]))
     if pd.notna(row.get("null_p_value")) and row["null_p_value"] > SELECTION_P:
         found.append("selection")
     if pd.notna(row.get("loo_min_factor")) and row["loo_min_factor"] > 0 and \
@@ -285,7 +286,7 @@ def answer_cell(entry: dict) -> Md:
         return Md(md_escape(entry.get("status") or "-"))
     factor = f"{fmt_factor(entry['factor_per_year'])}x"
     interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
-    text = factor if entry["status"] == "ok" else f"{factor} (uninformative)"
+    text = factor if entry["status"] == "ok" else f"{factor} ({status_word(entry['status'])})"
     selection = entry.get("selection_explains")
     if selection:  # a record low the selection alone explains: never bold, and what the selection gives beside it
         text += f" per year, of which the selection alone gives {fmt_factor(entry['selection_alone'])}x"
@@ -300,6 +301,9 @@ def answer_cell(entry: dict) -> Md:
     tenfold = tenfold_text(entry["factor_per_year"], entry.get("ci_low"), entry.get("ci_high"))
     if tenfold is not None:
         text += f"; halves in {fmt_months(halve)}, 10x in {tenfold}"
+    if entry.get("bands"):  # a geometric mean: the bands it averages
+        text += f"; bands {md_escape(entry['bands'])}{' only' if entry.get('left_out') else ''}"
     if entry.get("left_out"):
-        text += f"; band {md_escape(entry['left_out'])} left out (uninformative)"
+        why = entry.get("left_out_why") or "little information"
+        text += f"; band {md_escape(entry['left_out'])} left out ({md_escape(why)})"
     return Md(text)

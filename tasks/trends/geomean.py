@@ -15,6 +15,7 @@ import pandas as pd
 from schemas.analysis import POINT_COLUMNS
 from tasks.core.stats import DAYS_PER_YEAR, LOG_BASES
 from tasks.core.uncertainty import factors, summarise
+from tasks.core.vocabulary import is_uninformative, status_word
 from tasks.trends import (COMMON_SAMPLE, ESTIMATED, REPLICATE_COLUMNS, Diagnostics, Estimate, Sample, TrendFit,
                           TrendSpec, hardware_adjusted)
 
@@ -53,6 +54,16 @@ def fit(spec: TrendSpec, members: list[TrendFit]) -> TrendFit:
                        pd.concat(boot, ignore_index=True) if boot else pd.DataFrame(columns=REPLICATE_COLUMNS))
 
 
+AVERAGED = "mean of the log slopes of bands"  # the note names the bands a mean averages after these words
+
+
+def averaged_bands(note) -> str | None:
+    """The bands a geometric mean averaged, as its note names them (``[50, 70], [70, 90]``), or None."""
+    if not isinstance(note, str) or AVERAGED not in note:
+        return None
+    return note.split(AVERAGED, 1)[1].split(";", 1)[0].strip()
+
+
 def from_tables(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: pd.DataFrame) -> TrendFit:
     """The same from the members' rows and replicate slopes (as in ``trends.csv`` and ``replicates.parquet``)."""
     main = member_rows[member_rows["ci_method"] == "ols"].set_index("trend_id").loc[list(spec.members)]
@@ -67,8 +78,8 @@ def from_tables(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: p
                                            f"bands {bad} have no estimate")], pd.DataFrame(columns=POINT_COLUMNS))
     # a band that carries no information (``judge``) carries none into the mean: the mean is over the others, and
     # the note names the bands left out; if no band is informative, neither is the mean
-    weak = main[main["status"] == "uninformative"]
-    used = main if len(weak) == len(main) else main[main["status"] != "uninformative"]
+    weak = main[main["status"].map(is_uninformative)]
+    used = main if len(weak) == len(main) else main[~main["status"].map(is_uninformative)]
     label = ", ".join(f"[{r.band_low:g}, {r.band_high:g}]" for r in used.itertuples())
     left_out = ", ".join(f"[{r.band_low:g}, {r.band_high:g}]" for r in weak.itertuples())
     if len(used) < len(main):
@@ -81,15 +92,18 @@ def from_tables(spec: TrendSpec, member_rows: pd.DataFrame, member_replicates: p
     replicate_slopes = table.mean(axis=1, skipna=False).to_numpy()
     summary = summarise(factors(replicate_slopes, spec.log_base), spec.ci_level)
     factor = float(LOG_BASES[spec.log_base] ** (-slope * DAYS_PER_YEAR))
-    if len(weak) == len(main):
-        status, lead = "uninformative", f"uninformative: every band ({left_out}) carries no information; "
+    reasons = (status_word(weak["status"].iloc[0]) if weak["status"].nunique() == 1 else
+               ", ".join(f"[{r.band_low:g}, {r.band_high:g}] {status_word(r.status)}" for r in weak.itertuples()))
+    if len(weak) == len(main):  # a short span in any band makes the mean's a short span; else its intervals are wide
+        status = "short_span" if (weak["status"] == "short_span").any() else "wide_interval"
+        lead = f"{status_word(status)}: every band carries little information ({reasons}); "
     elif len(weak):
-        status, lead = "ok", f"band(s) {left_out} left out (uninformative); "
+        status, lead = "ok", f"band(s) {left_out} left out ({reasons}); "
     else:
         status, lead = "ok", ""
     estimate = Estimate(
         "ols", "bootstrap", status, sample,
-        note=lead + f"mean of the log slopes of bands {label}; percentile interval of {summary.valid} of "
+        note=lead + f"{AVERAGED} {label}; percentile interval of {summary.valid} of "
                     f"{summary.total} joint resamples in which every band had an estimate",
         factor=factor, ci_low=summary.low, ci_high=summary.high, ci_level=spec.ci_level, slope=slope,
         log_base=spec.log_base, hardware_adjusted_factor=hardware_adjusted(spec, factor))

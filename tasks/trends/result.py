@@ -16,6 +16,7 @@ import pandas as pd
 
 from schemas.analysis import POINT_COLUMNS, TREND_COLUMNS
 from tasks.core.stats import FitError, SlopeFit, halving_months
+from tasks.core.vocabulary import ESTIMATED
 from tasks.trends.spec import TrendSpec
 
 
@@ -175,13 +176,13 @@ class TrendFit:
 
 
 # --- what a fit says: informative or not ------------------------------------------------------------------------
-ESTIMATED = ("ok", "uninformative")  # statuses that carry a factor
 MIN_SPAN_DAYS = 365  # points spanning less than 12 months say little about a yearly rate
 MAX_INTERVAL_RATIO = 1000.0  # an interval wider than three orders of magnitude says nothing about it
 
 
 def nothing_estimated(trends: pd.DataFrame) -> tuple[str, bool] | None:
-    """None when some trend of the run has an estimate (status ``ok`` or ``uninformative``). Otherwise what the run
+    """None when some trend of the run has an estimate (status ``ok``, ``short_span`` or ``wide_interval``).
+    Otherwise what the run
     estimated instead: a message with the count of each status and the most frequent notes, and whether any trend
     was attempted (``insufficient``: too few points for it) rather than skipped (``skipped``: the data has nothing
     it could be fitted on, e.g. no score for its quality measure, or no usable price)."""
@@ -199,19 +200,21 @@ def nothing_estimated(trends: pd.DataFrame) -> tuple[str, bool] | None:
     return message, bool((by_trend["status"] == "insufficient").any())
 
 
-def uninformative_reason(estimate: Estimate) -> str | None:
-    """Why an estimate carries no information (documented rule), or None."""
+def uninformative_reason(estimate: Estimate) -> tuple[str, str] | None:
+    """Why an estimate carries little information (documented rule): its status (``short_span``: its points span
+    under 12 months, checked first; ``wide_interval``: its interval is wider than three orders of magnitude) and the
+    note that names the reason; or None."""
     if estimate.status != "ok":
         return None
     first, last = estimate.sample.first_date, estimate.sample.last_date
     if first is not None and last is not None and not pd.isna(first) and not pd.isna(last):
         days = (pd.Timestamp(last) - pd.Timestamp(first)).days
         if days < MIN_SPAN_DAYS:
-            return f"uninformative: its points span {days} days, under 12 months"
+            return "short_span", f"short span: its points span {days} days, under 12 months"
     if estimate.ci_low is not None and estimate.ci_high is not None and estimate.ci_low > 0 and \
             estimate.ci_high / estimate.ci_low > MAX_INTERVAL_RATIO:
-        return (f"uninformative: its {estimate.ci_level:.0%} interval spans {estimate.ci_high / estimate.ci_low:,.0f}"
-                "-fold, more than three orders of magnitude")
+        return "wide_interval", (f"wide interval: its {estimate.ci_level:.0%} interval spans "
+                                 f"{estimate.ci_high / estimate.ci_low:,.0f}-fold, more than three orders of magnitude")
     return None
 
 
@@ -220,7 +223,7 @@ def judge(fit: TrendFit, as_of=None, window=None) -> TrendFit:
     trend follows it); its quality window (``window``: a ``tasks.data.quality.QualityWindow`` of its measure, or
     None); and the months from its last point to the last scored release (the window's end), or to ``as_of`` (the
     snapshot's latest price observation) for a trend without a quality window."""
-    reason = uninformative_reason(fit.main)
+    verdict = uninformative_reason(fit.main)
     months = None
     last = fit.main.sample.last_date
     until = window.end if window is not None else as_of
@@ -231,8 +234,9 @@ def judge(fit: TrendFit, as_of=None, window=None) -> TrendFit:
         changes = {"months_since_last": months,
                    "quality_window_start": window.start if window is not None else None,
                    "quality_window_end": window.end if window is not None else None}
-        if reason and estimate.status == "ok":
-            changes.update(status="uninformative", note=f"{reason}; {estimate.note}" if estimate.note else reason)
+        if verdict and estimate.status == "ok":
+            status, reason = verdict
+            changes.update(status=status, note=f"{reason}; {estimate.note}" if estimate.note else reason)
         estimates.append(estimate.replace(**changes))
     return dataclasses.replace(fit, estimates=estimates)
 

@@ -8,7 +8,7 @@ drawn by ``Method.draw``), and how its rows read in the three figures here is it
 ``details``, ``summary_groups``, ``redoes_selection``, ``vintage_figure``, ``vintage_label``): no module here names a
 method.
 
-An uninformative estimate (a factor whose span or interval carries no information) is drawn grey and hollow and
-says so, never as a highlighted estimate. Files are deterministic (no creation dates, fixed SVG ids), so unchanged
+An estimate that carries little information (a short span or a wide interval) is drawn grey and hollow and says
+which, never as a highlighted estimate. Files are deterministic (no creation dates, fixed SVG ids), so unchanged
 inputs give identical bytes.
 """

@@ -10,6 +10,8 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from schemas.analysis import Trends
+from tasks.core.vocabulary import ESTIMATED, STATUS_WORDS, status_word
+from tasks.core.vocabulary import is_uninformative as status_is_uninformative
 from tasks.methods import by_row_name
 from tasks.core.vocabulary import COVERAGE_FLOOR
 from tasks.render.comparison import compared_methods, methods_selection
@@ -37,7 +39,7 @@ def _label(row) -> str:
     own = by_row_name()[row.method].figure_scope
     text = f"{row.subset}, {own(row) if own is not None else band_label(row)}"
     coverage = _coverage(row)
-    marks = (["uninformative"] if is_uninformative(row) else []) + (
+    marks = ([status_word(row.status)] if is_uninformative(row) else []) + (
         [f"range, covers {coverage:.0%}"] if coverage is not None else [])
     return f"{text} ({'; '.join(marks)})" if marks else text
 
@@ -82,7 +84,7 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
     rows = rows.assign(_m=rows["method"].map(list(methods).index))
     rows = rows.sort_values(["_m", "snapshot", "subset", "quality_measure", "band_low", "threshold_model"],
                             ascending=[True, True, False, True, True, True], na_position="last")
-    estimate = rows["status"].isin(["ok", "uninformative"]) & rows["factor_per_year"].notna()
+    estimate = rows["status"].isin(ESTIMATED) & rows["factor_per_year"].notna()
     groups, empty = [], []
     for key in dict.fromkeys(zip(rows["method"], rows["snapshot"])):
         part = rows[(rows["method"] == key[0]) & (rows["snapshot"] == key[1])]
@@ -101,9 +103,9 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         y, ticks, labels, spans = 0.0, [], [], []
         for (method, snapshot), part in groups:
             drawn = part[estimate[part.index]]
-            uninformative = int((drawn["status"] == "uninformative").sum())
+            uninformative = int(drawn["status"].map(status_is_uninformative).sum())
             missing = part[~estimate[part.index]]
-            counts = [f"{len(drawn) - uninformative} estimates"] + ([f"{uninformative} uninformative"]
+            counts = [f"{len(drawn) - uninformative} estimates"] + ([f"{uninformative} short span or wide interval"]
                                                                     if uninformative else [])
             if len(missing):
                 without = ", ".join(sorted(set(missing["status"])))
@@ -150,7 +152,7 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.set_yticks(ticks)
         ax.set_yticklabels(labels, fontsize=LABEL_FONT)
         for tick_label, text in zip(ax.get_yticklabels(), labels):
-            if "(uninformative" in text:
+            if any(f"({word}" in text for word in STATUS_WORDS.values()):
                 tick_label.set_color("0.45")
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(y - 0.3, -1.4)
@@ -162,8 +164,8 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
                       "Headline price (blended 3:1, or the mean of input and output where a method prices by it), "
                       "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, marked 'range, "
                       f"covers x%': a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%}); "
-                      "grey, hollow: uninformative estimate (no information); arrow: beyond the axis, its value "
-                      "written; red shading / dotted: the authors' published figures; green dashed: "
+                      "grey, hollow: short span or wide interval (little information); arrow: beyond the axis, its "
+                      "value written; red shading / dotted: the authors' published figures; green dashed: "
                       f"{TRAINING_SOURCE}")
         note = ""
         if empty:

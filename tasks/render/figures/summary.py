@@ -12,6 +12,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.transforms import blended_transform_factory
 
 from schemas.analysis import Trends
+from tasks.core.vocabulary import ESTIMATED, status_word
 from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, label, order
 from tasks.methods import METHODS, by_row_name
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
@@ -86,7 +87,7 @@ def summary_rows(trends: DataFrame[Trends], snapshot: str | None = None, max_row
     total = trends["trend_id"].nunique()
     rows = _one_per_trend(trends)
     left_out = []
-    steps = [("only trends with an estimate", lambda r: r["status"].isin(["ok", "uninformative"])),
+    steps = [("only trends with an estimate", lambda r: r["status"].isin(ESTIMATED)),
              ("each method's headline price source", _main_source),
              ("its headline price type", _main_price_type)]
     dropped = rows.iloc[0:0]
@@ -116,7 +117,7 @@ def _quantity(row) -> str:
 
 def summary_label(row) -> str:
     """Everything that tells the row apart: method, subset, what it follows, its method's details, quantity,
-    price type, price source; "uninformative" for an estimate without information."""
+    price type, price source; "short span" or "wide interval" for an estimate with little information."""
     parts = [row.method.replace("_", " "), str(row.subset), _band(row)]
     details = by_row_name()[row.method].details
     parts += details(row) if details is not None else []
@@ -124,7 +125,7 @@ def summary_label(row) -> str:
     if pd.notna(row.price_source):
         parts.append(str(row.price_source))
     if is_uninformative(row):
-        parts.append("uninformative")
+        parts.append(status_word(row.status))
     return " · ".join(parts)
 
 
@@ -241,7 +242,7 @@ def summary_figure(trends: DataFrame[Trends], attribution: list[str], snapshot: 
             scope += f"; too many to show, so {', then '.join(left_out)}: the other {total - shown} are in trends.csv"
         subtitle = (f"{scope}. Black dot: estimate · blue: {level}OLS interval · green: {level}bootstrap interval "
                     "(selection redone) · orange: range over every order of same-day releases · grey, hollow: "
-                    "uninformative (no information: too short a span or too wide an interval) · arrow: beyond the "
+                    "short span or wide interval (little information) · arrow: beyond the "
                     "axis, its value on the right")
         head = 0.32 + 0.115 * len(textwrap.wrap(subtitle, 150)) + 0.08
         bottom = 0.62

@@ -85,7 +85,8 @@ def vintage_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.spines["left"].set_visible(False)
         ax.grid(axis="y", visible=False)
         ax.set_xlabel("times cheaper per year (log scale); lines: 90% OLS interval"
-                      + ("; hollow, grey line: uninformative (no information)" if uninformative_seen else ""))
+                      + ("; hollow, grey line: short span or wide interval (little information)"
+                         if uninformative_seen else ""))
         handles, labels = ax.get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.57, 0.2 / height), ncol=2,
                    frameon=False, fontsize=6)
