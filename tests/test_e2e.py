@@ -256,6 +256,13 @@ def test_every_bundled_snapshot_and_the_vintage_comparison(both):
     # the answer on the latest data, each price definition side by side, with its numbers in headline.json
     headline = json.loads((folder / "headline.json").read_text())
     assert headline["snapshot"] == "aa-2026-07"
+    # step 15: the run and the code it comes from, and one primary entry by the preset's rule, with its window
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert headline["run_id"] == manifest["run_id"] and headline["code_commit"] == manifest["code"]["git_commit"]
+    primary = [e for e in headline["entries"] if e.get("primary")]
+    assert [(e["kind"], e["price_source"], e["preset"]) for e in primary] == [("hedonic", "lowest_provider",
+                                                                              "futuretech-2025")]
+    assert primary[0]["quality_window"]["end"] == "2026-01-04"
     hedonic = {e["price_source"]: e for e in headline["entries"] if e["kind"] == "hedonic"}
     assert set(hedonic) == {"lowest_provider", "first_observed", "aa_headline"}
     row = trends[(trends.trend_id == hedonic["aa_headline"]["trend_id"]) & (trends.ci_method == "ols")

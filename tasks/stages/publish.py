@@ -10,6 +10,7 @@ The manifest, like every JSON file, is strict JSON (``tasks.files.io.json_text``
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sys
@@ -32,7 +33,7 @@ from tasks.platform.assets import materialize_files
 from tasks.platform.history_store import LEDGER, PROFILES
 from tasks.files.catalog import BatchTables, RunTables
 from tasks.files.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
-from tasks.files.io import read_parquet, write_json, write_parquet
+from tasks.files.io import json_text, read_parquet, write_json, write_parquet
 from tasks.render.citation import SIDECAR, TOOL, citation_bib, citation_hashes
 from tasks.platform.lineage import file_refs, location
 from tasks.files.settings import history_dir, runs_dir
@@ -233,6 +234,12 @@ def publish(tracker, config, run, results: RunResults) -> dict:
                 "warnings.csv": [s.clean.warnings for s in snapshots], "breaks.csv": [breaks],
                 "trends.csv": [outputs.trends], "points.csv": [outputs.points],
                 "diagnostics.csv": [outputs.diagnostics]}
+    if "headline.json" in files:  # the first screen's numbers, with the run they come from (a run's id is new
+        # each run: the cached report cannot hold it)
+        headline = files.pop("headline.json")
+        texts["headline.json"] = json_text({"run_id": run_id, **json.loads(Path(headline).read_text())},
+                                           "headline.json")
+        upstream["headline.json"] = [headline]
     for name, paths in histories.items():
         files[f"history/{name}/prices.parquet"] = paths["prices"]
         for key, file in (("drift", "data_drift.csv"), ("same_model", "same_model_drift.csv"),
