@@ -350,7 +350,10 @@ def test_preset_plans_every_hedonic_method():
     assert len(main) == len(without) == 6 and all(s.exclude_reasoning for s in without)
     assert not any(s.exclude_reasoning for s in main)
     assert all(s.ci_methods == ("ols", "hc3", "cluster", "wild_cluster") and s.quantiles == (0.5, 0.2)
-               and s.cluster_by == "creator" and s.wild_bootstrap == 999 for s in specs)
+               and s.cluster_by == "creator" and s.wild_bootstrap == 999 for s in main + without)
+    # step 15's sensitivity variants (composition, score-range edges) and the common sample: OLS interval only
+    sensitivity = [s for s in specs if s.variant not in ("", NO_REASONING)]
+    assert sensitivity and all(s.ci_methods == ("ols",) and s.quantiles == () for s in sensitivity)
 
 
 def test_bundled_snapshot_rows(mapping):

@@ -24,7 +24,9 @@ def test_trend_ids_are_stable_unique_and_readable():
     # hedonic: 3 price types x 2 control sets, again without reasoning models (variant no_reasoning); the price
     # frontier again as the typical model of each band and without reasoning models (variants typical, no_reasoning)
     main_frontier = 3 * 3 * 2 + 4 * 3
-    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2 + 2 * (3 * 3 * 2)
+    # step 15: the answer's regression (blended, MMLU-Pro control) on all models and on 8 other score ranges
+    sensitivity = 1 + 8
+    assert len(ids) == len(set(ids)) == 2 * main_frontier + 3 * 3 + 2 * 3 * 2 + 2 * (3 * 3 * 2) + sensitivity
     again = [s.trend_id for s in plan_trends(preset, "futuretech-2025-07", {"lowest_reported"})]
     assert ids == again
     assert any(i.startswith("frontier-open-mmlu_pro_30_50-price-blended-lowest_reported-") for i in ids)
@@ -42,7 +44,10 @@ def test_plan_uses_only_available_price_sources():
     both = plan_trends(preset, "x", {"lowest_reported", "lowest_provider"})
     # parameter counts do not depend on a price source; everything else is planned once per source
     main_frontier = 2 * 18 + 6 + 2 * 6
-    assert len(both) == 2 * main_frontier + 2 * 9 + 2 * 2 * 6 + 2 * (2 * 18)  # + typical and no_reasoning
+    # step 15: per price source the hedonic sensitivity (1 composition + 8 score ranges), and each of the 2 x 6 main
+    # hedonic trends on the models both sources price (common_price_sample)
+    assert len(both) == (2 * main_frontier + 2 * 9 + 2 * 2 * 6 + 2 * (2 * 18)  # + typical and no_reasoning
+                         + 2 * (1 + 8) + 2 * 6)
 
 
 def row(trend: TrendSpec, status: str = "ok", note: str | None = None, **values):
