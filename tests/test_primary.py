@@ -108,3 +108,18 @@ def test_a_price_definition_equal_to_another_is_said_once():
     # before: first_observed listed as a third definition with the very numbers of lowest_provider
     assert numbers["same_as"] == {"first_observed": "lowest_provider"}
     assert not any(e["price_source"] == "first_observed" for e in numbers["entries"])
+
+
+def test_the_first_screen_warns_only_when_the_quality_data_end_over_3_months_before_the_prices():
+    from tasks.render.answer import answer_section
+    from tasks.reporting.document import Document
+
+    def texts(report: ReportInputs) -> str:
+        doc = Document("t")
+        answer_section(doc, report, headline(report), [])
+        return " ".join(str(b.text) for b in doc.blocks if b.kind == "text")
+
+    # 2026-01-04 to 2026-07-02: 5.9 months; 2026-05-01 to 2026-07-02: 2.0 months
+    assert "**Warning: the quality data end 5.9 mo before the prices.** The last model scored on MMLU-Pro was " \
+           "released on 2026-01-04" in texts(inputs())
+    assert "Warning" not in texts(inputs(window_end="2026-05-01"))

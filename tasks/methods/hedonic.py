@@ -48,7 +48,7 @@ from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_d
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
 from tasks.methods import hedonic_figures, hedonic_report
-from tasks.trends.sections import BenchmarkSection
+from tasks.trends.sections import BenchmarkSection, check_bands
 from tasks.trends.method import FIRST, Method
 from tasks.trends import (NO_REASONING, Checks, Diagnostics, Estimate, LogBase, PriceSource, PriceType, Resamples,
                           Sample, Subset, TrendFit, TrendSpec, check_band, points_frame)
@@ -122,9 +122,7 @@ class HedonicSection(BenchmarkSection):
     @field_validator("sensitivity_ranges")
     @classmethod
     def _bands(cls, values, info: ValidationInfo):
-        for low, high in values:
-            check_band(low, high, info.data.get("quality_measure"))
-        return values
+        return check_bands(values, info)
 
     @model_validator(mode="after")
     def _known_controls(self):

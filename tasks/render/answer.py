@@ -274,10 +274,10 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
              f"{'; ' + scored if scored else ''}): how many times cheaper per year inference gets at constant "
              "quality, on each price definition (90% interval; time to halve and to fall tenfold, the latter with the "
              "times at the interval's ends), and why each differs.")
-    lagging = [(m, b) for m, _, b in windows
-               if window_lag_months({"quality_window": {"end": b}}, numbers["observed_on"]) > WINDOW_LAG_WARNING_MONTHS]
-    for measure, end in lagging:
+    for measure, _, end in windows:
         lag = window_lag_months({"quality_window": {"end": end}}, numbers["observed_on"])
+        if lag <= WINDOW_LAG_WARNING_MONTHS:
+            continue
         doc.text(f"**Warning: the quality data end {fmt_months(lag)} before the prices.** The last model scored on "
                  f"{label(BENCHMARKS, measure)} was released on {end}; every trend at constant "
                  f"{label(BENCHMARKS, measure)} stops there, whatever the date of its prices.")

@@ -93,6 +93,11 @@ class BandedSection(BenchmarkSection):
     @field_validator("bands")
     @classmethod
     def _bands(cls, bands, info: ValidationInfo):
-        for low, high in bands:
-            check_band(low, high, info.data.get("quality_measure"))
-        return bands
+        return check_bands(bands, info)
+
+
+def check_bands(bands, info: ValidationInfo):
+    """A field validator's body for a list of (low, high) bands on the section's ``quality_measure``."""
+    for low, high in bands:
+        check_band(low, high, info.data.get("quality_measure"))
+    return bands
