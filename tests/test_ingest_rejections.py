@@ -37,6 +37,22 @@ def test_rejection_text_names_the_real_place_and_the_real_option(tmp_path):
     assert "--format" not in rejection_text(error, stored, target)
 
 
+def test_rejections_page_wraps_every_reason_line_including_long_words(tmp_path):
+    """The ingest-rejections page's code block has no line wider than its column (issue 28: the reason was cut off at
+    the edge): long lines and unbroken words (a path, a JSON fragment) wrapped; nothing lost; text, not markup."""
+    from tasks.stages.inbox import REASON_WIDTH, rejections_markdown
+
+    path = "/very/long/" + "nested-folder/" * 12 + "broken.json"
+    detail = (f"{path}: not valid JSON, truncated or corrupt? (JSONDecodeError: Expecting value: line 2 column 1 "
+              f"(char 59); the file has 59 bytes); no adapter can read it\n" + "x" * 250 + "\n<script>alert(1)</script>")
+    page = rejections_markdown(tmp_path, [{"name": "broken.json", "stored_as": path, "sha256": "ab" * 32,
+                                           "detail": detail}])
+    block = page.split("~~~text\n", 1)[1].split("\n~~~", 1)[0]
+    assert max(len(line) for line in block.splitlines()) <= REASON_WIDTH <= 80
+    assert "".join(block.split()) == "".join(detail.split())  # every character kept, in order
+    assert "<script>" in block  # inside the fenced block: shown as text
+
+
 @pytest.fixture
 def inbox(tmp_path) -> Path:
     folder = tmp_path / "inbox"

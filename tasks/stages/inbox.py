@@ -197,6 +197,9 @@ def first_line_of(text: str) -> str:
 
 
 
+REASON_WIDTH = 72  # characters per line of a rejection reason on the ingest-rejections page
+
+
 def rejections_markdown(inbox: Path, rejected: list[dict[str, Any]]) -> str:
     """Each rejected item with where it is now and its whole reason (names escaped; the reason in a fenced block, so
     text from a file is shown as text, never as markup)."""
@@ -204,8 +207,9 @@ def rejections_markdown(inbox: Path, rejected: list[dict[str, Any]]) -> str:
 
     parts = [f"# Rejected from {md_code(inbox)}", ""]
     for item in rejected:
-        # wrapped at 100 characters: the UI shows a code block unwrapped, cut at the page's edge
-        reason = "\n".join(textwrap.fill(line, 100, break_on_hyphens=False, break_long_words=False) or line
+        # wrapped at REASON_WIDTH characters, long words (a path, a JSON fragment) broken too: the UI shows a code
+        # block unwrapped, cut at the edge of its column (about 80 characters beside the right-hand panel at 1400 px)
+        reason = "\n".join(textwrap.fill(line, REASON_WIDTH, break_on_hyphens=False, break_long_words=True) or line
                             for line in str(item.get("detail", "")).replace("\0", "").splitlines())
         fence = "~" * max(3, max((len(run) + 1 for run in re.findall(r"~{3,}", reason)), default=3))
         parts += [f"## {md_escape(item.get('name', ''))}", "",
