@@ -68,3 +68,39 @@ class IssueCollector:
     def frame(self) -> DataFrame[IngestIssues]:
         """The rows as a frame with the schema's columns (not yet validated: the canonical tables are, together)."""
         return pd.DataFrame([asdict(row) for row in self.rows], columns=ISSUE_COLUMNS)
+
+
+def _present(value) -> bool:
+    return value is not None and not (not isinstance(value, str) and pd.isna(value)) and str(value).strip() != ""
+
+
+def issue_place(row) -> str:
+    """Where an issue row is, in words: ``record 12 (GPT-4o)``, ``record 12``, ``GPT-4o (no record number)``, the
+    member or column it names, or ``no record number`` (never ``record <NA> (nan)``)."""
+    record, name, column = row.get("record"), row.get("model_name"), row.get("column")
+    if _present(record):
+        return f"record {int(record)}" + (f" ({name})" if _present(name) else "")
+    if _present(name):
+        return f"{name} (no record number)"
+    if _present(column):
+        return str(column)
+    return "no record number"
+
+
+def warning_lines(warnings: pd.DataFrame, examples: int = 3) -> list[str]:
+    """One log line per (file, rule), in the order first seen: a rule met once says where; a repeated one says how
+    many times and its first ``examples`` places (31 identical lines were one warning repeated)."""
+    if warnings.empty:
+        return []
+    rows = warnings.assign(_file=warnings["file"].fillna("").astype(str),
+                           _rule=warnings["rule"].fillna("").astype(str))
+    lines = []
+    for (file, rule), group in rows.groupby(["_file", "_rule"], sort=False):
+        places = [issue_place(row) for row in group.to_dict("records")]
+        if len(places) == 1:
+            lines.append(f"{file + ', ' if file else ''}{places[0]}: {rule}")
+            continue
+        distinct = list(dict.fromkeys(places))
+        shown = "; ".join(distinct[:examples]) + ("; ..." if len(distinct) > examples else "")
+        lines.append(f"{file + ': ' if file else ''}{rule} ({len(places)} times: {shown})")
+    return lines

@@ -12,6 +12,7 @@ from tasks.data.canonical import CanonicalTables
 from tasks.data.clean import CleanResult, clean, read_corrections
 from tasks.data.first_observed import with_first_observed
 from tasks.data.usable import Unusable, unusable_reason
+from tasks.data.issues import warning_lines
 from tasks.files.catalog import CleanTables
 from tasks.files.io import read_parquet, read_tables
 from tasks.platform.caching import cached_task
@@ -30,8 +31,8 @@ def clean_task(canonical: dict[str, Path], corrections_path: Path, apply_fixes: 
     for row in result.summary.itertuples(index=False):
         logger.info("clean %s: %d in = %d used + %d quarantined", row.table, row.rows_in, row.rows_used,
                     row.rows_quarantined)
-    for warning in result.warnings.itertuples(index=False):
-        logger.warning("%s, record %s (%s): %s", warning.file, warning.record, warning.model_name, warning.rule)
+    for line in warning_lines(result.warnings):  # a repeated warning: one line with its count
+        logger.warning("%s", line)
     applied = int((result.corrections["status"] == "applied").sum())
     logger.info("corrections: %d applied of %d (%s)", applied, len(result.corrections),
                 "enabled" if apply_fixes else "disabled by --as-published")
