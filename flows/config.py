@@ -128,9 +128,15 @@ def estimate_run_name(value) -> str:
         data = _short([Path(p).name for p in [config.input, *config.extra_inputs]], 2)
     else:
         from tasks.files.settings import snapshots_dir
+        from tasks.stages.prepare import study_snapshot
+        from tasks.study.presets import load_preset
 
         try:
-            data = _short(sorted(p.name for p in snapshots_dir().iterdir() if (p / "models.csv").exists()))
+            own = study_snapshot([load_preset(refs[0])]) if len(refs) == 1 and refs[0] != "all" else None
+        except Exception:  # noqa: BLE001 - a name only: the run itself reports a bad preset
+            own = None
+        try:
+            data = own or _short(sorted(p.name for p in snapshots_dir().iterdir() if (p / "models.csv").exists()))
         except OSError:
             data = "the bundled snapshots"
     return f"{presets} on {data}" + (" (as published)" if config.as_published else "")

@@ -646,3 +646,21 @@ def test_a_key_echoed_in_another_case_or_encoded_is_redacted():
                  "q=sk-LeakTest-abc123%2B%2F%3D&x"):
         assert "leaktest" not in redact(f"page: {text} end").lower()
         assert REDACTED in redact(text)
+
+
+def test_a_study_preset_without_input_runs_on_its_own_snapshot():
+    """Issue 28: ``preset=futuretech-2025`` with no input used every bundled snapshot and its headline came from
+    aa-2026-07; the preset names its study's own snapshot, which a run of it alone uses. Several presets, 'all', or
+    an --input are not affected."""
+    from flows.config import EstimateConfig, estimate_run_name
+    from tasks.files.settings import snapshots_dir
+    from tasks.stages.prepare import prepare_run
+
+    bundled = sorted(p.name for p in snapshots_dir().iterdir() if (p / "models.csv").exists())
+    if "futuretech-2025-07" not in bundled or len(bundled) < 2:
+        pytest.skip("the bundled snapshots are not all here")
+    own = prepare_run(EstimateConfig(preset="futuretech-2025"))
+    assert [i.name for i in own.inputs] == ["futuretech-2025-07"]
+    assert estimate_run_name(EstimateConfig(preset="futuretech-2025")) == "futuretech-2025 on futuretech-2025-07"
+    for preset in ("all", "futuretech-2025,epoch-2025", "epoch-2025"):
+        assert [i.name for i in prepare_run(EstimateConfig(preset=preset)).inputs] == bundled

@@ -89,7 +89,9 @@ def display_config(config: dict) -> dict:
     return shown
 
 
-def resolve_inputs(config) -> list[RunInput]:
+def resolve_inputs(config, presets: list | None = None) -> list[RunInput]:
+    """The run's inputs: ``--input`` (and its extra inputs) as one input; else, for one preset that names its study's
+    own snapshot (``snapshot = ...`` in its TOML), that bundled snapshot alone; else every bundled snapshot."""
     if config.input:
         paths = [Path(p).expanduser().resolve() for p in [config.input, *config.extra_inputs]]
         if config.input_format and len(paths) > 1:
@@ -110,7 +112,18 @@ def resolve_inputs(config) -> list[RunInput]:
     folders = sorted(p for p in snapshots_dir().iterdir() if p.is_dir() and (p / "models.csv").exists())
     if not folders:
         raise FileNotFoundError(f"no bundled snapshot in {snapshots_dir()}; pass --input or run `make snapshots`")
+    own = study_snapshot(presets or [])
+    if own is not None:
+        folders = [p for p in folders if p.name == own]
+        if not folders:
+            raise FileNotFoundError(f"preset {presets[0].name}'s own snapshot {own} is not in {snapshots_dir()}; "
+                                    "run `make snapshots`, or pass --input")
     return [RunInput(check_name(p.name, "bundled snapshot"), ((p, "snapshot"),)) for p in folders]
+
+
+def study_snapshot(presets: list) -> str | None:
+    """The bundled snapshot a run uses without input: that of its one preset, when the preset names one."""
+    return presets[0].snapshot if len(presets) == 1 and presets[0].snapshot else None
 
 
 def rejected_inputs(inputs: list[RunInput], shown: bool = True) -> list[dict]:
@@ -194,7 +207,7 @@ def prepare_run(config) -> RunPlan:
     if config.bootstrap_resamples is not None:
         presets = [p.model_copy(update={"uncertainty": p.uncertainty.model_copy(
             update={"bootstrap_resamples": config.bootstrap_resamples})}) for p in presets]
-    inputs = resolve_inputs(config)
+    inputs = resolve_inputs(config, presets)
     corrections = Path(config.corrections).resolve() if config.corrections else corrections_file()
     not_read = rejected_inputs(inputs)
     if not_read and config.strict:

@@ -134,6 +134,9 @@ class PresetBase(Section):
     hardware_source: str = ""
     published: list[PublishedValue] = []
     answer: AnswerSection | None = None  # the primary estimate's rule (None: the first screen has no primary)
+    # the study's own data: the bundled snapshot a run of this preset alone uses when it is given no input (None:
+    # every bundled snapshot). A run of several presets, or with --input, is not affected.
+    snapshot: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
     @field_validator("cite")
     @classmethod
