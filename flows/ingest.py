@@ -32,7 +32,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
-from flows.config import EstimateConfig, IngestConfig, estimate_parameters
+from flows.config import EstimateConfig, IngestConfig, estimate_parameters, estimate_run_name
 from tasks.files.settings import corrections_file, inbox_dir
 from tasks.platform.aa_client import ENV_VAR, fetch_aa_models_task
 from tasks.platform.caching import ensure_result_storage
@@ -43,6 +43,14 @@ from tasks.stages.inbox import (IngestRejected, UsableCheck, outcome_message, pr
                                 snapshot_name_for)
 
 
+def estimate_submission(estimate_config: EstimateConfig, sha256: str) -> dict[str, Any]:
+    """How an accepted item's estimate run is submitted (``run_deployment``'s arguments): named from the start as the
+    run will name itself (``<preset> on <input>``, not Prefect's random two words until it starts), tagged with
+    the content it estimates, not a subflow of the ingest run."""
+    return {"parameters": estimate_parameters(estimate_config), "flow_run_name": estimate_run_name(estimate_config),
+            "timeout": 0, "tags": ["ingest", f"content:{sha256[:12]}"], "as_subflow": False}
+
+
 @task(name="trigger-estimate", task_run_name="trigger-estimate-{snapshot}", cache_policy=NO_CACHE)
 def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig, snapshot: str, sha256: str
                           ) -> str | None:
@@ -50,15 +58,13 @@ def trigger_estimate_task(config: IngestConfig, estimate_config: EstimateConfig,
     if config.trigger == "deployment":
         from prefect.deployments import run_deployment
 
-        run = run_deployment(config.estimate_deployment,
-                             parameters=estimate_parameters(estimate_config),
-                             timeout=0, tags=["ingest", f"content:{sha256[:12]}"], as_subflow=False)
+        run = run_deployment(config.estimate_deployment, **estimate_submission(estimate_config, sha256))
         get_run_logger().info("triggered %s: flow run %s (%s)", config.estimate_deployment, run.name, run.id)
         return str(run.id)
     if config.trigger == "inline":
         from flows.estimate import estimate
 
-        summary = estimate.with_options(flow_run_name=f"estimate-{snapshot}")(estimate_config)
+        summary = estimate.with_options(flow_run_name=estimate_run_name(estimate_config))(estimate_config)
         return summary.get("flow_run_id")
     return None
 

@@ -43,3 +43,18 @@ def test_every_form_parameter_is_described_and_has_a_default():
         required = set(schema.get("required", []))
         defaults = {n for n, p in inspect.signature(flow.fn).parameters.items() if p.default is not p.empty}
         assert required | defaults == set(schema["properties"]), flow.name
+
+
+def test_an_estimate_run_triggered_by_the_inbox_is_named_from_its_submission():
+    """Issue 28: a triggered run carried Prefect's random two words until it started; it is submitted under the name
+    it gives itself (``<presets> on <snapshot>``), with the content tag, not as a subflow."""
+    from flows.ingest import estimate_submission
+
+    config = EstimateConfig(input="/x/aa_models_2026-08-01.json", snapshot_name="aa_models_2026-08-01",
+                            bootstrap_resamples=200)
+    submitted = estimate_submission(config, "ab" * 32)
+    assert submitted["flow_run_name"] == "all presets on aa_models_2026-08-01"
+    assert submitted["parameters"] == estimate_parameters(config)
+    assert submitted["tags"] == ["ingest", "content:" + "ab" * 6] and submitted["as_subflow"] is False
+    assert set(submitted) <= set(inspect.signature(__import__("prefect.deployments", fromlist=["x"]).run_deployment
+                                                   ).parameters)
