@@ -6,6 +6,7 @@ run fills the cache, later ones check what is served from it.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -125,6 +126,57 @@ def test_every_figure_is_drawn(first):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000, name
         root = ElementTree.parse(svg).getroot()
         assert root.tag.endswith("svg") and "Data: Artificial Analysis" in svg.read_text(), name
+
+
+INTERACTIVE = ("frontier_all", "frontier_open", "active_params", "price_per_active_param", "hedonic")
+
+
+def test_interactive_figures_sit_beside_the_pngs_and_open_offline(first):
+    """Issue 28 point 4: the frontier and hedonic figures get a Plotly page each; plotly.js is written once into the
+    run folder from the plotly package (no CDN); each page hovers the models of its figure; report.html links them;
+    a page renders in headless Chromium with the network cut off (skipped without Chromium)."""
+    import shutil
+    import subprocess
+
+    from tasks.reporting.interactive import plotly_js
+
+    folder = Path(first["run_dir"])
+    scripts = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.js"))
+    assert scripts == ["figures/plotly.min.js"]
+    assert (folder / "figures/plotly.min.js").read_bytes() == plotly_js()
+    points = pd.read_csv(folder / "points.csv")
+    page_for = {}
+    for name in INTERACTIVE:
+        page = (folder / "figures/futuretech-2025-07" / f"{name}.html").read_text()
+        page_for[name] = page
+        assert re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", page) == ["../plotly.min.js"], name
+        assert "http://" not in page and "https://" not in page, name
+        assert "lowest_" in page and "MMLU-Pro" in page and "released: %{customdata[2]}" in page, name
+    # the models of the open frontier's record lows are in its page's hover data
+    source = re.search(r"price: (\w+) · snapshot", page_for["frontier_open"]).group(1)  # the figure's source
+    trends = pd.read_csv(folder / "trends.csv")
+    drawn = trends[(trends["method"] == "frontier") & (trends["subset"] == "open") & trends["variant"].isna()
+                   & (trends["quantity"] == "price") & (trends["price_type"] == "blended")
+                   & (trends["price_source"] == source) & (trends["status"] != "skipped")]["trend_id"]
+    records = points[points["trend_id"].isin(drawn) & points["is_record"].fillna(False).astype(bool)]
+    assert not records.empty
+    for model in records["name"].drop_duplicates().head(10):
+        assert json.dumps(html.escape(model))[1:-1].replace("&", "\\u0026") in page_for["frontier_open"], model
+    report = (folder / "report.html").read_text()
+    for name in INTERACTIVE:
+        assert f'href="figures/futuretech-2025-07/{name}.html"' in report, name
+    assert f"[interactive](figures/futuretech-2025-07/frontier_all.html)" in (folder / "report.md").read_text()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless Chromium here")
+    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          f"--user-data-dir={folder.parent / 'chromium-profile'}",
+                          "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+                          "--virtual-time-budget=5000", "--dump-dom",
+                          (folder / "figures/futuretech-2025-07/frontier_open.html").as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    assert 'class="main-svg"' in dom and "plotly.min.js not found" not in dom  # Plotly drew it, offline
+    assert dom.count('class="point"') >= len(records)  # every marker drawn
 
 
 def test_report_is_complete_and_self_contained(first):

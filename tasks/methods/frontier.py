@@ -414,6 +414,7 @@ METHOD = Method(
     definitions=frontier_report.DEFINITIONS,
     figures=frontier_figures.figures,
     draw=frontier_figures.draw,
+    interactive=frontier_figures.interactive,
     scope=frontier_report.scope,
     figure_scope=frontier_report.figure_scope,
     coverage=frontier_report.coverage,

@@ -227,3 +227,79 @@ def draw(fields: dict, frames: dict) -> Figure:
                            fields["subtitle"])
     return frontier_figure(frames["trends"], frames["points"], title=fields["title"], subtitle=fields["subtitle"],
                            ylabel=fields["ylabel"], attribution=fields["attribution"])
+
+
+# --- the interactive versions (Method.interactive): hover a model for its date, price and source, score -----------
+def _value_label(quantity: str):
+    """The plotted value in words, with its unit (the hover's line under the release date)."""
+    if quantity == "price":
+        return lambda value: f"plotted: ${value:,.4g} per 1M tokens"
+    unit = {"active_params": UNITS.get("active_params", "billion active parameters"),
+            "price_per_active_param": "USD per 1M tokens per billion active parameters"}.get(quantity, quantity)
+    return lambda value: f"plotted: {value:,.4g} {unit}"
+
+
+def frontier_interactive(trends: pd.DataFrame, points: pd.DataFrame, analysis: pd.DataFrame, *, title: str,
+                         ylabel: str):
+    """The record-low figure as a Plotly figure: one panel per band (as the PNG), the record lows as a step line, the
+    other models of the band grey, the OLS fit dashed; hover any point for the model, its release date, its price
+    and price source, its score; a log/linear switch."""
+    from plotly.subplots import make_subplots
+
+    from tasks.reporting.interactive import HOVER_TEMPLATE, axis_buttons, hover_data, text
+
+    variant = trends["variant"] if "variant" in trends else pd.Series(None, index=trends.index, dtype=object)
+    rows = trends[variant.isna()].sort_values("band_low").reset_index(drop=True)
+    if rows.empty:
+        return None
+    titles = [text(band_title(row)) + "<br><span style='font-size:10px'>"
+              + text(factor_label(row) if has_estimate(row) else row.status) + "</span>" for row in rows.itertuples()]
+    fig = make_subplots(rows=1, cols=len(rows), shared_yaxes=True, shared_xaxes=True, subplot_titles=titles,
+                        horizontal_spacing=0.03)
+    shown = set()
+    for i, row in enumerate(rows.itertuples(), start=1):
+        colour = BAND_COLOURS[(i - 1) % len(BAND_COLOURS)]
+        pts = points[points["trend_id"] == row.trend_id].sort_values(["release_date", "value"])
+        hover = _value_label(row.quantity)
+        record = _flag(pts, "is_record")
+
+        def custom(frame):
+            return hover_data(frame, analysis, price_source=row.price_source if pd.notna(row.price_source) else None,
+                              price_type=row.price_type if pd.notna(row.price_type) else "blended",
+                              quality_measure=row.quality_measure, value_label=hover)
+
+        for label, frame, style in (
+                ("other models in the band", pts[~record], dict(mode="markers", marker=dict(size=5, color="#b8b8b8"))),
+                (RECORDS_LABEL, pts[record], dict(mode="lines+markers", line=dict(shape="hv", color=colour, width=1.5),
+                                                  marker=dict(size=7, color=colour, line=dict(color="white",
+                                                                                              width=0.5))))):
+            if frame.empty:
+                continue
+            fig.add_scatter(x=frame["release_date"].dt.strftime("%Y-%m-%d").tolist(),
+                            y=frame["value"].astype(float).tolist(), customdata=custom(frame),
+                            hovertemplate=HOVER_TEMPLATE, name=label, legendgroup=label,
+                            showlegend=label not in shown, row=1, col=i, **style)
+            shown.add(label)
+        if has_estimate(row) and pd.notna(row.slope_per_day) and _flag(pts, "in_fit").any():
+            dates, values = fit_line(pts, row.slope_per_day, row.log_base)
+            label = MUTED_FIT_LABEL if is_uninformative(row) else FIT_LABEL
+            fig.add_scatter(x=[f"{d:%Y-%m-%d}" for d in dates], y=[float(v) for v in values], mode="lines",
+                            line=dict(color="#999999" if is_uninformative(row) else "black", dash="dash", width=1.2),
+                            name=label, legendgroup=label, showlegend=label not in shown,
+                            hovertemplate=text(factor_label(row)) + "<extra></extra>", row=1, col=i)
+            shown.add(label)
+    fig.update_yaxes(type="log", showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(title_text=text(ylabel.replace("\n", " ")), row=1, col=1)
+    fig.update_xaxes(type="date", showgrid=True, gridcolor="#eeeeee", matches="x")  # one date range, as the PNG
+    fig.update_annotations(font_size=11)
+    fig.update_layout(template="simple_white", hovermode="closest", margin=dict(t=70, l=70, r=20, b=40),
+                      legend=dict(orientation="h", y=-0.12), updatemenus=axis_buttons(len(rows)))  # the page's heading is the title
+    return fig
+
+
+def interactive(fields: dict, frames: dict, analysis: pd.DataFrame):
+    """The interactive version of a planned figure (None: the permutation null has none)."""
+    if fields["name"] == "null":
+        return None
+    return frontier_interactive(frames["trends"], frames["points"], analysis, title=fields["title"],
+                                ylabel=fields["ylabel"])

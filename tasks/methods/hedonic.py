@@ -398,6 +398,7 @@ METHOD = Method(
     vintage=hedonic_report.vintage,
     figures=hedonic_figures.figures,
     draw=hedonic_figures.draw,
+    interactive=hedonic_figures.interactive,
     scope=hedonic_report.scope,
     details=hedonic_report.details,
     summary_groups=hedonic_report.SUMMARY_GROUPS,

@@ -24,6 +24,7 @@ class Block:
     align: str = ""
     items: list = field(default_factory=list)
     key: str = ""  # figure: figures/<snapshot>/<name>.png
+    interactive: str = ""  # figure: its interactive page (figures/<snapshot>/<name>.html), when the run has one
 
 
 @dataclass
@@ -48,7 +49,8 @@ class Document:
 
     def figure(self, figures: dict, key: str, caption: str) -> None:
         if key in figures:
-            self.blocks.append(Block("figure", Md(caption), key=key))
+            page = f"{key[:-4]}.html"
+            self.blocks.append(Block("figure", Md(caption), key=key, interactive=page if page in figures else ""))
 
     def code(self, text: str) -> None:
         self.blocks.append(Block("code", text))

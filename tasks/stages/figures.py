@@ -15,7 +15,8 @@ from tasks.files.catalog import RunTables
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.reporting.figures import figure_bytes
-from tasks.render.figures.plan import cross_snapshot_figures, draw, plan_figures
+from tasks.render.figures.plan import cross_snapshot_figures, draw, interactive, plan_figures
+from tasks.reporting.interactive import PLOTLY_JS_PATH, plotly_js
 
 _PYPLOT = threading.Lock()  # pyplot and rcParams are process-global: one figure at a time, whatever the runner
 
@@ -24,16 +25,29 @@ def _run_name(parameters: dict) -> str:
     return f"figures[{parameters['snapshot']}]"
 
 
-def _draw_all(jobs: list[tuple[dict, dict]]) -> dict[str, Path]:
-    """Draw every job (PNG and SVG); ``figures/<snapshot>/<name>.<png|svg>`` -> its cached file."""
+def _cached(name: str, fmt: str, data: bytes) -> Path:
+    target = cache_dir() / "figures" / f"{name}-{sha256_bytes(data)[:16]}.{fmt}"
+    if not target.exists():
+        atomic_write_bytes(target, data)
+    return target
+
+
+def _draw_all(jobs: list[tuple[dict, dict]], analysis: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Draw every job (PNG and SVG, and the interactive HTML page of those that have one: ``analysis`` given);
+    ``figures/<snapshot>/<name>.<png|svg|html>`` -> its cached file, and ``figures/plotly.min.js`` (the pages'
+    JavaScript, from the plotly package: one copy per run folder) when a page was written."""
     out = {}
     for fields, frames in jobs:
         with _PYPLOT:
             rendered = figure_bytes(draw(fields, frames))
+        if analysis is not None:
+            page = interactive(fields, frames, analysis)
+            if page is not None:
+                rendered["html"] = page.encode()
         for fmt, data in rendered.items():
-            target = cache_dir() / "figures" / f"{fields['name']}-{sha256_bytes(data)[:16]}.{fmt}"
-            atomic_write_bytes(target, data)
-            out[f"figures/{fields['snapshot']}/{fields['name']}.{fmt}"] = target
+            out[f"figures/{fields['snapshot']}/{fields['name']}.{fmt}"] = _cached(fields["name"], fmt, data)
+    if any(key.endswith(".html") for key in out):
+        out[PLOTLY_JS_PATH] = _cached("plotly.min", "js", plotly_js())
     return out
 
 
@@ -45,10 +59,11 @@ def figures_task(snapshot: str, outputs: RunTables, analysis_path: Path, attribu
     trends, points = outputs.read("trends"), outputs.read("points")
     index = outputs.read("index")
     specs = [spec_from_json(text) for text in index["spec"]]
-    jobs = plan_figures(trends, points, read_parquet(analysis_path), snapshot, specs,
+    analysis = read_parquet(analysis_path)
+    jobs = plan_figures(trends, points, analysis, snapshot, specs,
                         outputs.read("replicates"), attribution, outputs.read("diagnostics"),
                         read_parquet(runs_path) if runs_path else None)
-    return _draw_all(jobs)
+    return _draw_all(jobs, analysis)
 
 
 @cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]",

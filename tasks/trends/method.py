@@ -124,7 +124,8 @@ class Method(Generic[SectionT, DiagnosticsT]):
       for the methods figure;
     - ``compare``: which of its main price rows the methods comparison shows (None: it is not compared);
     - ``section``, ``figures`` and ``draw``: its part of the report's details on one snapshot, its figure jobs and
-      how to draw them (None: it has none);
+      how to draw them (None: it has none); ``interactive(fields, frames, analysis)``: the Plotly version of one
+      of its figure jobs (hover, zoom, log axes), None for a job that has none (``tasks.reporting.interactive``);
     - ``section_place`` and ``more_sections``: where its section goes, and further parts of its details with their
       places, ``((place, section), ...)``. The report writes each snapshot's details place by place (``FIRST``,
       then ``AFTER``), each place in the registry's order: the first tables of the four original methods come
@@ -170,6 +171,7 @@ class Method(Generic[SectionT, DiagnosticsT]):
     section: SectionFn | None = None
     figures: FiguresFn | None = None
     draw: Callable[[dict, dict], Any] | None = None
+    interactive: Callable[[dict, dict, pd.DataFrame], Any] | None = None
     section_place: int = 1
     more_sections: tuple[tuple[int, SectionFn], ...] = ()
     answer_rows: tuple[AnswerRow, ...] = ()

@@ -99,3 +99,22 @@ def draw(fields: dict, frames: dict):
     if name == "methods":
         return methods_figure(trends, attribution)
     raise ValueError(f"unknown figure {name!r}")
+
+
+def interactive(fields: dict, frames: dict, analysis: pd.DataFrame) -> str | None:
+    """The interactive page (HTML, ``tasks.reporting.interactive.page``) of one planned figure, when its method has
+    one (a method's ``interactive``); None otherwise. ``analysis``: the snapshot's analysis table (the hover's price
+    source, date and score)."""
+    from tasks.reporting.interactive import page
+
+    method = registry().get(fields.get("method")) if fields.get("method") else None
+    if method is None or method.interactive is None:
+        return None
+    fig = method.interactive(fields, frames, analysis)
+    if fig is None:
+        return None
+    title = fields.get("title") or (fig.layout.meta or {}).get("title") or fields["name"]
+    scope = fields.get("subtitle") or f"snapshot {fields['snapshot']}"
+    caption = (f"{scope} · hover a point for the model, its release date, its price and source, its score; drag to "
+               "zoom, double-click to reset; log/linear switch at the top right.")
+    return page(fig, title, caption)
