@@ -27,6 +27,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,13 +78,21 @@ def prefect_home() -> Path:
 
 
 # --- logging ------------------------------------------------------------------------------------------------------
+# routine INFO lines the console leaves to the log file (the stage lines say the same per stage): each task run's
+# "Finished in state Completed()" and each fit's "fitting N trends" (its result line follows with the statuses)
+_ROUTINE_LINES = re.compile(r"^(Finished in state (Completed|Cached)\(.*\)|.*: fitting \d+ trends)$")
+
+
 class _QuietFailures(logging.Filter):
-    """Console filter: the engine's failure lines and every traceback stay in the log file."""
+    """Console filter: the engine's failure lines and every traceback stay in the log file, and so do the routine
+    lines (``_ROUTINE_LINES``) below WARNING: the answer comes after fewer lines (issue 28: 189 before it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info or record.exc_text:
             return False
         message = record.getMessage()
+        if record.levelno < logging.WARNING and _ROUTINE_LINES.match(message):
+            return False
         return not any(line in message for line in _ENGINE_FAILURE_LINES)
 
 

@@ -71,3 +71,24 @@ def test_preset_typo_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="unknown preset"):
         load_preset("no-such-preset")
     assert load_preset("futuretech-2025").frontier.bands == [(30, 50), (50, 70), (70, 90)]
+
+
+def test_the_console_leaves_routine_lines_to_the_log_file():
+    """Issue 28: a newcomer's `make run` printed 189 lines before its answer. Each task run's "Finished in state
+    Completed()" and each fit's "fitting N trends" go to the log file only; results, stage lines and warnings stay."""
+    import logging
+
+    from flows.runtime import _QuietFailures
+
+    quiet = _QuietFailures()
+
+    def shown(message, *args, level=logging.INFO):
+        return quiet.filter(logging.LogRecord("prefect.task_runs", level, __file__, 1, message, args, None))
+
+    assert not shown("Finished in state Completed()")
+    assert not shown("Finished in state Cached(type=COMPLETED)")
+    assert not shown("%s on %s (%s): fitting %d trends", "frontier", "aa-2026-07", "futuretech-2025", 177)
+    assert shown("%s on %s (%s): %d trends (%s)", "frontier", "aa-2026-07", "futuretech-2025", 177, "ok 86")
+    assert shown("stage figures  4 task runs: 4 computed (completed)")
+    assert shown("a.tar.gz: link target is not in the archive (31 times: ...)", level=logging.WARNING)
+    assert not shown("Finished in state Failed('boom')")  # the engine's failure lines: the error line says it
