@@ -15,10 +15,12 @@ from __future__ import annotations
 import sys
 
 from prefect import flow, get_run_logger
-from prefect.states import Completed
+from prefect.states import Completed, Failed
 
 from flows.config import EstimateConfig, estimate_run_name, flow_run_name
+from schemas.validation import DataValidationError
 from tasks.data.creators import creators_file
+from tasks.platform.aa_client import AAClientError
 from tasks.platform.caching import ensure_result_storage
 from tasks.files.settings import history_dir
 from tasks.platform.tracking import StageTracker
@@ -38,7 +40,38 @@ from tasks.stages.report import report_task
 def estimate(config: EstimateConfig = EstimateConfig()) -> dict:
     """Estimate how fast inference gets cheaper at constant quality, per the chosen preset(s) (default: every
     bundled one), on bundled or given data; write trends.csv, points.csv, report.md and manifest.json to the run
-    folder."""
+    folder.
+
+    A data or configuration error (an input no adapter reads, one that leaves nothing to estimate, a table that
+    fails its schema, a bad preset) ends the run Failed with that error's own message as the state message: the
+    run's header in the UI says what went wrong, in one line, instead of a traceback of the flow (the caller of the
+    flow still gets the error raised: the command line prints it as ``error: ...``). A defect still raises."""
+    try:
+        return _estimate(config)
+    except DATA_ERRORS as err:
+        return stopped(err)
+
+
+STOPPED = "the run stopped: "  # the log line of a data error (the console leaves it to the error line: flows/runtime.py)
+# what a user can fix (their data, their options): said plainly, as the command line does (flows/cli.py)
+DATA_ERRORS = (DataValidationError, ValueError, FileNotFoundError, AAClientError)
+
+
+def stopped(err: BaseException):
+    """The Failed state of a run stopped by a data error: its message the error's own words, logged once (no
+    traceback); the error itself the state's data (whoever calls the flow gets it raised)."""
+    message = readable_error(err)
+    get_run_logger().error("%s%s", STOPPED, message)
+    return Failed(message=message, data=err)
+
+
+def readable_error(err: BaseException) -> str:
+    """One readable line (or a few, for a schema report) of a data error; its type only when it says nothing."""
+    text = str(err).strip()
+    return text if text else type(err).__name__
+
+
+def _estimate(config: EstimateConfig) -> dict:
     ensure_result_storage()  # the shared cache's results block, when INFERENCE_TRENDS_SHARED_CACHE is set
     run = prepare_run(config)
     for entry in run.not_read:

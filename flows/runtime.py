@@ -47,7 +47,8 @@ SERVER_LOG_NAME = "temporary-api.log"  # the server's output, replaced by each c
 # what Prefect's engine logs about an exception that our own ``error:`` line states once, plainly
 _ENGINE_FAILURE_LINES = ("Encountered exception during execution", "Task run failed with exception",
                          "Finished in state Failed", "Finished in state Crashed", "Crash detected",
-                         "Execution of task run", "Flow run encountered an exception")
+                         "Execution of task run", "Flow run encountered an exception",
+                         "the run stopped: ")  # flows/estimate.py's STOPPED: the error line says the same
 
 
 class Stopped(BaseException):

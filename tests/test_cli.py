@@ -92,3 +92,38 @@ def test_the_console_leaves_routine_lines_to_the_log_file():
     assert shown("stage figures  4 task runs: 4 computed (completed)")
     assert shown("a.tar.gz: link target is not in the archive (31 times: ...)", level=logging.WARNING)
     assert not shown("Finished in state Failed('boom')")  # the engine's failure lines: the error line says it
+
+
+@pytest.mark.e2e
+def test_a_failed_run_says_why_in_its_state_not_in_a_traceback(prefect_harness, tmp_path):
+    """Issue 28: a failed run's header showed no message (the engine's tracebacks followed the first line). A data
+    error ends the run Failed with the error's own words as its state message, logged once without a traceback; the
+    caller still gets the error (the command line's ``error:`` line)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from flows.config import EstimateConfig
+    from flows.estimate import estimate
+    from tests.conftest import drain_prefect
+
+    junk = tmp_path / "junk.txt"
+    junk.write_text("not a dataset\n")
+    state = estimate(EstimateConfig(input=str(junk), out=str(tmp_path / "out")), return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith(str(junk)) and "no adapter recognises" in state.message
+    assert "encountered an exception" not in state.message and "Traceback" not in state.message
+    with pytest.raises(ValueError, match="no adapter recognises"):
+        state.result()
+
+    async def logs():
+        async with get_client() as client:
+            found = await client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details
+                                                                                          .flow_run_id])))
+            return [log.message for log in found]
+
+    drain_prefect()  # the log worker's batch, sent to the API
+    messages = asyncio.run(logs())
+    assert any("the run stopped: " in m and "no adapter recognises" in m for m in messages)
+    assert not any("Traceback" in m for m in messages)

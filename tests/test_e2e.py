@@ -175,8 +175,8 @@ def test_interactive_figures_sit_beside_the_pngs_and_open_offline(first):
                           "--virtual-time-budget=5000", "--dump-dom",
                           (folder / "figures/futuretech-2025-07/frontier_open.html").as_uri()],
                          capture_output=True, text=True, timeout=120).stdout
-    assert 'class="main-svg"' in dom and "plotly.min.js not found" not in dom  # Plotly drew it, offline
-    assert dom.count('class="point"') >= len(records)  # every marker drawn
+    assert 'class="main-svg"' in dom and "js-plotly-plot" in dom  # Plotly drew it, offline
+    assert dom.count('<path class="point') >= len(records)  # every marker drawn
 
 
 def test_report_is_complete_and_self_contained(first):
