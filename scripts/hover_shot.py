@@ -1,9 +1,9 @@
 """Screenshot an interactive figure with one point hovered (headless Chromium; a real mouse-move on the plot).
 
-    python scripts/hover_shot.py RUN_FOLDER/figures/SNAPSHOT/NAME.html OUT.png [PANEL] [TRACE_NAME]
+    python scripts/hover_shot.py RUN_FOLDER/figures/SNAPSHOT/NAME.html OUT.png [PANEL] [TRACE_NAME] [--linear]
 
 Copies the page and ``figures/plotly.min.js`` into a temporary folder (the run folder is left as it is), appends a
-script that moves the mouse onto the last point of the named trace in the given panel (1-based), and screenshots it.
+script that (with --linear) clicks the "linear axis" button, then moves the mouse onto the last point of the named trace in the given panel (1-based), and screenshots it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,13 @@ import tempfile
 from pathlib import Path
 
 HOVER = """<script>
+setTimeout(function () {
+  var gd = document.getElementById('figure');
+  if (%(linear)s) {  // click the "linear axis" button first, as a user would
+    var button = document.querySelectorAll('.updatemenu-button')[1];
+    button.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  }
+}, 400);
 setTimeout(function () {
   var gd = document.getElementById('figure');
   var panel = %(panel)d, wanted = %(trace)s;
@@ -35,13 +42,15 @@ setTimeout(function () {
 """
 
 
-def main(page: str, out: str, panel: int = 1, trace: str = "record lows (each holds until the next)") -> None:
+def main(page: str, out: str, panel: int = 1, trace: str = "record lows (each holds until the next)",
+         linear: bool = False) -> None:
     page_path = Path(page).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "figures" / page_path.parent.name
         folder.mkdir(parents=True)
         shutil.copy(page_path.parent.parent / "plotly.min.js", Path(tmp) / "figures" / "plotly.min.js")
-        text = page_path.read_text().replace("</body>", HOVER % {"panel": panel, "trace": json.dumps(trace)}
+        text = page_path.read_text().replace("</body>", HOVER % {"panel": panel, "trace": json.dumps(trace),
+                                                              "linear": json.dumps(linear)}
                                              + "</body>")
         (folder / page_path.name).write_text(text)
         subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -51,4 +60,6 @@ def main(page: str, out: str, panel: int = 1, trace: str = "record lows (each ho
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], *([int(sys.argv[3])] if len(sys.argv) > 3 else []), *sys.argv[4:5])
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(args[0], args[1], *([int(args[2])] if len(args) > 2 else []), *args[3:4], linear="--linear" in flags)

@@ -72,7 +72,7 @@ def test_every_point_hovers_with_its_model_date_price_source_and_score(frontier_
     assert all("customdata[" in trace["hovertemplate"] for trace in traces if trace.get("customdata"))
     layout = page_data(page)["layout"]
     assert layout["yaxis"]["type"] == "log"
-    assert {b["label"] for b in layout["updatemenus"][0]["buttons"]} == {"log", "linear"}
+    assert {b["label"] for b in layout["updatemenus"][0]["buttons"]} == {"log axis", "linear axis"}
 
 
 def test_data_is_text_never_markup(frontier_page):

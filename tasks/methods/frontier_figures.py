@@ -288,8 +288,8 @@ def frontier_interactive(trends: pd.DataFrame, points: pd.DataFrame, analysis: p
                             name=label, legendgroup=label, showlegend=label not in shown,
                             hovertemplate=text(factor_label(row)) + "<extra></extra>", row=1, col=i)
             shown.add(label)
-    fig.update_yaxes(type="log", showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(title_text=text(ylabel.replace("\n", " ")), row=1, col=1)
+    fig.update_yaxes(type="log", dtick=1, showgrid=True, gridcolor="#eeeeee")  # a label per power of ten
+    fig.update_yaxes(title_text=text(ylabel.replace("\n", " ").replace(" (log)", "")), row=1, col=1)  # either axis
     fig.update_xaxes(type="date", showgrid=True, gridcolor="#eeeeee", matches="x")  # one date range, as the PNG
     fig.update_annotations(font_size=11)
     fig.update_layout(template="simple_white", hovermode="closest", margin=dict(t=70, l=70, r=20, b=40),

@@ -152,7 +152,7 @@ def hedonic_interactive(analysis: pd.DataFrame, trends: pd.DataFrame, specs: lis
                         legendgroup="fit", showlegend=i == 1,
                         line=dict(color="#999999" if muted else "black", dash="dash", width=1.2),
                         hovertemplate=text(factor_label(row)) + "<extra></extra>", row=1, col=i)
-    fig.update_yaxes(type="log", showgrid=True, gridcolor="#eeeeee")
+    fig.update_yaxes(type="log", dtick=1, showgrid=True, gridcolor="#eeeeee")  # a label per power of ten
     fig.update_yaxes(title_text="USD per 1M tokens at mean MMLU-Pro", row=1, col=1)
     fig.update_xaxes(type="date", showgrid=True, gridcolor="#eeeeee", matches="x")  # one date range, as the PNG
     fig.update_annotations(font_size=11)

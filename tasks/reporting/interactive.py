@@ -94,12 +94,15 @@ def hover_data(points: pd.DataFrame, analysis: pd.DataFrame, *, price_source: st
 
 
 def axis_buttons(n_axes: int) -> list[dict]:
-    """A log/linear switch for the value axis (every panel's)."""
+    """A log/linear switch for the value axis (every panel's), at the bottom right beside the legend (above the
+    panels it covered their captions); on the log axis one tick per power of ten, on the linear one Plotly's."""
     keys = ["yaxis"] + [f"yaxis{i}" for i in range(2, n_axes + 1)]
-    return [dict(type="buttons", direction="right", x=1.0, xanchor="right", y=1.0, yanchor="bottom", pad=dict(t=0),
-                 showactive=True, font=dict(size=11),
-                 buttons=[dict(label="log", method="relayout", args=[{f"{k}.type": "log" for k in keys}]),
-                          dict(label="linear", method="relayout", args=[{f"{k}.type": "linear" for k in keys}])])]
+    log = {**{f"{k}.type": "log" for k in keys}, **{f"{k}.dtick": 1 for k in keys}}
+    linear = {**{f"{k}.type": "linear" for k in keys}, **{f"{k}.dtick": None for k in keys}}
+    return [dict(type="buttons", direction="right", x=1.0, xanchor="right", y=-0.09, yanchor="top", pad=dict(t=0),
+                 showactive=True, active=0, font=dict(size=11),
+                 buttons=[dict(label="log axis", method="relayout", args=[log]),
+                          dict(label="linear axis", method="relayout", args=[linear])])]
 
 
 def page(fig, title: str, caption: str, js_path: str = f"../{PLOTLY_JS}") -> str:

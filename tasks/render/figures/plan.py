@@ -116,5 +116,5 @@ def interactive(fields: dict, frames: dict, analysis: pd.DataFrame) -> str | Non
     title = fields.get("title") or (fig.layout.meta or {}).get("title") or fields["name"]
     scope = fields.get("subtitle") or f"snapshot {fields['snapshot']}"
     caption = (f"{scope} · hover a point for the model, its release date, its price and source, its score; drag to "
-               "zoom, double-click to reset; log/linear switch at the top right.")
+               "zoom, double-click to reset; log or linear axis at the bottom right.")
     return page(fig, title, caption)
