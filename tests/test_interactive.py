@@ -97,3 +97,18 @@ def test_a_figure_without_an_interactive_version_gets_none():
                        {"trends": trends, "replicates": None}, analysis_for(points)) is None
     assert interactive(dict(name="summary", snapshot="s", attribution=[]), {"trends": trends},
                        analysis_for(points)) is None
+
+
+def test_a_trend_without_a_price_source_hovers_a_priced_row():
+    """The active-parameters frontier has no price source: the hover shows a price the model has, with its source."""
+    from tasks.reporting.interactive import hover_data
+
+    points = pd.DataFrame({"model_id": ["m0"], "name": ["Model 0"], "release_date": [pd.Timestamp("2025-01-01")],
+                           "value": [7.0], "is_record": pd.array([True], dtype="boolean"), "in_fit": [True]})
+    analysis = pd.DataFrame({"model_id": ["m0", "m0"], "creator": ["c", "c"], "price_source": [None, "aa_headline"],
+                             "observed_on": [pd.NaT, pd.Timestamp("2026-07-01")],
+                             "blended_usd_per_mtok": [float("nan"), 0.25], "score_mmlu_pro": [0.5, 0.5]})
+    row = dict(zip(HOVER_COLUMNS, hover_data(points, analysis, price_source=None, price_type="blended",
+                                             quality_measure="mmlu_pro", value_label=lambda v: f"{v:g} B")[0]))
+    assert row["price"] == "$0.25 per 1M tokens" and row["price_source"] == "aa_headline"
+    assert row["value"] == "7 B" and row["score"] == "MMLU-Pro 50.0 %"

@@ -72,6 +72,8 @@ def hover_data(points: pd.DataFrame, analysis: pd.DataFrame, *, price_source: st
     rows = analysis
     if price_source is not None and "price_source" in rows:
         rows = rows[rows["price_source"] == price_source]
+    elif price in rows:  # a trend of no price source (parameters): the model's first row that has a price
+        rows = rows.assign(_priced=rows[price].notna()).sort_values("_priced", ascending=False, kind="stable")
     rows = rows[[c for c in keep if c in rows]].drop_duplicates("model_id")
     joined = points.drop(columns=[c for c in keep[1:] if c in points]).merge(rows, on="model_id", how="left")
     role = np.where(joined["is_record"].astype("boolean").fillna(False).astype(bool), "record low",
