@@ -112,3 +112,12 @@ def test_a_trend_without_a_price_source_hovers_a_priced_row():
                                              quality_measure="mmlu_pro", value_label=lambda v: f"{v:g} B")[0]))
     assert row["price"] == "$0.25 per 1M tokens" and row["price_source"] == "aa_headline"
     assert row["value"] == "7 B" and row["score"] == "MMLU-Pro 50.0 %"
+
+
+def test_the_typical_trend_is_drawn_beside_the_record_lows():
+    """As in the PNG: a band's typical trend (every model of the band) is a dotted line of its own, named."""
+    trends, points, _ = frontier_tables(typical=True)
+    page = interactive(dict(method="frontier", name="frontier_open", snapshot="s", attribution=[], title="t",
+                            subtitle="s", ylabel="USD"), {"trends": trends, "points": points}, analysis_for(points))
+    names = [trace.get("name") for trace in page_data(page)["data"]]
+    assert "all open models in the band (typical)" in names and "OLS fit on the record lows" in names

@@ -249,6 +249,7 @@ def frontier_interactive(trends: pd.DataFrame, points: pd.DataFrame, analysis: p
     from tasks.reporting.interactive import HOVER_TEMPLATE, axis_buttons, hover_data, text
 
     variant = trends["variant"] if "variant" in trends else pd.Series(None, index=trends.index, dtype=object)
+    typical_rows = trends[variant == TYPICAL]
     rows = trends[variant.isna()].sort_values("band_low").reset_index(drop=True)
     if rows.empty:
         return None
@@ -288,6 +289,29 @@ def frontier_interactive(trends: pd.DataFrame, points: pd.DataFrame, analysis: p
                             name=label, legendgroup=label, showlegend=label not in shown,
                             hovertemplate=text(factor_label(row)) + "<extra></extra>", row=1, col=i)
             shown.add(label)
+        records = pts[record]
+        months = getattr(row, "months_since_last", np.nan)
+        if not records.empty and pd.notna(months) and months > 0:  # the last record still holds (as in the PNG)
+            last = records["release_date"].max()
+            end = last + pd.Timedelta(days=float(months) * 30.4375)
+            fig.add_scatter(x=[f"{last:%Y-%m-%d}", f"{end:%Y-%m-%d}"], y=[float(records["value"].iloc[-1])] * 2,
+                            mode="lines", line=dict(color=colour, dash="dot", width=1), showlegend=False,
+                            hoverinfo="skip", row=1, col=i)
+        typical = next((t for t in _same_band(typical_rows, row).itertuples()
+                        if has_estimate(t) and pd.notna(t.slope_per_day)), None)
+        if typical is not None:
+            typical_points = points[points["trend_id"] == typical.trend_id]
+            if not _flag(typical_points, "in_fit").any():
+                typical_points = pts.assign(in_fit=True)
+            if not typical_points.empty:
+                dates, values = fit_line(typical_points, typical.slope_per_day, typical.log_base)
+                label = TYPICAL_LABELS.get(getattr(typical, "subset", None), TYPICAL_LABEL)
+                fig.add_scatter(x=[f"{d:%Y-%m-%d}" for d in dates], y=[float(v) for v in values], mode="lines",
+                                line=dict(color="#404040", dash="dot", width=1), name=label, legendgroup=label,
+                                showlegend=label not in shown, row=1, col=i,
+                                hovertemplate=text(fmt_factor_with_interval(typical.factor_per_year, typical.ci_low,
+                                                                            typical.ci_high)) + "<extra></extra>")
+                shown.add(label)
     fig.update_yaxes(type="log", dtick=1, showgrid=True, gridcolor="#eeeeee")  # a label per power of ten
     fig.update_yaxes(title_text=text(ylabel.replace("\n", " ").replace(" (log)", "")), row=1, col=1)  # either axis
     fig.update_xaxes(type="date", showgrid=True, gridcolor="#eeeeee", matches="x")  # one date range, as the PNG
