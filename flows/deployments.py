@@ -24,7 +24,6 @@ from prefect import flow
 from flows.config import (DEFAULT_BOOTSTRAP, FetchConfig, FormatChoice, HistoryConfig, IngestConfig, PresetChoice,
                           SnapshotConfig, deployment_path, deployment_presets, estimate_config, estimate_run_name,
                           form_run_name, history_run_name, preset_ref, project_path, snapshot_run_name)
-from flows.estimate import DATA_ERRORS, stopped
 from flows.estimate import estimate as estimate_flow
 from flows.options import (ESTIMATE, FETCH, FORM, FORM_PATHS, HISTORY, INGEST, OF_TRIGGERED_RUNS, SNAPSHOT,
                            described_by)
@@ -58,18 +57,14 @@ def estimate(
     """Estimate how fast LLM inference gets cheaper at constant quality; write trends.csv, points.csv, report.md and
     manifest.json to a run folder.
     """
-    try:  # a form value that cannot be used: the run's state says which, as for a data error in the run
-        input, out = deployment_path(input, "input"), deployment_path(out, "out", write=True)
-        corrections, custom_preset = deployment_path(corrections, "corrections"), deployment_presets(custom_preset)
-        extra_inputs = [deployment_path(p, "extra_inputs") for p in extra_inputs if (p or "").strip()]
-        config = estimate_config(
-            preset=preset, custom_preset=custom_preset, input=input, extra_inputs=extra_inputs,
-            input_format=input_format, snapshot_name=snapshot_name, out=out, bootstrap_resamples=bootstrap_resamples,
-            figures=figures, history=history, as_published=as_published, strict=strict, corrections=corrections,
-            refresh_cache=refresh_cache, task_runner=task_runner, dask_address=dask_address)
-    except DATA_ERRORS as err:
-        return stopped(err)
-    return estimate_flow.fn(config)
+    input, out = deployment_path(input, "input"), deployment_path(out, "out", write=True)
+    corrections, custom_preset = deployment_path(corrections, "corrections"), deployment_presets(custom_preset)
+    extra_inputs = [deployment_path(p, "extra_inputs") for p in extra_inputs if (p or "").strip()]
+    return estimate_flow.fn(estimate_config(
+        preset=preset, custom_preset=custom_preset, input=input, extra_inputs=extra_inputs,
+        input_format=input_format, snapshot_name=snapshot_name, out=out, bootstrap_resamples=bootstrap_resamples,
+        figures=figures, history=history, as_published=as_published, strict=strict, corrections=corrections,
+        refresh_cache=refresh_cache, task_runner=task_runner, dask_address=dask_address))
 
 
 @flow(name="ingest", log_prints=True)

@@ -80,8 +80,8 @@ def prefect_home() -> Path:
 
 # --- logging ------------------------------------------------------------------------------------------------------
 # routine INFO lines the console leaves to the log file (the stage lines say the same per stage): each task run's
-# "Finished in state Completed()" and each fit's "fitting N trends" (its result line follows with the statuses)
-_ROUTINE_LINES = re.compile(r"^(Finished in state (Completed|Cached)\(.*\)|.*: fitting \d+ trends)$")
+# "Finished in state Completed()" (a fit's "fitting N trends" stays: it says the fit stage is running)
+_ROUTINE_LINES = re.compile(r"^Finished in state (Completed|Cached)\(.*\)$")
 
 
 class _QuietFailures(logging.Filter):
