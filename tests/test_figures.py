@@ -539,7 +539,7 @@ def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_rang
     assert interval_style("all, GPQA Diamond ≥ GPT-4") == "-"  # covering: an interval
     assert interval_style("open, MMLU-Pro 50-70 % (wide interval)") == "-"  # coverage unknown: as drawn before
     subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
-    assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
+    assert f"a range, not an interval (its simulated coverage, less its Monte-Carlo error e, below {COVERAGE_FLOOR:.0%})" in subtitle
 
 
 def test_vintage_names_the_reported_lowest_price_apart_from_the_computed_one():
