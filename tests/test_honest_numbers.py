@@ -3,7 +3,6 @@ it produced before and what it gives now."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
