@@ -164,12 +164,10 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.set_xlabel("times cheaper per year (log scale)")
         figure_header(fig, "Every method on every snapshot",
                       "Headline price (blended 3:1, or the mean of input and output where a method prices by it), "
-                      "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, marked 'range, "
-                      f"covers x% ± e': a range, not an interval (its simulated coverage, less its Monte-Carlo error e, "
-                      f"below {COVERAGE_FLOOR:.0%}); "
-                      "grey, hollow: short span or wide interval (little information); arrow: beyond the axis, its "
-                      "value written; red shading / dotted: the authors' published figures; green dashed: "
-                      f"{TRAINING_SOURCE}")
+                      "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, 'range, covers "
+                      f"x% ± e': a range, not an interval (simulated coverage less its Monte-Carlo error e below "
+                      f"{COVERAGE_FLOOR:.0%}); grey, hollow: short span or wide interval; arrow: beyond the axis, "
+                      f"value written; red: the authors' published figures; green dashed: {TRAINING_SOURCE}")
         note = ""
         if empty:
             note = "No estimate: " + "; ".join(
