@@ -296,7 +296,10 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
     inputs = ReportInputs(trends=pd.DataFrame(rows), diagnostics=pd.DataFrame(), cleans={}, meta={},
                           methods=by_row_name())
     numbers = headline(inputs)
-    every, opens = numbers["entries"]
+    every, every_run, opens = numbers["entries"]  # the Pareto fits, and the fit on every run as an entry of its own
+    assert [e["kind"] for e in numbers["entries"]] == ["benchmark_cost", "benchmark_cost_unrestricted",
+                                                       "benchmark_cost"]
+    assert every_run["factor_per_year"] == 3.0 and every_run["what"] == "AA Intelligence Index, all models, every run"
     assert (every["raw_trend_id"], every["raw_factor_per_year"], every["raw_ci_low"], every["raw_n"]) == (
         "a-r", 0.5, 0.25, 20)
     assert (every["raw_all_factor_per_year"], every["raw_all_n"], every["adjusted_all_factor_per_year"]) == (
@@ -318,6 +321,9 @@ def test_the_answer_prints_the_raw_cost_beside_the_score_controlled_one():
     assert "all models, controlling for the score: **50.8x** [14.4-180]" in text
     assert "; raw cost of a run (no score control): 0.50x per year" in text
     assert "2.38x dearer each year" in text
+    # the authors' own conclusion, quoted once (step 15 point 6)
+    assert text.count("the price of running frontier models is rising between 3x to 18x per year") == 1
+    assert "every run" not in text.split("Cost of one benchmark run", 1)[1].split("\n")[0]  # the note: Pareto
 
 
 def test_the_details_table_sets_the_raw_fits_beside_the_score_controlled_ones():

@@ -9,6 +9,8 @@ a6381e2). Tests on the real files skip cleanly when the shared data folder is ab
 
 from __future__ import annotations
 
+import json
+
 import math
 
 import numpy as np
@@ -636,6 +638,20 @@ def test_the_preset_runs_end_to_end(prefect_harness, tmp_path):
         [351, 337, 14]]
     points = pd.read_csv(out / "points.csv")
     assert set(rows["trend_id"]) <= set(points["trend_id"])
+    # step 15 point 2: the follow-up's first screen opens with its primary estimate, by the preset's [answer] rule
+    # (before: no primary; the screen began "No frontier or hedonic estimate to answer from")
+    headline = json.loads((out / "headline.json").read_text())
+    [primary] = [e for e in headline["entries"] if e["primary"]]
+    assert (primary["kind"], primary["quality_measure"], primary["subset"], primary["n"]) == (
+        "benchmark_cost_unrestricted", "gpqa_diamond", "all", 163)
+    assert primary["factor_per_year"] == pytest.approx(4.415 ** (365.25 / 365), rel=2e-3)  # the authors' 4.415
+    assert primary["quality_window"]["measure"] == "gpqa_diamond" and primary["observed_on"] == "2026-04-01"
+    assert headline["primary_rule"]["preset"] == "futuretech-2026"
+    first_screen = result.output[result.output.index("Primary estimate"):]
+    assert first_screen.startswith("Primary estimate: cost of one GPQA Diamond run at constant score (every run, all "
+                                   "models")
+    assert "Caveat: the raw cost of one run (no score control, every run) gets 7.7" in first_screen
+    assert "the price of running frontier models is rising between 3x to 18x per year" in first_screen
 
 
 # --- the raw trend (issue "Step 15", point 6): log cost on the date alone, beside the score-adjusted one ---------

@@ -138,7 +138,7 @@ def test_frontier_records_are_a_step_line_and_the_fit_has_the_rows_slope():
     assert f"any same-day order: {fmt_factor(9.5)}-{fmt_factor(10.5)}x / year" in texts
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "record lows (each holds until the next)" in legend
-    assert "all models in the band (typical)" not in legend  # no typical row: no typical line, nothing broken
+    assert "all models in the band (typical, at constant score)" not in legend  # no typical row: no typical line, nothing broken
 
 
 def test_frontier_draws_the_typical_trend_as_a_thin_dotted_line():
@@ -146,15 +146,15 @@ def test_frontier_draws_the_typical_trend_as_a_thin_dotted_line():
     fig = draw_frontier(trends, points)  # an open-models band: its typical trend is over open models
     ax = fig.axes[0]
     assert len(fig.axes) == 1  # the typical row is no panel of its own
-    typical = line_with_label(ax, "all open models in the band (typical)")
+    typical = line_with_label(ax, "all open models in the band (typical, at constant score)")
     assert typical is not None and typical.get_linestyle() == ":" and typical.get_linewidth() < 1
     start, end = as_dates(typical.get_xdata())
     fitted = np.asarray(typical.get_ydata(), dtype=float)
     years = (end - start) / pd.Timedelta(days=1) / DAYS_PER_YEAR
     assert fitted[0] / fitted[1] == pytest.approx(2.0 ** years, rel=1e-9)
-    assert "all open models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "all open models in the band (typical, at constant score)" in [t.get_text() for t in fig.legends[0].get_texts()]
     # wrapped at 46 characters like every line above a panel: read as one
-    assert (f"all open models (typical): {fmt_factor(2.0)}x / year [{fmt_factor(1.5)}-{fmt_factor(2.8)}]"
+    assert (f"all open models (typical, constant score): {fmt_factor(2.0)}x / year [{fmt_factor(1.5)}-{fmt_factor(2.8)}]"
             in " ".join(all_texts(fig)))
 
 
@@ -397,7 +397,7 @@ def test_plan_draws_one_summary_per_snapshot_and_passes_typical_rows():
     fields, frames = jobs["frontier_open"]
     assert set(frames["trends"]["trend_id"]) == {"band-30", "band-30-typical"}
     fig = draw(fields, frames)
-    assert line_with_label(fig.axes[0], "all open models in the band (typical)") is not None
+    assert line_with_label(fig.axes[0], "all open models in the band (typical, at constant score)") is not None
 
 
 def test_plan_takes_a_price_source_the_vocabulary_does_not_know_yet():
@@ -497,17 +497,19 @@ def test_frontier_panel_captions_do_not_overlap_or_leave_the_figure():
 
 def test_open_frontier_says_its_typical_trend_is_over_open_models():
     # before: "all models (typical)" in the panel and "all models in the band (typical)" in the legend of the
-    # open-models figure, whose typical trend is over the band's open models only
+    # open-models figure, whose typical trend is over the band's open models only (since step 15 point 5 both say
+    # that the typical trend is at constant score: the score is its control)
     trends, points = three_band_tables(subset="open")
     fig = draw_frontier(trends, points)
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "all open models in the band (typical)" in legend and "all models in the band (typical)" not in legend
+    assert "all open models in the band (typical, at constant score)" in legend
+    assert "all models in the band (typical, at constant score)" not in legend
     joined = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
-    assert "all open models (typical):" in joined and "all models (typical)" not in joined
+    assert "all open models (typical, constant score):" in joined and "all models (typical" not in joined
     trends, points = three_band_tables(subset="all")
     fig = draw_frontier(trends, points)
-    assert "all models in the band (typical)" in [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "all models (typical):" in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "all models in the band (typical, at constant score)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "all models (typical, constant score):" in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
 
 
 def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_range():
@@ -539,7 +541,8 @@ def test_methods_figure_draws_a_poorly_covering_interval_as_a_marked_dashed_rang
     assert interval_style("all, GPQA Diamond ≥ GPT-4") == "-"  # covering: an interval
     assert interval_style("open, MMLU-Pro 50-70 % (wide interval)") == "-"  # coverage unknown: as drawn before
     subtitle = " ".join(all_texts(fig)).replace("\n", " ")  # wrapped to the figure's width
-    assert f"a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%})" in subtitle
+    assert f"a range, not an interval (simulated coverage less its Monte-Carlo error e below {COVERAGE_FLOOR:.0%})" \
+        in subtitle
 
 
 def test_vintage_names_the_reported_lowest_price_apart_from_the_computed_one():

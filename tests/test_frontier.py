@@ -159,3 +159,38 @@ def test_decomposition_quantities():
     row = per_total.rows.iloc[0]
     assert row.quantity == "price_per_total_param" and row.price_type == "blended"
     assert active.rows.iloc[0].price_type is None and active.rows.iloc[0].price_source is None
+
+
+def test_typical_model_per_band_controls_for_the_score_within_the_band():
+    """Step 15 point 5: inside a band the mean score drifts. Prices that depend on the score alone (no time trend),
+    on models whose score rises with their release date, gave the old typical fit (log price on date only) a price
+    *rise*; with the score as a control the typical model of constant quality has no trend (factor 1). And on
+    scattered data the slope equals numpy's least squares of log10 price on [1, day, score]."""
+    from tasks.core.stats import release_day
+
+    dates = pd.date_range("2024-01-01", periods=8, freq="90D")
+    scores = np.linspace(0.31, 0.49, 8)
+    rng = np.random.default_rng(5)
+    scores_scattered = scores + rng.normal(0, 0.02, 8).clip(-0.01, 0.01)
+    prices = 10 ** (4 * scores_scattered)  # the price follows the score only
+    rows = [(f"m{i}", d.date().isoformat(), p, s, True) for i, (d, p, s) in enumerate(zip(dates, prices,
+                                                                                            scores_scattered))]
+    result = fit_frontier(analysis(rows), spec(variant="typical"))
+    [estimate] = result.estimates
+    assert estimate.status == "ok"
+    assert estimate.factor == pytest.approx(1.0, abs=1e-9)
+    # independently: least squares with and without the control
+    day = release_day(pd.Series(dates))
+    logs = np.log10(prices)
+    with_score = np.linalg.lstsq(np.column_stack([np.ones(8), day, scores_scattered]), logs, rcond=None)[0][1]
+    without = np.polyfit(day, logs, 1)[0]
+    assert estimate.slope == pytest.approx(with_score, abs=1e-12)
+    assert without > 1e-4  # what the old fit reported: prices rising, only because the band's mean score rose
+
+    noisy = prices * 10 ** rng.normal(0, 0.2, 8) * 10 ** (-0.002 * np.arange(8) * 90)
+    rows = [(f"m{i}", d.date().isoformat(), p, s, True) for i, (d, p, s) in enumerate(zip(dates, noisy,
+                                                                                            scores_scattered))]
+    [estimate] = fit_frontier(analysis(rows), spec(variant="typical")).estimates
+    expected = np.linalg.lstsq(np.column_stack([np.ones(8), day, scores_scattered]), np.log10(noisy),
+                               rcond=None)[0][1]
+    assert estimate.slope == pytest.approx(expected, rel=1e-9)

@@ -3,7 +3,6 @@ it produced before and what it gives now."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -107,13 +106,15 @@ def test_judge_marks_every_row_of_a_trend_and_counts_months_since_the_last_point
 
 # --- 6, 7. the typical model beside the cheapest; one set of weights, one point ----------------------------------
 def test_typical_variant_is_the_ols_over_every_model_of_the_band():
+    """Every model of the band, with its score as a control (step 15: the band's mean score drifts)."""
     rows = [("a", "2024-01-01", 4.0, 0.4, True), ("b", "2024-03-01", 6.0, 0.45, True),
             ("c", "2024-06-01", 2.0, 0.35, True), ("d", "2024-09-01", 3.0, 0.4, True),
             ("e", "2025-01-01", 1.0, 0.42, True), ("f", "2025-02-01", 9.0, 0.6, True)]  # f: outside the band
     result = fit_frontier(analysis(rows), spec(variant="typical", subset="open"))
     frame = analysis(rows)[:5]
     x = (frame["release_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy(float)
-    slope = np.polyfit(x, np.log10(frame["blended_usd_per_mtok"]), 1)[0]
+    design = np.column_stack([np.ones(5), x, frame["score_mmlu_pro"]])
+    slope = np.linalg.lstsq(design, np.log10(frame["blended_usd_per_mtok"]), rcond=None)[0][1]
     row = result.rows.iloc[0]
     assert row.n == 5 and row.factor_per_year == pytest.approx(10 ** (-slope * 365.25))
 

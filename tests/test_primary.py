@@ -123,3 +123,29 @@ def test_the_first_screen_warns_only_when_the_quality_data_end_over_3_months_bef
     assert "**Warning: the quality data end 5.9 mo before the prices.** The last model scored on MMLU-Pro was " \
            "released on 2026-01-04" in texts(inputs())
     assert "Warning" not in texts(inputs(window_end="2026-05-01"))
+
+
+def test_a_mean_of_short_span_bands_gets_its_bands_coverage_and_selection_check():
+    """futuretech-2025-07, open, lowest_reported: every band short span, so the mean averages them all (its note says
+    which) and is itself short span. Before: its members were the informative bands only - none - so the first
+    screen printed "9.06x (short span) [4.44-72.4]" as an interval, though its bands' intervals cover 0-9% in
+    simulation and the null medians (6.0, 4.9, 5.6x) lie inside it."""
+    from tasks.methods.frontier_report import coverage, selection_alone
+    from tasks.trends.geomean import AVERAGED
+
+    bands = [trend(trend_id=f"b{i}", band_low=low, band_high=low + 20.0, factor_per_year=factor, ci_low=factor / 5,
+                   ci_high=factor * 9, n=5, null_median_factor=null, status="short_span")
+             for i, (low, factor, null) in enumerate(((30.0, 7.13, 6.04), (50.0, 11.9, 4.92), (70.0, 8.77, 5.63)))]
+    geo = trend(trend_id="g", method="frontier_geomean", band_low=None, band_high=None, ci_method="bootstrap",
+                factor_per_year=9.06, ci_low=4.44, ci_high=72.4, n=14, status="short_span",
+                note=f"{AVERAGED} [30, 50], [50, 70], [70, 90]")
+    diagnostics = pd.DataFrame({"trend_id": ["b0", "b1", "b2"], "coverage_bootstrap": [0.03, 0.094, 0.0],
+                                "coverage_bootstrap_error": [0.029, 0.042, 0.003]})
+    report = ReportInputs(trends=trends_frame([*bands, geo]), diagnostics=diagnostics, cleans={}, meta={},
+                          methods=by_row_name())
+    row = report.trends.set_index("trend_id", drop=False).loc["g"]
+    simulated = coverage(report, row)
+    assert (simulated.low, simulated.high, simulated.is_range) == (0.0, 0.094, True)
+    found = selection_alone(report, row)
+    assert found["selection_alone"] == pytest.approx((6.04 * 4.92 * 5.63) ** (1 / 3))
+    assert found["selection_explains"] is True

@@ -223,3 +223,51 @@ def test_coverage_is_measured_not_assumed():
                                  level=0.9, seed=4, simulations=150, resamples=100)
     assert frontier.simulations >= 100
     assert frontier.ols < 0.75 and frontier.bootstrap < 0.75
+
+
+# --- step 15 point 8: range vs interval must not flip on Monte-Carlo noise ----------------------------------------
+BORDERLINE_DAYS = np.array([0, 30, 61, 95, 130, 170, 200, 240, 270, 300, 330, 365, 400, 430, 470, 500], float)
+
+
+def test_monte_carlo_error_is_two_binomial_standard_errors():
+    from tasks.core.coverage import mc_error
+
+    assert mc_error(0.75, 400) == pytest.approx(2 * math.sqrt(0.75 * 0.25 / 400))  # 0.0433
+    assert mc_error(1.0, 400) == pytest.approx(0.5 / 400)  # a share of 1 is not exact either
+    assert mc_error(None, 400) is None and mc_error(0.5, 0) is None
+
+
+def test_a_coverage_near_the_floor_is_simulated_longer_and_a_far_one_is_not():
+    """Within its Monte-Carlo error of the 75% line after the asked simulations, the same random stream goes on (up
+    to 4x): the error halves. Far from it, nothing changes: same count, same values as before the change."""
+    near = frontier_coverage(BORDERLINE_DAYS, -math.log(3) / 365.25, 0.3, 3, 0.9, seed=1, simulations=100,
+                             resamples=50)
+    assert near.simulations == 400 and near.ols_error < 0.045  # 100 simulations: an error of about 0.085
+    far = frontier_coverage(BORDERLINE_DAYS, -math.log(3) / 365.25, 1.5, 3, 0.9, seed=1, simulations=100,
+                            resamples=50)
+    assert far.simulations < 100 and far.ols < 0.75 - far.ols_error  # clearly a range after 100: not extended
+
+
+def test_range_or_interval_is_the_same_for_every_seed_where_the_old_rule_flipped():
+    """A band whose OLS interval covers about 75% in truth: the old rule (coverage < 75%) called it an interval for
+    some seeds and a range for others; the new one (coverage less its Monte-Carlo error) calls it a range for every
+    seed, since the simulation cannot show it reaches the floor."""
+    from tasks.core.vocabulary import COVERAGE_FLOOR, is_range
+
+    covers = [frontier_coverage(BORDERLINE_DAYS, -math.log(3) / 365.25, 0.3, 3, 0.9, seed=seed, simulations=100,
+                                resamples=50) for seed in range(1, 7)]
+    old = {c.ols < COVERAGE_FLOOR for c in covers}
+    new = {is_range(c.ols, c.ols_error) for c in covers}
+    assert old == {True, False}  # the flip the referee saw (76% an interval, 65% a range)
+    assert new == {True}
+
+
+def test_is_range_needs_the_coverage_less_its_error_to_reach_the_floor():
+    from tasks.core.vocabulary import fmt_coverage, fmt_factor_with_interval, is_range
+
+    assert is_range(0.76, 0.042) and not is_range(0.76, None) and not is_range(0.80, 0.02)
+    assert is_range(0.70) and not is_range(None) and not is_range(float("nan"), 0.04)
+    assert fmt_coverage(0.76, 0.042) == "76% ± 4" and fmt_coverage(0.76) == "76%"
+    assert fmt_factor_with_interval(7.13, 1.3, 38.4, coverage=0.76, coverage_error=0.042) == \
+        "7.13x / year, range 1.30-38.4 (covers 76% ± 4)"
+    assert fmt_factor_with_interval(7.13, 1.3, 38.4, coverage=0.76) == "7.13x / year [1.30-38.4]"

@@ -29,8 +29,10 @@ WORKS: dict[str, tuple[str, dict]] = {
         "year": 2025, "month": 11,
         "eprint": "2511.23455", "archiveprefix": "arXiv",
         "url": "https://arxiv.org/abs/2511.23455",
-        "note": "MIT FutureTech. Code and data of the 2026 version: github hansgundlach/Algorithmic_Progress_Inference "
-                "@ a6381e2",
+        # the title of version 1 (28 November 2025); version 2 (23 March 2026), whose code and data the preset
+        # follows, is headed "The Price of Progress: Price Performance and the Future of AI"
+        "note": "MIT FutureTech. Version 2 (23 March 2026): The Price of Progress: Price Performance and the Future of "
+                "AI. Code and data of that version: github hansgundlach/Algorithmic_Progress_Inference @ a6381e2",
     }),
     "cottier2025llm": ("misc", {
         "author": ["Ben Cottier", "Ben Snodin", "David Owen", "Tom Adamczewski"],

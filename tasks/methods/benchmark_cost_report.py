@@ -131,20 +131,58 @@ def raw_text(entry: dict) -> str | None:
     return text
 
 
+# the authors' own conclusion on the raw cost of a run (Gundlach et al., arXiv 2511.23455v2, abstract)
+AUTHORS = ("the authors themselves conclude that \"the price of running frontier models is rising between 3x to 18x "
+           "per year due to bigger models and larger reasoning demands\" (Gundlach et al., arXiv 2511.23455v2)")
+
+
+def _window(row) -> dict | None:
+    """The trend's quality window (the first and last release scored on its benchmark), as the answer prints it."""
+    start, end = row.get("quality_window_start"), row.get("quality_window_end")
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return {"measure": row["quality_measure"], "start": pd.Timestamp(start).date().isoformat(),
+            "end": pd.Timestamp(end).date().isoformat()}
+
+
+def _caveat(entry: dict) -> str | None:
+    """The primary sentence's caveat for a cost of a run: what one run actually cost over time (its raw trend)."""
+    factor = entry.get("raw_all_factor_per_year")
+    if factor is None:
+        return None
+    dearer = factor < 1
+    return (f"the raw cost of one run (no score control, every run) gets {_direction(factor)}; the fall is at a "
+            "constant score, from the logit(score) control, and needs it" + (f"; {AUTHORS}" if dearer else ""))
+
+
 def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
     """The cost of one benchmark run per benchmark and subset, on its own snapshot (the authors' runs data): the
     latest that has estimates; each with its raw fits (no score control) beside it (``raw_*``, ``raw_all_*``; the
     score-controlled fit on every run: ``adjusted_all_*``) and ``beside``, the text the terminal prints after it."""
-    cost = main[(main["method"] == "benchmark_cost") & main["variant"].isna() & main["status"].isin(ESTIMATED)
+    fits = main[(main["method"] == "benchmark_cost") & main["status"].isin(ESTIMATED)
                 & (main["quantity"] == "cost_per_run")]
+    cost = fits[fits["variant"].isna() | (fits["variant"] == UNRESTRICTED)]
     if len(cost):
         dated = sorted((inputs.observed_on(s) or pd.Timestamp.min, s) for s in cost["snapshot"].unique())
         cost = cost[cost["snapshot"] == dated[-1][1]]
     entries = []
-    for _, row in cost.sort_values(["quality_measure", "subset"]).iterrows():
+    for _, row in cost.sort_values(["quality_measure", "subset", "variant"], na_position="first").iterrows():
+        every_run = row["variant"] == UNRESTRICTED
+        benchmark = label(BENCHMARKS, row["quality_measure"])
+        observed = inputs.observed_on(row["snapshot"])
         entry = {
-            "kind": "benchmark_cost", "snapshot": row["snapshot"], "subset": row["subset"],
-            "what": f"{label(BENCHMARKS, row['quality_measure'])}, {row['subset']} models",
+            # the Pareto fit answers in the note; the fit on every run (no Pareto selection) is an entry of its own,
+            # which a preset's [answer] can pick as its primary (the least exposed to selection)
+            "kind": "benchmark_cost_unrestricted" if every_run else "benchmark_cost", "snapshot": row["snapshot"],
+            "subset": row["subset"], "quality_measure": row["quality_measure"], "variant": None if pd.isna(row["variant"]) else row["variant"],
+            "preset": row.get("preset"), "ci_method": row.get("ci_method"), "ci_level": number(row.get("ci_level")),
+            "what": f"{benchmark}, {row['subset']} models{', every run' if every_run else ''}",
+            "label": f"Cost of one {benchmark} run at constant score ("
+                     f"{'every run' if every_run else 'Pareto frontier'}, {row['subset']} models, logit(score) "
+                     "control)",
+            "price_label": PRICE_LABELS.get(row["price_source"], row["price_source"]),
+            "observed_on": observed.date().isoformat() if observed is not None else None,
+            "quality_window": _window(row),
             "price_source": row["price_source"], "trend_id": row["trend_id"], "status": row["status"],
             "factor_per_year": number(row["factor_per_year"]), "ci_low": number(row["ci_low"]),
             "ci_high": number(row["ci_high"]), "n": number(row["n"]),
@@ -153,20 +191,31 @@ def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
             "months_to_10x": number(months_to(row["factor_per_year"], 10)) if is_estimated(row) else None,
             **_beside_fields(main, row)}
         entry["beside"] = raw_text(entry)
+        entry["caveat"] = _caveat(entry)
         entries.append(entry)
     return entries
+
+
+UNRESTRICTED = "unrestricted"
+PRICE_LABELS = {"list_price": "monthly list prices (the tokens each run used x the model's list price that month)",
+                "source_price": "source's own cost of a run"}
 
 
 def answer_lines(costs: list[dict]) -> list[str]:
     """The answer's line on the cost of one benchmark run: the score-controlled factor, and beside it the raw one."""
     parts = []
+    costs = [e for e in costs if e["kind"] == "benchmark_cost"]  # the Pareto fits; every run's is beside each
+    if not costs:
+        return []
     for e in costs:
         text = f"{md_escape(e['what'])}, controlling for the score: {answer_cell(e)}"
         if e.get("beside"):
             text += f"; {md_escape(e['beside'])}"
         parts.append(text)
+    dearer = any("getting dearer" in (e.get("beside") or "") for e in costs)
     return [f"**Cost of one benchmark run** on {md_code(costs[0]['snapshot'])} (tokens actually spent x prices, or the "
-            "source's own cost of a run; Pareto frontier): " + "; ".join(parts) + "."]
+            "source's own cost of a run; Pareto frontier): " + "; ".join(parts) + "."
+            + (f" Running frontier models is getting dearer: {md_escape(AUTHORS)}." if dearer else "")]
 
 
 ANSWER_NOTES = (AnswerNote(kind="benchmark_cost", entries=answer_entries, lines=answer_lines, place=0,

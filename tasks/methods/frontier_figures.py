@@ -21,10 +21,10 @@ from tasks.reporting.figures import (BAND_COLOURS, MUTED, RC, WIDTH, band_title,
 RECORDS_LABEL = "record lows (each holds until the next)"
 FIT_LABEL = "OLS fit on the record lows"
 MUTED_FIT_LABEL = "OLS fit, uninformative"
-TYPICAL_LABEL = "all models in the band (typical)"
+TYPICAL_LABEL = "all models in the band (typical, at constant score)"
 # the open-models figure's typical trend is over the band's open models only (its subset), never "all models"
-TYPICAL_LABELS = {"open": "all open models in the band (typical)"}
-TYPICAL_PANEL = {"open": "all open models (typical)"}
+TYPICAL_LABELS = {"open": "all open models in the band (typical, at constant score)"}
+TYPICAL_PANEL = {"open": "all open models (typical, constant score)"}
 TYPICAL = "typical"
 # what identifies a band's trend apart from its variant: a typical row belongs to the main row that shares these
 BAND_KEYS = ["method", "subset", "quality_measure", "band_low", "band_high", "quantity", "price_type", "price_source"]
@@ -68,7 +68,7 @@ def _panel_lines(row, typical) -> list[tuple[str, str]]:
         text = fmt_factor_with_interval(typical.factor_per_year, typical.ci_low, typical.ci_high)
         if is_uninformative(typical):
             text = f"{status_word(typical.status)}: {text}"
-        who = TYPICAL_PANEL.get(getattr(typical, "subset", None), "all models (typical)")
+        who = TYPICAL_PANEL.get(getattr(typical, "subset", None), "all models (typical, constant score)")
         # wrapped like the lines above: an uninformative typical range ran into the next panel's text and off the
         # figure (futuretech-2025-07, frontier_open)
         lines += [(line, "0.3") for line in textwrap.wrap(f"{who}: {text}", 46)]

@@ -11,8 +11,9 @@ from tasks.core.stats import geometric_mean
 
 from tasks.core.vocabulary import PRICE_SOURCES, PRICE_TYPES, QUANTITIES, fmt_interval, label
 from tasks.reporting.document import Document
-from tasks.reporting.format import (ReportInputs, factor_text, flags, fmt_band, fmt_int, fmt_months, fmt_p,
-                                    interval_text, is_estimated, label_subset, main_rows, measure_text, select)
+from tasks.reporting.format import (ReportInputs, SimulatedCoverage, factor_text, flags, fmt_band, fmt_int,
+                                    fmt_months, fmt_p, interval_text, is_estimated, label_subset, main_rows,
+                                    measure_text, own_coverage, select)
 from tasks.reporting.figures import band_label
 from tasks.reporting.markup import md_code
 from tasks.trends.geomean import averaged_bands
@@ -28,8 +29,8 @@ def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None
     doc.heading(f"Record-low frontier by quality band: {md_code(snapshot)}", 3)
     doc.text("In each MMLU-Pro band, the models that set a new record-low price (at most the lowest price of every "
              "model before them; same-day releases cheapest first; one model per set of weights), regressed (log10) "
-             "on release date; beside it the typical model of the band (OLS over every model of the band) and the "
-             "checks against selection.")
+             "on release date; beside it the typical model of the band (OLS over every model of the band, with its score as a control: "
+             "the band's mean score drifts) and the checks against selection.")
     boot = trends[trends["ci_method"] == "bootstrap"].set_index("trend_id")
     typical = select(main, method="frontier", variant="typical")
     no_reasoning = select(main, method="frontier", variant="no_reasoning")
@@ -42,7 +43,7 @@ def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None
                     band_low=row["band_low"])
         twin = select(typical, **keys)
         nr = select(no_reasoning, **keys)
-        coverage = inputs.diag(row["trend_id"], "coverage_ols")
+        simulated = own_coverage(inputs, row)
         null_valid, null_total = inputs.diag(row["trend_id"], "null_valid"), inputs.diag(row["trend_id"], "null_total")
         boot_valid = inputs.diag(row["trend_id"], "bootstrap_valid")
         rows.append([
@@ -57,7 +58,7 @@ def frontier_details(doc: Document, inputs: ReportInputs, snapshot: str) -> None
              if pd.notna(row["null_p_value"]) else "-"),
             fmt_interval(row["loo_min_factor"], row["loo_max_factor"]),
             fmt_interval(row["tie_order_min_factor"], row["tie_order_max_factor"]),
-            "-" if coverage is None else f"{coverage:.0%}",
+            simulated.text(),
             fmt_months(row["months_since_last"]) if pd.notna(row["months_since_last"]) else "-",
             flags(inputs, row)])
     doc.table(["price", "subset", "band (%)", "x / year", "90% CI (OLS)", "90% CI (bootstrap)", "records",
@@ -154,17 +155,20 @@ ANSWER_ROWS = (
               differs="selection: only the models that set a record low are fitted, and record lows fall fast even "
                       "when release dates are shuffled (the checks below)"),
     AnswerRow(kind="typical_band",
-              what="typical model per band (OLS over every open model of the band, geometric mean)",
-              label="Typical model per band (OLS over every open model of the band)",
+              what="typical model per band (OLS over every open model of the band, score as a control, geometric "
+                   "mean)",
+              label="Typical model per band (OLS over every open model of the band, at constant score)",
               title="typical model per band (geometric mean, no interval)", rows=typical_geomeans, place=2,
-              differs="composition: every open model of a band, whose mean score rises within the band, so not at "
-                      "constant quality; no interval"),
+              differs="composition: every open model of a band, not only the cheapest, at constant score within "
+                      "the band (its score a control); no interval"),
 )
 
 DEFINITIONS = (
     "**Record low** (frontier): a model priced at most the lowest price of every model released before it "
     "(same-day releases cheapest first; one model per set of weights: the cheapest of a model's reasoning-effort "
-    "variants in the band). **Typical model**: the OLS over every model of the band.",
+    "variants in the band). **Typical model**: the OLS of log price on release date over every model of the band, "
+    "with the model's score as a control (the band's mean score drifts over time: without the control the typical "
+    "model would not be of constant quality).",
 )
 
 
@@ -198,25 +202,38 @@ def figure_scope(row) -> str:
 
 
 def geomean_members(inputs: ReportInputs, row) -> pd.DataFrame:
-    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant,
-    informative."""
+    """The band trends (main rows) a geometric mean averaged: same snapshot, subset, quantity, price and variant; the
+    bands its note names (a mean of bands that all carry little information averages them all, and is marked so),
+    else the informative ones. Before: only the informative ones, so a mean of short-span bands had no members, no
+    simulated coverage and no selection check (futuretech-2025-07, open, lowest_reported: 9.06x printed with an
+    interval its bands cover 0-9% of the time)."""
     t = main_rows(inputs.trends)
     same = t[(t["method"] == "frontier") & (t["snapshot"] == row["snapshot"]) & (t["preset"] == row["preset"])]
     for column in ("subset", "quantity", "price_type", "price_source", "variant"):
         value = row[column]
         same = same[same[column].isna()] if pd.isna(value) else same[same[column] == value]
+    averaged = averaged_bands(row.get("note"))
+    if averaged:
+        named = same[[f"[{low:g}, {high:g}]" in averaged for low, high in zip(same["band_low"], same["band_high"])]]
+        if len(named):
+            return named
     return same[same["status"] == "ok"]
 
 
-def coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None, str]:
+def coverage(inputs: ReportInputs, row) -> SimulatedCoverage:
     """A band's interval: its own simulated coverage. A geometric mean's: the lowest and highest simulated bootstrap
-    coverage of its informative bands."""
+    coverage of its informative bands (the Monte-Carlo error: the lowest one's)."""
     if row["method"] != GEOMEAN:
-        value = inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
-        return value, value, "covers"
-    values = [inputs.diag(t, "coverage_bootstrap") for t in geomean_members(inputs, row)["trend_id"]]
-    values = [v for v in values if v is not None and pd.notna(v)]
-    return (min(values), max(values), "its bands' intervals cover") if values else (None, None, "")
+        return own_coverage(inputs, row)
+    found = []
+    for trend in geomean_members(inputs, row)["trend_id"]:
+        value, error = inputs.diag(trend, "coverage_bootstrap"), inputs.diag(trend, "coverage_bootstrap_error")
+        if value is not None and pd.notna(value):
+            found.append((float(value), None if error is None or pd.isna(error) else float(error)))
+    if not found:
+        return SimulatedCoverage(None, None, "")
+    (low, error), high = min(found), max(v for v, _ in found)
+    return SimulatedCoverage(low, high, "its bands' intervals cover", error)
 
 
 SUMMARY_GROUPS = (

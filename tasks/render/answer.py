@@ -130,15 +130,16 @@ def headline(inputs: ReportInputs) -> dict:
         add(answer.kind, answer.what, answer.rows(here), answer.extra)
     out["same_as"] = _same_definitions(out["entries"])  # a definition equal to another is not a third one
     out["entries"] = [e for e in out["entries"] if e["price_source"] not in out["same_as"]]
+    for note in answer_notes():
+        out["entries"] += [{"primary": False, **entry} for entry in note.entries(inputs, main)]
     if rule is not None:  # the primary: the rule's row on the first of its price sources the snapshot has
+        wanted = rule.get("select") or {}
         for source in rule["price_sources"]:
             hit = next((e for e in out["entries"] if e["kind"] == rule["primary"] and e["price_source"] == source
-                        and e["status"] in ESTIMATED), None)
+                        and e["status"] in ESTIMATED and all(e.get(k) == v for k, v in wanted.items())), None)
             if hit is not None:
                 hit["primary"] = True
                 break
-    for note in answer_notes():
-        out["entries"] += note.entries(inputs, main)
     return out
 
 
@@ -170,7 +171,8 @@ def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
     entry, rule = primary_entry(numbers), numbers.get("primary_rule")
     if entry is None or rule is None:
         return None
-    row = next(a for a in answer_rows() if a.kind == entry["kind"])
+    row = next((a for a in answer_rows() if a.kind == entry["kind"]), None)
+    observed_on = entry.get("observed_on") or numbers.get("observed_on")  # a note's entry: its own snapshot's
     factor = f"{fmt_factor(entry['factor_per_year'])}x cheaper per year"
     interval = fmt_interval(entry.get("ci_low"), entry.get("ci_high"))
     ranged = entry.get("interval_is_range") or entry["status"] != "ok"
@@ -182,17 +184,20 @@ def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
         said += f" ({'range' if ranged else f'{level} interval'} {interval})"
     window = entry.get("quality_window")
     where = (f"on models released {window['start']} to {window['end']} (the releases scored on "
-             f"{label(BENCHMARKS, window['measure'])}), with prices observed up to {numbers['observed_on']}"
-             if window else f"with prices observed up to {numbers['observed_on']}")
-    lag = window_lag_months(entry, numbers.get("observed_on"))
+             f"{label(BENCHMARKS, window['measure'])}), with prices observed up to {observed_on}"
+             if window else f"with prices observed up to {observed_on}")
+    lag = window_lag_months(entry, observed_on)
     if lag is not None and lag > WINDOW_LAG_WARNING_MONTHS:
         caveat = (f"the quality scores end {fmt_months(lag)} before the prices: models released since "
                   f"{window['end']} are not in it")
+    elif entry.get("caveat"):  # the method's own (the cost of a run: its raw trend)
+        caveat = entry["caveat"]
     else:
         caveat = ("snapshot prices regressed on release dates compare new models with old ones at today's prices: "
                   "not a price index")
-    price = ANSWER_HEADERS.get(entry["price_source"], entry["price_source"])
-    name = row.label[:1].lower() + row.label[1:]
+    price = entry.get("price_label") or ANSWER_HEADERS.get(entry["price_source"], entry["price_source"])
+    name = row.label if row is not None else entry.get("label") or entry["what"]
+    name = name[:1].lower() + name[1:]
     return (f"{'**Primary estimate**' if markdown else 'Primary estimate'}: {name}, at the {price} "
             f"({code(entry['price_source'])}, {code(entry['snapshot'])}): {said}, {where}. Caveat: {caveat}. "
             f"Why this one: {rule['rule']} (the rule of preset {code(rule['preset'])}).")
@@ -211,7 +216,9 @@ def headline_lines(numbers: dict) -> list[str]:
     """The first screen in plain text, for the terminal: one line per answer and price definition."""
     titled = {note.kind for note in answer_notes() if note.title}
     if not numbers.get("snapshot"):
-        lines = [f"No {' or '.join(answering_methods())} estimate to answer from: see the report."]
+        sentence = primary_sentence(numbers, markdown=False)  # a note's entry can be the primary (its own snapshot)
+        lines = ([sentence, ""] if sentence else []) + [
+            f"No {' or '.join(answering_methods())} estimate to answer from: see the report."]
         if not any(e["kind"] in titled for e in numbers.get("entries", [])):
             return lines
     else:
@@ -253,6 +260,9 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     doc.heading("The answer")
     snapshot = numbers["snapshot"]
     if snapshot is None:
+        sentence = primary_sentence(numbers)
+        if sentence:
+            doc.text(sentence)
         doc.text(f"This run has no {' or '.join(answering_methods())} estimate to answer from; every estimate is in "
                  "the table below.")
         lines = []

@@ -319,8 +319,10 @@ def definitions_section(doc: Document) -> None:
         "(p = (b + 1) / (N + 1) over the N usable shuffles, those with enough records for a slope; how many is printed "
         "beside each p); *fragile*: removing one model moves the factor more than "
         "5-fold; *order*: the order of same-day releases alone moves it more than 1.5-fold; *range*: in simulations "
-        f"like this band, the 90% interval covered the true trend less than {COVERAGE_FLOOR:.0%} of the time, so it "
-        f"is a descriptive range; *stalled N mo*: the last point is N months (>= {STALLED_MONTHS}) before the "
+        f"like this band, the 90% interval covered the true trend less than {COVERAGE_FLOOR:.0%} of the time (the "
+        "coverage less its Monte-Carlo error, two standard errors, printed as 76% ± 2: a coverage within its error "
+        "of the line is simulated up to four times longer, and an interval is never called one on simulation noise), "
+        f"so it is a descriptive range; *stalled N mo*: the last point is N months (>= {STALLED_MONTHS}) before the "
         f"last release scored on its quality measure (the snapshot's latest price without one); *G clusters*: fewer than {FEW_CLUSTERS} creators, no cluster-robust interval is "
         "reliable.",
         "**Hardware-adjusted factor** (`trends.csv`): the factor divided by the preset's hardware price-performance "

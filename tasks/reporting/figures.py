@@ -40,8 +40,9 @@ def fmt_interval(low, high) -> str:
     return vocabulary.fmt_interval(low, high, capped=False)
 
 
-def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None) -> str:
-    return vocabulary.fmt_factor_with_interval(factor, low, high, unit, coverage, capped=False)
+def fmt_factor_with_interval(factor, low, high, unit: str = "x / year", coverage=None, coverage_error=None) -> str:
+    return vocabulary.fmt_factor_with_interval(factor, low, high, unit, coverage, capped=False,
+                                               coverage_error=coverage_error)
 
 
 WIDTH = 7.0  # inches: a two-column page; one panel is about a column wide
@@ -64,7 +65,8 @@ def factor_label(row) -> str:
     """``8.77x / year [0.95-81.3]`` (vocabulary's formatter); prefixed with the reason ("short span: ", "wide
     interval: ") for an estimate that carries little information."""
     text = fmt_factor_with_interval(row.factor_per_year, row.ci_low, row.ci_high,
-                                    coverage=getattr(row, "coverage_ols", None))
+                                    coverage=getattr(row, "coverage_ols", None),
+                                    coverage_error=getattr(row, "coverage_ols_error", None))
     return f"{status_word(row.status)}: {text}" if is_uninformative(row) else text
 
 

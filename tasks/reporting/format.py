@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import pandas as pd
 from pandera.typing import DataFrame
 
 from schemas.analysis import Trends
-from tasks.core.vocabulary import (BENCHMARKS, COVERAGE_FLOOR, fmt_factor, fmt_interval, is_uninformative, label,
-                                   status_word)
+from tasks.core.vocabulary import (BENCHMARKS, fmt_coverage, fmt_factor, fmt_interval, is_range, is_uninformative,
+                                   label, status_word)
 from tasks.reporting.markup import Md, md_escape
 from tasks.trends import ESTIMATED
 
@@ -154,14 +154,42 @@ def scope(inputs: ReportInputs, row) -> str:
     return f"{measure} {fmt_band(row)}".strip()
 
 
-def coverage(inputs: ReportInputs, row) -> tuple[float | None, float | None, str]:
-    """The simulated coverage behind the row's interval: (lowest, highest, the words before it). Its method's
-    (``Method.coverage``: a geometric mean's is its bands'), else the row's own by its interval method."""
+class SimulatedCoverage(NamedTuple):
+    """The simulated coverage behind an interval: the lowest and highest (one value, or a geometric mean's bands'),
+    the words before it, and the Monte-Carlo error of the lowest (two standard errors; None: unknown)."""
+    low: float | None
+    high: float | None
+    words: str
+    error: float | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None and is_range(self.low, self.error)
+
+    def text(self) -> str:
+        if self.low is None:
+            return "-"
+        if self.high is None or round(self.low * 100) == round(self.high * 100):
+            return fmt_coverage(self.low, self.error)
+        return f"{self.low * 100:.0f}-{self.high:.0%}"
+
+
+def own_coverage(inputs: ReportInputs, row) -> SimulatedCoverage:
+    """A trend's own simulated coverage, by its interval method, with its Monte-Carlo error."""
+    kind = "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap"
+    value = inputs.diag(row["trend_id"], kind)
+    value = None if value is None or pd.isna(value) else float(value)
+    error = inputs.diag(row["trend_id"], f"{kind}_error")
+    return SimulatedCoverage(value, value, "covers", None if error is None or pd.isna(error) else float(error))
+
+
+def coverage(inputs: ReportInputs, row) -> SimulatedCoverage:
+    """The simulated coverage behind the row's interval. Its method's (``Method.coverage``: a geometric mean's is its
+    bands'), else the row's own by its interval method."""
     own = inputs.hook(row, "coverage")
     if own is not None:
-        return own(inputs, row)
-    value = inputs.diag(row["trend_id"], "coverage_ols" if row["ci_method"] == "ols" else "coverage_bootstrap")
-    return value, value, "covers"
+        return SimulatedCoverage(*own(inputs, row))
+    return own_coverage(inputs, row)
 
 
 def time_text(row) -> str:
@@ -197,14 +225,10 @@ def interval_text(inputs: ReportInputs, row) -> str:
     interval = fmt_interval(row["ci_low"], row["ci_high"])
     if interval == "-":
         return "-"
-    low, high, words = coverage(inputs, row)
-    if low is not None and low < COVERAGE_FLOOR:
-        return f"range {interval} ({words} {fmt_share_range(low, high)} in simulation)"
+    simulated = coverage(inputs, row)
+    if simulated.is_range:
+        return f"range {interval} ({simulated.words} {simulated.text()} in simulation)"
     return interval
-
-
-def fmt_share_range(low: float, high: float) -> str:
-    return f"{low:.0%}" if round(low * 100) == round(high * 100) else f"{low * 100:.0f}-{high:.0%}"
 
 
 def flags(inputs: ReportInputs, row) -> str:
@@ -222,8 +246,7 @@ def flags(inputs: ReportInputs, row) -> str:
     if pd.notna(row.get("tie_order_min_factor")) and row["tie_order_min_factor"] > 0 and \
             row["tie_order_max_factor"] / row["tie_order_min_factor"] > 1.5:
         found.append("order")
-    lowest = coverage(inputs, row)[0]
-    if lowest is not None and lowest < COVERAGE_FLOOR:
+    if coverage(inputs, row).is_range:
         found.append("range")
     months = row.get("months_since_last")
     if months is not None and pd.notna(months) and months >= STALLED_MONTHS:

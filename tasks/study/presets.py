@@ -109,13 +109,17 @@ class BreaksSection(Section):
 
 class AnswerSection(Section):
     """Which estimate the report's first screen opens with (the primary estimate), by a rule the preset states: a
-    row of the answer (``primary``: an ``AnswerRow.kind`` a method supplies, ``hedonic`` or ``frontier``), on the
-    first of ``price_sources`` the answer's snapshot has; ``rule``: why this one, in one line (printed beside it). A
+    row of the answer (``primary``: an ``AnswerRow.kind`` or ``AnswerNote`` entry kind a method supplies, ``hedonic``,
+    ``frontier``, ``benchmark_cost_unrestricted``), on the first of ``price_sources`` the answer's snapshot has (and
+    whose entry matches ``select``); ``rule``: why this one, in one line (printed beside it). A
     run of several presets takes the rule of the first preset that has one."""
 
     primary: str = Field(pattern=r"^[a-z0-9_]+$")
     price_sources: list[PriceSource] = ["lowest_provider", "lowest_reported"]
     rule: str = Field(min_length=1)
+    # where the row answers on several entries of one price definition (the cost of a benchmark run: one per
+    # benchmark, subset and fit), the entry fields that pick one: {quality_measure = "gpqa_diamond", subset = "all"}
+    select: dict[str, str] = {}
 
 
 class PresetBase(Section):

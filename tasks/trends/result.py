@@ -140,6 +140,10 @@ class Diagnostics:
     coverage_ols: float | None = None  # simulated coverage of the 90% OLS interval
     coverage_bootstrap: float | None = None
     coverage_simulations: int | None = None
+    # their Monte-Carlo errors (two binomial standard errors): a coverage within its error of the floor is not
+    # enough to call the interval one (tasks.core.vocabulary.is_range)
+    coverage_ols_error: float | None = None
+    coverage_bootstrap_error: float | None = None
     coverage_true_factor: float | None = None
     coverage_sigma: float | None = None
 

@@ -13,7 +13,7 @@ from schemas.analysis import Trends
 from tasks.core.vocabulary import ESTIMATED, STATUS_WORDS, status_word
 from tasks.core.vocabulary import is_uninformative as status_is_uninformative
 from tasks.methods import by_row_name
-from tasks.core.vocabulary import COVERAGE_FLOOR
+from tasks.core.vocabulary import COVERAGE_FLOOR, fmt_coverage, is_range
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.reporting.figures import (MUTED, RC, WIDTH, X_MAX, X_MIN, band_label, factor_axis, figure_footer,
                                      figure_header, fmt_factor, is_uninformative)
@@ -24,13 +24,15 @@ BLUE = "#1b6ca8"
 LABEL_FONT = 5.6
 
 
-def _coverage(row) -> float | None:
-    """The simulated coverage of the row's 90% OLS interval when it is below the floor (the interval is a range,
-    not an interval); None otherwise (covering, unknown, or not an OLS interval)."""
+def _coverage(row) -> str | None:
+    """The simulated coverage of the row's 90% OLS interval (``76% ± 2``) when it does not reach the floor (the
+    interval is a range, not an interval: ``is_range``); None otherwise (covering, unknown, or not an OLS
+    interval)."""
     coverage = getattr(row, "coverage_ols", None)
     if getattr(row, "ci_method", "ols") != "ols" or coverage is None or pd.isna(coverage):
         return None
-    return float(coverage) if float(coverage) < COVERAGE_FLOOR else None
+    error = getattr(row, "coverage_ols_error", None)
+    return fmt_coverage(coverage, error) if is_range(coverage, error) else None
 
 
 def _label(row) -> str:
@@ -40,7 +42,7 @@ def _label(row) -> str:
     text = f"{row.subset}, {own(row) if own is not None else band_label(row)}"
     coverage = _coverage(row)
     marks = ([status_word(row.status)] if is_uninformative(row) else []) + (
-        [f"range, covers {coverage:.0%}"] if coverage is not None else [])
+        [f"range, covers {coverage}"] if coverage is not None else [])
     return f"{text} ({'; '.join(marks)})" if marks else text
 
 
@@ -162,11 +164,10 @@ def methods_figure(trends: DataFrame[Trends], attribution: list[str]) -> Figure:
         ax.set_xlabel("times cheaper per year (log scale)")
         figure_header(fig, "Every method on every snapshot",
                       "Headline price (blended 3:1, or the mean of input and output where a method prices by it), "
-                      "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, marked 'range, "
-                      f"covers x%': a range, not an interval (its simulated coverage below {COVERAGE_FLOOR:.0%}); "
-                      "grey, hollow: short span or wide interval (little information); arrow: beyond the axis, its "
-                      "value written; red shading / dotted: the authors' published figures; green dashed: "
-                      f"{TRAINING_SOURCE}")
+                      "each preset's main price source. Blue: estimate and 90% OLS interval; dashed, 'range, covers "
+                      f"x% ± e': a range, not an interval (simulated coverage less its Monte-Carlo error e below "
+                      f"{COVERAGE_FLOOR:.0%}); grey, hollow: short span or wide interval; arrow: beyond the axis, "
+                      f"value written; red: the authors' published figures; green dashed: {TRAINING_SOURCE}")
         note = ""
         if empty:
             note = "No estimate: " + "; ".join(

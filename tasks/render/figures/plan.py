@@ -13,11 +13,13 @@ from tasks.reporting.figures import main_price_source
 
 
 def with_coverage(trends: pd.DataFrame, diagnostics: pd.DataFrame | None) -> pd.DataFrame:
-    """``trends`` with each row's simulated coverage of its 90% OLS interval (diagnostics ``coverage_ols``), when
-    the diagnostics carry it: a poorly covering interval is labelled a range."""
+    """``trends`` with each row's simulated coverage of its 90% OLS interval (diagnostics ``coverage_ols``, and its
+    Monte-Carlo error ``coverage_ols_error`` where known), when the diagnostics carry it: a poorly covering interval
+    is labelled a range."""
     if diagnostics is None or "coverage_ols" not in diagnostics or "coverage_ols" in trends:
         return trends
-    coverage = diagnostics[["trend_id", "coverage_ols"]].drop_duplicates("trend_id")
+    columns = ["trend_id", "coverage_ols"] + (["coverage_ols_error"] if "coverage_ols_error" in diagnostics else [])
+    coverage = diagnostics[columns].drop_duplicates("trend_id")
     return trends.merge(coverage, on="trend_id", how="left")
 
 
