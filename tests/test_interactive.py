@@ -120,4 +120,6 @@ def test_the_typical_trend_is_drawn_beside_the_record_lows():
     page = interactive(dict(method="frontier", name="frontier_open", snapshot="s", attribution=[], title="t",
                             subtitle="s", ylabel="USD"), {"trends": trends, "points": points}, analysis_for(points))
     names = [trace.get("name") for trace in page_data(page)["data"]]
-    assert "all open models in the band (typical)" in names and "OLS fit on the record lows" in names
+    from tasks.methods.frontier_figures import FIT_LABEL, TYPICAL_LABELS
+
+    assert TYPICAL_LABELS["open"] in names and FIT_LABEL in names
