@@ -62,7 +62,7 @@ def test_real_vintages_give_twelve_items_and_the_anchors_fixed():
     assert matrix.scores["score"].between(0, 1).all()
     fit = fit_capability(matrix.scores, DEFAULT_ANCHORS, n_bootstrap=0)
     table = capability_table(fit, matrix.models).set_index("model_id")
-    assert table.loc["claude-35-sonnet", "capability"] == 130.0 and table.loc["gpt-5", "capability"] == 150.0
+    assert table.loc["claude-35-sonnet-june-24", "capability"] == 130.0 and table.loc["gpt-5", "capability"] == 150.0
     assert len(table) > 400
     # a 2026 frontier model sits above GPT-5, and an early small model far below Claude 3.5 Sonnet
     assert table["capability"].max() > 150
@@ -71,3 +71,26 @@ def test_real_vintages_give_twelve_items_and_the_anchors_fixed():
     assert (fit.benchmarks["discrimination"] > 0).all()
     one = read_vintage(sorted(AA_API.glob("llms_models_*.json"))[0])
     assert one.scores["model_id"].nunique() > 300
+
+
+def test_capability_joins_the_analysis_table_as_a_quality_measure():
+    from schemas.analysis import SCORE_COLUMNS
+    from tasks.data.capability import with_capability
+    from tasks.trends.sections import known_benchmark
+
+    assert "score_capability" in SCORE_COLUMNS and known_benchmark("capability") == "capability"
+    analysis = pd.DataFrame({"model_id": ["a", "a", "b", "c"], "score_capability": [np.nan] * 4})
+    caps = pd.DataFrame({"model_id": ["a", "b"], "capability": [131.5, 120.0]})
+    out = with_capability(analysis, caps)
+    assert out["score_capability"].tolist()[:3] == [131.5, 131.5, 120.0] and np.isnan(out["score_capability"].iloc[3])
+    assert analysis["score_capability"].isna().all()  # the input is not changed
+
+
+def test_the_capability_preset_fits_the_scale_and_bands_on_it():
+    from tasks.study.presets import load_preset
+
+    preset = load_preset("capability")
+    assert preset.capability is not None and preset.capability.low_model == DEFAULT_ANCHORS.low_model
+    assert preset.frontier.quality_measure == "capability" and preset.hedonic.control_sets == [["capability"]]
+    # the MMLU-Pro presets do not fit it (no [capability] section: no score_capability, no capability.csv)
+    assert load_preset("futuretech-2025").capability is None

@@ -34,8 +34,9 @@ ITEMS = {
     "terminalbench_hard": "terminalbench_hard", "aime_25": "aime_2025", "math_500": "math_500", "aime": "aime_2024",
 }
 # the reference models of the scale: Epoch AI's ECI anchors (Claude 3.5 Sonnet = 130, GPT-5 = 150; epoch.ai ECI FAQ),
-# as AA names them (Claude 3.5 Sonnet of October 2024; GPT-5 (high))
-DEFAULT_ANCHORS = Anchors("claude-35-sonnet", "gpt-5", 130.0, 150.0)
+# Epoch's Claude 3.5 Sonnet = 130 is the June 2024 version (claude-3-5-sonnet-20240620 in its ECI file), its GPT-5 = 150
+# GPT-5 (high): as AA names them, claude-35-sonnet-june-24 and gpt-5 (GPT-5 (high))
+DEFAULT_ANCHORS = Anchors("claude-35-sonnet-june-24", "gpt-5", 130.0, 150.0)
 
 
 @dataclass
@@ -125,3 +126,53 @@ def stability(scores: pd.DataFrame, base: IRTFit, anchors: Anchors, **fit_option
                      "max_move_over_width": worst["move_over_width"], "max_move": worst["move"],
                      "max_model": worst["model_id"], "note": ""})
     return pd.DataFrame(rows)
+
+
+def with_capability(analysis: pd.DataFrame, capabilities: pd.DataFrame) -> pd.DataFrame:
+    """The analysis table with ``score_capability`` filled from a capability table (model_id, capability): the
+    scale joins like any score, so every method can take ``quality_measure = "capability"``. Models the scale does
+    not cover keep NaN; a score_capability the table already has is replaced (the scale is refitted, not merged).
+    The interval stays in ``capability.csv`` (the analysis table's columns are one score per measure)."""
+    values = capabilities.drop_duplicates("model_id").set_index("model_id")["capability"]
+    out = analysis.copy()
+    out["score_capability"] = out["model_id"].map(values).astype(float)
+    return out
+
+
+def fit_vintages(folder: Path, base: IRTFit, anchors: Anchors, **fit_options) -> pd.DataFrame:
+    """Refit on each vintage alone (no bootstrap) and on the data before and after MMLU-Pro's retirement: per
+    refit, the models compared with the base fit and the largest move relative to the base interval's width."""
+    rows = []
+    fits = {f"vintage {f.stem.removeprefix('llms_models_')} alone": read_vintage(f).scores
+            for f in vintage_files(folder)}
+    every = assemble(folder).scores
+    fits["without MMLU-Pro (as after its retirement)"] = every[every["benchmark"] != "mmlu_pro"]
+    scored = every[every["benchmark"] == "mmlu_pro"]["model_id"].unique()
+    fits["only models with an MMLU-Pro score (as before its retirement)"] = every[every["model_id"].isin(scored)]
+    for label, scores in fits.items():
+        try:
+            refit = fit_capability(scores, anchors, **{**fit_options, "n_bootstrap": 0})
+        except ValueError as error:
+            rows.append({"refit": label, "models": 0, "note": str(error)})
+            continue
+        m = moves(base, refit).dropna(subset=["move_over_width"])
+        worst = m.loc[m["move_over_width"].idxmax()]
+        rows.append({"refit": label, "models": len(m), "median_move_over_width": m["move_over_width"].median(),
+                     "share_moved_beyond_halfwidth": float((m["move_over_halfwidth"] > 1).mean()),
+                     "max_move_over_width": worst["move_over_width"], "max_move": worst["move"],
+                     "max_model": worst["model_id"], "note": ""})
+    return pd.DataFrame(rows)
+
+
+def eci_rank_correlation(capabilities: pd.DataFrame, published: pd.DataFrame,
+                         anchors: Anchors = DEFAULT_ANCHORS) -> dict:
+    """Spearman's rank correlation between this scale and published ECI values (``data/eci_published.csv``) over
+    the models both have, the anchors left out (both scales fix them). Reported, not asserted."""
+    from scipy.stats import spearmanr
+
+    both = capabilities.merge(published, on="model_id")
+    both = both[~both["model_id"].isin([anchors.low_model, anchors.high_model])]
+    rho, p = spearmanr(both["capability"], both["eci"])
+    return {"n": len(both), "spearman": float(rho), "p_value": float(p),
+            "mean_abs_difference": float((both["capability"] - both["eci"]).abs().mean()),
+            "pairs": both[["model_id", "capability", "eci"]].sort_values("eci").reset_index(drop=True)}
