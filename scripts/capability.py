@@ -58,6 +58,14 @@ def main(argv=None) -> int:
         summary["eci"] = corr
     models = pd.read_csv(args.models, usecols=["model_id", "open_weights"]) if Path(args.models).is_file() else \
         pd.DataFrame(columns=["model_id", "open_weights"])
+    scrapes = sorted((ROOT / ".." / "shared" / "data" / "aa-site-scrape-daily").glob("aa_models_*.json"))
+    if scrapes:  # newer models than the snapshot's: the newest daily scrape's open flag
+        newest = pd.DataFrame([{"model_id": r.get("slug"), "open_scrape": r.get("open")}
+                               for r in json.loads(scrapes[-1].read_text()) if isinstance(r, dict)])
+        models = models.merge(newest, on="model_id", how="outer")
+        models["open_weights"] = models["open_weights"].astype(object).where(models["open_weights"].notna(),
+                                                                             models["open_scrape"])
+        models = models[["model_id", "open_weights"]]
     drawn = table.merge(models, on="model_id", how="left")
     drawn["release_date"] = pd.to_datetime(drawn["release_date"])
     capability_figure(drawn, out / "capability.png",

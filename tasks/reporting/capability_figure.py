@@ -36,17 +36,18 @@ def capability_figure(table: pd.DataFrame, path: Path, title: str) -> Path:
             front = running_frontier(part)
             ax.step(front["release_date"], front["capability"], where="post", color=colour, lw=1.6,
                     label=f"frontier, {label}")
-    for model_id in running_frontier(table).tail(4)["model_id"]:
-        row = table[table["model_id"] == model_id].iloc[0]
-        ax.annotate(str(row["name"]), (row["release_date"], row["capability"]), fontsize=7,
-                    xytext=(4, 4), textcoords="offset points")
+    top = table.dropna(subset=["release_date"]).nlargest(1, "capability")
+    for row in top.itertuples():  # the one highest model, named (more names overlap at the top right)
+        ax.annotate(str(row.name).split(" (")[0], (row.release_date, row.capability), fontsize=7, ha="right",
+                    xytext=(-6, 8), textcoords="offset points")
     ax.set_xlabel("release date")
-    ax.set_ylabel("capability (IRT scale: Claude 3.5 Sonnet (Jun 2024) = 130, GPT-5 (high) = 150)")
+    ax.set_ylabel("capability (IRT points)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    fig.text(0.01, 0.01, "Data: Artificial Analysis API (12 benchmarks); 90% bootstrap intervals", fontsize=7)
-    fig.tight_layout()
+    fig.text(0.01, 0.01, "Scale: Claude 3.5 Sonnet (Jun 2024) = 130, GPT-5 (high) = 150 (Epoch AI's ECI anchors). "
+             "Bars: 90% bootstrap intervals. Data: Artificial Analysis API, 12 benchmarks.", fontsize=7)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path
