@@ -87,7 +87,7 @@ def capability_task(source: Path, options: dict) -> Path:
     table = capability_table(fit, matrix.models)
     get_run_logger().info("capability scale: %d models on %d benchmarks, %d models left out", len(table),
                           len(fit.benchmarks), int((fit.excluded["kind"] == "model").sum()))
-    return write_cached_parquet(table, "clean", "capability", {"table": "capability"})
+    return write_cached_parquet(table, "capability", "capability", {"table": "capability"})
 
 
 @cached_task(name="join-capability", task_run_name="join-capability")
