@@ -93,7 +93,7 @@ BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diam
                               "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025",
                               "aime": "AIME (Epoch AI, one-shot)", "swe_bench_verified": "SWE-bench Verified",
                               "arc_agi_1": "ARC-AGI-1", "aa_intelligence_index": "AA Intelligence Index",
-                              "capability": "Capability (IRT scale, Claude 3.5 Sonnet = 130, GPT-5 = 150)"}
+                              "capability": "capability (IRT)"}
 
 Subset = Literal["open", "all"]
 SUBSETS: dict[str, str] = _labelled(Subset, {"open": "open-weights models", "all": "all models (open and proprietary)"})

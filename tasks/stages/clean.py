@@ -74,7 +74,7 @@ def add_first_observed(tracker, snapshots: list) -> None:
                 name=f"first-observed-prices[{snapshot.name}]"))
 
 
-@cached_task(name="capability", task_run_name="capability-scale")
+@cached_task(name="capability", task_run_name="capability-scale", code=("tasks.data.capability", "tasks.core.irt"))
 def capability_task(source: Path, options: dict) -> Path:
     """Fit the capability scale on the AA API vintages in ``source`` (``tasks.data.capability``): capability.csv."""
     from tasks.core.irt import Anchors, fit_capability
@@ -90,7 +90,7 @@ def capability_task(source: Path, options: dict) -> Path:
     return write_cached_parquet(table, "capability", "capability", {"table": "capability"})
 
 
-@cached_task(name="join-capability", task_run_name="join-capability")
+@cached_task(name="join-capability", task_run_name="join-capability", code=("tasks.data.capability",))
 def join_capability_task(analysis_path: Path, capability_path: Path) -> Path:
     """The analysis table with ``score_capability`` from the fitted scale (``tasks.data.capability``)."""
     from tasks.data.capability import with_capability
