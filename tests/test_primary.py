@@ -123,3 +123,17 @@ def test_the_first_screen_warns_only_when_the_quality_data_end_over_3_months_bef
     assert "**Warning: the quality data end 5.9 mo before the prices.** The last model scored on MMLU-Pro was " \
            "released on 2026-01-04" in texts(inputs())
     assert "Warning" not in texts(inputs(window_end="2026-05-01"))
+
+
+def test_with_several_presets_the_answer_is_the_rule_presets():
+    # step 16: capability beside futuretech-2025; the rule is capability's, and futuretech-2025's rows come first
+    base = inputs()
+    frame = base.trends.assign(preset="futuretech-2025")
+    other = frame.assign(preset="capability", quality_measure="capability",
+                         trend_id=frame["trend_id"] + "-cap", factor_per_year=frame["factor_per_year"] * 0.7)
+    presets = [{"name": "capability", "answer": RULE}, {"name": "futuretech-2025", "answer": RULE}]
+    report = ReportInputs(trends=pd.concat([frame, other], ignore_index=True), diagnostics=pd.DataFrame(),
+                          cleans=base.cleans, meta={**base.meta, "presets": presets}, methods=base.methods)
+    numbers = headline(report)
+    assert [e["trend_id"] for e in numbers["entries"] if e["primary"]] == ["h-lowest_provider-cap"]
+    assert {e["preset"] for e in numbers["entries"] if e["kind"] in ("hedonic", "frontier")} == {"capability"}

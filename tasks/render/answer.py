@@ -103,6 +103,10 @@ def headline(inputs: ReportInputs) -> dict:
            "code_commit": (inputs.meta.get("code") or {}).get("git_commit"), "primary_rule": rule, "entries": []}
     # with no estimate for the answer's table (a run of a method with answer notes alone) the notes still answer
     here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
+    if rule is not None and "preset" in here and (here["preset"] == rule["preset"]).any():
+        # several presets side by side (capability beside futuretech-2025): the answer is the rule's preset's, so
+        # that the primary and its alternatives are on one quality measure, not the first preset's rows of each kind
+        here = here[here["preset"] == rule["preset"]]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
 
     def add(kind: str, what: str, rows: pd.DataFrame, extra=None):
