@@ -196,7 +196,8 @@ def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
         caveat = ("snapshot prices regressed on release dates compare new models with old ones at today's prices: "
                   "not a price index")
     price = ANSWER_HEADERS.get(entry["price_source"], entry["price_source"])
-    name = row.label[:1].lower() + row.label[1:]
+    text = row.label_of(entry) if row.label_of is not None else row.label
+    name = text[:1].lower() + text[1:]
     return (f"{'**Primary estimate**' if markdown else 'Primary estimate'}: {name}, at the {price} "
             f"({code(entry['price_source'])}, {code(entry['snapshot'])}): {said}, {where}. Caveat: {caveat}. "
             f"Why this one: {rule['rule']} (the rule of preset {code(rule['preset'])}).")
@@ -290,7 +291,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     rows = []
     primary = primary_entry(numbers)
     for answer in answer_rows():
-        cells = [answer.label]
+        first = next((e for e in entries if e["kind"] == answer.kind), None)
+        cells = [answer.label_of(first) if answer.label_of is not None and first is not None else answer.label]
         for source in sources:
             hit = next((e for e in entries if e["kind"] == answer.kind and e["price_source"] == source), None)
             cell = answer_cell(hit) if hit else "-"
