@@ -25,7 +25,7 @@ from tasks.platform.caching import ensure_result_storage
 from tasks.files.settings import history_dir
 from tasks.platform.tracking import StageTracker
 from tasks.stages.breaks import breaks_task
-from tasks.stages.clean import add_first_observed
+from tasks.stages.clean import add_capability, add_first_observed
 from tasks.stages.figures import draw_figures
 from tasks.stages.fit import fit_all
 from tasks.stages.history import load_histories
@@ -81,6 +81,7 @@ def _estimate(config: EstimateConfig) -> dict:
     snapshots = [load_snapshot(tracker, item, run.corrections, not config.as_published, item.name in published)
                  for item in run.inputs]
     add_first_observed(tracker, snapshots)
+    capability = add_capability(tracker, snapshots, run.presets)  # score_capability, when a preset asks for it
     batches = fit_all(tracker, run.presets, snapshots, creators_file(), config)
     outputs = tracker.run("collect", collect_task, batches)
     nothing = check_estimated(outputs)  # every trend skipped: stops here; every one insufficient: said at the end
@@ -92,7 +93,7 @@ def _estimate(config: EstimateConfig) -> dict:
                          {s.name: s.resolution for s in snapshots if s.resolution}, histories, breaks)
     summary = publish(tracker, config, run, RunResults(snapshots=snapshots, batches=batches, outputs=outputs,
                                                        breaks=breaks, histories=histories, figures=figures,
-                                                       report=report, meta=meta))
+                                                       report=report, meta=meta, capability=capability))
     if nothing:  # published, but not a plain green success: the final state says that nothing was estimated
         return Completed(message=f"{nothing}; see the report", data={**summary, "nothing_estimated": nothing})
     return summary

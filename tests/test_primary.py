@@ -149,3 +149,21 @@ def test_a_mean_of_short_span_bands_gets_its_bands_coverage_and_selection_check(
     found = selection_alone(report, row)
     assert found["selection_alone"] == pytest.approx((6.04 * 4.92 * 5.63) ** (1 / 3))
     assert found["selection_explains"] is True
+
+
+def test_with_several_presets_the_answer_is_the_rule_presets():
+    # step 16: capability beside futuretech-2025; the rule is capability's, and futuretech-2025's rows come first
+    base = inputs()
+    frame = base.trends.assign(preset="futuretech-2025")
+    other = frame.assign(preset="capability", quality_measure="capability", band_low=120.0, band_high=155.0,
+                         trend_id=frame["trend_id"] + "-cap", factor_per_year=frame["factor_per_year"] * 0.7)
+    other.loc[other["method"] == "hedonic", "controls"] = "capability"
+    presets = [{"name": "capability", "answer": RULE}, {"name": "futuretech-2025", "answer": RULE}]
+    report = ReportInputs(trends=pd.concat([frame, other], ignore_index=True), diagnostics=pd.DataFrame(),
+                          cleans=base.cleans, meta={**base.meta, "presets": presets}, methods=base.methods)
+    numbers = headline(report)
+    assert [e["trend_id"] for e in numbers["entries"] if e["primary"]] == ["h-lowest_provider-cap"]
+    assert {e["preset"] for e in numbers["entries"] if e["kind"] in ("hedonic", "frontier")} == {"capability"}
+    # the sentence names the capability regression, not MMLU-Pro's (its label was MMLU-Pro's whatever the measure)
+    sentence = primary_sentence(numbers)
+    assert "capability (IRT) 120-155; controls: capability (IRT)" in sentence and "MMLU-Pro" not in sentence

@@ -82,6 +82,9 @@ BENCHMARK_UNITS: dict[str, BenchmarkUnit] = {
     "aa_multilingual_index": "fraction",
     "aa_intelligence_index": "points",
     "arena_elo": "points",
+    # the IRT capability scale (tasks/core/irt.py, tasks/data/capability.py): ECI-like points, Claude 3.5 Sonnet = 130,
+    # GPT-5 = 150; not a benchmark score of a source, joined into the analysis table by with_capability
+    "capability": "points",
 }
 # display labels of the quality measures (those without one print as their id)
 BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diamond": "GPQA Diamond",
@@ -89,7 +92,8 @@ BENCHMARKS: dict[str, str] = {"mmlu_pro": "MMLU-Pro", "mmlu": "MMLU", "gpqa_diam
                               "arena_elo": "Chatbot Arena Elo", "scicode": "SciCode", "hle": "Humanity's Last Exam",
                               "livecodebench": "LiveCodeBench", "aime_2024": "AIME 2024", "aime_2025": "AIME 2025",
                               "aime": "AIME (Epoch AI, one-shot)", "swe_bench_verified": "SWE-bench Verified",
-                              "arc_agi_1": "ARC-AGI-1", "aa_intelligence_index": "AA Intelligence Index"}
+                              "arc_agi_1": "ARC-AGI-1", "aa_intelligence_index": "AA Intelligence Index",
+                              "capability": "capability (IRT)"}
 
 Subset = Literal["open", "all"]
 SUBSETS: dict[str, str] = _labelled(Subset, {"open": "open-weights models", "all": "all models (open and proprietary)"})

@@ -72,6 +72,8 @@ CATALOG: tuple[Intermediate, ...] = (
     Intermediate("clean", "warnings", IngestIssues, "what the adapters took but flagged"),
     Intermediate("clean", "runs", RunTable, "benchmark runs priced and checked"),
     Intermediate("clean", "run_prices", RunPrices, "the list prices that cost benchmark runs"),
+    # capability (tasks/stages/clean.py, when a preset has [capability]): the scale, joined into each analysis table
+    Intermediate("capability", "capability", None, "capability.csv: the capability scale per model"),
     # fit (tasks/stages/fit.py): one batch per snapshot x preset x method
     Intermediate(BATCH, "rows", Trends, "the batch's trends.csv rows"),
     Intermediate(BATCH, "points", Points, "the batch's points.csv rows"),

@@ -72,14 +72,31 @@ def controls_text(controls) -> str:
     return "controls: " + " + ".join(label(BENCHMARKS, c) for c in str(controls).split("+"))
 
 
-# the answer's regression: the one controlling for MMLU-Pro alone
+# the answer's regression: the one controlling for MMLU-Pro alone (on a preset whose measure is another, e.g. the
+# capability scale: the one controlling for that measure alone)
 ANSWER_CONTROLS = "mmlu_pro"
 
 
 def answer_rows(here: pd.DataFrame) -> pd.DataFrame:
-    """The answer's hedonic row: open models, blended price, controlling for MMLU-Pro."""
-    return select(here, method="hedonic", subset="open", price_type="blended", variant=None,
-                  controls=ANSWER_CONTROLS)
+    """The answer's hedonic row: open models, blended price, controlling for its quality measure alone."""
+    rows = select(here, method="hedonic", subset="open", price_type="blended", variant=None)
+    return rows[rows["controls"].astype(str) == rows["quality_measure"].astype(str)]
+
+
+def _answer_extra(inputs, row) -> dict:
+    low, high = row.get("band_low"), row.get("band_high")
+    return {"quality_measure": row.get("quality_measure"),
+            "score_range": [None if pd.isna(low) else float(low), None if pd.isna(high) else float(high)]}
+
+
+def answer_label(entry: dict) -> str:
+    """``Typical model (hedonic regression, open models, MMLU-Pro 40-70; controls: MMLU-Pro)``, for the entry's
+    measure and score range."""
+    measure = entry.get("quality_measure") or ANSWER_CONTROLS
+    low, high = (entry.get("score_range") or [None, None])[:2]
+    scope = f" {low:g}-{high:g}" if low is not None and high is not None else ""
+    name = label(BENCHMARKS, measure)
+    return f"Typical model (hedonic regression, open models, {name}{scope}; controls: {name})"
 
 
 ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality (hedonic, open models)",
@@ -88,7 +105,7 @@ ANSWER_ROWS = (AnswerRow(kind="hedonic", what="typical model at constant quality
                          title=f"typical model (hedonic, open models; {controls_text(ANSWER_CONTROLS)})",
                          rows=answer_rows, place=0,
                          differs="every open model of the quality range, its score held constant in the "
-                                 "regression"),)
+                                 "regression", extra=_answer_extra, label_of=answer_label),)
 
 
 def scope(row) -> str:

@@ -103,6 +103,10 @@ def headline(inputs: ReportInputs) -> dict:
            "code_commit": (inputs.meta.get("code") or {}).get("git_commit"), "primary_rule": rule, "entries": []}
     # with no estimate for the answer's table (a run of a method with answer notes alone) the notes still answer
     here = main[main["snapshot"] == snapshot] if snapshot is not None else main.iloc[0:0]
+    if rule is not None and "preset" in here and (here["preset"] == rule["preset"]).any():
+        # several presets side by side (capability beside futuretech-2025): the answer is the rule's preset's, so
+        # that the primary and its alternatives are on one quality measure, not the first preset's rows of each kind
+        here = here[here["preset"] == rule["preset"]]
     sources = [s for s in PRICE_SOURCES if s in set(here["price_source"].dropna())]
 
     def add(kind: str, what: str, rows: pd.DataFrame, extra=None):
@@ -196,8 +200,11 @@ def primary_sentence(numbers: dict, markdown: bool = True) -> str | None:
         caveat = ("snapshot prices regressed on release dates compare new models with old ones at today's prices: "
                   "not a price index")
     price = entry.get("price_label") or ANSWER_HEADERS.get(entry["price_source"], entry["price_source"])
-    name = row.label if row is not None else entry.get("label") or entry["what"]
-    name = name[:1].lower() + name[1:]
+    if row is None:  # an answer note's entry (the cost of a benchmark run): its own label
+        text = entry.get("label") or entry["what"]
+    else:
+        text = row.label_of(entry) if row.label_of is not None else row.label
+    name = text[:1].lower() + text[1:]
     return (f"{'**Primary estimate**' if markdown else 'Primary estimate'}: {name}, at the {price} "
             f"({code(entry['price_source'])}, {code(entry['snapshot'])}): {said}, {where}. Caveat: {caveat}. "
             f"Why this one: {rule['rule']} (the rule of preset {code(rule['preset'])}).")
@@ -296,7 +303,8 @@ def answer_section(doc: Document, inputs: ReportInputs, numbers: dict, found: li
     rows = []
     primary = primary_entry(numbers)
     for answer in answer_rows():
-        cells = [answer.label]
+        first = next((e for e in entries if e["kind"] == answer.kind), None)
+        cells = [answer.label_of(first) if answer.label_of is not None and first is not None else answer.label]
         for source in sources:
             hit = next((e for e in entries if e["kind"] == answer.kind and e["price_source"] == source), None)
             cell = answer_cell(hit) if hit else "-"

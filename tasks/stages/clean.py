@@ -73,3 +73,47 @@ def add_first_observed(tracker, snapshots: list) -> None:
             snapshot.clean = dataclasses.replace(snapshot.clean, analysis=tracker.run(
                 "clean", first_observed_task, snapshot.analysis, earlier, labels=(f"snapshot:{snapshot.name}",),
                 name=f"first-observed-prices[{snapshot.name}]"))
+
+
+@cached_task(name="capability", task_run_name="capability-scale", code=("tasks.data.capability", "tasks.core.irt"))
+def capability_task(source: Path, options: dict) -> Path:
+    """Fit the capability scale on the AA API vintages in ``source`` (``tasks.data.capability``): capability.csv."""
+    from tasks.core.irt import Anchors, fit_capability
+    from tasks.data.capability import assemble, capability_table
+
+    matrix = assemble(source, until=options.get("until"))
+    anchors = Anchors(options["low_model"], options["high_model"], options["low_value"], options["high_value"])
+    fit = fit_capability(matrix.scores, anchors, min_scores=options["min_scores"], n_bootstrap=options["bootstrap"],
+                         ci_level=options["ci_level"], seed=options["seed"])
+    table = capability_table(fit, matrix.models)
+    get_run_logger().info("capability scale: %d models on %d benchmarks, %d models left out", len(table),
+                          len(fit.benchmarks), int((fit.excluded["kind"] == "model").sum()))
+    return write_cached_parquet(table, "capability", "capability", {"table": "capability"})
+
+
+@cached_task(name="join-capability", task_run_name="join-capability", code=("tasks.data.capability",))
+def join_capability_task(analysis_path: Path, capability_path: Path) -> Path:
+    """The analysis table with ``score_capability`` from the fitted scale (``tasks.data.capability``)."""
+    from tasks.data.capability import with_capability
+
+    table = with_capability(read_parquet(analysis_path), read_parquet(capability_path))
+    return write_cached_parquet(table, "clean", "analysis", {"table": "analysis", "capability": True})
+
+
+def add_capability(tracker, snapshots: list, presets: list) -> Path | None:
+    """When a preset has a ``[capability]`` section: fit the scale once and join it into every snapshot's analysis
+    table (in place); the capability table's file (for the run folder's capability.csv), else None."""
+    from tasks.files.settings import PROJECT_ROOT
+
+    section = next((p.capability for p in presets if getattr(p, "capability", None) is not None), None)
+    if section is None:
+        return None
+    options = section.model_dump()
+    source = Path(options.pop("source"))
+    source = source if source.is_absolute() else (PROJECT_ROOT / source).resolve()
+    capability = tracker.run("clean", capability_task, source, options, name="capability-scale")
+    for snapshot in snapshots:
+        snapshot.clean = dataclasses.replace(snapshot.clean, analysis=tracker.run(
+            "clean", join_capability_task, snapshot.analysis, capability, labels=(f"snapshot:{snapshot.name}",),
+            name=f"join-capability[{snapshot.name}]"))
+    return capability

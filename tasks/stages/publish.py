@@ -204,6 +204,7 @@ class RunResults:
     figures: dict[str, Path]  # figures: run-folder name -> PNG
     report: dict[str, Path]  # report: run-folder name -> file
     meta: dict  # report_meta
+    capability: Path | None = None  # the capability scale's table (capability.csv), when a preset fits it
 
 
 def publish(tracker, config, run, results: RunResults) -> dict:
@@ -227,6 +228,8 @@ def publish(tracker, config, run, results: RunResults) -> dict:
               "quarantine_summary.csv": _combined(cleans, "summary"),
               "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),
               "breaks.csv": read_parquet(breaks)}
+    if results.capability is not None:
+        tables["capability.csv"] = read_parquet(results.capability)
     upstream = {"quarantine.parquet": [s.clean.quarantine for s in snapshots],
                 "quarantine.csv": [s.clean.quarantine for s in snapshots],
                 "quarantine_summary.csv": [s.clean.summary for s in snapshots],

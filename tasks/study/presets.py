@@ -122,6 +122,25 @@ class AnswerSection(Section):
     select: dict[str, str] = {}
 
 
+class CapabilitySection(Section):
+    """The capability scale the run fits and joins into every snapshot's analysis table as ``score_capability``
+    (``tasks.core.irt``, ``tasks.data.capability``), so that any method can take ``quality_measure = "capability"``;
+    the run folder gets ``capability.csv``. ``source``: a folder of saved AA API responses (relative paths are
+    relative to the project); the two anchors are AA model ids held at the two values (Epoch AI's ECI convention by
+    default). A run of several presets fits the scale of the first preset that has this section."""
+
+    source: str = "../shared/data/aa-api-v2"
+    until: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")  # the newest vintage used (inclusive)
+    low_model: str = "claude-35-sonnet-june-24"
+    high_model: str = "gpt-5"
+    low_value: float = 130.0
+    high_value: float = 150.0
+    min_scores: int = Field(3, ge=2)
+    bootstrap: Resamples = Field(200, ge=0)
+    ci_level: float = Field(0.9, gt=0, lt=1)
+    seed: int = 20261208
+
+
 class PresetBase(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._\-]*$")
     title: str
@@ -141,6 +160,7 @@ class PresetBase(Section):
     # the study's own data: the bundled snapshot a run of this preset alone uses when it is given no input (None:
     # every bundled snapshot). A run of several presets, or with --input, is not affected.
     snapshot: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+    capability: CapabilitySection | None = None  # fit and join the capability scale (score_capability)
 
     @field_validator("cite")
     @classmethod

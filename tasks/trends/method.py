@@ -72,6 +72,9 @@ class AnswerRow:
     place: int
     differs: str = ""
     extra: Callable[[Any, Any], dict] | None = None
+    # the row's name for one of its headline.json entries, when it depends on the entry (the hedonic row names its
+    # quality measure and range: MMLU-Pro 40-70, capability 120-155); None: ``label``
+    label_of: Callable[[dict], str] | None = None
 
 
 @dataclass(frozen=True)
