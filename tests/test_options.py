@@ -64,3 +64,16 @@ def test_a_form_parameter_without_a_description_is_an_error():
 
     with pytest.raises(KeyError, match="undocumented"):
         options.described_by({})(form)
+
+
+def test_all_presets_leaves_out_a_preset_marked_not_in_all():
+    """`--preset all` (make run) is every bundled preset but those with in_all = false: the capability preset would
+    take the default run's primary estimate before its hedonic fit corrects for the scale's measurement error."""
+    from tasks.stages.prepare import preset_names
+    from tasks.study.presets import bundled_presets, load_preset
+
+    names = preset_names("all")
+    assert "capability" in bundled_presets() and load_preset("capability").in_all is False
+    assert "capability" not in names
+    assert names == [n for n in bundled_presets() if n != "capability"] and "futuretech-2025" in names
+    assert preset_names("capability,futuretech-2025") == ["capability", "futuretech-2025"]  # named: it runs

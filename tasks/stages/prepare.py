@@ -141,9 +141,10 @@ def rejected_inputs(inputs: list[RunInput], shown: bool = True) -> list[dict]:
 
 
 def preset_names(ref: str) -> list[str]:
-    """``all`` (every bundled preset), one name or path, or a comma-separated list of them."""
+    """``all`` (every bundled preset but those with ``in_all = false``), one name or path, or a comma-separated list
+    of them."""
     if ref.strip() == "all":
-        return list(bundled_presets())
+        return [name for name in bundled_presets() if load_preset(name).in_all]
     return [part.strip() for part in ref.split(",") if part.strip()]
 
 

@@ -161,6 +161,9 @@ class PresetBase(Section):
     # every bundled snapshot). A run of several presets, or with --input, is not affected.
     snapshot: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
     capability: CapabilitySection | None = None  # fit and join the capability scale (score_capability)
+    # part of `--preset all` (make run); false: only when named (a preset whose estimates are not yet fit to open the
+    # default run's first screen: it would take the primary, see presets/capability.toml)
+    in_all: bool = True
 
     @field_validator("cite")
     @classmethod
