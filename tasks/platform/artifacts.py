@@ -34,24 +34,6 @@ from prefect.cache_policies import NO_CACHE
 from tasks.files.tables import read_csv_output
 from tasks.platform.lineage import lineage_markdown
 
-# what identifies a trend and its number first; the hash-suffixed trend_id last (it is in every other column)
-TREND_SUMMARY_COLUMNS = ["snapshot", "preset", "method", "factor_per_year", "interval", "subset", "band_low",
-                         "band_high", "quantity", "price_type", "controls", "variant", "estimator", "ci_method",
-                         "tie_order_min_factor", "tie_order_max_factor", "n", "r_squared", "status", "note", "trend_id"]
-
-
-def trend_summary(trends: pd.DataFrame) -> pd.DataFrame:
-    """The trends artifact's table: ``TREND_SUMMARY_COLUMNS``, the interval as one short text (``4.87-38.4``)."""
-    def interval(row) -> str:
-        if pd.isna(row.ci_low) or pd.isna(row.ci_high):
-            return ""
-        return f"{row.ci_low:.3g}-{row.ci_high:.3g}"
-
-    frame = trends.copy()
-    frame["interval"] = [interval(row) for row in frame.itertuples(index=False)]
-    return frame[TREND_SUMMARY_COLUMNS]
-
-
 def ui_url() -> str | None:
     """The base of the current Prefect UI's pages for links (None when this API has no UI, e.g. a command's temporary
     API): ``PREFECT_UI_URL`` followed by the path the server serves its default UI under (``/v2`` for Prefect 3.9's
@@ -142,10 +124,6 @@ def run_file_link(run_dir: Path, name: str) -> str:
         except ValueError:
             pass
     return path.as_uri()
-
-
-def report_link(run_dir: Path) -> str:
-    return run_file_link(run_dir, "report.html")
 
 
 def warning_rows(run_dir: Path) -> list[dict]:
