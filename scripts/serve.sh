@@ -166,14 +166,8 @@ ENV
 "$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
 # the limit belongs to the pool, so that a second worker (started by hand) cannot double it
 "$BIN/prefect" work-pool set-concurrency-limit "$POOL" "$LIMIT" >>"$STATE/pool.log" 2>&1
-# schedules and deployments paused in the UI stay paused: their state is saved before the deploy and set back after
-# it (tasks/platform/schedules.py; prefect.yaml's schedules carry slugs, so the deploy updates them in place)
-"$BIN/python" -m tasks.platform.schedules save "$STATE/schedules.json" >"$STATE/schedules.log" 2>&1 ||
-  echo "warning: the schedules' paused/active state could not be saved (see $STATE/schedules.log)" >&2
-"$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
-  echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
-"$BIN/python" -m tasks.platform.schedules restore "$STATE/schedules.json" >>"$STATE/schedules.log" 2>&1 ||
-  echo "warning: the schedules' paused/active state could not be set back (see $STATE/schedules.log)" >&2
+# every deployment of prefect.yaml; schedules and deployments paused in the UI stay paused (scripts/deploy.sh)
+BIN=$BIN STATE=$STATE bash "$ROOT/scripts/deploy.sh"
 
 BIN=$BIN INFERENCE_TRENDS_SERVE_DIR=$STATE bash "$ROOT/scripts/worker.sh" >/dev/null
 

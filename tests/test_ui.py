@@ -105,7 +105,7 @@ def test_task_runs_are_named_and_tagged_by_their_snapshot(cached):
 def test_cached_task_runs_say_so_in_their_name_and_the_last_log_line(computed, cached):
     for summary, expect_cached in ((computed, False), (cached, True)):
         states = {r["task_run_id"]: r["state"] for r in summary["tasks"]}
-        assert set(states.values()) == ({"Cached"} if expect_cached else {"Completed"})
+        assert set(states.values()) == ({"Cached"} if expect_cached else {"Completed"}), [(r["task"], r["state"]) for r in summary["tasks"] if r["state"] != ("Cached" if expect_cached else "Completed")]
         for task_run in task_runs(summary):
             marked = task_run.name.endswith(" · cached")
             assert marked == (task_run.state_name == "Cached"), (task_run.name, task_run.state_name)
