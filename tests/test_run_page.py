@@ -45,7 +45,9 @@ text after
 
 
 def test_report_page_has_contents_with_working_anchors_and_figures_first():
-    page = report_page(REPORT)
+    page = report_page(REPORT, lambda name: f"http://h/{name}", lambda name: f"http://h/lineage.html#node={name}")
+    assert "[SVG](http://h/figures/snap/frontier.svg)" in page
+    assert "(http://h/lineage.html#node=figures/snap/frontier.png)" in page
     anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
     links = re.findall(r"\]\(#([^)]+)\)", page)
     assert links and all(link.startswith(UI_ANCHOR_PREFIX) for link in links)
@@ -62,10 +64,12 @@ def test_report_page_has_contents_with_working_anchors_and_figures_first():
 
 def test_answer_page_is_the_first_screen_with_links():
     headline = None  # no headline.json: the table alone
+    graph = "http://127.0.0.1:4201/r/lineage.html#node=figures/snap/frontier.png"
     page = answer_page(REPORT, headline, {"report": "http://127.0.0.1:4201/r/report.html"}, "run<1>",
-                       [("snap/frontier", "http://127.0.0.1:4201/r/figures/snap/frontier.png")])
+                       [("snap/frontier", "http://127.0.0.1:4201/r/figures/snap/frontier.png", graph)])
     assert "| typical | **2x** |" in page and "Details" not in page
     assert "[report](http://127.0.0.1:4201/r/report.html)" in page and "[snap/frontier](" in page
+    assert f"([lineage]({graph}))" in page  # from a figure to its raw files: one link
     assert "run\\<1\\>" in page and "<1>" not in page  # data escaped
     quality = data_quality_page([{"table": "a|b", "rows": 3}], [{"kind": "<script>", "what": "x"}], "r")
     assert "a\\|b" in quality and "<script>" not in quality

@@ -26,6 +26,7 @@ import json
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 from prefect import task
@@ -190,8 +191,18 @@ def run_pages(run_dir: Path, key_prefix: str, flow_run_id: str | None, ui: str |
         links["the lineage graph"] = link("lineage.html")
     links.update({"trends.csv": link("trends.csv"), "points.csv": link("points.csv"),
                   "manifest.json": link("manifest.json"), "the run folder": link(".")})
-    figures = [(f"{p.parent.name}/{p.stem}", link(p.relative_to(run_dir).as_posix()))
-               for p in sorted(run_dir.glob("figures/*/*.png"))]
+    has_graph = (run_dir / "lineage.html").exists()
+
+    def lineage_of(node: str | None) -> str | None:  # the graph with that file selected (its upstream highlighted)
+        return f"{link('lineage.html')}#node={quote(node, safe='/')}" if has_graph and node else None
+
+    figures = [(f"{p.parent.name}/{p.stem}", link(p.relative_to(run_dir).as_posix()),
+                lineage_of(p.relative_to(run_dir).as_posix())) for p in sorted(run_dir.glob("figures/*/*.png"))]
+    primary = next((e for e in (headline or {}).get("entries", []) if e.get("primary")), None)
+    fitted_by = (manifest.get("trends") or {}).get(str((primary or {}).get("trend_id", "")).split(",")[0]) or {}
+    record = next((r for r in manifest.get("tasks", []) if fitted_by and r.get("task_run_id")
+                   == fitted_by.get("task_run_id")), {})
+    primary_node = next((ref["file"] for ref in record.get("outputs", []) if "-index-" in ref["file"]), None)
     lineage_link = (f"**[Open the lineage graph]({link('lineage.html')})**: every file from the raw sources to this "
                     "run folder, with its full sha256 and the task run that wrote it; click a file to see its "
                     "upstream path.\n\n") if (run_dir / "lineage.html").exists() else ""
@@ -199,10 +210,10 @@ def run_pages(run_dir: Path, key_prefix: str, flow_run_id: str | None, ui: str |
     return [
         {"key": f"{key_prefix}-answer", "type": "markdown", **common,
          "description": f"The answer of {run_dir.name}, with links to the report, the lineage graph and the figures",
-         "data": answer_page(report_md, headline, links, run_dir.name, figures)},
+         "data": answer_page(report_md, headline, links, run_dir.name, figures, lineage_of(primary_node))},
         {"key": f"{key_prefix}-report", "type": "markdown", **common,
          "description": f"report.md of {run_dir.name} (contents first; figures near the top)",
-         "data": report_for_ui(report_page(report_md), run_dir)},
+         "data": report_for_ui(report_page(report_md, link, lineage_of if has_graph else None), run_dir)},
         {"key": f"{key_prefix}-lineage", "type": "markdown", **common,
          "description": f"lineage of {run_dir.name}: the graph, the code, the raw files, the task runs behind the "
          "headline trends",

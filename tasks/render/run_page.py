@@ -39,7 +39,8 @@ def anchor_link(anchor: str) -> str:
     return f"#{UI_ANCHOR_PREFIX}{anchor}"
 
 
-def report_page(markdown: str, figure_link: Callable[[str], str] | None = None) -> str:
+def report_page(markdown: str, figure_link: Callable[[str], str] | None = None,
+                lineage_link: Callable[[str], str] | None = None) -> str:
     """report.md with a contents list (level 2 and 3 headings, each with an anchor that the links reach) and every
     figure moved into a "Figures" section right after the answer; where a figure was, a link to it. Internal links of
     the report (``](#definitions)``) are pointed at the UI's anchors. ``figure_link``: the URL of a run-folder file
@@ -88,7 +89,8 @@ def report_page(markdown: str, figure_link: Callable[[str], str] | None = None) 
     for number, (caption, path, where) in enumerate(figures, 1):
         title = re.sub(r"^Figure:\s*", "", caption)
         svg = path[:-4] + ".svg" if path.endswith(".png") else path
-        extra = f" · [SVG]({figure_link(svg)})" if figure_link else ""
+        extra = (f" · [SVG]({figure_link(svg)})" if figure_link else "") \
+            + (f" · [its lineage, back to the raw files]({lineage_link(path)})" if lineage_link else "")
         figure_lines += [f'<a id="figure-{number}"></a>', "",
                          f"**Figure {number}**: {title} (discussed in [{where[1] or 'the report'}]"
                          f"({anchor_link(where[0]) if where[0] else '#'})){extra}", "", f"![{caption}]({path})", ""]
@@ -120,13 +122,15 @@ def answer_table(report_md: str) -> list[str]:
 
 
 def answer_page(report_md: str, headline: dict | None, links: dict[str, str], run_name: str,
-                figures: list[tuple[str, str]] | None = None) -> str:
-    """The answer artifact: the primary sentence (``tasks.render.answer.primary_sentence``, from headline.json), the
-    answer's table (report.md's own), then links (``links``: label -> URL, in order) and the figures (title, URL)."""
+                figures: list[tuple[str, str, str | None]] | None = None, primary_lineage: str | None = None) -> str:
+    """The answer artifact: the primary sentence (``tasks.render.answer.primary_sentence``, from headline.json) with a
+    link to its lineage (``primary_lineage``: the graph with the fit that made it selected), the answer's table
+    (report.md's own), then links (``links``: label -> URL, in order) and the figures (title, URL, lineage URL)."""
     lines = [f"# The answer of run `{_escape_cell(run_name)}`", ""]
     sentence = primary_sentence(headline) if headline else None
     if sentence:
-        lines += [sentence, ""]
+        lines += [sentence + (f" ([how this number was made, back to the raw files]({primary_lineage}))"
+                              if primary_lineage else ""), ""]
     table = answer_table(report_md)
     if table:
         lines += [*table, ""]
@@ -135,7 +139,10 @@ def answer_page(report_md: str, headline: dict | None, links: dict[str, str], ru
     if links:
         lines += ["**Open**: " + " · ".join(f"[{_escape_cell(label)}]({url})" for label, url in links.items()), ""]
     if figures:
-        lines += ["**Figures**: " + " · ".join(f"[{_escape_cell(title)}]({url})" for title, url in figures), ""]
+        lines += ["**Figures** (each with its lineage):", ""]
+        lines += [f"- [{_escape_cell(title)}]({url})" + (f" ([lineage]({lineage}))" if lineage else "")
+                  for title, url, lineage in figures]
+        lines.append("")
     return "\n".join(lines)
 
 
