@@ -443,7 +443,8 @@ def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
     assert not (tmp_path / "plain-home" / "storage").exists()  # no result went to the worker's own Prefect home
     artifacts = client.post("/artifacts/filter", json={"artifacts": {
         "flow_run_id": {"any_": [second["id"]]}, "key": {"any_": ["estimate-answer"]}}}).json()
-    assert artifacts and "report.html](http://127.0.0.1:" in artifacts[0]["data"], artifacts  # served, not file://
+    assert artifacts and re.search(r"\]\(http://127\.0\.0\.1:\d+/[^)]*/report\.html\)", artifacts[0]["data"]), \
+        artifacts[0]["data"]  # the report link over the run-folder file server, not file://
 
 
 def test_schedules_paused_in_the_ui_stay_paused_after_a_redeploy(service):
