@@ -192,8 +192,8 @@ def main() -> None:
         browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", out / "deployment-form.png", 1500)
         browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}", out / "deployment-schedule.png", 900)
         browser.shoot(f"{ui}/runs/flow-run/{run['id']}", out / "run-graph.png", 1300)
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", out / "run-task-runs.png", 1300, click="Task Runs")
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", out / "run-artifacts.png", 1300, click="Artifacts")
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}?tab=TaskRuns", out / "run-task-runs.png", 1300)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}?tab=Artifacts", out / "run-artifacts.png", 1300)
         if "estimate-answer" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-answer']['id']}", out / "answer-artifact.png",
                           1400)
@@ -206,7 +206,7 @@ def main() -> None:
         if fit_task:
             browser.shoot(f"{ui}/runs/task-run/{fit_task}", out / "fit-task-run.png", 1300)
             # its Artifacts tab: what this task run read and wrote
-            browser.shoot(f"{ui}/runs/task-run/{fit_task}", out / "fit-task-run-io.png", 1300, click="Artifacts")
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}?tab=Artifacts", out / "fit-task-run-io.png", 1300)
         if "estimate-report" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", out / "report-artifact.png",
                           3200)

@@ -7,8 +7,9 @@
   figures in one section near the top (each where it was discussed replaced by a link to it);
 - ``data_quality_page``: rows in = used + quarantined per table, and the data-quality warnings, on one page.
 
-Anchors: the UI renders Markdown through rehype-raw and rehype-sanitize (GitHub's schema), which keeps
-``<a id="x"></a>`` but prefixes the id with ``user-content-``; links therefore point at ``#user-content-x``.
+Anchors: Markdown headings get no ids in the UI, so each heading is preceded by ``<a id="x"></a>``: the UI (Prefect
+3.9's, checked in headless Chromium) renders that raw HTML and keeps the id as written (no ``user-content-``
+prefix), so ``[...](#x)`` jumps to it (``UI_ANCHOR_PREFIX`` would say otherwise).
 Everything taken from data is escaped (``tasks.reporting.markup``) or comes from report.md, which is.
 """
 
@@ -20,7 +21,7 @@ from typing import Callable
 from tasks.render.answer import primary_sentence
 from tasks.reporting.document import slug
 
-UI_ANCHOR_PREFIX = "user-content-"
+UI_ANCHOR_PREFIX = ""
 _HEADING = re.compile(r"^(#{2,3}) (.+)$")
 _IMAGE = re.compile(r"^!\[([^\]]*)\]\(([^)]+)\)\s*$")
 
