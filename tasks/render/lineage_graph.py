@@ -248,7 +248,7 @@ if (sel.length > 0) {
     const cur = stack.pop();
     for (const p of details[cur].parents) { if (!keep.has(p)) { keep.add(p); stack.push(p); } }
   }
-  window.lineageShow(start, keep.size - 1);
+  window.lineageShow(start, keep.size - 1, keep);
 } else {
   window.lineageShow(null, 0);
 }
@@ -339,7 +339,12 @@ right. {{ counts }}</p>
 <script type="application/json" id="lineage-details">{{ details_json }}</script>
 <script>
 window.lineageDetails = JSON.parse(document.getElementById("lineage-details").textContent);
-window.lineageShow = function (index, upstreamCount) {
+window.lineageSelect = function (i) {
+  const doc = window.Bokeh && window.Bokeh.documents[0];
+  const src = doc && doc.get_model_by_name("lineage-nodes");
+  if (src) { src.selected.indices = [i]; }
+};
+window.lineageShow = function (index, upstreamCount, keep) {
   const title = document.getElementById("panel-title"), body = document.getElementById("panel-body");
   body.replaceChildren();
   if (index === null) { title.textContent = "Click a file"; return; }
@@ -365,6 +370,18 @@ window.lineageShow = function (index, upstreamCount) {
   if (d.computed_in_url) row("computed by task run", "open in the UI", d.computed_in_url);
   row("note", d.computed_in_note);
   row("upstream", upstreamCount + " file(s) highlighted");
+  const raws = keep ? [...keep].filter(function (i) { return i !== index && window.lineageDetails[i].kind === "raw source file"; }) : [];
+  if (raws.length) {  // where this file comes from: the raw source files upstream, each a click away
+    const dt = document.createElement("dt"); dt.textContent = "raw source files upstream (" + raws.length + ")";
+    body.appendChild(dt);
+    raws.forEach(function (i) {
+      const dd = document.createElement("dd"), a = document.createElement("a");
+      a.href = "#"; a.textContent = window.lineageDetails[i].label;
+      a.addEventListener("click", function (event) { event.preventDefault(); window.lineageSelect(i); });
+      const code = document.createElement("code"); code.textContent = " " + window.lineageDetails[i].sha256.slice(0, 16) + "…";
+      dd.appendChild(a); dd.appendChild(code); body.appendChild(dd);
+    });
+  }
   if (history.replaceState) history.replaceState(null, "", "#node=" + encodeURIComponent(d.id));
 };
 function selectFromHash() {
@@ -373,10 +390,8 @@ function selectFromHash() {
   const id = decodeURIComponent(m[1]);
   const i = window.lineageDetails.findIndex(function (d) { return d.id === id || d.run_path === id; });
   if (i < 0 || !window.Bokeh) return;
-  const doc = window.Bokeh.documents[0];
-  if (!doc) { setTimeout(selectFromHash, 100); return; }
-  const src = doc.get_model_by_name("lineage-nodes");
-  if (src) { src.selected.indices = [i]; }
+  if (!window.Bokeh.documents[0]) { setTimeout(selectFromHash, 100); return; }
+  window.lineageSelect(i);
   const graph = document.getElementById("graph"), columns = {{ columns }};
   graph.scrollLeft = Math.max(0, (window.lineageDetails[i].column + 0.5) / columns * graph.scrollWidth - graph.clientWidth / 2);
 }
