@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tasks.files.io import read_lineage
 from tasks.files.tables import read_csv_output
-from tasks.platform.lineage import location, resolve_location
+from tasks.platform.lineage import index_file, location, resolve_location
 from tasks.files.settings import runs_dir
 
 MAX_CHILDREN = 8
@@ -271,7 +271,7 @@ def graph_page(target: str, run: Path | None = None) -> str:
                 raise ValueError(f"{target!r} is neither a file nor a trend_id of {folder / 'trends.csv'}")
             record = next((r for r in manifest.get("tasks", []) if r.get("task_run_id") == producer["task_run_id"]),
                           {})
-            node = next((ref["file"] for ref in record.get("outputs", []) if "-index-" in ref["file"]), None)
+            node = index_file(record)
     page = folder / "lineage.html"
     if not page.is_file():  # a run folder from before the graph: drawn now, outside the run folder
         manifest = json.loads((folder / "manifest.json").read_text())

@@ -162,3 +162,29 @@ def test_every_schedule_names_utc_and_has_a_slug_and_no_active_flag():
     for schedule in schedules:
         assert schedule.get("timezone") == "UTC" and schedule.get("slug"), schedule
         assert "active" not in schedule, schedule
+
+
+def test_lineage_html_option_points_at_the_run_graph_with_the_target_selected(tmp_path, monkeypatch):
+    """`inference-trends lineage TARGET --html`: a run-folder file -> that run's lineage.html#node=<file>; a trend_id
+    -> its fit's index table selected; an older run folder without the page gets one drawn into the cache folder."""
+    from flows.lineage import graph_page
+
+    monkeypatch.setenv("INFERENCE_TRENDS_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("INFERENCE_TRENDS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PREFECT_UI_URL", raising=False)
+    folder = tmp_path / "runs" / "r1"
+    (folder / "figures" / "snap").mkdir(parents=True)
+    (folder / "figures" / "snap" / "fig.png").write_bytes(b"png")
+    data = manifest()
+    data["trends"] = {"frontier-abc": {"task_run_id": "t-fit"}}
+    (folder / "manifest.json").write_text(json.dumps(data))
+    # an older run folder: no lineage.html, drawn now outside the run folder
+    url = graph_page(str(folder / "figures" / "snap" / "fig.png"))
+    assert url.startswith((tmp_path / "cache" / "lineage" / "r1.html").as_uri()) and url.endswith(
+        "#node=figures/snap/fig.png")
+    assert not (folder / "lineage.html").exists()  # the run folder is never written to
+    (folder / "lineage.html").write_text("<html></html>")
+    assert graph_page(str(folder / "figures" / "snap" / "fig.png")) == \
+        (folder / "lineage.html").as_uri() + "#node=figures/snap/fig.png"
+    assert graph_page("frontier-abc", run=folder) == (folder / "lineage.html").as_uri() + \
+        "#node=cache/trends/f/index-1.parquet"

@@ -33,7 +33,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.files.tables import read_csv_output
-from tasks.platform.lineage import lineage_markdown
+from tasks.platform.lineage import index_file, lineage_markdown
 
 def ui_url() -> str | None:
     """The base of the current Prefect UI's pages for links (None when this API has no UI, e.g. a command's temporary
@@ -202,7 +202,7 @@ def run_pages(run_dir: Path, key_prefix: str, flow_run_id: str | None, ui: str |
     fitted_by = (manifest.get("trends") or {}).get(str((primary or {}).get("trend_id", "")).split(",")[0]) or {}
     record = next((r for r in manifest.get("tasks", []) if fitted_by and r.get("task_run_id")
                    == fitted_by.get("task_run_id")), {})
-    primary_node = next((ref["file"] for ref in record.get("outputs", []) if "-index-" in ref["file"]), None)
+    primary_node = index_file(record)
     lineage_link = (f"**[Open the lineage graph]({link('lineage.html')})**: every file from the raw sources to this "
                     "run folder, with its full sha256 and the task run that wrote it; click a file to see its "
                     "upstream path.\n\n") if (run_dir / "lineage.html").exists() else ""

@@ -165,6 +165,14 @@ def computed_in(records: list[dict], runs_root: Path, most: int = 200) -> int:
     return found
 
 
+_INDEX_TABLE = re.compile(r"(^|[-/])index-[^/]*\.parquet$")
+
+
+def index_file(record: dict) -> str | None:
+    """The trends index table a fit task run wrote (the node of its trends in the lineage graph), if any."""
+    return next((ref["file"] for ref in record.get("outputs", []) if _INDEX_TABLE.search(ref["file"])), None)
+
+
 # --- the lineage page of a run (the ``estimate-lineage`` markdown artifact) -----------------------------------------
 def _cell(text: Any) -> str:
     """A markdown table cell: no pipes or line breaks."""
