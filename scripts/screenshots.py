@@ -209,7 +209,7 @@ def main() -> None:
             browser.shoot(f"{ui}/runs/task-run/{fit_task}?tab=Artifacts", out / "fit-task-run-io.png", 1300)
         if "estimate-report" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", out / "report-artifact.png",
-                          3200)
+                          3200, settle=15.0)  # a long page: its Markdown renders after the app has loaded
         if ingest:
             browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", out / "ingest-run.png", 1100)
             browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", out / "ingest-outcomes.png", 700)
