@@ -170,10 +170,17 @@ def lineage(
                                  "intermediate Parquet file, or a trend_id of trends.csv."),
     run: Optional[Path] = typer.Option(None, "--run", help="Run folder for a trend_id (default: the newest run)."),
     show_all: bool = typer.Option(False, "--all", help="List every input file of each step (default: the first 8)."),
+    html: bool = typer.Option(False, "--html", help="Print the address of the run's lineage graph (lineage.html) "
+                              "with TARGET selected, instead of the chain as text."),
 ) -> None:
     """Print the chain from TARGET back to the raw source files: each file with its sha256, the task that made it
-    (code and configuration hashes), and the task runs and flow runs that computed it or were served it."""
-    from flows.lineage import explain
+    (code and configuration hashes), and the task runs and flow runs that computed it or were served it. With
+    --html: the address of the run's lineage graph, TARGET selected and its upstream path highlighted."""
+    from flows.lineage import explain, graph_page
+
+    if html:
+        typer.echo(_guarded(lambda _: graph_page(target, run), lambda: None, api=False))
+        return
 
     lines = _guarded(lambda _: explain(target, run, show_all), lambda: None, api=False)
     for line in lines:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tasks.files.io import read_lineage
 from tasks.files.tables import read_csv_output
-from tasks.platform.lineage import location, resolve_location
+from tasks.platform.lineage import index_file, location, resolve_location
 from tasks.files.settings import runs_dir
 
 MAX_CHILDREN = 8
@@ -240,3 +240,43 @@ def _sha(path: Path) -> str:
     from tasks.core.hashing import sha256_file
 
     return sha256_file(path)
+
+
+def graph_page(target: str, run: Path | None = None) -> str:
+    """``inference-trends lineage TARGET --html``: the URL of the run's lineage graph (``lineage.html`` of the run
+    folder; for an older run folder without one, drawn now from its manifest into the cache folder) with TARGET
+    selected (``#node=...``): a run-folder file, a cache file, or a trend_id (its fit's index table)."""
+    from urllib.parse import quote
+
+    from tasks.files.settings import cache_dir
+    from tasks.platform.artifacts import task_run_url, ui_url
+    from tasks.render.lineage_graph import lineage_html
+
+    root = runs_dir()
+    path = Path(target).expanduser()
+    folder = _run_folder_of(path.resolve()) if path.is_file() else None
+    node = None
+    if folder is not None:
+        node = path.resolve().relative_to(folder).as_posix()
+    else:
+        folder = Path(run).expanduser().resolve() if run else _latest(root)
+        if folder is None or not (folder / "manifest.json").is_file():
+            raise FileNotFoundError(f"no run folder for {target!r} (none in {root}; give one with --run)")
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if path.is_file():
+            node = location(path.resolve())
+        else:
+            producer = manifest.get("trends", {}).get(target)
+            if producer is None:
+                raise ValueError(f"{target!r} is neither a file nor a trend_id of {folder / 'trends.csv'}")
+            record = next((r for r in manifest.get("tasks", []) if r.get("task_run_id") == producer["task_run_id"]),
+                          {})
+            node = index_file(record)
+    page = folder / "lineage.html"
+    if not page.is_file():  # a run folder from before the graph: drawn now, outside the run folder
+        manifest = json.loads((folder / "manifest.json").read_text())
+        page = cache_dir() / "lineage" / f"{manifest.get('run_id', folder.name)}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        ui = ui_url()
+        page.write_text(lineage_html(manifest, lambda run_id: task_run_url(ui, run_id)))
+    return page.resolve().as_uri() + (f"#node={quote(node, safe='/')}" if node else "")

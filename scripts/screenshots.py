@@ -114,7 +114,7 @@ class Browser:
             time.sleep(settle)
         data = self.call("Page.captureScreenshot", format="png")["data"]
         target.write_bytes(base64.b64decode(data))
-        print(f"saved {target.relative_to(ROOT)}  <- {url}" + (f" [{click}]" if click else ""))
+        print(f"saved {target}  <- {url}" + (f" [{click}]" if click else ""))
         return target
 
     def close(self) -> None:
@@ -122,6 +122,18 @@ class Browser:
         self.process.terminate()
         self.process.wait(timeout=10)
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def lineage_graph_url(by_key: dict) -> str | None:
+    """The run's lineage.html (the answer page links it over the run-folder file server), a figure selected."""
+    import re
+
+    answer = by_key.get("estimate-answer", {}).get("data", "")
+    graph = re.search(r"\]\((http[^)]*/lineage\.html)\)", answer)
+    figure = re.search(r"\]\(http[^)]*/(figures/[^)]*\.png)\)", answer)
+    if not graph:
+        return None
+    return graph.group(1) + (f"#node={figure.group(1)}" if figure else "")
 
 
 def wait(client: httpx.Client, flow_run_id: str, timeout: float = 900) -> dict:
@@ -138,10 +150,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flow-run", help="An estimate flow run to show (default: trigger one and wait).")
     parser.add_argument("--preset", default="futuretech-2025", help="Preset of the triggered run.")
+    parser.add_argument("--out", type=Path, default=OUT, help="Where to save them (default: docs/ui).")
     args = parser.parse_args()
     api = api_url()
-    ui = api.removesuffix("/api")
-    OUT.mkdir(parents=True, exist_ok=True)
+    ui = api.removesuffix("/api") + "/v2"  # the UI the server serves by default (Prefect 3.9)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
     auth = auth_string()
     headers = {"Authorization": "Basic " + base64.b64encode(auth.encode()).decode()} if auth else {}
     with httpx.Client(base_url=api, timeout=30, headers=headers) as client:
@@ -175,25 +189,32 @@ def main() -> None:
     try:
         if auth:
             browser.log_in(ui, auth)
-        browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", OUT / "deployment-form.png", 1500)
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-graph.png", 1300)
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-task-runs.png", 1300, click="Task Runs")
-        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", OUT / "run-artifacts.png", 1300, click="Artifacts")
+        browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}/run", out / "deployment-form.png", 1500)
+        browser.shoot(f"{ui}/deployments/deployment/{deployment['id']}", out / "deployment-schedule.png", 900)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}", out / "run-graph.png", 1300)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}?tab=TaskRuns", out / "run-task-runs.png", 1300)
+        browser.shoot(f"{ui}/runs/flow-run/{run['id']}?tab=Artifacts", out / "run-artifacts.png", 1300)
+        if "estimate-answer" in by_key:
+            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-answer']['id']}", out / "answer-artifact.png",
+                          1400)
+        graph = lineage_graph_url(by_key)
+        if graph:  # the run's lineage graph, a figure selected (its upstream path highlighted)
+            browser.shoot(graph, out / "lineage-graph.png", 1300, settle=8.0)
         if "estimate-lineage" in by_key:
             browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-lineage']['id']}",
-                          OUT / "lineage-artifact.png", 2600)  # a narrow page, tall
+                          out / "lineage-artifact.png", 2600)  # a narrow page, tall
         if fit_task:
-            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "fit-task-run.png", 1300)
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}", out / "fit-task-run.png", 1300)
             # its Artifacts tab: what this task run read and wrote
-            browser.shoot(f"{ui}/runs/task-run/{fit_task}", OUT / "fit-task-run-io.png", 1300, click="Artifacts")
+            browser.shoot(f"{ui}/runs/task-run/{fit_task}?tab=Artifacts", out / "fit-task-run-io.png", 1300)
         if "estimate-report" in by_key:
-            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", OUT / "report-artifact.png",
-                          3200)
+            browser.shoot(f"{ui}/artifacts/artifact/{by_key['estimate-report']['id']}", out / "report-artifact.png",
+                          3200, settle=15.0)  # a long page: its Markdown renders after the app has loaded
         if ingest:
-            browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", OUT / "ingest-run.png", 1100)
-            browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", OUT / "ingest-outcomes.png", 700)
+            browser.shoot(f"{ui}/runs/flow-run/{ingest[0]['flow_run_id']}", out / "ingest-run.png", 1100)
+            browser.shoot(f"{ui}/artifacts/artifact/{ingest[0]['id']}", out / "ingest-outcomes.png", 700)
         if rejections:
-            browser.shoot(f"{ui}/artifacts/artifact/{rejections[0]['id']}", OUT / "ingest-rejections.png", 900)
+            browser.shoot(f"{ui}/artifacts/artifact/{rejections[0]['id']}", out / "ingest-rejections.png", 900)
     finally:
         browser.close()
 

@@ -166,8 +166,8 @@ ENV
 "$BIN/prefect" work-pool create "$POOL" --type process --overwrite >"$STATE/pool.log" 2>&1
 # the limit belongs to the pool, so that a second worker (started by hand) cannot double it
 "$BIN/prefect" work-pool set-concurrency-limit "$POOL" "$LIMIT" >>"$STATE/pool.log" 2>&1
-"$BIN/prefect" --no-prompt deploy --all >"$STATE/deploy.log" 2>&1 || {
-  echo "deploying prefect.yaml failed; see $STATE/deploy.log" >&2; tail -20 "$STATE/deploy.log" >&2; exit 1; }
+# every deployment of prefect.yaml; schedules and deployments paused in the UI stay paused (scripts/deploy.sh)
+BIN=$BIN STATE=$STATE bash "$ROOT/scripts/deploy.sh"
 
 BIN=$BIN INFERENCE_TRENDS_SERVE_DIR=$STATE bash "$ROOT/scripts/worker.sh" >/dev/null
 
@@ -204,4 +204,5 @@ echo "deployments:  $deployments"
 echo "reports:      $INFERENCE_TRENDS_REPORTS_URL (run folders: $RUNS)"
 echo "paths:        deployment runs write only in: $roots (INFERENCE_TRENDS_ALLOWED_ROOTS sets others)"
 echo "inbox:        $INFERENCE_TRENDS_INBOX  (drop new data files here; watched every ${INFERENCE_TRENDS_WATCH_SECONDS:-30} s, pid $(cat "$STATE/watcher.pid"))"
+echo "schedules:    in UTC; paused ones stay paused across \`make serve\` ($(grep -c '^kept' "$STATE/schedules.log" || true) kept as set in the UI: $STATE/schedules.log)"
 echo "stop with:    make stop"

@@ -26,6 +26,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -40,6 +41,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import BUNDLED_SNAPSHOT, FIXTURES
+from tasks.platform.artifacts import ARTIFACT_KEYS
 from tasks.platform.assets import asset_key
 from tasks.files.settings import ALLOWED_ROOTS_ENV, PROJECT_ROOT, allowed_roots, runs_dir
 
@@ -207,17 +209,29 @@ def test_estimate_deployment_with_parameters_end_to_end(service, tmp_path, tiny_
     assert set(manifest["trends"]) == set(trends["trend_id"])  # every trend -> its batch task run and code hash
     assert {p["task_run_id"] for p in manifest["trends"].values()} <= set(task_runs)
 
-    # artifacts: the report, trends, quarantine, warnings, lineage, and the link to the HTML report
-    artifacts = client.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
-    keys = {a["key"]: a for a in artifacts}
-    assert {"estimate-report", "estimate-trends", "estimate-quarantine", "estimate-warnings", "estimate-lineage",
-            "estimate-report-html"} <= set(keys)
+    # the run page: a handful of artifacts, listed in reader order by the query the UI makes (newest id first)
+    listed = client.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]},
+                                                                  "type": {"not_any_": ["result"]}},
+                                                    "sort": "ID_DESC", "offset": 0}).json()
+    assert [a["key"] for a in listed] == [f"estimate-{key}" for key in ARTIFACT_KEYS], [a["key"] for a in listed]
+    keys = {a["key"]: a for a in listed}
     assert "Record-low frontier by quality band" in keys["estimate-report"]["data"]
-    assert len(json.loads(keys["estimate-trends"]["data"])) == len(trends)
-    assert "report.html" in keys["estimate-report-html"]["data"]
-    # the lineage page links each task run to its page in this server's UI
+    # the lineage page links each task run to its page in this server's current UI (/v2), and to the graph
     ui = f"http://127.0.0.1:{service['env']['INFERENCE_TRENDS_PORT']}"
-    assert f"[{fit['task']}]({ui}/runs/task-run/{fit['task_run_id']})" in keys["estimate-lineage"]["data"]
+    assert f"[{fit['task']}]({ui}/v2/runs/task-run/{fit['task_run_id']})" in keys["estimate-lineage"]["data"]
+    # the lineage graph: in the run folder, each task-run link resolves through the API to a task run of a run
+    graph = (out / "lineage.html").read_text()
+    links = set(re.findall(r'class="task-run" href="([^"]+)"', graph))
+    assert links and all(link.startswith(f"{ui}/v2/runs/task-run/") for link in links), sorted(links)[:3]
+    for link in links:
+        task_run = client.get(f"/task_runs/{link.rsplit('/', 1)[1]}")
+        assert task_run.status_code == 200, (link, task_run.status_code)
+    assert fit["task_run_id"] in {link.rsplit("/", 1)[1] for link in links}
+    assert "lineage.html" in by_path  # listed in the manifest, like every file of the run folder
+    # each task run's read/write page is on its own page only
+    per_task = client.post("/artifacts/filter", json={"artifacts": {
+        "task_run_id": {"any_": [fit["task_run_id"]]}}}).json()
+    assert len(per_task) == 1 and per_task[0]["flow_run_id"] is None
     assert run["name"] == "futuretech-2025-tiny on futuretech-2025-07"
 
     # asset events: snapshot tables -> analysis table -> trends.csv -> report
@@ -428,8 +442,42 @@ def test_plain_worker_serves_a_rerun_from_cache(service, tmp_path, tiny_preset):
     assert not recomputed, recomputed
     assert not (tmp_path / "plain-home" / "storage").exists()  # no result went to the worker's own Prefect home
     artifacts = client.post("/artifacts/filter", json={"artifacts": {
-        "flow_run_id": {"any_": [second["id"]]}, "key": {"any_": ["estimate-report-html"]}}}).json()
-    assert artifacts and "](http://127.0.0.1:" in artifacts[0]["data"], artifacts  # the report link, not file://
+        "flow_run_id": {"any_": [second["id"]]}, "key": {"any_": ["estimate-answer"]}}}).json()
+    assert artifacts and re.search(r"\]\(http://127\.0\.0\.1:\d+/[^)]*/report\.html\)", artifacts[0]["data"]), \
+        artifacts[0]["data"]  # the report link over the run-folder file server, not file://
+
+
+def test_schedules_paused_in_the_ui_stay_paused_after_a_redeploy(service):
+    """Pause a schedule (its toggle) and a deployment (its toggle) as the UI does, redeploy as `make serve` does
+    (scripts/deploy.sh): both stay paused, the other schedules stay active, every schedule says UTC."""
+    client, serve_dir = service["client"], service["serve_dir"]
+
+    def deployment(name: str) -> dict:
+        return client.get(f"/deployments/name/{name}").json()
+
+    estimate = deployment("estimate/estimate")
+    schedule = estimate["schedules"][0]
+    assert client.patch(f"/deployments/{estimate['id']}/schedules/{schedule['id']}",
+                        json={"active": False}).status_code == 204
+    history = deployment("price-history/price-history")
+    assert client.post(f"/deployments/{history['id']}/pause_deployment").status_code == 200
+    try:
+        redeployed = subprocess.run(["bash", "-c", f"source {serve_dir}/env && bash scripts/deploy.sh"],
+                                    env=service["env"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                    timeout=240)
+        assert redeployed.returncode == 0, redeployed.stdout + redeployed.stderr + _logs(serve_dir)
+        estimate, history = deployment("estimate/estimate"), deployment("price-history/price-history")
+        assert [s["active"] for s in estimate["schedules"]] == [False], estimate["schedules"]
+        assert estimate["schedules"][0]["slug"] == schedule["slug"] == "daily-0600-utc"
+        assert history["paused"] is True and not deployment("ingest/ingest")["paused"]
+        assert all(s["active"] for s in deployment("ingest/ingest")["schedules"])
+        assert "kept as set in the UI: price-history/price-history: deployment paused" in redeployed.stdout
+        for name in ("estimate/estimate", "ingest/ingest", "price-history/price-history"):
+            assert all(s["schedule"]["timezone"] == "UTC" for s in deployment(name)["schedules"]), name
+    finally:  # as they were, for the module's other tests
+        client.patch(f"/deployments/{estimate['id']}/schedules/{estimate['schedules'][0]['id']}",
+                     json={"active": True})
+        client.post(f"/deployments/{history['id']}/resume_deployment")
 
 
 def test_the_api_is_closed_to_other_pages_and_to_callers_without_the_password(service):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tasks.files.settings import PROJECT_ROOT
+from tasks.platform.artifacts import ARTIFACT_KEYS
 from tests.conftest import BUNDLED_SNAPSHOT, run_estimate
 
 pytestmark = pytest.mark.e2e
@@ -104,7 +105,7 @@ def test_task_runs_are_named_and_tagged_by_their_snapshot(cached):
 def test_cached_task_runs_say_so_in_their_name_and_the_last_log_line(computed, cached):
     for summary, expect_cached in ((computed, False), (cached, True)):
         states = {r["task_run_id"]: r["state"] for r in summary["tasks"]}
-        assert set(states.values()) == ({"Cached"} if expect_cached else {"Completed"})
+        assert set(states.values()) == ({"Cached"} if expect_cached else {"Completed"}), [(r["task"], r["state"]) for r in summary["tasks"] if r["state"] != ("Cached" if expect_cached else "Completed")]
         for task_run in task_runs(summary):
             marked = task_run.name.endswith(" · cached")
             assert marked == (task_run.state_name == "Cached"), (task_run.name, task_run.state_name)
@@ -150,15 +151,21 @@ def test_lineage_page_traces_the_run_to_its_raw_files(cached):
     for line in (line for line in text.splitlines() if line.startswith("|")):
         visible = re.sub(r"\]\([^)]*\)", "]", line)
         assert len(visible) <= 200, visible
-    assert str(PROJECT_ROOT) not in re.sub(r"\]\([^)]*\)", "]", text) and "/tmp/" not in text
+    visible = re.sub(r"\]\([^)]*\)", "]", text)  # link targets (the lineage graph's file:// URL) aside
+    assert str(PROJECT_ROOT) not in visible and "/tmp/" not in visible
 
 
-def test_trends_table_leads_with_what_identifies_a_trend(cached):
-    rows = json.loads(artifacts(cached)["estimate-trends"].data)
-    assert list(rows[0])[:5] == ["snapshot", "preset", "method", "factor_per_year", "interval"]
-    assert list(rows[0])[-1] == "trend_id"
-    assert {row["snapshot"] for row in rows} == {SNAPSHOT}
-    assert any(re.fullmatch(r"[0-9.e+-]+-[0-9.e+-]+", row["interval"]) for row in rows)
+def test_the_answer_leads_the_run_page(cached):
+    """The flow run's artifacts: a handful (answer, report, lineage, data quality), the answer first with the primary
+    sentence and links to the report, the lineage graph and the figures; no task run's read/write page among them."""
+    found = artifacts(cached)
+    assert sorted(found) == sorted(f"estimate-{key}" for key in ARTIFACT_KEYS)
+    answer = found["estimate-answer"].data
+    assert answer.startswith("# The answer of run") and "| at constant quality |" in answer
+    for name in ("report.html", "lineage.html", "trends.csv"):
+        assert (Path(cached["run_dir"]) / name).resolve().as_uri() in answer
+    quality = found["estimate-data-quality"].data
+    assert "## Rows in = used + quarantined" in quality and "## Warnings (" in quality
 
 
 def test_report_header_names_the_code_version(cached):
@@ -200,7 +207,7 @@ def test_lineage_page_without_a_ui_shows_task_run_ids_and_short_origins():
 
 @pytest.mark.parametrize("which", ["computed", "cached"])
 def test_each_task_run_page_shows_what_it_read_and_wrote(which, request):
-    """A task run's own Artifacts tab lists the files it read and wrote (short sha256), computed or cached."""
+    """A task run's own Artifacts tab lists the files it read and wrote (full sha256), computed or cached."""
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterTaskRunId
 
     summary = request.getfixturevalue(which)
@@ -209,9 +216,10 @@ def test_each_task_run_page_shows_what_it_read_and_wrote(which, request):
         pages = c.read_artifacts(artifact_filter=ArtifactFilter(
             task_run_id=ArtifactFilterTaskRunId(any_=[fit["task_run_id"]])))
     assert len(pages) == 1 and pages[0].type == "markdown"
+    assert pages[0].flow_run_id is None  # on the task run's page only, not among the flow run's artifacts
     page = pages[0].data
     assert ("served from cache" if which == "cached" else "computed in this run") in page
     read, wrote = page.split("### Wrote")
     for ref in fit["inputs"]:
-        assert f"`{ref['file']}` | `{ref['sha256'][:12]}`" in read
-    assert fit["outputs"] and all(f"`{ref['file']}` | `{ref['sha256'][:12]}`" in wrote for ref in fit["outputs"])
+        assert f"`{ref['file']}` | `{ref['sha256']}`" in read
+    assert fit["outputs"] and all(f"`{ref['file']}` | `{ref['sha256']}`" in wrote for ref in fit["outputs"])

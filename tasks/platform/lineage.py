@@ -131,6 +131,48 @@ def task_lineage(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {**record, **(extra or {})}
 
 
+def computed_in(records: list[dict], runs_root: Path, most: int = 200) -> int:
+    """For each task record served from cache, the run that computed what it served: the newest earlier run (of the
+    ``most`` newest run folders under ``runs_root``) whose manifest has a computed task run that wrote the same
+    files (same names, which carry their content hash). Adds ``computed_in`` (run_id, task_run_id, flow_run_id) to
+    the record, or a note when no run folder here has it. Returns how many were found."""
+    wanted = {}
+    for record in records:
+        if record.get("state") == "Cached" and record.get("outputs"):
+            wanted[frozenset(ref["file"] for ref in record["outputs"])] = record
+    if not wanted:
+        return 0
+    manifests = sorted(Path(runs_root).glob("*/manifest.json"), key=lambda p: p.parent.name, reverse=True)[:most]
+    found = 0
+    for path in manifests:
+        if not wanted:
+            break
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for record in manifest.get("tasks", []):
+            if record.get("state") == "Cached" or not record.get("outputs"):
+                continue
+            key = frozenset(ref["file"] for ref in record["outputs"])
+            if key in wanted:
+                wanted.pop(key)["computed_in"] = {"run_id": manifest.get("run_id", path.parent.name),
+                                                  "task_run_id": record.get("task_run_id"),
+                                                  "flow_run_id": record.get("flow_run_id")}
+                found += 1
+    for record in wanted.values():
+        record["computed_in"] = {"note": "computed in a run whose folder is not under this runs folder"}
+    return found
+
+
+_INDEX_TABLE = re.compile(r"(^|[-/])index-[^/]*\.parquet$")
+
+
+def index_file(record: dict) -> str | None:
+    """The trends index table a fit task run wrote (the node of its trends in the lineage graph), if any."""
+    return next((ref["file"] for ref in record.get("outputs", []) if _INDEX_TABLE.search(ref["file"])), None)
+
+
 # --- the lineage page of a run (the ``estimate-lineage`` markdown artifact) -----------------------------------------
 def _cell(text: Any) -> str:
     """A markdown table cell: no pipes or line breaks."""

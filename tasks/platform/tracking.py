@@ -203,7 +203,7 @@ def io_page(record: dict) -> str:
         lines = ["| file | sha256 |", "|---|---|"]
         for ref in refs:
             name = str(ref.get("file", "")).replace("|", "/").replace("`", "")
-            lines.append(f"| `{name}` | `{str(ref.get('sha256', ''))[:12]}` |")
+            lines.append(f"| `{name}` | `{str(ref.get('sha256', ''))}` |")
         return lines
 
     served = "served from cache (the files below were written when it was computed)" \
@@ -213,8 +213,8 @@ def io_page(record: dict) -> str:
 
 
 def attach_io_pages(records: list[dict]) -> int:
-    """Each task run's reads and writes as a Markdown artifact of that task run: its page in the UI (Artifacts tab)
-    shows them, for computed and cached task runs alike. Returns how many were attached; a failure is a warning."""
+    """Each task run's reads and writes as a Markdown artifact of that task run alone: its page in the UI (Artifacts
+    tab) shows them, for computed and cached task runs alike; the flow run's Artifacts tab does not. Returns how many were attached; a failure is a warning."""
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
@@ -226,10 +226,11 @@ def attach_io_pages(records: list[dict]) -> int:
             for record in records:
                 if not record.get("task_run_id") or not (record.get("inputs") or record.get("outputs")):
                     continue
+                # the task run only: with its flow run's id too, it would also be listed on the flow run's
+                # Artifacts tab (which lists by flow run), burying the run's own pages under one card per task run
                 client.create_artifact(ArtifactCreate(
                     type="markdown", data=io_page(record), description="what this task run read and wrote",
-                    task_run_id=UUID(record["task_run_id"]),
-                    flow_run_id=UUID(record["flow_run_id"]) if record.get("flow_run_id") else None))
+                    task_run_id=UUID(record["task_run_id"])))
                 attached += 1
     except Exception as error:  # noqa: BLE001 - a page for the UI, not a condition of the run
         get_run_logger().warning("task runs' read/write pages not attached (%s: %s)", type(error).__name__, error)

@@ -28,14 +28,15 @@ from tasks.data.ingest import members
 from tasks.data.sources import attributions, cited_works
 from tasks.files.tables import csv_text
 from tasks.trends import FLOAT_DIGITS, points_csv, trends_csv
-from tasks.platform.artifacts import artifacts_task
+from tasks.platform.artifacts import artifacts_task, run_file_link, task_run_url, ui_url
 from tasks.platform.assets import materialize_files
 from tasks.platform.history_store import LEDGER, PROFILES
 from tasks.files.catalog import BatchTables, RunTables
 from tasks.files.folders import RUN_SCHEMA, STAGING_MARKER, staging_folder, swap_in
 from tasks.files.io import json_text, read_parquet, write_json, write_parquet
 from tasks.render.citation import SIDECAR, TOOL, citation_bib, citation_hashes
-from tasks.platform.lineage import file_refs, location
+from tasks.platform.lineage import computed_in, file_refs, location
+from tasks.render.lineage_graph import lineage_html
 from tasks.files.settings import history_dir, runs_dir
 from tasks.platform.tracking import cache_counts, code_version, mark_cached_runs_meanwhile, package_versions
 from tasks.stages.clean import read_clean
@@ -43,6 +44,7 @@ from tasks.stages.prepare import (RunInput, Snapshot, combined_preset_meta, disp
                                   display_path, input_records, snapshot_sources)
 
 MANIFEST_SCHEMA_VERSION = "1.0"
+LINEAGE_PAGE = "lineage.html"  # the run's lineage graph (tasks/render/lineage_graph.py)
 
 
 def new_run_id() -> str:
@@ -171,15 +173,24 @@ def publish_task(out: Path, files: dict[str, Path], tables: dict[str, pd.DataFra
             target.write_text(text)
         written = {p.relative_to(staging).as_posix(): sha256_file(p) for p in sorted(staging.rglob("*"))
                    if p.is_file() and p.name != STAGING_MARKER}  # every file so far, by run-folder name
+
+        def outputs() -> list[dict]:
+            return [{"path": name, "sha256": written[name], "produced_by": producers.get(name, {
+                     **me, "upstream": [ref["file"] for ref in file_refs(upstream.get(name, []))]})}
+                    for name in sorted(written, key=Path)]  # the order of the folder's paths
+
+        # the lineage graph, drawn from the manifest with every output so far (all but itself and the citation
+        # hashes, which then cover it)
+        manifest["outputs"] = outputs()
+        ui = ui_url()
+        (staging / LINEAGE_PAGE).write_text(lineage_html(
+            manifest, lambda run_id: task_run_url(ui, run_id), lambda name: run_file_link(out, name)))
+        written[LINEAGE_PAGE] = sha256_file(staging / LINEAGE_PAGE)
         if hashes is not None:
             write_json(staging / SIDECAR, citation_hashes(**hashes, outputs=[
                 {"path": name, "sha256": digest} for name, digest in written.items()]), what=str(out / SIDECAR))
             written[SIDECAR] = sha256_file(staging / SIDECAR)
-        manifest["outputs"] = [
-            {"path": name, "sha256": written[name], "produced_by": producers.get(name, {
-                **me, "upstream": [ref["file"] for ref in file_refs(upstream.get(name, []))]})}
-            for name in sorted(written, key=Path)  # the order of the folder's paths
-        ]
+        manifest["outputs"] = outputs()
         write_json(staging / "manifest.json", manifest, what=str(out / "manifest.json"))
         swap_in(staging, out, "run")
     return out
@@ -264,6 +275,7 @@ def publish(tracker, config, run, results: RunResults) -> dict:
         "trends": trend_producers(outputs.read("index"), batches, tracker.records),
         "attribution": meta["attribution"],
     }
+    computed_in(tracker.records, runs_dir())  # cached task runs: the run that computed what they served
     with tags("stage:publish"):  # like every stage's task runs: filterable by stage in the UI
         hashes = {"run_id": run_id, "tool": tool_metadata(), "code": code_version(), "inputs": meta["inputs"],
                   "snapshots": manifest["snapshots"]}
