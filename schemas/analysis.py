@@ -6,6 +6,8 @@ is ever renamed or dropped.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -40,6 +42,9 @@ class AnalysisTable(pa.DataFrameModel):
     blended_computed: Series[pd.BooleanDtype] = pa.Field(nullable=True)
     source: Series[str]
     score_: Series[float] = pa.Field(nullable=True, regex=True, alias=r"^score_[a-z0-9_]+$")
+    # the capability's measurement-error variance per model (the scale's bootstrap), where the run fits the scale
+    # (tasks.data.capability.with_capability): a fit that controls for it corrects for it (tasks/core/eiv.py)
+    capability_var: Optional[Series[float]] = pa.Field(nullable=True, ge=0)
 
     class Config:
         strict = False  # score_* columns are matched by the regex field; no other extra column is produced

@@ -67,7 +67,7 @@ def test_real_vintages_give_twelve_items_and_the_anchors_fixed():
     # a 2026 frontier model sits above GPT-5, and an early small model far below Claude 3.5 Sonnet
     assert table["capability"].max() > 150
     assert list(table.columns) == ["name", "release_date", "capability", "ci_low", "ci_high", "n_benchmarks",
-                                   "benchmarks"]
+                                   "benchmarks", "se"]
     assert (fit.benchmarks["discrimination"] > 0).all()
     one = read_vintage(sorted(AA_API.glob("llms_models_*.json"))[0])
     assert one.scores["model_id"].nunique() > 300

@@ -97,7 +97,7 @@ class Anchors:
 
 @dataclass
 class IRTFit:
-    capabilities: pd.DataFrame  # model_id, capability, ci_low, ci_high, n_benchmarks, benchmarks
+    capabilities: pd.DataFrame  # model_id, capability, ci_low, ci_high, se, n_benchmarks, benchmarks
     benchmarks: pd.DataFrame  # benchmark, difficulty, discrimination, n_models, observed_mean, predicted_mean, rmse
     excluded: pd.DataFrame  # kind (model/benchmark), id, reason
     cells: pd.DataFrame  # model_id, benchmark, score (normalised), predicted
@@ -271,7 +271,10 @@ def fit_capability(scores: pd.DataFrame, anchors: Anchors, *, min_scores: int = 
     else:
         lo = hi = np.full(n_m, np.nan)
     lists = table.groupby("model_id")["benchmark"].apply(lambda x: ";".join(sorted(x)))
-    caps = pd.DataFrame({"model_id": models, "capability": c, "ci_low": lo, "ci_high": hi,
+    # the bootstrap's standard deviation per model: the measurement error a fit that controls for the capability
+    # must allow for (tasks/core/eiv.py)
+    se = reps.std(axis=0, ddof=1) if n_bootstrap >= 2 else np.full(n_m, np.nan)
+    caps = pd.DataFrame({"model_id": models, "capability": c, "ci_low": lo, "ci_high": hi, "se": se,
                          "n_benchmarks": np.bincount(mi, minlength=n_m),
                          "benchmarks": lists.reindex(models).to_numpy()})
     bench = pd.DataFrame({

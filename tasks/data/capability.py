@@ -87,10 +87,11 @@ def assemble(folder: Path, until: str | None = None) -> ScoreMatrix:
 
 
 def capability_table(fit: IRTFit, models: pd.DataFrame) -> pd.DataFrame:
-    """``capability.csv``: model_id, name, release_date, capability, ci_low, ci_high, n_benchmarks, benchmarks."""
+    """``capability.csv``: model_id, name, release_date, capability, ci_low, ci_high, n_benchmarks, benchmarks, and
+    se (the bootstrap's standard deviation: the measurement error a fit controlling for the capability allows for)."""
     table = fit.capabilities.merge(models[["model_id", "name", "release_date"]], on="model_id", how="left")
     return table[["model_id", "name", "release_date", "capability", "ci_low", "ci_high", "n_benchmarks",
-                  "benchmarks"]].sort_values("capability", ascending=False).reset_index(drop=True)
+                  "benchmarks", "se"]].sort_values("capability", ascending=False).reset_index(drop=True)
 
 
 def moves(base: IRTFit, other: IRTFit) -> pd.DataFrame:
@@ -133,10 +134,15 @@ def with_capability(analysis: pd.DataFrame, capabilities: pd.DataFrame) -> pd.Da
     scale joins like any score, so every method can take ``quality_measure = "capability"``. Models the scale does
     not cover keep NaN; a score_capability the table already has is replaced (the scale is refitted, not merged).
     The interval stays in ``capability.csv`` (the analysis table's columns are one score per measure)."""
-    values = capabilities.drop_duplicates("model_id").set_index("model_id")["capability"]
+    table = capabilities.drop_duplicates("model_id").set_index("model_id")
     out = analysis.copy()
-    out["score_capability"] = out["model_id"].map(values).astype(float)
+    out["score_capability"] = out["model_id"].map(table["capability"]).astype(float)
+    if "se" in table:  # its measurement error's variance, for fits that control for it (tasks/core/eiv.py)
+        out[CAPABILITY_VAR] = out["model_id"].map(table["se"] ** 2).astype(float)
     return out
+
+
+CAPABILITY_VAR = "capability_var"  # the analysis table's column: each model's capability's error variance
 
 
 def fit_vintages(folder: Path, base: IRTFit, anchors: Anchors, **fit_options) -> pd.DataFrame:

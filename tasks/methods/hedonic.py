@@ -44,7 +44,8 @@ from schemas.canonical import BENCHMARK_UNITS
 from schemas.analysis import AnalysisTable
 from tasks.core.bands import in_band
 from tasks.core.robust import quantile_fit, wild_cluster_fit
-from tasks.core.stats import FitError, SlopeFit, log_values, ols_fits, release_day
+from tasks.core.eiv import EIVError, corrected_slope
+from tasks.core.stats import FitError, SlopeFit, factor_per_year, log_values, ols_fits, release_day
 from tasks.data.creators import assign_creators
 from tasks.data.quantities import model_values
 from tasks.methods import hedonic_figures, hedonic_report
@@ -101,7 +102,7 @@ class HedonicSection(BenchmarkSection):
     wild_cluster_below: int = Field(30, ge=0)  # cluster asked, fewer clusters than this: wild_cluster added
     quantiles: list[Literal[0.5, 0.2]] = []  # quantile regressions: estimator quantile_0.5 / quantile_0.2
     # their seeded pairs-bootstrap resamples (0: no interval); 499: (B + 1) * 0.05 = 25, an exact order statistic
-    quantile_bootstrap: Resamples = Field(499, ge=0)
+    quantile_bootstrap: Resamples = Field(499, ge=0)  # also the corrected (errors-in-variables) row's
     no_reasoning: bool = False  # also fit every trend without reasoning models (variant no_reasoning)
     # also fit every main trend on the models priced on every price source of the snapshot (variant
     # common_price_sample, OLS interval only): the price definitions compared on the same models
@@ -359,7 +360,36 @@ def _fit_all(sample: pd.DataFrame, spec: HedonicSpec, creators: pd.DataFrame | N
             out[key] = (result.fit, f"QuantReg, q = {q:g}; {how}{exact}; pseudo R^2 {result.pseudo_r_squared:.3f}")
         except FitError as err:
             out[key] = (None, str(err))
+    if EIV_COLUMN in sample and list(spec.controls) == [EIV_CONTROL] and sample[EIV_COLUMN].notna().any():
+        out[(EIV_ESTIMATOR, "bootstrap")] = eiv_fit(y, x, sample, spec)
     return out, clusters
+
+
+# A control measured with a known error (the capability scale's, from its bootstrap): corrected least squares beside
+# the OLS rows, which the error attenuates (tasks/core/eiv.py). Only where the capability is the one control.
+EIV_ESTIMATOR = "ols_eiv"
+EIV_CONTROL = "capability"
+EIV_COLUMN = "capability_var"
+
+
+def eiv_fit(y: np.ndarray, x: np.ndarray, sample: pd.DataFrame, spec: HedonicSpec
+            ) -> tuple[SlopeFit | None, str | None]:
+    """The date's slope with the capability's measurement error corrected for, and a pairs-bootstrap interval."""
+    variance = sample[EIV_COLUMN].to_numpy(dtype=float)
+    try:
+        fit = corrected_slope(y, x, sample[f"score_{EIV_CONTROL}"].to_numpy(dtype=float), variance,
+                              ci_level=spec.ci_level, resamples=spec.quantile_bootstrap, seed=spec.seed)
+    except EIVError as err:
+        return None, str(err)
+    if fit.ci_low is None:
+        return None, f"corrected least squares: {fit.resamples} usable resamples, too few for an interval"
+    note = (f"errors in variables: the capability's own error (mean variance {np.nanmean(variance):.1f} points^2, "
+            f"reliability {fit.reliability:.2f}) corrected by moments (Fuller 1987); OLS on the same sample: "
+            f"{factor_per_year(fit.naive_slope, spec.log_base):.3g}x; pairs bootstrap, {fit.resamples} resamples, "
+            f"seed {spec.seed}, percentile interval")
+    result = SlopeFit(slope=fit.slope, se=float("nan"), ci_low=fit.ci_low, ci_high=fit.ci_high, ci_level=spec.ci_level,
+                      n=fit.n, r_squared=float("nan"), adj_r_squared=float("nan"), ci_method="bootstrap")
+    return result, note
 
 
 
@@ -389,6 +419,7 @@ METHOD = Method(
     # the quality control only, and not the FutureTech preset's AA-headline comparison price
     compare=lambda rows: (rows["controls"] == rows["quality_measure"]) & (rows["price_source"] != "aa_headline"),
     context=CONTEXT,
+    estimators=(EIV_ESTIMATOR,),
     spec=HedonicSpec,
     diagnostics=HedonicDiagnostics,
     section=hedonic_report.hedonic_details,
