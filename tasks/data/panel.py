@@ -36,7 +36,8 @@ the ``conflicts`` table names both and the relative difference.
 
 **As of a date**: a source whose versions are complete lists (``SNAPSHOT_SOURCES``) prices a model on day D if the
 model is in that source's last version on or before D (a withdrawn model has no price any more); a source of dated
-entries (genai-prices) prices it with its latest entry on or before D. ``since``: the date of that price's change
+entries (the authors' list prices: a row where a model's monthly price is given or changes; genai-prices) prices
+it with its latest entry on or before D. ``since``: the date of that price's change
 point; ``origin``: where it was read.
 """
 
@@ -55,7 +56,7 @@ OBSERVATION_COLUMNS = list(PriceObservations.to_schema().columns)
 QUARANTINE_COLUMNS = list(PriceQuarantine.to_schema().columns)
 PRICE_COLUMNS = {f: f"{f}_usd_per_mtok" for f in PRICE_FIELDS}
 PRECEDENCE = ["aa_api", "aa_site", "list_price", "openrouter", "genai_prices"]
-SNAPSHOT_SOURCES = {"openrouter", "aa_site", "aa_api", "list_price"}  # each version lists every priced model
+SNAPSHOT_SOURCES = {"openrouter", "aa_site", "aa_api"}  # each version lists every priced model
 CONFLICT_TOLERANCE = 0.01
 CHANGE_TOLERANCE = 1e-9
 OPENROUTER_FIELDS = {"input": "prompt", "output": "completion", "cache_read": "input_cache_read",
@@ -272,13 +273,16 @@ def compare_with_ledger(points: pd.DataFrame, ledger: dict, quarantined: set[str
             continue
         mine = {d.date().isoformat(): (i, o) for d, i, o in ours_by_model[model][
             ["observed_on", "input_usd_per_mtok", "output_usd_per_mtok"]].itertuples(index=False)}
-        theirs = {str(p[0]): (p[1], p[2]) for p in models[model].get("points", [])}
+        points = models[model].get("points", [])
+        theirs = {str(p[0]): (p[1], p[2]) for p in points}  # several points on one date: the last
+        repeated = {d for d in theirs if sum(1 for p in points if str(p[0]) == d) > 1}
         for day in sorted(set(mine) | set(theirs)):
             a, b = mine.get(day), theirs.get(day)
             if a is None:
                 days = sorted(theirs)
                 before = theirs[days[days.index(day) - 1]] if days.index(day) else None
-                note = ("a zero price: quarantined by us (free)" if b[0] == 0 and b[1] == 0 else
+                note = ("several changes that day in the ledger (we read the day's last version)" if day in
+                        repeated else "a zero price: quarantined by us (free)" if b[0] == 0 and b[1] == 0 else
                         "back from a zero price: unchanged for us" if before is not None and before[0] == 0
                         and before[1] == 0 else None)
                 rows.append(dict(source_model=model, kind="ledger_only_point", date=day, ours=None,

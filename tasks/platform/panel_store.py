@@ -213,14 +213,17 @@ def _commit_ledger(store: Path, ledger: pd.DataFrame) -> None:
     atomic_write_text(store / VERSIONS, csv_text(ledger[VERSION_COLUMNS]))
 
 
-def ingest_openrouter(path: Path, store: Path, limit: int | None = None, check_ledger: bool = True) -> PanelReport:
+def ingest_openrouter(path: Path, store: Path, limit: int | None = None, check_ledger: bool = True,
+                      days: set[dt.date] | None = None) -> PanelReport:
     """Every dated version of ``data/output.json`` in the git history at ``path`` that the store does not hold yet.
-    ``limit``: only the first N days (tests)."""
+    ``limit``: only the first N days; ``days``: only these days (tests and benchmarks)."""
     store = check_panel_store(Path(store))
     report = PanelReport(source="openrouter")
     t0 = time.perf_counter()
     with GitHistory(path) as repo:
         versions = repo.daily_versions()
+        if days is not None:
+            versions = [v for v in versions if v[0] in days]
         if limit is not None:
             versions = versions[:limit]
         report.versions_seen = len(versions)
@@ -282,12 +285,15 @@ def ingest_files(files: list[Path], store: Path, source: str, read) -> PanelRepo
     store = check_panel_store(Path(store))
     report = PanelReport(source=source)
     ledger = read_versions(store)
-    held = set(ledger.loc[ledger["source"] == source, "version"])
+    mine = ledger[ledger["source"] == source]
+    # a file is known by its content and its name (the name carries the observation date: the same bytes under
+    # another date are a day on which nothing changed, a new observation date)
+    held = set(zip(mine["version"], mine["origin"]))
     frames, quarantines, versions = [], [], []
     for path in files:
         digest = sha256_file(path)
         report.versions_seen += 1
-        if digest in held:
+        if (digest, path.name) in held:
             report.skipped += 1
             continue
         observations, quarantine = read(path, digest)
@@ -296,7 +302,7 @@ def ingest_files(files: list[Path], store: Path, source: str, read) -> PanelRepo
         days = sorted(set(observations["observed_on"].dt.date.astype(str)) |
                       set(quarantine["observed_on"].dt.date.astype(str)))
         versions += [{"source": source, "observed_on": d, "version": digest, "origin": path.name} for d in days]
-        held.add(digest)
+        held.add((digest, path.name))
     if versions:
         observations = pd.concat(frames, ignore_index=True)
         quarantine = pd.concat(quarantines, ignore_index=True)
@@ -361,12 +367,12 @@ def detect_panel_source(path: Path) -> str:
 
 
 def ingest_panel(path: Path, store: Path, spine: Path | None = None, crosswalk: Path | None = None,
-                 limit: int | None = None) -> PanelReport:
+                 limit: int | None = None, days: set[dt.date] | None = None) -> PanelReport:
     """Ingest any dated source into the panel store, then refresh its matches and conflicts."""
     path = Path(path)
     source = detect_panel_source(path)
     if source == "openrouter":
-        report = ingest_openrouter(path, store, limit=limit)
+        report = ingest_openrouter(path, store, limit=limit, days=days)
     else:
         from tasks.data.ingest import aa, futuretech_runs
 
@@ -403,7 +409,7 @@ def default_crosswalk() -> Path:
 
 def _clean_name(name: str | None, model: str) -> str:
     """OpenRouter names carry the organisation ("Qwen: Qwen2.5 72B Instruct"): drop it."""
-    if not name:
+    if not isinstance(name, str) or not name:
         return model
     return name.split(": ", 1)[1] if ": " in name else name
 
