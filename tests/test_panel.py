@@ -289,3 +289,36 @@ def test_real_bundle_as_of_by_hand(real_store):
         "qwen2-5-72b-instruct"]
     assert not query(store, "SELECT * FROM obs WHERE source_model LIKE '%:free' OR source_model = 'openrouter/auto'"
                      ).shape[0]
+
+
+# --- other sources in the same store, and conflicts --------------------------------------------------------------
+def scrape(slug: str, price_in: float | None, price_out: float | None) -> dict:
+    record = {"slug": slug, "name": slug.upper(), "creator": "X", "open": True, "params": 70, "active": 70,
+              "reasoning": False, "license": "apache", "release": "2024-09-19", "mmlu_pro": 0.7}
+    if price_in is not None:
+        record.update(price=(3 * price_in + price_out) / 4, price_in=price_in, price_out=price_out)
+    return record
+
+
+def test_aa_scrapes_join_the_openrouter_history_with_conflicts(history, tmp_path):
+    store, raw = tmp_path / "store", tmp_path / "aa"
+    raw.mkdir()
+    ingest_panel(history, store)
+    # 2025-03-02: AA's headline 0.30 / 0.40 agrees with OpenRouter; 2025-03-03: 0.36 / 0.40 (blended 0.37 vs 0.325)
+    (raw / "aa_models_2025-03-02.json").write_text(json.dumps([scrape("qwen2-5-72b-instruct", 0.3, 0.4)]))
+    (raw / "aa_models_2025-03-03.json").write_text(json.dumps([scrape("qwen2-5-72b-instruct", 0.36, 0.4)]))
+    (raw / "aa_models_2025-03-04.json").write_text(json.dumps([scrape("qwen2-5-72b-instruct", None, None)]))
+    report = ingest_panel(raw, store)
+    assert report.source == "aa_site" and report.added == ["2025-03-02", "2025-03-03", "2025-03-04"]
+    again = ingest_panel(raw, store)  # the price-less scrape is held too: nothing is read again
+    assert again.skipped == 3 and again.added == []
+    conflicts = pd.read_parquet(store / panel_store.CONFLICTS)
+    assert len(conflicts) == 1
+    row = conflicts.iloc[0]
+    assert (row["model_id"], str(row["observed_on"].date()), row["source"], row["other_source"]) == (
+        "qwen2-5-72b-instruct", "2025-03-03", "aa_site", "openrouter")
+    assert row["relative_difference"] == pytest.approx(0.37 / 0.325 - 1)
+    # as of 2025-03-04 AA's last priced scrape (2025-03-03) still counts: a scrape without prices withdraws nothing
+    answer = price_as_of(store, "qwen2-5-72b-instruct", D("2025-03-04"))
+    assert [p["source"] for p in answer["prices"]] == ["aa_site", "openrouter"]
+    assert answer["prices"][0]["blended"] == pytest.approx(0.37) and answer["prices"][0]["since"] == "2025-03-03"

@@ -301,6 +301,13 @@ def ingest_files(files: list[Path], store: Path, source: str, read) -> PanelRepo
         quarantines.append(quarantine)
         days = sorted(set(observations["observed_on"].dt.date.astype(str)) |
                       set(quarantine["observed_on"].dt.date.astype(str)))
+        if not days:  # a version without a single price (a scrape missing its price fields) is still held
+            from tasks.data.ingest.common import date_in_name
+
+            named = date_in_name(path)
+            if named is None:
+                raise ValueError(f"{path}: no dated price in the file and no YYYY-MM-DD date in its name")
+            days = [named.isoformat()]
         versions += [{"source": source, "observed_on": d, "version": digest, "origin": path.name} for d in days]
         held.add((digest, path.name))
     if versions:
@@ -499,9 +506,10 @@ def resolved_observations(store: Path) -> pd.DataFrame:
 
 
 def last_days(store: Path, as_of: dt.date) -> dict[str, str]:
-    """Per source: its last observation day on or before ``as_of`` (from the ledger)."""
+    """Per source: its last observation day on or before ``as_of`` with at least one price (from the ledger)."""
     ledger = read_versions(store)
-    ledger = ledger[ledger["observed_on"] <= as_of.isoformat()]
+    # a version without a single price (a scrape that lost its price fields) does not withdraw every model
+    ledger = ledger[(ledger["observed_on"] <= as_of.isoformat()) & (ledger["observations"] != "0")]
     return ledger.groupby("source")["observed_on"].max().to_dict()
 
 
@@ -538,7 +546,7 @@ def price_as_of(store: Path, model: str, as_of: dt.date, source: str | None = No
     prices = []
     for row in rows.sort_values(["source", "source_model", "provider"], key=lambda s: s.map(
             panel._rank) if s.name == "source" else s, kind="mergesort").itertuples(index=False):
-        prices.append({"source": row.source, "source_model": row.source_model, "provider": row.provider,
+        prices.append({"source": row.source, "source_model": row.source_model, "provider": _text(row.provider),
                        "input": _num(row.input_usd_per_mtok), "output": _num(row.output_usd_per_mtok),
                        "blended": _num(panel.blended(row.input_usd_per_mtok, row.output_usd_per_mtok)),
                        "cache_read": _num(row.cache_read_usd_per_mtok),
@@ -548,6 +556,10 @@ def price_as_of(store: Path, model: str, as_of: dt.date, source: str | None = No
     return {"model": name, "as_of": as_of.isoformat(), "prices": prices}
 
 
+def _text(value):
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
 def _num(value):
     return None if value is None or pd.isna(value) else round(float(value), 10)
 
@@ -555,7 +567,7 @@ def _num(value):
 def _since(store: Path, row, as_of: dt.date) -> str:
     history = query(store, "SELECT observed_on, input_usd_per_mtok, output_usd_per_mtok FROM obs WHERE source = ? "
                            "AND source_model = ? AND provider IS NOT DISTINCT FROM ? AND observed_on <= ? "
-                           "ORDER BY observed_on", [row.source, row.source_model, row.provider, as_of])
+                           "ORDER BY observed_on", [row.source, row.source_model, _text(row.provider), as_of])
     return pd.Timestamp(panel.since_dates(history).iloc[-1]).date().isoformat()
 
 
@@ -599,7 +611,7 @@ def cheapest_as_of(store: Path, measure: str, threshold: float, as_of: dt.date, 
     since = _since(store, best, as_of)
     result.update(model=best["model_id"], candidates=int(len(used)),
                   quality={"measure": measure, "threshold": threshold, "score": float(qualified[best["model_id"]])},
-                  price={"source": best["source"], "source_model": best["source_model"], "provider": best["provider"],
+                  price={"source": best["source"], "source_model": best["source_model"], "provider": _text(best["provider"]),
                          "input": _num(best["input_usd_per_mtok"]), "output": _num(best["output_usd_per_mtok"]),
                          "blended": _num(best["blended_usd_per_mtok"]),
                          "cache_read": _num(best["cache_read_usd_per_mtok"]), "since": since,
