@@ -221,6 +221,8 @@ def ingest_openrouter(path: Path, store: Path, limit: int | None = None, check_l
     report = PanelReport(source="openrouter")
     t0 = time.perf_counter()
     with GitHistory(path) as repo:
+        report.seconds["open"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         versions = repo.daily_versions()
         if days is not None:
             versions = [v for v in versions if v[0] in days]
@@ -261,7 +263,7 @@ def ingest_openrouter(path: Path, store: Path, limit: int | None = None, check_l
             report.replaced = sorted(replaced)
             report.observations_added, report.quarantined_added = len(observations), len(quarantined)
             report.seconds["write"] = time.perf_counter() - t3
-        if check_ledger:
+        if check_ledger and todo:  # the change points changed only if a version was added
             t4 = time.perf_counter()
             report.ledger_differences = openrouter_ledger_check(store, repo.ledger())
             report.seconds["ledger_check"] = time.perf_counter() - t4
