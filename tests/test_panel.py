@@ -322,3 +322,14 @@ def test_aa_scrapes_join_the_openrouter_history_with_conflicts(history, tmp_path
     answer = price_as_of(store, "qwen2-5-72b-instruct", D("2025-03-04"))
     assert [p["source"] for p in answer["prices"]] == ["aa_site", "openrouter"]
     assert answer["prices"][0]["blended"] == pytest.approx(0.37) and answer["prices"][0]["since"] == "2025-03-03"
+
+
+def test_zero_prices_of_other_sources_are_quarantined():
+    prices = pd.DataFrame({"model_id": ["a", "b", "c"], "provider": "aa_headline",
+                           "input_usd_per_mtok": [0.0, 1.0, None], "output_usd_per_mtok": [0.0, 2.0, 0.0],
+                           "blended_usd_per_mtok": [0.0, 1.25, 0.0], "observed_on": pd.Timestamp("2026-07-01"),
+                           "source": "aa_site/x.json"})
+    models = pd.DataFrame({"model_id": ["a", "b", "c"], "name": ["A", "B", "C"], "open_weights": [True, False, None]})
+    obs, quarantine = panel.from_canonical_prices(prices, models, "aa_site", "x.json", "ef" * 20)
+    assert list(obs["source_model"]) == ["b"] and obs["gives"].iloc[0] == "input,output"
+    assert list(zip(quarantine["source_model"], quarantine["reason"])) == [("a", "free_variant"), ("c", "free_variant")]

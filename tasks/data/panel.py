@@ -145,10 +145,18 @@ def parse_openrouter(payload, observed_on: dt.date, origin: str, version: str) -
 
 
 def from_canonical_prices(prices: pd.DataFrame, models: pd.DataFrame, source: str, origin: str,
-                          version: str) -> pd.DataFrame:
-    """The canonical price rows of an existing adapter (AA site, AA API, the authors' list prices) as observations."""
+                          version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The canonical price rows of an existing adapter (AA site, AA API, the authors' list prices) as
+    (observations, quarantine): a zero price (input and output 0, or a zero blend alone) is not a price a buyer can
+    scale on, and is quarantined like OpenRouter's free variants."""
     if prices.empty:
-        return empty_observations()
+        return empty_observations(), empty_quarantine()
+    given = prices[["input_usd_per_mtok", "output_usd_per_mtok"]]
+    zero = (given.fillna(0) == 0).all(axis=1) & given.notna().any(axis=1)
+    quarantine = pd.DataFrame({"source": source, "source_model": prices.loc[zero, "model_id"].astype(str),
+                               "observed_on": pd.to_datetime(prices.loc[zero, "observed_on"]),
+                               "reason": "free_variant", "value": "0", "origin": origin}, columns=QUARANTINE_COLUMNS)
+    prices = prices[~zero]
     names = dict(zip(models["model_id"], models["name"])) if not models.empty else {}
     open_flags = dict(zip(models["model_id"], models["open_weights"])) if not models.empty else {}
     frame = pd.DataFrame({
@@ -164,7 +172,7 @@ def from_canonical_prices(prices: pd.DataFrame, models: pd.DataFrame, source: st
     frame["hugging_face_id"] = None
     frame["origin"] = origin
     frame["version"] = version
-    return frame[OBSERVATION_COLUMNS]
+    return frame[OBSERVATION_COLUMNS], validate_quarantine(quarantine)
 
 
 def _genai_price(value) -> float | None:
@@ -228,7 +236,7 @@ def validate_observations(rows, where: str) -> pd.DataFrame:
 
 
 def validate_quarantine(rows) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)
     return PriceQuarantine.validate(frame) if not frame.empty else empty_quarantine()
 
 
@@ -325,7 +333,8 @@ def conflicts(daily: pd.DataFrame, tolerance: float = CONFLICT_TOLERANCE) -> pd.
     pairs = left.merge(left, on=["model_id", "observed_on"], suffixes=("", "_other"))
     pairs = pairs[pairs["source"].map(_rank) < pairs["source_other"].map(_rank)]
     low = np.minimum(pairs["blended_usd_per_mtok"], pairs["blended_usd_per_mtok_other"])
-    diff = (pairs["blended_usd_per_mtok"] - pairs["blended_usd_per_mtok_other"]).abs() / low
+    gap = (pairs["blended_usd_per_mtok"] - pairs["blended_usd_per_mtok_other"]).abs()
+    diff = np.where(low > 0, gap / np.where(low > 0, low, 1), np.inf)  # zero prices are quarantined upstream
     pairs = pairs.assign(relative_difference=diff)[diff > tolerance]
     out = pd.DataFrame({"model_id": pairs["model_id"], "observed_on": pairs["observed_on"],
                         "source": pairs["source"], "price": pairs["blended_usd_per_mtok"],

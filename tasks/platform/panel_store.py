@@ -328,8 +328,8 @@ def ingest_files(files: list[Path], store: Path, source: str, read) -> PanelRepo
 def _canonical_reader(ingest, source: str):
     def read(path: Path, digest: str):
         tables = ingest(path)
-        obs = panel.from_canonical_prices(tables.prices, tables.models, source, path.name, digest)
-        return panel.validate_observations(obs, str(path)), panel.empty_quarantine()
+        obs, quarantine = panel.from_canonical_prices(tables.prices, tables.models, source, path.name, digest)
+        return panel.validate_observations(obs, str(path)), quarantine
     return read
 
 
