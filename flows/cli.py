@@ -101,8 +101,14 @@ def history(
     from flows.history import price_history, summary_lines
     from tasks.platform.panel_store import detect_panel_source, is_panel_store
 
+    def panel_source() -> str | None:
+        try:
+            return detect_panel_source(input)
+        except (ValueError, OSError):  # not a panel source: the history store's own checks say why
+            return None
+
     if input is not None and (panel or (store is not None and is_panel_store(store)) or
-                              _guarded(lambda _: detect_panel_source(input), lambda: None, api=False) != "aa_site"):
+                              panel_source() not in (None, "aa_site")):
         _panel_history(input, store)
         return
 
@@ -198,9 +204,9 @@ def cheapest(
     q, p = answer["quality"], answer["price"]
     scope = "open-weights models" if open_only else "models"
     if p is None:
-        typer.echo(f"No priced {scope} with {q['measure']} >= {q['threshold']:g} on {answer['as_of']}.")
+        typer.echo(f"No priced {scope} with {q['measure']} >= {q['at_least']:g} on {answer['as_of']}.")
         return
-    typer.echo(f"Cheapest of {answer['candidates']} priced {scope} with {q['measure']} >= {q['threshold']:g} on "
+    typer.echo(f"Cheapest of {answer['candidates']} priced {scope} with {q['measure']} >= {q['at_least']:g} on "
                f"{answer['as_of']}: {answer['model']} (score {q['score']:.3g})")
     typer.echo(f"  {p['source']}: blended {_money(p['blended'])}, input {_money(p['input'])}, output "
                f"{_money(p['output'])} USD per 1M tokens, since {p['since']} ({p['origin']})")

@@ -596,7 +596,7 @@ def cheapest_as_of(store: Path, measure: str, threshold: float, as_of: dt.date, 
     matches = matches[matches["model_id"].isin(set(qualified.index))]
     ids = sorted(set(matches["source_id"]))
     result = {"model": None, "as_of": as_of.isoformat(),
-              "quality": {"measure": measure, "threshold": threshold, "score": None},
+              "quality": {"measure": measure, "at_least": threshold, "score": None},
               "open_only": open_only, "price": None, "candidates": 0}
     if not ids:
         return result
@@ -612,7 +612,7 @@ def cheapest_as_of(store: Path, measure: str, threshold: float, as_of: dt.date, 
     best = used.iloc[0]
     since = _since(store, best, as_of)
     result.update(model=best["model_id"], candidates=int(len(used)),
-                  quality={"measure": measure, "threshold": threshold, "score": float(qualified[best["model_id"]])},
+                  quality={"measure": measure, "at_least": threshold, "score": float(qualified[best["model_id"]])},
                   price={"source": best["source"], "source_model": best["source_model"], "provider": _text(best["provider"]),
                          "input": _num(best["input_usd_per_mtok"]), "output": _num(best["output_usd_per_mtok"]),
                          "blended": _num(best["blended_usd_per_mtok"]),
