@@ -333,3 +333,15 @@ def test_zero_prices_of_other_sources_are_quarantined():
     obs, quarantine = panel.from_canonical_prices(prices, models, "aa_site", "x.json", "ef" * 20)
     assert list(obs["source_model"]) == ["b"] and obs["gives"].iloc[0] == "input,output"
     assert list(zip(quarantine["source_model"], quarantine["reason"])) == [("a", "free_variant"), ("c", "free_variant")]
+
+
+def test_change_points_in_duckdb_match_the_reference(history, tmp_path):
+    store = tmp_path / "store"
+    ingest_panel(history, store)
+    obs = query(store, "SELECT * FROM obs WHERE source = 'openrouter'")
+    reference = panel.change_points(obs)
+    fast = panel_store.change_points_sql(store, "openrouter")
+    key = ["source_model", "observed_on", "input_usd_per_mtok", "output_usd_per_mtok", "previous_input"]
+    assert len(fast) == 3  # qwen: first day and its cut on day 2; llama: first day
+    pd.testing.assert_frame_equal(fast[key].sort_values(key).reset_index(drop=True),
+                                  reference[key].sort_values(key).reset_index(drop=True), check_dtype=False)

@@ -274,11 +274,27 @@ def openrouter_ledger_check(store: Path, ledger: dict) -> pd.DataFrame:
     """Our change points (over every version in the store) against the repository's ledger."""
     if not ledger:
         return pd.DataFrame(columns=panel.LEDGER_DIFF_COLUMNS)
-    observations = query(store, "SELECT * FROM obs WHERE source = 'openrouter'")
+    points = change_points_sql(store, "openrouter")
     quarantined = set(query(store, "SELECT DISTINCT source_model FROM quarantine WHERE source = 'openrouter' "
                                    "AND source_model IS NOT NULL")["source_model"])
-    priced = set(observations["source_model"])
-    return panel.compare_with_ledger(panel.change_points(observations), ledger, quarantined - priced)
+    priced = set(query(store, "SELECT DISTINCT source_model FROM obs WHERE source = 'openrouter'")["source_model"])
+    return panel.compare_with_ledger(points, ledger, quarantined - priced)
+
+
+def change_points_sql(store: Path, source: str) -> pd.DataFrame:
+    """``tasks.data.panel.change_points`` of one source, computed by DuckDB over the parts (the same rule: the first
+    observation and every input or output change beyond 1e-9 relative; a test checks that both agree)."""
+    tol = panel.CHANGE_TOLERANCE
+    return query(store, f"""
+        WITH o AS (SELECT *, coalesce(input_usd_per_mtok, -1) AS i, coalesce(output_usd_per_mtok, -1) AS u FROM obs
+                   WHERE source = ?),
+        l AS (SELECT *, lag(i) OVER w AS pi, lag(u) OVER w AS pu, row_number() OVER w AS k FROM o
+              WINDOW w AS (PARTITION BY source_model, provider ORDER BY observed_on))
+        SELECT * EXCLUDE (i, u, pi, pu, k),
+               CASE WHEN k > 1 THEN nullif(pi, -1) END AS previous_input,
+               CASE WHEN k > 1 THEN nullif(pu, -1) END AS previous_output
+        FROM l WHERE k = 1 OR abs(i - pi) > {tol} * abs(pi) OR abs(u - pu) > {tol} * abs(pu)
+        ORDER BY source_model, provider NULLS FIRST, observed_on""", [source])
 
 
 def ingest_files(files: list[Path], store: Path, source: str, read) -> PanelReport:
