@@ -345,3 +345,23 @@ def test_change_points_in_duckdb_match_the_reference(history, tmp_path):
     assert len(fast) == 3  # qwen: first day and its cut on day 2; llama: first day
     pd.testing.assert_frame_equal(fast[key].sort_values(key).reset_index(drop=True),
                                   reference[key].sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
+def test_the_same_bytes_on_two_days_are_parsed_once_and_observed_twice(history, tmp_path, monkeypatch):
+    # day 5 commits day 3's exact list again (a cut on day 4, undone on day 5): one parse, two observation days
+    payload = json.loads((history / "data" / "output.json").read_text())["data"]
+    commit(history, "2025-03-04T12:00:00+00:00", [model(QWEN, "0.0000001", "0.0000004")])
+    commit(history, "2025-03-05T12:00:00+00:00", payload)
+    seen = []
+    real = panel.parse_openrouter
+    monkeypatch.setattr(panel, "parse_openrouter", lambda p, day, *a: seen.append(day) or real(p, day, *a))
+    monkeypatch.setattr(panel_store, "READ_CHUNK", 2)  # several chunks
+    store = tmp_path / "store"
+    ingest_panel(history, store)
+    assert seen == [D("2025-03-01"), D("2025-03-02"), D("2025-03-03"), D("2025-03-04")]
+    obs = query(store, "SELECT observed_on, input_usd_per_mtok AS i, origin FROM obs WHERE source_model = ? "
+                       "ORDER BY observed_on", [QWEN])
+    assert list(obs["observed_on"].dt.date.astype(str)) == ["2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04",
+                                                            "2025-03-05"]
+    assert list(obs["i"]) == [0.4, 0.3, 0.3, 0.1, 0.3]
+    assert obs["origin"].iloc[2] != obs["origin"].iloc[4]  # each day names its own commit
