@@ -90,18 +90,25 @@ def run_child(engine: str, query: str, store: Path) -> dict:
 
 
 def ingest_timings() -> dict:
+    """The OpenRouter history into a fresh store (every day but the last), then the bundle again (one new day: only
+    that version may be parsed), then once more (nothing new). Each step in its own process (imports counted)."""
     from tasks.files.settings import shared_data_dir
 
     bundle = shared_data_dir() / "openrouter-history" / "openrouterlist.bundle"
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store"
-        for label in ("fresh", "rerun"):
+        steps = {"fresh_all_but_last_day": "days=set(d for d, _, _ in versions[:-1])", "one_new_day": "days=None",
+                 "rerun_nothing_new": "days=None"}
+        for label, days in steps.items():
             start = time.perf_counter()
             out = subprocess.run([sys.executable, "-c", (
-                "import json, sys; from pathlib import Path; from tasks.platform.panel_store import ingest_panel; "
-                f"r = ingest_panel(Path({str(bundle)!r}), Path({str(store)!r})); "
-                "print(json.dumps({'summary': r.summary(), 'seconds': r.seconds}))")],
+                "import json, resource; from pathlib import Path; "
+                "from tasks.platform.panel_store import GitHistory, ingest_panel; "
+                f"b = Path({str(bundle)!r}); versions = GitHistory(b).__enter__().daily_versions(); {days}; "
+                f"r = ingest_panel(b, Path({str(store)!r}), days=days); "
+                "print(json.dumps({'summary': r.summary(), 'added': r.added[-3:], 'seconds': r.seconds, "
+                "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")],
                 capture_output=True, text=True, check=True, cwd=ROOT)
             results[label] = {"wall_seconds": time.perf_counter() - start,
                               **json.loads(out.stdout.strip().splitlines()[-1])}
