@@ -365,3 +365,23 @@ def test_the_same_bytes_on_two_days_are_parsed_once_and_observed_twice(history, 
                                                             "2025-03-05"]
     assert list(obs["i"]) == [0.4, 0.3, 0.3, 0.1, 0.3]
     assert obs["origin"].iloc[2] != obs["origin"].iloc[4]  # each day names its own commit
+
+
+# --- the committed panel store -----------------------------------------------------------------------------------
+def test_the_committed_panel_store_answers_by_hand():
+    from tasks.files.settings import PROJECT_ROOT
+
+    store = PROJECT_ROOT / "data" / "history" / "panel"
+    versions = read_versions(store)
+    assert (versions["source"] == "openrouter").sum() == 656
+    counts = versions.assign(n=versions["observations"].astype(int)).groupby("source")["n"].sum()
+    stored = query(store, "SELECT source, count(*) AS n FROM obs GROUP BY source").set_index("source")["n"]
+    assert counts.to_dict() == stored.to_dict()  # the ledger counts what the parts hold
+    # from the repository's ledger by hand: Qwen2.5 72B cut to 0.06664 / 0.266688 on 2025-08-05
+    (p,) = price_as_of(store, "qwen/qwen-2.5-72b-instruct", D("2025-08-10"), source="openrouter")["prices"]
+    assert (p["input"], p["output"], p["since"]) == (pytest.approx(0.06664, abs=1e-6),
+                                                     pytest.approx(0.266688, abs=1e-6), "2025-08-05")
+    # the authors' list: Qwen2.5 72B at 0.13 / 0.40 from 2024-11 (inference_data_new_large.csv, by hand)
+    (p,) = price_as_of(store, "qwen2-5-72b-instruct", D("2025-08-10"), source="list_price")["prices"]
+    assert (p["input"], p["output"], p["since"]) == (0.13, 0.4, "2024-11-01")
+    assert query(store, "SELECT count(*) AS n FROM obs WHERE source_model LIKE '%:free'")["n"].iloc[0] == 0
