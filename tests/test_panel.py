@@ -385,3 +385,13 @@ def test_the_committed_panel_store_answers_by_hand():
     (p,) = price_as_of(store, "qwen2-5-72b-instruct", D("2025-08-10"), source="list_price")["prices"]
     assert (p["input"], p["output"], p["since"]) == (0.13, 0.4, "2024-11-01")
     assert query(store, "SELECT count(*) AS n FROM obs WHERE source_model LIKE '%:free'")["n"].iloc[0] == 0
+
+
+def test_a_tampered_ledger_is_refused(history, tmp_path):
+    store = tmp_path / "store"
+    ingest_panel(history, store)
+    ledger = store / panel_store.VERSIONS
+    text = ledger.read_text()
+    ledger.write_text(text.replace("openrouter,2025-03-03,", "openrouter,2025-03-03' OR 1=1 --,", 1))
+    with pytest.raises(ValueError, match="observed_on"):
+        price_as_of(store, QWEN, D("2025-03-03"))

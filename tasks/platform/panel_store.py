@@ -166,6 +166,11 @@ def read_versions(store: Path) -> pd.DataFrame:
     bad = [p for p in frame["part"] if not PART_NAME.match(str(p))]
     if bad:
         raise ValueError(f"{path}, column part: {bad[0]!r} is not a part name; the ledger was edited or damaged")
+    # the queries put sources and days into SQL text: both must be what this tool writes
+    for column, pattern in (("source", r"^[a-z_]+$"), ("observed_on", r"^\d{4}-\d{2}-\d{2}$")):
+        bad = [v for v in frame[column] if not re.match(pattern, str(v))]
+        if bad:
+            raise ValueError(f"{path}, column {column}: {bad[0]!r} is not valid; the ledger was edited or damaged")
     return frame
 
 
