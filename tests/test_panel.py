@@ -152,6 +152,8 @@ def test_openrouter_history_ingest_is_incremental_and_checked_against_the_ledger
     assert set(map(tuple, diffs[["source_model", "kind", "date"]].fillna("").to_numpy())) == {
         (LLAMA, "ledger_only_point", "2025-03-02"), (QWEN + ":free", "ledger_only_model", "")}
     assert diffs.loc[diffs["kind"] == "ledger_only_model", "note"].iloc[0].startswith("quarantined")
+    listed = pd.read_csv(store / panel_store.LEDGER_CHECK)
+    assert set(zip(listed["source_model"], listed["kind"])) == set(zip(diffs["source_model"], diffs["kind"]))
 
     # a rerun reads no version again (the parser would fail) and writes nothing
     before = tree(store)

@@ -12,6 +12,8 @@ Layout of a store folder (default ``data/history/panel``):
 - ``matches.csv``: every source model and the analysis model it joins (``tasks.data.resolve.match_source`` against
   the spine snapshot's models, the committed crosswalk first), unmatched and doubtful ones listed with a note, never
   joined. ``conflicts.parquet``: same analysis model and day, sources more than 1% apart (``tasks.data.panel``).
+- ``ledger_check.csv``: every difference between our OpenRouter change points and the repository's own ledger
+  (``data/history/prices.json``), with the reason where one is known.
 
 A new version for a (source, day) the store already holds (a corrected re-scrape, a later commit on the same day)
 replaces that day's rows of that source: the parts that held them are rewritten without them. Parts are written
@@ -44,6 +46,7 @@ VERSIONS = "versions.csv"
 VERSION_COLUMNS = ["source", "observed_on", "version", "origin", "observations", "quarantined", "part"]
 MATCHES = "matches.csv"
 CONFLICTS = "conflicts.parquet"
+LEDGER_CHECK = "ledger_check.csv"  # our OpenRouter change points against the repository's ledger
 OUTPUT_JSON = "data/output.json"
 LEDGER_JSON = "data/history/prices.json"
 READ_CHUNK = 50  # OpenRouter versions read from git at a time
@@ -281,6 +284,7 @@ def ingest_openrouter(path: Path, store: Path, limit: int | None = None, check_l
         if check_ledger and todo:  # the change points changed only if a version was added
             t4 = time.perf_counter()
             report.ledger_differences = openrouter_ledger_check(store, repo.ledger())
+            atomic_write_text(store / LEDGER_CHECK, csv_text(report.ledger_differences))
             report.seconds["ledger_check"] = time.perf_counter() - t4
     return report
 
