@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from flows.options import ESTIMATE, FETCH, HISTORY, INGEST, OF_TRIGGERED_RUNS, SNAPSHOT
+from flows.options import ESTIMATE, FETCH, HISTORY, INGEST, OF_TRIGGERED_RUNS, PRICE, SNAPSHOT
 
 app = typer.Typer(
     add_completion=False,
@@ -93,10 +93,24 @@ def snapshot(
 def history(
     input: Optional[Path] = typer.Option(None, "--input", "-i", help=HISTORY["input"]),
     store: Optional[Path] = typer.Option(None, "--store", help=HISTORY["store"]),
+    panel: bool = typer.Option(False, "--panel", help=HISTORY["panel"]),
 ) -> None:
-    """Add new daily price files to the price-history store; report data drift and same-model price drift."""
+    """Add new daily price files to the price-history store; report data drift and same-model price drift.
+    Dated sources other than the AA site scrapes (the OpenRouter history bundle, ...) go to the price panel."""
     from flows.config import HistoryConfig
     from flows.history import price_history, summary_lines
+    from tasks.platform.panel_store import detect_panel_source, is_panel_store
+
+    def panel_source() -> str | None:
+        try:
+            return detect_panel_source(input)
+        except (ValueError, OSError):  # not a panel source: the history store's own checks say why
+            return None
+
+    if input is not None and (panel or (store is not None and is_panel_store(store)) or
+                              panel_source() not in (None, "aa_site")):
+        _panel_history(input, store)
+        return
 
     build = lambda: HistoryConfig(  # noqa: E731
         input=str(input) if input else None, store=str(store) if store else None)
@@ -105,6 +119,97 @@ def history(
     for line in summary_lines(result):
         typer.echo(line)
     typer.echo(f"Store: {result['store']}")
+
+
+def _panel_store(store: Optional[Path]) -> Path:
+    from tasks.files.settings import history_dir
+
+    return store if store is not None else history_dir() / "panel"
+
+
+def _panel_history(input: Path, store: Optional[Path]) -> None:
+    from tasks.platform.panel_store import ingest_panel
+
+    target = _panel_store(store)
+    report = _guarded(lambda _: ingest_panel(input, target), lambda: None, api=False)
+    typer.echo(report.summary())
+    typer.echo("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items()))
+    if report.ledger_differences is not None:
+        kinds = report.ledger_differences["kind"].value_counts().to_dict()
+        typer.echo(f"Change points against the repository's ledger: {len(report.ledger_differences)} difference(s)"
+                   + (": " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())) if kinds else ""))
+    typer.echo(f"Store: {target}")
+
+
+def _as_of(value: Optional[str]):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        raise ValueError(f"--as-of {value!r}: not a date (YYYY-MM-DD)") from None
+
+
+def _money(value) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+@app.command()
+def price(
+    model: str = typer.Argument(..., help=PRICE["model"]),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=PRICE["as_of"]),
+    source: Optional[str] = typer.Option(None, "--source", help=PRICE["source"]),
+    store: Optional[Path] = typer.Option(None, "--store", help=PRICE["store"]),
+    as_json: bool = typer.Option(False, "--json", help=PRICE["json"]),
+) -> None:
+    """A model's input, output, blended 3:1 and cache-read prices (USD per 1M tokens) on a day, from every source
+    of the price panel that had it."""
+    from tasks.platform.panel_store import price_as_of
+
+    target = _panel_store(store)
+    answer = _guarded(lambda _: price_as_of(target, model, _as_of(as_of), source), lambda: None, api=False)
+    if as_json:
+        typer.echo(json.dumps(answer, sort_keys=False))
+        return
+    typer.echo(f"{answer['model']} as of {answer['as_of']} (USD per 1M tokens)")
+    if not answer["prices"]:
+        typer.echo("  no source priced it on that day")
+    for p in answer["prices"]:
+        typer.echo(f"  {p['source']:12s} {p['source_model'][:40]:40s} input {_money(p['input']):>8s}  output "
+                   f"{_money(p['output']):>8s}  blended {_money(p['blended']):>8s}  cache read "
+                   f"{_money(p['cache_read']):>8s}  since {p['since']}  ({p['origin']})")
+
+
+@app.command()
+def cheapest(
+    quality: str = typer.Option(..., "--quality", help=PRICE["quality"]),
+    open_only: bool = typer.Option(False, "--open", help=PRICE["open"]),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help=PRICE["as_of"]),
+    store: Optional[Path] = typer.Option(None, "--store", help=PRICE["store"]),
+    as_json: bool = typer.Option(False, "--json", help=PRICE["json"]),
+) -> None:
+    """The cheapest model (blended 3:1, by the panel's source precedence) at or above a quality on a day."""
+    from tasks.platform.panel_store import QUALITY_MEASURE, cheapest_as_of
+
+    def answer_of(_):
+        match = QUALITY_MEASURE.match(quality)
+        if not match:
+            raise ValueError(f"--quality {quality!r}: expected MEASURE>=VALUE, e.g. gpqa_diamond>=60")
+        return cheapest_as_of(_panel_store(store), match.group(1), float(match.group(2)), _as_of(as_of), open_only)
+
+    answer = _guarded(answer_of, lambda: None, api=False)
+    if as_json:
+        typer.echo(json.dumps(answer))
+        return
+    q, p = answer["quality"], answer["price"]
+    scope = "open-weights models" if open_only else "models"
+    if p is None:
+        typer.echo(f"No priced {scope} with {q['measure']} >= {q['at_least']:g} on {answer['as_of']}.")
+        return
+    typer.echo(f"Cheapest of {answer['candidates']} priced {scope} with {q['measure']} >= {q['at_least']:g} on "
+               f"{answer['as_of']}: {answer['model']} (score {q['score']:.3g})")
+    typer.echo(f"  {p['source']}: blended {_money(p['blended'])}, input {_money(p['input'])}, output "
+               f"{_money(p['output'])} USD per 1M tokens, since {p['since']} ({p['origin']})")
 
 
 @app.command("fetch-aa")
@@ -222,7 +327,7 @@ def _guarded(call, build, api: bool = True, check=None):
                 typer.echo(f"error: {option_name(problem['loc'])}: {message} (given: {problem.get('input')!r})",
                            err=True)
             raise typer.Exit(1) from None
-        except (DataValidationError, ValueError, FileNotFoundError, AAClientError) as err:
+        except (DataValidationError, ValueError, LookupError, FileNotFoundError, AAClientError) as err:
             log.error("%s", err, exc_info=True)
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(1) from None

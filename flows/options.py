@@ -69,9 +69,25 @@ FETCH: dict[str, str] = {
 }
 
 HISTORY: dict[str, str] = {
-    "input": "Folder of dated AA site scrapes (aa_models_YYYY-MM-DD.json). Default: "
-             "../shared/data/aa-site-scrape-daily.",
-    "store": "History store folder (default data/history/aa-site-daily); files already in it are not read again.",
+    "input": "Folder of dated AA site scrapes (aa_models_YYYY-MM-DD.json), or any dated price source for the "
+             "price panel: the OpenRouter history (a git bundle or clone), AA API responses, the FutureTech 2026 "
+             "file (monthly list prices), a genai-prices file. Default: ../shared/data/aa-site-scrape-daily.",
+    "store": "History store folder (default data/history/aa-site-daily; for the price panel data/history/panel); "
+             "files and versions already in it are not read again.",
+    "panel": "Ingest into the price panel store even an AA site scrape folder (the other dated sources always go "
+             "there).",
+}
+
+PRICE: dict[str, str] = {
+    "model": "The project's model id (aa-2026-07's slug, e.g. qwen2-5-72b-instruct) or a source's own id "
+             "(e.g. the OpenRouter id qwen/qwen-2.5-72b-instruct).",
+    "as_of": "The day (YYYY-MM-DD) the prices are read for; default: today.",
+    "source": "Only this source (openrouter, aa_site, aa_api, list_price, genai_prices).",
+    "store": "Price panel store folder (default data/history/panel).",
+    "json": "Print one JSON object instead of a table.",
+    "quality": "MEASURE>=VALUE on the spine snapshot's scores, e.g. gpqa_diamond>=60 or aa_intelligence_index>=40 "
+               "(percentages as 0-100 or fractions).",
+    "open": "Open-weights models only.",
 }
 
 INGEST: dict[str, str] = {

@@ -155,6 +155,60 @@ class Runs(pa.DataFrameModel):
             df["cache_write_usd_per_mtok"].notna() & df["cache_in_output"].notna())
 
 
+PRICE_FIELDS = ("input", "output", "cache_read", "cache_write")  # the prices a dated observation may carry
+
+
+class PriceObservations(pa.DataFrameModel):
+    """Dated price observations (step 17's panel): one row per (source, source model, provider, day), USD per million
+    tokens. ``source_model`` is the source's own id (an OpenRouter id, an AA slug); ``gives`` names the prices the
+    source gave for this row (``input,output,cache_read``), so a missing cache price is "not given", never zero;
+    ``origin`` is the file or commit the row was read from; ``version`` the content id of that file (sha256, or the
+    git blob id of a committed version)."""
+
+    source: Series[str] = pa.Field(str_matches=r"^[a-z0-9_]+$")
+    source_model: Series[str] = pa.Field(str_length={"min_value": 1})
+    name: Series[str] = pa.Field(nullable=True)
+    provider: Series[str] = pa.Field(nullable=True)
+    observed_on: Series[pa.DateTime]
+    input_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    output_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_read_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    cache_write_usd_per_mtok: Series[float] = pa.Field(nullable=True, ge=0)
+    gives: Series[str] = pa.Field(str_matches=r"^(input|output|cache_read|cache_write)(,(input|output|cache_read|cache_write))*$")
+    open_weights: Series[pd.BooleanDtype] = pa.Field(nullable=True)
+    hugging_face_id: Series[str] = pa.Field(nullable=True)
+    origin: Series[str] = pa.Field(str_length={"min_value": 1})
+    version: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{12,64}$")
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+        unique = ["source", "source_model", "provider", "observed_on"]
+
+    @pa.dataframe_check(error="an observation carries an input or an output price")
+    def has_a_price(cls, df: pd.DataFrame) -> Series[bool]:
+        return df[["input_usd_per_mtok", "output_usd_per_mtok"]].notna().any(axis=1)
+
+
+class PriceQuarantine(pa.DataFrameModel):
+    """Listed entries that are not prices a buyer can scale on (free rate-limited variants, routers with dynamic
+    prices, missing or malformed prices), with the reason: kept out of every index."""
+
+    source: Series[str]
+    source_model: Series[str] = pa.Field(nullable=True)
+    observed_on: Series[pa.DateTime]
+    reason: Series[str] = pa.Field(isin=["free_variant", "router_dynamic_price", "no_price", "malformed_price",
+                                         "duplicate_id"])
+    value: Series[str] = pa.Field(nullable=True)
+    origin: Series[str]
+
+    class Config:
+        strict = True
+        coerce = True
+        ordered = True
+
+
 RUN_COLUMNS = list(Runs.to_schema().columns)
 RUN_FLAGS = ("reasoning_in_output", "cache_in_input", "cache_in_output")
 
