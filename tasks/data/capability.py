@@ -112,21 +112,25 @@ def moves(base: IRTFit, other: IRTFit) -> pd.DataFrame:
 def stability(scores: pd.DataFrame, base: IRTFit, anchors: Anchors, **fit_options) -> pd.DataFrame:
     """Refit dropping each benchmark in turn (no bootstrap): per dropped benchmark, the models compared, the median
     and the largest move relative to the base interval's width, and the model that moved most."""
-    rows = []
-    for benchmark in sorted(base.benchmarks["benchmark"]):
-        try:
-            refit = fit_capability(scores[scores["benchmark"] != benchmark], anchors,
-                                   **{**fit_options, "n_bootstrap": 0})
-        except ValueError as error:  # an anchor lost too many scores
-            rows.append({"dropped": benchmark, "models": 0, "note": str(error)})
-            continue
-        m = moves(base, refit).dropna(subset=["move_over_width"])
-        worst = m.loc[m["move_over_width"].idxmax()]
-        rows.append({"dropped": benchmark, "models": len(m), "median_move_over_width": m["move_over_width"].median(),
-                     "share_moved_beyond_halfwidth": float((m["move_over_halfwidth"] > 1).mean()),
-                     "max_move_over_width": worst["move_over_width"], "max_move": worst["move"],
-                     "max_model": worst["model_id"], "note": ""})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"dropped": benchmark,
+                          **refit_moves(scores[scores["benchmark"] != benchmark], base, anchors, fit_options)}
+                         for benchmark in sorted(base.benchmarks["benchmark"])])
+
+
+def refit_moves(scores: pd.DataFrame, base: IRTFit, anchors: Anchors, fit_options: dict) -> dict:
+    """Refit on ``scores`` (no bootstrap) and compare with ``base``: the models compared, the median and the largest
+    move relative to the base interval's width, the share moved beyond the half-width, the model that moved most;
+    or why the refit failed (an anchor lost too many scores)."""
+    try:
+        refit = fit_capability(scores, anchors, **{**fit_options, "n_bootstrap": 0})
+    except ValueError as error:
+        return {"models": 0, "note": str(error)}
+    m = moves(base, refit).dropna(subset=["move_over_width"])
+    worst = m.loc[m["move_over_width"].idxmax()]
+    return {"models": len(m), "median_move_over_width": m["move_over_width"].median(),
+            "share_moved_beyond_halfwidth": float((m["move_over_halfwidth"] > 1).mean()),
+            "max_move_over_width": worst["move_over_width"], "max_move": worst["move"],
+            "max_model": worst["model_id"], "note": ""}
 
 
 def with_capability(analysis: pd.DataFrame, capabilities: pd.DataFrame) -> pd.DataFrame:
@@ -148,26 +152,14 @@ CAPABILITY_VAR = "capability_var"  # the analysis table's column: each model's c
 def fit_vintages(folder: Path, base: IRTFit, anchors: Anchors, **fit_options) -> pd.DataFrame:
     """Refit on each vintage alone (no bootstrap) and on the data before and after MMLU-Pro's retirement: per
     refit, the models compared with the base fit and the largest move relative to the base interval's width."""
-    rows = []
     fits = {f"vintage {f.stem.removeprefix('llms_models_')} alone": read_vintage(f).scores
             for f in vintage_files(folder)}
     every = assemble(folder).scores
     fits["without MMLU-Pro (as after its retirement)"] = every[every["benchmark"] != "mmlu_pro"]
     scored = every[every["benchmark"] == "mmlu_pro"]["model_id"].unique()
     fits["only models with an MMLU-Pro score (as before its retirement)"] = every[every["model_id"].isin(scored)]
-    for label, scores in fits.items():
-        try:
-            refit = fit_capability(scores, anchors, **{**fit_options, "n_bootstrap": 0})
-        except ValueError as error:
-            rows.append({"refit": label, "models": 0, "note": str(error)})
-            continue
-        m = moves(base, refit).dropna(subset=["move_over_width"])
-        worst = m.loc[m["move_over_width"].idxmax()]
-        rows.append({"refit": label, "models": len(m), "median_move_over_width": m["move_over_width"].median(),
-                     "share_moved_beyond_halfwidth": float((m["move_over_halfwidth"] > 1).mean()),
-                     "max_move_over_width": worst["move_over_width"], "max_move": worst["move"],
-                     "max_model": worst["model_id"], "note": ""})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"refit": label, **refit_moves(scores, base, anchors, fit_options)}
+                         for label, scores in fits.items()])
 
 
 def eci_rank_correlation(capabilities: pd.DataFrame, published: pd.DataFrame,

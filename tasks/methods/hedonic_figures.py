@@ -56,7 +56,6 @@ def hedonic_figure(analysis: pd.DataFrame, trends: pd.DataFrame, specs: list[Tre
             muted = is_uninformative(row)  # an estimate without information: grey, never highlighted
             colour = MUTED if muted else colour
             sample, coef, adjusted = _adjusted(analysis, spec)
-            score = sample[f"score_{spec.quality_measure}"]
             ax.scatter(sample["release_date"], adjusted, s=10, color=colour, alpha=0.75, linewidths=0,
                        label="open models (quality-adjusted)")
             dates += list(sample["release_date"])
