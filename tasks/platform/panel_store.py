@@ -382,8 +382,10 @@ def detect_panel_source(path: Path) -> str:
     """Which dated source ``path`` is: ``openrouter`` (a bundle or a git clone of the history), ``aa_site``,
     ``aa_api``, ``list_price`` (the FutureTech 2026 file), ``genai_prices``."""
     path = Path(path)
-    if path.is_file() and path.read_bytes()[:16].startswith(b"# v2 git bundle"):
-        return "openrouter"
+    if path.is_file():
+        with path.open("rb") as handle:  # the header only: a bundle is tens of megabytes
+            if handle.read(16).startswith(b"# v2 git bundle"):
+                return "openrouter"
     if path.is_dir() and (path / ".git").exists() and (path / OUTPUT_JSON).exists():
         return "openrouter"
     from tasks.data.ingest import aa, futuretech_runs
