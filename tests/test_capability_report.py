@@ -41,7 +41,7 @@ def synthetic_vintage(folder: Path) -> tuple[str, str]:
         evaluations = {key: float(np.clip(1 / (1 + np.exp(-1.5 * (z[row.model_id] - d))) + rng.normal(0, 0.02),
                                           0, 1)) for key, d in BENCHMARKS.items()}
         records.append({"id": row.model_id, "slug": row.model_id, "name": row.name,
-                        "release_date": row.release_date, "evaluations": evaluations})
+                        "release_date": row.release_date if isinstance(row.release_date, str) else None, "evaluations": evaluations})
     records.append({"id": "too-few", "slug": "too-few", "name": "Too Few", "release_date": "2025-01-01",
                     "evaluations": {"gpqa": 0.5}})  # one score: left out, with why
     (folder / "llms_models_2025-07-01.json").write_text(json.dumps({"status": 200, "data": records}))
@@ -57,8 +57,7 @@ def capability_preset(folder: Path, low: str, high: str) -> Path:
                      ('high_model = "gpt-5"', f'high_model = "{high}"'),
                      ("bootstrap = 100", "bootstrap = 20"),
                      ('subsets = ["open", "all"]', 'subsets = ["all"]'),
-                     ('price_sources = ["lowest_reported", "lowest_provider"]', 'price_sources = ["source_price"]'),
-                     ('comparison_price_sources = ["aa_headline"]', "comparison_price_sources = []"),
+                     ('price_sources = ["lowest_reported", "lowest_provider"]', 'price_sources = ["lowest_reported"]'),
                      ("min_release_date = 2023-12-01\n", "")):
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -95,7 +94,7 @@ def test_a_run_with_the_capability_scale_reports_it_and_one_without_does_not(pre
                                           last_date=pd.to_datetime(trends["last_date"])))
     assert {"capability", "mmlu_pro"} <= set(shown["quality_measure"])
     comparison = report.split("### Trends at constant capability and at constant MMLU-Pro")[1].split("\n## ")[0]
-    assert "| capability |" in comparison and "| MMLU-Pro |" in comparison
+    assert "| capability (IRT) \\[" in comparison and "| MMLU-Pro \\[" in comparison  # side by side
     first = shown.iloc[0]
     assert f"{pd.Timestamp(first['first_date']):%Y-%m-%d} to {pd.Timestamp(first['last_date']):%Y-%m-%d}" in comparison
 

@@ -11,7 +11,7 @@ import pandas as pd
 from tasks.core.vocabulary import fmt_interval
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, factor_text, fmt_int, interval_text, main_rows, scope)
-from tasks.reporting.markup import md_code, md_escape
+from tasks.reporting.markup import Md, md_code, md_escape
 from tasks.render.figures.plan import CAPABILITY_FIGURE
 
 TOP = 20  # the models the report lists; all of them are in capability.csv
@@ -93,10 +93,25 @@ def capability_section(doc: Document, inputs: ReportInputs) -> None:
     if rows.empty:
         doc.text("No trend of this run holds capability or MMLU-Pro constant.")
         return
-    doc.text("The same methods holding capability constant and holding MMLU-Pro constant (blended prices; the scope "
-             "is a band or range on each measure's own scale). *window*: the release dates of the models each "
-             "trend's points cover; MMLU-Pro stopped being run in early 2026, so its trends end there.")
-    doc.table(["method", "measure", "snapshot", "price", "subset", "scope", "x / year", "90% interval", "window", "n"],
-              [[r["method"], COMPARED[r["quality_measure"]], r["snapshot"], r["price_source"], r["subset"],
-                scope(inputs, r), factor_text(r), interval_text(inputs, r), window_text(r), fmt_int(r["n"])]
-               for _, r in rows.iterrows()], "llllllrrlr")
+    doc.text("The same methods holding capability constant and holding MMLU-Pro constant, side by side (blended "
+             "prices; a frontier's bands are paired by their order on each measure's own scale, lowest first). "
+             "*window*: the release dates of the models each trend's points cover; MMLU-Pro stopped being run in "
+             "early 2026, so its trends end there. Every row with its flags is in the table of every estimate above "
+             "and in `trends.csv`.")
+
+    def cell(row) -> list:
+        if row is None:
+            return ["-", "-", "-"]
+        estimate = factor_text(row)
+        interval = interval_text(inputs, row)
+        text = Md(f"{estimate} \\[{md_escape(interval)}\\]" if interval != "-" else str(estimate))
+        return [scope(inputs, row), text, f"{window_text(row)} (n={fmt_int(row['n'])})"]
+
+    table = []
+    for key, group in rows.groupby(["method", "snapshot", "price_source", "subset"], sort=False):
+        pairs = [group[group["quality_measure"] == measure].reset_index(drop=True) for measure in COMPARED]
+        for i in range(max(len(p) for p in pairs)):
+            left, right = (p.iloc[i] if i < len(p) else None for p in pairs)
+            table.append([key[0], f"{key[1]} · {key[2]} · {key[3]}", *cell(left), *cell(right)])
+    doc.table(["method", "snapshot · price · subset", "capability: scope", "x / year [90%]", "window",
+               "MMLU-Pro: scope", "x / year [90%]", "window"], table, "llllllll")
