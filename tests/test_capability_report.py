@@ -8,6 +8,7 @@ MMLU-Pro score, so the capability tracks MMLU-Pro and the frontier bands on it h
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -143,4 +144,14 @@ def test_the_section_is_absent_without_a_table_and_escapes_names(tmp_path):
     capability_section(doc, inputs)
     page = render_html(doc, inputs.figures)
     assert "<script>alert" not in page and "2 scores" in page
+    # an estimate above 1000x starts its cell with ">": shown as text, not read as a Markdown quote
+    row = {"trend_id": "t", "estimator": "ols", "ci_method": "ols", "variant": None, "quantity": "price",
+           "quality_measure": "capability", "status": "short_span", "method": "hedonic", "subset": "all",
+           "price_source": "aa_headline", "snapshot": "s", "band_low": 120.0, "band_high": 155.0,
+           "controls": "capability", "factor_per_year": 5000.0, "ci_low": 300.0, "ci_high": 9000.0, "n": 5, "price_type": "blended",
+           "first_date": pd.Timestamp("2024-01-01"), "last_date": pd.Timestamp("2026-06-30")}
+    doc = Document("t")
+    capability_section(doc, dataclasses.replace(inputs, trends=pd.DataFrame([row])))
+    page = render_html(doc, inputs.figures)
+    assert "&gt; 1000x (short span) [" in page and "<blockquote" not in page and "2024-01-01 to 2026-06-30" in page
     assert CAPABILITY_FIGURE in render_markdown(doc)

@@ -104,7 +104,8 @@ def capability_section(doc: Document, inputs: ReportInputs) -> None:
             return ["-", "-", "-"]
         estimate = factor_text(row)
         interval = interval_text(inputs, row)
-        text = Md(f"{estimate} \\[{md_escape(interval)}\\]" if interval != "-" else str(estimate))
+        # escaped as one plain text: a cell starting "> 1000x" would otherwise read as a quote
+        text = Md(md_escape(f"{estimate} [{interval}]" if interval != "-" else f"{estimate}"))
         return [scope(inputs, row), text, f"{window_text(row)} (n={fmt_int(row['n'])})"]
 
     table = []
