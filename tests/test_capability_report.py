@@ -112,14 +112,14 @@ def test_the_capability_figure_is_planned_drawn_and_attributed():
                           "ci_high": [128.0, 143.0, 155.0], "n_benchmarks": [5, 6, 7], "benchmarks": ["x"] * 3})
     flags = pd.DataFrame({"model_id": ["a", "b", "c"], "open_weights": pd.array([True, False, None], "boolean")})
     job = capability_job(table, flags, {"low_model": "a", "high_model": "b", "low_value": 130.0,
-                                        "high_value": 150.0})
+                                        "high_value": 150.0, "ci_level": 0.9, "bootstrap": 100})
     trends = pd.DataFrame(columns=list(Trends.to_schema().columns))
     jobs = cross_snapshot_figures(trends, set(), {"s": []}, None, job)
     assert [fields["name"] for fields, _ in jobs] == ["capability"]
     assert cross_snapshot_figures(trends, set(), {"s": []}, None, None) == []  # no scale, no figure
     fig = draw(*jobs[0])
     texts = [t.get_text() for t in fig.texts]
-    assert any("Data: Artificial Analysis" in t for t in texts) and any("a = 130" in t for t in texts)
+    assert any("Data: Artificial Analysis" in t for t in texts) and any("a = 130" in t and "90% bootstrap" in t for t in texts)
     labels = fig.axes[0].get_legend_handles_labels()[1]
     assert "open weights (1)" in labels and "closed (1)" in labels and "openness unknown (1)" in labels
 

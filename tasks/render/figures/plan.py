@@ -76,7 +76,8 @@ def capability_job(capability: pd.DataFrame, open_weights: pd.DataFrame | None =
     note = "Bars: bootstrap intervals of each model's capability."
     if scale:
         note = (f"Scale anchored: {scale['low_model']} = {scale['low_value']:g}, {scale['high_model']} = "
-                f"{scale['high_value']:g}. " + note)
+                f"{scale['high_value']:g}. Bars: {scale.get('ci_level', 0.9):.0%} bootstrap intervals "
+                f"({scale.get('bootstrap', '?')} refits).")
     fields = dict(snapshot="capability", name="capability", attribution=attributions(["aa_api"]),
                   title=f"Capability of {len(table)} models by release date (IRT scale over AA's benchmarks)",
                   note=note)
