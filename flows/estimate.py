@@ -87,10 +87,12 @@ def _estimate(config: EstimateConfig) -> dict:
     nothing = check_estimated(outputs)  # every trend skipped: stops here; every one insufficient: said at the end
     breaks = tracker.run("breaks", breaks_task, outputs, {p.name: p.breaks.model_dump() for p in run.presets})
     histories = load_histories(tracker, history_dir()) if config.history else {}
-    figures = draw_figures(tracker, snapshots, outputs) if config.figures else {}
+    scale = next((p.capability.model_dump(mode="json") for p in run.presets
+                  if getattr(p, "capability", None) is not None), None)  # the capability scale's preset section
+    figures = draw_figures(tracker, snapshots, outputs, capability, scale) if config.figures else {}
     meta = report_meta(config, run, snapshots, histories)
     report = tracker.run("report", report_task, outputs, {s.name: s.clean for s in snapshots}, figures, meta,
-                         {s.name: s.resolution for s in snapshots if s.resolution}, histories, breaks)
+                         {s.name: s.resolution for s in snapshots if s.resolution}, histories, breaks, capability)
     summary = publish(tracker, config, run, RunResults(snapshots=snapshots, batches=batches, outputs=outputs,
                                                        breaks=breaks, histories=histories, figures=figures,
                                                        report=report, meta=meta, capability=capability))

@@ -74,6 +74,8 @@ CATALOG: tuple[Intermediate, ...] = (
     Intermediate("clean", "run_prices", RunPrices, "the list prices that cost benchmark runs"),
     # capability (tasks/stages/clean.py, when a preset has [capability]): the scale, joined into each analysis table
     Intermediate("capability", "capability", None, "capability.csv: the capability scale per model"),
+    Intermediate("capability", "capability_excluded", None, "capability_excluded.csv: the models and benchmarks "
+                 "the scale left out, with why"),
     # fit (tasks/stages/fit.py): one batch per snapshot x preset x method
     Intermediate(BATCH, "rows", Trends, "the batch's trends.csv rows"),
     Intermediate(BATCH, "points", Points, "the batch's points.csv rows"),

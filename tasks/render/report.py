@@ -33,6 +33,7 @@ from tasks.core.vocabulary import (COVERAGE_FLOOR, FACTOR_HIGH, FACTOR_LOW, PRIC
 from tasks.files.tables import read_csv_output
 from tasks.methods import METHODS
 from tasks.render.answer import answer_section, headline
+from tasks.render.capability import capability_section
 from tasks.render.comparison import compared_methods, methods_selection
 from tasks.render.document import render_html, render_markdown
 from tasks.render.published import fmt_value, reproductions
@@ -407,6 +408,7 @@ def build_report(inputs: ReportInputs) -> tuple[Document, dict]:
     found = reproductions(inputs)
     answer_section(doc, inputs, numbers, found)
     overview_section(doc, inputs, found)
+    capability_section(doc, inputs)  # when a preset fitted the capability scale
     doc.heading("Details")
     for snapshot in inputs.cleans:
         for write in method_sections(inputs, snapshot):

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
@@ -19,12 +20,20 @@ def running_frontier(table: pd.DataFrame) -> pd.DataFrame:
     return ordered[ordered["capability"] >= best]
 
 
-def capability_figure(table: pd.DataFrame, path: Path, title: str) -> Path:
-    """``table``: capability.csv's columns plus ``open_weights`` (True, False or missing)."""
+def capability_plot(table: pd.DataFrame, title: str, attribution: list[str], note: str):
+    """The figure (a matplotlib Figure, not saved): ``table`` is capability.csv's columns plus ``open_weights``
+    (True, False or missing); ``attribution``: the data's attribution lines (bottom left); ``note``: the scale and
+    its intervals (bottom right)."""
+    from tasks.reporting.figures import figure_footer
+
+    table = table.assign(release_date=pd.to_datetime(table["release_date"], errors="coerce"))
+    if "open_weights" not in table:
+        table = table.assign(open_weights=pd.NA)
     fig, ax = plt.subplots(figsize=(9, 5.5))
-    groups = [("open weights", table["open_weights"] == True, "#1f77b4"),  # noqa: E712
-              ("closed", table["open_weights"] == False, "#d62728"),  # noqa: E712
-              ("openness unknown", table["open_weights"].isna(), "#999999")]
+    flag = table["open_weights"].astype(object)
+    groups = [("open weights", flag.map(lambda v: v is True or v is np.True_), "#1f77b4"),
+              ("closed", flag.map(lambda v: v is False or v is np.False_), "#d62728"),
+              ("openness unknown", flag.isna(), "#999999")]
     for label, mask, colour in groups:
         part = table[mask.fillna(False).astype(bool)].dropna(subset=["release_date"])
         if part.empty:
@@ -45,9 +54,16 @@ def capability_figure(table: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    fig.text(0.01, 0.01, "Scale: Claude 3.5 Sonnet (Jun 2024) = 130, GPT-5 (high) = 150 (Epoch AI's ECI anchors). "
-             "Bars: 90% bootstrap intervals. Data: Artificial Analysis API, 12 benchmarks.", fontsize=7)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    figure_footer(fig, attribution, note)
+    return fig
+
+
+def capability_figure(table: pd.DataFrame, path: Path, title: str) -> Path:
+    """``table``: capability.csv's columns plus ``open_weights`` (True, False or missing); saved as ``path``."""
+    fig = capability_plot(table, title, ["Data: Artificial Analysis API, 12 benchmarks"],
+                          "Scale: Claude 3.5 Sonnet (Jun 2024) = 130, GPT-5 (high) = 150 (Epoch AI's ECI anchors). "
+                          "Bars: 90% bootstrap intervals.")
     fig.savefig(path, dpi=150)
     plt.close(fig)
     return path

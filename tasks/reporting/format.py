@@ -46,6 +46,9 @@ class ReportInputs:
     resolution: dict[str, dict[str, Path]] = field(default_factory=dict)
     histories: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
     breaks: pd.DataFrame | None = None
+    # the capability scale (capability.csv's rows, and the models and benchmarks it left out), when a preset fits it
+    capability: pd.DataFrame | None = None
+    capability_excluded: pd.DataFrame | None = None
 
     def diag(self, trend_id: str, column: str):
         d = self.diagnostics

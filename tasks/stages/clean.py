@@ -76,8 +76,9 @@ def add_first_observed(tracker, snapshots: list) -> None:
 
 
 @cached_task(name="capability", task_run_name="capability-scale", code=("tasks.data.capability", "tasks.core.irt"))
-def capability_task(source: Path, options: dict) -> Path:
-    """Fit the capability scale on the AA API vintages in ``source`` (``tasks.data.capability``): capability.csv."""
+def capability_task(source: Path, options: dict) -> dict[str, Path]:
+    """Fit the capability scale on the AA API vintages in ``source`` (``tasks.data.capability``): ``table`` (the
+    run folder's capability.csv) and ``excluded`` (the models and benchmarks the fit left out, with why)."""
     from tasks.core.irt import Anchors, fit_capability
     from tasks.data.capability import assemble, capability_table
 
@@ -88,7 +89,10 @@ def capability_task(source: Path, options: dict) -> Path:
     table = capability_table(fit, matrix.models)
     get_run_logger().info("capability scale: %d models on %d benchmarks, %d models left out", len(table),
                           len(fit.benchmarks), int((fit.excluded["kind"] == "model").sum()))
-    return write_cached_parquet(table, "capability", "capability", {"table": "capability"})
+    excluded = fit.excluded.astype({"kind": str, "id": str, "reason": str})
+    return {"table": write_cached_parquet(table, "capability", "capability", {"table": "capability"}),
+            "excluded": write_cached_parquet(excluded, "capability", "capability_excluded",
+                                             {"table": "capability_excluded"})}
 
 
 @cached_task(name="join-capability", task_run_name="join-capability", code=("tasks.data.capability",))
@@ -100,9 +104,10 @@ def join_capability_task(analysis_path: Path, capability_path: Path) -> Path:
     return write_cached_parquet(table, "clean", "analysis", {"table": "analysis", "capability": True})
 
 
-def add_capability(tracker, snapshots: list, presets: list) -> Path | None:
+def add_capability(tracker, snapshots: list, presets: list) -> dict[str, Path] | None:
     """When a preset has a ``[capability]`` section: fit the scale once and join it into every snapshot's analysis
-    table (in place); the capability table's file (for the run folder's capability.csv), else None."""
+    table (in place); the capability task's files (``table``: the run folder's capability.csv, ``excluded``: the
+    models left out), else None."""
     from tasks.files.settings import PROJECT_ROOT
 
     section = next((p.capability for p in presets if getattr(p, "capability", None) is not None), None)
@@ -114,6 +119,6 @@ def add_capability(tracker, snapshots: list, presets: list) -> Path | None:
     capability = tracker.run("clean", capability_task, source, options, name="capability-scale")
     for snapshot in snapshots:
         snapshot.clean = dataclasses.replace(snapshot.clean, analysis=tracker.run(
-            "clean", join_capability_task, snapshot.analysis, capability, labels=(f"snapshot:{snapshot.name}",),
+            "clean", join_capability_task, snapshot.analysis, capability["table"], labels=(f"snapshot:{snapshot.name}",),
             name=f"join-capability[{snapshot.name}]"))
     return capability

@@ -15,7 +15,7 @@ from tasks.files.catalog import RunTables
 from tasks.files.io import atomic_write_bytes, read_parquet
 from tasks.files.settings import cache_dir
 from tasks.reporting.figures import figure_bytes
-from tasks.render.figures.plan import cross_snapshot_figures, draw, interactive, plan_figures
+from tasks.render.figures.plan import capability_job, cross_snapshot_figures, draw, interactive, plan_figures
 from tasks.reporting.interactive import PLOTLY_JS_PATH, plotly_js
 
 _PYPLOT = threading.Lock()  # pyplot and rcParams are process-global: one figure at a time, whatever the runner
@@ -67,22 +67,33 @@ def figures_task(snapshot: str, outputs: RunTables, analysis_path: Path, attribu
 
 
 @cached_task(name="figures-across-snapshots", task_run_name="figures[across snapshots]",
-             code=tuple(m.module for m in METHODS))
+             code=(*(m.module for m in METHODS), "tasks.reporting.capability_figure"))
 def cross_figures_task(outputs: RunTables, analysis_paths: dict[str, Path],
-                       attribution: dict[str, list[str]]) -> dict[str, Path]:
-    """The vintage comparison and the methods comparison."""
-    sources = set().union(*(set(pd.unique(read_parquet(p)["source"])) for p in analysis_paths.values()))
+                       attribution: dict[str, list[str]], capability: Path | None = None,
+                       scale: dict | None = None) -> dict[str, Path]:
+    """The vintage comparison and the methods comparison, and the capability figure (``capability``: the scale's
+    table, when a preset fitted one; ``scale``: that preset's [capability] section)."""
+    analyses = [read_parquet(p) for p in analysis_paths.values()]
+    sources = set().union(*(set(pd.unique(a["source"])) for a in analyses))
+    job = None
+    if capability is not None:
+        flags = pd.concat([a[["model_id", "open_weights"]] for a in analyses if "open_weights" in a],
+                          ignore_index=True) if analyses else None
+        job = capability_job(read_parquet(capability), flags, scale)
     return _draw_all(cross_snapshot_figures(outputs.read("trends"), sources, attribution,
-                                            outputs.read("diagnostics")))
+                                            outputs.read("diagnostics"), job))
 
 
-def draw_figures(tracker, snapshots: list, outputs: RunTables) -> dict[str, Path]:
-    """Every figure of the run: one task per snapshot, one for those spanning every snapshot."""
+def draw_figures(tracker, snapshots: list, outputs: RunTables, capability: dict[str, Path] | None = None,
+                 scale: dict | None = None) -> dict[str, Path]:
+    """Every figure of the run: one task per snapshot, one for those spanning every snapshot (with the capability
+    figure when ``capability``, the capability stage's files, is given)."""
     submissions = [(f"figures[{s.name}]", figures_task, (s.name, outputs, s.analysis, s.attribution,
                                                         s.clean.runs), (f"snapshot:{s.name}",))
                    for s in snapshots]
     submissions.append(("figures[across snapshots]", cross_figures_task,
-                        (outputs, {s.name: s.analysis for s in snapshots}, {s.name: s.attribution for s in snapshots}),
+                        (outputs, {s.name: s.analysis for s in snapshots}, {s.name: s.attribution for s in snapshots},
+                         capability["table"] if capability else None, scale),
                         ()))
     drawn: dict[str, Path] = {}
     for result in tracker.map("figures", submissions):

@@ -215,7 +215,9 @@ class RunResults:
     figures: dict[str, Path]  # figures: run-folder name -> PNG
     report: dict[str, Path]  # report: run-folder name -> file
     meta: dict  # report_meta
-    capability: Path | None = None  # the capability scale's table (capability.csv), when a preset fits it
+    # the capability scale's files (``table``: capability.csv, ``excluded``: capability_excluded.csv), when a preset
+    # fits it
+    capability: dict[str, Path] | None = None
 
 
 def publish(tracker, config, run, results: RunResults) -> dict:
@@ -240,7 +242,8 @@ def publish(tracker, config, run, results: RunResults) -> dict:
               "corrections_log.csv": _combined(cleans, "corrections"), "warnings.csv": _combined(cleans, "warnings"),
               "breaks.csv": read_parquet(breaks)}
     if results.capability is not None:
-        tables["capability.csv"] = read_parquet(results.capability)
+        tables["capability.csv"] = read_parquet(results.capability["table"])
+        tables["capability_excluded.csv"] = read_parquet(results.capability["excluded"])
     upstream = {"quarantine.parquet": [s.clean.quarantine for s in snapshots],
                 "quarantine.csv": [s.clean.quarantine for s in snapshots],
                 "quarantine_summary.csv": [s.clean.summary for s in snapshots],

@@ -23,15 +23,17 @@ from tasks.stages.clean import read_clean
 @cached_task(name="report", task_run_name="write-report", code=tuple(m.module for m in METHODS))
 def report_task(outputs: RunTables, cleaned: dict[str, CleanTables], figures: dict[str, Path],
                 meta: dict, resolution: dict[str, dict[str, Path]] | None = None,
-                histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None
-                ) -> dict[str, Path]:
+                histories: dict[str, dict[str, Path]] | None = None, breaks_path: Path | None = None,
+                capability: dict[str, Path] | None = None) -> dict[str, Path]:
     inputs = ReportInputs(
         trends=outputs.read("trends"), diagnostics=outputs.read("diagnostics"),
         cleans={snapshot: read_clean(tables) for snapshot, tables in cleaned.items()}, meta=meta,
         methods=by_row_name(), figures=figures, resolution=resolution or {},
         histories={name: {key: read_parquet(path) for key, path in paths.items()}
                    for name, paths in (histories or {}).items()},
-        breaks=read_parquet(breaks_path) if breaks_path else None)
+        breaks=read_parquet(breaks_path) if breaks_path else None,
+        capability=read_parquet(capability["table"]) if capability else None,
+        capability_excluded=read_parquet(capability["excluded"]) if capability else None)
     text, page, numbers = render_report(inputs)
     headline = json_text(numbers, "headline.json")
     changes = price_changes(inputs)

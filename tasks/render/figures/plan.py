@@ -59,10 +59,37 @@ def plan_figures(trends: DataFrame[Trends], points: DataFrame[Points], analysis:
     return jobs
 
 
+CAPABILITY_FIGURE = "figures/capability/capability.png"  # the capability scale's figure in the run folder
+
+
+def capability_job(capability: pd.DataFrame, open_weights: pd.DataFrame | None = None,
+                   scale: dict | None = None) -> tuple[dict, dict]:
+    """The capability figure's job: every model's capability against its release date (``capability``:
+    capability.csv's rows; ``open_weights``: model_id, open_weights from the run's analysis tables, the newest value
+    per model; ``scale``: the preset's [capability] section, whose anchors the footer names)."""
+    table = capability.copy()
+    if open_weights is not None and not open_weights.empty:
+        flags = open_weights.dropna(subset=["open_weights"]).drop_duplicates("model_id", keep="last")
+        table = table.merge(flags[["model_id", "open_weights"]], on="model_id", how="left")
+    else:
+        table["open_weights"] = pd.NA
+    note = "Bars: bootstrap intervals of each model's capability."
+    if scale:
+        note = (f"Scale anchored: {scale['low_model']} = {scale['low_value']:g}, {scale['high_model']} = "
+                f"{scale['high_value']:g}. Bars: {scale.get('ci_level', 0.9):.0%} bootstrap intervals "
+                f"({scale.get('bootstrap', '?')} refits).")
+    fields = dict(snapshot="capability", name="capability", attribution=attributions(["aa_api"]),
+                  title=f"Capability of {len(table)} models by release date (IRT scale over AA's benchmarks)",
+                  note=note)
+    return fields, {"capability": table}
+
+
 def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribution: dict[str, list[str]],
-                           diagnostics: pd.DataFrame | None = None) -> list[tuple[dict, dict]]:
+                           diagnostics: pd.DataFrame | None = None,
+                           capability: tuple[dict, dict] | None = None) -> list[tuple[dict, dict]]:
     """The figures that span every snapshot: the vintage comparison and the methods comparison (``diagnostics``:
-    the run's, whose ``coverage_ols`` tells the methods figure which intervals are ranges)."""
+    the run's, whose ``coverage_ols`` tells the methods figure which intervals are ranges), and the capability
+    scale's figure when the run fitted one (``capability``: its ``capability_job``)."""
     from tasks.render.comparison import methods_selection
 
     lines = attributions(sources)
@@ -80,6 +107,8 @@ def cross_snapshot_figures(trends: DataFrame[Trends], sources: set[str], attribu
     methods = with_coverage(methods_selection(trends), diagnostics)
     if methods["method"].nunique() > 1:  # the methods comparison spans every preset and snapshot
         jobs.append((dict(snapshot="methods", name="methods", attribution=lines), {"trends": methods}))
+    if capability is not None and not capability[1]["capability"].empty:
+        jobs.append(capability)
     return jobs
 
 
@@ -93,6 +122,10 @@ def draw(fields: dict, frames: dict):
     if fields.get("method"):  # a method's own figure
         return registry()[fields["method"]].draw(fields, frames)
     name, attribution = fields["name"], fields["attribution"]
+    if name == "capability":
+        from tasks.reporting.capability_figure import capability_plot
+
+        return capability_plot(frames["capability"], fields["title"], attribution, fields["note"])
     trends = frames["trends"]
     if name == "summary":
         return summary_figure(trends, attribution, snapshot=fields["snapshot"])
