@@ -10,7 +10,7 @@ import pandas as pd
 from tasks.core.vocabulary import BENCHMARKS, fmt_factor, fmt_interval, is_uninformative, label, status_word
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, answer_cell, interval_text, is_estimated, main_rows, months_to,
-                                    number)
+                                    number, quality_window)
 from tasks.reporting.markup import md_code, md_escape
 from tasks.trends import ESTIMATED
 from tasks.trends.method import AnswerNote, main_estimates
@@ -136,15 +136,6 @@ AUTHORS = ("the authors themselves conclude that \"the price of running frontier
            "per year due to bigger models and larger reasoning demands\" (Gundlach et al., arXiv 2511.23455v2)")
 
 
-def _window(row) -> dict | None:
-    """The trend's quality window (the first and last release scored on its benchmark), as the answer prints it."""
-    start, end = row.get("quality_window_start"), row.get("quality_window_end")
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
-        return None
-    return {"measure": row["quality_measure"], "start": pd.Timestamp(start).date().isoformat(),
-            "end": pd.Timestamp(end).date().isoformat()}
-
-
 def _caveat(entry: dict) -> str | None:
     """The primary sentence's caveat for a cost of a run: what one run actually cost over time (its raw trend)."""
     factor = entry.get("raw_all_factor_per_year")
@@ -174,7 +165,8 @@ def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
             # the Pareto fit answers in the note; the fit on every run (no Pareto selection) is an entry of its own,
             # which a preset's [answer] can pick as its primary (the least exposed to selection)
             "kind": "benchmark_cost_unrestricted" if every_run else "benchmark_cost", "snapshot": row["snapshot"],
-            "subset": row["subset"], "quality_measure": row["quality_measure"], "variant": None if pd.isna(row["variant"]) else row["variant"],
+            "subset": row["subset"], "quality_measure": row["quality_measure"],
+            "variant": None if pd.isna(row["variant"]) else row["variant"],
             "preset": row.get("preset"), "ci_method": row.get("ci_method"), "ci_level": number(row.get("ci_level")),
             "what": f"{benchmark}, {row['subset']} models{', every run' if every_run else ''}",
             "label": f"Cost of one {benchmark} run at constant score ("
@@ -182,7 +174,7 @@ def answer_entries(inputs: ReportInputs, main: pd.DataFrame) -> list[dict]:
                      "control)",
             "price_label": PRICE_LABELS.get(row["price_source"], row["price_source"]),
             "observed_on": observed.date().isoformat() if observed is not None else None,
-            "quality_window": _window(row),
+            "quality_window": quality_window(row),
             "price_source": row["price_source"], "trend_id": row["trend_id"], "status": row["status"],
             "factor_per_year": number(row["factor_per_year"]), "ci_low": number(row["ci_low"]),
             "ci_high": number(row["ci_high"]), "n": number(row["n"]),

@@ -17,7 +17,7 @@ from tasks.methods import METHODS
 from tasks.render.published import reproduction_summary
 from tasks.reporting.document import Document
 from tasks.reporting.format import (ReportInputs, answer_cell, fmt_date, fmt_months, interval_text, is_estimated,
-                                    main_rows, months_to, number, tenfold_text)
+                                    main_rows, months_to, number, quality_window, tenfold_text)
 from tasks.reporting.markup import Md, md_code
 from tasks.trends import ESTIMATED
 from tasks.trends.geomean import averaged_bands
@@ -77,14 +77,6 @@ def primary_rule(inputs: ReportInputs) -> dict | None:
     return None
 
 
-def _window(row) -> dict | None:
-    """A trend's quality window: its measure and the first and last release scored on it."""
-    start, end = row.get("quality_window_start"), row.get("quality_window_end")
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
-        return None
-    return {"measure": row.get("quality_measure"), "start": fmt_date(start), "end": fmt_date(end)}
-
-
 def window_lag_months(entry: dict, observed_on) -> float | None:
     """Months from the end of an entry's quality window to the price observation date."""
     window = entry.get("quality_window")
@@ -118,7 +110,8 @@ def headline(inputs: ReportInputs) -> dict:
             out["entries"].append({
                 "kind": kind, "what": what, "primary": False, "price_source": source, "trend_id": row["trend_id"],
                 "preset": row.get("preset"), "snapshot": row.get("snapshot", snapshot), "subset": row.get("subset"),
-                "price_type": row.get("price_type"), "ci_method": row.get("ci_method"), "quality_window": _window(row),
+                "price_type": row.get("price_type"), "ci_method": row.get("ci_method"),
+                "quality_window": quality_window(row),
                 "status": row["status"], "factor_per_year": number(row["factor_per_year"]),
                 "ci_low": number(row["ci_low"]), "ci_high": number(row["ci_high"]),
                 "ci_level": number(row["ci_level"]), "n": number(row["n"]),

@@ -90,6 +90,15 @@ def fmt_date(value) -> str:
     return "-" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
+def quality_window(row) -> dict | None:
+    """A trend's quality window, as the answer and ``headline.json`` give it: its measure and the first and last
+    release scored on it (None where the trend has none)."""
+    start, end = row.get("quality_window_start"), row.get("quality_window_end")
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return {"measure": row.get("quality_measure"), "start": fmt_date(start), "end": fmt_date(end)}
+
+
 def fmt_p(value) -> str:
     """A p-value to 3 decimals; never "0.000" (a permutation p-value is at least 1/(N+1))."""
     if value is None or pd.isna(value):
